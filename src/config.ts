@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting the service reads from the environment, validated once at start.
+ * The defaults make `npm start` work on a bare machine (SQLite file, mail outbox folder,
+ * Zalo simulator); production must name its database and secrets explicitly.
+ */
+const boolFlag = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres|postgresql|sqlite):/, 'phải bắt đầu bằng postgres://, postgresql:// hoặc sqlite:')
+    .optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  HENLAI_DEMO: boolFlag.default(true),
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT: z.string().default('100kb'),
+});
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  dataDir: string;
+  database: { client: 'sqlite'; filename: string } | { client: 'pg'; url: string; poolMax: number };
+  demo: boolean;
+  publicBaseUrl: string;
+  logLevel: string;
+  bodyLimit: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Cấu hình không hợp lệ:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const url = e.DATABASE_URL;
+  const database: Config['database'] =
+    url && /^postgres(ql)?:/.test(url)
+      ? { client: 'pg', url, poolMax: e.DATABASE_POOL_MAX }
+      : { client: 'sqlite', filename: url ? url.replace(/^sqlite:(\/\/)?/, '') : path.join(dataDir, 'henlai.sqlite') };
+
+  if (e.NODE_ENV === 'production') {
+    const missing: string[] = [];
+    if (!url) missing.push('DATABASE_URL (cơ sở dữ liệu dùng thật phải được chỉ định rõ)');
+    if (!e.PUBLIC_BASE_URL) missing.push('PUBLIC_BASE_URL (địa chỉ công khai để gửi đường dẫn cho người dân)');
+    if (missing.length) {
+      throw new ConfigError(`Chế độ production thiếu các thiết lập bắt buộc:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
+    }
+  }
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    database,
+    // Production never loads demo data, whatever HENLAI_DEMO says.
+    demo: e.NODE_ENV !== 'production' && e.HENLAI_DEMO,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    logLevel: e.LOG_LEVEL,
+    bodyLimit: e.BODY_LIMIT,
+  };
+}

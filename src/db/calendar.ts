@@ -1,0 +1,96 @@
+import type { Db } from './connection';
+import type { CalendarEntry, Occasion } from '../domain/holidays';
+
+export const NATIONAL_SCOPE = '*';
+
+export interface StoredCalendarEntry extends CalendarEntry {
+  id: number;
+  createdBy: string;
+  createdAt: number;
+}
+
+interface Row {
+  id: number;
+  scope: string;
+  year: number;
+  date: string;
+  kind: 'off' | 'work';
+  occasion: Occasion | null;
+  name: string;
+  source: string;
+  estimate: number | boolean;
+  created_by: string;
+  created_at: number;
+}
+
+function fromRow(r: Row): StoredCalendarEntry {
+  return {
+    id: r.id,
+    date: r.date,
+    kind: r.kind,
+    occasion: r.occasion,
+    name: r.name,
+    source: r.source,
+    estimate: Boolean(r.estimate),
+    agencyCode: r.scope === NATIONAL_SCOPE ? null : r.scope,
+    createdBy: r.created_by,
+    createdAt: Number(r.created_at),
+  };
+}
+
+export class CalendarRepository {
+  constructor(private readonly db: Db) {}
+
+  async all(db: Db = this.db): Promise<StoredCalendarEntry[]> {
+    return ((await db<Row>('calendar_entries').orderBy('date')) as Row[]).map(fromRow);
+  }
+
+  async byYear(year: number): Promise<StoredCalendarEntry[]> {
+    return ((await this.db<Row>('calendar_entries').where({ year }).orderBy('date')) as Row[]).map(fromRow);
+  }
+
+  /** Cheap fingerprint of the table: any insert or delete changes it (edits are delete + insert). */
+  async fingerprint(): Promise<string> {
+    const row = (await this.db('calendar_entries').count({ n: '*' }).max({ m: 'id' }).first()) as { n?: number | string; m?: number | string } | undefined;
+    return `${row?.n ?? 0}:${row?.m ?? 0}`;
+  }
+
+  /**
+   * Stores entries for one scope, replacing any entry already on the same date, and — for a
+   * decision about an occasion — every earlier entry of that occasion in that year, since a
+   * decision says the whole of it.
+   */
+  async replace(entries: CalendarEntry[], createdBy: string, now: number, db: Db): Promise<StoredCalendarEntry[]> {
+    for (const e of entries) {
+      const scope = e.agencyCode ?? NATIONAL_SCOPE;
+      await db('calendar_entries').where({ scope, date: e.date }).delete();
+    }
+    const occasions = new Set(entries.filter((e) => e.occasion).map((e) => `${e.agencyCode ?? NATIONAL_SCOPE}|${e.date.slice(0, 4)}|${e.occasion}`));
+    for (const key of occasions) {
+      const [scope, year, occasion] = key.split('|');
+      await db('calendar_entries').where({ scope, year: Number(year), occasion }).delete();
+    }
+    if (!entries.length) return [];
+    const rows = entries.map((e) => ({
+      scope: e.agencyCode ?? NATIONAL_SCOPE,
+      year: Number(e.date.slice(0, 4)),
+      date: e.date,
+      kind: e.kind,
+      occasion: e.occasion,
+      name: e.name,
+      source: e.source,
+      estimate: e.estimate,
+      created_by: createdBy,
+      created_at: now,
+    }));
+    const inserted = (await db('calendar_entries').insert(rows).returning('*')) as Row[];
+    return inserted.map(fromRow);
+  }
+
+  async remove(id: number, db: Db): Promise<StoredCalendarEntry | null> {
+    const row = (await db<Row>('calendar_entries').where({ id }).first()) as Row | undefined;
+    if (!row) return null;
+    await db('calendar_entries').where({ id }).delete();
+    return fromRow(row);
+  }
+}

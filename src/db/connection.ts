@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { Knex } from 'knex';
+import pg from 'pg';
+import type { Config } from '../config';
+
+export type Db = Knex;
+
+// Instants are stored as epoch milliseconds in BIGINT columns: identical on SQLite and PostgreSQL,
+// index-friendly and free of timezone conversions. pg returns BIGINT as a string by default;
+// epoch milliseconds stay far below 2^53, so a plain number is exact.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
+
+export function createDb(database: Config['database']): Db {
+  if (database.client === 'pg') {
+    return knexFactory({
+      client: 'pg',
+      connection: database.url,
+      pool: { min: 0, max: database.poolMax },
+    });
+  }
+  if (database.filename !== ':memory:') fs.mkdirSync(path.dirname(database.filename), { recursive: true });
+  return knexFactory({
+    client: 'sqlite3',
+    connection: { filename: database.filename },
+    useNullAsDefault: true,
+    // One connection: SQLite allows one writer anyway, and a single connection makes every
+    // transaction see the same database state. WAL lets the `henlai` CLI read while the server writes.
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate(conn: { exec(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
+        conn.exec(
+          'PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;',
+          (err) => done(err, conn),
+        );
+      },
+    },
+  });
+}
+
+export function isPostgres(db: Db): boolean {
+  return db.client.config.client === 'pg';
+}
+
+export async function migrateLatest(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts'] })) as [number, string[]];
+  return applied;
+}

@@ -1,0 +1,360 @@
+import type { Knex } from 'knex';
+import type { Db } from './connection';
+import type { DossierState, EventKind } from '../domain/dossier';
+import type { Resolution } from '../domain/deadline';
+import type { TimeUnit } from './procedures';
+
+export type ApplicantKind = 'person' | 'organisation';
+export type IntakeChannel = 'online' | 'counter' | 'post';
+export type ClockUnit = Exclude<TimeUnit, 'same_day'> | 'same_day';
+
+export interface Dossier {
+  id: number;
+  code: string;
+  procedureId: number;
+  receivingAgencyId: number;
+  decidingAgencyId: number;
+  applicantKind: ApplicantKind;
+  applicantName: string;
+  representativeName: string | null;
+  representativePhone: string | null;
+  representativeEmail: string | null;
+  representativeAddress: string | null;
+  phone: string | null;
+  email: string | null;
+  address: string | null;
+  consentZalo: boolean;
+  consentEmail: boolean;
+  consentSms: boolean;
+  channel: IntakeChannel;
+  submittedAt: number | null;
+  acceptedAt: number;
+  clockStartedAt: number;
+  clockUnit: ClockUnit;
+  /** Working days or hours; for 'same_day' the cut-off minute. */
+  clockAmount: number;
+  originalDueAt: number | null;
+  currentDueAt: number | null;
+  deadlineVersion: number;
+  extensionsCount: number;
+  state: DossierState;
+  resolution: Resolution | null;
+  resolvedAt: number | null;
+  closedAt: number | null;
+  searchText: string;
+  contentHash: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewDossier = Omit<Dossier, 'id' | 'createdAt' | 'updatedAt'>;
+
+export interface DossierEvent {
+  id: number;
+  dossierId: number;
+  kind: EventKind | 'created' | 'due_recomputed';
+  occurredAt: number;
+  recordedAt: number;
+  actor: string;
+  data: Record<string, unknown>;
+  note: string | null;
+}
+
+export interface Pause {
+  id: number;
+  dossierId: number;
+  policy: 'restart' | 'pause';
+  startedAt: number;
+  endedAt: number | null;
+  dueBefore: number | null;
+  remainingUnit: ClockUnit | null;
+  remainingAmount: number | null;
+}
+
+export interface DossierFilter {
+  states?: DossierState[];
+  agencyIds?: number[];
+  procedureIds?: number[];
+  dueFrom?: number;
+  dueTo?: number;
+  /** Open and past due at this instant. */
+  overdueAt?: number;
+  /** Open, not yet overdue at `at`, and due no later than the agency's threshold. */
+  dueSoon?: { at: number; untilByAgency: Map<number, number> };
+  /** Open and not due before the agency's threshold. */
+  notDue?: { at: number; untilByAgency: Map<number, number> };
+  search?: string;
+}
+
+export type DossierSort = 'due' | '-due' | 'accepted' | '-accepted' | 'code';
+
+const COLUMNS: Record<keyof Dossier, string> = {
+  id: 'id',
+  code: 'code',
+  procedureId: 'procedure_id',
+  receivingAgencyId: 'receiving_agency_id',
+  decidingAgencyId: 'deciding_agency_id',
+  applicantKind: 'applicant_kind',
+  applicantName: 'applicant_name',
+  representativeName: 'representative_name',
+  representativePhone: 'representative_phone',
+  representativeEmail: 'representative_email',
+  representativeAddress: 'representative_address',
+  phone: 'phone',
+  email: 'email',
+  address: 'address',
+  consentZalo: 'consent_zalo',
+  consentEmail: 'consent_email',
+  consentSms: 'consent_sms',
+  channel: 'channel',
+  submittedAt: 'submitted_at',
+  acceptedAt: 'accepted_at',
+  clockStartedAt: 'clock_started_at',
+  clockUnit: 'clock_unit',
+  clockAmount: 'clock_amount',
+  originalDueAt: 'original_due_at',
+  currentDueAt: 'current_due_at',
+  deadlineVersion: 'deadline_version',
+  extensionsCount: 'extensions_count',
+  state: 'state',
+  resolution: 'resolution',
+  resolvedAt: 'resolved_at',
+  closedAt: 'closed_at',
+  searchText: 'search_text',
+  contentHash: 'content_hash',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+};
+
+const BOOLEAN_FIELDS = new Set<keyof Dossier>(['consentZalo', 'consentEmail', 'consentSms']);
+const NUMBER_FIELDS = new Set<keyof Dossier>([
+  'submittedAt', 'acceptedAt', 'clockStartedAt', 'clockAmount', 'originalDueAt', 'currentDueAt', 'resolvedAt', 'closedAt', 'createdAt', 'updatedAt',
+]);
+
+export function dossierFromRow(row: Record<string, unknown>): Dossier {
+  const out: Record<string, unknown> = {};
+  for (const [field, column] of Object.entries(COLUMNS) as [keyof Dossier, string][]) {
+    const v = row[column];
+    if (v === null || v === undefined) out[field] = null;
+    else if (BOOLEAN_FIELDS.has(field)) out[field] = Boolean(v);
+    else if (NUMBER_FIELDS.has(field)) out[field] = Number(v);
+    else out[field] = v;
+  }
+  return out as unknown as Dossier;
+}
+
+export function dossierToRow(patch: Partial<Dossier>): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(patch) as [keyof Dossier, unknown][]) {
+    if (field !== 'id' && value !== undefined) row[COLUMNS[field]] = value;
+  }
+  return row;
+}
+
+const SORTS: Record<DossierSort, [string, 'asc' | 'desc']> = {
+  due: ['current_due_at', 'asc'],
+  '-due': ['current_due_at', 'desc'],
+  accepted: ['accepted_at', 'asc'],
+  '-accepted': ['accepted_at', 'desc'],
+  code: ['code', 'asc'],
+};
+
+const OPEN = ['received', 'processing'];
+
+function byAgencyThreshold(q: Knex.QueryBuilder, untilByAgency: Map<number, number>, op: '<=' | '>'): void {
+  q.where((w) => {
+    for (const [agencyId, until] of untilByAgency) {
+      w.orWhere((x) => x.where('deciding_agency_id', agencyId).where('current_due_at', op, until));
+    }
+    if (untilByAgency.size === 0) w.whereRaw('1 = 0');
+  });
+}
+
+export class DossierRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(d: NewDossier, now: number, db: Db = this.db): Promise<Dossier> {
+    const [row] = await db('dossiers')
+      .insert({ ...dossierToRow(d), created_at: now, updated_at: now })
+      .returning('*');
+    return dossierFromRow(row as Record<string, unknown>);
+  }
+
+  async byCode(code: string, db: Db = this.db, forUpdate = false): Promise<Dossier | null> {
+    const q = db('dossiers').where({ code }).first();
+    if (forUpdate && db.client.config.client === 'pg') q.forUpdate();
+    const row = await q;
+    return row ? dossierFromRow(row) : null;
+  }
+
+  async update(id: number, patch: Partial<Dossier>, now: number, db: Db = this.db): Promise<void> {
+    await db('dossiers').where({ id }).update({ ...dossierToRow(patch), updated_at: now });
+  }
+
+  private filtered(db: Db, f: DossierFilter): Knex.QueryBuilder {
+    const q = db('dossiers');
+    if (f.states?.length) q.whereIn('state', f.states);
+    if (f.agencyIds) q.whereIn('deciding_agency_id', f.agencyIds.length ? f.agencyIds : [-1]);
+    if (f.procedureIds) q.whereIn('procedure_id', f.procedureIds.length ? f.procedureIds : [-1]);
+    if (f.dueFrom !== undefined) q.where('current_due_at', '>=', f.dueFrom);
+    if (f.dueTo !== undefined) q.where('current_due_at', '<=', f.dueTo);
+    if (f.overdueAt !== undefined) q.whereIn('state', OPEN).where('current_due_at', '<', f.overdueAt);
+    if (f.dueSoon) {
+      q.whereIn('state', OPEN).where('current_due_at', '>=', f.dueSoon.at);
+      byAgencyThreshold(q, f.dueSoon.untilByAgency, '<=');
+    }
+    if (f.notDue) {
+      q.whereIn('state', OPEN).where('current_due_at', '>=', f.notDue.at);
+      byAgencyThreshold(q, f.notDue.untilByAgency, '>');
+    }
+    if (f.search) {
+      const term = `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q.where((w) => w.whereRaw("code like ? escape '\\'", [term]).orWhereRaw("search_text like ? escape '\\'", [term]));
+    }
+    return q;
+  }
+
+  async list(f: DossierFilter, sort: DossierSort, limit: number, offset: number): Promise<{ items: Dossier[]; total: number }> {
+    const [column, direction] = SORTS[sort];
+    const [rows, countRow] = await Promise.all([
+      this.filtered(this.db, f).select('*').orderBy(column, direction).orderBy('id', 'asc').limit(limit).offset(offset),
+      this.filtered(this.db, f).count<{ n: number | string }[]>({ n: '*' }).first(),
+    ]);
+    return { items: (rows as Record<string, unknown>[]).map(dossierFromRow), total: Number(countRow?.n ?? 0) };
+  }
+
+  async addEvent(e: Omit<DossierEvent, 'id'>, db: Db = this.db): Promise<void> {
+    await db('dossier_events').insert({
+      dossier_id: e.dossierId,
+      kind: e.kind,
+      occurred_at: e.occurredAt,
+      recorded_at: e.recordedAt,
+      actor: e.actor,
+      data: JSON.stringify(e.data),
+      note: e.note,
+    });
+  }
+
+  async addEvents(events: Omit<DossierEvent, 'id'>[], db: Db = this.db): Promise<void> {
+    if (!events.length) return;
+    const rows = events.map((e) => ({
+      dossier_id: e.dossierId,
+      kind: e.kind,
+      occurred_at: e.occurredAt,
+      recorded_at: e.recordedAt,
+      actor: e.actor,
+      data: JSON.stringify(e.data),
+      note: e.note,
+    }));
+    // SQLite caps bound parameters per statement; 100 rows × 7 columns stays well below it.
+    for (let i = 0; i < rows.length; i += 100) await db('dossier_events').insert(rows.slice(i, i + 100));
+  }
+
+  async events(dossierId: number): Promise<DossierEvent[]> {
+    const rows = await this.db('dossier_events').where({ dossier_id: dossierId }).orderBy('id');
+    return rows.map((r: Record<string, unknown>) => ({
+      id: Number(r.id),
+      dossierId: Number(r.dossier_id),
+      kind: r.kind as DossierEvent['kind'],
+      occurredAt: Number(r.occurred_at),
+      recordedAt: Number(r.recorded_at),
+      actor: String(r.actor),
+      data: JSON.parse(String(r.data)) as Record<string, unknown>,
+      note: (r.note as string | null) ?? null,
+    }));
+  }
+
+  async openPause(dossierId: number, db: Db = this.db): Promise<Pause | null> {
+    const row = await db('dossier_pauses').where({ dossier_id: dossierId }).whereNull('ended_at').first();
+    return row ? pauseFromRow(row) : null;
+  }
+
+  async pauses(dossierId: number): Promise<Pause[]> {
+    const rows = await this.db('dossier_pauses').where({ dossier_id: dossierId }).orderBy('id');
+    return rows.map(pauseFromRow);
+  }
+
+  async startPause(p: Omit<Pause, 'id' | 'endedAt'>, db: Db = this.db): Promise<void> {
+    await db('dossier_pauses').insert({
+      dossier_id: p.dossierId,
+      policy: p.policy,
+      started_at: p.startedAt,
+      due_before: p.dueBefore,
+      remaining_unit: p.remainingUnit,
+      remaining_amount: p.remainingAmount,
+    });
+  }
+
+  async endPause(id: number, endedAt: number, db: Db = this.db): Promise<void> {
+    await db('dossier_pauses').where({ id }).update({ ended_at: endedAt });
+  }
+
+  /**
+   * Open dossiers whose due date comes from the calendar alone (never re-appointed, not paused),
+   * in id order from `afterId` — the input of a recomputation after a calendar change.
+   */
+  async recomputable(afterId: number, limit: number, agencyIds: number[] | null): Promise<Dossier[]> {
+    const q = this.db('dossiers')
+      .whereIn('state', OPEN)
+      .where('extensions_count', 0)
+      .whereNotNull('current_due_at')
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit);
+    if (agencyIds) q.whereIn('deciding_agency_id', agencyIds);
+    return (await q).map(dossierFromRow);
+  }
+
+  /** Moves many due dates in one statement per chunk; SQLite ≥ 3.33 and PostgreSQL both accept WITH v(…) AS (VALUES …) UPDATE … FROM v. */
+  async moveDueDates(moves: { id: number; dueAt: number }[], now: number, db: Db = this.db): Promise<void> {
+    for (let i = 0; i < moves.length; i += 400) {
+      const chunk = moves.slice(i, i + 400);
+      const values = chunk.map(() => '(?, ?)').join(', ');
+      const bindings = chunk.flatMap((m) => [m.id, m.dueAt]);
+      const cast = db.client.config.client === 'pg' ? { id: 'v.id::int', due: 'v.due::bigint' } : { id: 'v.id', due: 'v.due' };
+      await db.raw(
+        `with v(id, due) as (values ${values})
+         update dossiers set original_due_at = ${cast.due}, current_due_at = ${cast.due}, deadline_version = deadline_version + 1, updated_at = ?
+         from v where dossiers.id = ${cast.id}`,
+        [...bindings, now],
+      );
+    }
+  }
+
+  /**
+   * The sweeper's question: open dossiers whose due instant falls in [from, until) — those that
+   * became due soon or overdue since the last sweep. Served by the (current_due_at, state) index.
+   */
+  async dueBetween(from: number, until: number, limit: number): Promise<{ id: number; decidingAgencyId: number; currentDueAt: number }[]> {
+    const rows = await this.db('dossiers')
+      .select('id', 'deciding_agency_id', 'current_due_at')
+      .where('current_due_at', '>=', from)
+      .where('current_due_at', '<', until)
+      .whereIn('state', OPEN)
+      .orderBy('current_due_at')
+      .limit(limit);
+    return rows.map((r: Record<string, unknown>) => ({
+      id: Number(r.id),
+      decidingAgencyId: Number(r.deciding_agency_id),
+      currentDueAt: Number(r.current_due_at),
+    }));
+  }
+
+  async countAll(): Promise<number> {
+    const row = await this.db('dossiers').count<{ n: number | string }[]>({ n: '*' }).first();
+    return Number(row?.n ?? 0);
+  }
+}
+
+function pauseFromRow(r: Record<string, unknown>): Pause {
+  return {
+    id: Number(r.id),
+    dossierId: Number(r.dossier_id),
+    policy: r.policy as Pause['policy'],
+    startedAt: Number(r.started_at),
+    endedAt: r.ended_at === null || r.ended_at === undefined ? null : Number(r.ended_at),
+    dueBefore: r.due_before === null || r.due_before === undefined ? null : Number(r.due_before),
+    remainingUnit: (r.remaining_unit as ClockUnit | null) ?? null,
+    remainingAmount: r.remaining_amount === null || r.remaining_amount === undefined ? null : Number(r.remaining_amount),
+  };
+}

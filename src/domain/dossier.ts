@@ -1,0 +1,75 @@
+/**
+ * Dossier states and the events that move them. Pure: no clock, no database.
+ */
+export const DOSSIER_STATES = ['received', 'processing', 'waiting_supplement', 'resolved', 'returned', 'withdrawn', 'rejected'] as const;
+export type DossierState = (typeof DOSSIER_STATES)[number];
+
+export const EVENT_KINDS = [
+  'processing_started',
+  'supplement_requested',
+  'supplement_received',
+  'resolved',
+  'returned',
+  'withdrawn',
+  'rejected',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** States in which the deadline clock can run and the dossier can become late. */
+export const OPEN_STATES: readonly DossierState[] = ['received', 'processing'];
+/** States in which nothing more will happen to the dossier. */
+export const CLOSED_STATES: readonly DossierState[] = ['resolved', 'returned', 'withdrawn', 'rejected'];
+
+const TRANSITIONS: Record<DossierState, Partial<Record<EventKind, DossierState>>> = {
+  received: {
+    processing_started: 'processing',
+    supplement_requested: 'waiting_supplement',
+    resolved: 'resolved',
+    withdrawn: 'withdrawn',
+    rejected: 'rejected',
+  },
+  processing: {
+    supplement_requested: 'waiting_supplement',
+    resolved: 'resolved',
+    withdrawn: 'withdrawn',
+    rejected: 'rejected',
+  },
+  waiting_supplement: {
+    supplement_received: 'processing',
+    withdrawn: 'withdrawn',
+    rejected: 'rejected',
+  },
+  resolved: { returned: 'returned' },
+  returned: {},
+  withdrawn: {},
+  rejected: {},
+};
+
+export const STATE_LABELS: Record<DossierState, string> = {
+  received: 'Đã tiếp nhận',
+  processing: 'Đang giải quyết',
+  waiting_supplement: 'Chờ bổ sung hồ sơ',
+  resolved: 'Đã có kết quả',
+  returned: 'Đã trả kết quả',
+  withdrawn: 'Đã rút hồ sơ',
+  rejected: 'Từ chối giải quyết',
+};
+
+export const EVENT_LABELS: Record<EventKind, string> = {
+  processing_started: 'bắt đầu xử lý',
+  supplement_requested: 'yêu cầu bổ sung',
+  supplement_received: 'nhận hồ sơ bổ sung',
+  resolved: 'có kết quả',
+  returned: 'trả kết quả',
+  withdrawn: 'rút hồ sơ',
+  rejected: 'từ chối giải quyết',
+};
+
+/** The state after `event`, or null when the event makes no sense in `state`. */
+export function nextState(state: DossierState, event: EventKind): DossierState | null {
+  return TRANSITIONS[state][event] ?? null;
+}
+
+export function isOpen(state: DossierState): boolean {
+  return OPEN_STATES.includes(state);
+}

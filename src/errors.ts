@@ -1,0 +1,59 @@
+/**
+ * One error hierarchy for the whole service. Use cases throw these; the single Express error
+ * handler turns them into problem+json (API) responses. Messages are Vietnamese because a
+ * person at a counter may read them.
+ */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: FieldProblem[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(fields: FieldProblem[], message = 'Dữ liệu gửi lên không hợp lệ') {
+    super(400, 'validation', message, fields);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'Cần mã truy cập (Authorization: Bearer …) hợp lệ') {
+    super(401, 'unauthorized', message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'Mã truy cập này không có quyền với đơn vị được yêu cầu') {
+    super(403, 'forbidden', message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super(404, 'not-found', message);
+  }
+}
+
+/** The request is well-formed but conflicts with the current state (duplicate code, impossible transition). */
+export class ConflictError extends AppError {
+  constructor(code: string, message: string) {
+    super(409, code, message);
+  }
+}
+
+/** A business rule refuses the request (e.g. too many re-appointments). */
+export class RuleError extends AppError {
+  constructor(code: string, message: string, fields: FieldProblem[] = []) {
+    super(422, code, message, fields);
+  }
+}

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import {
+  agencyPatchSchema,
+  agencySchema,
+  calendarEntriesSchema,
+  createDossierSchema,
+  dueQuery,
+  eventSchema,
+  listDossiersQuery,
+  procedurePatchSchema,
+  procedureSchema,
+} from './schemas';
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+
+interface Operation {
+  method: Method;
+  path: string;
+  summary: string;
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  ok: number;
+}
+
+// The request schemas are the same zod objects the routes validate with, so the document cannot
+// drift from what the API accepts; a test checks that every route appears here and vice versa.
+const OPERATIONS: Operation[] = [
+  { method: 'get', path: '/agencies', summary: 'Danh sách cơ quan', ok: 200 },
+  { method: 'post', path: '/agencies', summary: 'Thêm cơ quan', body: agencySchema, ok: 201 },
+  { method: 'get', path: '/agencies/{code}', summary: 'Một cơ quan', ok: 200 },
+  { method: 'patch', path: '/agencies/{code}', summary: 'Sửa cơ quan (chỉ các trường gửi lên)', body: agencyPatchSchema, ok: 200 },
+  { method: 'delete', path: '/agencies/{code}', summary: 'Xoá cơ quan chưa có hồ sơ', ok: 204 },
+  { method: 'get', path: '/procedures', summary: 'Danh sách thủ tục', ok: 200 },
+  { method: 'post', path: '/procedures', summary: 'Thêm thủ tục', body: procedureSchema, ok: 201 },
+  { method: 'get', path: '/procedures/{code}', summary: 'Một thủ tục', ok: 200 },
+  { method: 'patch', path: '/procedures/{code}', summary: 'Sửa thủ tục', body: procedurePatchSchema, ok: 200 },
+  { method: 'delete', path: '/procedures/{code}', summary: 'Xoá thủ tục chưa có hồ sơ', ok: 204 },
+  {
+    method: 'post',
+    path: '/dossiers',
+    summary: 'Tiếp nhận hồ sơ (gửi lại cùng mã, cùng nội dung trả về hồ sơ đã có; khác nội dung: 409)',
+    body: createDossierSchema,
+    ok: 201,
+  },
+  { method: 'get', path: '/dossiers', summary: 'Tìm và lọc hồ sơ', query: listDossiersQuery, ok: 200 },
+  { method: 'get', path: '/dossiers/{code}', summary: 'Một hồ sơ (mã có "/" phải được mã hoá %2F)', ok: 200 },
+  { method: 'get', path: '/dossiers/{code}/events', summary: 'Lịch sử hồ sơ và các lần tạm dừng', ok: 200 },
+  { method: 'post', path: '/dossiers/{code}/events', summary: 'Ghi nhận sự kiện (bổ sung, có kết quả, trả kết quả, rút, từ chối…)', body: eventSchema, ok: 201 },
+  { method: 'get', path: '/calendar/due', summary: 'Tính hạn giải quyết từ một thời điểm', query: dueQuery, ok: 200 },
+  { method: 'get', path: '/calendar/{year}', summary: 'Các ngày nghỉ, ngày làm bù của một năm và nguồn của từng ngày', ok: 200 },
+  {
+    method: 'post',
+    path: '/calendar/entries',
+    summary: 'Nhập quyết định nghỉ lễ / làm bù hoặc lịch riêng của cơ quan; tính lại hạn hồ sơ đang mở',
+    body: calendarEntriesSchema,
+    ok: 201,
+  },
+  { method: 'delete', path: '/calendar/entries/{id}', summary: 'Bỏ một ngày đã nhập; tính lại hạn hồ sơ đang mở', ok: 200 },
+];
+
+const problem = {
+  description: 'Lỗi (RFC 9457 problem+json); `errors` liệt kê từng trường không hợp lệ',
+  content: {
+    'application/problem+json': {
+      schema: {
+        type: 'object',
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          instance: { type: 'string' },
+          errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+        },
+      },
+    },
+  },
+};
+
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+export const API_PATHS = OPERATIONS.map((o) => `${o.method.toUpperCase()} ${o.path}`);
+
+let cached: Record<string, unknown> | null = null;
+
+export function openApiDocument(): Record<string, unknown> {
+  if (cached) return cached;
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    if (op.query) {
+      const shape = jsonSchema(op.query) as { properties: Record<string, unknown>; required?: string[] };
+      for (const [name, schema] of Object.entries(shape.properties)) {
+        params.push({ name, in: 'query', required: shape.required?.includes(name) ?? false, schema: schema as { type: string } });
+      }
+    }
+    paths[op.path] ??= {};
+    paths[op.path][op.method] = {
+      summary: op.summary,
+      parameters: [
+        ...params,
+        ...(op.method === 'post'
+          ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }]
+          : []),
+      ],
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
+      responses: {
+        [op.ok]: { description: 'Thành công' },
+        '400': problem,
+        '401': problem,
+        '403': problem,
+        '404': problem,
+        '409': problem,
+        '422': problem,
+      },
+    };
+  }
+  cached = {
+    openapi: '3.1.0',
+    info: {
+      title: 'Hẹn Lại API',
+      version: '1',
+      description:
+        'Theo dõi hạn giải quyết hồ sơ thủ tục hành chính. Thời điểm theo ISO 8601 với múi giờ +07:00. Xác thực: Authorization: Bearer <mã>.',
+    },
+    servers: [{ url: '/api/v1' }],
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+  return cached;
+}

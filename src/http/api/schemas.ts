@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import { normalizeEmail, normalizeVnMobile } from '../../domain/contact';
+import { DOSSIER_STATES, EVENT_KINDS } from '../../domain/dossier';
+import { isoToDay, parseHhmm, parseInstant } from '../../domain/time';
+
+// Vietnamese messages for every generic check; specific checks below say what is expected.
+z.config(z.locales.vi());
+
+/** Trimmed, NFC-normalised text: Vietnamese is stored and compared in NFC. */
+export const text = (max: number, min = 1) =>
+  z
+    .string()
+    .transform((s) => s.normalize('NFC').trim())
+    .pipe(z.string().min(min, min === 1 ? 'Không được để trống' : `Cần ít nhất ${min} ký tự`).max(max, `Tối đa ${max} ký tự`));
+
+export const optionalText = (max: number) => text(max, 0).optional().transform((s) => (s ? s : undefined));
+
+export const instant = z.string().transform((s, ctx) => {
+  const d = parseInstant(s);
+  if (!d) {
+    ctx.addIssue({ code: 'custom', message: 'Thời điểm không hợp lệ (ISO 8601, ví dụ 2026-02-12T09:30:00+07:00)' });
+    return z.NEVER;
+  }
+  return d;
+});
+
+export const isoDate = z.string().refine(
+  (s) => {
+    try {
+      isoToDay(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'Ngày không hợp lệ (YYYY-MM-DD)' },
+);
+
+export const phone = z.string().transform((s, ctx) => {
+  const p = normalizeVnMobile(s);
+  if (!p) {
+    ctx.addIssue({ code: 'custom', message: 'Số di động Việt Nam không hợp lệ (10 số, bắt đầu bằng 03, 05, 07, 08, 09)' });
+    return z.NEVER;
+  }
+  return p;
+});
+
+export const email = z.string().transform((s, ctx) => {
+  const e = normalizeEmail(s);
+  if (!e) {
+    ctx.addIssue({ code: 'custom', message: 'Địa chỉ thư điện tử không hợp lệ' });
+    return z.NEVER;
+  }
+  return e;
+});
+
+export const dossierCode = z
+  .string()
+  .regex(/^[A-Za-z0-9.\-_/]{1,64}$/, 'Mã hồ sơ gồm 1–64 ký tự: chữ, số và . - _ /');
+export const agencyCode = z.string().regex(/^[A-Za-z0-9.\-_]{1,32}$/, 'Mã cơ quan gồm 1–32 ký tự: chữ, số và . - _');
+export const procedureCode = z.string().regex(/^[A-Za-z0-9.\-_]{1,32}$/, 'Mã thủ tục gồm 1–32 ký tự: chữ, số và . - _');
+
+export const createDossierSchema = z.strictObject({
+  code: dossierCode,
+  procedureCode,
+  receivingAgencyCode: agencyCode,
+  decidingAgencyCode: agencyCode.optional(),
+  applicant: z.strictObject({ kind: z.enum(['person', 'organisation']), name: text(255) }),
+  representative: z
+    .strictObject({ name: text(255), phone: phone.optional(), email: email.optional(), address: optionalText(500) })
+    .nullable()
+    .optional(),
+  phone: phone.optional(),
+  email: email.optional(),
+  address: optionalText(500),
+  consent: z.strictObject({ zalo: z.boolean(), email: z.boolean(), sms: z.boolean() }).default({ zalo: false, email: false, sms: false }),
+  channel: z.enum(['online', 'counter', 'post']),
+  submittedAt: instant.optional(),
+  acceptedAt: instant,
+});
+
+export const eventSchema = z.strictObject({
+  kind: z.enum(EVENT_KINDS),
+  occurredAt: instant,
+  note: optionalText(2000),
+});
+
+const csv = <T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)));
+
+export const listDossiersQuery = z.strictObject({
+  state: csv(DOSSIER_STATES).optional(),
+  timeliness: z.enum(['not_due', 'due_soon', 'overdue']).optional(),
+  agency: agencyCode.optional(),
+  procedure: procedureCode.optional(),
+  dueFrom: instant.optional(),
+  dueTo: instant.optional(),
+  q: text(100).optional(),
+  sort: z.enum(['due', '-due', 'accepted', '-accepted', 'code']).default('due'),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+const hhmmRange = z.string().refine(
+  (s) => {
+    const m = /^(\d\d:\d\d)-(\d\d:\d\d)$/.exec(s);
+    if (!m) return false;
+    try {
+      return parseHhmm(m[1]) < parseHhmm(m[2]);
+    } catch {
+      return false;
+    }
+  },
+  { message: 'Khoảng giờ dạng "07:30-11:30", giờ bắt đầu trước giờ kết thúc' },
+);
+
+const dayHours = z.array(hhmmRange).max(4).refine(
+  (ranges) => ranges.every((r, i) => i === 0 || r.slice(0, 5) >= ranges[i - 1].slice(6)),
+  { message: 'Các khoảng giờ phải theo thứ tự và không chồng nhau' },
+);
+
+export const agencySettingsSchema = z.strictObject({
+  apologyLeadWorkingDays: z.number().int().min(0).max(10).optional(),
+  apologyMode: z.enum(['auto', 'review']).optional(),
+  maxExtensions: z.number().int().min(0).max(5).optional(),
+  signerName: text(100).nullable().optional(),
+  signerTitle: text(100).nullable().optional(),
+  officeHours: z
+    .strictObject({ mon: dayHours, tue: dayHours, wed: dayHours, thu: dayHours, fri: dayHours, sat: dayHours, sun: dayHours })
+    .partial()
+    .optional(),
+  publicBoard: z.boolean().optional(),
+});
+
+export const agencySchema = z.strictObject({
+  code: agencyCode,
+  name: text(255),
+  parentName: text(255, 0).default(''),
+  placeName: text(64),
+  letterSymbol: z.string().regex(/^[A-ZĐ0-9][A-ZĐ0-9.\-]{0,31}$/u, 'Ký hiệu văn bản viết hoa, ví dụ PXL-TTPVHCC'),
+  level: z.enum(['province', 'center', 'department', 'commune']),
+  contactEmail: email.nullable().optional(),
+  contactPhone: z.string().regex(/^[0-9+ .()-]{6,16}$/, 'Số điện thoại liên hệ không hợp lệ').nullable().optional(),
+  address: text(255).nullable().optional(),
+  settings: agencySettingsSchema.default({}),
+});
+export const agencyPatchSchema = agencySchema.partial();
+
+const processingTime = z.discriminatedUnion('unit', [
+  z.strictObject({ unit: z.literal('days'), amount: z.number().int().min(0).max(365) }),
+  z.strictObject({ unit: z.literal('hours'), amount: z.number().positive().max(2000) }),
+  z.strictObject({
+    unit: z.literal('same_day'),
+    cutoff: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Giờ chốt dạng "15:00"').default('15:00'),
+  }),
+]);
+
+export const procedureSchema = z.strictObject({
+  code: procedureCode,
+  name: text(500),
+  field: text(128),
+  agencyCode: agencyCode.nullable().optional(),
+  processingTime,
+  supplementPolicy: z.enum(['restart', 'pause']).default('restart'),
+  defaultExtensionDays: z.number().int().min(1).max(60).default(5),
+  defaultDelayReason: text(1000, 0).default(''),
+});
+export const procedurePatchSchema = procedureSchema.partial();
+
+export const calendarEntriesSchema = z.strictObject({
+  entries: z
+    .array(
+      z.strictObject({
+        date: isoDate,
+        kind: z.enum(['off', 'work']),
+        occasion: z.enum(['tet_duong_lich', 'tet_am_lich', 'gio_to', 'giai_phong', 'quoc_te_lao_dong', 'quoc_khanh']).nullable().default(null),
+        name: text(255),
+        source: text(500),
+        estimate: z.boolean().default(false),
+        agencyCode: agencyCode.nullable().default(null),
+      }),
+    )
+    .min(1)
+    .max(400),
+});
+
+export const dueQuery = z.strictObject({
+  from: instant,
+  days: z.coerce.number().int().min(0).max(1000).optional(),
+  hours: z.coerce.number().positive().max(2000).optional(),
+  agency: agencyCode.optional(),
+});
+
+export const yearParam = z.coerce.number().int().min(1990).max(2200);
+
+export const entryId = z.coerce.number().int().positive();

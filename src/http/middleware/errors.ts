@@ -1,0 +1,39 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError } from '../../errors';
+import type { Logger } from '../../logger';
+
+/** The one place errors become responses: RFC 9457 problem+json, never a stack trace. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let status = 500;
+    let body: Record<string, unknown>;
+    if (err instanceof AppError) {
+      status = err.status;
+      body = { type: `urn:henlai:problem:${err.code}`, title: err.message, status };
+      if (err.fields.length) body.errors = err.fields;
+    } else if (err?.type === 'entity.too.large') {
+      status = 413;
+      body = { type: 'urn:henlai:problem:body-too-large', title: 'Nội dung gửi lên quá lớn', status };
+    } else if (err?.type === 'entity.parse.failed') {
+      status = 400;
+      body = {
+        type: 'urn:henlai:problem:validation',
+        title: 'Nội dung gửi lên không phải JSON hợp lệ',
+        status,
+        errors: [{ field: '(body)', message: 'JSON không hợp lệ' }],
+      };
+    } else {
+      logger.error({ err, reqId: req.id }, 'unhandled error');
+      body = { type: 'urn:henlai:problem:internal', title: 'Lỗi hệ thống, vui lòng thử lại sau', status };
+    }
+    body.instance = req.originalUrl;
+    res.status(status).type('application/problem+json').send(JSON.stringify(body));
+  };
+}
+
+export const notFound: RequestHandler = (req, res) => {
+  res
+    .status(404)
+    .type('application/problem+json')
+    .send(JSON.stringify({ type: 'urn:henlai:problem:not-found', title: 'Không có địa chỉ này', status: 404, instance: req.originalUrl }));
+};

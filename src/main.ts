@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { loadConfig, type Config } from './config';
+import { createDb, migrateLatest } from './db/connection';
+import { createLogger } from './logger';
+import { buildServices, type Services } from './services';
+import { systemClock } from './services/clock';
+import { startServer } from './server';
+import { seedDemo, isEmpty } from './demo/seed';
+
+async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>): Promise<T> {
+  const db = createDb(config.database);
+  const services = buildServices(config, db, systemClock, createLogger(config.logLevel));
+  try {
+    return await fn(services);
+  } finally {
+    await db.destroy();
+  }
+}
+
+const demoTokenFile = (config: Config) => path.join(config.dataDir, 'demo-token.txt');
+
+async function loadDemo(s: Services, print: (line: string) => void): Promise<void> {
+  const report = await seedDemo(s, s.clock.now());
+  fs.mkdirSync(s.config.dataDir, { recursive: true });
+  fs.writeFileSync(demoTokenFile(s.config), `${report.token}\n`, { mode: 0o600 });
+  print(`Đã nạp dữ liệu mẫu: ${report.agencies} cơ quan, ${report.procedures} thủ tục, ${report.dossiers} hồ sơ.`);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('henlai')
+    .description('Hẹn Lại — theo dõi hạn giải quyết hồ sơ, thư xin lỗi và hẹn lại ngày trả kết quả')
+    .showHelpAfterError();
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+
+  program
+    .command('serve')
+    .description('chạy máy chủ web và API (áp dụng migration; nạp dữ liệu mẫu nếu cơ sở dữ liệu trống và HENLAI_DEMO khác 0)')
+    .action(async () => {
+      const config = loadConfig();
+      const db = createDb(config.database);
+      const s = buildServices(config, db, systemClock, createLogger(config.logLevel));
+      await migrateLatest(db);
+      if (config.demo && (await isEmpty(s))) await loadDemo(s, print);
+      await startServer(s);
+      print(`Hẹn Lại đang chạy tại ${config.publicBaseUrl}  (cơ sở dữ liệu: ${config.database.client === 'pg' ? 'PostgreSQL' : config.database.filename})`);
+      if (config.demo && fs.existsSync(demoTokenFile(config))) {
+        print(`Mã truy cập API mẫu: ${fs.readFileSync(demoTokenFile(config), 'utf8').trim()}`);
+        print(`Thử: curl -H "Authorization: Bearer <mã>" ${config.publicBaseUrl}/api/v1/dossiers?timeliness=overdue`);
+      }
+    });
+
+  program
+    .command('migrate')
+    .description('áp dụng các migration còn thiếu')
+    .action(async () => {
+      const config = loadConfig();
+      await withServices(config, async (s) => {
+        const applied = await migrateLatest(s.db);
+        print(applied.length ? `Đã áp dụng: ${applied.join(', ')}` : 'Cơ sở dữ liệu đã ở phiên bản mới nhất.');
+      });
+    });
+
+  program
+    .command('seed-demo')
+    .description('nạp dữ liệu mẫu Cần Thơ (chỉ khi cơ sở dữ liệu còn trống)')
+    .action(async () => {
+      const config = loadConfig();
+      if (config.env === 'production') throw new Error('Không nạp dữ liệu mẫu ở chế độ production.');
+      await withServices(config, async (s) => {
+        await migrateLatest(s.db);
+        if (!(await isEmpty(s))) throw new Error('Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ nạp vào cơ sở dữ liệu trống.');
+        await loadDemo(s, print);
+        print(`Mã truy cập API mẫu: ${fs.readFileSync(demoTokenFile(config), 'utf8').trim()}`);
+      });
+    });
+
+  const token = program.command('token').description('quản lý mã truy cập API');
+  token
+    .command('create')
+    .description('tạo mã truy cập mới và in ra một lần duy nhất')
+    .option('--agency <code>', 'giới hạn mã trong một cơ quan (mặc định: toàn hệ thống)')
+    .option('--name <name>', 'tên gợi nhớ của mã', 'api')
+    .action(async (opts: { agency?: string; name: string }) => {
+      const config = loadConfig();
+      await withServices(config, async (s) => {
+        await migrateLatest(s.db);
+        const { token: secret, record } = await s.tokens.create(opts.name, opts.agency ?? null);
+        print(secret);
+        process.stderr.write(`Mã "${record.name}" (${opts.agency ? `cơ quan ${opts.agency}` : 'toàn hệ thống'}) — hãy lưu lại, mã sẽ không hiện lại.\n`);
+      });
+    });
+
+  await program.parseAsync(argv);
+}

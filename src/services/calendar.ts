@@ -1,0 +1,126 @@
+import type { Db } from '../db/connection';
+import { CalendarRepository, StoredCalendarEntry } from '../db/calendar';
+import type { Agency, AgencyRepository, WeekHours } from '../db/agencies';
+import { WorkingCalendar, DEFAULT_WEEK_SCHEDULE, type WeekSchedule, type CalendarDay } from '../domain/calendar';
+import type { CalendarEntry } from '../domain/holidays';
+import { parseHhmm } from '../domain/time';
+import { ForbiddenError, NotFoundError } from '../errors';
+import type { Actor, Clock } from './clock';
+
+const WEEKDAY_KEYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+
+/** An agency's weekly office hours: the national default, with the days the agency sets replaced. */
+export function weekScheduleOf(hours: WeekHours): WeekSchedule {
+  return WEEKDAY_KEYS.map((key, i) => {
+    const ranges = hours[key];
+    if (!ranges) return DEFAULT_WEEK_SCHEDULE[i];
+    return ranges.map((r) => {
+      const [start, end] = r.split('-');
+      return { start: parseHhmm(start), end: parseHhmm(end) };
+    });
+  });
+}
+
+interface Cached {
+  fingerprint: string;
+  agencyStamp: number;
+  calendar: WorkingCalendar;
+}
+
+/**
+ * Builds working calendars from the stored decisions and overrides. Calendars are cached per
+ * agency; the cache is checked against a cheap fingerprint of the table so that a decision
+ * entered through another instance is seen within `recheckMs`.
+ */
+export class CalendarService {
+  private cache = new Map<string, Cached>();
+  private entries: StoredCalendarEntry[] | null = null;
+  private fingerprint = '';
+  private checkedAt = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly repo: CalendarRepository,
+    private readonly agencies: AgencyRepository,
+    private readonly clock: Clock,
+    private readonly recheckMs = 2000,
+  ) {}
+
+  invalidate(): void {
+    this.cache.clear();
+    this.entries = null;
+    this.checkedAt = 0;
+  }
+
+  private async allEntries(): Promise<StoredCalendarEntry[]> {
+    const t = Date.now();
+    if (this.entries && t - this.checkedAt < this.recheckMs) return this.entries;
+    const fp = await this.repo.fingerprint();
+    if (!this.entries || fp !== this.fingerprint) {
+      this.entries = await this.repo.all();
+      this.fingerprint = fp;
+      this.cache.clear();
+    }
+    this.checkedAt = t;
+    return this.entries;
+  }
+
+  /** The calendar a dossier's deadline is counted in: the deciding agency's, or the national one. */
+  async forAgency(agency: Agency | null): Promise<WorkingCalendar> {
+    const entries = await this.allEntries();
+    const key = agency?.code ?? '*';
+    const stamp = agency?.updatedAt ?? 0;
+    const hit = this.cache.get(key);
+    if (hit && hit.fingerprint === this.fingerprint && hit.agencyStamp === stamp) return hit.calendar;
+    const calendar = new WorkingCalendar({
+      entries,
+      schedule: agency ? weekScheduleOf(agency.settings.officeHours) : DEFAULT_WEEK_SCHEDULE,
+      agencyCode: agency?.code ?? null,
+    });
+    this.cache.set(key, { fingerprint: this.fingerprint, agencyStamp: stamp, calendar });
+    return calendar;
+  }
+
+  async forAgencyCode(code: string | undefined): Promise<{ agency: Agency | null; calendar: WorkingCalendar }> {
+    if (!code) return { agency: null, calendar: await this.forAgency(null) };
+    const agency = await this.agencies.byCode(code);
+    if (!agency) throw new NotFoundError(`Không có cơ quan mã "${code}"`);
+    return { agency, calendar: await this.forAgency(agency) };
+  }
+
+  async year(year: number, agencyCode?: string): Promise<{ days: (CalendarDay & { id: number | null })[]; estimated: boolean }> {
+    const { calendar } = await this.forAgencyCode(agencyCode);
+    const stored = await this.repo.byYear(year);
+    const idOf = new Map(stored.map((e) => [`${e.agencyCode ?? '*'}|${e.date}`, e.id]));
+    const days = calendar.nonStandardDays(year).map((d) => ({ ...d, id: idOf.get(`${d.agencyCode ?? '*'}|${d.date}`) ?? null }));
+    return { days, estimated: calendar.isEstimated(year) };
+  }
+
+  /** Stores a decision or an override; the caller recomputes the affected deadlines. */
+  async saveEntries(entries: CalendarEntry[], actor: Actor): Promise<StoredCalendarEntry[]> {
+    await this.assertMayEdit(entries.map((e) => e.agencyCode), actor);
+    const saved = await this.db.transaction((trx) => this.repo.replace(entries, actor.name, this.clock.now().getTime(), trx));
+    this.invalidate();
+    return saved;
+  }
+
+  async removeEntry(id: number, actor: Actor): Promise<StoredCalendarEntry> {
+    const removed = await this.db.transaction(async (trx) => {
+      const entry = await this.repo.remove(id, trx);
+      if (!entry) throw new NotFoundError(`Không có ngày lịch số ${id}`);
+      await this.assertMayEdit([entry.agencyCode], actor);
+      return entry;
+    });
+    this.invalidate();
+    return removed;
+  }
+
+  private async assertMayEdit(scopes: (string | null)[], actor: Actor): Promise<void> {
+    if (actor.agencyId === null) return;
+    const own = await this.agencies.byId(actor.agencyId);
+    for (const scope of scopes) {
+      if (scope === null) throw new ForbiddenError('Chỉ mã truy cập toàn hệ thống mới được sửa lịch nghỉ toàn quốc');
+      if (scope !== own?.code) throw new ForbiddenError(`Mã truy cập này không được sửa lịch của cơ quan ${scope}`);
+    }
+  }
+}

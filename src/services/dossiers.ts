@@ -1,0 +1,400 @@
+import crypto from 'node:crypto';
+import type { Db } from '../db/connection';
+import type { Agency, AgencyRepository } from '../db/agencies';
+import type { Procedure, ProcedureRepository } from '../db/procedures';
+import type {
+  ApplicantKind,
+  ClockUnit,
+  Dossier,
+  DossierEvent,
+  DossierFilter,
+  DossierRepository,
+  DossierSort,
+  IntakeChannel,
+  Pause,
+} from '../db/dossiers';
+import { computeDue, remainingAfterPause, resolutionOf, timelinessAt, type ProcessingTime, type Timeliness } from '../domain/deadline';
+import { EVENT_LABELS, STATE_LABELS, isOpen, nextState, type DossierState, type EventKind } from '../domain/dossier';
+import { foldForSearch } from '../domain/contact';
+import { localDayOf, instantAt } from '../domain/time';
+import type { WorkingCalendar } from '../domain/calendar';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldProblem } from '../errors';
+import type { CalendarService } from './calendar';
+import type { Actor, Clock } from './clock';
+
+/** A dossier as received from a counter or another one-stop system, already normalised. */
+export interface DossierInput {
+  code: string;
+  procedureCode: string;
+  receivingAgencyCode: string;
+  decidingAgencyCode?: string;
+  applicant: { kind: ApplicantKind; name: string };
+  representative?: { name: string; phone?: string; email?: string; address?: string } | null;
+  phone?: string;
+  email?: string;
+  address?: string;
+  consent: { zalo: boolean; email: boolean; sms: boolean };
+  channel: IntakeChannel;
+  submittedAt?: Date;
+  acceptedAt: Date;
+}
+
+export interface EventInput {
+  kind: EventKind;
+  occurredAt: Date;
+  note?: string;
+}
+
+export type TimelinessView = Timeliness | 'paused' | null;
+
+export interface DossierView {
+  dossier: Dossier;
+  procedure: Procedure;
+  receivingAgency: Agency;
+  decidingAgency: Agency;
+  timeliness: TimelinessView;
+}
+
+export type ListFilter = Omit<DossierFilter, 'overdueAt' | 'dueSoon' | 'notDue' | 'agencyIds' | 'procedureIds'> & {
+  agencyCode?: string;
+  procedureCode?: string;
+  timeliness?: Timeliness;
+};
+
+export function processingTimeOf(unit: ClockUnit, amount: number): ProcessingTime {
+  return unit === 'same_day' ? { unit: 'same_day', cutoffMinute: amount } : { unit, amount };
+}
+
+function procedureTime(p: Procedure): ProcessingTime {
+  return p.timeUnit === 'same_day'
+    ? { unit: 'same_day', cutoffMinute: p.sameDayCutoff ?? 15 * 60 }
+    : { unit: p.timeUnit, amount: p.timeAmount };
+}
+
+function clockOf(t: ProcessingTime): { clockUnit: ClockUnit; clockAmount: number } {
+  return t.unit === 'same_day' ? { clockUnit: 'same_day', clockAmount: t.cutoffMinute } : { clockUnit: t.unit, clockAmount: t.amount };
+}
+
+/** JSON with object keys sorted at every level, so equal content always hashes equal. */
+function stableJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+}
+
+function contentHash(input: DossierInput): string {
+  const canonical = stableJson({
+    ...input,
+    submittedAt: input.submittedAt?.getTime() ?? null,
+    acceptedAt: input.acceptedAt.getTime(),
+    representative: input.representative ?? null,
+  });
+  return crypto.createHash('sha256').update(canonical).digest('hex');
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e.code === '23505' || /UNIQUE constraint failed/.test(e.message ?? '');
+}
+
+/**
+ * Use cases of the dossier registry: receive, look up, list and move dossiers through their
+ * states, keeping the due date right through supplements and pauses.
+ */
+export class DossierService {
+  constructor(
+    private readonly db: Db,
+    private readonly dossiers: DossierRepository,
+    private readonly agencies: AgencyRepository,
+    private readonly procedures: ProcedureRepository,
+    private readonly calendars: CalendarService,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(input: DossierInput, actor: Actor): Promise<{ view: DossierView; created: boolean }> {
+    const now = this.clock.now();
+    const problems: FieldProblem[] = [];
+    const procedure = await this.procedures.byCode(input.procedureCode);
+    if (!procedure) problems.push({ field: 'procedureCode', message: `Không có thủ tục mã "${input.procedureCode}"` });
+    const receiving = await this.agencies.byCode(input.receivingAgencyCode);
+    if (!receiving) problems.push({ field: 'receivingAgencyCode', message: `Không có cơ quan mã "${input.receivingAgencyCode}"` });
+    let deciding: Agency | null = null;
+    if (input.decidingAgencyCode) {
+      deciding = await this.agencies.byCode(input.decidingAgencyCode);
+      if (!deciding) problems.push({ field: 'decidingAgencyCode', message: `Không có cơ quan mã "${input.decidingAgencyCode}"` });
+    } else if (procedure?.agencyId) {
+      deciding = await this.agencies.byId(procedure.agencyId);
+    } else {
+      deciding = receiving;
+    }
+    if (input.acceptedAt.getTime() > now.getTime()) {
+      problems.push({ field: 'acceptedAt', message: 'Thời điểm tiếp nhận không được ở tương lai' });
+    }
+    if (input.submittedAt && input.submittedAt.getTime() > input.acceptedAt.getTime()) {
+      problems.push({ field: 'submittedAt', message: 'Thời điểm nộp phải trước hoặc bằng thời điểm tiếp nhận' });
+    }
+    if (problems.length) throw new ValidationError(problems);
+    if (!procedure || !receiving || !deciding) throw new Error('unreachable: references were checked above');
+    this.assertScope(actor, [receiving.id, deciding.id]);
+
+    const hash = contentHash(input);
+    const existing = await this.dossiers.byCode(input.code);
+    if (existing) return { view: await this.sameOrConflict(existing, hash), created: false };
+
+    const calendar = await this.calendars.forAgency(deciding);
+    const time = procedureTime(procedure);
+    const due = computeDue(calendar, input.acceptedAt, time).getTime();
+    const rep = input.representative ?? null;
+    const record = {
+      code: input.code,
+      procedureId: procedure.id,
+      receivingAgencyId: receiving.id,
+      decidingAgencyId: deciding.id,
+      applicantKind: input.applicant.kind,
+      applicantName: input.applicant.name,
+      representativeName: rep?.name ?? null,
+      representativePhone: rep?.phone ?? null,
+      representativeEmail: rep?.email ?? null,
+      representativeAddress: rep?.address ?? null,
+      phone: input.phone ?? null,
+      email: input.email ?? null,
+      address: input.address ?? null,
+      consentZalo: input.consent.zalo,
+      consentEmail: input.consent.email,
+      consentSms: input.consent.sms,
+      channel: input.channel,
+      submittedAt: input.submittedAt?.getTime() ?? null,
+      acceptedAt: input.acceptedAt.getTime(),
+      clockStartedAt: input.acceptedAt.getTime(),
+      ...clockOf(time),
+      originalDueAt: due,
+      currentDueAt: due,
+      deadlineVersion: 1,
+      extensionsCount: 0,
+      state: 'received' as DossierState,
+      resolution: null,
+      resolvedAt: null,
+      closedAt: null,
+      searchText: foldForSearch(`${input.code} ${input.applicant.name} ${rep?.name ?? ''}`),
+      contentHash: hash,
+    };
+    try {
+      const dossier = await this.db.transaction(async (trx) => {
+        const d = await this.dossiers.insert(record, now.getTime(), trx);
+        await this.dossiers.addEvent(
+          { dossierId: d.id, kind: 'created', occurredAt: d.acceptedAt, recordedAt: now.getTime(), actor: actor.name, data: { dueAt: due }, note: null },
+          trx,
+        );
+        return d;
+      });
+      return { view: await this.viewOf(dossier, calendar), created: true };
+    } catch (err) {
+      // Two requests with the same code raced; the loser answers like a re-send.
+      if (!isUniqueViolation(err)) throw err;
+      const winner = await this.dossiers.byCode(input.code);
+      if (!winner) throw err;
+      return { view: await this.sameOrConflict(winner, hash), created: false };
+    }
+  }
+
+  private async sameOrConflict(existing: Dossier, hash: string): Promise<DossierView> {
+    if (existing.contentHash !== hash) {
+      throw new ConflictError('dossier-exists', `Mã hồ sơ "${existing.code}" đã có với nội dung khác`);
+    }
+    return this.viewOf(existing);
+  }
+
+  async get(code: string, actor: Actor): Promise<DossierView> {
+    const dossier = await this.dossiers.byCode(code);
+    if (!dossier || !this.mayAccess(actor, dossier)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
+    return this.viewOf(dossier);
+  }
+
+  async history(code: string, actor: Actor): Promise<{ events: DossierEvent[]; pauses: Pause[] }> {
+    const dossier = await this.dossiers.byCode(code);
+    if (!dossier || !this.mayAccess(actor, dossier)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
+    const [events, pauses] = await Promise.all([this.dossiers.events(dossier.id), this.dossiers.pauses(dossier.id)]);
+    return { events, pauses };
+  }
+
+  async list(filter: ListFilter, sort: DossierSort, limit: number, offset: number, actor: Actor): Promise<{ items: DossierView[]; total: number }> {
+    const now = this.clock.now();
+    const agencies = await this.agencies.list();
+    const byId = new Map(agencies.map((a) => [a.id, a]));
+    const f: DossierFilter = { states: filter.states, dueFrom: filter.dueFrom, dueTo: filter.dueTo, search: filter.search && foldForSearch(filter.search) };
+    let scoped = agencies;
+    if (filter.agencyCode) {
+      scoped = agencies.filter((a) => a.code === filter.agencyCode);
+      if (!scoped.length) throw new ValidationError([{ field: 'agency', message: `Không có cơ quan mã "${filter.agencyCode}"` }]);
+    }
+    if (actor.agencyId !== null) scoped = scoped.filter((a) => a.id === actor.agencyId);
+    if (filter.agencyCode || actor.agencyId !== null) f.agencyIds = scoped.map((a) => a.id);
+    if (filter.procedureCode) {
+      const p = await this.procedures.byCode(filter.procedureCode);
+      if (!p) throw new ValidationError([{ field: 'procedure', message: `Không có thủ tục mã "${filter.procedureCode}"` }]);
+      f.procedureIds = [p.id];
+    }
+    if (filter.timeliness === 'overdue') f.overdueAt = now.getTime();
+    if (filter.timeliness === 'due_soon' || filter.timeliness === 'not_due') {
+      const thresholds = await this.dueSoonThresholds(scoped, now);
+      if (filter.timeliness === 'due_soon') f.dueSoon = { at: now.getTime(), untilByAgency: thresholds };
+      else f.notDue = { at: now.getTime(), untilByAgency: thresholds };
+    }
+    const { items, total } = await this.dossiers.list(f, sort, limit, offset);
+    const procedures = new Map((await this.procedures.list()).map((p) => [p.id, p]));
+    const views: DossierView[] = [];
+    for (const d of items) {
+      const deciding = byId.get(d.decidingAgencyId) as Agency;
+      const calendar = await this.calendars.forAgency(deciding);
+      views.push({
+        dossier: d,
+        procedure: procedures.get(d.procedureId) as Procedure,
+        receivingAgency: byId.get(d.receivingAgencyId) as Agency,
+        decidingAgency: deciding,
+        timeliness: this.timelinessOf(d, deciding, calendar, now),
+      });
+    }
+    return { items: views, total };
+  }
+
+  /** Per agency, the last instant that still counts as "due soon" today: end of the lead-th working day. */
+  async dueSoonThresholds(agencies: Agency[], now: Date): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    for (const a of agencies) {
+      const calendar = await this.calendars.forAgency(a);
+      const lastDay = calendar.addWorkingDays(localDayOf(now), a.settings.apologyLeadWorkingDays);
+      out.set(a.id, instantAt(lastDay + 1, 0).getTime() - 1);
+    }
+    return out;
+  }
+
+  async recordEvent(code: string, input: EventInput, actor: Actor): Promise<DossierView> {
+    const now = this.clock.now();
+    const at = input.occurredAt.getTime();
+    if (at > now.getTime()) throw new ValidationError([{ field: 'occurredAt', message: 'Thời điểm sự kiện không được ở tương lai' }]);
+
+    const updated = await this.db.transaction(async (trx) => {
+      const d = await this.dossiers.byCode(code, trx, true);
+      if (!d || !this.mayAccess(actor, d)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
+      if (at < d.acceptedAt) {
+        throw new ValidationError([{ field: 'occurredAt', message: 'Thời điểm sự kiện không được trước thời điểm tiếp nhận hồ sơ' }]);
+      }
+      const to = nextState(d.state, input.kind);
+      if (!to) {
+        throw new ConflictError(
+          'invalid-transition',
+          `Không thể ghi nhận "${EVENT_LABELS[input.kind]}" cho hồ sơ đang ở trạng thái "${STATE_LABELS[d.state]}"`,
+        );
+      }
+      const procedure = (await this.procedures.byId(d.procedureId, trx)) as Procedure;
+      const deciding = (await this.agencies.byId(d.decidingAgencyId, trx)) as Agency;
+      const calendar = await this.calendars.forAgency(deciding);
+      const patch: Partial<Dossier> = { state: to };
+      const data: Record<string, unknown> = { from: d.state, to, dueBefore: d.currentDueAt };
+
+      switch (input.kind) {
+        case 'supplement_requested': {
+          const remaining =
+            procedure.supplementPolicy === 'pause' && d.currentDueAt !== null && d.clockUnit !== 'same_day'
+              ? remainingAfterPause(calendar, input.occurredAt, new Date(d.currentDueAt), d.clockUnit)
+              : null;
+          const rem = remaining ? clockOf(remaining) : null;
+          await this.dossiers.startPause(
+            {
+              dossierId: d.id,
+              policy: procedure.supplementPolicy,
+              startedAt: at,
+              dueBefore: d.currentDueAt,
+              remainingUnit: rem?.clockUnit ?? null,
+              remainingAmount: rem?.clockAmount ?? null,
+            },
+            trx,
+          );
+          // While the citizen is completing the dossier the clock does not run: no due date, never overdue.
+          patch.currentDueAt = null;
+          if (remaining) data.remaining = remaining;
+          break;
+        }
+        case 'supplement_received': {
+          const pause = await this.dossiers.openPause(d.id, trx);
+          if (pause) await this.dossiers.endPause(pause.id, at, trx);
+          const time =
+            pause?.policy === 'pause' && pause.remainingUnit && pause.remainingAmount !== null
+              ? processingTimeOf(pause.remainingUnit, pause.remainingAmount)
+              : procedureTime(procedure);
+          const due = computeDue(calendar, input.occurredAt, time).getTime();
+          Object.assign(patch, clockOf(time), {
+            clockStartedAt: at,
+            currentDueAt: due,
+            deadlineVersion: d.deadlineVersion + 1,
+          });
+          // A restart is a new receipt with a new appointment; a resumed pause shifts the same one.
+          if (d.extensionsCount === 0) patch.originalDueAt = due;
+          data.dueAfter = due;
+          data.policy = pause?.policy ?? procedure.supplementPolicy;
+          break;
+        }
+        case 'resolved':
+          patch.resolvedAt = at;
+          patch.resolution = d.currentDueAt === null ? 'on_time' : resolutionOf(input.occurredAt, new Date(d.currentDueAt));
+          data.resolution = patch.resolution;
+          break;
+        case 'returned':
+          patch.closedAt = at;
+          break;
+        case 'withdrawn':
+        case 'rejected': {
+          patch.closedAt = at;
+          const pause = await this.dossiers.openPause(d.id, trx);
+          if (pause) await this.dossiers.endPause(pause.id, at, trx);
+          break;
+        }
+        case 'processing_started':
+          break;
+      }
+      await this.dossiers.update(d.id, patch, now.getTime(), trx);
+      await this.dossiers.addEvent(
+        { dossierId: d.id, kind: input.kind, occurredAt: at, recordedAt: now.getTime(), actor: actor.name, data, note: input.note ?? null },
+        trx,
+      );
+      return { ...d, ...patch };
+    });
+    return this.viewOf(updated);
+  }
+
+  async viewOf(d: Dossier, calendar?: WorkingCalendar): Promise<DossierView> {
+    const [procedure, receivingAgency, decidingAgency] = await Promise.all([
+      this.procedures.byId(d.procedureId),
+      this.agencies.byId(d.receivingAgencyId),
+      this.agencies.byId(d.decidingAgencyId),
+    ]);
+    const deciding = decidingAgency as Agency;
+    const cal = calendar ?? (await this.calendars.forAgency(deciding));
+    return {
+      dossier: d,
+      procedure: procedure as Procedure,
+      receivingAgency: receivingAgency as Agency,
+      decidingAgency: deciding,
+      timeliness: this.timelinessOf(d, deciding, cal, this.clock.now()),
+    };
+  }
+
+  private timelinessOf(d: Dossier, deciding: Agency, calendar: WorkingCalendar, now: Date): TimelinessView {
+    if (d.state === 'waiting_supplement') return 'paused';
+    if (!isOpen(d.state) || d.currentDueAt === null) return null;
+    return timelinessAt(calendar, now, new Date(d.currentDueAt), deciding.settings.apologyLeadWorkingDays);
+  }
+
+  private mayAccess(actor: Actor, d: Dossier): boolean {
+    return actor.agencyId === null || actor.agencyId === d.receivingAgencyId || actor.agencyId === d.decidingAgencyId;
+  }
+
+  private assertScope(actor: Actor, agencyIds: number[]): void {
+    if (actor.agencyId !== null && !agencyIds.includes(actor.agencyId)) {
+      throw new ForbiddenError('Mã truy cập này chỉ được tạo hồ sơ do cơ quan mình tiếp nhận hoặc giải quyết');
+    }
+  }
+}

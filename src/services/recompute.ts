@@ -1,0 +1,71 @@
+import type { Agency, AgencyRepository } from '../db/agencies';
+import type { Db } from '../db/connection';
+import type { DossierRepository, DossierEvent } from '../db/dossiers';
+import { computeDue } from '../domain/deadline';
+import type { CalendarService } from './calendar';
+import type { Actor, Clock } from './clock';
+import { processingTimeOf } from './dossiers';
+
+export interface RecomputeReport {
+  examined: number;
+  moved: number;
+}
+
+/**
+ * After a calendar decision is entered, every open dossier whose due date still comes from the
+ * calendar alone (never re-appointed, not waiting for a supplement) is counted again; those whose
+ * due date changes are moved and get a 'due_recomputed' event saying from what to what.
+ */
+export class RecomputeService {
+  constructor(
+    private readonly db: Db,
+    private readonly dossiers: DossierRepository,
+    private readonly agencies: AgencyRepository,
+    private readonly calendars: CalendarService,
+    private readonly clock: Clock,
+    private readonly batchSize = 5000,
+  ) {}
+
+  /** `agencyCodes` null: a national change, every agency is affected. */
+  async recompute(agencyCodes: string[] | null, actor: Actor, reason: string): Promise<RecomputeReport> {
+    const all = await this.agencies.list();
+    const affected = agencyCodes ? all.filter((a) => agencyCodes.includes(a.code)) : all;
+    const byId = new Map<number, Agency>(affected.map((a) => [a.id, a]));
+    const now = this.clock.now().getTime();
+    const report: RecomputeReport = { examined: 0, moved: 0 };
+    let afterId = 0;
+    for (;;) {
+      const batch = await this.dossiers.recomputable(afterId, this.batchSize, agencyCodes ? [...byId.keys()] : null);
+      if (!batch.length) break;
+      afterId = batch[batch.length - 1].id;
+      const moves: { id: number; dueAt: number }[] = [];
+      const events: Omit<DossierEvent, 'id'>[] = [];
+      for (const d of batch) {
+        const agency = byId.get(d.decidingAgencyId);
+        if (!agency) continue;
+        const calendar = await this.calendars.forAgency(agency);
+        const due = computeDue(calendar, new Date(d.clockStartedAt), processingTimeOf(d.clockUnit, d.clockAmount)).getTime();
+        report.examined++;
+        if (due === d.currentDueAt) continue;
+        moves.push({ id: d.id, dueAt: due });
+        events.push({
+          dossierId: d.id,
+          kind: 'due_recomputed',
+          occurredAt: now,
+          recordedAt: now,
+          actor: actor.name,
+          data: { dueBefore: d.currentDueAt, dueAfter: due, reason },
+          note: null,
+        });
+      }
+      if (moves.length) {
+        await this.db.transaction(async (trx) => {
+          await this.dossiers.moveDueDates(moves, now, trx);
+          await this.dossiers.addEvents(events, trx);
+        });
+        report.moved += moves.length;
+      }
+    }
+    return report;
+  }
+}

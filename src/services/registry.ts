@@ -1,0 +1,89 @@
+import type { Db } from '../db/connection';
+import type { Agency, AgencyInput, AgencyRepository } from '../db/agencies';
+import type { Procedure, ProcedureInput, ProcedureRepository } from '../db/procedures';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import type { Actor, Clock } from './clock';
+
+/** Agencies and procedures: the reference data every dossier points to. */
+export class RegistryService {
+  constructor(
+    private readonly db: Db,
+    private readonly agencies: AgencyRepository,
+    private readonly procedures: ProcedureRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  listAgencies(): Promise<Agency[]> {
+    return this.agencies.list();
+  }
+
+  async agency(code: string): Promise<Agency> {
+    const a = await this.agencies.byCode(code);
+    if (!a) throw new NotFoundError(`Không có cơ quan mã "${code}"`);
+    return a;
+  }
+
+  async createAgency(input: AgencyInput, actor: Actor): Promise<Agency> {
+    this.assertInstallationWide(actor);
+    if (await this.agencies.byCode(input.code)) throw new ConflictError('agency-exists', `Cơ quan mã "${input.code}" đã có`);
+    return this.agencies.insert(input, this.clock.now().getTime());
+  }
+
+  async updateAgency(code: string, patch: (current: Agency) => AgencyInput, actor: Actor): Promise<Agency> {
+    const current = await this.agency(code);
+    if (actor.agencyId !== null && actor.agencyId !== current.id) throw new ForbiddenError();
+    const next = patch(current);
+    if (next.code !== current.code && (await this.agencies.byCode(next.code))) {
+      throw new ConflictError('agency-exists', `Cơ quan mã "${next.code}" đã có`);
+    }
+    return this.agencies.update(current.id, next, this.clock.now().getTime());
+  }
+
+  async deleteAgency(code: string, actor: Actor): Promise<void> {
+    this.assertInstallationWide(actor);
+    const a = await this.agency(code);
+    const used = await this.db('dossiers').where('receiving_agency_id', a.id).orWhere('deciding_agency_id', a.id).first('id');
+    if (used) throw new ConflictError('agency-in-use', `Cơ quan "${a.code}" đã có hồ sơ nên không xoá được`);
+    await this.agencies.remove(a.id);
+  }
+
+  listProcedures(): Promise<Procedure[]> {
+    return this.procedures.list();
+  }
+
+  async procedure(code: string): Promise<Procedure> {
+    const p = await this.procedures.byCode(code);
+    if (!p) throw new NotFoundError(`Không có thủ tục mã "${code}"`);
+    return p;
+  }
+
+  async createProcedure(input: ProcedureInput, actor: Actor): Promise<Procedure> {
+    this.assertInstallationWide(actor);
+    if (await this.procedures.byCode(input.code)) throw new ConflictError('procedure-exists', `Thủ tục mã "${input.code}" đã có`);
+    return this.procedures.insert(input, this.clock.now().getTime());
+  }
+
+  async updateProcedure(code: string, patch: (current: Procedure) => ProcedureInput, actor: Actor): Promise<Procedure> {
+    this.assertInstallationWide(actor);
+    const current = await this.procedure(code);
+    return this.procedures.update(current.id, patch(current), this.clock.now().getTime());
+  }
+
+  async deleteProcedure(code: string, actor: Actor): Promise<void> {
+    this.assertInstallationWide(actor);
+    const p = await this.procedure(code);
+    if (await this.procedures.isUsed(p.id)) throw new ConflictError('procedure-in-use', `Thủ tục "${p.code}" đã có hồ sơ nên không xoá được`);
+    await this.procedures.remove(p.id);
+  }
+
+  async agencyIdOf(code: string | null | undefined, field: string): Promise<number | null> {
+    if (!code) return null;
+    const a = await this.agencies.byCode(code);
+    if (!a) throw new ValidationError([{ field, message: `Không có cơ quan mã "${code}"` }]);
+    return a.id;
+  }
+
+  private assertInstallationWide(actor: Actor): void {
+    if (actor.agencyId !== null) throw new ForbiddenError('Chỉ mã truy cập toàn hệ thống mới được sửa danh mục này');
+  }
+}

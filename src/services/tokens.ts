@@ -1,0 +1,43 @@
+import crypto from 'node:crypto';
+import type { AgencyRepository } from '../db/agencies';
+import type { ApiToken, TokenRepository } from '../db/tokens';
+import { NotFoundError, UnauthorizedError } from '../errors';
+import type { Actor, Clock } from './clock';
+
+// Tokens carry 256 random bits, so a plain SHA-256 is enough to store them: unlike passwords
+// they cannot be guessed, and a fast hash keeps every API request cheap.
+function hashToken(token: string): string {
+  return crypto.createHash('sha256').update(token).digest('hex');
+}
+
+export class TokenService {
+  constructor(
+    private readonly tokens: TokenRepository,
+    private readonly agencies: AgencyRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Returns the secret once; only its hash is kept. */
+  async create(name: string, agencyCode: string | null): Promise<{ token: string; record: ApiToken }> {
+    let agencyId: number | null = null;
+    if (agencyCode) {
+      const agency = await this.agencies.byCode(agencyCode);
+      if (!agency) throw new NotFoundError(`Không có cơ quan mã "${agencyCode}"`);
+      agencyId = agency.id;
+    }
+    const token = `hl_${crypto.randomBytes(32).toString('base64url')}`;
+    const record = await this.tokens.insert(name, hashToken(token), agencyId, this.clock.now().getTime());
+    return { token, record };
+  }
+
+  async authenticate(bearer: string | undefined): Promise<Actor & { tokenId: number }> {
+    const m = /^Bearer\s+(\S+)$/i.exec(bearer ?? '');
+    if (!m) throw new UnauthorizedError();
+    const record = await this.tokens.activeByHash(hashToken(m[1]));
+    if (!record) throw new UnauthorizedError('Mã truy cập không đúng hoặc đã bị thu hồi');
+    const now = this.clock.now().getTime();
+    // Recording every use would turn each read into a write; a minute's precision is plenty.
+    if (!record.lastUsedAt || now - record.lastUsedAt > 60_000) await this.tokens.touch(record.id, now);
+    return { name: `token:${record.name}`, agencyId: record.agencyId, tokenId: record.id };
+  }
+}

@@ -1,0 +1,1 @@
+// Global test setup: nothing here may depend on the machine's timezone.

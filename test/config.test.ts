@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { loadConfig, ConfigError } from '../src/config';
+
+describe('configuration', () => {
+  it('works with nothing set: SQLite in ./data, port 3000, demo on', () => {
+    const c = loadConfig({});
+    assert.equal(c.port, 3000);
+    assert.deepEqual(c.database, { client: 'sqlite', filename: path.resolve('./data/henlai.sqlite') });
+    assert.equal(c.demo, true);
+  });
+
+  it('switches to PostgreSQL with DATABASE_URL and honours DATA_DIR, PORT and HENLAI_DEMO=0', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/henlai', DATA_DIR: '/srv/henlai', PORT: '8080', HENLAI_DEMO: '0' });
+    assert.equal(c.database.client, 'pg');
+    assert.equal(c.dataDir, '/srv/henlai');
+    assert.equal(c.port, 8080);
+    assert.equal(c.demo, false);
+  });
+
+  it('refuses to start in production without the settings production needs, naming each', () => {
+    assert.throws(
+      () => loadConfig({ NODE_ENV: 'production' }),
+      (err: unknown) => err instanceof ConfigError && /DATABASE_URL/.test(err.message) && /PUBLIC_BASE_URL/.test(err.message),
+    );
+  });
+
+  it('never loads the demo in production, whatever HENLAI_DEMO says', () => {
+    const c = loadConfig({ NODE_ENV: 'production', HENLAI_DEMO: '1', DATABASE_URL: 'postgres://u@db/h', PUBLIC_BASE_URL: 'https://henlai.cantho.gov.vn' });
+    assert.equal(c.demo, false);
+  });
+
+  it('names the setting that is malformed', () => {
+    assert.throws(() => loadConfig({ PORT: 'http' }), /PORT/);
+    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
+  });
+});

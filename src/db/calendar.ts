@@ -1,5 +1,5 @@
 import type { Db } from './connection';
-import type { CalendarEntry, Occasion } from '../domain/holidays';
+import { occasionYearOf, type CalendarEntry, type Occasion } from '../domain/holidays';
 
 export const NATIONAL_SCOPE = '*';
 
@@ -65,10 +65,16 @@ export class CalendarRepository {
       const scope = e.agencyCode ?? NATIONAL_SCOPE;
       await db('calendar_entries').where({ scope, date: e.date }).delete();
     }
-    const occasions = new Set(entries.filter((e) => e.occasion).map((e) => `${e.agencyCode ?? NATIONAL_SCOPE}|${e.date.slice(0, 4)}|${e.occasion}`));
-    for (const key of occasions) {
-      const [scope, year, occasion] = key.split('|');
-      await db('calendar_entries').where({ scope, year: Number(year), occasion }).delete();
+    // A decision about an occasion replaces what was stored for that occasion; the occasion's year
+    // can differ from the date's (31/12 off for next year's Tết Dương lịch).
+    const decided = new Set(entries.filter((e) => e.occasion).map((e) => `${e.agencyCode ?? NATIONAL_SCOPE}|${occasionYearOf(e)}|${e.occasion}`));
+    if (decided.size) {
+      const years = [...decided].map((k) => Number(k.split('|')[1]));
+      const candidates = (await db<Row>('calendar_entries')
+        .whereNotNull('occasion')
+        .whereBetween('year', [Math.min(...years) - 1, Math.max(...years)])) as Row[];
+      const stale = candidates.filter((r) => decided.has(`${r.scope}|${occasionYearOf(r)}|${r.occasion}`)).map((r) => r.id);
+      if (stale.length) await db('calendar_entries').whereIn('id', stale).delete();
     }
     if (!entries.length) return [];
     const rows = entries.map((e) => ({

@@ -73,8 +73,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('content_hash', 64).notNullable();
     t.bigInteger('created_at').notNullable();
     t.bigInteger('updated_at').notNullable();
-    // The sweeper's question: open dossiers by due instant.
-    t.index(['current_due_at', 'state'], 'dossiers_due_state');
+    // The sweeper's question: open dossiers by due instant, answered from the index alone.
+    t.index(['current_due_at', 'state', 'deciding_agency_id'], 'dossiers_due_state');
     t.index(['deciding_agency_id', 'state'], 'dossiers_agency_state');
     t.index(['accepted_at'], 'dossiers_accepted');
     t.index(['procedure_id'], 'dossiers_procedure');

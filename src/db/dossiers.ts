@@ -86,6 +86,8 @@ export interface DossierFilter {
   search?: string;
 }
 
+export type RecomputeCandidate = Pick<Dossier, 'id' | 'decidingAgencyId' | 'clockStartedAt' | 'clockUnit' | 'clockAmount' | 'currentDueAt'>;
+
 export type DossierSort = 'due' | '-due' | 'accepted' | '-accepted' | 'code';
 
 const COLUMNS: Record<keyof Dossier, string> = {
@@ -291,10 +293,12 @@ export class DossierRepository {
 
   /**
    * Open dossiers whose due date comes from the calendar alone (never re-appointed, not paused),
-   * in id order from `afterId` — the input of a recomputation after a calendar change.
+   * in id order from `afterId` — the input of a recomputation after a calendar change. Only the
+   * clock columns are read: mapping whole rows would cost more than the counting itself.
    */
-  async recomputable(afterId: number, limit: number, agencyIds: number[] | null): Promise<Dossier[]> {
+  async recomputable(afterId: number, limit: number, agencyIds: number[] | null): Promise<RecomputeCandidate[]> {
     const q = this.db('dossiers')
+      .select('id', 'deciding_agency_id', 'clock_started_at', 'clock_unit', 'clock_amount', 'current_due_at')
       .whereIn('state', OPEN)
       .where('extensions_count', 0)
       .whereNotNull('current_due_at')
@@ -302,7 +306,14 @@ export class DossierRepository {
       .orderBy('id')
       .limit(limit);
     if (agencyIds) q.whereIn('deciding_agency_id', agencyIds);
-    return (await q).map(dossierFromRow);
+    return (await q).map((r: Record<string, unknown>) => ({
+      id: Number(r.id),
+      decidingAgencyId: Number(r.deciding_agency_id),
+      clockStartedAt: Number(r.clock_started_at),
+      clockUnit: r.clock_unit as ClockUnit,
+      clockAmount: Number(r.clock_amount),
+      currentDueAt: Number(r.current_due_at),
+    }));
   }
 
   /** Moves many due dates in one statement per chunk; SQLite ≥ 3.33 and PostgreSQL both accept WITH v(…) AS (VALUES …) UPDATE … FROM v. */

@@ -65,7 +65,8 @@ export function processingTimeOf(unit: ClockUnit, amount: number): ProcessingTim
   return unit === 'same_day' ? { unit: 'same_day', cutoffMinute: amount } : { unit, amount };
 }
 
-function procedureTime(p: Procedure): ProcessingTime {
+/** A procedure's processing time as the deadline engine takes it. */
+export function procedureTime(p: Procedure): ProcessingTime {
   return p.timeUnit === 'same_day'
     ? { unit: 'same_day', cutoffMinute: p.sameDayCutoff ?? 15 * 60 }
     : { unit: p.timeUnit, amount: p.timeAmount };

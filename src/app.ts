@@ -5,6 +5,7 @@ import type { Services } from './services';
 import { apiRouter } from './http/api/routes';
 import { openApiDocument } from './http/api/openapi';
 import { errorHandler, notFound } from './http/middleware/errors';
+import { citizenRouter } from './http/citizen/routes';
 
 /** Builds the Express app from already-built services: the composition root of the web side. */
 export function createApp(s: Services): Express {
@@ -40,6 +41,7 @@ export function createApp(s: Services): Express {
     res.json(openApiDocument());
   });
   app.use('/api/v1', apiRouter(s));
+  app.use(citizenRouter(s));
   app.use(notFound);
   app.use(errorHandler(s.logger));
   return app;

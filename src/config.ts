@@ -24,6 +24,8 @@ const schema = z.object({
   PUBLIC_BASE_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT: z.string().default('100kb'),
+  WATCH_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86400).default(60),
+  TEMPLATES_OVERRIDE_DIR: z.string().optional(),
 });
 
 export interface Config {
@@ -36,6 +38,10 @@ export interface Config {
   publicBaseUrl: string;
   logLevel: string;
   bodyLimit: string;
+  /** Seconds between deadline-watcher ticks inside the server; 0 disables the in-server watcher. */
+  watchIntervalSeconds: number;
+  /** Agencies' own templates: <dir>/<AGENCY_CODE>/<path as in templates/>. */
+  templatesOverrideDir: string;
 }
 
 export class ConfigError extends Error {}
@@ -74,5 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     logLevel: e.LOG_LEVEL,
     bodyLimit: e.BODY_LIMIT,
+    watchIntervalSeconds: e.WATCH_INTERVAL_SECONDS,
+    templatesOverrideDir: path.resolve(e.TEMPLATES_OVERRIDE_DIR ?? path.join(dataDir, 'templates')),
   };
 }

@@ -15,6 +15,7 @@ async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>):
   try {
     return await fn(services);
   } finally {
+    await services.pdf.close();
     await db.destroy();
   }
 }
@@ -73,6 +74,21 @@ export async function main(argv: string[]): Promise<void> {
         if (!(await isEmpty(s))) throw new Error('Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ nạp vào cơ sở dữ liệu trống.');
         await loadDemo(s, print);
         print(`Mã truy cập API mẫu: ${fs.readFileSync(demoTokenFile(config), 'utf8').trim()}`);
+      });
+    });
+
+  program
+    .command('tick')
+    .description('chạy bộ theo dõi hạn một lần: thư báo hồ sơ sắp đến hạn, xin lỗi hồ sơ trễ hạn, báo cáo hồ sơ trễ cả ngày hẹn lại')
+    .action(async () => {
+      const config = loadConfig();
+      await withServices(config, async (s) => {
+        await migrateLatest(s.db);
+        const r = await s.watcher.tick();
+        print(
+          `Sắp đến hạn / quá hạn: ${r.atRisk} · thư báo cơ quan: ${r.digests} · thư xin lỗi soạn: ${r.drafted}, ban hành: ${r.issued} · ` +
+            `báo cáo trễ lần hai: ${r.escalated} · PDF: ${r.pdfs} · không xử lý được: ${r.refused}`,
+        );
       });
     });
 

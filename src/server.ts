@@ -2,13 +2,14 @@ import type { Server } from 'node:http';
 import { createApp } from './app';
 import type { Services } from './services';
 
-/** Listens, and closes connections and the database cleanly on SIGINT/SIGTERM. */
+/** Listens, runs the deadline watcher, and shuts both down cleanly on SIGINT/SIGTERM. */
 export async function startServer(s: Services): Promise<Server> {
   const app = createApp(s);
   const server = await new Promise<Server>((resolve, reject) => {
     const srv = app.listen(s.config.port, s.config.host, () => resolve(srv));
     srv.on('error', reject);
   });
+  const stopWatcher = s.config.watchIntervalSeconds > 0 ? s.watcher.start(s.config.watchIntervalSeconds * 1000) : async () => undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -16,6 +17,8 @@ export async function startServer(s: Services): Promise<Server> {
     s.logger.info({ signal }, 'shutting down');
     server.close();
     server.closeIdleConnections();
+    await stopWatcher();
+    await s.pdf.close();
     await s.db.destroy();
     process.exit(0);
   };

@@ -1,1 +1,8 @@
 // Global test setup: nothing here may depend on the machine's timezone.
+import { closeSharedPdf } from './support/context';
+
+export const mochaHooks = {
+  async afterAll(): Promise<void> {
+    await closeSharedPdf();
+  },
+};

@@ -52,7 +52,7 @@ export type NewDossier = Omit<Dossier, 'id' | 'createdAt' | 'updatedAt'>;
 export interface DossierEvent {
   id: number;
   dossierId: number;
-  kind: EventKind | 'created' | 'due_recomputed';
+  kind: EventKind | 'created' | 'due_recomputed' | 'apology_drafted' | 'apology_issued' | 'apology_cancelled' | 'escalated';
   occurredAt: number;
   recordedAt: number;
   actor: string;
@@ -184,6 +184,13 @@ export class DossierRepository {
 
   async byCode(code: string, db: Db = this.db, forUpdate = false): Promise<Dossier | null> {
     const q = db('dossiers').where({ code }).first();
+    if (forUpdate && db.client.config.client === 'pg') q.forUpdate();
+    const row = await q;
+    return row ? dossierFromRow(row) : null;
+  }
+
+  async byId(id: number, db: Db = this.db, forUpdate = false): Promise<Dossier | null> {
+    const q = db('dossiers').where({ id }).first();
     if (forUpdate && db.client.config.client === 'pg') q.forUpdate();
     const row = await q;
     return row ? dossierFromRow(row) : null;

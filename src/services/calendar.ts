@@ -3,7 +3,7 @@ import { CalendarRepository, StoredCalendarEntry } from '../db/calendar';
 import type { Agency, AgencyRepository, WeekHours } from '../db/agencies';
 import { WorkingCalendar, DEFAULT_WEEK_SCHEDULE, type WeekSchedule, type CalendarDay } from '../domain/calendar';
 import type { CalendarEntry } from '../domain/holidays';
-import { parseHhmm } from '../domain/time';
+import { instantAt, localDayOf, parseHhmm } from '../domain/time';
 import { ForbiddenError, NotFoundError } from '../errors';
 import type { Actor, Clock } from './clock';
 
@@ -79,6 +79,20 @@ export class CalendarService {
     });
     this.cache.set(key, { fingerprint: this.fingerprint, agencyStamp: stamp, calendar });
     return calendar;
+  }
+
+  /**
+   * Per agency, the last instant that still counts as "due soon" now: the end of the day that is
+   * `apologyLeadWorkingDays` working days from today (0: today).
+   */
+  async dueSoonUntil(agencies: Agency[], now: Date): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    for (const a of agencies) {
+      const calendar = await this.forAgency(a);
+      const lastDay = calendar.addWorkingDays(localDayOf(now), a.settings.apologyLeadWorkingDays);
+      out.set(a.id, instantAt(lastDay + 1, 0).getTime() - 1);
+    }
+    return out;
   }
 
   async forAgencyCode(code: string | undefined): Promise<{ agency: Agency | null; calendar: WorkingCalendar }> {

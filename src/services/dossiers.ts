@@ -14,9 +14,10 @@ import type {
   Pause,
 } from '../db/dossiers';
 import { computeDue, remainingAfterPause, resolutionOf, timelinessAt, type ProcessingTime, type Timeliness } from '../domain/deadline';
-import { EVENT_LABELS, STATE_LABELS, isOpen, nextState, type DossierState, type EventKind } from '../domain/dossier';
+import { CLOSED_STATES, EVENT_LABELS, STATE_LABELS, isOpen, nextState, type DossierState, type EventKind } from '../domain/dossier';
+import type { ApologyRepository } from '../db/apologies';
+import type { NoticeRepository } from '../db/notices';
 import { foldForSearch } from '../domain/contact';
-import { localDayOf, instantAt } from '../domain/time';
 import type { WorkingCalendar } from '../domain/calendar';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldProblem } from '../errors';
 import type { CalendarService } from './calendar';
@@ -112,6 +113,8 @@ export class DossierService {
     private readonly agencies: AgencyRepository,
     private readonly procedures: ProcedureRepository,
     private readonly calendars: CalendarService,
+    private readonly apologies: ApologyRepository,
+    private readonly notices: NoticeRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -240,7 +243,7 @@ export class DossierService {
     }
     if (filter.timeliness === 'overdue') f.overdueAt = now.getTime();
     if (filter.timeliness === 'due_soon' || filter.timeliness === 'not_due') {
-      const thresholds = await this.dueSoonThresholds(scoped, now);
+      const thresholds = await this.calendars.dueSoonUntil(scoped, now);
       if (filter.timeliness === 'due_soon') f.dueSoon = { at: now.getTime(), untilByAgency: thresholds };
       else f.notDue = { at: now.getTime(), untilByAgency: thresholds };
     }
@@ -259,17 +262,6 @@ export class DossierService {
       });
     }
     return { items: views, total };
-  }
-
-  /** Per agency, the last instant that still counts as "due soon" today: end of the lead-th working day. */
-  async dueSoonThresholds(agencies: Agency[], now: Date): Promise<Map<number, number>> {
-    const out = new Map<number, number>();
-    for (const a of agencies) {
-      const calendar = await this.calendars.forAgency(a);
-      const lastDay = calendar.addWorkingDays(localDayOf(now), a.settings.apologyLeadWorkingDays);
-      out.set(a.id, instantAt(lastDay + 1, 0).getTime() - 1);
-    }
-    return out;
   }
 
   async recordEvent(code: string, input: EventInput, actor: Actor): Promise<DossierView> {
@@ -355,6 +347,16 @@ export class DossierService {
         }
         case 'processing_started':
           break;
+      }
+      // A draft apology is about the deadline it was written for: once the clock stops or the
+      // dossier closes it is moot, and a closed dossier's citizen notices must not go out.
+      if (input.kind === 'supplement_requested' || CLOSED_STATES.includes(to)) {
+        const cancelled = await this.apologies.cancelDrafts({ dossierId: d.id }, actor.name, `Hồ sơ ${EVENT_LABELS[input.kind]}`, now.getTime(), trx);
+        if (cancelled) data.draftsCancelled = cancelled;
+      }
+      if (CLOSED_STATES.includes(to)) {
+        const stopped = await this.notices.cancelUnsentForDossier(d.id, now.getTime(), trx);
+        if (stopped) data.noticesCancelled = stopped;
       }
       await this.dossiers.update(d.id, patch, now.getTime(), trx);
       await this.dossiers.addEvent(

@@ -12,6 +12,16 @@ import { DossierService } from './dossiers';
 import { RecomputeService } from './recompute';
 import { RegistryService } from './registry';
 import { TokenService } from './tokens';
+import path from 'node:path';
+import { ApologyRepository, EscalationRepository } from '../db/apologies';
+import { NoticeRepository } from '../db/notices';
+import { WatchRepository } from '../db/watch';
+import { DocumentRenderer } from '../documents/renderer';
+import { createPdfRenderer, type PdfRenderer } from '../documents/pdf';
+import { ApologyService } from './apologies';
+import { DeadlineWatcher } from '../watch/watcher';
+
+export const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
 
 /** Everything the HTTP layer, the workers and the command line use; built once per process. */
 export interface Services {
@@ -25,13 +35,31 @@ export interface Services {
   recompute: RecomputeService;
   tokens: TokenService;
   idempotency: IdempotencyRepository;
+  documents: DocumentRenderer;
+  pdf: PdfRenderer;
+  apologies: ApologyService;
+  escalations: EscalationRepository;
+  watcher: DeadlineWatcher;
 }
 
-export function buildServices(config: Config, db: Db, clock: Clock, logger: Logger): Services {
+export interface ServiceOptions {
+  /** One PDF renderer (one browser) can serve several service sets, e.g. in tests. */
+  pdf?: PdfRenderer;
+}
+
+export function buildServices(config: Config, db: Db, clock: Clock, logger: Logger, options: ServiceOptions = {}): Services {
   const agencies = new AgencyRepository(db);
   const procedures = new ProcedureRepository(db);
   const dossierRepo = new DossierRepository(db);
+  const apologyRepo = new ApologyRepository(db);
+  const escalations = new EscalationRepository(db);
+  const notices = new NoticeRepository(db);
   const calendars = new CalendarService(db, new CalendarRepository(db), agencies, clock);
+  const documents = new DocumentRenderer({ templatesDir: TEMPLATES_DIR, overridesDir: config.templatesOverrideDir });
+  const pdf = options.pdf ?? createPdfRenderer();
+  const apologies = new ApologyService(
+    db, apologyRepo, notices, dossierRepo, agencies, procedures, calendars, documents, pdf, clock, config.publicBaseUrl,
+  );
   return {
     config,
     db,
@@ -39,9 +67,16 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     logger,
     registry: new RegistryService(db, agencies, procedures, clock),
     calendars,
-    dossiers: new DossierService(db, dossierRepo, agencies, procedures, calendars, clock),
+    dossiers: new DossierService(db, dossierRepo, agencies, procedures, calendars, apologyRepo, notices, clock),
     recompute: new RecomputeService(db, dossierRepo, agencies, calendars, clock),
     tokens: new TokenService(new TokenRepository(db), agencies, clock),
     idempotency: new IdempotencyRepository(db),
+    documents,
+    pdf,
+    apologies,
+    escalations,
+    watcher: new DeadlineWatcher(
+      db, new WatchRepository(db), dossierRepo, agencies, apologies, apologyRepo, escalations, notices, calendars, clock, logger,
+    ),
   };
 }

@@ -9,6 +9,20 @@ import { createLogger } from '../../src/logger';
 import { buildServices, type Services } from '../../src/services';
 import { FixedClock } from '../../src/services/clock';
 import { createApp } from '../../src/app';
+import { createPdfRenderer, type PdfRenderer } from '../../src/documents/pdf';
+
+let pdf: PdfRenderer | null = null;
+
+/** One browser for the whole run: launching Chromium per test would dominate the suite's time. */
+export function sharedPdf(): PdfRenderer {
+  pdf ??= createPdfRenderer();
+  return pdf;
+}
+
+export async function closeSharedPdf(): Promise<void> {
+  await pdf?.close();
+  pdf = null;
+}
 
 export interface TestContext {
   db: Db;
@@ -40,7 +54,7 @@ export async function createTestContext(now = '2026-03-02T09:00:00+07:00'): Prom
   }
   await migrateLatest(db);
   const clock = new FixedClock(new Date(now));
-  const services = buildServices(config, db, clock, createLogger('silent'));
+  const services = buildServices(config, db, clock, createLogger('silent'), { pdf: sharedPdf() });
   const app = createApp(services);
   const { token } = await services.tokens.create('test', null);
   return {
@@ -62,6 +76,8 @@ export async function createTestContext(now = '2026-03-02T09:00:00+07:00'): Prom
 
 export const AGENCY = {
   code: 'SXD',
+  address: '25 Lý Tự Trọng, phường Ninh Kiều, thành phố Cần Thơ',
+  settings: { signerName: 'Trần Văn Bình', signerTitle: 'PHÓ GIÁM ĐỐC' },
   name: 'Sở Xây dựng thành phố Cần Thơ',
   parentName: 'UBND THÀNH PHỐ CẦN THƠ',
   placeName: 'Cần Thơ',

@@ -9,6 +9,10 @@ import {
   listDossiersQuery,
   procedurePatchSchema,
   procedureSchema,
+  draftApologySchema,
+  cancelApologySchema,
+  listApologiesQuery,
+  agencyQuery,
 } from './schemas';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -56,6 +60,16 @@ const OPERATIONS: Operation[] = [
     ok: 201,
   },
   { method: 'delete', path: '/calendar/entries/{id}', summary: 'Bỏ một ngày đã nhập; tính lại hạn hồ sơ đang mở', ok: 200 },
+  { method: 'get', path: '/dossiers/{code}/apologies/proposal', summary: 'Đề xuất ngày hẹn mới, các lý do thường dùng, và hồ sơ có được hẹn lại không', ok: 200 },
+  { method: 'post', path: '/dossiers/{code}/apologies', summary: 'Soạn thư xin lỗi và hẹn lại (bản nháp chờ lãnh đạo duyệt)', body: draftApologySchema, ok: 201 },
+  { method: 'get', path: '/apologies', summary: 'Danh sách thư xin lỗi (lọc theo cơ quan, trạng thái, đúng hạn / trễ)', query: listApologiesQuery, ok: 200 },
+  { method: 'get', path: '/apologies/{id}', summary: 'Một thư xin lỗi và các thông báo đã tạo', ok: 200 },
+  { method: 'post', path: '/apologies/{id}/approve', summary: 'Lãnh đạo duyệt: cấp số, ban hành văn bản, dời hạn, tạo thông báo', ok: 200 },
+  { method: 'post', path: '/apologies/{id}/cancel', summary: 'Huỷ bản nháp', body: cancelApologySchema, ok: 200 },
+  { method: 'get', path: '/apologies/{id}/letter.html', summary: 'Văn bản đã ban hành (HTML, bản in A4)', ok: 200 },
+  { method: 'get', path: '/apologies/{id}/letter.pdf', summary: 'Văn bản đã ban hành (PDF)', ok: 200 },
+  { method: 'get', path: '/at-risk', summary: 'Hồ sơ sắp đến hạn hoặc quá hạn chưa được xin lỗi', query: agencyQuery, ok: 200 },
+  { method: 'get', path: '/escalations', summary: 'Hồ sơ trễ cả ngày hẹn lại, đã báo cáo cấp trên', query: agencyQuery, ok: 200 },
 ];
 
 const problem = {

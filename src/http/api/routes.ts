@@ -23,6 +23,7 @@ import {
 } from './schemas';
 import { agencyJson, calendarDayJson, dossierJson, eventJson, iso, pauseJson, procedureJson, storedEntryJson } from './present';
 import type { z } from 'zod';
+import { registerApologyRoutes } from './apologies';
 
 type AgencyBody = z.output<typeof agencySchema>;
 type ProcedureBody = z.output<typeof procedureSchema>;
@@ -196,5 +197,6 @@ export function apiRouter(s: Services): Router {
     res.json({ removed: storedEntryJson(removed), recomputed });
   });
 
+  registerApologyRoutes(r, s);
   return r;
 }

@@ -197,3 +197,24 @@ export const dueQuery = z.strictObject({
 export const yearParam = z.coerce.number().int().min(1990).max(2200);
 
 export const entryId = z.coerce.number().int().positive();
+
+export const draftApologySchema = z.strictObject({
+  reason: text(2000).optional(),
+  newDueDate: isoDate.optional(),
+  responsibleUnit: text(255).optional(),
+  signerName: text(100).optional(),
+  signerTitle: text(100).optional(),
+  signerOnBehalf: text(100).nullable().optional(),
+});
+
+export const cancelApologySchema = z.strictObject({ reason: text(500) });
+
+export const listApologiesQuery = z.strictObject({
+  agency: agencyCode.optional(),
+  status: csv(['draft', 'issued', 'cancelled'] as const).optional(),
+  timing: z.enum(['late', 'on_time']).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const agencyQuery = z.strictObject({ agency: agencyCode.optional() });

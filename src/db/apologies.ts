@@ -1,0 +1,300 @@
+import type { Db } from './connection';
+import type { LetterForm } from '../domain/apology';
+
+export type ApologyStatus = 'draft' | 'issued' | 'cancelled';
+export type ApologyOrigin = 'officer' | 'watcher';
+
+export interface Apology {
+  id: number;
+  dossierId: number;
+  deadlineVersion: number;
+  status: ApologyStatus;
+  origin: ApologyOrigin;
+  reason: string;
+  responsibleUnit: string;
+  dueBefore: number;
+  newDueAt: number;
+  signerName: string;
+  signerTitle: string;
+  signerOnBehalf: string | null;
+  issuingAgencyId: number;
+  draftedBy: string;
+  draftedAt: number;
+  approvedBy: string | null;
+  issuedAt: number | null;
+  late: boolean | null;
+  letterYear: number | null;
+  letterSeq: number | null;
+  letterNumber: string | null;
+  recipientName: string;
+  toRepresentative: boolean;
+  form: LetterForm;
+  templateVersion: string | null;
+  contentHash: string | null;
+  hasPdf: boolean;
+  citizenToken: string;
+  cancelledBy: string | null;
+  cancelledAt: number | null;
+  cancelReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewApology = Pick<
+  Apology,
+  | 'dossierId'
+  | 'deadlineVersion'
+  | 'origin'
+  | 'reason'
+  | 'responsibleUnit'
+  | 'dueBefore'
+  | 'newDueAt'
+  | 'signerName'
+  | 'signerTitle'
+  | 'signerOnBehalf'
+  | 'issuingAgencyId'
+  | 'draftedBy'
+  | 'recipientName'
+  | 'toRepresentative'
+  | 'form'
+  | 'citizenToken'
+>;
+
+export interface ApologyFilter {
+  agencyIds?: number[];
+  statuses?: ApologyStatus[];
+  late?: boolean;
+  dossierId?: number;
+}
+
+// Everything but the stored documents: lists never need the HTML or the PDF bytes.
+const SUMMARY_COLUMNS = [
+  'id', 'dossier_id', 'deadline_version', 'status', 'origin', 'reason', 'responsible_unit', 'due_before', 'new_due_at',
+  'signer_name', 'signer_title', 'signer_on_behalf', 'issuing_agency_id', 'drafted_by', 'drafted_at', 'approved_by',
+  'issued_at', 'late', 'letter_year', 'letter_seq', 'letter_number', 'recipient_name', 'to_representative', 'form',
+  'template_version', 'content_hash', 'citizen_token', 'cancelled_by', 'cancelled_at', 'cancel_reason', 'created_at', 'updated_at',
+];
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function fromRow(r: Record<string, unknown>, hasPdf: boolean): Apology {
+  return {
+    id: Number(r.id),
+    dossierId: Number(r.dossier_id),
+    deadlineVersion: Number(r.deadline_version),
+    status: r.status as ApologyStatus,
+    origin: r.origin as ApologyOrigin,
+    reason: String(r.reason),
+    responsibleUnit: String(r.responsible_unit),
+    dueBefore: Number(r.due_before),
+    newDueAt: Number(r.new_due_at),
+    signerName: String(r.signer_name),
+    signerTitle: String(r.signer_title),
+    signerOnBehalf: (r.signer_on_behalf as string | null) ?? null,
+    issuingAgencyId: Number(r.issuing_agency_id),
+    draftedBy: String(r.drafted_by),
+    draftedAt: Number(r.drafted_at),
+    approvedBy: (r.approved_by as string | null) ?? null,
+    issuedAt: num(r.issued_at),
+    late: r.late === null || r.late === undefined ? null : Boolean(r.late),
+    letterYear: num(r.letter_year),
+    letterSeq: num(r.letter_seq),
+    letterNumber: (r.letter_number as string | null) ?? null,
+    recipientName: String(r.recipient_name),
+    toRepresentative: Boolean(r.to_representative),
+    form: r.form as LetterForm,
+    templateVersion: (r.template_version as string | null) ?? null,
+    contentHash: (r.content_hash as string | null) ?? null,
+    hasPdf,
+    citizenToken: String(r.citizen_token),
+    cancelledBy: (r.cancelled_by as string | null) ?? null,
+    cancelledAt: num(r.cancelled_at),
+    cancelReason: (r.cancel_reason as string | null) ?? null,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+export class ApologyRepository {
+  constructor(private readonly db: Db) {}
+
+  private select(db: Db) {
+    return db('apologies').select(SUMMARY_COLUMNS).select(db.raw('case when pdf is null then 0 else 1 end as has_pdf'));
+  }
+
+  private map(rows: Record<string, unknown>[]): Apology[] {
+    return rows.map((r) => fromRow(r, Number(r.has_pdf) === 1));
+  }
+
+  async insert(a: NewApology, now: number, db: Db = this.db): Promise<Apology> {
+    const [row] = await db('apologies')
+      .insert({
+        dossier_id: a.dossierId,
+        deadline_version: a.deadlineVersion,
+        active_version: a.deadlineVersion,
+        status: 'draft',
+        origin: a.origin,
+        reason: a.reason,
+        responsible_unit: a.responsibleUnit,
+        due_before: a.dueBefore,
+        new_due_at: a.newDueAt,
+        signer_name: a.signerName,
+        signer_title: a.signerTitle,
+        signer_on_behalf: a.signerOnBehalf,
+        issuing_agency_id: a.issuingAgencyId,
+        drafted_by: a.draftedBy,
+        drafted_at: now,
+        recipient_name: a.recipientName,
+        to_representative: a.toRepresentative,
+        form: a.form,
+        citizen_token: a.citizenToken,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning('id');
+    const id = typeof row === 'object' ? Number((row as { id: number }).id) : Number(row);
+    return (await this.byId(id, db)) as Apology;
+  }
+
+  async byId(id: number, db: Db = this.db, forUpdate = false): Promise<Apology | null> {
+    const q = this.select(db).where({ id }).first();
+    if (forUpdate && db.client.config.client === 'pg') q.forUpdate();
+    const row = await q;
+    return row ? this.map([row])[0] : null;
+  }
+
+  async byCitizenToken(token: string): Promise<Apology | null> {
+    const row = await this.select(this.db).where({ citizen_token: token }).first();
+    return row ? this.map([row])[0] : null;
+  }
+
+  async activeFor(dossierId: number, deadlineVersion: number, db: Db = this.db): Promise<Apology | null> {
+    const row = await this.select(db).where({ dossier_id: dossierId, active_version: deadlineVersion }).first();
+    return row ? this.map([row])[0] : null;
+  }
+
+  async list(f: ApologyFilter, limit: number, offset: number): Promise<{ items: Apology[]; total: number }> {
+    const where = (q: ReturnType<Db>) => {
+      if (f.agencyIds) q.whereIn('issuing_agency_id', f.agencyIds.length ? f.agencyIds : [-1]);
+      if (f.statuses?.length) q.whereIn('status', f.statuses);
+      if (f.late !== undefined) q.where('late', f.late);
+      if (f.dossierId !== undefined) q.where('dossier_id', f.dossierId);
+      return q;
+    };
+    const [rows, count] = await Promise.all([
+      where(this.select(this.db)).orderBy('id', 'desc').limit(limit).offset(offset),
+      where(this.db('apologies')).count({ n: '*' }).first(),
+    ]);
+    return { items: this.map(rows), total: Number((count as { n?: number | string } | undefined)?.n ?? 0) };
+  }
+
+  async markIssued(
+    id: number,
+    fields: Pick<Apology, 'approvedBy' | 'issuedAt' | 'late' | 'letterYear' | 'letterSeq' | 'letterNumber' | 'templateVersion' | 'contentHash'> & { html: string },
+    now: number,
+    db: Db,
+  ): Promise<void> {
+    await db('apologies').where({ id }).update({
+      status: 'issued',
+      approved_by: fields.approvedBy,
+      issued_at: fields.issuedAt,
+      late: fields.late,
+      letter_year: fields.letterYear,
+      letter_seq: fields.letterSeq,
+      letter_number: fields.letterNumber,
+      template_version: fields.templateVersion,
+      content_hash: fields.contentHash,
+      html: fields.html,
+      updated_at: now,
+    });
+  }
+
+  /** Cancels drafts; returns how many. `dossierId` alone cancels every draft of that dossier. */
+  async cancelDrafts(where: { id?: number; dossierId?: number }, by: string, reason: string, now: number, db: Db = this.db): Promise<number> {
+    const q = db('apologies').where({ status: 'draft' });
+    if (where.id !== undefined) q.where({ id: where.id });
+    if (where.dossierId !== undefined) q.where({ dossier_id: where.dossierId });
+    return q.update({ status: 'cancelled', active_version: null, cancelled_by: by, cancelled_at: now, cancel_reason: reason, updated_at: now });
+  }
+
+  async html(id: number): Promise<string | null> {
+    const row = await this.db('apologies').select('html').where({ id }).first();
+    return (row?.html as string | null) ?? null;
+  }
+
+  async pdf(id: number): Promise<Buffer | null> {
+    const row = await this.db('apologies').select('pdf').where({ id }).first();
+    return row?.pdf ? Buffer.from(row.pdf as Uint8Array) : null;
+  }
+
+  /** Stores the PDF once: the first render is the one the citizen receives, later ones are discarded. */
+  async storePdf(id: number, pdf: Buffer, now: number): Promise<void> {
+    await this.db('apologies').where({ id }).whereNull('pdf').update({ pdf, updated_at: now });
+  }
+
+  async issuedWithoutPdf(limit: number): Promise<number[]> {
+    const rows = await this.db('apologies').select('id').where({ status: 'issued' }).whereNull('pdf').orderBy('id').limit(limit);
+    return rows.map((r: { id: number }) => Number(r.id));
+  }
+
+  /**
+   * The next letter number of an agency's year. The upsert both creates the year's counter and
+   * increments it under the row lock, inside the issuing transaction: a rolled-back issue gives
+   * its number back, so numbers have no gaps and are never reused.
+   */
+  async nextLetterSeq(agencyId: number, year: number, db: Db): Promise<number> {
+    const [row] = await db('letter_sequences')
+      .insert({ agency_id: agencyId, year, last_seq: 1 })
+      .onConflict(['agency_id', 'year'])
+      .merge({ last_seq: db.raw('?? + 1', ['letter_sequences.last_seq']) })
+      .returning('last_seq');
+    return Number(typeof row === 'object' ? (row as { last_seq: number }).last_seq : row);
+  }
+}
+
+export interface Escalation {
+  id: number;
+  dossierId: number;
+  dossierCode: string;
+  agencyCode: string;
+  deadlineVersion: number;
+  agencyId: number;
+  kind: 'second_slip';
+  dueAt: number;
+  createdAt: number;
+}
+
+export class EscalationRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Records the escalation once per deadline version; false when it already was. */
+  async record(e: Omit<Escalation, 'id' | 'dossierCode' | 'agencyCode'>, db: Db = this.db): Promise<boolean> {
+    const inserted = await db('escalations')
+      .insert({ dossier_id: e.dossierId, deadline_version: e.deadlineVersion, agency_id: e.agencyId, kind: e.kind, due_at: e.dueAt, created_at: e.createdAt })
+      .onConflict(['dossier_id', 'deadline_version'])
+      .ignore()
+      .returning('id');
+    return inserted.length > 0;
+  }
+
+  async list(agencyIds: number[] | null, limit: number): Promise<Escalation[]> {
+    const q = this.db('escalations as e')
+      .join('dossiers as d', 'd.id', 'e.dossier_id')
+      .join('agencies as a', 'a.id', 'e.agency_id')
+      .select('e.*', 'd.code as dossier_code', 'a.code as agency_code')
+      .orderBy('e.id', 'desc')
+      .limit(limit);
+    if (agencyIds) q.whereIn('e.agency_id', agencyIds.length ? agencyIds : [-1]);
+    return (await q).map((r: Record<string, unknown>) => ({
+      id: Number(r.id),
+      dossierId: Number(r.dossier_id),
+      dossierCode: String(r.dossier_code),
+      agencyCode: String(r.agency_code),
+      deadlineVersion: Number(r.deadline_version),
+      agencyId: Number(r.agency_id),
+      kind: r.kind as 'second_slip',
+      dueAt: Number(r.due_at),
+      createdAt: Number(r.created_at),
+    }));
+  }
+}

@@ -1,0 +1,66 @@
+import type { Db } from './connection';
+import { dossierFromRow, type Dossier } from './dossiers';
+
+const OPEN = ['received', 'processing'];
+
+export interface AtRiskRow {
+  dossier: Dossier;
+  apologyId: number | null;
+  apologyStatus: 'draft' | 'issued' | null;
+  escalated: boolean;
+}
+
+/** The deadline watcher's questions. */
+export class WatchRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Open dossiers past their due instant with neither a live apology nor an escalation for
+   * their current deadline version — the ones the watcher must act on — in id order.
+   */
+  async slipped(now: number, afterId: number, limit: number): Promise<Dossier[]> {
+    const rows = await this.db('dossiers as d')
+      .select('d.*')
+      .whereIn('d.state', OPEN)
+      .where('d.current_due_at', '<', now)
+      .where('d.id', '>', afterId)
+      .whereNotExists((q) => q.select(this.db.raw('1')).from('apologies as a').whereRaw('a.dossier_id = d.id and a.active_version = d.deadline_version'))
+      .whereNotExists((q) => q.select(this.db.raw('1')).from('escalations as e').whereRaw('e.dossier_id = d.id and e.deadline_version = d.deadline_version'))
+      .orderBy('d.id')
+      .limit(limit);
+    return rows.map(dossierFromRow);
+  }
+
+  /**
+   * The at-risk list: open dossiers of the given agencies due no later than each agency's
+   * "due soon" threshold (overdue ones included), with any apology for the current deadline.
+   */
+  async atRisk(untilByAgency: Map<number, number>, limit: number): Promise<AtRiskRow[]> {
+    if (!untilByAgency.size) return [];
+    const rows = await this.db('dossiers as d')
+      .select('d.*', 'a.id as apology_id', 'a.status as apology_status', 'e.id as escalation_id')
+      .leftJoin('apologies as a', (j) => j.on('a.dossier_id', 'd.id').andOn('a.active_version', 'd.deadline_version'))
+      .leftJoin('escalations as e', (j) => j.on('e.dossier_id', 'd.id').andOn('e.deadline_version', 'd.deadline_version'))
+      .whereIn('d.state', OPEN)
+      .whereNotNull('d.current_due_at')
+      .where((w) => {
+        for (const [agencyId, until] of untilByAgency) w.orWhere((x) => x.where('d.deciding_agency_id', agencyId).where('d.current_due_at', '<=', until));
+      })
+      .orderBy('d.current_due_at')
+      .limit(limit);
+    return rows.map((r: Record<string, unknown>) => ({
+      dossier: dossierFromRow(r),
+      apologyId: r.apology_id === null ? null : Number(r.apology_id),
+      apologyStatus: (r.apology_status as 'draft' | 'issued' | null) ?? null,
+      escalated: r.escalation_id !== null,
+    }));
+  }
+
+  /** Locks one dossier for the watcher, skipping it when another process holds it (PostgreSQL). */
+  async lockForWatch(id: number, trx: Db): Promise<Dossier | null> {
+    const q = trx('dossiers').where({ id }).first();
+    if (trx.client.config.client === 'pg') q.forUpdate().skipLocked();
+    const row = await q;
+    return row ? dossierFromRow(row) : null;
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * HTML → PDF with headless Chromium driven by playwright-core.
+ *
+ * The browser is the Chromium shipped inside the npm package `@sparticuz/chromium` (143.0.4: the
+ * newest whose engines accept Node 20): its brotli-packed binary is unpacked into the temp
+ * directory (/tmp/chromium) on first use, no network involved. `HENLAI_CHROMIUM_PATH` (or the
+ * `executablePath` option) points at another Chromium/Chrome executable instead.
+ *
+ * - One browser process, launched lazily on the first render and reused; relaunched on the next
+ *   render if it crashed or disconnected.
+ * - A small pool of pages (default 2 at once): each render takes an idle page, or waits, sets the
+ *   HTML, waits for the load event (which includes the fonts), prints, and gives the page back.
+ *   Pages run with JavaScript disabled and every network request refused: a letter needs neither.
+ * - Page size and margins come from the document's CSS `@page` (preferCSSPageSize); page numbers
+ *   from page 2 come from the stylesheet's `@page { @top-center { content: counter(page) } }`
+ *   page-margin box, so the browser's own print of the same HTML numbers its pages alike.
+ * - Deterministic output: Chromium stamps the PDF with the time it was printed; that stamp is
+ *   replaced by a fixed one (`options.timestamp`, default 2000-01-01), so the same HTML gives the
+ *   same bytes and the same content hash.
+ */
+import { createHash } from 'node:crypto';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+export interface PdfRenderer {
+  render(html: string): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/** What createPdfRenderer returns: the interface plus a test hook. */
+export interface PooledPdfRenderer extends PdfRenderer {
+  /** Test hook: closes the browser behind the renderer's back, as a crash would. The next render relaunches it. */
+  simulateCrash(): Promise<void>;
+}
+
+export interface PdfRendererOptions {
+  /** Pages printing at the same time (default 2). */
+  concurrency?: number;
+  /** A Chromium executable to use instead of @sparticuz/chromium's (also HENLAI_CHROMIUM_PATH). */
+  executablePath?: string;
+  /** The date written as CreationDate/ModDate in every PDF (default 2000-01-01T00:00:00Z). */
+  timestamp?: Date;
+  /** Per-render timeout in ms (default 30,000). */
+  timeoutMs?: number;
+}
+
+/** Flags for a headless Chromium on a machine without network access. */
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-default-apps',
+  '--disable-extensions',
+  '--mute-audio',
+];
+
+/**
+ * @sparticuz/chromium's recommended flags, less the ones that do not suit a long-lived server:
+ * `--single-process` (one crash would take every render down, and it serialises printing on one
+ * core), its `--headless='shell'` spelling (Playwright passes its own --headless), the WebGL
+ * flags (no GPU work here), and `--disable-web-security` / `--allow-running-insecure-content`
+ * (convenient on Lambda, needless for our own documents: same-origin rules stay on).
+ */
+const DROPPED_SPARTICUZ_FLAGS = [
+  /^--single-process$/,
+  /^--headless/,
+  /^--use-gl=/,
+  /^--use-angle=/,
+  /^--enable-unsafe-swiftshader$/,
+  /^--disable-web-security$/,
+  /^--allow-running-insecure-content$/,
+];
+
+async function launchOptions(explicitPath: string | undefined): Promise<{ executablePath: string; args: string[] }> {
+  const custom = explicitPath ?? process.env.HENLAI_CHROMIUM_PATH;
+  // Loaded lazily: requiring it runs a little environment detection we only need when printing.
+  const Chromium = (await import('@sparticuz/chromium')).default;
+  Chromium.setGraphicsMode = false;
+  const recommended = Chromium.args.filter((a) => !DROPPED_SPARTICUZ_FLAGS.some((re) => re.test(a)));
+  const executablePath = custom && custom.trim() ? custom : await Chromium.executablePath();
+  return { executablePath, args: [...new Set([...recommended, ...CHROMIUM_FLAGS])] };
+}
+
+/** "D:20000101000000+00'00'" for the PDF's Info dictionary. */
+function pdfDate(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `D:${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}+00'00'`;
+}
+
+/**
+ * Replaces the CreationDate/ModDate strings in place, with a string of the same length so that
+ * the cross-reference offsets stay valid.
+ */
+export function fixPdfDates(pdf: Buffer, date: Date): Buffer {
+  const text = pdf.toString('latin1');
+  const fixed = pdfDate(date);
+  let changed = false;
+  const out = text.replace(/\/(CreationDate|ModDate) \((D:[0-9+\-Z']+)\)/g, (whole, key: string, value: string) => {
+    if (value.length !== fixed.length) return whole;
+    changed = true;
+    return `/${key} (${fixed})`;
+  });
+  return changed ? Buffer.from(out, 'latin1') : pdf;
+}
+
+/**
+ * Embedded fonts are served to the page from memory instead of being parsed from `data:` URLs
+ * each time: Chromium spends ~25 ms per document on 140 KB of base64 in the stylesheet, while a
+ * font served from a URL is fetched once and then comes from its memory cache. The bytes are the
+ * same, so the PDF is the same; the HTML the caller stored is not changed.
+ */
+const FONT_ORIGIN = 'http://fonts.henlai.invalid';
+const DATA_FONT_URL = /url\((['"]?)data:((?:font|application)\/[A-Za-z0-9.+-]+);base64,([A-Za-z0-9+/=]+)\1\)/g;
+const MAX_CACHED_FONTS = 64;
+
+class FontCache {
+  private readonly byData = new Map<string, string>();
+  private readonly byPath = new Map<string, { body: Buffer; type: string }>();
+
+  /** The HTML with every `url(data:font/…;base64,…)` replaced by a URL this cache serves. */
+  rewrite(html: string): string {
+    if (!html.includes(';base64,')) return html;
+    return html.replace(DATA_FONT_URL, (whole, _q: string, type: string, b64: string) => {
+      let url = this.byData.get(b64);
+      if (!url) {
+        if (this.byData.size >= MAX_CACHED_FONTS) return whole;
+        const body = Buffer.from(b64, 'base64');
+        const name = `/${createHash('sha256').update(body).digest('hex').slice(0, 32)}`;
+        url = `${FONT_ORIGIN}${name}`;
+        this.byData.set(b64, url);
+        this.byPath.set(name, { body, type });
+      }
+      return `url(${url})`;
+    });
+  }
+
+  get(pathname: string): { body: Buffer; type: string } | undefined {
+    return this.byPath.get(pathname);
+  }
+}
+
+const PRINT = {
+  format: 'A4',
+  printBackground: true,
+  preferCSSPageSize: true,
+  displayHeaderFooter: false,
+  margin: { top: '0', right: '0', bottom: '0', left: '0' },
+} as const;
+
+export function createPdfRenderer(options: PdfRendererOptions = {}): PooledPdfRenderer {
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 2));
+  const timestamp = options.timestamp ?? new Date(Date.UTC(2000, 0, 1));
+  const timeoutMs = options.timeoutMs ?? 30_000;
+
+  let browser: Promise<{ browser: Browser; context: BrowserContext }> | null = null;
+  let idle: Page[] = [];
+  let busy = 0;
+  const waiters: Array<() => void> = [];
+  let closed = false;
+  const fonts = new FontCache();
+
+  const getBrowser = (): Promise<{ browser: Browser; context: BrowserContext }> => {
+    if (!browser) {
+      const launching = (async () => {
+        const { chromium } = await import('playwright-core');
+        const { executablePath, args } = await launchOptions(options.executablePath);
+        const b = await chromium.launch({ executablePath, args, headless: true, timeout: 60_000 });
+        b.on('disconnected', () => {
+          // The process died or was closed: forget it and its pages; the next render relaunches.
+          if (browser === launching) browser = null;
+          idle = [];
+        });
+        const context = await b.newContext({ javaScriptEnabled: false, viewport: { width: 794, height: 1123 } });
+        // Nothing leaves the page: the embedded fonts are answered from memory, anything else
+        // (an override referring to an outside image, say) fails at once instead of hanging.
+        await context.route('**/*', (route) => {
+          const url = new URL(route.request().url());
+          const font = url.origin === FONT_ORIGIN ? fonts.get(url.pathname) : undefined;
+          if (!font) return route.abort('blockedbyclient');
+          return route.fulfill({
+            status: 200,
+            body: font.body,
+            headers: { 'content-type': font.type, 'cache-control': 'public, max-age=31536000, immutable', 'access-control-allow-origin': '*' },
+          });
+        });
+        return { browser: b, context };
+      })();
+      browser = launching;
+      launching.catch(() => {
+        if (browser === launching) browser = null;
+      });
+    }
+    return browser;
+  };
+
+  const acquireSlot = async (): Promise<void> => {
+    while (busy >= concurrency) await new Promise<void>((resolve) => waiters.push(resolve));
+    busy++;
+  };
+  const releaseSlot = (): void => {
+    busy--;
+    waiters.shift()?.();
+  };
+
+  const takePage = async (): Promise<Page> => {
+    for (;;) {
+      const page = idle.pop();
+      if (!page) break;
+      if (!page.isClosed()) return page;
+    }
+    const { context } = await getBrowser();
+    const page = await context.newPage();
+    page.setDefaultTimeout(timeoutMs);
+    return page;
+  };
+
+  const printOnce = async (html: string): Promise<Buffer> => {
+    const page = await takePage();
+    let healthy = false;
+    try {
+      await page.setContent(fonts.rewrite(html), { waitUntil: 'load', timeout: timeoutMs });
+      const pdf = await page.pdf(PRINT);
+      healthy = true;
+      return pdf;
+    } finally {
+      if (healthy && !closed && !page.isClosed()) idle.push(page);
+      else page.close().catch(() => undefined);
+    }
+  };
+
+  const isBrowserGone = (e: unknown): boolean =>
+    /Target (page, context or browser )?(has been )?closed|Browser has been closed|browser has disconnected|crash/i.test(String((e as Error)?.message ?? e));
+
+  return {
+    async render(html: string): Promise<Buffer> {
+      if (closed) throw new Error('PdfRenderer đã đóng (close() đã được gọi)');
+      await acquireSlot();
+      try {
+        let pdf: Buffer;
+        try {
+          pdf = await printOnce(html);
+        } catch (e) {
+          if (!isBrowserGone(e) || closed) throw e;
+          // The browser crashed under this render: relaunch once and retry.
+          browser = null;
+          idle = [];
+          pdf = await printOnce(html);
+        }
+        return fixPdfDates(pdf, timestamp);
+      } finally {
+        releaseSlot();
+      }
+    },
+
+    async simulateCrash(): Promise<void> {
+      const current = browser;
+      if (current) await (await current).browser.close();
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+      const current = browser;
+      browser = null;
+      idle = [];
+      if (current) {
+        try {
+          const { browser: b } = await current;
+          await b.close();
+        } catch {
+          // never launched or already gone
+        }
+      }
+      while (waiters.length) waiters.shift()?.();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import type { Router } from 'express';
+import type { Services } from '../../services';
+import { STATUS_LABELS, type ApologyView } from '../../services/apologies';
+import type { AtRiskItem } from '../../watch/watcher';
+import type { Notice } from '../../db/notices';
+import { dayToIso, isoToDay, localDayOf } from '../../domain/time';
+import { actorOf } from '../middleware/auth';
+import { parse } from '../validate';
+import { agencyQuery, cancelApologySchema, draftApologySchema, entryId, listApologiesQuery } from './schemas';
+import { iso } from './present';
+
+function noticeJson(n: Notice) {
+  return { id: n.id, channel: n.channel, recipient: n.recipient, status: n.status, kind: n.kind, createdAt: iso(n.createdAt) };
+}
+
+export function apologyJson(v: ApologyView, links: { citizen: string }) {
+  const a = v.apology;
+  return {
+    id: a.id,
+    dossierCode: v.dossierCode,
+    agencyCode: v.agency.code,
+    status: a.status,
+    statusLabel: STATUS_LABELS[a.status],
+    origin: a.origin,
+    deadlineVersion: a.deadlineVersion,
+    reason: a.reason,
+    responsibleUnit: a.responsibleUnit,
+    dueBefore: iso(a.dueBefore),
+    newDueAt: iso(a.newDueAt),
+    newDueDate: dayToIso(localDayOf(new Date(a.newDueAt))),
+    signer: { name: a.signerName, title: a.signerTitle, onBehalf: a.signerOnBehalf },
+    recipient: { name: a.recipientName, representative: a.toRepresentative },
+    form: a.form,
+    draftedBy: a.draftedBy,
+    draftedAt: iso(a.draftedAt),
+    approvedBy: a.approvedBy,
+    issuedAt: iso(a.issuedAt),
+    late: a.late,
+    letterNumber: a.letterNumber,
+    templateVersion: a.templateVersion,
+    contentHash: a.contentHash,
+    cancelledAt: iso(a.cancelledAt),
+    cancelReason: a.cancelReason,
+    notices: v.notices.map(noticeJson),
+    links:
+      a.status === 'issued'
+        ? { html: `/api/v1/apologies/${a.id}/letter.html`, pdf: `/api/v1/apologies/${a.id}/letter.pdf`, citizen: links.citizen }
+        : null,
+  };
+}
+
+function atRiskJson(i: AtRiskItem) {
+  const d = i.dossier;
+  return {
+    dossierCode: d.code,
+    agencyCode: i.agency.code,
+    applicantName: d.applicantName,
+    currentDueAt: iso(d.currentDueAt),
+    overdue: i.overdue,
+    urgent: i.urgent,
+    apology: i.apologyId === null ? null : { id: i.apologyId, status: i.apologyStatus },
+    escalated: i.escalated,
+  };
+}
+
+/** Apologies, the at-risk list and escalations; mounted on the authenticated API router. */
+export function registerApologyRoutes(r: Router, s: Services): void {
+  const json = (v: ApologyView) => apologyJson(v, { citizen: s.apologies.citizenLink(v.apology) });
+
+  r.get('/dossiers/:code/apologies/proposal', async (req, res) => {
+    const p = await s.apologies.proposal(req.params.code, actorOf(req));
+    res.json({
+      newDueDate: dayToIso(p.newDueDay),
+      newDueAt: iso(p.newDueAt),
+      reasons: p.reasons,
+      allowed: p.refusal === null,
+      refusal: p.refusal && { code: p.refusal.code, message: p.refusal.message },
+    });
+  });
+  r.post('/dossiers/:code/apologies', async (req, res) => {
+    const body = parse(draftApologySchema, req.body);
+    const v = await s.apologies.draft(
+      req.params.code,
+      { ...body, newDueDay: body.newDueDate ? isoToDay(body.newDueDate) : undefined },
+      actorOf(req),
+    );
+    res.status(201).location(`/api/v1/apologies/${v.apology.id}`).json(json(v));
+  });
+  r.get('/apologies', async (req, res) => {
+    const q = parse(listApologiesQuery, req.query, 'query');
+    const { items, total } = await s.apologies.list(
+      { agencyCode: q.agency, statuses: q.status, late: q.timing === undefined ? undefined : q.timing === 'late' },
+      q.pageSize,
+      (q.page - 1) * q.pageSize,
+      actorOf(req),
+    );
+    res.json({ items: items.map(json), page: q.page, pageSize: q.pageSize, total });
+  });
+  r.get('/apologies/:id', async (req, res) => {
+    res.json(json(await s.apologies.get(parse(entryId, req.params.id, 'id'), actorOf(req))));
+  });
+  r.post('/apologies/:id/approve', async (req, res) => {
+    res.json(json(await s.apologies.approve(parse(entryId, req.params.id, 'id'), actorOf(req))));
+  });
+  r.post('/apologies/:id/cancel', async (req, res) => {
+    const body = parse(cancelApologySchema, req.body);
+    res.json(json(await s.apologies.cancel(parse(entryId, req.params.id, 'id'), body.reason, actorOf(req))));
+  });
+  r.get('/apologies/:id/letter.html', async (req, res) => {
+    const html = await s.apologies.letterHtml(parse(entryId, req.params.id, 'id'), actorOf(req));
+    res.type('text/html; charset=utf-8').send(html);
+  });
+  r.get('/apologies/:id/letter.pdf', async (req, res) => {
+    const { pdf, fileName } = await s.apologies.letterPdf(parse(entryId, req.params.id, 'id'), actorOf(req));
+    res.type('application/pdf').attachment(fileName).send(pdf);
+  });
+  r.get('/at-risk', async (req, res) => {
+    const q = parse(agencyQuery, req.query, 'query');
+    const actor = actorOf(req);
+    const agencyIds = await scopeIds(s, q.agency, actor.agencyId);
+    const items = await s.watcher.atRisk(agencyIds);
+    res.json({ items: items.map(atRiskJson), total: items.length });
+  });
+  r.get('/escalations', async (req, res) => {
+    const q = parse(agencyQuery, req.query, 'query');
+    const actor = actorOf(req);
+    const agencyIds = await scopeIds(s, q.agency, actor.agencyId);
+    const list = await s.escalations.list(agencyIds, 500);
+    res.json({
+      items: list.map((e) => ({
+        dossierCode: e.dossierCode,
+        agencyCode: e.agencyCode,
+        kind: e.kind,
+        deadlineVersion: e.deadlineVersion,
+        dueAt: iso(e.dueAt),
+        escalatedAt: iso(e.createdAt),
+      })),
+    });
+  });
+}
+
+async function scopeIds(s: Services, agencyCode: string | undefined, actorAgency: number | null): Promise<number[] | null> {
+  let ids: number[] | null = null;
+  if (agencyCode) ids = [(await s.registry.agency(agencyCode)).id];
+  if (actorAgency !== null) ids = (ids ?? [actorAgency]).filter((id) => id === actorAgency);
+  return ids;
+}

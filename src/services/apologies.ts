@@ -1,0 +1,458 @@
+import crypto from 'node:crypto';
+import type { Db } from '../db/connection';
+import type { Agency, AgencyRepository } from '../db/agencies';
+import type { Procedure, ProcedureRepository } from '../db/procedures';
+import type { Dossier, DossierRepository } from '../db/dossiers';
+import type { Apology, ApologyRepository, ApologyStatus } from '../db/apologies';
+import type { NewNotice, Notice, NoticeRepository } from '../db/notices';
+import type { WorkingCalendar } from '../domain/calendar';
+import { apologyRefusal, isLateApology, letterFormFor, newDayRefusal, proposedNewDay, type Refusal } from '../domain/apology';
+import { dayToYmd, localDayOf, type DayNumber } from '../domain/time';
+import { dateInWords, instantInWords, letterNumber, placeDateLine, shortDate } from '../domain/vn-format';
+import type { LetterData, NoticeData } from '../documents/types';
+import type { DocumentRenderer } from '../documents/renderer';
+import type { PdfRenderer } from '../documents/pdf';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, RuleError } from '../errors';
+import type { CalendarService } from './calendar';
+import type { Actor, Clock } from './clock';
+
+export interface DraftInput {
+  reason?: string;
+  /** Vietnam-local day of the new appointment; the default proposal when absent. */
+  newDueDay?: DayNumber;
+  responsibleUnit?: string;
+  signerName?: string;
+  signerTitle?: string;
+  signerOnBehalf?: string | null;
+}
+
+export interface Proposal {
+  newDueDay: DayNumber;
+  newDueAt: number;
+  reasons: string[];
+  refusal: Refusal | null;
+}
+
+export interface ApologyView {
+  apology: Apology;
+  dossierCode: string;
+  agency: Agency;
+  notices: Notice[];
+}
+
+/** Reasons offered beside the procedure's own default, as staff most often write them. */
+export const COMMON_REASONS = [
+  'Hồ sơ cần xác minh, thẩm định thêm tại hiện trường',
+  'Cần lấy ý kiến của cơ quan, đơn vị có liên quan',
+  'Cơ quan phối hợp chưa có văn bản trả lời',
+  'Số lượng hồ sơ tiếp nhận tăng đột biến trong kỳ',
+  'Hệ thống thông tin gặp sự cố kỹ thuật',
+];
+
+function refuse(r: Refusal): never {
+  throw r.status === 409 ? new ConflictError(r.code, r.message) : new RuleError(r.code, r.message);
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e.code === '23505' || /UNIQUE constraint failed/.test(e.message ?? '');
+}
+
+/** "PHÓ GIÁM ĐỐC" signs "KT. GIÁM ĐỐC" (for the head); the head signs in their own name. */
+export function onBehalfLine(title: string): string | null {
+  const m = /^PHÓ\s+(.+)$/u.exec(title.trim());
+  return m ? `KT. ${m[1]}` : null;
+}
+
+/**
+ * The apology workflow: an officer (or the watcher) drafts a Mẫu 04 apology with a reason and a
+ * new date, a leader approves, and approval issues it — letter number, stored letter, new due
+ * date and the notices to send, all in one transaction.
+ */
+export class ApologyService {
+  constructor(
+    private readonly db: Db,
+    private readonly apologies: ApologyRepository,
+    private readonly notices: NoticeRepository,
+    private readonly dossiers: DossierRepository,
+    private readonly agencies: AgencyRepository,
+    private readonly procedures: ProcedureRepository,
+    private readonly calendars: CalendarService,
+    private readonly documents: DocumentRenderer,
+    private readonly pdf: PdfRenderer,
+    private readonly clock: Clock,
+    private readonly publicBaseUrl: string,
+  ) {}
+
+  private async dossierFor(code: string, actor: Actor, db: Db = this.db, forUpdate = false): Promise<Dossier> {
+    const d = await this.dossiers.byCode(code, db, forUpdate);
+    if (!d || !mayAccess(actor, d)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
+    return d;
+  }
+
+  private async context(d: Dossier, db: Db = this.db): Promise<{ agency: Agency; procedure: Procedure; calendar: WorkingCalendar }> {
+    const agency = (await this.agencies.byId(d.decidingAgencyId, db)) as Agency;
+    const procedure = (await this.procedures.byId(d.procedureId, db)) as Procedure;
+    return { agency, procedure, calendar: await this.calendars.forAgency(agency) };
+  }
+
+  /** What the apology form proposes: the default new date, the usual reasons, and whether an apology is possible at all. */
+  async proposal(code: string, actor: Actor): Promise<Proposal> {
+    const d = await this.dossierFor(code, actor);
+    const { agency, procedure, calendar } = await this.context(d);
+    const refusal = apologyRefusal({ ...d, maxExtensions: agency.settings.maxExtensions });
+    const now = this.clock.now();
+    const due = new Date(d.currentDueAt ?? now.getTime());
+    const newDueDay = proposedNewDay(calendar, due, procedure.defaultExtensionDays, now);
+    const reasons = [procedure.defaultDelayReason, ...COMMON_REASONS].filter((r, i, all) => r && all.indexOf(r) === i);
+    return { newDueDay, newDueAt: calendar.endOfDay(newDueDay).getTime(), reasons, refusal };
+  }
+
+  async draft(code: string, input: DraftInput, actor: Actor): Promise<ApologyView> {
+    const apology = await this.db.transaction(async (trx) => {
+      const d = await this.dossierFor(code, actor, trx, true);
+      return this.draftInTx(trx, d, input, actor, 'officer');
+    });
+    return this.view(apology);
+  }
+
+  /** Shared by officers and the watcher; throws a 409/422 naming the rule that refuses. */
+  async draftInTx(trx: Db, d: Dossier, input: DraftInput, actor: Actor, origin: Apology['origin']): Promise<Apology> {
+    const now = this.clock.now();
+    const { agency, procedure, calendar } = await this.context(d, trx);
+    const refusal = apologyRefusal({ ...d, maxExtensions: agency.settings.maxExtensions });
+    if (refusal) refuse(refusal);
+    const due = new Date(d.currentDueAt as number);
+    const newDueDay = input.newDueDay ?? proposedNewDay(calendar, due, procedure.defaultExtensionDays, now);
+    const dateRefusal = newDayRefusal(calendar, due, newDueDay, now);
+    if (dateRefusal) throw new RuleError(dateRefusal.code, dateRefusal.message, [{ field: 'newDueDate', message: dateRefusal.message }]);
+    const reason = input.reason ?? procedure.defaultDelayReason;
+    if (!reason) throw new RuleError('reason-missing', 'Cần nêu lý do chậm trễ', [{ field: 'reason', message: 'Thủ tục chưa có lý do mặc định: phải nhập lý do' }]);
+    const signerName = input.signerName ?? agency.settings.signerName;
+    const signerTitle = input.signerTitle ?? agency.settings.signerTitle;
+    if (!signerName || !signerTitle) {
+      throw new RuleError('signer-missing', `Cơ quan ${agency.code} chưa cấu hình người ký`, [
+        { field: signerName ? 'signerTitle' : 'signerName', message: 'Cần người ký (họ tên và chức vụ) — nhập ở đây hoặc trong thiết lập của cơ quan' },
+      ]);
+    }
+    if (await this.apologies.activeFor(d.id, d.deadlineVersion, trx)) {
+      throw new ConflictError('apology-exists', 'Hồ sơ đã có thư xin lỗi cho thời hạn hiện tại');
+    }
+    const representative = d.representativeName !== null;
+    let apology: Apology;
+    try {
+      apology = await this.apologies.insert(
+        {
+          dossierId: d.id,
+          deadlineVersion: d.deadlineVersion,
+          origin,
+          reason,
+          responsibleUnit: input.responsibleUnit ?? agency.name,
+          dueBefore: due.getTime(),
+          newDueAt: calendar.endOfDay(newDueDay).getTime(),
+          signerName,
+          signerTitle,
+          signerOnBehalf: input.signerOnBehalf === undefined ? onBehalfLine(signerTitle) : input.signerOnBehalf,
+          issuingAgencyId: agency.id,
+          draftedBy: actor.name,
+          recipientName: representative ? (d.representativeName as string) : d.applicantName,
+          toRepresentative: representative,
+          form: letterFormFor(d.acceptedAt),
+          citizenToken: crypto.randomBytes(24).toString('base64url'),
+        },
+        now.getTime(),
+        trx,
+      );
+    } catch (err) {
+      // Another process drafted for the same deadline a moment earlier.
+      if (isUniqueViolation(err)) throw new ConflictError('apology-exists', 'Hồ sơ đã có thư xin lỗi cho thời hạn hiện tại');
+      throw err;
+    }
+    await this.dossiers.addEvent(
+      {
+        dossierId: d.id,
+        kind: 'apology_drafted',
+        occurredAt: now.getTime(),
+        recordedAt: now.getTime(),
+        actor: actor.name,
+        data: { apologyId: apology.id, reason, dueBefore: apology.dueBefore, proposedDue: apology.newDueAt },
+        note: null,
+      },
+      trx,
+    );
+    return apology;
+  }
+
+  /** A leader's approval issues the apology. */
+  async approve(id: number, actor: Actor): Promise<ApologyView> {
+    const issued = await this.db.transaction(async (trx) => {
+      const a = await this.apologies.byId(id, trx, true);
+      if (!a || !mayAct(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+      if (a.status !== 'draft') throw new ConflictError('apology-not-draft', `Thư xin lỗi đang ở trạng thái "${STATUS_LABELS[a.status]}", không phê duyệt được`);
+      return this.issueInTx(trx, a, actor);
+    });
+    await this.ensurePdf(issued.id);
+    return this.view(issued);
+  }
+
+  /**
+   * Issues a draft: letter number, rendered letter, the dossier's new due date and deadline
+   * version, the history event and the notices — or nothing, if any step fails.
+   */
+  async issueInTx(trx: Db, a: Apology, actor: Actor): Promise<Apology> {
+    const now = this.clock.now();
+    const d = (await this.dossiers.byId(a.dossierId, trx, true)) as Dossier;
+    if (d.deadlineVersion !== a.deadlineVersion) {
+      throw new ConflictError('deadline-changed', 'Thời hạn của hồ sơ đã thay đổi sau khi soạn thư: hãy huỷ và soạn lại');
+    }
+    const { agency, procedure, calendar } = await this.context(d, trx);
+    const refusal = apologyRefusal({ ...d, maxExtensions: agency.settings.maxExtensions });
+    if (refusal) refuse(refusal);
+    const dateRefusal = newDayRefusal(calendar, new Date(a.dueBefore), localDayOf(new Date(a.newDueAt)), now);
+    if (dateRefusal) throw new RuleError(dateRefusal.code, dateRefusal.message);
+
+    const year = dayToYmd(localDayOf(now)).year;
+    const seq = await this.apologies.nextLetterSeq(agency.id, year, trx);
+    const number = letterNumber(seq, agency.letterSymbol);
+    const receiving = (await this.agencies.byId(d.receivingAgencyId, trx)) as Agency;
+    const letter = this.documents.renderLetter(agency.code, this.letterData(a, d, agency, receiving, procedure, number, now));
+    const late = isLateApology(now, new Date(a.dueBefore));
+    await this.apologies.markIssued(
+      a.id,
+      {
+        approvedBy: actor.name,
+        issuedAt: now.getTime(),
+        late,
+        letterYear: year,
+        letterSeq: seq,
+        letterNumber: number,
+        templateVersion: letter.templateVersion,
+        contentHash: crypto.createHash('sha256').update(letter.html).digest('hex'),
+        html: letter.html,
+      },
+      now.getTime(),
+      trx,
+    );
+    await this.dossiers.update(
+      d.id,
+      { currentDueAt: a.newDueAt, deadlineVersion: d.deadlineVersion + 1, extensionsCount: d.extensionsCount + 1 },
+      now.getTime(),
+      trx,
+    );
+    await this.dossiers.addEvent(
+      {
+        dossierId: d.id,
+        kind: 'apology_issued',
+        occurredAt: now.getTime(),
+        recordedAt: now.getTime(),
+        actor: actor.name,
+        data: { apologyId: a.id, letterNumber: number, dueBefore: a.dueBefore, dueAfter: a.newDueAt, late },
+        note: null,
+      },
+      trx,
+    );
+    await this.notices.enqueue(this.noticesFor(a, d, agency, receiving, procedure, number, now), now.getTime(), trx);
+    return (await this.apologies.byId(a.id, trx)) as Apology;
+  }
+
+  async cancel(id: number, reason: string, actor: Actor): Promise<ApologyView> {
+    const now = this.clock.now().getTime();
+    await this.db.transaction(async (trx) => {
+      const a = await this.apologies.byId(id, trx, true);
+      if (!a || !mayAct(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+      if (a.status !== 'draft') {
+        throw new ConflictError('apology-not-draft', `Thư xin lỗi đã ${a.status === 'issued' ? 'ban hành' : 'huỷ'}: chỉ huỷ được bản nháp`);
+      }
+      await this.apologies.cancelDrafts({ id }, actor.name, reason, now, trx);
+      await this.dossiers.addEvent(
+        { dossierId: a.dossierId, kind: 'apology_cancelled', occurredAt: now, recordedAt: now, actor: actor.name, data: { apologyId: id }, note: reason },
+        trx,
+      );
+    });
+    return this.get(id, actor);
+  }
+
+  async get(id: number, actor: Actor): Promise<ApologyView> {
+    const a = await this.apologies.byId(id);
+    if (!a || !mayAct(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+    return this.view(a);
+  }
+
+  async list(
+    filter: { agencyCode?: string; statuses?: ApologyStatus[]; late?: boolean },
+    limit: number,
+    offset: number,
+    actor: Actor,
+  ): Promise<{ items: ApologyView[]; total: number }> {
+    let agencyIds: number[] | undefined;
+    if (filter.agencyCode) {
+      const a = await this.agencies.byCode(filter.agencyCode);
+      agencyIds = a ? [a.id] : [];
+    }
+    if (actor.agencyId !== null) agencyIds = (agencyIds ?? [actor.agencyId]).filter((id) => id === actor.agencyId);
+    const { items, total } = await this.apologies.list({ agencyIds, statuses: filter.statuses, late: filter.late }, limit, offset);
+    return { items: await Promise.all(items.map((a) => this.view(a, false))), total };
+  }
+
+  async letterHtml(id: number, actor: Actor): Promise<string> {
+    const a = await this.issued(id, actor);
+    return (await this.apologies.html(a.id)) as string;
+  }
+
+  async letterPdf(id: number, actor: Actor): Promise<{ pdf: Buffer; fileName: string }> {
+    const a = await this.issued(id, actor);
+    return { pdf: await this.ensurePdf(a.id), fileName: pdfFileName(a) };
+  }
+
+  /** For the citizen's link: the issued apology behind an unguessable token, or null. */
+  async byCitizenToken(token: string): Promise<Apology | null> {
+    const a = await this.apologies.byCitizenToken(token);
+    return a && a.status === 'issued' ? a : null;
+  }
+
+  async citizenLetter(token: string): Promise<{ apology: Apology; html: string } | null> {
+    const a = await this.byCitizenToken(token);
+    return a ? { apology: a, html: (await this.apologies.html(a.id)) as string } : null;
+  }
+
+  async citizenPdf(token: string): Promise<{ pdf: Buffer; fileName: string } | null> {
+    const a = await this.byCitizenToken(token);
+    return a ? { pdf: await this.ensurePdf(a.id), fileName: pdfFileName(a) } : null;
+  }
+
+  /** The stored PDF, rendering it from the stored HTML the first time. */
+  async ensurePdf(id: number): Promise<Buffer> {
+    const stored = await this.apologies.pdf(id);
+    if (stored) return stored;
+    const html = await this.apologies.html(id);
+    if (!html) throw new AppError(500, 'letter-missing', `Thư xin lỗi số ${id} chưa có nội dung`);
+    await this.apologies.storePdf(id, await this.pdf.render(html), this.clock.now().getTime());
+    return (await this.apologies.pdf(id)) as Buffer;
+  }
+
+  private async issued(id: number, actor: Actor): Promise<Apology> {
+    const a = await this.apologies.byId(id);
+    if (!a || !mayAct(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+    if (a.status !== 'issued') throw new ConflictError('apology-not-issued', 'Thư xin lỗi chưa được ban hành nên chưa có văn bản');
+    return a;
+  }
+
+  private async view(a: Apology, withNotices = true): Promise<ApologyView> {
+    const [agency, dossier, notices] = await Promise.all([
+      this.agencies.byId(a.issuingAgencyId),
+      this.db('dossiers').where({ id: a.dossierId }).first('code'),
+      withNotices ? this.notices.forApology(a.id) : Promise.resolve([]),
+    ]);
+    return { apology: a, agency: agency as Agency, dossierCode: String(dossier.code), notices };
+  }
+
+  citizenLink(a: Pick<Apology, 'citizenToken'>): string {
+    return `${this.publicBaseUrl}/c/${a.citizenToken}`;
+  }
+
+  private letterData(a: Apology, d: Dossier, agency: Agency, receiving: Agency, procedure: Procedure, number: string, now: Date): LetterData {
+    const person = d.applicantKind === 'person';
+    const recipients = [agency.parentName ? `${agency.parentName.normalize('NFC')} (để báo cáo)` : null, receiving.id !== agency.id ? `${receiving.name} (để phối hợp trả kết quả)` : null].filter(
+      (r): r is string => r !== null,
+    );
+    return {
+      form: a.form,
+      issuer: { parentName: agency.parentName, name: agency.name, letterNumber: number },
+      placeDateLine: placeDateLine(agency.placeName, localDayOf(now)),
+      addressee: {
+        salutation: person || a.toRepresentative ? 'Ông/Bà' : '',
+        name: a.recipientName,
+        address: a.toRepresentative ? d.representativeAddress ?? d.address : d.address,
+        phone: formatPhone(a.toRepresentative ? d.representativePhone ?? d.phone : d.phone),
+        onBehalfOf: a.toRepresentative ? d.applicantName : null,
+      },
+      dossier: {
+        code: d.code,
+        procedureName: procedure.name,
+        acceptedAt: instantInWords(new Date(d.acceptedAt)),
+        originalDue: dateInWords(localDayOf(new Date(a.dueBefore))),
+      },
+      delay: {
+        responsibleUnit: a.responsibleUnit,
+        reason: a.reason,
+        newDue: dateInWords(localDayOf(new Date(a.newDueAt))),
+        returnPlace: returnPlaceOf(receiving),
+      },
+      signature: { onBehalf: a.signerOnBehalf, title: a.signerTitle, name: a.signerName },
+      recipients,
+      archive: agency.code,
+    };
+  }
+
+  private noticesFor(a: Apology, d: Dossier, agency: Agency, receiving: Agency, procedure: Procedure, number: string, now: Date): NewNotice[] {
+    const data: NoticeData = {
+      agencyName: agency.name,
+      recipientName: a.recipientName,
+      dossierCode: d.code,
+      procedureName: procedure.name,
+      oldDue: shortDate(localDayOf(new Date(a.dueBefore))),
+      newDue: shortDate(localDayOf(new Date(a.newDueAt))),
+      reason: a.reason,
+      returnPlace: returnPlaceOf(receiving),
+      link: this.citizenLink(a),
+      letterNumber: number,
+    };
+    const rendered = this.documents.renderNotice(agency.code, data);
+    const phone = a.toRepresentative ? d.representativePhone ?? d.phone : d.phone;
+    const email = a.toRepresentative ? d.representativeEmail ?? d.email : d.email;
+    const base = { kind: 'new_appointment' as const, audience: 'citizen' as const, agencyId: agency.id, dossierId: d.id, apologyId: a.id, notBefore: now.getTime() };
+    const out: NewNotice[] = [];
+    const key = (channel: string, recipient: string) => `apology:${a.id}:${channel}:${recipient}`;
+    if (phone && d.consentZalo) {
+      out.push({ ...base, channel: 'zalo', recipient: phone, businessKey: key('zalo', phone), payload: { params: rendered.zaloParams, templateVersion: rendered.templateVersion } });
+    }
+    if (email && d.consentEmail) {
+      out.push({
+        ...base,
+        channel: 'email',
+        recipient: email,
+        businessKey: key('email', email),
+        payload: { subject: rendered.emailSubject, html: rendered.emailHtml, text: rendered.emailText, templateVersion: rendered.templateVersion },
+      });
+    }
+    if (phone && d.consentSms) {
+      out.push({ ...base, channel: 'sms', recipient: phone, businessKey: key('sms', phone), payload: { ...rendered.sms, templateVersion: rendered.templateVersion } });
+    }
+    // Nobody to reach electronically: the counter must call or hand the printed letter over.
+    if (!out.length) {
+      out.push({ ...base, channel: 'print', recipient: phone ?? '', businessKey: key('print', 'counter'), payload: { reason: 'Không có kênh điện tử được đồng ý' } });
+    }
+    return out;
+  }
+}
+
+export const STATUS_LABELS: Record<ApologyStatus, string> = { draft: 'Bản nháp chờ duyệt', issued: 'Đã ban hành', cancelled: 'Đã huỷ' };
+
+function mayAccess(actor: Actor, d: Dossier): boolean {
+  return actor.agencyId === null || actor.agencyId === d.receivingAgencyId || actor.agencyId === d.decidingAgencyId;
+}
+
+function mayAct(actor: Actor, agencyId: number): boolean {
+  if (actor.agencyId !== null && actor.agencyId !== agencyId) return false;
+  return true;
+}
+
+export function assertMayAct(actor: Actor, agencyId: number): void {
+  if (!mayAct(actor, agencyId)) throw new ForbiddenError();
+}
+
+function returnPlaceOf(receiving: Agency): string {
+  return receiving.address ? `${receiving.name}, ${receiving.address}` : receiving.name;
+}
+
+/** "0912 345 678" — how a phone number is written on paper. */
+function formatPhone(e164: string | null): string | null {
+  if (!e164) return null;
+  const local = `0${e164.replace(/^\+84/, '')}`;
+  return local.length === 10 ? `${local.slice(0, 4)} ${local.slice(4, 7)} ${local.slice(7)}` : local;
+}
+
+function pdfFileName(a: Apology): string {
+  const number = (a.letterNumber ?? String(a.id)).replace(/[^A-Za-z0-9-]+/g, '-');
+  return `thu-xin-loi-${number}.pdf`;
+}

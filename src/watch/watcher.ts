@@ -1,0 +1,235 @@
+import type { Db } from '../db/connection';
+import type { Agency, AgencyRepository } from '../db/agencies';
+import type { ApologyRepository, EscalationRepository } from '../db/apologies';
+import type { Dossier, DossierRepository } from '../db/dossiers';
+import type { NoticeRepository } from '../db/notices';
+import type { AtRiskRow, WatchRepository } from '../db/watch';
+import { dayToIso, localDayOf } from '../domain/time';
+import { shortDate, shortInstant } from '../domain/vn-format';
+import { AppError } from '../errors';
+import type { Logger } from '../logger';
+import type { ApologyService } from '../services/apologies';
+import type { CalendarService } from '../services/calendar';
+import type { Actor, Clock } from '../services/clock';
+
+export interface TickReport {
+  atRisk: number;
+  digests: number;
+  drafted: number;
+  issued: number;
+  escalated: number;
+  pdfs: number;
+  refused: number;
+}
+
+export interface AtRiskItem extends AtRiskRow {
+  agency: Agency;
+  overdue: boolean;
+  /** Overdue with nothing done yet, or a draft still waiting for approval after the deadline. */
+  urgent: boolean;
+}
+
+/**
+ * The deadline watcher: once a minute (and as `henlai tick`) it lists what is due soon and sends
+ * each agency one digest a day, gives every slipped dossier its apology — drafted, approved and
+ * issued at once in `auto` mode, left as a draft for a leader in `review` mode — escalates a
+ * dossier that slips past its last allowed re-appointment, and renders letters still without a PDF.
+ * Several processes may run it at once: every action is a unique row, claimed in a transaction.
+ */
+export class DeadlineWatcher {
+  constructor(
+    private readonly db: Db,
+    private readonly watch: WatchRepository,
+    private readonly dossiers: DossierRepository,
+    private readonly agencies: AgencyRepository,
+    private readonly apologies: ApologyService,
+    private readonly apologyRepo: ApologyRepository,
+    private readonly escalations: EscalationRepository,
+    private readonly notices: NoticeRepository,
+    private readonly calendars: CalendarService,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: { batchSize: number; pdfConcurrency: number } = { batchSize: 500, pdfConcurrency: 2 },
+  ) {}
+
+  async atRisk(agencyIds: number[] | null, limit = 500): Promise<AtRiskItem[]> {
+    const all = await this.agencies.list();
+    const scoped = agencyIds ? all.filter((a) => agencyIds.includes(a.id)) : all;
+    const now = this.clock.now();
+    const rows = await this.watch.atRisk(await this.calendars.dueSoonUntil(scoped, now), limit);
+    const byId = new Map(all.map((a) => [a.id, a]));
+    return rows.map((r) => ({
+      ...r,
+      agency: byId.get(r.dossier.decidingAgencyId) as Agency,
+      overdue: (r.dossier.currentDueAt as number) < now.getTime(),
+      urgent: (r.dossier.currentDueAt as number) < now.getTime() && r.apologyStatus !== 'issued',
+    }));
+  }
+
+  async tick(): Promise<TickReport> {
+    const report: TickReport = { atRisk: 0, digests: 0, drafted: 0, issued: 0, escalated: 0, pdfs: 0, refused: 0 };
+    await this.digests(report);
+    await this.slipped(report);
+    report.pdfs = await this.renderMissingPdfs();
+    return report;
+  }
+
+  private async digests(report: TickReport): Promise<void> {
+    const now = this.clock.now();
+    const today = dayToIso(localDayOf(now));
+    const items = await this.atRisk(null, 100_000);
+    report.atRisk = items.length;
+    const byAgency = new Map<number, AtRiskItem[]>();
+    for (const item of items) {
+      if (item.apologyStatus === 'issued') continue;
+      byAgency.set(item.agency.id, [...(byAgency.get(item.agency.id) ?? []), item]);
+    }
+    for (const [agencyId, list] of byAgency) {
+      const agency = list[0].agency;
+      if (!agency.contactEmail) continue;
+      const sent = await this.db.transaction(async (trx) => {
+        if (!(await this.notices.claimDigest(agencyId, today, list.length, now.getTime(), trx))) return false;
+        await this.notices.enqueue(
+          [
+            {
+              businessKey: `digest:${agencyId}:${today}`,
+              kind: 'at_risk_digest',
+              audience: 'staff',
+              channel: 'email',
+              recipient: agency.contactEmail as string,
+              agencyId,
+              dossierId: null,
+              apologyId: null,
+              notBefore: now.getTime(),
+              payload: digestMessage(agency, list, now),
+            },
+          ],
+          now.getTime(),
+          trx,
+        );
+        return true;
+      });
+      if (sent) report.digests++;
+    }
+  }
+
+  private async slipped(report: TickReport): Promise<void> {
+    const now = this.clock.now().getTime();
+    const agencies = new Map((await this.agencies.list()).map((a) => [a.id, a]));
+    let afterId = 0;
+    for (;;) {
+      const batch = await this.watch.slipped(now, afterId, this.options.batchSize);
+      if (!batch.length) break;
+      afterId = batch[batch.length - 1].id;
+      for (const candidate of batch) {
+        const agency = agencies.get(candidate.decidingAgencyId) as Agency;
+        try {
+          await this.actOn(candidate, agency, report);
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          // A rule refused (another process got there first, a signer is not configured…):
+          // the dossier stays on the at-risk list, where a person sees why.
+          report.refused++;
+          this.logger.warn({ dossier: candidate.code, code: err.code, err: err.message }, 'watcher could not apologise');
+        }
+      }
+    }
+  }
+
+  private async actOn(candidate: Dossier, agency: Agency, report: TickReport): Promise<void> {
+    const actor: Actor = { name: `hệ thống (thay mặt ${agency.code})`, agencyId: null };
+    await this.db.transaction(async (trx) => {
+      const d = await this.watch.lockForWatch(candidate.id, trx);
+      if (!d || d.deadlineVersion !== candidate.deadlineVersion || d.currentDueAt !== candidate.currentDueAt) return;
+      if (d.extensionsCount >= agency.settings.maxExtensions) {
+        const first = await this.escalations.record(
+          { dossierId: d.id, deadlineVersion: d.deadlineVersion, agencyId: agency.id, kind: 'second_slip', dueAt: d.currentDueAt as number, createdAt: this.clock.now().getTime() },
+          trx,
+        );
+        if (first) {
+          await this.dossiers.addEvent(
+            {
+              dossierId: d.id,
+              kind: 'escalated',
+              occurredAt: this.clock.now().getTime(),
+              recordedAt: this.clock.now().getTime(),
+              actor: actor.name,
+              data: { dueAt: d.currentDueAt, extensionsCount: d.extensionsCount, maxExtensions: agency.settings.maxExtensions },
+              note: 'Trễ cả ngày hẹn lại: báo cáo cấp trên, không hẹn lại thêm',
+            },
+            trx,
+          );
+          report.escalated++;
+        }
+        return;
+      }
+      const draft = await this.apologies.draftInTx(trx, d, {}, actor, 'watcher');
+      report.drafted++;
+      if (agency.settings.apologyMode === 'auto') {
+        await this.apologies.issueInTx(trx, draft, actor);
+        report.issued++;
+      }
+    });
+  }
+
+  /** Letters are issued with their HTML; the PDF follows outside the transaction, a few at a time. */
+  async renderMissingPdfs(): Promise<number> {
+    let rendered = 0;
+    for (;;) {
+      const ids = await this.apologyRepo.issuedWithoutPdf(200);
+      if (!ids.length) return rendered;
+      let next = 0;
+      const worker = async () => {
+        while (next < ids.length) {
+          const id = ids[next++];
+          await this.apologies.ensurePdf(id);
+          rendered++;
+        }
+      };
+      await Promise.all(Array.from({ length: this.options.pdfConcurrency }, worker));
+    }
+  }
+
+  /** Runs `tick` every `intervalMs` until the returned function is called; never two ticks at once. */
+  start(intervalMs: number): () => Promise<void> {
+    let running: Promise<unknown> | null = null;
+    let stopped = false;
+    const run = () => {
+      if (running || stopped) return;
+      running = this.tick()
+        .then((r) => {
+          if (r.drafted || r.escalated || r.digests || r.refused) this.logger.info({ tick: r }, 'deadline watcher');
+        })
+        .catch((err) => this.logger.error({ err }, 'deadline watcher tick failed'))
+        .finally(() => {
+          running = null;
+        });
+    };
+    const timer = setInterval(run, intervalMs);
+    timer.unref();
+    run();
+    return async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    };
+  }
+}
+
+function digestMessage(agency: Agency, list: AtRiskItem[], now: Date): Record<string, unknown> {
+  const subject = `[Hẹn Lại] ${list.length} hồ sơ sắp đến hạn hoặc quá hạn — ${agency.name} — ${shortDate(localDayOf(now))}`;
+  const lines = list.map((i) => {
+    const state = i.urgent ? (i.apologyStatus === 'draft' ? 'QUÁ HẠN, thư xin lỗi chờ duyệt' : 'QUÁ HẠN, chưa xin lỗi') : 'sắp đến hạn';
+    return `- ${i.dossier.code} — ${i.dossier.applicantName} — hạn ${shortInstant(new Date(i.dossier.currentDueAt as number))} — ${state}`;
+  });
+  const text = [
+    `Kính gửi ${agency.name},`,
+    '',
+    `Các hồ sơ dưới đây sắp đến hạn hoặc đã quá hạn giải quyết. Nếu hồ sơ không kịp trả kết quả, đề nghị lập văn bản xin lỗi và hẹn lại chậm nhất 01 ngày làm việc trước ngày hẹn.`,
+    '',
+    ...lines,
+    '',
+    'Thư này do hệ thống Hẹn Lại gửi tự động mỗi ngày một lần.',
+  ].join('\n');
+  return { subject, text };
+}

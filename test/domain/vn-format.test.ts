@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { dateInWords, formatNumber, instantInWords, letterNumber, placeDateLine, shortDate, weekdayDate } from '../../src/domain/vn-format';
+import { ymdToDay } from '../../src/domain/time';
+
+describe('domain/vn-format: how Vietnamese administration writes dates and numbers', () => {
+  const cases: [number, number, number, string][] = [
+    [2026, 3, 5, 'ngày 05 tháng 3 năm 2026'],
+    [2026, 2, 15, 'ngày 15 tháng 02 năm 2026'],
+    [2026, 1, 9, 'ngày 09 tháng 01 năm 2026'],
+    [2026, 12, 31, 'ngày 31 tháng 12 năm 2026'],
+    [2026, 10, 1, 'ngày 01 tháng 10 năm 2026'],
+  ];
+  for (const [y, m, d, words] of cases) {
+    it(`${d}/${m}/${y} is written "${words}" (leading zero for days below 10 and for months 1 and 2 only)`, () => {
+      assert.equal(dateInWords(ymdToDay(y, m, d)), words);
+    });
+  }
+
+  it('writes the place-and-date line, short dates, weekdays and instants', () => {
+    assert.equal(placeDateLine('Cần Thơ', ymdToDay(2026, 3, 5)), 'Cần Thơ, ngày 05 tháng 3 năm 2026');
+    assert.equal(shortDate(ymdToDay(2026, 3, 5)), '05/03/2026');
+    assert.equal(weekdayDate(ymdToDay(2026, 3, 19)), 'Thứ Năm, 19/03/2026');
+    assert.equal(weekdayDate(ymdToDay(2026, 3, 22)), 'Chủ nhật, 22/03/2026');
+    assert.equal(instantInWords(new Date('2026-02-12T02:30:00Z')), '09 giờ 30 phút, ngày 12 tháng 02 năm 2026');
+  });
+
+  it('numbers letters "05/PXL-TTPVHCC" and groups thousands with dots', () => {
+    assert.equal(letterNumber(5, 'PXL-TTPVHCC'), '05/PXL-TTPVHCC');
+    assert.equal(letterNumber(123, 'PXL-SXD'), '123/PXL-SXD');
+    assert.equal(formatNumber(169055), '169.055');
+    assert.equal(formatNumber(8.2, 1), '8,2');
+  });
+});

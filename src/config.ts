@@ -26,6 +26,7 @@ const schema = z.object({
   BODY_LIMIT: z.string().default('100kb'),
   WATCH_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86400).default(60),
   TEMPLATES_OVERRIDE_DIR: z.string().optional(),
+  HENLAI_CHROMIUM_PATH: z.string().optional(),
 });
 
 export interface Config {
@@ -42,6 +43,8 @@ export interface Config {
   watchIntervalSeconds: number;
   /** Agencies' own templates: <dir>/<AGENCY_CODE>/<path as in templates/>. */
   templatesOverrideDir: string;
+  /** A Chromium to print PDFs with instead of the one bundled in @sparticuz/chromium. */
+  chromiumPath: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -81,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     bodyLimit: e.BODY_LIMIT,
     watchIntervalSeconds: e.WATCH_INTERVAL_SECONDS,
+    chromiumPath: e.HENLAI_CHROMIUM_PATH,
     templatesOverrideDir: path.resolve(e.TEMPLATES_OVERRIDE_DIR ?? path.join(dataDir, 'templates')),
   };
 }

@@ -35,7 +35,7 @@ export interface PooledPdfRenderer extends PdfRenderer {
 export interface PdfRendererOptions {
   /** Pages printing at the same time (default 2). */
   concurrency?: number;
-  /** A Chromium executable to use instead of @sparticuz/chromium's (also HENLAI_CHROMIUM_PATH). */
+  /** A Chromium executable to use instead of @sparticuz/chromium's (the HENLAI_CHROMIUM_PATH setting). */
   executablePath?: string;
   /** The date written as CreationDate/ModDate in every PDF (default 2000-01-01T00:00:00Z). */
   timestamp?: Date;
@@ -75,7 +75,7 @@ const DROPPED_SPARTICUZ_FLAGS = [
 ];
 
 async function launchOptions(explicitPath: string | undefined): Promise<{ executablePath: string; args: string[] }> {
-  const custom = explicitPath ?? process.env.HENLAI_CHROMIUM_PATH;
+  const custom = explicitPath;
   // Loaded lazily: requiring it runs a little environment detection we only need when printing.
   const Chromium = (await import('@sparticuz/chromium')).default;
   Chromium.setGraphicsMode = false;

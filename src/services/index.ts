@@ -56,7 +56,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const notices = new NoticeRepository(db);
   const calendars = new CalendarService(db, new CalendarRepository(db), agencies, clock);
   const documents = new DocumentRenderer({ templatesDir: TEMPLATES_DIR, overridesDir: config.templatesOverrideDir });
-  const pdf = options.pdf ?? createPdfRenderer();
+  const pdf = options.pdf ?? createPdfRenderer({ executablePath: config.chromiumPath });
   const apologies = new ApologyService(
     db, apologyRepo, notices, dossierRepo, agencies, procedures, calendars, documents, pdf, clock, config.publicBaseUrl,
   );

@@ -6,6 +6,7 @@ import { apiRouter } from './http/api/routes';
 import { openApiDocument } from './http/api/openapi';
 import { errorHandler, notFound } from './http/middleware/errors';
 import { citizenRouter } from './http/citizen/routes';
+import { handleZaloWebhook } from './channels/zalo';
 
 /** Builds the Express app from already-built services: the composition root of the web side. */
 export function createApp(s: Services): Express {
@@ -24,6 +25,16 @@ export function createApp(s: Services): Express {
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/ready' },
     }),
   );
+  // Before the JSON parser: the signature covers the exact bytes Zalo sent.
+  app.post('/webhooks/zalo', express.raw({ type: '*/*', limit: '64kb' }), async (req, res) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const answer = await handleZaloWebhook(
+      { db: s.db, config: s.config.zalo, now: s.clock.now(), logger: s.logger },
+      raw,
+      req.get('X-ZEvent-Signature'),
+    );
+    res.status(answer.status).json(answer.body);
+  });
   app.use(express.json({ limit: s.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
 
   app.get('/health', (_req, res) => {

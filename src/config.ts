@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { readZaloSettings, zaloEnvShape, type ZaloSettings } from './channels/zalo/settings';
+import { emailEnvShape, readEmailSettings, type EmailSettings } from './channels/email/settings';
 
 /**
  * Every setting the service reads from the environment, validated once at start.
@@ -27,6 +29,13 @@ const schema = z.object({
   WATCH_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86400).default(60),
   TEMPLATES_OVERRIDE_DIR: z.string().optional(),
   HENLAI_CHROMIUM_PATH: z.string().optional(),
+  ...zaloEnvShape,
+  ...emailEnvShape,
+  DISPATCH_INTERVAL_SECONDS: z.coerce.number().min(0).max(3600).default(5),
+  DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
+  DISPATCH_RETRY_HOURS: z.coerce.number().min(0).max(720).default(24),
+  DISPATCH_SENDING_TIMEOUT_SECONDS: z.coerce.number().min(1).max(86400).default(300),
+  SEND_WINDOW: z.string().regex(/^\d\d:\d\d-\d\d:\d\d$/, 'dạng "06:00-22:00"').default('06:00-22:00'),
 });
 
 export interface Config {
@@ -45,9 +54,30 @@ export interface Config {
   templatesOverrideDir: string;
   /** A Chromium to print PDFs with instead of the one bundled in @sparticuz/chromium. */
   chromiumPath: string | undefined;
+  /** The Zalo ZNS channel; `simulated` without ZALO_APP_ID (see src/channels/zalo/settings.ts). */
+  zalo: ZaloSettings;
+  /** The e-mail channel: SMTP relay or, without SMTP_URL, the .eml outbox folder (see src/channels/email/settings.ts). */
+  email: EmailSettings;
+  dispatch: {
+    /** Seconds between outbox runs inside the server; 0 turns the in-server worker off. */
+    intervalSeconds: number;
+    concurrency: number;
+    /** How long temporary and technical failures are retried before they become permanent. */
+    retryWindowMs: number;
+    /** A notice still 'sending' after this long belonged to a worker that died. */
+    sendingTimeoutMs: number;
+    /** Citizen messages only go out in this Vietnam-time window: [start, end) in minutes. */
+    sendWindow: { start: number; end: number };
+  };
 }
 
 export class ConfigError extends Error {}
+
+function sendWindowOf(text: string): { start: number; end: number } {
+  const [start, end] = text.split('-').map((hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3)));
+  if (!(start < end) || end > 24 * 60) throw new ConfigError(`Cấu hình không hợp lệ:\n  SEND_WINDOW: "${text}" phải là khoảng giờ trong ngày, ví dụ 06:00-22:00`);
+  return { start, end };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable (`DATABASE_URL=`) means "not set", as in most shells' habits.
@@ -57,6 +87,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Cấu hình không hợp lệ:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const zalo = readZaloSettings(e);
+  if (zalo.problems.length) {
+    throw new ConfigError(`ZALO_APP_ID đã đặt nhưng thiếu các thiết lập Zalo đi kèm:\n${zalo.problems.map((m) => `  - ${m}`).join('\n')}`);
+  }
+  const email = readEmailSettings(e);
+  if (email.problems.length) {
+    throw new ConfigError(`Cấu hình e-mail không hợp lệ:\n${email.problems.map((m) => `  - ${m}`).join('\n')}`);
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   const url = e.DATABASE_URL;
   const database: Config['database'] =
@@ -85,6 +123,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.BODY_LIMIT,
     watchIntervalSeconds: e.WATCH_INTERVAL_SECONDS,
     chromiumPath: e.HENLAI_CHROMIUM_PATH,
+    zalo: zalo.settings,
+    email: email.settings,
+    dispatch: {
+      intervalSeconds: e.DISPATCH_INTERVAL_SECONDS,
+      concurrency: e.DISPATCH_CONCURRENCY,
+      retryWindowMs: e.DISPATCH_RETRY_HOURS * 3_600_000,
+      sendingTimeoutMs: e.DISPATCH_SENDING_TIMEOUT_SECONDS * 1000,
+      sendWindow: sendWindowOf(e.SEND_WINDOW),
+    },
     templatesOverrideDir: path.resolve(e.TEMPLATES_OVERRIDE_DIR ?? path.join(dataDir, 'templates')),
   };
 }

@@ -15,6 +15,7 @@ async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>):
   try {
     return await fn(services);
   } finally {
+    for (const channel of services.channels.values()) await channel.close();
     await services.pdf.close();
     await db.destroy();
   }
@@ -89,6 +90,29 @@ export async function main(argv: string[]): Promise<void> {
           `Sắp đến hạn / quá hạn: ${r.atRisk} · thư báo cơ quan: ${r.digests} · thư xin lỗi soạn: ${r.drafted}, ban hành: ${r.issued} · ` +
             `báo cáo trễ lần hai: ${r.escalated} · PDF: ${r.pdfs} · không xử lý được: ${r.refused}`,
         );
+      });
+    });
+
+  program
+    .command('dispatch')
+    .description('gửi các tin nhắn đang chờ (Zalo, thư điện tử); chạy liên tục, hoặc một lượt với --once')
+    .option('--once', 'gửi một lượt rồi thoát')
+    .action(async (opts: { once?: boolean }) => {
+      const config = loadConfig();
+      await withServices(config, async (s) => {
+        await migrateLatest(s.db);
+        if (opts.once) {
+          const r = await s.dispatcher.runOnce();
+          print(`Đã nhận ${r.claimed} tin · gửi ${r.sent} · đến nơi ${r.delivered} · thử lại sau ${r.retried} · lỗi hẳn ${r.failed} · chuyển kênh ${r.fallbacks} · thu hồi ${r.swept}`);
+          return;
+        }
+        const stop = s.dispatcher.start(Math.max(1, config.dispatch.intervalSeconds) * 1000);
+        print('Đang gửi tin nhắn; Ctrl+C để dừng.');
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await stop();
       });
     });
 

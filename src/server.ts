@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app';
 import type { Services } from './services';
 
-/** Listens, runs the deadline watcher, and shuts both down cleanly on SIGINT/SIGTERM. */
+/** Listens, runs the deadline watcher and the outbox worker, and shuts everything down cleanly on SIGINT/SIGTERM. */
 export async function startServer(s: Services): Promise<Server> {
   const app = createApp(s);
   const server = await new Promise<Server>((resolve, reject) => {
@@ -10,6 +10,8 @@ export async function startServer(s: Services): Promise<Server> {
     srv.on('error', reject);
   });
   const stopWatcher = s.config.watchIntervalSeconds > 0 ? s.watcher.start(s.config.watchIntervalSeconds * 1000) : async () => undefined;
+  const stopDispatcher =
+    s.config.dispatch.intervalSeconds > 0 ? s.dispatcher.start(s.config.dispatch.intervalSeconds * 1000) : async () => undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -18,6 +20,8 @@ export async function startServer(s: Services): Promise<Server> {
     server.close();
     server.closeIdleConnections();
     await stopWatcher();
+    await stopDispatcher();
+    for (const channel of s.channels.values()) await channel.close();
     await s.pdf.close();
     await s.db.destroy();
     process.exit(0);

@@ -25,11 +25,43 @@ export interface Notice {
   status: NoticeStatus;
   payload: Record<string, unknown>;
   notBefore: number;
+  attempts: number;
+  claimedAt: number | null;
+  firstAttemptAt: number | null;
+  sentAt: number | null;
+  deliveredAt: number | null;
+  providerMessageId: string | null;
+  lastError: string | null;
+  fallbackOf: number | null;
+  calledAt: number | null;
+  calledBy: string | null;
   createdAt: number;
   updatedAt: number;
 }
 
-export type NewNotice = Omit<Notice, 'id' | 'status' | 'createdAt' | 'updatedAt'>;
+export type NewNotice = Pick<
+  Notice,
+  'businessKey' | 'kind' | 'audience' | 'channel' | 'recipient' | 'agencyId' | 'dossierId' | 'apologyId' | 'payload' | 'notBefore'
+> & { fallbackOf?: number | null };
+
+export interface Attempt {
+  id: number;
+  noticeId: number;
+  startedAt: number;
+  finishedAt: number | null;
+  outcome: string | null;
+  errorClass: string | null;
+  providerAnswer: string | null;
+  providerMessageId: string | null;
+  interrupted: boolean;
+}
+
+/** Statuses a worker may pick up (when `not_before` has come). */
+export const RETRYABLE: NoticeStatus[] = ['created', 'temporary-failure', 'technical-failure'];
+/** Statuses after which nothing more will be sent. */
+export const FINAL: NoticeStatus[] = ['sent', 'delivered', 'permanent-failure', 'cancelled'];
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 function fromRow(r: Record<string, unknown>): Notice {
   return {
@@ -45,6 +77,16 @@ function fromRow(r: Record<string, unknown>): Notice {
     status: r.status as NoticeStatus,
     payload: JSON.parse(String(r.payload)) as Record<string, unknown>,
     notBefore: Number(r.not_before),
+    attempts: Number(r.attempts ?? 0),
+    claimedAt: num(r.claimed_at),
+    firstAttemptAt: num(r.first_attempt_at),
+    sentAt: num(r.sent_at),
+    deliveredAt: num(r.delivered_at),
+    providerMessageId: (r.provider_message_id as string | null) ?? null,
+    lastError: (r.last_error as string | null) ?? null,
+    fallbackOf: num(r.fallback_of),
+    calledAt: num(r.called_at),
+    calledBy: (r.called_by as string | null) ?? null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -70,6 +112,7 @@ export class NoticeRepository {
           status: 'created',
           payload: JSON.stringify(n.payload),
           not_before: n.notBefore,
+          fallback_of: n.fallbackOf ?? null,
           created_at: now,
           updated_at: now,
         })
@@ -85,17 +128,149 @@ export class NoticeRepository {
     return (await this.db('notices').where({ apology_id: apologyId }).orderBy('id')).map(fromRow);
   }
 
-  async list(where: { agencyId?: number; kind?: NoticeKind; statuses?: NoticeStatus[] }, limit = 100): Promise<Notice[]> {
-    const q = this.db('notices').orderBy('id').limit(limit);
-    if (where.agencyId !== undefined) q.where({ agency_id: where.agencyId });
-    if (where.kind) q.where({ kind: where.kind });
-    if (where.statuses) q.whereIn('status', where.statuses);
-    return (await q).map(fromRow);
+  async byId(id: number, db: Db = this.db): Promise<Notice | null> {
+    const row = await db('notices').where({ id }).first();
+    return row ? fromRow(row) : null;
+  }
+
+  async list(
+    where: { agencyIds?: number[]; kind?: NoticeKind; statuses?: NoticeStatus[]; channels?: NoticeChannel[]; apologyId?: number },
+    limit = 100,
+    offset = 0,
+  ): Promise<{ items: Notice[]; total: number }> {
+    const filter = (q: ReturnType<Db>) => {
+      if (where.agencyIds) q.whereIn('agency_id', where.agencyIds.length ? where.agencyIds : [-1]);
+      if (where.kind) q.where({ kind: where.kind });
+      if (where.statuses?.length) q.whereIn('status', where.statuses);
+      if (where.channels?.length) q.whereIn('channel', where.channels);
+      if (where.apologyId !== undefined) q.where({ apology_id: where.apologyId });
+      return q;
+    };
+    const [rows, count] = await Promise.all([
+      filter(this.db('notices')).orderBy('id', 'desc').limit(limit).offset(offset),
+      filter(this.db('notices')).count({ n: '*' }).first(),
+    ]);
+    return { items: rows.map(fromRow), total: Number((count as { n?: number | string } | undefined)?.n ?? 0) };
+  }
+
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db('notices').select('status').count({ n: '*' }).groupBy('status');
+    return Object.fromEntries(rows.map((r: Record<string, unknown>) => [String(r.status), Number(r.n)]));
+  }
+
+  /**
+   * Claims up to `limit` notices that are due, atomically: one UPDATE … RETURNING over a
+   * sub-select, which PostgreSQL runs with FOR UPDATE SKIP LOCKED so that several workers never
+   * take the same row, and SQLite runs under its single writer lock.
+   */
+  async claimDue(opts: { now: number; limit: number; channels: NoticeChannel[]; citizensAllowed: boolean; worker: string }): Promise<Notice[]> {
+    if (!opts.channels.length) return [];
+    const pg = this.db.client.config.client === 'pg';
+    const sub = this.db('notices')
+      .select('id')
+      .whereIn('status', RETRYABLE)
+      .where('not_before', '<=', opts.now)
+      .whereIn('channel', opts.channels)
+      .orderBy('not_before')
+      .orderBy('id')
+      .limit(opts.limit);
+    if (!opts.citizensAllowed) sub.where('audience', 'staff');
+    if (pg) sub.forUpdate().skipLocked();
+    const rows = await this.db('notices')
+      .whereIn('id', sub)
+      .update({
+        status: 'sending',
+        claimed_at: opts.now,
+        claimed_by: opts.worker,
+        attempts: this.db.raw('attempts + 1'),
+        first_attempt_at: this.db.raw('coalesce(first_attempt_at, ?)', [opts.now]),
+        updated_at: opts.now,
+      })
+      .returning('*');
+    return (rows as Record<string, unknown>[]).map(fromRow).sort((a, b) => a.notBefore - b.notBefore || a.id - b.id);
+  }
+
+  async startAttempt(noticeId: number, now: number): Promise<number> {
+    const [row] = await this.db('notice_attempts').insert({ notice_id: noticeId, started_at: now }).returning('id');
+    return Number(typeof row === 'object' ? (row as { id: number }).id : row);
+  }
+
+  /**
+   * Records how an attempt ended and moves the notice, but only while this worker still holds
+   * it ('sending'): a notice cancelled or re-queued meanwhile is not overwritten.
+   */
+  async finishAttempt(
+    attemptId: number,
+    noticeId: number,
+    attempt: { outcome: string; errorClass: string | null; providerAnswer: string; providerMessageId: string | null },
+    notice: Partial<{ status: NoticeStatus; not_before: number; sent_at: number; delivered_at: number; provider_message_id: string | null; last_error: string | null; claimed_at: null }>,
+    now: number,
+  ): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      await trx('notice_attempts').where({ id: attemptId }).update({
+        finished_at: now,
+        outcome: attempt.outcome,
+        error_class: attempt.errorClass,
+        provider_answer: attempt.providerAnswer.slice(0, 4000),
+        provider_message_id: attempt.providerMessageId,
+      });
+      const moved = await trx('notices').where({ id: noticeId, status: 'sending' }).update({ ...notice, updated_at: now });
+      return moved > 0;
+    });
+  }
+
+  /** Notices left in 'sending' by a worker that died: back in the queue, the open attempt flagged. */
+  async sweepStuck(claimedBefore: number, now: number): Promise<number[]> {
+    return this.db.transaction(async (trx) => {
+      const stuck = (await trx('notices').where({ status: 'sending' }).where('claimed_at', '<', claimedBefore).select('id')).map((r: { id: number }) => Number(r.id));
+      if (!stuck.length) return [];
+      await trx('notice_attempts').whereIn('notice_id', stuck).whereNull('finished_at').update({
+        finished_at: now,
+        outcome: 'interrupted',
+        interrupted: true,
+        provider_answer: 'Tiến trình gửi dừng đột ngột: nhà cung cấp có thể đã nhận tin',
+      });
+      await trx('notices').whereIn('id', stuck).where({ status: 'sending' }).update({ status: 'technical-failure', not_before: now, claimed_at: null, updated_at: now });
+      return stuck;
+    });
+  }
+
+  async attempts(noticeId: number): Promise<Attempt[]> {
+    const rows = await this.db('notice_attempts').where({ notice_id: noticeId }).orderBy('id');
+    return rows.map((r: Record<string, unknown>) => ({
+      id: Number(r.id),
+      noticeId: Number(r.notice_id),
+      startedAt: Number(r.started_at),
+      finishedAt: num(r.finished_at),
+      outcome: (r.outcome as string | null) ?? null,
+      errorClass: (r.error_class as string | null) ?? null,
+      providerAnswer: (r.provider_answer as string | null) ?? null,
+      providerMessageId: (r.provider_message_id as string | null) ?? null,
+      interrupted: Boolean(r.interrupted),
+    }));
+  }
+
+  /** Moves a notice from one of `from` to `patch`; false when it was in another status. */
+  async transition(id: number, from: NoticeStatus[], patch: Record<string, unknown>, now: number, db: Db = this.db): Promise<boolean> {
+    return (await db('notices').where({ id }).whereIn('status', from).update({ ...patch, updated_at: now })) > 0;
+  }
+
+  async raiseAlert(kind: string, message: string, now: number): Promise<void> {
+    const open = await this.db('alerts').where({ kind }).whereNull('resolved_at').first();
+    if (!open) await this.db('alerts').insert({ kind, message, created_at: now });
+  }
+
+  async openAlerts(): Promise<{ id: number; kind: string; message: string; createdAt: number }[]> {
+    const rows = await this.db('alerts').whereNull('resolved_at').orderBy('id');
+    return rows.map((r: Record<string, unknown>) => ({ id: Number(r.id), kind: String(r.kind), message: String(r.message), createdAt: Number(r.created_at) }));
   }
 
   /** Cancels the dossier's citizen notices not yet handed to a provider. */
   async cancelUnsentForDossier(dossierId: number, now: number, db: Db = this.db): Promise<number> {
-    return db('notices').where({ dossier_id: dossierId, status: 'created' }).update({ status: 'cancelled', updated_at: now });
+    return db('notices')
+      .where({ dossier_id: dossierId, audience: 'citizen' })
+      .whereIn('status', RETRYABLE)
+      .update({ status: 'cancelled', updated_at: now });
   }
 
   /** Claims the day's digest for an agency; false when another tick already did. */

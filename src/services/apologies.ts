@@ -304,6 +304,12 @@ export class ApologyService {
     return { pdf: await this.ensurePdf(a.id), fileName: pdfFileName(a) };
   }
 
+  /** The letter to attach to an e-mail notice: the stored PDF and its file name. */
+  async letterPdfForNotice(id: number): Promise<{ pdf: Buffer; fileName: string }> {
+    const a = (await this.apologies.byId(id)) as Apology;
+    return { pdf: await this.ensurePdf(id), fileName: pdfFileName(a) };
+  }
+
   /** For the citizen's link: the issued apology behind an unguessable token, or null. */
   async byCitizenToken(token: string): Promise<Apology | null> {
     const a = await this.apologies.byCitizenToken(token);
@@ -400,29 +406,22 @@ export class ApologyService {
     const rendered = this.documents.renderNotice(agency.code, data);
     const phone = a.toRepresentative ? d.representativePhone ?? d.phone : d.phone;
     const email = a.toRepresentative ? d.representativeEmail ?? d.email : d.email;
-    const base = { kind: 'new_appointment' as const, audience: 'citizen' as const, agencyId: agency.id, dossierId: d.id, apologyId: a.id, notBefore: now.getTime() };
-    const out: NewNotice[] = [];
+    // Every rendering travels with the notice, so a fallback to another channel sends exactly
+    // the wording issued with the letter.
+    const payload = {
+      zalo: { params: rendered.zaloParams },
+      email: { subject: rendered.emailSubject, html: rendered.emailHtml, text: rendered.emailText },
+      sms: rendered.sms,
+      contact: { phone, email: email && d.consentEmail ? email : null },
+      templateVersion: rendered.templateVersion,
+    };
+    const base = { kind: 'new_appointment' as const, audience: 'citizen' as const, agencyId: agency.id, dossierId: d.id, apologyId: a.id, notBefore: now.getTime(), payload };
     const key = (channel: string, recipient: string) => `apology:${a.id}:${channel}:${recipient}`;
-    if (phone && d.consentZalo) {
-      out.push({ ...base, channel: 'zalo', recipient: phone, businessKey: key('zalo', phone), payload: { params: rendered.zaloParams, templateVersion: rendered.templateVersion } });
-    }
-    if (email && d.consentEmail) {
-      out.push({
-        ...base,
-        channel: 'email',
-        recipient: email,
-        businessKey: key('email', email),
-        payload: { subject: rendered.emailSubject, html: rendered.emailHtml, text: rendered.emailText, templateVersion: rendered.templateVersion },
-      });
-    }
-    if (phone && d.consentSms) {
-      out.push({ ...base, channel: 'sms', recipient: phone, businessKey: key('sms', phone), payload: { ...rendered.sms, templateVersion: rendered.templateVersion } });
-    }
-    // Nobody to reach electronically: the counter must call or hand the printed letter over.
-    if (!out.length) {
-      out.push({ ...base, channel: 'print', recipient: phone ?? '', businessKey: key('print', 'counter'), payload: { reason: 'Không có kênh điện tử được đồng ý' } });
-    }
-    return out;
+    // One notice on the best channel the citizen agreed to; dispatch falls back from Zalo to
+    // e-mail, and from either to the counter's call-or-print list, when a channel cannot reach them.
+    if (phone && d.consentZalo) return [{ ...base, channel: 'zalo', recipient: phone, businessKey: key('zalo', phone) }];
+    if (email && d.consentEmail) return [{ ...base, channel: 'email', recipient: email, businessKey: key('email', email) }];
+    return [{ ...base, channel: 'print', recipient: phone ?? '', businessKey: key('print', 'counter') }];
   }
 }
 

@@ -20,6 +20,12 @@ import { DocumentRenderer } from '../documents/renderer';
 import { createPdfRenderer, type PdfRenderer } from '../documents/pdf';
 import { ApologyService } from './apologies';
 import { DeadlineWatcher } from '../watch/watcher';
+import { buildChannels } from '../channels/index';
+import type { Channel } from '../channels/types';
+import type { NoticeChannel } from '../db/notices';
+import { Dispatcher } from '../dispatch/dispatcher';
+import { markDeliveredFromReceipts } from '../channels/zalo';
+import { MessageService } from './messages';
 
 export const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
 
@@ -40,11 +46,17 @@ export interface Services {
   apologies: ApologyService;
   escalations: EscalationRepository;
   watcher: DeadlineWatcher;
+  notices: NoticeRepository;
+  messages: MessageService;
+  channels: Map<NoticeChannel, Channel>;
+  dispatcher: Dispatcher;
 }
 
 export interface ServiceOptions {
   /** One PDF renderer (one browser) can serve several service sets, e.g. in tests. */
   pdf?: PdfRenderer;
+  /** Replaces the configured channels (tests, benchmarks). */
+  channels?: Map<NoticeChannel, Channel>;
 }
 
 export function buildServices(config: Config, db: Db, clock: Clock, logger: Logger, options: ServiceOptions = {}): Services {
@@ -59,6 +71,23 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const pdf = options.pdf ?? createPdfRenderer({ executablePath: config.chromiumPath });
   const apologies = new ApologyService(
     db, apologyRepo, notices, dossierRepo, agencies, procedures, calendars, documents, pdf, clock, config.publicBaseUrl,
+  );
+  const channels = options.channels ?? buildChannels(config, db, clock, logger);
+  const dispatcher = new Dispatcher(
+    notices,
+    channels,
+    async (n) => {
+      if (n.apologyId === null) return [];
+      const { pdf: content, fileName } = await apologies.letterPdfForNotice(n.apologyId);
+      return [{ filename: fileName, contentType: 'application/pdf', content }];
+    },
+    clock,
+    logger,
+    { ...config.dispatch, channelDownRetryMs: 10 * 60_000 },
+    Math.random,
+    async (n) => {
+      if (n.channel === 'zalo') await markDeliveredFromReceipts(db, n.id, clock.now());
+    },
   );
   return {
     config,
@@ -75,6 +104,10 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     pdf,
     apologies,
     escalations,
+    notices,
+    messages: new MessageService(notices, clock),
+    channels,
+    dispatcher,
     watcher: new DeadlineWatcher(
       db, new WatchRepository(db), dossierRepo, agencies, apologies, apologyRepo, escalations, notices, calendars, clock, logger,
     ),

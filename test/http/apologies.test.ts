@@ -37,10 +37,11 @@ describe('apology workflow API', function () {
     assert.equal(issued.body.letterNumber, '01/PXL-SXD', 'the first letter of the year is number 01 with the agency’s symbol');
     assert.equal(issued.body.late, false, 'issued on 03/03, before the 09/03 deadline: on time');
     assert.equal(issued.body.issuedAt, '2026-03-03T10:00:00+07:00');
-    assert.deepEqual(issued.body.notices.map((n: { channel: string; recipient: string; status: string }) => `${n.channel}:${n.recipient}:${n.status}`).sort(), [
-      'email:an.nguyen@example.vn:created',
-      'zalo:+84912345678:created',
-    ], 'the citizen consented to Zalo and e-mail: one notice each, waiting to be sent');
+    assert.deepEqual(
+      issued.body.notices.map((n: { channel: string; recipient: string; status: string }) => `${n.channel}:${n.recipient}:${n.status}`),
+      ['zalo:+84912345678:created'],
+      'the citizen consented to Zalo and e-mail: one notice on Zalo (e-mail is the fallback), waiting to be sent',
+    );
 
     const dossier = await ctx.api('get', `/api/v1/dossiers/${CODE}`).expect(200);
     assert.equal(dossier.body.currentDueAt, '2026-03-18T17:00:00+07:00', 'the dossier now runs to the new date');
@@ -135,7 +136,7 @@ describe('apology workflow API', function () {
     const d = await draft({}, 'UQ-1').expect(201);
     assert.deepEqual(d.body.recipient, { name: 'Phạm Thị Hồng', representative: true });
     const issued = await ctx.api('post', `/api/v1/apologies/${d.body.id}/approve`).expect(200);
-    assert.deepEqual(issued.body.notices.map((n: { recipient: string }) => n.recipient).sort(), ['+84987654321', 'hong@example.vn'], 'notices go to the representative');
+    assert.deepEqual(issued.body.notices.map((n: { recipient: string }) => n.recipient), ['+84987654321'], 'the notice goes to the representative');
     const html = await ctx.api('get', `/api/v1/apologies/${d.body.id}/letter.html`).expect(200);
     assert.match(html.text, /Phạm Thị Hồng/);
     assert.match(html.text, /Công ty TNHH Xây dựng Tây Đô/);
@@ -180,7 +181,16 @@ describe('apology workflow API', function () {
     const issued = await ctx.api('post', `/api/v1/apologies/${(await draft({}, 'N-1').expect(201)).body.id}/approve`).expect(200);
     await ctx.api('post', '/api/v1/dossiers/N-1/events').send({ kind: 'resolved', occurredAt: '2026-03-02T08:40:00+07:00' }).expect(201);
     const notices = await ctx.api('get', `/api/v1/apologies/${issued.body.id}`).expect(200);
-    assert.deepEqual(notices.body.notices.map((n: { status: string }) => n.status), ['cancelled', 'cancelled'], 'notices not yet sent are cancelled');
+    assert.deepEqual(notices.body.notices.map((n: { status: string }) => n.status), ['cancelled'], 'a notice not yet sent is cancelled');
+  });
+
+  it('picks e-mail when the citizen did not agree to Zalo, and the counter when no channel is agreed', async () => {
+    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: 'MAIL', acceptedAt: '2026-02-02T08:00:00+07:00', consent: { zalo: false, email: true, sms: false } })).expect(201);
+    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: 'NONE', acceptedAt: '2026-02-02T08:00:00+07:00', consent: { zalo: false, email: false, sms: false } })).expect(201);
+    const mail = await ctx.api('post', `/api/v1/apologies/${(await draft({}, 'MAIL').expect(201)).body.id}/approve`).expect(200);
+    assert.deepEqual(mail.body.notices.map((n: { channel: string; recipient: string }) => `${n.channel}:${n.recipient}`), ['email:an.nguyen@example.vn']);
+    const none = await ctx.api('post', `/api/v1/apologies/${(await draft({}, 'NONE').expect(201)).body.id}/approve`).expect(200);
+    assert.deepEqual(none.body.notices.map((n: { channel: string }) => n.channel), ['print'], 'nobody to reach electronically: the counter calls or hands over the printed letter');
   });
 
   it('keeps an agency token to its own apologies', async () => {

@@ -49,7 +49,7 @@ describe('deadline watcher', function () {
     assert.equal(late1.newDueAt, '2026-03-17T17:00:00+07:00', 'counted from today (10/03) + 5 working days, never a date already gone');
     assert.equal(late1.signer.name, 'Trần Văn Bình');
     assert.equal(late1.signer.onBehalf, 'KT. GIÁM ĐỐC');
-    assert.equal(await count('notices', { kind: 'new_appointment' }), 4, 'Zalo and e-mail for each of the two citizens');
+    assert.equal(await count('notices', { kind: 'new_appointment', channel: 'zalo' }), 2, 'a Zalo notice for each of the two citizens');
     const pdfs = await ctx.db('apologies').whereNotNull('pdf').count({ n: '*' }).first();
     assert.equal(Number(pdfs?.n), 2, 'the tick also renders the letters’ PDFs');
   });

@@ -13,6 +13,7 @@ import {
   cancelApologySchema,
   listApologiesQuery,
   agencyQuery,
+  listMessagesQuery,
 } from './schemas';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -70,6 +71,11 @@ const OPERATIONS: Operation[] = [
   { method: 'get', path: '/apologies/{id}/letter.pdf', summary: 'Văn bản đã ban hành (PDF)', ok: 200 },
   { method: 'get', path: '/at-risk', summary: 'Hồ sơ sắp đến hạn hoặc quá hạn chưa được xin lỗi', query: agencyQuery, ok: 200 },
   { method: 'get', path: '/escalations', summary: 'Hồ sơ trễ cả ngày hẹn lại, đã báo cáo cấp trên', query: agencyQuery, ok: 200 },
+  { method: 'get', path: '/messages', summary: 'Tin nhắn gửi người dân và cán bộ (lọc theo trạng thái, kênh, cơ quan)', query: listMessagesQuery, ok: 200 },
+  { method: 'get', path: '/messages/{id}', summary: 'Một tin nhắn và từng lần gửi', ok: 200 },
+  { method: 'post', path: '/messages/{id}/retry', summary: 'Gửi lại tin nhắn lỗi', ok: 200 },
+  { method: 'post', path: '/messages/{id}/cancel', summary: 'Huỷ tin nhắn chưa gửi', ok: 200 },
+  { method: 'post', path: '/messages/{id}/called', summary: 'Ghi nhận đã gọi điện / trao thư cho người dân', ok: 200 },
 ];
 
 const problem = {

@@ -24,6 +24,7 @@ import {
 import { agencyJson, calendarDayJson, dossierJson, eventJson, iso, pauseJson, procedureJson, storedEntryJson } from './present';
 import type { z } from 'zod';
 import { registerApologyRoutes } from './apologies';
+import { registerMessageRoutes } from './messages';
 
 type AgencyBody = z.output<typeof agencySchema>;
 type ProcedureBody = z.output<typeof procedureSchema>;
@@ -198,5 +199,6 @@ export function apiRouter(s: Services): Router {
   });
 
   registerApologyRoutes(r, s);
+  registerMessageRoutes(r, s);
   return r;
 }

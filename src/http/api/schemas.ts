@@ -218,3 +218,11 @@ export const listApologiesQuery = z.strictObject({
 });
 
 export const agencyQuery = z.strictObject({ agency: agencyCode.optional() });
+
+export const listMessagesQuery = z.strictObject({
+  status: csv(['created', 'sending', 'sent', 'delivered', 'temporary-failure', 'permanent-failure', 'technical-failure', 'cancelled'] as const).optional(),
+  channel: csv(['zalo', 'email', 'sms', 'print'] as const).optional(),
+  agency: agencyCode.optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+});

@@ -1,0 +1,204 @@
+import crypto from 'node:crypto';
+import type { Attachment, Channel, OutgoingNotice, SendResult } from '../channels/types';
+import type { Notice, NoticeChannel, NoticeRepository } from '../db/notices';
+import { decide, fallbackChannel, inSendWindow, type SendWindow } from '../domain/dispatch';
+import type { Logger } from '../logger';
+import type { Clock } from '../services/clock';
+
+export interface DispatchSettings {
+  concurrency: number;
+  retryWindowMs: number;
+  sendingTimeoutMs: number;
+  sendWindow: SendWindow;
+  /** How long notices wait when their channel is down before the worker looks again. */
+  channelDownRetryMs: number;
+}
+
+export interface DispatchReport {
+  claimed: number;
+  sent: number;
+  delivered: number;
+  retried: number;
+  failed: number;
+  fallbacks: number;
+  swept: number;
+  requeued: number;
+}
+
+export type AttachmentSource = (notice: Notice) => Promise<Attachment[]>;
+
+/**
+ * The outbox worker. Claims due notices atomically, sends them with bounded concurrency through
+ * their channel, records every attempt, and decides what happens next: done, retry later, wait
+ * for the channel, or fall back to another channel and finally to the counter's call list.
+ * A notice stuck in 'sending' after a crash is put back by the sweeper at the start of each run.
+ */
+export class Dispatcher {
+  readonly workerId = `${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+
+  constructor(
+    private readonly notices: NoticeRepository,
+    private readonly channels: Map<NoticeChannel, Channel>,
+    private readonly attachments: AttachmentSource,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly settings: DispatchSettings,
+    private readonly random: () => number = Math.random,
+    /** Runs after a notice is recorded 'sent' (Zalo: a delivery receipt may have arrived first). */
+    private readonly afterSent: (notice: Notice) => Promise<void> = async () => undefined,
+  ) {}
+
+  async runOnce(): Promise<DispatchReport> {
+    const report: DispatchReport = { claimed: 0, sent: 0, delivered: 0, retried: 0, failed: 0, fallbacks: 0, swept: 0, requeued: 0 };
+    const now = this.clock.now().getTime();
+    report.swept = (await this.notices.sweepStuck(now - this.settings.sendingTimeoutMs, now)).length;
+    const down = new Set<NoticeChannel>();
+    for (;;) {
+      const at = this.clock.now();
+      const batch = await this.notices.claimDue({
+        now: at.getTime(),
+        limit: this.settings.concurrency * 4,
+        channels: [...this.channels.keys()].filter((c) => !down.has(c)),
+        citizensAllowed: inSendWindow(at, this.settings.sendWindow),
+        worker: this.workerId,
+      });
+      if (!batch.length) return report;
+      report.claimed += batch.length;
+      let next = 0;
+      const worker = async () => {
+        while (next < batch.length) await this.deliver(batch[next++], down, report);
+      };
+      await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, batch.length) }, worker));
+    }
+  }
+
+  private async deliver(notice: Notice, down: Set<NoticeChannel>, report: DispatchReport): Promise<void> {
+    const now = () => this.clock.now().getTime();
+    const channel = this.channels.get(notice.channel) as Channel;
+    const attemptId = await this.notices.startAttempt(notice.id, now());
+    let result: SendResult;
+    if (down.has(notice.channel)) {
+      result = { outcome: 'temporary-failure', providerAnswer: 'Kênh đang ngừng trong lượt này', channelDown: 'kênh ngừng' };
+    } else {
+      try {
+        result = await channel.send(outgoing(notice), () => this.attachments(notice));
+      } catch (err) {
+        // A channel bug must not lose the notice: it is retried like a network error.
+        result = { outcome: 'technical-failure', errorClass: 'exception', providerAnswer: String((err as Error)?.message ?? err) };
+        this.logger.error({ err, notice: notice.id }, 'channel threw');
+      }
+    }
+    const decision = decide(
+      result,
+      { audience: notice.audience, firstAttemptAt: notice.firstAttemptAt ?? now(), attempts: notice.attempts },
+      now(),
+      { retryWindowMs: this.settings.retryWindowMs, channelDownRetryMs: this.settings.channelDownRetryMs },
+      this.random(),
+    );
+    if (result.channelDown) {
+      down.add(notice.channel);
+      await this.notices.raiseAlert(`channel:${notice.channel}`, `Kênh ${notice.channel} ngừng gửi: ${result.channelDown}`, now());
+    }
+    const at = now();
+    const patch: Parameters<NoticeRepository['finishAttempt']>[3] = {
+      status: decision.status,
+      claimed_at: null,
+      last_error: result.outcome === 'sent' || result.outcome === 'delivered' ? null : `${result.errorClass ?? result.outcome}: ${result.providerAnswer}`.slice(0, 1000),
+    };
+    if (decision.notBefore !== undefined) patch.not_before = decision.notBefore;
+    if (result.providerMessageId) patch.provider_message_id = result.providerMessageId;
+    if (decision.status === 'sent' || decision.status === 'delivered') patch.sent_at = at;
+    if (decision.status === 'delivered') patch.delivered_at = at;
+    const held = await this.notices.finishAttempt(
+      attemptId,
+      notice.id,
+      {
+        outcome: result.channelDown ? 'channel-down' : decision.gaveUp ? 'gave-up' : result.outcome,
+        errorClass: result.errorClass ?? null,
+        providerAnswer: result.providerAnswer,
+        providerMessageId: result.providerMessageId ?? null,
+      },
+      patch,
+      at,
+    );
+    if (!held) return; // cancelled or swept while we were sending: someone else owns it now
+    if (decision.status === 'sent') {
+      report.sent++;
+      await this.afterSent(notice);
+    }
+    else if (decision.status === 'delivered') report.delivered++;
+    else if (decision.status === 'created') report.requeued++;
+    else if (decision.status === 'permanent-failure') report.failed++;
+    else report.retried++;
+    if (decision.fallback && (await this.fallBack(notice, at))) report.fallbacks++;
+  }
+
+  /** Queues the same message on the next channel (or the counter's list); false if there is none left. */
+  private async fallBack(notice: Notice, now: number): Promise<boolean> {
+    const contact = (notice.payload.contact ?? { email: null, phone: null }) as { email: string | null; phone: string | null };
+    const next = fallbackChannel(notice.channel, contact);
+    if (!next) return false;
+    const key = notice.apologyId !== null ? `apology:${notice.apologyId}:${next.channel}:${next.recipient}` : `${notice.businessKey}:${next.channel}`;
+    const created = await this.notices.enqueue(
+      [
+        {
+          businessKey: key,
+          kind: notice.kind,
+          audience: notice.audience,
+          channel: next.channel,
+          recipient: next.channel === 'print' ? contact.phone ?? notice.recipient : next.recipient,
+          agencyId: notice.agencyId,
+          dossierId: notice.dossierId,
+          apologyId: notice.apologyId,
+          payload: notice.payload,
+          notBefore: now,
+          fallbackOf: notice.id,
+        },
+      ],
+      now,
+    );
+    return created > 0;
+  }
+
+  /** Runs the outbox every `intervalMs` until the returned function is called; never two runs at once. */
+  start(intervalMs: number): () => Promise<void> {
+    let running: Promise<unknown> | null = null;
+    let stopped = false;
+    const run = () => {
+      if (running || stopped) return;
+      running = this.runOnce()
+        .then((r) => {
+          if (r.claimed || r.swept) this.logger.info({ dispatch: r }, 'outbox');
+        })
+        .catch((err) => this.logger.error({ err }, 'outbox run failed'))
+        .finally(() => {
+          running = null;
+        });
+    };
+    const timer = setInterval(run, intervalMs);
+    timer.unref();
+    run();
+    return async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    };
+  }
+}
+
+/** A channel sees its own rendering: `payload.email` for e-mail, `payload.zalo` for Zalo; a staff digest is e-mail only. */
+function outgoing(n: Notice): OutgoingNotice {
+  const own = n.payload[n.channel];
+  return {
+    id: n.id,
+    businessKey: n.businessKey,
+    kind: n.kind,
+    audience: n.audience,
+    channel: n.channel,
+    recipient: n.recipient,
+    payload: own && typeof own === 'object' ? (own as Record<string, unknown>) : n.payload,
+    apologyId: n.apologyId,
+    dossierId: n.dossierId,
+    attempts: n.attempts,
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * What the dispatcher does with a provider's answer. Pure: the caller passes the notice's
+ * facts, the answer, the settings and `now`.
+ */
+import { instantAt, localDayOf, minuteOfDay } from './time';
+
+export interface SendWindow {
+  start: number;
+  end: number;
+}
+
+/** Citizen messages go out only inside the window (Vietnam time): nobody's phone rings at night. */
+export function inSendWindow(now: Date, w: SendWindow): boolean {
+  const m = minuteOfDay(now);
+  return m >= w.start && m < w.end;
+}
+
+/** The next instant at which the window opens (today's if still ahead, else tomorrow's). */
+export function nextWindowStart(now: Date, w: SendWindow): number {
+  const today = localDayOf(now);
+  const open = instantAt(today, w.start).getTime();
+  return open > now.getTime() ? open : instantAt(today + 1, w.start).getTime();
+}
+
+const BASE_MS = 30_000;
+const CAP_MS = 3_600_000;
+
+/** Exponential backoff with ±20 % jitter (so that a batch that failed together does not retry together). */
+export function backoffMs(attempts: number, random: number): number {
+  const plain = Math.min(CAP_MS, BASE_MS * 2 ** Math.max(0, attempts - 1));
+  return Math.round(plain * (0.8 + 0.4 * random));
+}
+
+export type Channel = 'zalo' | 'email' | 'sms' | 'print';
+
+/** Where a citizen's notice goes when a channel cannot reach them: Zalo → e-mail (if agreed) → the counter. */
+export function fallbackChannel(failed: Channel, contact: { email: string | null }): { channel: Channel; recipient: string } | null {
+  if ((failed === 'zalo' || failed === 'sms') && contact.email) return { channel: 'email', recipient: contact.email };
+  if (failed !== 'print') return { channel: 'print', recipient: 'counter' };
+  return null;
+}
+
+export interface Answer {
+  outcome: 'sent' | 'delivered' | 'temporary-failure' | 'permanent-failure' | 'technical-failure';
+  deferUntil?: number;
+  fallback?: boolean;
+  channelDown?: string;
+}
+
+export interface Decision {
+  status: 'created' | 'sent' | 'delivered' | 'temporary-failure' | 'technical-failure' | 'permanent-failure';
+  notBefore?: number;
+  /** Try the citizen on another channel. */
+  fallback: boolean;
+  /** Why the notice gave up, when it did because the retry window ran out. */
+  gaveUp: boolean;
+}
+
+export function decide(
+  answer: Answer,
+  notice: { audience: 'citizen' | 'staff'; firstAttemptAt: number; attempts: number },
+  now: number,
+  settings: { retryWindowMs: number; channelDownRetryMs: number },
+  random: number,
+): Decision {
+  if (answer.channelDown) {
+    // Not the citizen's fault nor a delivery failure: the notice waits, unchanged, for the channel.
+    return { status: 'created', notBefore: now + settings.channelDownRetryMs, fallback: false, gaveUp: false };
+  }
+  switch (answer.outcome) {
+    case 'sent':
+    case 'delivered':
+      return { status: answer.outcome, fallback: false, gaveUp: false };
+    case 'permanent-failure':
+      return { status: 'permanent-failure', fallback: notice.audience === 'citizen', gaveUp: false };
+    case 'temporary-failure':
+    case 'technical-failure': {
+      if (answer.deferUntil !== undefined) return { status: answer.outcome, notBefore: answer.deferUntil, fallback: false, gaveUp: false };
+      const next = now + backoffMs(notice.attempts, random);
+      if (next - notice.firstAttemptAt > settings.retryWindowMs) {
+        return { status: 'permanent-failure', fallback: notice.audience === 'citizen', gaveUp: true };
+      }
+      return { status: answer.outcome, notBefore: next, fallback: false, gaveUp: false };
+    }
+  }
+}

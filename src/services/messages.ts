@@ -1,0 +1,69 @@
+import type { Attempt, Notice, NoticeChannel, NoticeRepository, NoticeStatus } from '../db/notices';
+import { ConflictError, NotFoundError } from '../errors';
+import type { Actor, Clock } from './clock';
+
+export const NOTICE_STATUS_LABELS: Record<NoticeStatus, string> = {
+  created: 'Chờ gửi',
+  sending: 'Đang gửi',
+  sent: 'Đã gửi',
+  delivered: 'Đã đến người nhận',
+  'temporary-failure': 'Lỗi tạm thời, sẽ gửi lại',
+  'permanent-failure': 'Không gửi được',
+  'technical-failure': 'Lỗi kỹ thuật, sẽ gửi lại',
+  cancelled: 'Đã huỷ',
+};
+
+/** What staff do with messages: look, retry a failed one, cancel one not yet sent, record a phone call. */
+export class MessageService {
+  constructor(
+    private readonly notices: NoticeRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(
+    filter: { statuses?: NoticeStatus[]; channels?: NoticeChannel[]; agencyId?: number },
+    limit: number,
+    offset: number,
+    actor: Actor,
+  ): Promise<{ items: Notice[]; total: number }> {
+    let agencyIds = filter.agencyId !== undefined ? [filter.agencyId] : undefined;
+    if (actor.agencyId !== null) agencyIds = (agencyIds ?? [actor.agencyId]).filter((id) => id === actor.agencyId);
+    return this.notices.list({ statuses: filter.statuses, channels: filter.channels, agencyIds }, limit, offset);
+  }
+
+  async get(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {
+    const notice = await this.notices.byId(id);
+    if (!notice || (actor.agencyId !== null && actor.agencyId !== notice.agencyId)) throw new NotFoundError(`Không có tin nhắn số ${id}`);
+    return { notice, attempts: await this.notices.attempts(id) };
+  }
+
+  /** A failed message goes back to the queue with a fresh retry window. */
+  async retry(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {
+    await this.get(id, actor);
+    const now = this.clock.now().getTime();
+    const ok = await this.notices.transition(id, ['permanent-failure', 'temporary-failure', 'technical-failure'], { status: 'created', not_before: now, first_attempt_at: null }, now);
+    if (!ok) throw new ConflictError('message-not-failed', 'Chỉ gửi lại được tin nhắn đang lỗi');
+    return this.get(id, actor);
+  }
+
+  async cancel(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {
+    await this.get(id, actor);
+    const ok = await this.notices.transition(id, ['created', 'temporary-failure', 'technical-failure'], { status: 'cancelled' }, this.clock.now().getTime());
+    if (!ok) throw new ConflictError('message-not-pending', 'Chỉ huỷ được tin nhắn chưa gửi');
+    return this.get(id, actor);
+  }
+
+  /** The counter reached the citizen by phone or handed over the printed letter. */
+  async markCalled(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {
+    await this.get(id, actor);
+    const now = this.clock.now().getTime();
+    const ok = await this.notices.transition(
+      id,
+      ['created', 'permanent-failure', 'temporary-failure', 'technical-failure'],
+      { status: 'delivered', delivered_at: now, called_at: now, called_by: actor.name },
+      now,
+    );
+    if (!ok) throw new ConflictError('message-final', 'Tin nhắn đã gửi xong hoặc đã huỷ');
+    return this.get(id, actor);
+  }
+}

@@ -50,8 +50,8 @@ export class CalendarRepository {
   }
 
   /** Cheap fingerprint of the table: any insert or delete changes it (edits are delete + insert). */
-  async fingerprint(): Promise<string> {
-    const row = (await this.db('calendar_entries').count({ n: '*' }).max({ m: 'id' }).first()) as { n?: number | string; m?: number | string } | undefined;
+  async fingerprint(db: Db = this.db): Promise<string> {
+    const row = (await db('calendar_entries').count({ n: '*' }).max({ m: 'id' }).first()) as { n?: number | string; m?: number | string } | undefined;
     return `${row?.n ?? 0}:${row?.m ?? 0}`;
   }
 

@@ -93,7 +93,7 @@ export class ApologyService {
   private async context(d: Dossier, db: Db = this.db): Promise<{ agency: Agency; procedure: Procedure; calendar: WorkingCalendar }> {
     const agency = (await this.agencies.byId(d.decidingAgencyId, db)) as Agency;
     const procedure = (await this.procedures.byId(d.procedureId, db)) as Procedure;
-    return { agency, procedure, calendar: await this.calendars.forAgency(agency) };
+    return { agency, procedure, calendar: await this.calendars.forAgency(agency, db) };
   }
 
   /** What the apology form proposes: the default new date, the usual reasons, and whether an apology is possible at all. */

@@ -52,12 +52,12 @@ export class CalendarService {
     this.checkedAt = 0;
   }
 
-  private async allEntries(): Promise<StoredCalendarEntry[]> {
+  private async allEntries(db: Db): Promise<StoredCalendarEntry[]> {
     const t = Date.now();
     if (this.entries && t - this.checkedAt < this.recheckMs) return this.entries;
-    const fp = await this.repo.fingerprint();
+    const fp = await this.repo.fingerprint(db);
     if (!this.entries || fp !== this.fingerprint) {
-      this.entries = await this.repo.all();
+      this.entries = await this.repo.all(db);
       this.fingerprint = fp;
       this.cache.clear();
     }
@@ -65,9 +65,13 @@ export class CalendarService {
     return this.entries;
   }
 
-  /** The calendar a dossier's deadline is counted in: the deciding agency's, or the national one. */
-  async forAgency(agency: Agency | null): Promise<WorkingCalendar> {
-    const entries = await this.allEntries();
+  /**
+   * The calendar a dossier's deadline is counted in: the deciding agency's, or the national one.
+   * Inside a transaction pass it as `db`: on SQLite's single connection a query outside it would
+   * wait for the transaction to end, which waits for the query.
+   */
+  async forAgency(agency: Agency | null, db: Db = this.db): Promise<WorkingCalendar> {
+    const entries = await this.allEntries(db);
     const key = agency?.code ?? '*';
     const stamp = agency?.updatedAt ?? 0;
     const hit = this.cache.get(key);
@@ -122,16 +126,16 @@ export class CalendarService {
     const removed = await this.db.transaction(async (trx) => {
       const entry = await this.repo.remove(id, trx);
       if (!entry) throw new NotFoundError(`Không có ngày lịch số ${id}`);
-      await this.assertMayEdit([entry.agencyCode], actor);
+      await this.assertMayEdit([entry.agencyCode], actor, trx);
       return entry;
     });
     this.invalidate();
     return removed;
   }
 
-  private async assertMayEdit(scopes: (string | null)[], actor: Actor): Promise<void> {
+  private async assertMayEdit(scopes: (string | null)[], actor: Actor, db: Db = this.db): Promise<void> {
     if (actor.agencyId === null) return;
-    const own = await this.agencies.byId(actor.agencyId);
+    const own = await this.agencies.byId(actor.agencyId, db);
     for (const scope of scopes) {
       if (scope === null) throw new ForbiddenError('Chỉ mã truy cập toàn hệ thống mới được sửa lịch nghỉ toàn quốc');
       if (scope !== own?.code) throw new ForbiddenError(`Mã truy cập này không được sửa lịch của cơ quan ${scope}`);

@@ -284,7 +284,7 @@ export class DossierService {
       }
       const procedure = (await this.procedures.byId(d.procedureId, trx)) as Procedure;
       const deciding = (await this.agencies.byId(d.decidingAgencyId, trx)) as Agency;
-      const calendar = await this.calendars.forAgency(deciding);
+      const calendar = await this.calendars.forAgency(deciding, trx);
       const patch: Partial<Dossier> = { state: to };
       const data: Record<string, unknown> = { from: d.state, to, dueBefore: d.currentDueAt };
 

@@ -193,6 +193,15 @@ describe('apology workflow API', function () {
     assert.deepEqual(none.body.notices.map((n: { channel: string }) => n.channel), ['print'], 'nobody to reach electronically: the counter calls or hands over the printed letter');
   });
 
+  it('reloads the calendar inside the issuing transaction without waiting on itself (SQLite has one connection)', async function () {
+    this.timeout(15_000);
+    const d = await draft().expect(201);
+    ctx.services.calendars.invalidate();
+    await ctx.api('post', `/api/v1/apologies/${d.body.id}/approve`).expect(200);
+    ctx.services.calendars.invalidate();
+    await ctx.api('post', `/api/v1/dossiers/${CODE}/events`).send({ kind: 'resolved', occurredAt: '2026-03-02T08:30:00+07:00' }).expect(201);
+  });
+
   it('keeps an agency token to its own apologies', async () => {
     const d = await draft().expect(201);
     await ctx.api('post', '/api/v1/agencies').send({ code: 'STP', name: 'Sở Tư pháp thành phố Cần Thơ', placeName: 'Cần Thơ', letterSymbol: 'PXL-STP', level: 'department' }).expect(201);

@@ -106,6 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing: string[] = [];
     if (!url) missing.push('DATABASE_URL (cơ sở dữ liệu dùng thật phải được chỉ định rõ)');
     if (!e.PUBLIC_BASE_URL) missing.push('PUBLIC_BASE_URL (địa chỉ công khai để gửi đường dẫn cho người dân)');
+    // Without these the outbox would mark citizens' messages sent while they never left the machine.
+    if (!e.SMTP_URL) missing.push('SMTP_URL (máy chủ gửi thư; không có thì thư chỉ được ghi ra thư mục outbox)');
+    if (!e.ZALO_APP_ID) missing.push('ZALO_APP_ID và các thiết lập ZALO_* (không có thì kênh Zalo chỉ là mô phỏng)');
     if (missing.length) {
       throw new ConfigError(`Chế độ production thiếu các thiết lập bắt buộc:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
     }

@@ -21,12 +21,22 @@ describe('configuration', () => {
   it('refuses to start in production without the settings production needs, naming each', () => {
     assert.throws(
       () => loadConfig({ NODE_ENV: 'production' }),
-      (err: unknown) => err instanceof ConfigError && /DATABASE_URL/.test(err.message) && /PUBLIC_BASE_URL/.test(err.message),
+      (err: unknown) => err instanceof ConfigError && ['DATABASE_URL', 'PUBLIC_BASE_URL', 'SMTP_URL', 'ZALO_APP_ID'].every((k) => err.message.includes(k)),
     );
   });
 
   it('never loads the demo in production, whatever HENLAI_DEMO says', () => {
-    const c = loadConfig({ NODE_ENV: 'production', HENLAI_DEMO: '1', DATABASE_URL: 'postgres://u@db/h', PUBLIC_BASE_URL: 'https://henlai.cantho.gov.vn' });
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      HENLAI_DEMO: '1',
+      DATABASE_URL: 'postgres://u@db/h',
+      PUBLIC_BASE_URL: 'https://henlai.cantho.gov.vn',
+      SMTP_URL: 'smtp://henlai:secret@mail.cantho.gov.vn:587',
+      ZALO_APP_ID: '2074138120372622546',
+      ZALO_APP_SECRET: 's',
+      ZALO_OA_SECRET_KEY: 'k',
+      ZALO_TEMPLATE_NEW_APPOINTMENT: '492946',
+    });
     assert.equal(c.demo, false);
   });
 

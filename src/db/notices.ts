@@ -190,46 +190,50 @@ export class NoticeRepository {
     return (rows as Record<string, unknown>[]).map(fromRow).sort((a, b) => a.notBefore - b.notBefore || a.id - b.id);
   }
 
-  async startAttempt(noticeId: number, now: number): Promise<number> {
-    const [row] = await this.db('notice_attempts').insert({ notice_id: noticeId, started_at: now }).returning('id');
-    return Number(typeof row === 'object' ? (row as { id: number }).id : row);
-  }
-
   /**
-   * Records how an attempt ended and moves the notice, but only while this worker still holds
-   * it ('sending'): a notice cancelled or re-queued meanwhile is not overwritten.
+   * Records an attempt and moves the notice, in one transaction, but only while this worker still
+   * holds it ('sending'): a notice cancelled or swept meanwhile is not overwritten. While a send
+   * is in flight the notice's 'sending' status and `claimed_at` are the record of it; the sweeper
+   * turns them into an 'interrupted' attempt if the worker dies.
    */
   async finishAttempt(
-    attemptId: number,
     noticeId: number,
-    attempt: { outcome: string; errorClass: string | null; providerAnswer: string; providerMessageId: string | null },
+    attempt: { startedAt: number; outcome: string; errorClass: string | null; providerAnswer: string; providerMessageId: string | null },
     notice: Partial<{ status: NoticeStatus; not_before: number; sent_at: number; delivered_at: number; provider_message_id: string | null; last_error: string | null; claimed_at: null }>,
     now: number,
   ): Promise<boolean> {
     return this.db.transaction(async (trx) => {
-      await trx('notice_attempts').where({ id: attemptId }).update({
+      const moved = await trx('notices').where({ id: noticeId, status: 'sending' }).update({ ...notice, updated_at: now });
+      if (!moved) return false;
+      await trx('notice_attempts').insert({
+        notice_id: noticeId,
+        started_at: attempt.startedAt,
         finished_at: now,
         outcome: attempt.outcome,
         error_class: attempt.errorClass,
         provider_answer: attempt.providerAnswer.slice(0, 4000),
         provider_message_id: attempt.providerMessageId,
       });
-      const moved = await trx('notices').where({ id: noticeId, status: 'sending' }).update({ ...notice, updated_at: now });
-      return moved > 0;
+      return true;
     });
   }
 
   /** Notices left in 'sending' by a worker that died: back in the queue, the open attempt flagged. */
   async sweepStuck(claimedBefore: number, now: number): Promise<number[]> {
     return this.db.transaction(async (trx) => {
-      const stuck = (await trx('notices').where({ status: 'sending' }).where('claimed_at', '<', claimedBefore).select('id')).map((r: { id: number }) => Number(r.id));
+      const rows = await trx('notices').where({ status: 'sending' }).where('claimed_at', '<', claimedBefore).select('id', 'claimed_at');
+      const stuck = rows.map((r: { id: number }) => Number(r.id));
       if (!stuck.length) return [];
-      await trx('notice_attempts').whereIn('notice_id', stuck).whereNull('finished_at').update({
-        finished_at: now,
-        outcome: 'interrupted',
-        interrupted: true,
-        provider_answer: 'Tiến trình gửi dừng đột ngột: nhà cung cấp có thể đã nhận tin',
-      });
+      await trx('notice_attempts').insert(
+        rows.map((r: { id: number; claimed_at: number }) => ({
+          notice_id: r.id,
+          started_at: r.claimed_at,
+          finished_at: now,
+          outcome: 'interrupted',
+          interrupted: true,
+          provider_answer: 'Tiến trình gửi dừng đột ngột: nhà cung cấp có thể đã nhận tin',
+        })),
+      );
       await trx('notices').whereIn('id', stuck).where({ status: 'sending' }).update({ status: 'technical-failure', not_before: now, claimed_at: null, updated_at: now });
       return stuck;
     });

@@ -53,29 +53,47 @@ export class Dispatcher {
     const now = this.clock.now().getTime();
     report.swept = (await this.notices.sweepStuck(now - this.settings.sendingTimeoutMs, now)).length;
     const down = new Set<NoticeChannel>();
-    for (;;) {
-      const at = this.clock.now();
-      const batch = await this.notices.claimDue({
-        now: at.getTime(),
-        limit: this.settings.concurrency * 4,
-        channels: [...this.channels.keys()].filter((c) => !down.has(c)),
-        citizensAllowed: inSendWindow(at, this.settings.sendWindow),
-        worker: this.workerId,
-      });
-      if (!batch.length) return report;
-      report.claimed += batch.length;
-      let next = 0;
-      const worker = async () => {
-        while (next < batch.length) await this.deliver(batch[next++], down, report);
-      };
-      await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, batch.length) }, worker));
-    }
+    // Workers pull from a shared queue refilled by one claim at a time, so a slow send never
+    // holds the others back waiting for a whole batch to finish.
+    const queue: Notice[] = [];
+    let exhausted = false;
+    let claiming: Promise<void> | null = null;
+    const refill = () =>
+      (claiming ??= (async () => {
+        const at = this.clock.now();
+        const batch = await this.notices.claimDue({
+          now: at.getTime(),
+          limit: this.settings.concurrency * 2,
+          channels: [...this.channels.keys()].filter((c) => !down.has(c)),
+          citizensAllowed: inSendWindow(at, this.settings.sendWindow),
+          worker: this.workerId,
+        });
+        if (!batch.length) exhausted = true;
+        report.claimed += batch.length;
+        queue.push(...batch);
+      })().finally(() => {
+        claiming = null;
+      }));
+    const worker = async () => {
+      for (;;) {
+        if (!queue.length) {
+          if (exhausted) return;
+          await refill();
+          continue;
+        }
+        // A fallback queued a new notice that is due now: look for it before stopping.
+        if (await this.deliver(queue.shift() as Notice, down, report)) exhausted = false;
+      }
+    };
+    await Promise.all(Array.from({ length: this.settings.concurrency }, worker));
+    return report;
   }
 
-  private async deliver(notice: Notice, down: Set<NoticeChannel>, report: DispatchReport): Promise<void> {
+  /** Sends one claimed notice and records the outcome; true when it queued a fallback notice. */
+  private async deliver(notice: Notice, down: Set<NoticeChannel>, report: DispatchReport): Promise<boolean> {
     const now = () => this.clock.now().getTime();
     const channel = this.channels.get(notice.channel) as Channel;
-    const attemptId = await this.notices.startAttempt(notice.id, now());
+    const startedAt = now();
     let result: SendResult;
     if (down.has(notice.channel)) {
       result = { outcome: 'temporary-failure', providerAnswer: 'Kênh đang ngừng trong lượt này', channelDown: 'kênh ngừng' };
@@ -100,7 +118,7 @@ export class Dispatcher {
       await this.notices.raiseAlert(`channel:${notice.channel}`, `Kênh ${notice.channel} ngừng gửi: ${result.channelDown}`, now());
     }
     const at = now();
-    const patch: Parameters<NoticeRepository['finishAttempt']>[3] = {
+    const patch: Parameters<NoticeRepository['finishAttempt']>[2] = {
       status: decision.status,
       claimed_at: null,
       last_error: result.outcome === 'sent' || result.outcome === 'delivered' ? null : `${result.errorClass ?? result.outcome}: ${result.providerAnswer}`.slice(0, 1000),
@@ -110,9 +128,9 @@ export class Dispatcher {
     if (decision.status === 'sent' || decision.status === 'delivered') patch.sent_at = at;
     if (decision.status === 'delivered') patch.delivered_at = at;
     const held = await this.notices.finishAttempt(
-      attemptId,
       notice.id,
       {
+        startedAt,
         outcome: result.channelDown ? 'channel-down' : decision.gaveUp ? 'gave-up' : result.outcome,
         errorClass: result.errorClass ?? null,
         providerAnswer: result.providerAnswer,
@@ -121,7 +139,7 @@ export class Dispatcher {
       patch,
       at,
     );
-    if (!held) return; // cancelled or swept while we were sending: someone else owns it now
+    if (!held) return false; // cancelled or swept while we were sending: someone else owns it now
     if (decision.status === 'sent') {
       report.sent++;
       await this.afterSent(notice);
@@ -130,7 +148,11 @@ export class Dispatcher {
     else if (decision.status === 'created') report.requeued++;
     else if (decision.status === 'permanent-failure') report.failed++;
     else report.retried++;
-    if (decision.fallback && (await this.fallBack(notice, at))) report.fallbacks++;
+    if (decision.fallback && (await this.fallBack(notice, at))) {
+      report.fallbacks++;
+      return true;
+    }
+    return false;
   }
 
   /** Queues the same message on the next channel (or the counter's list); false if there is none left. */

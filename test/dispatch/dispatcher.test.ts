@@ -154,7 +154,6 @@ describe('dispatch: the outbox worker', function () {
     const n = await issue('CRASH');
     const claimed = await repo.claimDue({ now: ctx.clock.now().getTime(), limit: 10, channels: ['zalo'], citizensAllowed: true, worker: 'dead' });
     assert.equal(claimed.length, 1);
-    await repo.startAttempt(n.id, ctx.clock.now().getTime());
     ctx.clock.advance(301_000);
     const zalo = new ScriptedChannel('zalo');
     const r = await dispatcher([zalo]).runOnce();

@@ -21,143 +21,37 @@
  *   node --import tsx bench/registry.bench.ts                 # 1,000,000 rows
  *   BENCH_ROWS=50000 node --import tsx bench/registry.bench.ts   # a quick try
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../src/config';
-import { createDb, migrateLatest, MIGRATIONS_DIR, type Db } from '../src/db/connection';
 import { CalendarRepository } from '../src/db/calendar';
 import { DossierRepository } from '../src/db/dossiers';
-import { DEFAULT_AGENCY_SETTINGS, type Agency } from '../src/db/agencies';
-import type { Procedure } from '../src/db/procedures';
+import type { Agency } from '../src/db/agencies';
 import { WorkingCalendar } from '../src/domain/calendar';
 import { computeDue } from '../src/domain/deadline';
 import type { CalendarEntry } from '../src/domain/holidays';
-import { foldForSearch } from '../src/domain/contact';
 import { dayStartMs, dayToIso, localDayOf, weekdayOf, MINUTE_MS, DAY_MS, type DayNumber } from '../src/domain/time';
-import { createLogger } from '../src/logger';
-import { buildServices, type Services } from '../src/services';
 import { weekScheduleOf } from '../src/services/calendar';
-import { FixedClock, type Actor } from '../src/services/clock';
+import {
+  ACTOR,
+  analyze,
+  DOSSIER_COLUMNS,
+  FOLDED,
+  insertDossiers,
+  insertOpenPauses,
+  log,
+  median,
+  NAMES,
+  NOW,
+  openBench,
+  round,
+  seconds,
+  sqlText,
+  xorshift,
+  type BenchSetup,
+  type Result,
+} from './support/load';
 
-/** Tuesday 10/03/2026, 09:00 in Vietnam. */
-const NOW = new Date('2026-03-10T09:00:00+07:00');
-const ACTOR: Actor = { name: 'bench', agencyId: null };
-const ROWS_PER_STATEMENT = 2000;
-const ROWS_PER_TRANSACTION = 50_000;
 const SWEEP_RUNS = 20;
 const SWEEP_LIMIT = 10_000;
 const VERIFY_SAMPLE = 2000;
-
-type Result = Record<string, number | string>;
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-function seconds(fromNs: bigint): number {
-  return Number(process.hrtime.bigint() - fromNs) / 1e9;
-}
-
-function round(n: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** xorshift32: deterministic, so every run loads the same data. */
-function xorshift(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
-
-function sqlText(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
-const AGENCIES = [
-  { code: 'TTPVHCC', name: 'Trung tâm Phục vụ hành chính công thành phố Cần Thơ', level: 'center' as const, letterSymbol: 'PXL-TTPVHCC' },
-  { code: 'SNNMT', name: 'Sở Nông nghiệp và Môi trường', level: 'department' as const, letterSymbol: 'PXL-SNNMT' },
-  { code: 'NINHKIEU', name: 'UBND phường Ninh Kiều', level: 'commune' as const, letterSymbol: 'PXL-UBND' },
-];
-
-const PROCEDURES = [
-  { code: '1.004221', name: 'Đăng ký biến động quyền sử dụng đất', days: 10, agency: 'SNNMT' },
-  { code: '1.004227', name: 'Cấp Giấy chứng nhận quyền sử dụng đất lần đầu', days: 20, agency: 'SNNMT' },
-  { code: '2.000488', name: 'Cấp Phiếu lý lịch tư pháp', days: 30, agency: 'TTPVHCC' },
-  { code: '1.010004', name: 'Cấp giấy phép xây dựng nhà ở riêng lẻ', days: 45, agency: 'NINHKIEU' },
-];
-
-const NAMES = ['Nguyễn Văn An', 'Trần Thị Bình', 'Lê Hoàng Cường', 'Phạm Ngọc Dung', 'Huỳnh Minh Đức', 'Võ Thị Hạnh', 'Châu Quốc Khang', 'Thạch Thị Mai'];
-const FOLDED = NAMES.map((n) => foldForSearch(n));
-
-interface Setup {
-  s: Services;
-  db: Db;
-  agencies: Agency[];
-  procedures: Procedure[];
-  close(): Promise<void>;
-}
-
-async function open(kind: 'sqlite' | 'pg', pgUrl?: string): Promise<Setup> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-bench-'));
-  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: kind === 'pg' ? pgUrl : undefined, LOG_LEVEL: 'silent' });
-  const db = createDb(config.database);
-  const wipe = () => db.migrate.rollback({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts'] }, true);
-  if (kind === 'pg') await wipe();
-  await migrateLatest(db);
-  const s = buildServices(config, db, new FixedClock(NOW), createLogger('silent'));
-  const agencies: Agency[] = [];
-  for (const a of AGENCIES) {
-    agencies.push(
-      await s.registry.createAgency(
-        { ...a, parentName: 'UBND THÀNH PHỐ CẦN THƠ', placeName: 'Cần Thơ', contactEmail: null, contactPhone: null, address: null, settings: { ...DEFAULT_AGENCY_SETTINGS } },
-        ACTOR,
-      ),
-    );
-  }
-  const procedures: Procedure[] = [];
-  for (const p of PROCEDURES) {
-    procedures.push(
-      await s.registry.createProcedure(
-        {
-          code: p.code,
-          name: p.name,
-          field: 'Đất đai',
-          agencyId: (agencies.find((a) => a.code === p.agency) as Agency).id,
-          timeUnit: 'days',
-          timeAmount: p.days,
-          sameDayCutoff: null,
-          supplementPolicy: 'restart',
-          defaultExtensionDays: 5,
-          defaultDelayReason: '',
-        },
-        ACTOR,
-      ),
-    );
-  }
-  return {
-    s,
-    db,
-    agencies,
-    procedures,
-    async close() {
-      if (kind === 'pg') await wipe();
-      await db.destroy();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** The first working weekday at least 20 days after `now`: where the new national day off goes. */
 function dayOffAfter(cal: WorkingCalendar, now: Date): DayNumber {
@@ -165,12 +59,6 @@ function dayOffAfter(cal: WorkingCalendar, now: Date): DayNumber {
   while (!cal.isWorkingDay(d) || weekdayOf(d) === 0 || weekdayOf(d) === 6) d++;
   return d;
 }
-
-const COLUMNS = [
-  'code', 'procedure_id', 'receiving_agency_id', 'deciding_agency_id', 'applicant_kind', 'applicant_name', 'phone', 'consent_zalo',
-  'consent_email', 'consent_sms', 'channel', 'accepted_at', 'clock_started_at', 'clock_unit', 'clock_amount', 'original_due_at',
-  'current_due_at', 'deadline_version', 'extensions_count', 'state', 'search_text', 'content_hash', 'created_at', 'updated_at',
-];
 
 interface LoadReport {
   expectedMoved: number;
@@ -189,7 +77,7 @@ interface LoadReport {
  * calendar; the same dossier is also counted with `after` (the calendar with the new day off)
  * to know how many a recomputation should move.
  */
-async function load(setup: Setup, rows: number, before: Map<number, WorkingCalendar>, after: Map<number, WorkingCalendar>, label: string): Promise<LoadReport> {
+async function load(setup: BenchSetup, rows: number, before: Map<number, WorkingCalendar>, after: Map<number, WorkingCalendar>, label: string): Promise<LoadReport> {
   const { db, agencies, procedures } = setup;
   const rnd = xorshift(0x5eed1e55);
   const nowMs = NOW.getTime();
@@ -202,81 +90,64 @@ async function load(setup: Setup, rows: number, before: Map<number, WorkingCalen
   // Calendar days spanned by each procedure, to place acceptance so that due dates land within ±60 days.
   const span = new Map(procedures.map((p) => [p.id, Math.ceil(p.timeAmount * 1.45) + 2]));
   const t0 = process.hrtime.bigint();
-  let n = 0;
-  while (n < rows) {
-    const txRows = Math.min(ROWS_PER_TRANSACTION, rows - n);
-    await db.transaction(async (trx) => {
-      for (let done = 0; done < txRows; ) {
-        const k = Math.min(ROWS_PER_STATEMENT, txRows - done);
-        const values: string[] = new Array(k);
-        for (let i = 0; i < k; i++) {
-          const seq = n + done + i + 1;
-          const proc = procedures[Math.floor(rnd() * procedures.length)];
-          const deciding = proc.agencyId as number;
-          const cal = before.get(deciding) as WorkingCalendar;
-          // Acceptance: a working day from (now - 60 days - span) to (now + 60 days - span), never
-          // after now, so that due dates spread over ±60 days around now.
-          const sp = span.get(proc.id) as number;
-          const lo = Math.max(0, sp - 60);
-          let day = today - (lo + Math.floor(rnd() * (60 + sp - lo + 1)));
-          while (!cal.isWorkingDay(day)) day--;
-          const minute = 450 + Math.floor(rnd() * 570); // 07:30 … 17:00, lunch included: a counter sometimes works through it
-          let accepted = dayStartMs(day) + minute * MINUTE_MS + Math.floor(rnd() * 60) * 1000;
-          if (accepted > nowMs) accepted = nowMs - Math.floor(rnd() * 3600) * 1000;
-          const due = computeDue(cal, new Date(accepted), { unit: 'days', amount: proc.timeAmount }).getTime();
-          const rel = (due - nowMs) / DAY_MS;
-          if (rel < report.dueMinDays) report.dueMinDays = rel;
-          if (rel > report.dueMaxDays) report.dueMaxDays = rel;
-          if (rel > 0) dueAfterNow++;
-          const u = rnd();
-          let state = u < 0.48 ? 'received' : 'processing';
-          let current: number | null = due;
-          let extensions = 0;
-          let version = 1;
-          if (u > 0.97) {
-            state = 'waiting_supplement';
-            current = null;
-            report.paused++;
-          } else if (u > 0.95) {
-            extensions = 1;
-            version = 2;
-            current = cal.endOfDay(cal.addWorkingDays(localDayOf(new Date(due)), 5)).getTime();
-            report.reappointed++;
-          } else {
-            report.recomputable++;
-            const moved = computeDue(after.get(deciding) as WorkingCalendar, new Date(accepted), { unit: 'days', amount: proc.timeAmount }).getTime();
-            if (moved !== due) report.expectedMoved++;
-          }
-          if (state === 'waiting_supplement') pausedIds.push(seq);
-          const name = Math.floor(rnd() * NAMES.length);
-          const phone = `+849${String(10_000_000 + (seq % 89_999_999)).padStart(8, '0')}`;
-          values[i] =
-            `('B${String(seq).padStart(8, '0')}',${proc.id},${receiving.id},${deciding},'person',${sqlText(`${NAMES[name]} ${seq}`)},'${phone}',` +
-            `${rnd() < 0.6},false,false,'${rnd() < 0.4 ? 'online' : 'counter'}',${accepted},${accepted},'days',${proc.timeAmount},${due},` +
-            `${current === null ? 'null' : current},${version},${extensions},'${state}',${sqlText(`b${String(seq).padStart(8, '0')} ${FOLDED[name]} ${seq}`)},'${hash}',${nowMs},${nowMs})`;
-        }
-        await trx.raw(`insert into dossiers (${COLUMNS.join(', ')}) values ${values.join(',')}`);
-        done += k;
-      }
-    });
-    n += txRows;
-    if (n % 200_000 === 0 || n === rows) log(`[${label}] loaded ${n.toLocaleString('en')} / ${rows.toLocaleString('en')} dossiers (${seconds(t0).toFixed(1)} s)`);
-  }
+  const row = (seq: number): string => {
+    const proc = procedures[Math.floor(rnd() * procedures.length)];
+    const deciding = proc.agencyId as number;
+    const cal = before.get(deciding) as WorkingCalendar;
+    // Acceptance: a working day from (now - 60 days - span) to (now + 60 days - span), never
+    // after now, so that due dates spread over ±60 days around now.
+    const sp = span.get(proc.id) as number;
+    const lo = Math.max(0, sp - 60);
+    let day = today - (lo + Math.floor(rnd() * (60 + sp - lo + 1)));
+    while (!cal.isWorkingDay(day)) day--;
+    const minute = 450 + Math.floor(rnd() * 570); // 07:30 … 17:00, lunch included: a counter sometimes works through it
+    let accepted = dayStartMs(day) + minute * MINUTE_MS + Math.floor(rnd() * 60) * 1000;
+    if (accepted > nowMs) accepted = nowMs - Math.floor(rnd() * 3600) * 1000;
+    const due = computeDue(cal, new Date(accepted), { unit: 'days', amount: proc.timeAmount }).getTime();
+    const rel = (due - nowMs) / DAY_MS;
+    if (rel < report.dueMinDays) report.dueMinDays = rel;
+    if (rel > report.dueMaxDays) report.dueMaxDays = rel;
+    if (rel > 0) dueAfterNow++;
+    const u = rnd();
+    let state = u < 0.48 ? 'received' : 'processing';
+    let current: number | null = due;
+    let extensions = 0;
+    let version = 1;
+    if (u > 0.97) {
+      state = 'waiting_supplement';
+      current = null;
+      report.paused++;
+    } else if (u > 0.95) {
+      extensions = 1;
+      version = 2;
+      current = cal.endOfDay(cal.addWorkingDays(localDayOf(new Date(due)), 5)).getTime();
+      report.reappointed++;
+    } else {
+      report.recomputable++;
+      const moved = computeDue(after.get(deciding) as WorkingCalendar, new Date(accepted), { unit: 'days', amount: proc.timeAmount }).getTime();
+      if (moved !== due) report.expectedMoved++;
+    }
+    if (state === 'waiting_supplement') pausedIds.push(seq);
+    const name = Math.floor(rnd() * NAMES.length);
+    const phone = `+849${String(10_000_000 + (seq % 89_999_999)).padStart(8, '0')}`;
+    return (
+      `('B${String(seq).padStart(8, '0')}',${proc.id},${receiving.id},${deciding},'person',${sqlText(`${NAMES[name]} ${seq}`)},'${phone}',` +
+      `${rnd() < 0.6},false,false,'${rnd() < 0.4 ? 'online' : 'counter'}',${accepted},${accepted},'days',${proc.timeAmount},${due},` +
+      `${current === null ? 'null' : current},${version},${extensions},'${state}',${sqlText(`b${String(seq).padStart(8, '0')} ${FOLDED[name]} ${seq}`)},'${hash}',${nowMs},${nowMs})`
+    );
+  };
+  await insertDossiers(db, rows, DOSSIER_COLUMNS, row, label, t0);
   // Paused dossiers get their open pause, as the service would have recorded it. Ids are 1…rows on a fresh table.
-  for (let i = 0; i < pausedIds.length; i += ROWS_PER_STATEMENT) {
-    const chunk = pausedIds.slice(i, i + ROWS_PER_STATEMENT).map((id) => `(${id},'restart',${nowMs - DAY_MS},null)`);
-    await db.raw(`insert into dossier_pauses (dossier_id, policy, started_at, due_before) values ${chunk.join(',')}`);
-  }
-  // A table that grew by a million rows gets its statistics refreshed (autovacuum / ANALYZE would do it in service).
-  await db.raw('analyze');
+  await insertOpenPauses(db, pausedIds, nowMs - DAY_MS);
+  await analyze(db);
   report.loadSeconds = seconds(t0);
   report.dueAfterNowShare = dueAfterNow / rows;
   return report;
 }
 
 async function runOn(kind: 'sqlite' | 'pg', rows: number, pgUrl?: string): Promise<Result> {
-  const label = kind === 'pg' ? 'postgres' : 'sqlite';
-  const setup = await open(kind, pgUrl);
+  const setup = await openBench(kind, pgUrl);
+  const label = setup.label;
   try {
     const { s, db, agencies } = setup;
     const maxId = Number((await db('dossiers').max({ m: 'id' }).first())?.m ?? 0);

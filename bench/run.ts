@@ -3,14 +3,16 @@
  * results as JSON in bench/results.json (with the date, Node version and CPU model, since
  * timings only mean something next to the machine that produced them).
  *
- * Environment: BENCH_ROWS (dossiers for the registry bench, default 1,000,000), BENCH_PG_URL
- * (also run the registry bench on that PostgreSQL database — it is wiped).
+ * Environment: BENCH_ROWS (dossiers for the registry and watcher benches, default 1,000,000),
+ * BENCH_SLIPPED (dossiers that slipped for the watcher bench, default 1,000), BENCH_PG_URL (also
+ * run the registry and watcher benches on that PostgreSQL database — it is wiped).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchDeadline } from './deadline.bench';
 import { benchRegistry } from './registry.bench';
+import { benchWatcher } from './watcher.bench';
 
 type Figures = Record<string, number | string>;
 
@@ -21,7 +23,7 @@ interface Target {
   why: string;
 }
 
-/** Targets by section and figure; a `pg_` figure of the registry has the same target as its SQLite twin. */
+/** Targets by section and figure; a `pg_` figure has the same target as its SQLite twin. */
 const TARGETS: Record<string, Record<string, Target>> = {
   deadline: {
     engine_per_s: { op: '>=', value: 1_000_000, unit: '/s', why: 'due-date computations per second on one core' },
@@ -31,6 +33,10 @@ const TARGETS: Record<string, Record<string, Target>> = {
     recompute_s: { op: '<=', value: 30, unit: 's', why: 'recompute 1,000,000 open dossiers after a calendar change' },
     recompute_check: { op: '==', value: 'ok', why: 'moved exactly the dossiers the new day off affects' },
     sweeper_median_ms: { op: '<=', value: 50, unit: 'ms', why: 'sweeper query over 1,000,000 dossiers, 10,000 rows' },
+  },
+  watcher: {
+    tick_s: { op: '<=', value: 60, unit: 's', why: 'one tick over 1,000,000 dossiers: 1,000 slipped → 1,000 apologies issued with PDFs and notices' },
+    check: { op: '==', value: 'ok', why: 'every slipped dossier apologised once: gapless letter numbers, PDFs, notices; a second tick does nothing' },
   },
 };
 
@@ -84,8 +90,10 @@ async function main(): Promise<void> {
   const deadline = await benchDeadline();
   process.stderr.write('registry: 1,000,000 dossiers (BENCH_ROWS to change)…\n');
   const registry = await benchRegistry();
+  process.stderr.write('watcher: one tick over 1,000,000 dossiers, 1,000 slipped (BENCH_ROWS, BENCH_SLIPPED to change)…\n');
+  const watcher = await benchWatcher();
 
-  const rows = [...verdicts('deadline', deadline), ...verdicts('registry', registry)];
+  const rows = [...verdicts('deadline', deadline), ...verdicts('registry', registry), ...verdicts('watcher', watcher)];
   process.stdout.write(`\n${table(rows)}\n`);
   const missed = rows.filter((r) => r.met === false);
   process.stdout.write(missed.length ? `\n${missed.length} target(s) missed: ${missed.map((m) => m.figure).join(', ')}\n` : '\nAll targets met.\n');
@@ -98,7 +106,7 @@ async function main(): Promise<void> {
     cpu: cpus[0]?.model ?? 'unknown',
     cpus: cpus.length,
     memoryGb: Math.round(os.totalmem() / 2 ** 30),
-    benches: { deadline, registry },
+    benches: { deadline, registry, watcher },
     targets: rows.filter((r) => r.met !== null).map(({ section, figure, value, target, met }) => ({ section, figure, value, target, met })),
   };
   const file = path.join(__dirname, 'results.json');

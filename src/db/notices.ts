@@ -277,6 +277,11 @@ export class NoticeRepository {
       .update({ status: 'cancelled', updated_at: now });
   }
 
+  /** Agencies whose digest for `day` is already claimed. */
+  async digestedAgencies(day: string): Promise<Set<number>> {
+    return new Set((await this.db('digests').where({ day }).select('agency_id')).map((r: { agency_id: number }) => Number(r.agency_id)));
+  }
+
   /** Claims the day's digest for an agency; false when another tick already did. */
   async claimDigest(agencyId: number, day: string, dossiers: number, now: number, db: Db = this.db): Promise<boolean> {
     const rows = await db('digests').insert({ agency_id: agencyId, day, dossiers, created_at: now }).onConflict(['agency_id', 'day']).ignore().returning('agency_id');

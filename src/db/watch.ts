@@ -16,16 +16,19 @@ export class WatchRepository {
 
   /**
    * Open dossiers past their due instant with neither a live apology nor an escalation for
-   * their current deadline version — the ones the watcher must act on — in id order.
+   * their current deadline version — the ones the watcher must act on — in (due, id) order after
+   * `after`. Paging on (current_due_at, id) lets the dossiers_due_state index answer both the
+   * range and the order instead of walking the whole table.
    */
-  async slipped(now: number, afterId: number, limit: number): Promise<Dossier[]> {
-    const rows = await this.db('dossiers as d')
-      .select('d.*')
-      .whereIn('d.state', OPEN)
-      .where('d.current_due_at', '<', now)
-      .where('d.id', '>', afterId)
-      .whereNotExists((q) => q.select(this.db.raw('1')).from('apologies as a').whereRaw('a.dossier_id = d.id and a.active_version = d.deadline_version'))
-      .whereNotExists((q) => q.select(this.db.raw('1')).from('escalations as e').whereRaw('e.dossier_id = d.id and e.deadline_version = d.deadline_version'))
+  async slipped(now: number, after: { dueAt: number; id: number } | null, limit: number): Promise<Dossier[]> {
+    const q = this.db('dossiers as d').select('d.*').whereIn('d.state', OPEN).where('d.current_due_at', '<', now);
+    if (after) {
+      q.where((w) => w.where('d.current_due_at', '>', after.dueAt).orWhere((x) => x.where('d.current_due_at', after.dueAt).where('d.id', '>', after.id)));
+    }
+    const rows = await q
+      .whereNotExists((x) => x.select(this.db.raw('1')).from('apologies as a').whereRaw('a.dossier_id = d.id and a.active_version = d.deadline_version'))
+      .whereNotExists((x) => x.select(this.db.raw('1')).from('escalations as e').whereRaw('e.dossier_id = d.id and e.deadline_version = d.deadline_version'))
+      .orderBy('d.current_due_at')
       .orderBy('d.id')
       .limit(limit);
     return rows.map(dossierFromRow);

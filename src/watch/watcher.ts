@@ -77,12 +77,19 @@ export class DeadlineWatcher {
   private async digests(report: TickReport): Promise<void> {
     const now = this.clock.now();
     const today = dayToIso(localDayOf(now));
-    const items = await this.atRisk(null, 100_000);
+    // Once every agency with an address has had today's digest there is nothing to list until
+    // tomorrow: the every-minute tick must not reload the whole at-risk list.
+    const done = await this.notices.digestedAgencies(today);
+    const pending = (await this.agencies.list()).filter((a) => a.contactEmail && !done.has(a.id)).map((a) => a.id);
+    if (!pending.length) return;
+    const items = await this.atRisk(pending, 100_000);
     report.atRisk = items.length;
     const byAgency = new Map<number, AtRiskItem[]>();
     for (const item of items) {
       if (item.apologyStatus === 'issued') continue;
-      byAgency.set(item.agency.id, [...(byAgency.get(item.agency.id) ?? []), item]);
+      const list = byAgency.get(item.agency.id);
+      if (list) list.push(item);
+      else byAgency.set(item.agency.id, [item]);
     }
     for (const [agencyId, list] of byAgency) {
       const agency = list[0].agency;
@@ -116,11 +123,12 @@ export class DeadlineWatcher {
   private async slipped(report: TickReport): Promise<void> {
     const now = this.clock.now().getTime();
     const agencies = new Map((await this.agencies.list()).map((a) => [a.id, a]));
-    let afterId = 0;
+    let after: { dueAt: number; id: number } | null = null;
     for (;;) {
-      const batch = await this.watch.slipped(now, afterId, this.options.batchSize);
+      const batch = await this.watch.slipped(now, after, this.options.batchSize);
       if (!batch.length) break;
-      afterId = batch[batch.length - 1].id;
+      const last = batch[batch.length - 1];
+      after = { dueAt: last.currentDueAt as number, id: last.id };
       for (const candidate of batch) {
         const agency = agencies.get(candidate.decidingAgencyId) as Agency;
         try {

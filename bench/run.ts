@@ -13,6 +13,8 @@ import path from 'node:path';
 import { benchDeadline } from './deadline.bench';
 import { benchRegistry } from './registry.bench';
 import { benchWatcher } from './watcher.bench';
+import { benchDocuments } from './documents.bench';
+import { benchEmailDispatch, benchZaloDispatch } from './dispatch.bench';
 
 type Figures = Record<string, number | string>;
 
@@ -33,6 +35,19 @@ const TARGETS: Record<string, Record<string, Target>> = {
     recompute_s: { op: '<=', value: 30, unit: 's', why: 'recompute 1,000,000 open dossiers after a calendar change' },
     recompute_check: { op: '==', value: 'ok', why: 'moved exactly the dossiers the new day off affects' },
     sweeper_median_ms: { op: '<=', value: 50, unit: 'ms', why: 'sweeper query over 1,000,000 dossiers, 10,000 rows' },
+  },
+  documents: {
+    letters_html_per_s: { op: '>=', value: 5000, unit: '/s', why: 'letters rendered to HTML per second' },
+    pdf_per_s: { op: '>=', value: 40, unit: '/s', why: 'letter PDFs per second with the browser warm' },
+  },
+  dispatch: {
+    zalo_per_s: { op: '>=', value: 300, unit: '/s', why: '10,000 Zalo notices through the outbox, fake answering in 50 ms' },
+    zalo_check: { op: '==', value: 'ok', why: 'every notice sent once' },
+  },
+  email: {
+    through_per_s: { op: '>=', value: 500, unit: '/s', why: '10,000 e-mails through the outbox to an SMTP sink in another process' },
+    through_ratio: { op: '>=', value: 0.6, unit: '×', why: 'share of the bare nodemailer pool on the same sink' },
+    check: { op: '==', value: 'ok', why: 'the sink received every message' },
   },
   watcher: {
     tick_s: { op: '<=', value: 60, unit: 's', why: 'one tick over 1,000,000 dossiers: 1,000 slipped → 1,000 apologies issued with PDFs and notices' },
@@ -92,8 +107,15 @@ async function main(): Promise<void> {
   const registry = await benchRegistry();
   process.stderr.write('watcher: one tick over 1,000,000 dossiers, 1,000 slipped (BENCH_ROWS, BENCH_SLIPPED to change)…\n');
   const watcher = await benchWatcher();
+  process.stderr.write('documents: letters to HTML and PDF…\n');
+  const documents = await benchDocuments();
+  process.stderr.write('dispatch: 10,000 Zalo notices through the outbox…\n');
+  const dispatch = await benchZaloDispatch();
+  process.stderr.write('email: 10,000 e-mails, bare pool vs channel vs outbox…\n');
+  const email = await benchEmailDispatch();
 
-  const rows = [...verdicts('deadline', deadline), ...verdicts('registry', registry), ...verdicts('watcher', watcher)];
+  const sections = { deadline, registry, watcher, documents, dispatch, email };
+  const rows = Object.entries(sections).flatMap(([name, figures]) => verdicts(name, figures));
   process.stdout.write(`\n${table(rows)}\n`);
   const missed = rows.filter((r) => r.met === false);
   process.stdout.write(missed.length ? `\n${missed.length} target(s) missed: ${missed.map((m) => m.figure).join(', ')}\n` : '\nAll targets met.\n');
@@ -106,7 +128,7 @@ async function main(): Promise<void> {
     cpu: cpus[0]?.model ?? 'unknown',
     cpus: cpus.length,
     memoryGb: Math.round(os.totalmem() / 2 ** 30),
-    benches: { deadline, registry, watcher },
+    benches: sections,
     targets: rows.filter((r) => r.met !== null).map(({ section, figure, value, target, met }) => ({ section, figure, value, target, met })),
   };
   const file = path.join(__dirname, 'results.json');

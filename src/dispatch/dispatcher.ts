@@ -3,6 +3,7 @@ import type { Attachment, Channel, OutgoingNotice, SendResult } from '../channel
 import type { Notice, NoticeChannel, NoticeRepository } from '../db/notices';
 import { decide, fallbackChannel, inSendWindow, type SendWindow } from '../domain/dispatch';
 import type { Logger } from '../logger';
+import { runPeriodically } from '../workers/periodic';
 import type { Clock } from '../services/clock';
 
 export interface DispatchSettings {
@@ -184,27 +185,14 @@ export class Dispatcher {
 
   /** Runs the outbox every `intervalMs` until the returned function is called; never two runs at once. */
   start(intervalMs: number): () => Promise<void> {
-    let running: Promise<unknown> | null = null;
-    let stopped = false;
-    const run = () => {
-      if (running || stopped) return;
-      running = this.runOnce()
-        .then((r) => {
-          if (r.claimed || r.swept) this.logger.info({ dispatch: r }, 'outbox');
-        })
-        .catch((err) => this.logger.error({ err }, 'outbox run failed'))
-        .finally(() => {
-          running = null;
-        });
-    };
-    const timer = setInterval(run, intervalMs);
-    timer.unref();
-    run();
-    return async () => {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    };
+    return runPeriodically(
+      () => this.runOnce(),
+      intervalMs,
+      (r) => {
+        if (r.claimed || r.swept) this.logger.info({ dispatch: r }, 'outbox');
+      },
+      (err) => this.logger.error({ err }, 'outbox run failed'),
+    );
   }
 }
 

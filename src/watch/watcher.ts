@@ -8,6 +8,7 @@ import { dayToIso, localDayOf } from '../domain/time';
 import { shortDate, shortInstant } from '../domain/vn-format';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
+import { runPeriodically } from '../workers/periodic';
 import type { ApologyService } from '../services/apologies';
 import type { CalendarService } from '../services/calendar';
 import type { Actor, Clock } from '../services/clock';
@@ -200,27 +201,14 @@ export class DeadlineWatcher {
 
   /** Runs `tick` every `intervalMs` until the returned function is called; never two ticks at once. */
   start(intervalMs: number): () => Promise<void> {
-    let running: Promise<unknown> | null = null;
-    let stopped = false;
-    const run = () => {
-      if (running || stopped) return;
-      running = this.tick()
-        .then((r) => {
-          if (r.drafted || r.escalated || r.digests || r.refused) this.logger.info({ tick: r }, 'deadline watcher');
-        })
-        .catch((err) => this.logger.error({ err }, 'deadline watcher tick failed'))
-        .finally(() => {
-          running = null;
-        });
-    };
-    const timer = setInterval(run, intervalMs);
-    timer.unref();
-    run();
-    return async () => {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    };
+    return runPeriodically(
+      () => this.tick(),
+      intervalMs,
+      (r) => {
+        if (r.drafted || r.escalated || r.digests || r.refused) this.logger.info({ tick: r }, 'deadline watcher');
+      },
+      (err) => this.logger.error({ err }, 'deadline watcher tick failed'),
+    );
   }
 }
 

@@ -41,6 +41,12 @@ export function createDb(database: Config['database']): Db {
   });
 }
 
+/** A unique constraint refused the write (two requests raced for the same key). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e.code === '23505' || /UNIQUE constraint failed/.test(e.message ?? '');
+}
+
 export function isPostgres(db: Db): boolean {
   return db.client.config.client === 'pg';
 }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Db } from '../db/connection';
+import { isUniqueViolation, type Db } from '../db/connection';
 import type { Agency, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureRepository } from '../db/procedures';
 import type { Dossier, DossierRepository } from '../db/dossiers';
@@ -12,9 +12,9 @@ import { dateInWords, instantInWords, letterNumber, placeDateLine, shortDate } f
 import type { LetterData, NoticeData } from '../documents/types';
 import type { DocumentRenderer } from '../documents/renderer';
 import type { PdfRenderer } from '../documents/pdf';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, RuleError } from '../errors';
+import { AppError, ConflictError, NotFoundError, RuleError } from '../errors';
 import type { CalendarService } from './calendar';
-import type { Actor, Clock } from './clock';
+import { actsFor, mayAccessDossier, scopeAgencies, type Actor, type Clock } from './clock';
 
 export interface DraftInput {
   reason?: string;
@@ -53,11 +53,6 @@ function refuse(r: Refusal): never {
   throw r.status === 409 ? new ConflictError(r.code, r.message) : new RuleError(r.code, r.message);
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e.code === '23505' || /UNIQUE constraint failed/.test(e.message ?? '');
-}
-
 /** "PHÓ GIÁM ĐỐC" signs "KT. GIÁM ĐỐC" (for the head); the head signs in their own name. */
 export function onBehalfLine(title: string): string | null {
   const m = /^PHÓ\s+(.+)$/u.exec(title.trim());
@@ -86,7 +81,7 @@ export class ApologyService {
 
   private async dossierFor(code: string, actor: Actor, db: Db = this.db, forUpdate = false): Promise<Dossier> {
     const d = await this.dossiers.byCode(code, db, forUpdate);
-    if (!d || !mayAccess(actor, d)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
+    if (!d || !mayAccessDossier(actor, d)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
     return d;
   }
 
@@ -187,7 +182,7 @@ export class ApologyService {
   async approve(id: number, actor: Actor): Promise<ApologyView> {
     const issued = await this.db.transaction(async (trx) => {
       const a = await this.apologies.byId(id, trx, true);
-      if (!a || !mayAct(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+      if (!a || !actsFor(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
       if (a.status !== 'draft') throw new ConflictError('apology-not-draft', `Thư xin lỗi đang ở trạng thái "${STATUS_LABELS[a.status]}", không phê duyệt được`);
       return this.issueInTx(trx, a, actor);
     });
@@ -259,7 +254,7 @@ export class ApologyService {
     const now = this.clock.now().getTime();
     await this.db.transaction(async (trx) => {
       const a = await this.apologies.byId(id, trx, true);
-      if (!a || !mayAct(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+      if (!a || !actsFor(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
       if (a.status !== 'draft') {
         throw new ConflictError('apology-not-draft', `Thư xin lỗi đã ${a.status === 'issued' ? 'ban hành' : 'huỷ'}: chỉ huỷ được bản nháp`);
       }
@@ -274,7 +269,7 @@ export class ApologyService {
 
   async get(id: number, actor: Actor): Promise<ApologyView> {
     const a = await this.apologies.byId(id);
-    if (!a || !mayAct(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+    if (!a || !actsFor(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
     return this.view(a);
   }
 
@@ -289,8 +284,7 @@ export class ApologyService {
       const a = await this.agencies.byCode(filter.agencyCode);
       agencyIds = a ? [a.id] : [];
     }
-    if (actor.agencyId !== null) agencyIds = (agencyIds ?? [actor.agencyId]).filter((id) => id === actor.agencyId);
-    const { items, total } = await this.apologies.list({ agencyIds, statuses: filter.statuses, late: filter.late }, limit, offset);
+    const { items, total } = await this.apologies.list({ agencyIds: scopeAgencies(actor, agencyIds), statuses: filter.statuses, late: filter.late }, limit, offset);
     return { items: await Promise.all(items.map((a) => this.view(a, false))), total };
   }
 
@@ -338,7 +332,7 @@ export class ApologyService {
 
   private async issued(id: number, actor: Actor): Promise<Apology> {
     const a = await this.apologies.byId(id);
-    if (!a || !mayAct(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+    if (!a || !actsFor(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
     if (a.status !== 'issued') throw new ConflictError('apology-not-issued', 'Thư xin lỗi chưa được ban hành nên chưa có văn bản');
     return a;
   }
@@ -426,19 +420,6 @@ export class ApologyService {
 }
 
 export const STATUS_LABELS: Record<ApologyStatus, string> = { draft: 'Bản nháp chờ duyệt', issued: 'Đã ban hành', cancelled: 'Đã huỷ' };
-
-function mayAccess(actor: Actor, d: Dossier): boolean {
-  return actor.agencyId === null || actor.agencyId === d.receivingAgencyId || actor.agencyId === d.decidingAgencyId;
-}
-
-function mayAct(actor: Actor, agencyId: number): boolean {
-  if (actor.agencyId !== null && actor.agencyId !== agencyId) return false;
-  return true;
-}
-
-export function assertMayAct(actor: Actor, agencyId: number): void {
-  if (!mayAct(actor, agencyId)) throw new ForbiddenError();
-}
 
 function returnPlaceOf(receiving: Agency): string {
   return receiving.address ? `${receiving.name}, ${receiving.address}` : receiving.name;

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Db } from '../db/connection';
+import { isUniqueViolation, type Db } from '../db/connection';
 import type { Agency, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureRepository } from '../db/procedures';
 import type {
@@ -21,7 +21,7 @@ import { foldForSearch } from '../domain/contact';
 import type { WorkingCalendar } from '../domain/calendar';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldProblem } from '../errors';
 import type { CalendarService } from './calendar';
-import type { Actor, Clock } from './clock';
+import { mayAccessDossier, type Actor, type Clock } from './clock';
 
 /** A dossier as received from a counter or another one-stop system, already normalised. */
 export interface DossierInput {
@@ -95,11 +95,6 @@ function contentHash(input: DossierInput): string {
     representative: input.representative ?? null,
   });
   return crypto.createHash('sha256').update(canonical).digest('hex');
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e.code === '23505' || /UNIQUE constraint failed/.test(e.message ?? '');
 }
 
 /**
@@ -213,13 +208,13 @@ export class DossierService {
 
   async get(code: string, actor: Actor): Promise<DossierView> {
     const dossier = await this.dossiers.byCode(code);
-    if (!dossier || !this.mayAccess(actor, dossier)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
+    if (!dossier || !mayAccessDossier(actor, dossier)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
     return this.viewOf(dossier);
   }
 
   async history(code: string, actor: Actor): Promise<{ events: DossierEvent[]; pauses: Pause[] }> {
     const dossier = await this.dossiers.byCode(code);
-    if (!dossier || !this.mayAccess(actor, dossier)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
+    if (!dossier || !mayAccessDossier(actor, dossier)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
     const [events, pauses] = await Promise.all([this.dossiers.events(dossier.id), this.dossiers.pauses(dossier.id)]);
     return { events, pauses };
   }
@@ -271,7 +266,7 @@ export class DossierService {
 
     const updated = await this.db.transaction(async (trx) => {
       const d = await this.dossiers.byCode(code, trx, true);
-      if (!d || !this.mayAccess(actor, d)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
+      if (!d || !mayAccessDossier(actor, d)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
       if (at < d.acceptedAt) {
         throw new ValidationError([{ field: 'occurredAt', message: 'Thời điểm sự kiện không được trước thời điểm tiếp nhận hồ sơ' }]);
       }
@@ -389,10 +384,6 @@ export class DossierService {
     if (d.state === 'waiting_supplement') return 'paused';
     if (!isOpen(d.state) || d.currentDueAt === null) return null;
     return timelinessAt(calendar, now, new Date(d.currentDueAt), deciding.settings.apologyLeadWorkingDays);
-  }
-
-  private mayAccess(actor: Actor, d: Dossier): boolean {
-    return actor.agencyId === null || actor.agencyId === d.receivingAgencyId || actor.agencyId === d.decidingAgencyId;
   }
 
   private assertScope(actor: Actor, agencyIds: number[]): void {

@@ -1,6 +1,6 @@
 import type { Attempt, Notice, NoticeChannel, NoticeRepository, NoticeStatus } from '../db/notices';
 import { ConflictError, NotFoundError } from '../errors';
-import type { Actor, Clock } from './clock';
+import { actsFor, scopeAgencies, type Actor, type Clock } from './clock';
 
 export const NOTICE_STATUS_LABELS: Record<NoticeStatus, string> = {
   created: 'Chờ gửi',
@@ -26,14 +26,13 @@ export class MessageService {
     offset: number,
     actor: Actor,
   ): Promise<{ items: Notice[]; total: number }> {
-    let agencyIds = filter.agencyId !== undefined ? [filter.agencyId] : undefined;
-    if (actor.agencyId !== null) agencyIds = (agencyIds ?? [actor.agencyId]).filter((id) => id === actor.agencyId);
+    const agencyIds = scopeAgencies(actor, filter.agencyId !== undefined ? [filter.agencyId] : undefined);
     return this.notices.list({ statuses: filter.statuses, channels: filter.channels, agencyIds }, limit, offset);
   }
 
   async get(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {
     const notice = await this.notices.byId(id);
-    if (!notice || (actor.agencyId !== null && actor.agencyId !== notice.agencyId)) throw new NotFoundError(`Không có tin nhắn số ${id}`);
+    if (!notice || !actsFor(actor, notice.agencyId)) throw new NotFoundError(`Không có tin nhắn số ${id}`);
     return { notice, attempts: await this.notices.attempts(id) };
   }
 

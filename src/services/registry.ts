@@ -2,7 +2,7 @@ import type { Db } from '../db/connection';
 import type { Agency, AgencyInput, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureInput, ProcedureRepository } from '../db/procedures';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
-import type { Actor, Clock } from './clock';
+import { actsFor, type Actor, type Clock } from './clock';
 
 /** Agencies and procedures: the reference data every dossier points to. */
 export class RegistryService {
@@ -31,7 +31,7 @@ export class RegistryService {
 
   async updateAgency(code: string, patch: (current: Agency) => AgencyInput, actor: Actor): Promise<Agency> {
     const current = await this.agency(code);
-    if (actor.agencyId !== null && actor.agencyId !== current.id) throw new ForbiddenError();
+    if (!actsFor(actor, current.id)) throw new ForbiddenError();
     const next = patch(current);
     if (next.code !== current.code && (await this.agencies.byCode(next.code))) {
       throw new ConflictError('agency-exists', `Cơ quan mã "${next.code}" đã có`);

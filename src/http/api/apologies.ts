@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { Services } from '../../services';
 import { STATUS_LABELS, type ApologyView } from '../../services/apologies';
+import { scopeAgencies, type Actor } from '../../services/clock';
 import type { AtRiskItem } from '../../watch/watcher';
 import type { Notice } from '../../db/notices';
 import { dayToIso, isoToDay, localDayOf } from '../../domain/time';
@@ -116,15 +117,13 @@ export function registerApologyRoutes(r: Router, s: Services): void {
   });
   r.get('/at-risk', async (req, res) => {
     const q = parse(agencyQuery, req.query, 'query');
-    const actor = actorOf(req);
-    const agencyIds = await scopeIds(s, q.agency, actor.agencyId);
+    const agencyIds = await scopeIds(s, q.agency, actorOf(req));
     const items = await s.watcher.atRisk(agencyIds);
     res.json({ items: items.map(atRiskJson), total: items.length });
   });
   r.get('/escalations', async (req, res) => {
     const q = parse(agencyQuery, req.query, 'query');
-    const actor = actorOf(req);
-    const agencyIds = await scopeIds(s, q.agency, actor.agencyId);
+    const agencyIds = await scopeIds(s, q.agency, actorOf(req));
     const list = await s.escalations.list(agencyIds, 500);
     res.json({
       items: list.map((e) => ({
@@ -139,9 +138,6 @@ export function registerApologyRoutes(r: Router, s: Services): void {
   });
 }
 
-async function scopeIds(s: Services, agencyCode: string | undefined, actorAgency: number | null): Promise<number[] | null> {
-  let ids: number[] | null = null;
-  if (agencyCode) ids = [(await s.registry.agency(agencyCode)).id];
-  if (actorAgency !== null) ids = (ids ?? [actorAgency]).filter((id) => id === actorAgency);
-  return ids;
+async function scopeIds(s: Services, agencyCode: string | undefined, actor: Actor): Promise<number[] | null> {
+  return scopeAgencies(actor, agencyCode ? [(await s.registry.agency(agencyCode)).id] : undefined) ?? null;
 }

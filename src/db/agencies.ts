@@ -123,6 +123,10 @@ export class AgencyRepository {
     return (await this.byId(id, db)) as Agency;
   }
 
+  async hasDossiers(id: number): Promise<boolean> {
+    return Boolean(await this.db('dossiers').where('receiving_agency_id', id).orWhere('deciding_agency_id', id).first('id'));
+  }
+
   async remove(id: number, db: Db = this.db): Promise<void> {
     await db('agencies').where({ id }).delete();
   }

@@ -340,10 +340,10 @@ export class ApologyService {
   private async view(a: Apology, withNotices = true): Promise<ApologyView> {
     const [agency, dossier, notices] = await Promise.all([
       this.agencies.byId(a.issuingAgencyId),
-      this.db('dossiers').where({ id: a.dossierId }).first('code'),
+      this.dossiers.byId(a.dossierId),
       withNotices ? this.notices.forApology(a.id) : Promise.resolve([]),
     ]);
-    return { apology: a, agency: agency as Agency, dossierCode: String(dossier.code), notices };
+    return { apology: a, agency: agency as Agency, dossierCode: (dossier as Dossier).code, notices };
   }
 
   citizenLink(a: Pick<Apology, 'citizenToken'>): string {

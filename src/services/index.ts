@@ -94,7 +94,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     db,
     clock,
     logger,
-    registry: new RegistryService(db, agencies, procedures, clock),
+    registry: new RegistryService(agencies, procedures, clock),
     calendars,
     dossiers: new DossierService(db, dossierRepo, agencies, procedures, calendars, apologyRepo, notices, clock),
     recompute: new RecomputeService(db, dossierRepo, agencies, calendars, clock),

@@ -1,4 +1,3 @@
-import type { Db } from '../db/connection';
 import type { Agency, AgencyInput, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureInput, ProcedureRepository } from '../db/procedures';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
@@ -7,7 +6,6 @@ import { actsFor, type Actor, type Clock } from './clock';
 /** Agencies and procedures: the reference data every dossier points to. */
 export class RegistryService {
   constructor(
-    private readonly db: Db,
     private readonly agencies: AgencyRepository,
     private readonly procedures: ProcedureRepository,
     private readonly clock: Clock,
@@ -42,8 +40,7 @@ export class RegistryService {
   async deleteAgency(code: string, actor: Actor): Promise<void> {
     this.assertInstallationWide(actor);
     const a = await this.agency(code);
-    const used = await this.db('dossiers').where('receiving_agency_id', a.id).orWhere('deciding_agency_id', a.id).first('id');
-    if (used) throw new ConflictError('agency-in-use', `Cơ quan "${a.code}" đã có hồ sơ nên không xoá được`);
+    if (await this.agencies.hasDossiers(a.id)) throw new ConflictError('agency-in-use', `Cơ quan "${a.code}" đã có hồ sơ nên không xoá được`);
     await this.agencies.remove(a.id);
   }
 

@@ -163,6 +163,28 @@ const SORTS: Record<DossierSort, [string, 'asc' | 'desc']> = {
 
 const OPEN = ['received', 'processing'];
 
+/**
+ * The due date an event put in force, or null when the event did not set one. Stored beside the
+ * event so that reports can replay the deadline history in SQL.
+ */
+export function dueInForceAfter(kind: string, data: Record<string, unknown>): number | null {
+  const due = kind === 'created' ? data.dueAt : data.dueAfter;
+  return typeof due === 'number' ? due : null;
+}
+
+function eventRow(e: Omit<DossierEvent, 'id'>): Record<string, unknown> {
+  return {
+    dossier_id: e.dossierId,
+    kind: e.kind,
+    occurred_at: e.occurredAt,
+    recorded_at: e.recordedAt,
+    actor: e.actor,
+    data: JSON.stringify(e.data),
+    note: e.note,
+    due_at: dueInForceAfter(e.kind, e.data),
+  };
+}
+
 function byAgencyThreshold(q: Knex.QueryBuilder, untilByAgency: Map<number, number>, op: '<=' | '>'): void {
   q.where((w) => {
     for (const [agencyId, until] of untilByAgency) {
@@ -233,29 +255,13 @@ export class DossierRepository {
   }
 
   async addEvent(e: Omit<DossierEvent, 'id'>, db: Db = this.db): Promise<void> {
-    await db('dossier_events').insert({
-      dossier_id: e.dossierId,
-      kind: e.kind,
-      occurred_at: e.occurredAt,
-      recorded_at: e.recordedAt,
-      actor: e.actor,
-      data: JSON.stringify(e.data),
-      note: e.note,
-    });
+    await db('dossier_events').insert(eventRow(e));
   }
 
   async addEvents(events: Omit<DossierEvent, 'id'>[], db: Db = this.db): Promise<void> {
     if (!events.length) return;
-    const rows = events.map((e) => ({
-      dossier_id: e.dossierId,
-      kind: e.kind,
-      occurred_at: e.occurredAt,
-      recorded_at: e.recordedAt,
-      actor: e.actor,
-      data: JSON.stringify(e.data),
-      note: e.note,
-    }));
-    // SQLite caps bound parameters per statement; 100 rows × 7 columns stays well below it.
+    const rows = events.map(eventRow);
+    // SQLite caps bound parameters per statement; 100 rows × 8 columns stays well below it.
     for (let i = 0; i < rows.length; i += 100) await db('dossier_events').insert(rows.slice(i, i + 100));
   }
 

@@ -26,6 +26,8 @@ import type { NoticeChannel } from '../db/notices';
 import { Dispatcher } from '../dispatch/dispatcher';
 import { markDeliveredFromReceipts } from '../channels/zalo';
 import { MessageService } from './messages';
+import { ReportRepository } from '../db/reports';
+import { ReportService } from './reports';
 
 export const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
 
@@ -50,6 +52,7 @@ export interface Services {
   messages: MessageService;
   channels: Map<NoticeChannel, Channel>;
   dispatcher: Dispatcher;
+  reports: ReportService;
 }
 
 export interface ServiceOptions {
@@ -108,6 +111,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     messages: new MessageService(notices, clock),
     channels,
     dispatcher,
+    reports: new ReportService(new ReportRepository(db), agencies, procedures, clock),
     watcher: new DeadlineWatcher(
       db, new WatchRepository(db), dossierRepo, agencies, apologies, apologyRepo, escalations, notices, calendars, clock, logger,
     ),

@@ -15,6 +15,7 @@ import {
   agencyQuery,
   listMessagesQuery,
 } from './schemas';
+import { complianceReportQuery, overdueReportQuery, periodReportQuery, publicBoardQuery } from './reports';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
 
@@ -25,6 +26,8 @@ interface Operation {
   body?: z.ZodType;
   query?: z.ZodObject;
   ok: number;
+  /** Served without a token. */
+  open?: boolean;
 }
 
 // The request schemas are the same zod objects the routes validate with, so the document cannot
@@ -76,6 +79,16 @@ const OPERATIONS: Operation[] = [
   { method: 'post', path: '/messages/{id}/retry', summary: 'Gửi lại tin nhắn lỗi', ok: 200 },
   { method: 'post', path: '/messages/{id}/cancel', summary: 'Huỷ tin nhắn chưa gửi', ok: 200 },
   { method: 'post', path: '/messages/{id}/called', summary: 'Ghi nhận đã gọi điện / trao thư cho người dân', ok: 200 },
+  {
+    method: 'get',
+    path: '/reports/period',
+    summary: 'Báo cáo tình hình giải quyết hồ sơ theo kỳ (cơ quan, thủ tục, lĩnh vực, đơn vị tiếp nhận); JSON, CSV hoặc XLSX',
+    query: periodReportQuery,
+    ok: 200,
+  },
+  { method: 'get', path: '/reports/overdue', summary: 'Xếp hạng cơ quan theo số hồ sơ đang giải quyết quá hạn', query: overdueReportQuery, ok: 200 },
+  { method: 'get', path: '/reports/apologies', summary: 'Tình hình xin lỗi khi hồ sơ trễ hạn, theo cơ quan', query: complianceReportQuery, ok: 200 },
+  { method: 'get', path: '/public/apologies', summary: 'Bảng công khai: thư xin lỗi đã ban hành trong N ngày (không cần mã truy cập)', query: publicBoardQuery, ok: 200, open: true },
 ];
 
 const problem = {
@@ -125,6 +138,7 @@ export function openApiDocument(): Record<string, unknown> {
           ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }]
           : []),
       ],
+      ...(op.open ? { security: [] } : {}),
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
       responses: {
         [op.ok]: { description: 'Thành công' },

@@ -25,6 +25,7 @@ import { agencyJson, calendarDayJson, dossierJson, eventJson, iso, pauseJson, pr
 import type { z } from 'zod';
 import { registerApologyRoutes } from './apologies';
 import { registerMessageRoutes } from './messages';
+import { registerPublicRoutes, registerReportRoutes } from './reports';
 
 type AgencyBody = z.output<typeof agencySchema>;
 type ProcedureBody = z.output<typeof procedureSchema>;
@@ -47,6 +48,7 @@ function agencyInput(body: Partial<AgencyBody>, base: AgencyInput): AgencyInput 
 /** The JSON API, `/api/v1`. Routes only translate HTTP to use cases and back. */
 export function apiRouter(s: Services): Router {
   const r = Router();
+  registerPublicRoutes(r, s);
   r.use(requireToken(s.tokens));
   r.use(idempotency(s.idempotency, s.clock));
 
@@ -200,5 +202,6 @@ export function apiRouter(s: Services): Router {
 
   registerApologyRoutes(r, s);
   registerMessageRoutes(r, s);
+  registerReportRoutes(r, s);
   return r;
 }

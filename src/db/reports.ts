@@ -1,0 +1,247 @@
+import type { Db } from './connection';
+import { ZERO_COMPLIANCE, ZERO_COUNTS, type ComplianceCounts, type PeriodCounts } from '../domain/reports';
+
+export type ReportGrouping = 'agency' | 'procedure' | 'field' | 'unit';
+
+/** The moment a report describes (`at`, exclusive) and the moment its knowledge stops (`asOf`). */
+export interface AsOf {
+  /** Dossiers finished before this instant are not part of the report (0: none are excluded). */
+  fromMs: number;
+  /** The state is taken just before this instant. */
+  atMs: number;
+  /** Only what had been recorded by this instant counts. */
+  asOfMs: number;
+  /** Restricts the dossiers to these deciding agencies (or receiving, for the 'unit' grouping). */
+  agencyIds?: number[];
+  agencyColumn?: 'deciding_agency_id' | 'receiving_agency_id';
+}
+
+const STATUS_EVENTS = ['created', 'supplement_requested', 'supplement_received', 'due_recomputed', 'apology_issued', 'resolved', 'withdrawn', 'rejected'];
+
+/**
+ * Each dossier's state at `atMs` as known at `asOfMs`: st (open | paused | resolved | withdrawn |
+ * rejected), fin (when it finished), due (the due date in force).
+ *
+ * A dossier row last written before both instants already is that state (the fast path, almost
+ * every row of a past period). Any other row is replayed from its last status event that had
+ * happened by `atMs` and had been recorded by `asOfMs`, so later events, backdated entries,
+ * apologies and calendar recomputations never change a report already given.
+ */
+function statusAt(q: AsOf): { sql: string; bindings: (number | string)[] } {
+  const fast = '(d.updated_at < ? and d.updated_at <= ?)';
+  const scope = q.agencyIds ? `and d.${q.agencyColumn ?? 'deciding_agency_id'} in (${q.agencyIds.map(() => '?').join(', ') || 'null'})` : '';
+  const sql = `
+    select d.id, d.code, d.deciding_agency_id, d.receiving_agency_id, d.procedure_id, d.channel, d.accepted_at, d.resolution,
+      case when ${fast} then
+        case d.state when 'resolved' then 'resolved' when 'returned' then 'resolved' when 'withdrawn' then 'withdrawn'
+          when 'rejected' then 'rejected' when 'waiting_supplement' then 'paused' else 'open' end
+      else
+        case when e.kind is null then null when e.kind in ('resolved', 'withdrawn', 'rejected') then e.kind
+          when e.kind = 'supplement_requested' then 'paused' else 'open' end
+      end as st,
+      case when ${fast} then coalesce(d.resolved_at, d.closed_at) else e.occurred_at end as fin,
+      case when ${fast} then d.current_due_at else e.due_at end as due
+    from dossiers d
+    left join dossier_events e on not ${fast} and e.id = (
+      select x.id from dossier_events x
+      where x.dossier_id = d.id and x.kind in (${STATUS_EVENTS.map(() => '?').join(', ')}) and x.occurred_at < ? and x.recorded_at <= ?
+      order by x.occurred_at desc, x.id desc limit 1)
+    where d.accepted_at < ? and d.created_at <= ? ${scope}
+      and (not ${fast} or d.resolved_at is null and d.closed_at is null or coalesce(d.resolved_at, d.closed_at) >= ?)`;
+  const f = [q.atMs, q.asOfMs];
+  const bindings = [
+    ...f, ...f, ...f, ...f,
+    ...STATUS_EVENTS, q.atMs, q.asOfMs,
+    q.atMs, q.asOfMs, ...(q.agencyIds ?? []),
+    ...f, q.fromMs,
+  ];
+  return { sql, bindings };
+}
+
+/** The part of a status row that counts: finished within the period, or not finished at its end. */
+const IN_PERIOD = `s.st is not null and (s.st in ('open', 'paused') or s.fin >= ?)`;
+
+const GROUP_KEY: Record<ReportGrouping, string> = {
+  agency: 's.deciding_agency_id',
+  unit: 's.receiving_agency_id',
+  procedure: 's.procedure_id',
+  field: 'p.field',
+};
+
+const num = (v: unknown): number => Number(v ?? 0);
+
+export interface OverdueRow {
+  agencyId: number;
+  overdue: number;
+  over30Days: number;
+  oldestDueAt: number;
+  oldestCode: string;
+}
+
+export interface ComplianceRow extends ComplianceCounts {
+  agencyId: number;
+}
+
+export interface PublicApologyRow {
+  agencyId: number;
+  procedureName: string;
+  dossierCode: string;
+  dueBefore: number;
+  newDueAt: number;
+  reason: string;
+  issuedAt: number;
+}
+
+/** The SQL of every report: aggregates over the dossiers' state at a moment. */
+export class ReportRepository {
+  constructor(private readonly db: Db) {}
+
+  async periodCounts(q: AsOf, groupBy: ReportGrouping): Promise<Map<string, PeriodCounts>> {
+    const s = statusAt(q);
+    const key = GROUP_KEY[groupBy];
+    const rows = (await this.db.raw(
+      `select ${key} as k,
+        sum(case when s.accepted_at < ? then 1 else 0 end) as carried,
+        sum(case when s.accepted_at >= ? and s.channel = 'online' then 1 else 0 end) as new_online,
+        sum(case when s.accepted_at >= ? and s.channel = 'counter' then 1 else 0 end) as new_counter,
+        sum(case when s.accepted_at >= ? and s.channel = 'post' then 1 else 0 end) as new_post,
+        sum(case when s.st = 'resolved' and s.resolution = 'early' then 1 else 0 end) as early,
+        sum(case when s.st = 'resolved' and s.resolution = 'on_time' then 1 else 0 end) as on_time,
+        sum(case when s.st = 'resolved' and s.resolution = 'late' then 1 else 0 end) as late,
+        sum(case when s.st = 'open' and s.due >= ? then 1 else 0 end) as not_due,
+        sum(case when s.st = 'open' and s.due < ? then 1 else 0 end) as overdue,
+        sum(case when s.st = 'paused' then 1 else 0 end) as paused,
+        sum(case when s.st = 'withdrawn' then 1 else 0 end) as withdrawn,
+        sum(case when s.st = 'rejected' then 1 else 0 end) as rejected
+      from (${s.sql}) s ${groupBy === 'field' ? 'join procedures p on p.id = s.procedure_id' : ''}
+      where ${IN_PERIOD}
+      group by ${key}`,
+      [q.fromMs, q.fromMs, q.fromMs, q.fromMs, q.atMs, q.atMs, ...s.bindings, q.fromMs],
+    )) as unknown;
+    const out = new Map<string, PeriodCounts>();
+    for (const r of rowsOf(rows)) {
+      out.set(String(r.k), {
+        ...ZERO_COUNTS,
+        carriedOver: num(r.carried),
+        newOnline: num(r.new_online),
+        newCounter: num(r.new_counter),
+        newPost: num(r.new_post),
+        resolvedEarly: num(r.early),
+        resolvedOnTime: num(r.on_time),
+        resolvedLate: num(r.late),
+        pendingNotDue: num(r.not_due),
+        pendingOverdue: num(r.overdue),
+        paused: num(r.paused),
+        withdrawn: num(r.withdrawn),
+        rejected: num(r.rejected),
+      });
+    }
+    return out;
+  }
+
+  /** Agencies by dossiers overdue at `atMs`, with those more than 30 days late and the oldest one. */
+  async overdue(q: AsOf): Promise<OverdueRow[]> {
+    const s = statusAt(q);
+    const monthAgo = q.atMs - 30 * 86_400_000;
+    const rows = rowsOf(
+      (await this.db.raw(
+        `with late as (select s.deciding_agency_id, s.code, s.due from (${s.sql}) s where s.st = 'open' and s.due < ?),
+         agg as (select deciding_agency_id, count(*) as overdue, sum(case when due < ? then 1 else 0 end) as over30, min(due) as oldest
+                 from late group by deciding_agency_id)
+         select agg.deciding_agency_id as agency_id, agg.overdue, agg.over30, agg.oldest,
+           (select min(late.code) from late where late.deciding_agency_id = agg.deciding_agency_id and late.due = agg.oldest) as oldest_code
+         from agg`,
+        [...s.bindings, q.atMs, monthAgo],
+      )) as unknown,
+    );
+    return rows.map((r) => ({
+      agencyId: num(r.agency_id),
+      overdue: num(r.overdue),
+      over30Days: num(r.over30),
+      oldestDueAt: num(r.oldest),
+      oldestCode: String(r.oldest_code),
+    }));
+  }
+
+  /**
+   * Late dossiers of the period per deciding agency — resolved late, pending overdue at its end, or
+   * re-appointed by an apology issued before its end — and what was done about them: the first
+   * apology (before or after the due date, or none), a missed new date, the citizen's notice.
+   */
+  async compliance(q: AsOf): Promise<ComplianceRow[]> {
+    const s = statusAt(q);
+    const rows = rowsOf(
+      (await this.db.raw(
+        `with a as (
+           select ap.dossier_id, min(ap.id) as first_id from apologies ap
+           where ap.status = 'issued' and ap.issued_at < ? and ap.issued_at <= ? group by ap.dossier_id
+         ), n as (
+           select nt.apology_id,
+             max(case when coalesce(nt.delivered_at, nt.sent_at, nt.called_at) <= ? then 1 else 0 end) as reached,
+             max(case when nt.status = 'permanent-failure' and nt.updated_at <= ? then 1 else 0 end) as failed
+           from notices nt where nt.audience = 'citizen' and nt.apology_id is not null and nt.created_at <= ? group by nt.apology_id
+         ), late as (
+           select s.deciding_agency_id, s.st, s.due, s.resolution, fa.late as apology_late, fa.id as apology_id
+           from (${s.sql}) s
+           left join a on a.dossier_id = s.id
+           left join apologies fa on fa.id = a.first_id
+           where ${IN_PERIOD} and s.st in ('open', 'paused', 'resolved')
+             and (a.first_id is not null or s.st = 'resolved' and s.resolution = 'late' or s.st = 'open' and s.due < ?)
+         )
+         select late.deciding_agency_id as agency_id, count(*) as late,
+           sum(case when late.apology_id is not null and not late.apology_late then 1 else 0 end) as before_due,
+           sum(case when late.apology_id is not null and late.apology_late then 1 else 0 end) as after_due,
+           sum(case when late.apology_id is null then 1 else 0 end) as no_apology,
+           sum(case when late.apology_id is not null and (late.st = 'resolved' and late.resolution = 'late' or late.st = 'open' and late.due < ?) then 1 else 0 end) as second_slips,
+           sum(case when late.apology_id is not null and n.reached = 1 then 1 else 0 end) as delivered,
+           sum(case when late.apology_id is not null and coalesce(n.reached, 0) = 0 and n.failed = 1 then 1 else 0 end) as failed,
+           sum(case when late.apology_id is not null and coalesce(n.reached, 0) = 0 and coalesce(n.failed, 0) = 0 then 1 else 0 end) as not_sent
+         from late left join n on n.apology_id = late.apology_id
+         group by late.deciding_agency_id`,
+        [q.atMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, ...s.bindings, q.fromMs, q.atMs, q.atMs],
+      )) as unknown,
+    );
+    return rows.map((r) => ({
+      ...ZERO_COMPLIANCE,
+      agencyId: num(r.agency_id),
+      late: num(r.late),
+      apologyBeforeDue: num(r.before_due),
+      apologyAfterDue: num(r.after_due),
+      noApology: num(r.no_apology),
+      secondSlips: num(r.second_slips),
+      noticesDelivered: num(r.delivered),
+      noticesFailed: num(r.failed),
+      noticesNotSent: num(r.not_sent),
+    }));
+  }
+
+  /** Apologies issued since `sinceMs` by these agencies, newest first — only what a public page may show. */
+  async publicApologies(agencyIds: number[], sinceMs: number, limit: number): Promise<PublicApologyRow[]> {
+    if (!agencyIds.length) return [];
+    const rows = await this.db('apologies as a')
+      .join('dossiers as d', 'd.id', 'a.dossier_id')
+      .join('procedures as p', 'p.id', 'd.procedure_id')
+      .where('a.status', 'issued')
+      .where('a.issued_at', '>=', sinceMs)
+      .whereIn('a.issuing_agency_id', agencyIds)
+      .orderBy('a.issued_at', 'desc')
+      .orderBy('a.id', 'desc')
+      .limit(limit)
+      .select('a.issuing_agency_id', 'p.name as procedure_name', 'd.code', 'a.due_before', 'a.new_due_at', 'a.reason', 'a.issued_at');
+    return (rows as Record<string, unknown>[]).map((r) => ({
+      agencyId: num(r.issuing_agency_id),
+      procedureName: String(r.procedure_name),
+      dossierCode: String(r.code),
+      dueBefore: num(r.due_before),
+      newDueAt: num(r.new_due_at),
+      reason: String(r.reason),
+      issuedAt: num(r.issued_at),
+    }));
+  }
+}
+
+/** knex.raw answers { rows } on PostgreSQL and the rows themselves on SQLite. */
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  if (Array.isArray(result)) return result as Record<string, unknown>[];
+  return ((result as { rows?: Record<string, unknown>[] }).rows ?? []) as Record<string, unknown>[];
+}

@@ -7,6 +7,40 @@ import { openApiDocument } from './http/api/openapi';
 import { errorHandler, notFound } from './http/middleware/errors';
 import { citizenRouter } from './http/citizen/routes';
 import { handleZaloWebhook } from './channels/zalo';
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
+import { TEMPLATES_DIR } from './services';
+import { ViewRenderer } from './http/views';
+import { loadSession } from './http/staff/session';
+import { staffRouter } from './http/staff/routes';
+import { staffPageGroups } from './http/staff';
+
+/**
+ * No inline script anywhere, and styles only from our own stylesheet. Issued letters are the
+ * one exception (see LETTER_CSP): they carry their own <style> so that the stored HTML is the
+ * whole document.
+ */
+function securityHeaders(https: boolean) {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        ...(https ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    strictTransportSecurity: https ? { maxAge: 31_536_000 } : false,
+  });
+}
 
 /** Builds the Express app from already-built services: the composition root of the web side. */
 export function createApp(s: Services): Express {
@@ -36,6 +70,8 @@ export function createApp(s: Services): Express {
     res.status(answer.status).json(answer.body);
   });
   app.use(express.json({ limit: s.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(securityHeaders(s.config.publicBaseUrl.startsWith('https:')));
+  const views = new ViewRenderer(path.join(TEMPLATES_DIR, 'views'));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -52,8 +88,15 @@ export function createApp(s: Services): Express {
     res.json(openApiDocument());
   });
   app.use('/api/v1', apiRouter(s));
-  app.use(citizenRouter(s));
-  app.use(notFound);
-  app.use(errorHandler(s.logger));
+  app.use(['/api', '/webhooks'], notFound(views));
+
+  app.use('/static', express.static(path.join(TEMPLATES_DIR, 'static'), { maxAge: '1h', index: false }));
+  app.use(express.urlencoded({ extended: false, limit: s.config.bodyLimit }));
+  app.use(cookieParser());
+  app.use(citizenRouter(s, views));
+  app.use(loadSession(s.users));
+  app.use(staffRouter(s, views, staffPageGroups(s, views)));
+  app.use(notFound(views));
+  app.use(errorHandler(s.logger, views));
   return app;
 }

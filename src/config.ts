@@ -35,6 +35,11 @@ const schema = z.object({
   DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
   DISPATCH_RETRY_HOURS: z.coerce.number().min(0).max(720).default(24),
   DISPATCH_SENDING_TIMEOUT_SECONDS: z.coerce.number().min(1).max(86400).default(300),
+  SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(10),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  LOGIN_LOCK_MINUTES: z.coerce.number().min(1).max(24 * 60).default(15),
+  CITIZEN_LINK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  LOOKUP_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(10),
   SEND_WINDOW: z.string().regex(/^\d\d:\d\d-\d\d:\d\d$/, 'dạng "06:00-22:00"').default('06:00-22:00'),
 });
 
@@ -58,6 +63,12 @@ export interface Config {
   zalo: ZaloSettings;
   /** The e-mail channel: SMTP relay or, without SMTP_URL, the .eml outbox folder (see src/channels/email/settings.ts). */
   email: EmailSettings;
+  /** Staff sign-in: session lifetime (renewed while used) and lock-out after repeated failures. */
+  auth: { sessionMs: number; maxFailures: number; lockMs: number };
+  /** Citizen links stop working this long after the dossier is closed. */
+  citizenLinkRetentionMs: number;
+  /** Public look-up (/tra-cuu) requests per minute per address. */
+  lookupRatePerMinute: number;
   dispatch: {
     /** Seconds between outbox runs inside the server; 0 turns the in-server worker off. */
     intervalSeconds: number;
@@ -128,6 +139,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chromiumPath: e.HENLAI_CHROMIUM_PATH,
     zalo: zalo.settings,
     email: email.settings,
+    auth: { sessionMs: e.SESSION_HOURS * 3_600_000, maxFailures: e.LOGIN_MAX_FAILURES, lockMs: e.LOGIN_LOCK_MINUTES * 60_000 },
+    citizenLinkRetentionMs: e.CITIZEN_LINK_RETENTION_DAYS * 86_400_000,
+    lookupRatePerMinute: e.LOOKUP_RATE_PER_MINUTE,
     dispatch: {
       intervalSeconds: e.DISPATCH_INTERVAL_SECONDS,
       concurrency: e.DISPATCH_CONCURRENCY,

@@ -5,9 +5,11 @@ import { loadConfig, type Config } from './config';
 import { createDb, migrateLatest } from './db/connection';
 import { createLogger } from './logger';
 import { buildServices, type Services } from './services';
-import { systemClock } from './services/clock';
+import { SYSTEM_ACTOR, systemClock } from './services/clock';
 import { startServer } from './server';
 import { seedDemo, isEmpty } from './demo/seed';
+import { createDemoAccounts } from './demo/accounts';
+import { ROLE_LABELS } from './domain/access';
 
 async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>): Promise<T> {
   const db = createDb(config.database);
@@ -22,12 +24,27 @@ async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>):
 }
 
 const demoTokenFile = (config: Config) => path.join(config.dataDir, 'demo-token.txt');
+const demoAccountsFile = (config: Config) => path.join(config.dataDir, 'demo-accounts.txt');
 
 async function loadDemo(s: Services, print: (line: string) => void): Promise<void> {
   const report = await seedDemo(s, s.clock.now());
+  const accounts = await createDemoAccounts(s);
   fs.mkdirSync(s.config.dataDir, { recursive: true });
   fs.writeFileSync(demoTokenFile(s.config), `${report.token}\n`, { mode: 0o600 });
-  print(`Đã nạp dữ liệu mẫu: ${report.agencies} cơ quan, ${report.procedures} thủ tục, ${report.dossiers} hồ sơ.`);
+  const lines = accounts.map((a) => `${ROLE_LABELS[a.role].padEnd(20)} ${a.username.padEnd(10)} ${a.password}  (${a.fullName}${a.agencyCode ? `, ${a.agencyCode}` : ''})`);
+  fs.writeFileSync(demoAccountsFile(s.config), `${lines.join('\n')}\n`, { mode: 0o600 });
+  print(`Đã nạp dữ liệu mẫu: ${report.agencies} cơ quan, ${report.procedures} thủ tục, ${report.dossiers} hồ sơ, ${accounts.length} tài khoản.`);
+}
+
+/** The demo's sign-in accounts, printed at every start so that nobody has to look for them. */
+function printDemoAccess(config: Config, print: (line: string) => void): void {
+  if (fs.existsSync(demoAccountsFile(config))) {
+    print(`Tài khoản mẫu (vai trò, tên đăng nhập, mật khẩu) — đăng nhập tại ${config.publicBaseUrl}/dang-nhap:`);
+    for (const line of fs.readFileSync(demoAccountsFile(config), 'utf8').trim().split('\n')) print(`  ${line}`);
+  }
+  if (fs.existsSync(demoTokenFile(config))) {
+    print(`Mã truy cập API mẫu: ${fs.readFileSync(demoTokenFile(config), 'utf8').trim()}`);
+  }
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -48,7 +65,7 @@ export async function main(argv: string[]): Promise<void> {
       await startServer(s);
       print(`Hẹn Lại đang chạy tại ${config.publicBaseUrl}  (cơ sở dữ liệu: ${config.database.client === 'pg' ? 'PostgreSQL' : config.database.filename})`);
       if (config.demo && fs.existsSync(demoTokenFile(config))) {
-        print(`Mã truy cập API mẫu: ${fs.readFileSync(demoTokenFile(config), 'utf8').trim()}`);
+        printDemoAccess(config, print);
         print(`Thử: curl -H "Authorization: Bearer <mã>" ${config.publicBaseUrl}/api/v1/dossiers?timeliness=overdue`);
       }
     });
@@ -74,7 +91,7 @@ export async function main(argv: string[]): Promise<void> {
         await migrateLatest(s.db);
         if (!(await isEmpty(s))) throw new Error('Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ nạp vào cơ sở dữ liệu trống.');
         await loadDemo(s, print);
-        print(`Mã truy cập API mẫu: ${fs.readFileSync(demoTokenFile(config), 'utf8').trim()}`);
+        printDemoAccess(config, print);
       });
     });
 
@@ -126,7 +143,7 @@ export async function main(argv: string[]): Promise<void> {
       const config = loadConfig();
       await withServices(config, async (s) => {
         await migrateLatest(s.db);
-        const { token: secret, record } = await s.tokens.create(opts.name, opts.agency ?? null);
+        const { token: secret, record } = await s.tokens.create(opts.name, opts.agency ?? null, SYSTEM_ACTOR);
         print(secret);
         process.stderr.write(`Mã "${record.name}" (${opts.agency ? `cơ quan ${opts.agency}` : 'toàn hệ thống'}) — hãy lưu lại, mã sẽ không hiện lại.\n`);
       });

@@ -21,7 +21,7 @@ import { FixedClock, type Actor } from '../../src/services/clock';
 
 /** Tuesday 10/03/2026, 09:00 in Vietnam. */
 export const NOW = new Date('2026-03-10T09:00:00+07:00');
-export const ACTOR: Actor = { name: 'bench', agencyId: null };
+export const ACTOR: Actor = { name: 'bench', agencyId: null, role: 'system' };
 export const ROWS_PER_STATEMENT = 2000;
 export const ROWS_PER_TRANSACTION = 50_000;
 

@@ -1,3 +1,4 @@
+import { visibleToAgencies } from './scope';
 import type { Db } from './connection';
 import type { LetterForm } from '../domain/apology';
 
@@ -175,7 +176,7 @@ export class ApologyRepository {
 
   async list(f: ApologyFilter, limit: number, offset: number): Promise<{ items: Apology[]; total: number }> {
     const where = (q: ReturnType<Db>) => {
-      if (f.agencyIds) q.whereIn('issuing_agency_id', f.agencyIds.length ? f.agencyIds : [-1]);
+      if (f.agencyIds) visibleToAgencies(q, 'issuing_agency_id', 'dossier_id', f.agencyIds);
       if (f.statuses?.length) q.whereIn('status', f.statuses);
       if (f.late !== undefined) q.where('late', f.late);
       if (f.dossierId !== undefined) q.where('dossier_id', f.dossierId);

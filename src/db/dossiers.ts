@@ -73,7 +73,10 @@ export interface Pause {
 
 export interface DossierFilter {
   states?: DossierState[];
+  /** Deciding agency. */
   agencyIds?: number[];
+  /** Received or decided by one of these agencies: what a person bound to an agency may see. */
+  visibleTo?: number[];
   procedureIds?: number[];
   dueFrom?: number;
   dueTo?: number;
@@ -84,6 +87,8 @@ export interface DossierFilter {
   /** Open and not due before the agency's threshold. */
   notDue?: { at: number; untilByAgency: Map<number, number> };
   search?: string;
+  /** none: no draft or issued apology for the current deadline; draft: one waits for approval. */
+  apology?: 'none' | 'draft';
 }
 
 export type RecomputeCandidate = Pick<Dossier, 'id' | 'decidingAgencyId' | 'clockStartedAt' | 'clockUnit' | 'clockAmount' | 'currentDueAt'>;
@@ -226,6 +231,10 @@ export class DossierRepository {
     const q = db('dossiers');
     if (f.states?.length) q.whereIn('state', f.states);
     if (f.agencyIds) q.whereIn('deciding_agency_id', f.agencyIds.length ? f.agencyIds : [-1]);
+    if (f.visibleTo) {
+      const ids = f.visibleTo.length ? f.visibleTo : [-1];
+      q.where((w) => w.whereIn('deciding_agency_id', ids).orWhereIn('receiving_agency_id', ids));
+    }
     if (f.procedureIds) q.whereIn('procedure_id', f.procedureIds.length ? f.procedureIds : [-1]);
     if (f.dueFrom !== undefined) q.where('current_due_at', '>=', f.dueFrom);
     if (f.dueTo !== undefined) q.where('current_due_at', '<=', f.dueTo);
@@ -237,6 +246,12 @@ export class DossierRepository {
     if (f.notDue) {
       q.whereIn('state', OPEN).where('current_due_at', '>=', f.notDue.at);
       byAgencyThreshold(q, f.notDue.untilByAgency, '>');
+    }
+    if (f.apology) {
+      const current = (sub: Knex.QueryBuilder) =>
+        sub.select(1).from('apologies').whereRaw('apologies.dossier_id = dossiers.id').whereRaw('apologies.deadline_version = dossiers.deadline_version');
+      if (f.apology === 'none') q.whereNotExists((sub) => void current(sub).whereIn('apologies.status', ['draft', 'issued']));
+      else q.whereExists((sub) => void current(sub).where('apologies.status', 'draft'));
     }
     if (f.search) {
       const term = `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -252,6 +267,13 @@ export class DossierRepository {
       this.filtered(this.db, f).count<{ n: number | string }[]>({ n: '*' }).first(),
     ]);
     return { items: (rows as Record<string, unknown>[]).map(dossierFromRow), total: Number(countRow?.n ?? 0) };
+  }
+
+  /** Open dossiers past due at `now`, counted by deciding agency. */
+  async overdueByAgency(now: number, visibleTo?: number[]): Promise<Map<number, number>> {
+    const q = this.filtered(this.db, { overdueAt: now, visibleTo });
+    const rows = await q.select('deciding_agency_id').count<{ deciding_agency_id: number; n: number | string }[]>({ n: '*' }).groupBy('deciding_agency_id');
+    return new Map(rows.map((r) => [Number(r.deciding_agency_id), Number(r.n)]));
   }
 
   async addEvent(e: Omit<DossierEvent, 'id'>, db: Db = this.db): Promise<void> {

@@ -1,3 +1,4 @@
+import { visibleToAgencies } from './scope';
 import type { Db } from './connection';
 
 export type NoticeChannel = 'zalo' | 'email' | 'sms' | 'print';
@@ -139,7 +140,7 @@ export class NoticeRepository {
     offset = 0,
   ): Promise<{ items: Notice[]; total: number }> {
     const filter = (q: ReturnType<Db>) => {
-      if (where.agencyIds) q.whereIn('agency_id', where.agencyIds.length ? where.agencyIds : [-1]);
+      if (where.agencyIds) visibleToAgencies(q, 'agency_id', 'dossier_id', where.agencyIds);
       if (where.kind) q.where({ kind: where.kind });
       if (where.statuses?.length) q.whereIn('status', where.statuses);
       if (where.channels?.length) q.whereIn('channel', where.channels);

@@ -32,7 +32,7 @@ import type { Actor } from '../services/clock';
 import { procedureTime, type DossierInput } from '../services/dossiers';
 
 /** Who the demo's records are attributed to in dossier histories: an installation-wide actor. */
-export const DEMO_ACTOR: Actor = { name: 'dữ liệu mẫu', agencyId: null };
+export const DEMO_ACTOR: Actor = { name: 'dữ liệu mẫu', agencyId: null, role: 'system' };
 
 /** How many dossiers the demo creates. */
 export const DEMO_DOSSIERS = 200;
@@ -935,7 +935,7 @@ export async function seedDemo(
   actions.sort((a, b) => a.at - b.at || a.order - b.order);
   for (const a of actions) await a.run();
 
-  const { token } = await s.tokens.create('demo', null);
+  const { token } = await s.tokens.create('demo', null, DEMO_ACTOR);
   return { token, agencies: agencies.size, procedures: procedures.size, dossiers: prepared.length };
 }
 

@@ -14,7 +14,7 @@ import type { DocumentRenderer } from '../documents/renderer';
 import type { PdfRenderer } from '../documents/pdf';
 import { AppError, ConflictError, NotFoundError, RuleError } from '../errors';
 import type { CalendarService } from './calendar';
-import { actsFor, mayAccessDossier, scopeAgencies, type Actor, type Clock } from './clock';
+import { actsFor, authorize, mayAccessDossier, readsFor, scopeAgencies, type Actor, type Clock } from './clock';
 
 export interface DraftInput {
   reason?: string;
@@ -79,9 +79,9 @@ export class ApologyService {
     private readonly publicBaseUrl: string,
   ) {}
 
-  private async dossierFor(code: string, actor: Actor, db: Db = this.db, forUpdate = false): Promise<Dossier> {
+  private async dossierFor(code: string, actor: Actor, mode: 'read' | 'write', db: Db = this.db, forUpdate = false): Promise<Dossier> {
     const d = await this.dossiers.byCode(code, db, forUpdate);
-    if (!d || !mayAccessDossier(actor, d)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
+    if (!d || !mayAccessDossier(actor, d, mode)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
     return d;
   }
 
@@ -93,7 +93,7 @@ export class ApologyService {
 
   /** What the apology form proposes: the default new date, the usual reasons, and whether an apology is possible at all. */
   async proposal(code: string, actor: Actor): Promise<Proposal> {
-    const d = await this.dossierFor(code, actor);
+    const d = await this.dossierFor(code, actor, 'read');
     const { agency, procedure, calendar } = await this.context(d);
     const refusal = apologyRefusal({ ...d, maxExtensions: agency.settings.maxExtensions });
     const now = this.clock.now();
@@ -104,8 +104,9 @@ export class ApologyService {
   }
 
   async draft(code: string, input: DraftInput, actor: Actor): Promise<ApologyView> {
+    authorize(actor, 'apology.draft');
     const apology = await this.db.transaction(async (trx) => {
-      const d = await this.dossierFor(code, actor, trx, true);
+      const d = await this.dossierFor(code, actor, 'write', trx, true);
       return this.draftInTx(trx, d, input, actor, 'officer');
     });
     return this.view(apology);
@@ -180,6 +181,7 @@ export class ApologyService {
 
   /** A leader's approval issues the apology. */
   async approve(id: number, actor: Actor): Promise<ApologyView> {
+    authorize(actor, 'apology.approve');
     const issued = await this.db.transaction(async (trx) => {
       const a = await this.apologies.byId(id, trx, true);
       if (!a || !actsFor(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
@@ -251,10 +253,11 @@ export class ApologyService {
   }
 
   async cancel(id: number, reason: string, actor: Actor): Promise<ApologyView> {
+    authorize(actor, 'apology.cancel');
     const now = this.clock.now().getTime();
     await this.db.transaction(async (trx) => {
       const a = await this.apologies.byId(id, trx, true);
-      if (!a || !actsFor(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+      if (!a || !(await this.visible(a, actor, 'write', trx))) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
       if (a.status !== 'draft') {
         throw new ConflictError('apology-not-draft', `Thư xin lỗi đã ${a.status === 'issued' ? 'ban hành' : 'huỷ'}: chỉ huỷ được bản nháp`);
       }
@@ -269,7 +272,7 @@ export class ApologyService {
 
   async get(id: number, actor: Actor): Promise<ApologyView> {
     const a = await this.apologies.byId(id);
-    if (!a || !actsFor(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+    if (!a || !(await this.visible(a, actor, 'read'))) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
     return this.view(a);
   }
 
@@ -330,9 +333,16 @@ export class ApologyService {
     return (await this.apologies.pdf(id)) as Buffer;
   }
 
+  /** The issuing agency's, or about a dossier the actor's agency received. */
+  private async visible(a: Apology, actor: Actor, mode: 'read' | 'write', db: Db = this.db): Promise<boolean> {
+    if ((mode === 'read' ? readsFor : actsFor)(actor, a.issuingAgencyId)) return true;
+    const d = await this.dossiers.byId(a.dossierId, db);
+    return d !== null && mayAccessDossier(actor, d, mode);
+  }
+
   private async issued(id: number, actor: Actor): Promise<Apology> {
     const a = await this.apologies.byId(id);
-    if (!a || !actsFor(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+    if (!a || !(await this.visible(a, actor, 'read'))) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
     if (a.status !== 'issued') throw new ConflictError('apology-not-issued', 'Thư xin lỗi chưa được ban hành nên chưa có văn bản');
     return a;
   }

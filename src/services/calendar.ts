@@ -5,7 +5,7 @@ import { WorkingCalendar, DEFAULT_WEEK_SCHEDULE, type WeekSchedule, type Calenda
 import type { CalendarEntry } from '../domain/holidays';
 import { instantAt, localDayOf, parseHhmm } from '../domain/time';
 import { ForbiddenError, NotFoundError } from '../errors';
-import type { Actor, Clock } from './clock';
+import { authorize, type Actor, type Clock } from './clock';
 
 const WEEKDAY_KEYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
@@ -134,6 +134,7 @@ export class CalendarService {
   }
 
   private async assertMayEdit(scopes: (string | null)[], actor: Actor, db: Db = this.db): Promise<void> {
+    authorize(actor, 'registry.manage');
     if (actor.agencyId === null) return;
     const own = await this.agencies.byId(actor.agencyId, db);
     for (const scope of scopes) {

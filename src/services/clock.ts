@@ -1,3 +1,6 @@
+import { ACTION_LABELS, can, readsAllAgencies, type Action, type Role } from '../domain/access';
+import { ForbiddenError } from '../errors';
+
 /** The only way use cases learn the time, so tests can move it. */
 export interface Clock {
   now(): Date;
@@ -22,28 +25,42 @@ export class FixedClock implements Clock {
 /** Who is acting, as recorded in the history and checked against the data they touch. */
 export interface Actor {
   name: string;
-  /** null: every agency (an installation-wide token); otherwise the one agency this actor belongs to. */
+  /** null: every agency (an installation-wide token or administrator); otherwise the actor's own agency. */
   agencyId: number | null;
+  role: Role;
+  /** Set when the actor is a signed-in person. */
+  userId?: number;
 }
 
-export const SYSTEM_ACTOR: Actor = { name: 'hệ thống', agencyId: null };
+export const SYSTEM_ACTOR: Actor = { name: 'hệ thống', agencyId: null, role: 'system' };
 
-/** Whether the actor may act for this agency: an installation-wide actor may act for all. */
+/** Refuses, with the action named, what the actor's role does not allow. */
+export function authorize(actor: Actor, action: Action): void {
+  if (!can(actor.role, action)) throw new ForbiddenError(`Tài khoản này không có quyền ${ACTION_LABELS[action]}`);
+}
+
+/** Whether the actor may change things for this agency: an installation-wide actor may for all. */
 export function actsFor(actor: Actor, agencyId: number): boolean {
   return actor.agencyId === null || actor.agencyId === agencyId;
 }
 
+/** Whether the actor may see this agency's data (supervisors and administrators see all). */
+export function readsFor(actor: Actor, agencyId: number): boolean {
+  return readsAllAgencies(actor.role) || actsFor(actor, agencyId);
+}
+
 /** A dossier belongs to both the agency that received it and the one that decides it. */
-export function mayAccessDossier(actor: Actor, d: { receivingAgencyId: number; decidingAgencyId: number }): boolean {
-  return actsFor(actor, d.receivingAgencyId) || actsFor(actor, d.decidingAgencyId);
+export function mayAccessDossier(actor: Actor, d: { receivingAgencyId: number; decidingAgencyId: number }, mode: 'read' | 'write'): boolean {
+  const allowed = mode === 'read' ? readsFor : actsFor;
+  return allowed(actor, d.receivingAgencyId) || allowed(actor, d.decidingAgencyId);
 }
 
 /**
  * The agencies a listing may cover: those requested (undefined = all), narrowed to the actor's
- * own agency when the actor is bound to one.
+ * own agency when the actor reads only its own.
  */
 export function scopeAgencies(actor: Actor, requested: number[] | undefined): number[] | undefined {
-  if (actor.agencyId === null) return requested;
+  if (actor.agencyId === null || readsAllAgencies(actor.role)) return requested;
   const own = actor.agencyId;
   return (requested ?? [own]).filter((id) => id === own);
 }

@@ -21,7 +21,7 @@ import { foldForSearch } from '../domain/contact';
 import type { WorkingCalendar } from '../domain/calendar';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldProblem } from '../errors';
 import type { CalendarService } from './calendar';
-import { mayAccessDossier, type Actor, type Clock } from './clock';
+import { authorize, mayAccessDossier, scopeAgencies, type Actor, type Clock } from './clock';
 
 /** A dossier as received from a counter or another one-stop system, already normalised. */
 export interface DossierInput {
@@ -114,6 +114,7 @@ export class DossierService {
   ) {}
 
   async create(input: DossierInput, actor: Actor): Promise<{ view: DossierView; created: boolean }> {
+    authorize(actor, 'dossier.create');
     const now = this.clock.now();
     const problems: FieldProblem[] = [];
     const procedure = await this.procedures.byCode(input.procedureCode);
@@ -208,13 +209,13 @@ export class DossierService {
 
   async get(code: string, actor: Actor): Promise<DossierView> {
     const dossier = await this.dossiers.byCode(code);
-    if (!dossier || !mayAccessDossier(actor, dossier)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
+    if (!dossier || !mayAccessDossier(actor, dossier, 'read')) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
     return this.viewOf(dossier);
   }
 
   async history(code: string, actor: Actor): Promise<{ events: DossierEvent[]; pauses: Pause[] }> {
     const dossier = await this.dossiers.byCode(code);
-    if (!dossier || !mayAccessDossier(actor, dossier)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
+    if (!dossier || !mayAccessDossier(actor, dossier, 'read')) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
     const [events, pauses] = await Promise.all([this.dossiers.events(dossier.id), this.dossiers.pauses(dossier.id)]);
     return { events, pauses };
   }
@@ -223,14 +224,14 @@ export class DossierService {
     const now = this.clock.now();
     const agencies = await this.agencies.list();
     const byId = new Map(agencies.map((a) => [a.id, a]));
-    const f: DossierFilter = { states: filter.states, dueFrom: filter.dueFrom, dueTo: filter.dueTo, search: filter.search && foldForSearch(filter.search) };
+    const f: DossierFilter = { states: filter.states, dueFrom: filter.dueFrom, dueTo: filter.dueTo, apology: filter.apology, search: filter.search && foldForSearch(filter.search) };
     let scoped = agencies;
     if (filter.agencyCode) {
       scoped = agencies.filter((a) => a.code === filter.agencyCode);
       if (!scoped.length) throw new ValidationError([{ field: 'agency', message: `Không có cơ quan mã "${filter.agencyCode}"` }]);
     }
-    if (actor.agencyId !== null) scoped = scoped.filter((a) => a.id === actor.agencyId);
-    if (filter.agencyCode || actor.agencyId !== null) f.agencyIds = scoped.map((a) => a.id);
+    if (filter.agencyCode) f.agencyIds = scoped.map((a) => a.id);
+    f.visibleTo = scopeAgencies(actor, undefined);
     if (filter.procedureCode) {
       const p = await this.procedures.byCode(filter.procedureCode);
       if (!p) throw new ValidationError([{ field: 'procedure', message: `Không có thủ tục mã "${filter.procedureCode}"` }]);
@@ -264,9 +265,10 @@ export class DossierService {
     const at = input.occurredAt.getTime();
     if (at > now.getTime()) throw new ValidationError([{ field: 'occurredAt', message: 'Thời điểm sự kiện không được ở tương lai' }]);
 
+    authorize(actor, 'dossier.event');
     const updated = await this.db.transaction(async (trx) => {
       const d = await this.dossiers.byCode(code, trx, true);
-      if (!d || !mayAccessDossier(actor, d)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
+      if (!d || !mayAccessDossier(actor, d, 'write')) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
       if (at < d.acceptedAt) {
         throw new ValidationError([{ field: 'occurredAt', message: 'Thời điểm sự kiện không được trước thời điểm tiếp nhận hồ sơ' }]);
       }

@@ -28,6 +28,9 @@ import { markDeliveredFromReceipts } from '../channels/zalo';
 import { MessageService } from './messages';
 import { ReportRepository } from '../db/reports';
 import { ReportService } from './reports';
+import { SessionRepository, UserRepository } from '../db/users';
+import { UserService } from './users';
+import { DashboardService } from './dashboard';
 
 export const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
 
@@ -53,6 +56,8 @@ export interface Services {
   channels: Map<NoticeChannel, Channel>;
   dispatcher: Dispatcher;
   reports: ReportService;
+  users: UserService;
+  dashboard: DashboardService;
 }
 
 export interface ServiceOptions {
@@ -92,6 +97,8 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
       if (n.channel === 'zalo') await markDeliveredFromReceipts(db, n.id, clock.now());
     },
   );
+  const dossiers = new DossierService(db, dossierRepo, agencies, procedures, calendars, apologyRepo, notices, clock);
+  const messages = new MessageService(notices, dossierRepo, clock);
   return {
     config,
     db,
@@ -99,7 +106,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     logger,
     registry: new RegistryService(agencies, procedures, clock),
     calendars,
-    dossiers: new DossierService(db, dossierRepo, agencies, procedures, calendars, apologyRepo, notices, clock),
+    dossiers,
     recompute: new RecomputeService(db, dossierRepo, agencies, calendars, clock),
     tokens: new TokenService(new TokenRepository(db), agencies, clock),
     idempotency: new IdempotencyRepository(db),
@@ -108,10 +115,12 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     apologies,
     escalations,
     notices,
-    messages: new MessageService(notices, clock),
+    messages,
     channels,
     dispatcher,
     reports: new ReportService(new ReportRepository(db), agencies, procedures, clock),
+    dashboard: new DashboardService(dossiers, dossierRepo, apologies, messages, agencies, clock),
+    users: new UserService(new UserRepository(db), new SessionRepository(db), agencies, clock, config.auth),
     watcher: new DeadlineWatcher(
       db, new WatchRepository(db), dossierRepo, agencies, apologies, apologyRepo, escalations, notices, calendars, clock, logger,
     ),

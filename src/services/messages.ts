@@ -1,6 +1,7 @@
 import type { Attempt, Notice, NoticeChannel, NoticeRepository, NoticeStatus } from '../db/notices';
 import { ConflictError, NotFoundError } from '../errors';
-import { actsFor, scopeAgencies, type Actor, type Clock } from './clock';
+import { actsFor, authorize, mayAccessDossier, readsFor, scopeAgencies, type Actor, type Clock } from './clock';
+import type { DossierRepository } from '../db/dossiers';
 
 export const NOTICE_STATUS_LABELS: Record<NoticeStatus, string> = {
   created: 'Chờ gửi',
@@ -17,6 +18,7 @@ export const NOTICE_STATUS_LABELS: Record<NoticeStatus, string> = {
 export class MessageService {
   constructor(
     private readonly notices: NoticeRepository,
+    private readonly dossiers: DossierRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -32,13 +34,13 @@ export class MessageService {
 
   async get(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {
     const notice = await this.notices.byId(id);
-    if (!notice || !actsFor(actor, notice.agencyId)) throw new NotFoundError(`Không có tin nhắn số ${id}`);
+    if (!notice || !(await this.visible(notice, actor, 'read'))) throw new NotFoundError(`Không có tin nhắn số ${id}`);
     return { notice, attempts: await this.notices.attempts(id) };
   }
 
   /** A failed message goes back to the queue with a fresh retry window. */
   async retry(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {
-    await this.get(id, actor);
+    await this.mayManage(id, actor);
     const now = this.clock.now().getTime();
     const ok = await this.notices.transition(id, ['permanent-failure', 'temporary-failure', 'technical-failure'], { status: 'created', not_before: now, first_attempt_at: null }, now);
     if (!ok) throw new ConflictError('message-not-failed', 'Chỉ gửi lại được tin nhắn đang lỗi');
@@ -46,7 +48,7 @@ export class MessageService {
   }
 
   async cancel(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {
-    await this.get(id, actor);
+    await this.mayManage(id, actor);
     const ok = await this.notices.transition(id, ['created', 'temporary-failure', 'technical-failure'], { status: 'cancelled' }, this.clock.now().getTime());
     if (!ok) throw new ConflictError('message-not-pending', 'Chỉ huỷ được tin nhắn chưa gửi');
     return this.get(id, actor);
@@ -54,7 +56,7 @@ export class MessageService {
 
   /** The counter reached the citizen by phone or handed over the printed letter. */
   async markCalled(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {
-    await this.get(id, actor);
+    await this.mayManage(id, actor);
     const now = this.clock.now().getTime();
     const ok = await this.notices.transition(
       id,
@@ -64,5 +66,18 @@ export class MessageService {
     );
     if (!ok) throw new ConflictError('message-final', 'Tin nhắn đã gửi xong hoặc đã huỷ');
     return this.get(id, actor);
+  }
+
+  private async mayManage(id: number, actor: Actor): Promise<void> {
+    authorize(actor, 'message.manage');
+    const notice = await this.notices.byId(id);
+    if (!notice || !(await this.visible(notice, actor, 'write'))) throw new NotFoundError(`Không có tin nhắn số ${id}`);
+  }
+
+  /** The sending agency's, or about a dossier the actor's agency received (the counter calls the citizen). */
+  private async visible(n: Notice, actor: Actor, mode: 'read' | 'write'): Promise<boolean> {
+    if ((mode === 'read' ? readsFor : actsFor)(actor, n.agencyId)) return true;
+    const d = n.dossierId === null ? null : await this.dossiers.byId(n.dossierId);
+    return d !== null && mayAccessDossier(actor, d, mode);
   }
 }

@@ -1,7 +1,7 @@
 import type { Agency, AgencyInput, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureInput, ProcedureRepository } from '../db/procedures';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
-import { actsFor, type Actor, type Clock } from './clock';
+import { actsFor, authorize, type Actor, type Clock } from './clock';
 
 /** Agencies and procedures: the reference data every dossier points to. */
 export class RegistryService {
@@ -28,6 +28,7 @@ export class RegistryService {
   }
 
   async updateAgency(code: string, patch: (current: Agency) => AgencyInput, actor: Actor): Promise<Agency> {
+    authorize(actor, 'registry.manage');
     const current = await this.agency(code);
     if (!actsFor(actor, current.id)) throw new ForbiddenError();
     const next = patch(current);
@@ -81,6 +82,7 @@ export class RegistryService {
   }
 
   private assertInstallationWide(actor: Actor): void {
+    authorize(actor, 'registry.manage');
     if (actor.agencyId !== null) throw new ForbiddenError('Chỉ mã truy cập toàn hệ thống mới được sửa danh mục này');
   }
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { AgencyRepository } from '../db/agencies';
 import type { ApiToken, TokenRepository } from '../db/tokens';
 import { NotFoundError, UnauthorizedError } from '../errors';
-import type { Actor, Clock } from './clock';
+import { authorize, type Actor, type Clock } from './clock';
 
 // Tokens carry 256 random bits, so a plain SHA-256 is enough to store them: unlike passwords
 // they cannot be guessed, and a fast hash keeps every API request cheap.
@@ -18,7 +18,8 @@ export class TokenService {
   ) {}
 
   /** Returns the secret once; only its hash is kept. */
-  async create(name: string, agencyCode: string | null): Promise<{ token: string; record: ApiToken }> {
+  async create(name: string, agencyCode: string | null, actor: Actor): Promise<{ token: string; record: ApiToken }> {
+    authorize(actor, 'token.manage');
     let agencyId: number | null = null;
     if (agencyCode) {
       const agency = await this.agencies.byCode(agencyCode);
@@ -38,6 +39,6 @@ export class TokenService {
     const now = this.clock.now().getTime();
     // Recording every use would turn each read into a write; a minute's precision is plenty.
     if (!record.lastUsedAt || now - record.lastUsedAt > 60_000) await this.tokens.touch(record.id, now);
-    return { name: `token:${record.name}`, agencyId: record.agencyId, tokenId: record.id };
+    return { name: `token:${record.name}`, agencyId: record.agencyId, role: 'integration', tokenId: record.id };
   }
 }

@@ -146,7 +146,7 @@ export class DeadlineWatcher {
   }
 
   private async actOn(candidate: Dossier, agency: Agency, report: TickReport): Promise<void> {
-    const actor: Actor = { name: `hệ thống (thay mặt ${agency.code})`, agencyId: null };
+    const actor: Actor = { name: `hệ thống (thay mặt ${agency.code})`, agencyId: null, role: 'system' };
     await this.db.transaction(async (trx) => {
       const d = await this.watch.lockForWatch(candidate.id, trx);
       if (!d || d.deadlineVersion !== candidate.deadlineVersion || d.currentDueAt !== candidate.currentDueAt) return;

@@ -1,3 +1,4 @@
+import { SYSTEM_ACTOR } from '../../src/services/clock';
 import assert from 'node:assert/strict';
 import supertest from 'supertest';
 import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
@@ -116,7 +117,7 @@ describe('apology workflow API', function () {
       await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
       ids.push((await draft({}, code).expect(201)).body.id);
     }
-    const results = await Promise.all(ids.map((id) => ctx.services.apologies.approve(id, { name: 'lãnh đạo', agencyId: null })));
+    const results = await Promise.all(ids.map((id) => ctx.services.apologies.approve(id, { name: 'lãnh đạo', agencyId: null, role: 'leader' })));
     const numbers = results.map((r) => r.apology.letterNumber).sort();
     assert.deepEqual(numbers, ['01/PXL-SXD', '02/PXL-SXD', '03/PXL-SXD', '04/PXL-SXD', '05/PXL-SXD']);
   });
@@ -205,7 +206,7 @@ describe('apology workflow API', function () {
   it('keeps an agency token to its own apologies', async () => {
     const d = await draft().expect(201);
     await ctx.api('post', '/api/v1/agencies').send({ code: 'STP', name: 'Sở Tư pháp thành phố Cần Thơ', placeName: 'Cần Thơ', letterSymbol: 'PXL-STP', level: 'department' }).expect(201);
-    const { token } = await ctx.services.tokens.create('stp', 'STP');
+    const { token } = await ctx.services.tokens.create('stp', 'STP', SYSTEM_ACTOR);
     await ctx.api('get', `/api/v1/apologies/${d.body.id}`, token).expect(404);
     await ctx.api('post', `/api/v1/apologies/${d.body.id}/approve`, token).expect(404);
     assert.equal((await ctx.api('get', '/api/v1/apologies', token).expect(200)).body.total, 0);

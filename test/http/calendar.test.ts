@@ -1,3 +1,4 @@
+import { SYSTEM_ACTOR } from '../../src/services/clock';
 import assert from 'node:assert/strict';
 import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
 
@@ -75,7 +76,7 @@ describe('calendar API', () => {
       .send({ entries: [{ date: '2026-02-30', kind: 'holiday', name: '', source: 'x' }] })
       .expect(400);
     assert.deepEqual(bad.body.errors.map((e: { field: string }) => e.field).sort(), ['entries.0.date', 'entries.0.kind', 'entries.0.name']);
-    const { token } = await ctx.services.tokens.create('sxd', 'SXD');
+    const { token } = await ctx.services.tokens.create('sxd', 'SXD', SYSTEM_ACTOR);
     await ctx
       .api('post', '/api/v1/calendar/entries', token)
       .send({ entries: [{ date: '2026-09-03', kind: 'off', name: 'Quốc khánh', source: 'x' }] })

@@ -1,3 +1,4 @@
+import { SYSTEM_ACTOR } from '../../src/services/clock';
 import assert from 'node:assert/strict';
 import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
 
@@ -165,12 +166,12 @@ describe('dossier API', () => {
     await ctx.api('post', '/api/v1/dossiers').send(dossierBody()).expect(201);
     await ctx.api('get', '/api/v1/dossiers', 'wrong').expect(401);
     await ctx.api('post', '/api/v1/agencies').send({ code: 'STP', name: 'Sở Tư pháp thành phố Cần Thơ', placeName: 'Cần Thơ', letterSymbol: 'PXL-STP', level: 'department' }).expect(201);
-    const { token: other } = await ctx.services.tokens.create('stp', 'STP');
+    const { token: other } = await ctx.services.tokens.create('stp', 'STP', SYSTEM_ACTOR);
     await ctx.api('get', '/api/v1/dossiers/H13.01-260212-0007', other).expect(404);
     const list = await ctx.api('get', '/api/v1/dossiers', other).expect(200);
     assert.equal(list.body.total, 0, 'an agency token must not see another agency’s dossiers');
     await ctx.api('post', '/api/v1/dossiers', other).send(dossierBody({ code: 'X-1' })).expect(403);
-    const { token: own } = await ctx.services.tokens.create('sxd', 'SXD');
+    const { token: own } = await ctx.services.tokens.create('sxd', 'SXD', SYSTEM_ACTOR);
     await ctx.api('get', '/api/v1/dossiers/H13.01-260212-0007', own).expect(200);
   });
 

@@ -1,3 +1,4 @@
+import { SYSTEM_ACTOR } from '../../src/services/clock';
 import assert from 'node:assert/strict';
 import { AGENCY, createTestContext, dossierBody, PROCEDURE, seedBasics, type TestContext } from '../support/context';
 
@@ -94,7 +95,7 @@ describe('agencies and procedures API', () => {
 
   it('lets only an installation-wide token edit the catalogue', async () => {
     await seedBasics(ctx);
-    const { token } = await ctx.services.tokens.create('sxd', 'SXD');
+    const { token } = await ctx.services.tokens.create('sxd', 'SXD', SYSTEM_ACTOR);
     await ctx.api('post', '/api/v1/procedures', token).send({ ...PROCEDURE, code: '1.000001' }).expect(403);
     await ctx.api('patch', '/api/v1/agencies/SXD', token).send({ contactPhone: '0292 3820 123' }).expect(200);
   });

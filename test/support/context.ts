@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createDb, migrateLatest, type Db } from '../../src/db/connection';
 import { createLogger } from '../../src/logger';
 import { buildServices, type Services } from '../../src/services';
-import { FixedClock } from '../../src/services/clock';
+import { FixedClock, SYSTEM_ACTOR } from '../../src/services/clock';
 import { createApp } from '../../src/app';
 import { createPdfRenderer, type PdfRenderer } from '../../src/documents/pdf';
 
@@ -56,7 +56,7 @@ export async function createTestContext(now = '2026-03-02T09:00:00+07:00'): Prom
   const clock = new FixedClock(new Date(now));
   const services = buildServices(config, db, clock, createLogger('silent'), { pdf: sharedPdf() });
   const app = createApp(services);
-  const { token } = await services.tokens.create('test', null);
+  const { token } = await services.tokens.create('test', null, SYSTEM_ACTOR);
   return {
     db,
     services,

@@ -133,6 +133,7 @@ export function apiRouter(s: Services): Router {
       {
         states: q.state,
         timeliness: q.timeliness,
+        apology: q.apology,
         agencyCode: q.agency,
         procedureCode: q.procedure,
         dueFrom: q.dueFrom?.getTime(),

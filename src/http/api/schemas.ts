@@ -94,6 +94,7 @@ const csv = <T extends string>(values: readonly [T, ...T[]]) =>
 export const listDossiersQuery = z.strictObject({
   state: csv(DOSSIER_STATES).optional(),
   timeliness: z.enum(['not_due', 'due_soon', 'overdue']).optional(),
+  apology: z.enum(['none', 'draft']).optional(),
   agency: agencyCode.optional(),
   procedure: procedureCode.optional(),
   dueFrom: instant.optional(),

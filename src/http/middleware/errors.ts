@@ -1,9 +1,19 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { AppError } from '../../errors';
 import type { Logger } from '../../logger';
+import { errorPage } from '../pages';
+import type { ViewRenderer } from '../views';
 
-/** The one place errors become responses: RFC 9457 problem+json, never a stack trace. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+/** API and webhook callers read problem+json; people in a browser read a Vietnamese page. */
+function wantsPage(req: Request): boolean {
+  return !/^\/(api|webhooks)\//.test(req.path) && req.accepts(['html', 'json']) === 'html';
+}
+
+/**
+ * The one place errors become responses: RFC 9457 problem+json for programs, a Vietnamese page
+ * for people; never a stack trace.
+ */
+export function errorHandler(logger: Logger, views: ViewRenderer): ErrorRequestHandler {
   return (err, req, res, _next) => {
     let status = 500;
     let body: Record<string, unknown>;
@@ -27,11 +37,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       body = { type: 'urn:henlai:problem:internal', title: 'Lỗi hệ thống, vui lòng thử lại sau', status };
     }
     body.instance = req.originalUrl;
+    if (wantsPage(req)) return errorPage(views, req, res, status, String(body.title));
     res.status(status).type('application/problem+json').send(JSON.stringify(body));
   };
 }
 
-export const notFound: RequestHandler = (req, res) => {
+export const notFound = (views: ViewRenderer): RequestHandler => (req, res) => {
+  if (wantsPage(req)) return errorPage(views, req, res, 404, 'Không có trang này');
   res
     .status(404)
     .type('application/problem+json')

@@ -1,0 +1,71 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Services } from '../../services';
+import { AppError } from '../../errors';
+import { formErrors, staffPage } from '../pages';
+import { parse } from '../validate';
+import type { ViewRenderer } from '../views';
+import { checkLoginToken, cookieOptions, LOGIN_COOKIE, newLoginToken, requireCsrf, requireStaff, SESSION_COOKIE, staffOf } from './session';
+import { overdueChart } from './chart';
+import { dayStartMs, formatVnIso, localDayOf } from '../../domain/time';
+import type { PageGroup } from './index';
+
+const signInForm = z.object({
+  username: z.string().trim().min(1, 'Cần tên đăng nhập').max(64),
+  password: z.string().min(1, 'Cần mật khẩu').max(256),
+  next: z.string().optional(),
+  _csrf: z.string().optional(),
+});
+
+/** Only a path on this site may follow sign-in; anything else would make the form an open redirect. */
+function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?!\/)[^\s\\]*$/.test(next) ? next : '/tong-quan';
+}
+
+/**
+ * The staff application's own pages: sign-in, sign-out and the dashboard. The other page groups
+ * register on the same router through `registerStaffPages`, behind sign-in and the form token.
+ */
+export function staffRouter(s: Services, views: ViewRenderer, groups: PageGroup[]): Router {
+  const r = Router();
+
+  const signInPage = (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) =>
+    staffPage(views, req, res, 'staff/sign-in', { title: 'Đăng nhập', loginToken: newLoginToken(req, res), next: safeNext(req.query.next), ...extra }, status);
+
+  r.get('/', (req, res) => res.redirect(303, req.staff ? '/tong-quan' : '/dang-nhap'));
+  r.get('/dang-nhap', (req, res) => {
+    if (req.staff) return res.redirect(303, safeNext(req.query.next));
+    signInPage(req, res);
+  });
+  r.post('/dang-nhap', async (req, res) => {
+    checkLoginToken(req);
+    const values = { username: typeof req.body?.username === 'string' ? req.body.username : '' };
+    try {
+      const form = parse(signInForm, req.body);
+      const { sessionId } = await s.users.signIn(form.username, form.password);
+      res.clearCookie(LOGIN_COOKIE, { path: '/' });
+      res.cookie(SESSION_COOKIE, sessionId, cookieOptions(req, s.config.auth.sessionMs));
+      res.redirect(303, safeNext(form.next));
+    } catch (err) {
+      const shown = err instanceof AppError && err.status === 401 ? { status: 401, errors: {}, message: err.message } : formErrors(err);
+      if (!shown) throw err;
+      signInPage(req, res, { values, errors: shown.errors, error: shown.message, next: safeNext(req.body?.next) }, shown.status);
+    }
+  });
+
+  r.use(requireStaff, requireCsrf);
+  r.post('/dang-xuat', async (req, res) => {
+    await s.users.signOut(staffOf(req).sessionId);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.redirect(303, '/dang-nhap?ok=signed-out');
+  });
+  r.get('/tong-quan', async (req, res) => {
+    const d = await s.dashboard.forActor(staffOf(req).actor);
+    const now = s.clock.now();
+    const endOfToday = new Date(dayStartMs(localDayOf(now)) + 86_400_000 - 1);
+    const dueToday = `/ho-so?${new URLSearchParams({ state: 'received,processing', dueFrom: formatVnIso(now), dueTo: formatVnIso(endOfToday) })}`;
+    staffPage(views, req, res, 'staff/dashboard', { title: 'Tổng quan', nav: 'dashboard', d, links: { dueToday }, chart: overdueChart(d.overdueByAgency) });
+  });
+  for (const register of groups) register(r);
+  return r;
+}

@@ -1,0 +1,185 @@
+import crypto from 'node:crypto';
+import { promisify } from 'node:util';
+import type { AgencyRepository } from '../db/agencies';
+import type { SessionRepository, User, UserInput, UserRepository } from '../db/users';
+import { isUniqueViolation } from '../db/connection';
+import { USER_ROLES, type UserRole } from '../domain/access';
+import { shortInstant } from '../domain/vn-format';
+import { ConflictError, NotFoundError, UnauthorizedError, ValidationError, type FieldProblem } from '../errors';
+import { authorize, type Actor, type Clock } from './clock';
+
+const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
+
+// N=2^15, r=8 (OWASP's scrypt minimum is 2^17 with r=8 or 2^15 with r=8,p=3; we take p=3):
+// ~0.1 s per check on a counter server — slow for a guesser, invisible to a person.
+const SCRYPT = { N: 2 ** 15, r: 8, p: 3, maxmem: 64 * 1024 * 1024 };
+const KEY_LENGTH = 32;
+export const MIN_PASSWORD_LENGTH = 10;
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = crypto.randomBytes(16);
+  const key = await scrypt(password.normalize('NFC'), salt, KEY_LENGTH, SCRYPT);
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, key] = stored.split('$');
+  if (scheme !== 'scrypt' || !key) return false;
+  const expected = Buffer.from(key, 'base64url');
+  const actual = await scrypt(password.normalize('NFC'), Buffer.from(salt, 'base64url'), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: SCRYPT.maxmem,
+  });
+  return crypto.timingSafeEqual(actual, expected);
+}
+
+// Compared against when the user name does not exist, so that a wrong name and a wrong
+// password take the same time and cannot be told apart.
+let decoyHash: Promise<string> | null = null;
+
+const hashSessionId = (id: string): string => crypto.createHash('sha256').update(id).digest('hex');
+
+export interface SignedIn {
+  user: User;
+  actor: Actor;
+  csrfToken: string;
+}
+
+export class UserService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly sessions: SessionRepository,
+    private readonly agencies: AgencyRepository,
+    private readonly clock: Clock,
+    private readonly settings: { sessionMs: number; maxFailures: number; lockMs: number },
+  ) {}
+
+  static actorOf(user: User): Actor {
+    return { name: user.fullName, agencyId: user.agencyId, role: user.role, userId: user.id };
+  }
+
+  /**
+   * Checks the password and opens a session. Every refusal reads the same except a lock-out,
+   * which tells the person when to try again.
+   */
+  async signIn(username: string, password: string): Promise<{ sessionId: string } & SignedIn> {
+    const now = this.clock.now().getTime();
+    const refused = new UnauthorizedError('Tên đăng nhập hoặc mật khẩu không đúng');
+    const user = await this.users.byUsernameWithHash(username.trim().toLowerCase());
+    if (!user) {
+      decoyHash ??= hashPassword(crypto.randomBytes(16).toString('hex'));
+      await verifyPassword(password, await decoyHash);
+      throw refused;
+    }
+    if (user.lockedUntil !== null && user.lockedUntil > now) {
+      throw new UnauthorizedError(`Tài khoản tạm khoá do nhập sai mật khẩu nhiều lần; thử lại sau ${shortInstant(new Date(user.lockedUntil))}`);
+    }
+    if (!(await verifyPassword(password, user.passwordHash)) || !user.active) {
+      if (user.active) await this.users.recordFailure(user.id, this.settings.maxFailures, now + this.settings.lockMs, now);
+      throw refused;
+    }
+    await this.users.recordSuccess(user.id, now);
+    const sessionId = crypto.randomBytes(32).toString('base64url');
+    const csrfToken = crypto.randomBytes(32).toString('base64url');
+    await this.sessions.insert(hashSessionId(sessionId), user.id, csrfToken, now, now + this.settings.sessionMs);
+    const { passwordHash: _, ...plain } = user;
+    return { sessionId, csrfToken, user: plain, actor: UserService.actorOf(plain) };
+  }
+
+  /** The person behind a session cookie, or null when the session is unknown, expired or the account disabled. */
+  async fromSession(sessionId: string): Promise<SignedIn | null> {
+    const now = this.clock.now().getTime();
+    const idHash = hashSessionId(sessionId);
+    const session = await this.sessions.live(idHash, now);
+    if (!session) return null;
+    const user = await this.users.byId(session.userId);
+    if (!user || !user.active) return null;
+    // Extending on every request would make each page view a write; once a minute is enough.
+    if (now - session.lastSeenAt > 60_000) await this.sessions.extend(idHash, now, now + this.settings.sessionMs);
+    return { user, actor: UserService.actorOf(user), csrfToken: session.csrfToken };
+  }
+
+  async signOut(sessionId: string): Promise<void> {
+    await this.sessions.remove(hashSessionId(sessionId));
+  }
+
+  async list(actor: Actor): Promise<User[]> {
+    authorize(actor, 'user.manage');
+    return this.users.list();
+  }
+
+  async get(id: number, actor: Actor): Promise<User> {
+    authorize(actor, 'user.manage');
+    const user = await this.users.byId(id);
+    if (!user) throw new NotFoundError(`Không có tài khoản số ${id}`);
+    return user;
+  }
+
+  async create(input: UserInput & { agencyCode?: string | null }, password: string, actor: Actor): Promise<User> {
+    authorize(actor, 'user.manage');
+    const clean = await this.validated(input, password, true);
+    try {
+      return await this.users.insert(clean, await hashPassword(password), this.clock.now().getTime());
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError('user-exists', `Tên đăng nhập "${clean.username}" đã có`);
+      throw err;
+    }
+  }
+
+  async update(id: number, input: UserInput & { agencyCode?: string | null }, newPassword: string | null, actor: Actor): Promise<User> {
+    const current = await this.get(id, actor);
+    const clean = await this.validated(input, newPassword ?? '', newPassword !== null);
+    if (actor.userId === id && (clean.role !== current.role || !clean.active)) {
+      throw new ValidationError([{ field: 'role', message: 'Không tự đổi vai trò hoặc tự khoá tài khoản của chính mình' }]);
+    }
+    const now = this.clock.now().getTime();
+    let user: User;
+    try {
+      user = await this.users.update(id, clean, now);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError('user-exists', `Tên đăng nhập "${clean.username}" đã có`);
+      throw err;
+    }
+    if (newPassword !== null) await this.users.setPassword(id, await hashPassword(newPassword), now);
+    // A changed role, agency, password or a disabled account must not keep old sessions alive.
+    if (newPassword !== null || clean.role !== current.role || clean.agencyId !== current.agencyId || !clean.active) {
+      await this.sessions.removeForUser(id);
+    }
+    return user;
+  }
+
+  private async validated(input: UserInput & { agencyCode?: string | null }, password: string, checkPassword: boolean): Promise<UserInput> {
+    const problems: FieldProblem[] = [];
+    const username = input.username.trim().toLowerCase();
+    if (!/^[a-z0-9._-]{3,64}$/.test(username)) {
+      problems.push({ field: 'username', message: 'Tên đăng nhập gồm 3–64 chữ cái không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới' });
+    }
+    const fullName = input.fullName.normalize('NFC').trim();
+    if (!fullName) problems.push({ field: 'fullName', message: 'Cần họ và tên' });
+    if (!(USER_ROLES as readonly string[]).includes(input.role)) problems.push({ field: 'role', message: 'Vai trò không hợp lệ' });
+    let agencyId = input.agencyId;
+    if (input.agencyCode !== undefined) {
+      agencyId = null;
+      if (input.agencyCode) {
+        const agency = await this.agencies.byCode(input.agencyCode);
+        if (agency) agencyId = agency.id;
+        else problems.push({ field: 'agencyCode', message: `Không có cơ quan mã "${input.agencyCode}"` });
+      }
+    }
+    if (agencyId === null && needsAgency(input.role) && !problems.some((p) => p.field === 'agencyCode')) {
+      problems.push({ field: 'agencyCode', message: 'Vai trò này phải thuộc một cơ quan' });
+    }
+    if (checkPassword && password.length < MIN_PASSWORD_LENGTH) {
+      problems.push({ field: 'password', message: `Mật khẩu cần ít nhất ${MIN_PASSWORD_LENGTH} ký tự` });
+    }
+    if (problems.length) throw new ValidationError(problems);
+    return { username, fullName, role: input.role, agencyId, active: input.active };
+  }
+}
+
+/** Counter staff, officers and leaders work for one agency; supervisors and administrators may span all. */
+export function needsAgency(role: UserRole): boolean {
+  return role === 'counter' || role === 'officer' || role === 'leader';
+}

@@ -71,6 +71,37 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   program
+    .command('import')
+    .argument('<file>', 'tệp .csv hoặc .xlsx (cột: xem README, mục "Nhập danh sách hồ sơ", và templates/import/danh-sach-ho-so.csv)')
+    .description('nhập danh sách hồ sơ từ hệ thống một cửa khác: thêm mã mới, cập nhật mã đã có, báo từng dòng bị từ chối')
+    .option('--batch <rows>', 'số dòng mỗi giao dịch', '5000')
+    .action(async (file: string, opts: { batch: string }) => {
+      const config = loadConfig();
+      await withServices(config, async (s) => {
+        await migrateLatest(s.db);
+        const format = /\.xlsx$/i.test(file) ? 'xlsx' : /\.csv$/i.test(file) ? 'csv' : null;
+        if (!format) throw new Error(`Chỉ nhận tệp .csv hoặc .xlsx: ${file}`);
+        const started = Date.now();
+        let shown = 0;
+        const report = await s.imports.importDossiers(fs.createReadStream(file), format, {
+          actor: { ...SYSTEM_ACTOR, name: `nhập tệp ${path.basename(file)}` },
+          batchSize: Number(opts.batch),
+          onProgress: (p) => {
+            if (Date.now() - shown < 1000) return;
+            shown = Date.now();
+            process.stderr.write(`  đã đọc ${p.rowsRead.toLocaleString('vi-VN')} dòng: ${p.created.toLocaleString('vi-VN')} mới, ${p.updated.toLocaleString('vi-VN')} cập nhật, ${p.rejected.toLocaleString('vi-VN')} bị từ chối\n`);
+          },
+        });
+        for (const r of report.rejections) print(`dòng ${r.line} — ${r.field}: ${r.reason}`);
+        if (report.rejected > report.rejections.length) print(`… và ${report.rejected - report.rejections.length} lỗi nữa`);
+        print(
+          `Đã đọc ${report.rowsRead} dòng trong ${((Date.now() - started) / 1000).toFixed(1)} giây: ${report.created} hồ sơ mới, ${report.updated} cập nhật, ${report.unchanged} không đổi, ${report.rejected} lỗi.`,
+        );
+        if (report.rejected) process.exitCode = 1;
+      });
+    });
+
+  program
     .command('migrate')
     .description('áp dụng các migration còn thiếu')
     .action(async () => {

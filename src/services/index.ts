@@ -28,6 +28,8 @@ import { markDeliveredFromReceipts } from '../channels/zalo';
 import { MessageService } from './messages';
 import { ReportRepository } from '../db/reports';
 import { ReportService } from './reports';
+import { ImportRepository } from '../db/import';
+import { ImportService } from './import';
 import { SessionRepository, UserRepository } from '../db/users';
 import { UserService } from './users';
 import { DashboardService } from './dashboard';
@@ -56,6 +58,7 @@ export interface Services {
   channels: Map<NoticeChannel, Channel>;
   dispatcher: Dispatcher;
   reports: ReportService;
+  imports: ImportService;
   users: UserService;
   dashboard: DashboardService;
 }
@@ -119,6 +122,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     channels,
     dispatcher,
     reports: new ReportService(new ReportRepository(db), agencies, procedures, clock),
+    imports: new ImportService(db, new ImportRepository(db), dossierRepo, agencies, procedures, calendars, clock),
     dashboard: new DashboardService(dossiers, dossierRepo, apologies, messages, agencies, clock),
     users: new UserService(new UserRepository(db), new SessionRepository(db), agencies, clock, config.auth),
     watcher: new DeadlineWatcher(

@@ -132,7 +132,7 @@ describe('reports', function () {
     });
 
     it('exports CSV with a BOM and Vietnamese headers, and XLSX, under a Vietnamese file name', async () => {
-      const csv = await ctx.api('get', '/api/v1/reports/period?period=2026-02&format=csv').buffer(true).parse(rawBody).expect(200);
+      const csv = await ctx.api('get', '/api/v1/reports/period?period=2026-02&format=csv').responseType('blob').expect(200);
       const bytes = csv.body as Buffer;
       assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the file must start with the UTF-8 byte order mark for Excel');
       const records = parseCsv(bytes.subarray(3).toString('utf8')) as string[][];
@@ -143,9 +143,9 @@ describe('reports', function () {
       assert.match(String(csv.headers['content-disposition']), /filename\*=UTF-8''B%C3%A1o%20c%C3%A1o/, 'the UTF-8 file name starts "Báo cáo"');
       assert.match(String(csv.headers['content-disposition']), /filename="Bao-cao-giai-quyet-ho-so-theo-co-quan-giai-quyet-Thang-2-nam-2026\.csv"/);
 
-      const xlsx = await ctx.api('get', '/api/v1/reports/period?period=2026-02').set('Accept', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').buffer(true).parse(rawBody).expect(200);
+      const xlsx = await ctx.api('get', '/api/v1/reports/period?period=2026-02').set('Accept', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').responseType('blob').expect(200);
       const book = new ExcelJS.Workbook();
-      await book.xlsx.load(xlsx.body as Buffer);
+      await book.xlsx.load(new Uint8Array(xlsx.body as Buffer).buffer as ArrayBuffer);
       const sheet = book.worksheets[0];
       assert.equal(sheet.getCell('A1').value, 'Báo cáo tình hình giải quyết hồ sơ theo cơ quan giải quyết — Tháng 2 năm 2026');
       assert.equal(sheet.getCell('C3').value, 'Tổng số tiếp nhận');
@@ -253,13 +253,6 @@ describe('reports', function () {
     });
   });
 });
-
-/** supertest hands binary bodies over only with an explicit parser. */
-function rawBody(res: NodeJS.ReadableStream & { setEncoding(e: string): void }, done: (err: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}
 
 function xorshift(seed: number): () => number {
   let x = seed >>> 0 || 1;

@@ -4,8 +4,7 @@
  *  - Zalo: 10,000 notices through the local Zalo fake answering after 50 ms per call, with the
  *    worker's bounded concurrency C. The ceiling is C / 50 ms; the ratio says how much of it the
  *    worker's own bookkeeping (claims, attempt rows, status updates) leaves. Target ≥ 300/s.
- *  - E-mail: the e-mail bench (bench/email.bench.ts) with its `through` path going through the
- *    outbox: the notices are queued, then the worker sends them to the same SMTP sink.
+ *  - E-mail through the outbox is bench/email.bench.ts (several `henlai dispatch` processes).
  *
  * A fresh SQLite database in a temp dir; nothing here is a test's pass/fail.
  *   node --import tsx bench/dispatch.bench.ts        (BENCH_NOTICES=2000 for a quick try)
@@ -17,13 +16,11 @@ import { loadConfig } from '../src/config';
 import { createDb, migrateLatest, type Db } from '../src/db/connection';
 import { NoticeRepository } from '../src/db/notices';
 import { createZaloChannel } from '../src/channels/zalo/channel';
-import { createEmailChannel } from '../src/channels/email/channel';
-import type { Attachment, Channel, OutgoingNotice } from '../src/channels/types';
+import type { Attachment, Channel } from '../src/channels/types';
 import { Dispatcher } from '../src/dispatch/dispatcher';
 import { createLogger } from '../src/logger';
 import { systemClock } from '../src/services/clock';
 import { startZaloFake } from '../test/fakes/zalo-fake';
-import { benchEmail } from './email.bench';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -126,31 +123,9 @@ export async function benchZaloDispatch(options: { notices?: number; concurrency
   }
 }
 
-/** The e-mail bench, with its `through` path going through the outbox worker. */
-export async function benchEmailDispatch(): Promise<Record<string, number | string>> {
-  const { db, dir, agencyId } = await freshDb();
-  let round = 0;
-  try {
-    return await benchEmail({
-      through: async (n, ctx) => {
-        const notices: OutgoingNotice[] = Array.from({ length: n }, (_, i) => ctx.notice(i));
-        await queue(db, agencyId, notices.map((o) => ({ channel: 'email' as const, recipient: o.recipient, payload: { email: o.payload }, key: `bench:email:${round}:${o.id}` })));
-        round++;
-        const email = createEmailChannel({ config: ctx.email, dataDir: dir });
-        await drain(dispatcher(db, [email], ctx.concurrency, ctx.attachments), db);
-        await email.close();
-      },
-    });
-  } finally {
-    await db.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 if (require.main === module) {
   (async () => {
     console.log(await benchZaloDispatch());
-    console.log(await benchEmailDispatch());
   })().catch((err) => {
     console.error(err);
     process.exit(1);

@@ -14,7 +14,8 @@ import { benchDeadline } from './deadline.bench';
 import { benchRegistry } from './registry.bench';
 import { benchWatcher } from './watcher.bench';
 import { benchDocuments } from './documents.bench';
-import { benchEmailDispatch, benchZaloDispatch } from './dispatch.bench';
+import { benchZaloDispatch } from './dispatch.bench';
+import { benchEmail } from './email.bench';
 
 type Figures = Record<string, number | string>;
 
@@ -111,8 +112,8 @@ async function main(): Promise<void> {
   const documents = await benchDocuments();
   process.stderr.write('dispatch: 10,000 Zalo notices through the outbox…\n');
   const dispatch = await benchZaloDispatch();
-  process.stderr.write('email: 10,000 e-mails, bare pool vs channel vs outbox…\n');
-  const email = await benchEmailDispatch();
+  process.stderr.write('email: 10,000 e-mails, bare nodemailer pools vs henlai dispatch processes on the outbox…\n');
+  const email = await benchEmail();
 
   const sections = { deadline, registry, watcher, documents, dispatch, email };
   const rows = Object.entries(sections).flatMap(([name, figures]) => verdicts(name, figures));

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from './connection';
-import type { DossierState, EventKind } from '../domain/dossier';
+import type { DossierState, HistoryKind } from '../domain/dossier';
 import type { Resolution } from '../domain/deadline';
 import type { TimeUnit } from './procedures';
 
@@ -52,7 +52,7 @@ export type NewDossier = Omit<Dossier, 'id' | 'createdAt' | 'updatedAt'>;
 export interface DossierEvent {
   id: number;
   dossierId: number;
-  kind: EventKind | 'created' | 'due_recomputed' | 'apology_drafted' | 'apology_issued' | 'apology_cancelled' | 'escalated';
+  kind: HistoryKind;
   occurredAt: number;
   recordedAt: number;
   actor: string;

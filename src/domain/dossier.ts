@@ -65,6 +65,40 @@ export const EVENT_LABELS: Record<EventKind, string> = {
   rejected: 'từ chối giải quyết',
 };
 
+/**
+ * Everything a dossier's history can hold: the events staff record, and those the system and the
+ * citizen add (receipt, re-computed dates, the apology's steps, escalation, acknowledgement).
+ */
+export const HISTORY_KINDS = [
+  'created',
+  ...EVENT_KINDS,
+  'due_recomputed',
+  'apology_drafted',
+  'apology_issued',
+  'apology_cancelled',
+  'escalated',
+  'citizen_acknowledged',
+] as const;
+export type HistoryKind = (typeof HISTORY_KINDS)[number];
+
+/** How a history entry reads on a timeline, as a sentence start ("Hồ sơ …" is implied). */
+export const HISTORY_LABELS: Record<HistoryKind, string> = {
+  created: 'Tiếp nhận hồ sơ',
+  processing_started: 'Bắt đầu xử lý',
+  supplement_requested: 'Yêu cầu bổ sung hồ sơ',
+  supplement_received: 'Nhận hồ sơ bổ sung',
+  resolved: 'Có kết quả giải quyết',
+  returned: 'Trả kết quả',
+  withdrawn: 'Rút hồ sơ',
+  rejected: 'Từ chối giải quyết',
+  due_recomputed: 'Tính lại ngày hẹn trả do thay đổi lịch làm việc',
+  apology_drafted: 'Soạn thư xin lỗi',
+  apology_issued: 'Ban hành thư xin lỗi, hẹn lại ngày trả kết quả',
+  apology_cancelled: 'Huỷ bản nháp thư xin lỗi',
+  escalated: 'Báo cáo lãnh đạo: trễ hẹn lần hai',
+  citizen_acknowledged: 'Người dân xác nhận đã nhận được thông báo',
+};
+
 /** The state after `event`, or null when the event makes no sense in `state`. */
 export function nextState(state: DossierState, event: EventKind): DossierState | null {
   return TRANSITIONS[state][event] ?? null;

@@ -114,6 +114,12 @@ export class CalendarService {
     return { days, estimated: calendar.isEstimated(year) };
   }
 
+  /** The year as the administration page shows it, to those who may change it. */
+  async yearToManage(year: number, actor: Actor, agencyCode?: string): ReturnType<CalendarService['year']> {
+    authorize(actor, 'registry.manage');
+    return this.year(year, agencyCode);
+  }
+
   /** Stores a decision or an override; the caller recomputes the affected deadlines. */
   async saveEntries(entries: CalendarEntry[], actor: Actor): Promise<StoredCalendarEntry[]> {
     await this.assertMayEdit(entries.map((e) => e.agencyCode), actor);

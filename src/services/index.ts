@@ -33,6 +33,7 @@ import { ImportService } from './import';
 import { SessionRepository, UserRepository } from '../db/users';
 import { UserService } from './users';
 import { DashboardService } from './dashboard';
+import { ChannelHealthService } from './health';
 
 export const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
 
@@ -61,6 +62,7 @@ export interface Services {
   imports: ImportService;
   users: UserService;
   dashboard: DashboardService;
+  health: ChannelHealthService;
 }
 
 export interface ServiceOptions {
@@ -124,6 +126,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     reports: new ReportService(new ReportRepository(db), agencies, procedures, clock),
     imports: new ImportService(db, new ImportRepository(db), dossierRepo, agencies, procedures, calendars, clock),
     dashboard: new DashboardService(dossiers, dossierRepo, apologies, messages, agencies, clock),
+    health: new ChannelHealthService(config, channels, notices, clock),
     users: new UserService(new UserRepository(db), new SessionRepository(db), agencies, clock, config.auth),
     watcher: new DeadlineWatcher(
       db, new WatchRepository(db), dossierRepo, agencies, apologies, apologyRepo, escalations, notices, calendars, clock, logger,

@@ -15,6 +15,20 @@ export class RegistryService {
     return this.agencies.list();
   }
 
+  /** The agencies an administrator may edit: all for an installation-wide one, else its own. */
+  async agenciesToManage(actor: Actor): Promise<Agency[]> {
+    authorize(actor, 'registry.manage');
+    return (await this.agencies.list()).filter((a) => actsFor(actor, a.id));
+  }
+
+  /** One agency for its edit form, refused like `updateAgency` would refuse the save. */
+  async agencyToManage(code: string, actor: Actor): Promise<Agency> {
+    authorize(actor, 'registry.manage');
+    const a = await this.agency(code);
+    if (!actsFor(actor, a.id)) throw new ForbiddenError();
+    return a;
+  }
+
   async agency(code: string): Promise<Agency> {
     const a = await this.agencies.byCode(code);
     if (!a) throw new NotFoundError(`Không có cơ quan mã "${code}"`);
@@ -47,6 +61,17 @@ export class RegistryService {
 
   listProcedures(): Promise<Procedure[]> {
     return this.procedures.list();
+  }
+
+  async proceduresToManage(actor: Actor): Promise<Procedure[]> {
+    authorize(actor, 'registry.manage');
+    return this.procedures.list();
+  }
+
+  /** One procedure for its edit form; only an installation-wide administrator may save it. */
+  async procedureToManage(code: string, actor: Actor): Promise<Procedure> {
+    this.assertInstallationWide(actor);
+    return this.procedure(code);
   }
 
   async procedure(code: string): Promise<Procedure> {

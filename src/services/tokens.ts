@@ -31,6 +31,17 @@ export class TokenService {
     return { token, record };
   }
 
+  async list(actor: Actor): Promise<ApiToken[]> {
+    authorize(actor, 'token.manage');
+    return this.tokens.list();
+  }
+
+  /** Revoked at once: the next request with this token is refused. */
+  async revoke(id: number, actor: Actor): Promise<void> {
+    authorize(actor, 'token.manage');
+    if (!(await this.tokens.revoke(id, this.clock.now().getTime()))) throw new NotFoundError(`Không có mã truy cập đang hiệu lực số ${id}`);
+  }
+
   async authenticate(bearer: string | undefined): Promise<Actor & { tokenId: number }> {
     const m = /^Bearer\s+(\S+)$/i.exec(bearer ?? '');
     if (!m) throw new UnauthorizedError();

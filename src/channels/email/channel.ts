@@ -34,7 +34,8 @@ export interface EmailChannel extends Channel {
 
 type Message = ReturnType<typeof buildMessage>;
 
-function smtpTransport(s: SmtpSettings, dkim: EmailSettings['dkim']) {
+/** Also used by the channel health check, so that it verifies exactly what sending would use. */
+export function smtpTransport(s: SmtpSettings, dkim: EmailSettings['dkim']) {
   return nodemailer.createTransport({
     pool: true,
     host: s.host,

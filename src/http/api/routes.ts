@@ -30,7 +30,8 @@ import { registerPublicRoutes, registerReportRoutes } from './reports';
 type AgencyBody = z.output<typeof agencySchema>;
 type ProcedureBody = z.output<typeof procedureSchema>;
 
-function agencyInput(body: Partial<AgencyBody>, base: AgencyInput): AgencyInput {
+/** A validated body (whole or patch) over the current agency; the staff pages reuse it. */
+export function agencyInput(body: Partial<AgencyBody>, base: AgencyInput): AgencyInput {
   return {
     code: body.code ?? base.code,
     name: body.name ?? base.name,
@@ -45,6 +46,27 @@ function agencyInput(body: Partial<AgencyBody>, base: AgencyInput): AgencyInput 
   };
 }
 
+/** A validated body (whole or patch) over the current procedure; the staff pages reuse it. */
+export async function procedureInput(
+  body: Partial<ProcedureBody>,
+  base: ProcedureInput,
+  agencyIdOf: (code: string | null | undefined, field: string) => Promise<number | null>,
+): Promise<ProcedureInput> {
+  const time = body.processingTime;
+  return {
+    code: body.code ?? base.code,
+    name: body.name ?? base.name,
+    field: body.field ?? base.field,
+    agencyId: body.agencyCode === undefined ? base.agencyId : await agencyIdOf(body.agencyCode, 'agencyCode'),
+    timeUnit: time?.unit ?? base.timeUnit,
+    timeAmount: time ? (time.unit === 'same_day' ? 0 : time.amount) : base.timeAmount,
+    sameDayCutoff: time ? (time.unit === 'same_day' ? parseHhmm(time.cutoff) : null) : base.sameDayCutoff,
+    supplementPolicy: body.supplementPolicy ?? base.supplementPolicy,
+    defaultExtensionDays: body.defaultExtensionDays ?? base.defaultExtensionDays,
+    defaultDelayReason: body.defaultDelayReason ?? base.defaultDelayReason,
+  };
+}
+
 /** The JSON API, `/api/v1`. Routes only translate HTTP to use cases and back. */
 export function apiRouter(s: Services): Router {
   const r = Router();
@@ -52,21 +74,7 @@ export function apiRouter(s: Services): Router {
   r.use(requireToken(s.tokens));
   r.use(idempotency(s.idempotency, s.clock));
 
-  const procedureInput = async (body: Partial<ProcedureBody>, base: ProcedureInput): Promise<ProcedureInput> => {
-    const time = body.processingTime;
-    return {
-      code: body.code ?? base.code,
-      name: body.name ?? base.name,
-      field: body.field ?? base.field,
-      agencyId: body.agencyCode === undefined ? base.agencyId : await s.registry.agencyIdOf(body.agencyCode, 'agencyCode'),
-      timeUnit: time?.unit ?? base.timeUnit,
-      timeAmount: time ? (time.unit === 'same_day' ? 0 : time.amount) : base.timeAmount,
-      sameDayCutoff: time ? (time.unit === 'same_day' ? parseHhmm(time.cutoff) : null) : base.sameDayCutoff,
-      supplementPolicy: body.supplementPolicy ?? base.supplementPolicy,
-      defaultExtensionDays: body.defaultExtensionDays ?? base.defaultExtensionDays,
-      defaultDelayReason: body.defaultDelayReason ?? base.defaultDelayReason,
-    };
-  };
+  const agencyIdOf = s.registry.agencyIdOf.bind(s.registry);
   const agencyMap = async () => new Map((await s.registry.listAgencies()).map((a) => [a.id, a]));
 
   // Agencies
@@ -100,7 +108,7 @@ export function apiRouter(s: Services): Router {
   });
   r.post('/procedures', async (req, res) => {
     const body = parse(procedureSchema, req.body);
-    const p = await s.registry.createProcedure(await procedureInput(body, {} as ProcedureInput), actorOf(req));
+    const p = await s.registry.createProcedure(await procedureInput(body, {} as ProcedureInput, agencyIdOf), actorOf(req));
     res.status(201).location(`/api/v1/procedures/${encodeURIComponent(p.code)}`).json(procedureJson(p, await agencyMap()));
   });
   r.get('/procedures/:code', async (req, res) => {
@@ -109,7 +117,7 @@ export function apiRouter(s: Services): Router {
   r.patch('/procedures/:code', async (req, res) => {
     const body = parse(procedurePatchSchema, req.body);
     const current = await s.registry.procedure(req.params.code);
-    const next = await procedureInput(body, current as Procedure);
+    const next = await procedureInput(body, current as Procedure, agencyIdOf);
     const p = await s.registry.updateProcedure(req.params.code, () => next, actorOf(req));
     res.json(procedureJson(p, await agencyMap()));
   });

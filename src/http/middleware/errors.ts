@@ -6,7 +6,7 @@ import type { ViewRenderer } from '../views';
 
 /** API and webhook callers read problem+json; people in a browser read a Vietnamese page. */
 function wantsPage(req: Request): boolean {
-  return !/^\/(api|webhooks)\//.test(req.path) && req.accepts(['html', 'json']) === 'html';
+  return !/^\/(api|webhooks)\//.test(req.originalUrl) && req.accepts(['html', 'json']) === 'html';
 }
 
 /**

@@ -37,6 +37,8 @@ export interface Apology {
   cancelledBy: string | null;
   cancelledAt: number | null;
   cancelReason: string | null;
+  /** When the citizen pressed "Tôi đã nhận được thông báo" on their page. */
+  acknowledgedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -73,7 +75,7 @@ const SUMMARY_COLUMNS = [
   'id', 'dossier_id', 'deadline_version', 'status', 'origin', 'reason', 'responsible_unit', 'due_before', 'new_due_at',
   'signer_name', 'signer_title', 'signer_on_behalf', 'issuing_agency_id', 'drafted_by', 'drafted_at', 'approved_by',
   'issued_at', 'late', 'letter_year', 'letter_seq', 'letter_number', 'recipient_name', 'to_representative', 'form',
-  'template_version', 'content_hash', 'citizen_token', 'cancelled_by', 'cancelled_at', 'cancel_reason', 'created_at', 'updated_at',
+  'template_version', 'content_hash', 'citizen_token', 'cancelled_by', 'cancelled_at', 'cancel_reason', 'acknowledged_at', 'created_at', 'updated_at',
 ];
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -111,6 +113,7 @@ function fromRow(r: Record<string, unknown>, hasPdf: boolean): Apology {
     cancelledBy: (r.cancelled_by as string | null) ?? null,
     cancelledAt: num(r.cancelled_at),
     cancelReason: (r.cancel_reason as string | null) ?? null,
+    acknowledgedAt: num(r.acknowledged_at),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -164,8 +167,8 @@ export class ApologyRepository {
     return row ? this.map([row])[0] : null;
   }
 
-  async byCitizenToken(token: string): Promise<Apology | null> {
-    const row = await this.select(this.db).where({ citizen_token: token }).first();
+  async byCitizenToken(token: string, db: Db = this.db): Promise<Apology | null> {
+    const row = await this.select(db).where({ citizen_token: token }).first();
     return row ? this.map([row])[0] : null;
   }
 
@@ -216,6 +219,15 @@ export class ApologyRepository {
     if (where.id !== undefined) q.where({ id: where.id });
     if (where.dossierId !== undefined) q.where({ dossier_id: where.dossierId });
     return q.update({ status: 'cancelled', active_version: null, cancelled_by: by, cancelled_at: now, cancel_reason: reason, updated_at: now });
+  }
+
+  /**
+   * Records the citizen's acknowledgement unless one is already recorded; true when this call
+   * recorded it. The condition in the UPDATE makes "once" hold under concurrent presses too.
+   */
+  async markAcknowledged(id: number, at: number, db: Db = this.db): Promise<boolean> {
+    const changed = await db('apologies').where({ id, status: 'issued' }).whereNull('acknowledged_at').update({ acknowledged_at: at, updated_at: at });
+    return changed === 1;
   }
 
   async html(id: number): Promise<string | null> {

@@ -33,6 +33,7 @@ import { ImportService } from './import';
 import { SessionRepository, UserRepository } from '../db/users';
 import { UserService } from './users';
 import { DashboardService } from './dashboard';
+import { CitizenService } from './citizen';
 import { ChannelHealthService } from './health';
 
 export const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
@@ -62,6 +63,7 @@ export interface Services {
   imports: ImportService;
   users: UserService;
   dashboard: DashboardService;
+  citizen: CitizenService;
   health: ChannelHealthService;
 }
 
@@ -127,6 +129,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     imports: new ImportService(db, new ImportRepository(db), dossierRepo, agencies, procedures, calendars, clock),
     dashboard: new DashboardService(dossiers, dossierRepo, apologies, messages, agencies, clock),
     health: new ChannelHealthService(config, channels, notices, clock),
+    citizen: new CitizenService(db, apologyRepo, dossierRepo, agencies, procedures, apologies, clock, config.citizenLinkRetentionMs),
     users: new UserService(new UserRepository(db), new SessionRepository(db), agencies, clock, config.auth),
     watcher: new DeadlineWatcher(
       db, new WatchRepository(db), dossierRepo, agencies, apologies, apologyRepo, escalations, notices, calendars, clock, logger,

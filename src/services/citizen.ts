@@ -1,0 +1,149 @@
+import crypto from 'node:crypto';
+import type { Db } from '../db/connection';
+import type { Agency, AgencyRepository } from '../db/agencies';
+import type { Apology, ApologyRepository } from '../db/apologies';
+import type { Dossier, DossierRepository } from '../db/dossiers';
+import type { Procedure, ProcedureRepository } from '../db/procedures';
+import { STATE_LABELS, type DossierState } from '../domain/dossier';
+import type { ApologyService } from './apologies';
+import type { Clock } from './clock';
+
+/** What the citizen's page shows: the apology, the two dates and where to collect the result. */
+export interface CitizenNotice {
+  apology: Apology;
+  dossierCode: string;
+  procedureName: string;
+  /** The agency that apologises (it decides the dossier and signed the letter). */
+  issuingAgency: Agency;
+  /** Where the result is collected. */
+  receivingAgency: Agency;
+}
+
+/** The public look-up's answer: the state and dates, nothing that names or reaches a person. */
+export interface LookupResult {
+  code: string;
+  state: DossierState;
+  stateLabel: string;
+  receivedAt: number;
+  /** The appointment given at receipt. */
+  originalDueAt: number | null;
+  /** The appointment in force when it was moved by an apology; null when never re-appointed. */
+  newDueAt: number | null;
+  resolvedAt: number | null;
+}
+
+// Stand-ins of the same length, so that a missing phone and malformed input still go through
+// the same constant-time comparison; they never equal each other or four digits.
+const NO_PHONE = 'xxxx';
+const NOT_DIGITS = 'yyyy';
+
+/**
+ * The citizen's side, without an account: the page behind the notice's link (unguessable token,
+ * gone once the dossier has been closed for the retention period), the acknowledgement, and the
+ * public look-up by dossier code and the phone's last four digits.
+ */
+export class CitizenService {
+  constructor(
+    private readonly db: Db,
+    private readonly apologies: ApologyRepository,
+    private readonly dossiers: DossierRepository,
+    private readonly agencies: AgencyRepository,
+    private readonly procedures: ProcedureRepository,
+    private readonly apologyService: ApologyService,
+    private readonly clock: Clock,
+    private readonly linkRetentionMs: number,
+  ) {}
+
+  /** The issued apology behind a token with its dossier, or null: unknown, not issued, or expired alike. */
+  private async reachable(token: string, db: Db = this.db): Promise<{ apology: Apology; dossier: Dossier } | null> {
+    const apology = await this.apologies.byCitizenToken(token, db);
+    if (!apology || apology.status !== 'issued') return null;
+    const dossier = (await this.dossiers.byId(apology.dossierId, db)) as Dossier;
+    if (dossier.closedAt !== null && this.clock.now().getTime() >= dossier.closedAt + this.linkRetentionMs) return null;
+    return { apology, dossier };
+  }
+
+  async notice(token: string): Promise<CitizenNotice | null> {
+    const found = await this.reachable(token);
+    if (!found) return null;
+    const { apology, dossier } = found;
+    const [procedure, issuing, receiving] = await Promise.all([
+      this.procedures.byId(dossier.procedureId),
+      this.agencies.byId(apology.issuingAgencyId),
+      this.agencies.byId(dossier.receivingAgencyId),
+    ]);
+    return {
+      apology,
+      dossierCode: dossier.code,
+      procedureName: (procedure as Procedure).name,
+      issuingAgency: issuing as Agency,
+      receivingAgency: receiving as Agency,
+    };
+  }
+
+  /** The letter exactly as issued (stored HTML). */
+  async letterHtml(token: string): Promise<string | null> {
+    const found = await this.reachable(token);
+    return found ? this.apologies.html(found.apology.id) : null;
+  }
+
+  async letterPdf(token: string): Promise<{ pdf: Buffer; fileName: string } | null> {
+    const found = await this.reachable(token);
+    return found ? this.apologyService.letterPdfForNotice(found.apology.id) : null;
+  }
+
+  /**
+   * "Tôi đã nhận được thông báo": recorded once, with a history entry the staff see on the
+   * dossier's timeline, both in one transaction. Pressing again changes nothing; the answer is
+   * when it was first recorded. Null when the link leads nowhere.
+   */
+  async acknowledge(token: string): Promise<{ acknowledgedAt: number; first: boolean } | null> {
+    return this.db.transaction(async (trx) => {
+      const found = await this.reachable(token, trx);
+      if (!found) return null;
+      const { apology } = found;
+      const now = this.clock.now().getTime();
+      if (!(await this.apologies.markAcknowledged(apology.id, now, trx))) {
+        const current = (await this.apologies.byId(apology.id, trx)) as Apology;
+        return { acknowledgedAt: current.acknowledgedAt as number, first: false };
+      }
+      await this.dossiers.addEvent(
+        {
+          dossierId: apology.dossierId,
+          kind: 'citizen_acknowledged',
+          occurredAt: now,
+          recordedAt: now,
+          actor: 'người dân',
+          data: { apologyId: apology.id, letterNumber: apology.letterNumber },
+          note: null,
+        },
+        trx,
+      );
+      return { acknowledgedAt: now, first: true };
+    });
+  }
+
+  /**
+   * The public look-up. The dossier is always read, and the digits always compared in constant
+   * time, so an unknown code and wrong digits take the same path and give the same null: codes
+   * cannot be enumerated through the answer or its timing. Either the applicant's or the
+   * representative's phone matches.
+   */
+  async lookup(code: string, lastFourDigits: string): Promise<LookupResult | null> {
+    const d = await this.dossiers.byCode(code);
+    const candidates = [d?.phone ?? null, d?.representativePhone ?? null].map((p) => (p ? p.slice(-4) : NO_PHONE));
+    const given = Buffer.from(/^\d{4}$/.test(lastFourDigits) ? lastFourDigits : NOT_DIGITS);
+    let matches = false;
+    for (const c of candidates) matches = crypto.timingSafeEqual(Buffer.from(c), given) || matches;
+    if (!d || !matches) return null;
+    return {
+      code: d.code,
+      state: d.state,
+      stateLabel: STATE_LABELS[d.state],
+      receivedAt: d.acceptedAt,
+      originalDueAt: d.originalDueAt,
+      newDueAt: d.extensionsCount > 0 ? d.currentDueAt : null,
+      resolvedAt: d.resolvedAt,
+    };
+  }
+}

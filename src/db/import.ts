@@ -8,9 +8,34 @@ export type ExistingDossier = Pick<
   | 'applicantName' | 'phone' | 'email' | 'address' | 'consentZalo' | 'consentEmail' | 'consentSms' | 'channel' | 'submittedAt'
 >;
 
-// Rows per INSERT: 500 dossiers × 27 columns stays under SQLite's 32,766 bound parameters.
-const DOSSIERS_PER_STATEMENT = 500;
-const EVENTS_PER_STATEMENT = 2000;
+const LOOKUPS_PER_STATEMENT = 900;
+
+/** Bound parameters per statement: the sqlite3 module is built with SQLite's historical 999. */
+function maxParameters(db: Db): number {
+  return db.client.config.client === 'pg' ? 30_000 : 999;
+}
+
+/** Multi-row INSERT … VALUES statements, as many rows in each as the parameter limit allows. */
+async function insertAll(db: Db, table: string, rows: Record<string, unknown>[], returning = ''): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  if (!rows.length) return out;
+  const perStatement = Math.max(1, Math.floor(maxParameters(db) / Object.keys(rows[0]).length));
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const { sql, bindings } = insertValues(table, rows.slice(i, i + perStatement), returning);
+    out.push(...rowsOf(await db.raw(sql, bindings as never[])));
+  }
+  return out;
+}
+
+/** One multi-row INSERT … VALUES with bound parameters, the same on SQLite and PostgreSQL. */
+function insertValues(table: string, rows: Record<string, unknown>[], returning = ''): { sql: string; bindings: unknown[] } {
+  const columns = Object.keys(rows[0]);
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  return {
+    sql: `insert into ${table} (${columns.join(', ')}) values ${rows.map(() => tuple).join(', ')}${returning ? ` returning ${returning}` : ''}`,
+    bindings: rows.flatMap((r) => columns.map((c) => r[c] ?? null)),
+  };
+}
 
 /** Bulk writes of the import: many rows per statement, inside the caller's transaction. */
 export class ImportRepository {
@@ -18,9 +43,9 @@ export class ImportRepository {
 
   async existing(codes: string[], db: Db = this.db): Promise<Map<string, ExistingDossier>> {
     const out = new Map<string, ExistingDossier>();
-    for (let i = 0; i < codes.length; i += DOSSIERS_PER_STATEMENT) {
+    for (let i = 0; i < codes.length; i += LOOKUPS_PER_STATEMENT) {
       const rows = await db('dossiers')
-        .whereIn('code', codes.slice(i, i + DOSSIERS_PER_STATEMENT))
+        .whereIn('code', codes.slice(i, i + LOOKUPS_PER_STATEMENT))
         .select(
           'id', 'code', 'procedure_id', 'receiving_agency_id', 'deciding_agency_id', 'accepted_at', 'state', 'current_due_at', 'applicant_kind',
           'applicant_name', 'phone', 'email', 'address', 'consent_zalo', 'consent_email', 'consent_sms', 'channel', 'submitted_at',
@@ -54,28 +79,28 @@ export class ImportRepository {
   /** Inserts the dossiers and answers their ids by code. */
   async insertDossiers(dossiers: NewDossier[], now: number, db: Db): Promise<Map<string, number>> {
     const ids = new Map<string, number>();
-    for (let i = 0; i < dossiers.length; i += DOSSIERS_PER_STATEMENT) {
-      const rows = dossiers.slice(i, i + DOSSIERS_PER_STATEMENT).map((d) => ({ ...dossierToRow(d), created_at: now, updated_at: now }));
-      const inserted = (await db('dossiers').insert(rows).returning(['id', 'code'])) as { id: number; code: string }[];
-      for (const r of inserted) ids.set(r.code, Number(r.id));
-    }
+    const rows = dossiers.map((d) => ({ ...dossierToRow(d), created_at: now, updated_at: now }));
+    for (const r of await insertAll(db, 'dossiers', rows, 'id, code')) ids.set(String(r.code), Number(r.id));
     return ids;
   }
 
   async insertEvents(events: Omit<DossierEvent, 'id'>[], db: Db): Promise<void> {
-    for (let i = 0; i < events.length; i += EVENTS_PER_STATEMENT) {
-      await db('dossier_events').insert(
-        events.slice(i, i + EVENTS_PER_STATEMENT).map((e) => ({
-          dossier_id: e.dossierId,
-          kind: e.kind,
-          occurred_at: e.occurredAt,
-          recorded_at: e.recordedAt,
-          actor: e.actor,
-          data: JSON.stringify(e.data),
-          note: e.note,
-          due_at: dueInForceAfter(e.kind, e.data),
-        })),
-      );
-    }
+    const rows = events.map((e) => ({
+      dossier_id: e.dossierId,
+      kind: e.kind,
+      occurred_at: e.occurredAt,
+      recorded_at: e.recordedAt,
+      actor: e.actor,
+      data: JSON.stringify(e.data),
+      note: e.note,
+      due_at: dueInForceAfter(e.kind, e.data),
+    }));
+    await insertAll(db, 'dossier_events', rows);
   }
+}
+
+/** knex.raw answers { rows } on PostgreSQL and the rows themselves on SQLite. */
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  if (Array.isArray(result)) return result as Record<string, unknown>[];
+  return (result as { rows?: Record<string, unknown>[] }).rows ?? [];
 }

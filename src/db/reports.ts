@@ -16,6 +16,9 @@ export interface AsOf {
   agencyColumn?: 'deciding_agency_id' | 'receiving_agency_id';
 }
 
+/** When a dossier finished (resolved, withdrawn, rejected): indexed by migration 20261122000006. */
+const FINISHED = 'coalesce(d.resolved_at, d.closed_at)';
+
 const STATUS_EVENTS = ['created', 'supplement_requested', 'supplement_received', 'due_recomputed', 'apology_issued', 'resolved', 'withdrawn', 'rejected'];
 
 /**
@@ -28,34 +31,35 @@ const STATUS_EVENTS = ['created', 'supplement_requested', 'supplement_received',
  * apologies and calendar recomputations never change a report already given.
  */
 function statusAt(q: AsOf): { sql: string; bindings: (number | string)[] } {
-  const fast = '(d.updated_at < ? and d.updated_at <= ?)';
   const scope = q.agencyIds ? `and d.${q.agencyColumn ?? 'deciding_agency_id'} in (${q.agencyIds.map(() => '?').join(', ') || 'null'})` : '';
-  const sql = `
-    select d.id, d.code, d.deciding_agency_id, d.receiving_agency_id, d.procedure_id, d.channel, d.accepted_at, d.resolution,
-      case when ${fast} then
-        case d.state when 'resolved' then 'resolved' when 'returned' then 'resolved' when 'withdrawn' then 'withdrawn'
-          when 'rejected' then 'rejected' when 'waiting_supplement' then 'paused' else 'open' end
-      else
-        case when e.kind is null then null when e.kind in ('resolved', 'withdrawn', 'rejected') then e.kind
-          when e.kind = 'supplement_requested' then 'paused' else 'open' end
-      end as st,
-      case when ${fast} then coalesce(d.resolved_at, d.closed_at) else e.occurred_at end as fin,
-      case when ${fast} then d.current_due_at else e.due_at end as due
-    from dossiers d
-    left join dossier_events e on not ${fast} and e.id = (
-      select x.id from dossier_events x
-      where x.dossier_id = d.id and x.kind in (${STATUS_EVENTS.map(() => '?').join(', ')}) and x.occurred_at < ? and x.recorded_at <= ?
-      order by x.occurred_at desc, x.id desc limit 1)
-    where d.accepted_at < ? and d.created_at <= ? ${scope}
-      and (not ${fast} or d.resolved_at is null and d.closed_at is null or coalesce(d.resolved_at, d.closed_at) >= ?)`;
-  const f = [q.atMs, q.asOfMs];
-  const bindings = [
-    ...f, ...f, ...f, ...f,
-    ...STATUS_EVENTS, q.atMs, q.asOfMs,
-    q.atMs, q.asOfMs, ...(q.agencyIds ?? []),
-    ...f, q.fromMs,
+  const scopeBindings = q.agencyIds ?? [];
+  const columns = 'd.id, d.code, d.deciding_agency_id, d.receiving_agency_id, d.procedure_id, d.channel, d.accepted_at, d.resolution';
+  const fastState = `case d.state when 'resolved' then 'resolved' when 'returned' then 'resolved' when 'withdrawn' then 'withdrawn'
+    when 'rejected' then 'rejected' when 'waiting_supplement' then 'paused' else 'open' end`;
+  const fastRow = `select ${columns}, ${fastState} as st, coalesce(d.resolved_at, d.closed_at) as fin, d.current_due_at as due from dossiers d
+    where d.updated_at < ? and d.updated_at <= ? and d.created_at <= ? ${scope}`;
+  const fastBindings = [q.atMs, q.asOfMs, q.asOfMs, ...scopeBindings];
+  // Three index ranges instead of one scan: accepted within the period (accepted_at), carried
+  // over and finished since its start, carried over and not finished (the finish-time index).
+  const parts = [
+    { sql: `${fastRow} and d.accepted_at >= ? and d.accepted_at < ?`, bindings: [...fastBindings, q.fromMs, q.atMs] },
+    { sql: `${fastRow} and ${FINISHED} >= ? and d.accepted_at < ?`, bindings: [...fastBindings, q.fromMs, q.fromMs] },
+    { sql: `${fastRow} and ${FINISHED} is null and d.accepted_at < ?`, bindings: [...fastBindings, q.fromMs] },
+    {
+      sql: `select ${columns},
+          case when e.kind is null then null when e.kind in ('resolved', 'withdrawn', 'rejected') then e.kind
+            when e.kind = 'supplement_requested' then 'paused' else 'open' end as st,
+          e.occurred_at as fin, e.due_at as due
+        from dossiers d
+        left join dossier_events e on e.id = (
+          select x.id from dossier_events x
+          where x.dossier_id = d.id and x.kind in (${STATUS_EVENTS.map(() => '?').join(', ')}) and x.occurred_at < ? and x.recorded_at <= ?
+          order by x.occurred_at desc, x.id desc limit 1)
+        where (d.updated_at >= ? or d.updated_at > ?) and d.accepted_at < ? and d.created_at <= ? ${scope}`,
+      bindings: [...STATUS_EVENTS, q.atMs, q.asOfMs, q.atMs, q.asOfMs, q.atMs, q.asOfMs, ...scopeBindings],
+    },
   ];
-  return { sql, bindings };
+  return { sql: parts.map((p) => p.sql).join('\n union all\n'), bindings: parts.flatMap((p) => p.bindings) };
 }
 
 /** The part of a status row that counts: finished within the period, or not finished at its end. */

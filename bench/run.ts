@@ -16,6 +16,8 @@ import { benchWatcher } from './watcher.bench';
 import { benchDocuments } from './documents.bench';
 import { benchZaloDispatch } from './dispatch.bench';
 import { benchEmail } from './email.bench';
+import { benchReports } from './reports.bench';
+import { benchImport } from './import.bench';
 
 type Figures = Record<string, number | string>;
 
@@ -49,6 +51,14 @@ const TARGETS: Record<string, Record<string, Target>> = {
     through_per_s: { op: '>=', value: 500, unit: '/s', why: '10,000 e-mails through the outbox to an SMTP sink in another process' },
     through_ratio: { op: '>=', value: 0.6, unit: '×', why: 'share of the bare nodemailer pool on the same sink' },
     check: { op: '==', value: 'ok', why: 'the sink received every message' },
+  },
+  reports: {
+    quarter_by_agency_s: { op: '<=', value: 1, unit: 's', why: 'period report for a quarter over 1,000,000 dossiers, grouped by agency' },
+    identities: { op: '==', value: 'ok', why: 'received = resolved + pending + paused + withdrawn + rejected on every row' },
+  },
+  import: {
+    csv_s: { op: '<=', value: 120, unit: 's', why: 'import 1,000,000 CSV rows on SQLite' },
+    check: { op: '==', value: 'ok', why: 'every good row created, every bad row rejected' },
   },
   watcher: {
     tick_s: { op: '<=', value: 60, unit: 's', why: 'one tick over 1,000,000 dossiers: 1,000 slipped → 1,000 apologies issued with PDFs and notices' },
@@ -114,8 +124,12 @@ async function main(): Promise<void> {
   const dispatch = await benchZaloDispatch();
   process.stderr.write('email: 10,000 e-mails, bare nodemailer pools vs henlai dispatch processes on the outbox…\n');
   const email = await benchEmail();
+  process.stderr.write('reports: a quarter over 1,000,000 dossiers (BENCH_ROWS to change)…\n');
+  const reports = await benchReports();
+  process.stderr.write('import: 1,000,000 CSV rows and 100,000 XLSX rows (BENCH_IMPORT_ROWS, BENCH_IMPORT_XLSX_ROWS to change)…\n');
+  const imports = await benchImport();
 
-  const sections = { deadline, registry, watcher, documents, dispatch, email };
+  const sections = { deadline, registry, watcher, documents, dispatch, email, reports, import: imports };
   const rows = Object.entries(sections).flatMap(([name, figures]) => verdicts(name, figures));
   process.stdout.write(`\n${table(rows)}\n`);
   const missed = rows.filter((r) => r.met === false);

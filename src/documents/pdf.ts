@@ -74,7 +74,8 @@ const DROPPED_SPARTICUZ_FLAGS = [
   /^--allow-running-insecure-content$/,
 ];
 
-async function launchOptions(explicitPath: string | undefined): Promise<{ executablePath: string; args: string[] }> {
+/** How to start the bundled Chromium; also used by the browser tests. */
+export async function chromiumLaunchOptions(explicitPath: string | undefined): Promise<{ executablePath: string; args: string[] }> {
   const custom = explicitPath;
   // Loaded lazily: requiring it runs a little environment detection we only need when printing.
   const Chromium = (await import('@sparticuz/chromium')).default;
@@ -166,7 +167,7 @@ export function createPdfRenderer(options: PdfRendererOptions = {}): PooledPdfRe
     if (!browser) {
       const launching = (async () => {
         const { chromium } = await import('playwright-core');
-        const { executablePath, args } = await launchOptions(options.executablePath);
+        const { executablePath, args } = await chromiumLaunchOptions(options.executablePath);
         const b = await chromium.launch({ executablePath, args, headless: true, timeout: 60_000 });
         b.on('disconnected', () => {
           // The process died or was closed: forget it and its pages; the next render relaunches.

@@ -1,0 +1,170 @@
+/**
+ * The web side under load: the citizen's page and the dossier API (GET by code) served by a real
+ * `henlai serve` process over a SQLite database of 1,000,000 dossiers, driven by autocannon on
+ * loopback with 50 connections; and in the same run a bare Express app answering a constant, as
+ * the ceiling of this machine for an Express request. Target: citizen page ≥ 1,500 req/s with
+ * p99 ≤ 50 ms; the ratio to the ceiling is reported.
+ *
+ *  1. Setup (not measured): 1,000,000 dossiers bulk-loaded; the first BENCH_APOLOGIES (1,000) of
+ *     them overdue, with an apology drafted and issued through the apology service (letters
+ *     rendered and numbered as in service; the PDF is not needed by the page and not rendered).
+ *  2. The server runs as its own process (`node src/bin.cjs serve`, watcher and outbox worker
+ *     off, LOG_LEVEL=warn so that request logging does not measure the terminal), so that it and
+ *     the load generator each have a core. Each request picks the next token / code in turn.
+ *  3. Each target gets a 3 s warm-up, then BENCH_WEB_SECONDS (10) measured.
+ *
+ *   node --import tsx bench/web.bench.ts
+ *   BENCH_ROWS=100000 node --import tsx bench/web.bench.ts     # a quick try
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import net from 'node:net';
+import { DossierRepository } from '../src/db/dossiers';
+import { localDayOf } from '../src/domain/time';
+import { analyze, DOSSIER_COLUMNS, FOLDED, insertDossiers, log, NAMES, NOW, openBench, round, sqlText, type Result } from './support/load';
+
+const CONNECTIONS = 50;
+const ROOT = path.resolve(__dirname, '..');
+
+function startProcess(args: string[], env: NodeJS.ProcessEnv, readyLine: RegExp): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = readyLine.exec(out);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready:\n${out}`)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.once('error', reject);
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+async function load(url: string, paths: string[], headers: Record<string, string>, seconds: number): Promise<autocannon.Result> {
+  let i = 0;
+  return autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers,
+    requests: [{ setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) }],
+  });
+}
+
+async function measure(label: string, url: string, paths: string[], headers: Record<string, string> = {}): Promise<Result> {
+  const seconds = Number(process.env.BENCH_WEB_SECONDS ?? 10);
+  await load(url, paths, headers, 3);
+  const r = await load(url, paths, headers, seconds);
+  const bad = r.non2xx + r.errors + r.timeouts;
+  log(`[web] ${label}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${bad} not ok of ${r.requests.total}`);
+  if (bad) throw new Error(`${label}: ${r.non2xx} answers not 2xx, ${r.errors} errors, ${r.timeouts} timeouts — the figures would not mean anything`);
+  return { [`${label}_per_s`]: Math.round(r.requests.average), [`${label}_p99_ms`]: r.latency.p99 };
+}
+
+export async function benchWeb(): Promise<Result> {
+  const rows = Number(process.env.BENCH_ROWS ?? 1_000_000);
+  const apologies = Math.min(rows, Number(process.env.BENCH_APOLOGIES ?? 1000));
+  const bench = await openBench('sqlite', undefined, {
+    agency: (code) => ({ contactPhone: '0292 3700 100', address: 'phường Ninh Kiều, thành phố Cần Thơ', settings: { signerName: `Lãnh đạo ${code}`, signerTitle: 'PHÓ GIÁM ĐỐC' } }),
+  });
+  const { s, db, agencies, procedures } = bench;
+  const dossiers = new DossierRepository(db);
+  const started = process.hrtime.bigint();
+  const nowMs = NOW.getTime();
+  const dayMs = 86_400_000;
+  try {
+    const row = (seq: number) => {
+      const proc = procedures[seq % procedures.length];
+      const agency = agencies.find((a) => a.id === proc.agencyId) ?? agencies[0];
+      const overdue = seq <= apologies;
+      const accepted = nowMs - (overdue ? 40 : (seq % 15) + 1) * dayMs;
+      const due = overdue ? nowMs - 3 * dayMs : nowMs + ((seq % 25) + 1) * dayMs;
+      const name = seq % NAMES.length;
+      const code = `W${String(seq).padStart(8, '0')}`;
+      return (
+        `('${code}',${proc.id},${agency.id},${agency.id},'person',${sqlText(`${NAMES[name]} ${seq}`)},'+849${String(10_000_000 + seq).slice(-8)}',` +
+        `true,false,false,'counter',${accepted},${accepted},'days',${proc.timeAmount},${due},${due},1,0,'processing',` +
+        `${sqlText(`${code.toLowerCase()} ${FOLDED[name]} ${seq}`)},'h${seq}',${accepted},${accepted})`
+      );
+    };
+    await insertDossiers(db, rows, DOSSIER_COLUMNS, row, 'web', started);
+    await analyze(db);
+    for (let seq = 1; seq <= apologies; seq++) {
+      const code = `W${String(seq).padStart(8, '0')}`;
+      await db.transaction(async (trx) => {
+        const d = await dossiers.byCode(code, trx, true);
+        if (!d) throw new Error(`dossier ${code} was not loaded`);
+        const draft = await s.apologies.draftInTx(trx, d, { reason: 'Hồ sơ cần xác minh thêm', newDueDay: localDayOf(new Date(nowMs + 10 * dayMs)) }, { name: 'bench', agencyId: null, role: 'system' }, 'officer');
+        await s.apologies.issueInTx(trx, draft, { name: 'bench', agencyId: null, role: 'system' });
+      });
+    }
+    const tokens = (await db('apologies').where({ status: 'issued' }).select('citizen_token')).map((r: { citizen_token: string }) => r.citizen_token);
+    const { token } = await s.tokens.create('bench', null, { name: 'bench', agencyId: null, role: 'system' });
+    log(`[web] ${rows.toLocaleString('en')} dossiers, ${tokens.length} issued apologies ready (${round(Number(process.hrtime.bigint() - started) / 1e9, 1)} s)`);
+
+    const port = await freePort();
+    const server = await startProcess(
+      ['src/bin.cjs', 'serve'],
+      {
+        NODE_ENV: 'development',
+        DATA_DIR: s.config.dataDir,
+        DATABASE_URL: '',
+        HENLAI_DEMO: '0',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+        LOG_LEVEL: 'warn',
+        WATCH_INTERVAL_SECONDS: '0',
+        DISPATCH_INTERVAL_SECONDS: '0',
+      },
+      /Hẹn Lại đang chạy tại (http:\/\/\S+)/,
+    );
+    const result: Result = { dossiers: rows, apologies: tokens.length, connections: CONNECTIONS };
+    try {
+      Object.assign(result, await measure('citizen_page', server.url, tokens.map((t) => `/c/${t}`)));
+      const codes = Array.from({ length: 10_000 }, (_, i) => `/api/v1/dossiers/W${String(1 + ((i * 7919) % rows)).padStart(8, '0')}`);
+      Object.assign(result, await measure('dossier_api', server.url, codes, { authorization: `Bearer ${token}` }));
+    } finally {
+      await stop(server.child);
+    }
+    const bare = await startProcess(['--import', 'tsx', 'bench/support/bare-express.ts'], {}, /listening on (http:\/\/\S+)/);
+    try {
+      Object.assign(result, await measure('bare_express', bare.url, ['/']));
+    } finally {
+      await stop(bare.child);
+    }
+    result.citizen_ratio = round(Number(result.citizen_page_per_s) / Number(result.bare_express_per_s));
+    result.api_ratio = round(Number(result.dossier_api_per_s) / Number(result.bare_express_per_s));
+    return result;
+  } finally {
+    await bench.close();
+  }
+}
+
+if (require.main === module) {
+  benchWeb().then(
+    (r) => console.log(JSON.stringify(r, null, 2)),
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}

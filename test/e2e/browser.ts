@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromiumLaunchOptions } from '../../src/documents/pdf';
+import type { TestContext } from '../support/context';
+
+/** Screenshots of every page the browser tests visit, kept for people to look at (CI artefacts). */
+export const SCREENSHOTS_DIR = path.resolve(process.env.ARTIFACTS_DIR ?? path.join(__dirname, '../../test-artifacts'), 'screenshots');
+
+/** The app of a test context, listening on a free loopback port, as a browser reaches it. */
+export async function serve(ctx: TestContext): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const server = http.createServer(ctx.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Headless Chromium from the npm package (no browser download at install), as the PDF renderer uses. */
+export async function launchBrowser(): Promise<Browser> {
+  const { executablePath, args } = await chromiumLaunchOptions(process.env.HENLAI_CHROMIUM_PATH);
+  return chromium.launch({ executablePath, args, headless: true, timeout: 60_000 });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Runs axe-core on the page and fails on any serious or critical violation, naming the rule,
+ * the elements and axe's own explanation.
+ */
+export async function assertAccessible(page: Page, label: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(
+    serious.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`),
+    [],
+    `accessibility problems on ${label}`,
+  );
+}

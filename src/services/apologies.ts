@@ -4,7 +4,7 @@ import type { Agency, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureRepository } from '../db/procedures';
 import type { Dossier, DossierRepository } from '../db/dossiers';
 import type { Apology, ApologyRepository, ApologyStatus } from '../db/apologies';
-import type { NewNotice, Notice, NoticeRepository } from '../db/notices';
+import type { Attempt, NewNotice, Notice, NoticeRepository, NoticeStatus } from '../db/notices';
 import type { WorkingCalendar } from '../domain/calendar';
 import { apologyRefusal, isLateApology, letterFormFor, newDayRefusal, proposedNewDay, type Refusal } from '../domain/apology';
 import { dayToYmd, localDayOf, type DayNumber } from '../domain/time';
@@ -31,7 +31,12 @@ export interface Proposal {
   newDueAt: number;
   reasons: string[];
   refusal: Refusal | null;
+  /** The working days a form may offer for the new date (the proposal among them). */
+  choices: DayNumber[];
 }
+
+/** How many working days the apology form offers to choose from. */
+const DAY_CHOICES = 20;
 
 export interface ApologyView {
   apology: Apology;
@@ -100,7 +105,83 @@ export class ApologyService {
     const due = new Date(d.currentDueAt ?? now.getTime());
     const newDueDay = proposedNewDay(calendar, due, procedure.defaultExtensionDays, now);
     const reasons = [procedure.defaultDelayReason, ...COMMON_REASONS].filter((r, i, all) => r && all.indexOf(r) === i);
-    return { newDueDay, newDueAt: calendar.endOfDay(newDueDay).getTime(), reasons, refusal };
+    const choices: DayNumber[] = [];
+    // Only days the draft would accept: working days after both the due day and today.
+    for (let day = Math.max(localDayOf(due), localDayOf(now)); choices.length < DAY_CHOICES || day < newDueDay; ) {
+      day = calendar.nextWorkingDay(day);
+      choices.push(day);
+    }
+    return { newDueDay, newDueAt: calendar.endOfDay(newDueDay).getTime(), reasons, refusal, choices };
+  }
+
+  /**
+   * The letter as it would be issued from these form values, without saving anything: the same
+   * checks and rendering as issuing, with no number yet and a banner saying it is a preview.
+   */
+  async preview(code: string, input: DraftInput, actor: Actor): Promise<string> {
+    authorize(actor, 'apology.draft');
+    const d = await this.dossierFor(code, actor, 'write');
+    const now = this.clock.now();
+    const { values, agency, procedure } = await this.checkedDraft(d, input, now, this.db);
+    const receiving = (await this.agencies.byId(d.receivingAgencyId)) as Agency;
+    // The number is given at issue; a preview leaves it blank as a paper draft does.
+    const letter = this.documents.renderLetter(agency.code, this.letterData(values, d, agency, receiving, procedure, `     /${agency.letterSymbol}`, now));
+    return markPreview(letter.html);
+  }
+
+  /** A dossier's apologies, newest first, each with its notices and every attempt to send them. */
+  async forDossier(code: string, actor: Actor): Promise<{ views: ApologyView[]; attempts: Map<number, Attempt[]> }> {
+    const d = await this.dossierFor(code, actor, 'read');
+    const { items } = await this.apologies.list({ dossierId: d.id }, 100, 0);
+    const views = await Promise.all(items.map((a) => this.view(a)));
+    const attempts = new Map<number, Attempt[]>();
+    for (const n of views.flatMap((v) => v.notices)) attempts.set(n.id, await this.notices.attempts(n.id));
+    return { views, attempts };
+  }
+
+  /**
+   * Sends an issued apology's notice to the citizen again. A failed notice is retried; one that
+   * already went out is never repeated silently: a new notice is queued on the same channel,
+   * marked in its payload with who asked for it and when. Refused while a notice is still on
+   * its way, so that a double click does not send twice.
+   */
+  async resend(id: number, actor: Actor): Promise<{ view: ApologyView; retried: boolean }> {
+    authorize(actor, 'message.manage');
+    const a = await this.apologies.byId(id);
+    if (!a || !(await this.visible(a, actor, 'write'))) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+    if (a.status !== 'issued') throw new ConflictError('apology-not-issued', 'Chỉ gửi lại thông báo của thư xin lỗi đã ban hành');
+    const now = this.clock.now().getTime();
+    const notices = await this.notices.forApology(a.id);
+    if (notices.some((n) => PENDING.includes(n.status))) {
+      throw new ConflictError('notice-pending', 'Thông báo cho người dân đang chờ gửi hoặc đang gửi: chưa cần gửi lại');
+    }
+    const citizen = notices.filter((n) => n.audience === 'citizen');
+    const last = citizen[citizen.length - 1];
+    if (!last) throw new ConflictError('notice-missing', 'Thư xin lỗi này không có thông báo nào để gửi lại');
+    if (last.status === 'permanent-failure') {
+      await this.notices.transition(last.id, ['permanent-failure'], { status: 'created', not_before: now, first_attempt_at: null }, now);
+      return { view: await this.get(id, actor), retried: true };
+    }
+    const original = citizen.find((n) => n.fallbackOf === null) ?? last;
+    const resend = { by: actor.name, at: now, of: last.id };
+    await this.notices.enqueue(
+      [
+        {
+          businessKey: `apology:${a.id}:resend:${citizen.length}`,
+          kind: original.kind,
+          audience: 'citizen',
+          channel: original.channel,
+          recipient: original.recipient,
+          agencyId: original.agencyId,
+          dossierId: original.dossierId,
+          apologyId: a.id,
+          notBefore: now,
+          payload: { ...original.payload, resend },
+        },
+      ],
+      now,
+    );
+    return { view: await this.get(id, actor), retried: false };
   }
 
   async draft(code: string, input: DraftInput, actor: Actor): Promise<ApologyView> {
@@ -112,10 +193,13 @@ export class ApologyService {
     return this.view(apology);
   }
 
-  /** Shared by officers and the watcher; throws a 409/422 naming the rule that refuses. */
-  async draftInTx(trx: Db, d: Dossier, input: DraftInput, actor: Actor, origin: Apology['origin']): Promise<Apology> {
-    const now = this.clock.now();
-    const { agency, procedure, calendar } = await this.context(d, trx);
+  /**
+   * The letter's values from the form, the procedure's and agency's defaults, checked: throws a
+   * 409/422 naming the rule (and the field) that refuses. Drafting and previewing share it, so a
+   * preview shows exactly what the draft would hold.
+   */
+  private async checkedDraft(d: Dossier, input: DraftInput, now: Date, db: Db): Promise<{ values: LetterFields; agency: Agency; procedure: Procedure }> {
+    const { agency, procedure, calendar } = await this.context(d, db);
     const refusal = apologyRefusal({ ...d, maxExtensions: agency.settings.maxExtensions });
     if (refusal) refuse(refusal);
     const due = new Date(d.currentDueAt as number);
@@ -131,29 +215,39 @@ export class ApologyService {
         { field: signerName ? 'signerTitle' : 'signerName', message: 'Cần người ký (họ tên và chức vụ) — nhập ở đây hoặc trong thiết lập của cơ quan' },
       ]);
     }
+    const representative = d.representativeName !== null;
+    const values: LetterFields = {
+      reason,
+      responsibleUnit: input.responsibleUnit ?? agency.name,
+      dueBefore: due.getTime(),
+      newDueAt: calendar.endOfDay(newDueDay).getTime(),
+      signerName,
+      signerTitle,
+      signerOnBehalf: input.signerOnBehalf === undefined ? onBehalfLine(signerTitle) : input.signerOnBehalf,
+      recipientName: representative ? (d.representativeName as string) : d.applicantName,
+      toRepresentative: representative,
+      form: letterFormFor(d.acceptedAt),
+    };
+    return { values, agency, procedure };
+  }
+
+  /** Shared by officers and the watcher; throws a 409/422 naming the rule that refuses. */
+  async draftInTx(trx: Db, d: Dossier, input: DraftInput, actor: Actor, origin: Apology['origin']): Promise<Apology> {
+    const now = this.clock.now();
+    const { values, agency } = await this.checkedDraft(d, input, now, trx);
     if (await this.apologies.activeFor(d.id, d.deadlineVersion, trx)) {
       throw new ConflictError('apology-exists', 'Hồ sơ đã có thư xin lỗi cho thời hạn hiện tại');
     }
-    const representative = d.representativeName !== null;
     let apology: Apology;
     try {
       apology = await this.apologies.insert(
         {
+          ...values,
           dossierId: d.id,
           deadlineVersion: d.deadlineVersion,
           origin,
-          reason,
-          responsibleUnit: input.responsibleUnit ?? agency.name,
-          dueBefore: due.getTime(),
-          newDueAt: calendar.endOfDay(newDueDay).getTime(),
-          signerName,
-          signerTitle,
-          signerOnBehalf: input.signerOnBehalf === undefined ? onBehalfLine(signerTitle) : input.signerOnBehalf,
           issuingAgencyId: agency.id,
           draftedBy: actor.name,
-          recipientName: representative ? (d.representativeName as string) : d.applicantName,
-          toRepresentative: representative,
-          form: letterFormFor(d.acceptedAt),
           citizenToken: crypto.randomBytes(24).toString('base64url'),
         },
         now.getTime(),
@@ -171,7 +265,7 @@ export class ApologyService {
         occurredAt: now.getTime(),
         recordedAt: now.getTime(),
         actor: actor.name,
-        data: { apologyId: apology.id, reason, dueBefore: apology.dueBefore, proposedDue: apology.newDueAt },
+        data: { apologyId: apology.id, reason: values.reason, dueBefore: apology.dueBefore, proposedDue: apology.newDueAt },
         note: null,
       },
       trx,
@@ -360,7 +454,7 @@ export class ApologyService {
     return `${this.publicBaseUrl}/c/${a.citizenToken}`;
   }
 
-  private letterData(a: Apology, d: Dossier, agency: Agency, receiving: Agency, procedure: Procedure, number: string, now: Date): LetterData {
+  private letterData(a: LetterFields, d: Dossier, agency: Agency, receiving: Agency, procedure: Procedure, number: string, now: Date): LetterData {
     const person = d.applicantKind === 'person';
     const recipients = [agency.parentName ? `${agency.parentName.normalize('NFC')} (để báo cáo)` : null, receiving.id !== agency.id ? `${receiving.name} (để phối hợp trả kết quả)` : null].filter(
       (r): r is string => r !== null,
@@ -427,6 +521,23 @@ export class ApologyService {
     if (email && d.consentEmail) return [{ ...base, channel: 'email', recipient: email, businessKey: key('email', email) }];
     return [{ ...base, channel: 'print', recipient: phone ?? '', businessKey: key('print', 'counter') }];
   }
+}
+
+/** What the letter shows of an apology: a stored one, or a preview's values. */
+type LetterFields = Pick<
+  Apology,
+  'reason' | 'responsibleUnit' | 'dueBefore' | 'newDueAt' | 'signerName' | 'signerTitle' | 'signerOnBehalf' | 'recipientName' | 'toRepresentative' | 'form'
+>;
+
+/** Notice statuses in which the notice will still be sent without anyone asking. */
+const PENDING: NoticeStatus[] = ['created', 'sending', 'temporary-failure', 'technical-failure'];
+
+/** A preview is never mistaken for the issued letter: a banner across its top says so. */
+function markPreview(html: string): string {
+  const banner =
+    '<div style="border:2px solid #b00020;color:#b00020;font:bold 14pt sans-serif;text-align:center;padding:6pt;margin-bottom:12pt">' +
+    'BẢN XEM TRƯỚC — CHƯA BAN HÀNH, CHƯA CÓ SỐ</div>';
+  return html.replace(/<body[^>]*>/i, (tag) => `${tag}${banner}`);
 }
 
 export const STATUS_LABELS: Record<ApologyStatus, string> = { draft: 'Bản nháp chờ duyệt', issued: 'Đã ban hành', cancelled: 'Đã huỷ' };

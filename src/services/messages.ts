@@ -27,9 +27,16 @@ export class MessageService {
     limit: number,
     offset: number,
     actor: Actor,
-  ): Promise<{ items: Notice[]; total: number }> {
+  ): Promise<{ items: Notice[]; total: number; dossierCodes: Map<number, string> }> {
     const agencyIds = scopeAgencies(actor, filter.agencyId !== undefined ? [filter.agencyId] : undefined);
-    return this.notices.list({ statuses: filter.statuses, channels: filter.channels, agencyIds }, limit, offset);
+    const { items, total } = await this.notices.list({ statuses: filter.statuses, channels: filter.channels, agencyIds }, limit, offset);
+    // Staff recognise a message by its dossier's code, not by the internal id.
+    const dossierCodes = new Map<number, string>();
+    for (const id of new Set(items.map((n) => n.dossierId).filter((id): id is number => id !== null))) {
+      const d = await this.dossiers.byId(id);
+      if (d) dossierCodes.set(id, d.code);
+    }
+    return { items, total, dossierCodes };
   }
 
   async get(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {

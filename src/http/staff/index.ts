@@ -1,6 +1,9 @@
 import type { Router } from 'express';
 import type { Services } from '../../services';
 import type { ViewRenderer } from '../views';
+import { apologyPages } from './apologies';
+import { dossierPages } from './dossiers';
+import { messagePages } from './messages';
 
 /**
  * Each group of staff pages registers its routes on the signed-in, CSRF-checked staff router.
@@ -8,6 +11,6 @@ import type { ViewRenderer } from '../views';
  */
 export type PageGroup = (r: Router) => void;
 
-export function staffPageGroups(_s: Services, _views: ViewRenderer): PageGroup[] {
-  return [];
+export function staffPageGroups(s: Services, views: ViewRenderer): PageGroup[] {
+  return [dossierPages(s, views), apologyPages(s, views), messagePages(s, views)];
 }

@@ -1,0 +1,314 @@
+import type { Request, Response, Router } from 'express';
+import Handlebars from 'handlebars';
+import { z } from 'zod';
+import type { Services } from '../../services';
+import { STATUS_LABELS, type DraftInput } from '../../services/apologies';
+import { NOTICE_STATUS_LABELS } from '../../services/messages';
+import { can } from '../../domain/access';
+import { dayToIso, isoToDay } from '../../domain/time';
+import { weekdayDate } from '../../domain/vn-format';
+import { ValidationError, type FieldProblem } from '../../errors';
+import { formErrors, sendLetterHtml, staffPage } from '../pages';
+import { parse } from '../validate';
+import type { ViewRenderer } from '../views';
+import { cancelApologySchema, entryId, isoDate, listApologiesQuery, optionalText } from '../api/schemas';
+import { staffOf } from './session';
+import { CHANNEL_LABELS, OUTCOME_LABELS, dossierPath, filterErrors } from './dossiers';
+import { errorClassOf, noticeReason } from './notice-reason';
+import type { PageGroup } from './index';
+
+/** The apology form as the browser sends it; every field a string, blank meaning "the default". */
+const apologyForm = z.object({
+  reasonPick: optionalText(2000),
+  reasonText: optionalText(2000),
+  newDueDate: optionalText(10).pipe(isoDate.optional()),
+  responsibleUnit: optionalText(255),
+  signerName: optionalText(100),
+  signerTitle: optionalText(100),
+});
+
+type FormValues = Record<'reasonPick' | 'reasonText' | 'newDueDate' | 'responsibleUnit' | 'signerName' | 'signerTitle', string>;
+
+function formValues(body: unknown): FormValues {
+  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const str = (k: string) => (typeof b[k] === 'string' ? (b[k] as string) : '');
+  return {
+    reasonPick: str('reasonPick'),
+    reasonText: str('reasonText'),
+    newDueDate: str('newDueDate'),
+    responsibleUnit: str('responsibleUnit'),
+    signerName: str('signerName'),
+    signerTitle: str('signerTitle'),
+  };
+}
+
+/** The draft from the form: a typed reason wins over a picked one; a reason is required. */
+function draftInput(values: FormValues): DraftInput {
+  const f = parse(apologyForm, values);
+  const reason = f.reasonText ?? f.reasonPick;
+  const problems: FieldProblem[] = [];
+  if (!reason) problems.push({ field: 'reason', message: 'Cần chọn hoặc nhập lý do chậm trễ' });
+  if (!f.newDueDate) problems.push({ field: 'newDueDate', message: 'Cần chọn ngày hẹn mới' });
+  if (problems.length) throw new ValidationError(problems);
+  return {
+    reason,
+    newDueDay: f.newDueDate ? isoToDay(f.newDueDate) : undefined,
+    responsibleUnit: f.responsibleUnit,
+    signerName: f.signerName,
+    signerTitle: f.signerTitle,
+  };
+}
+
+/** Zod names the typed or picked reason; the page shows one reason message beside the reason box. */
+function reasonErrors(errors: Record<string, string>): Record<string, string> {
+  const out = { ...errors };
+  out.reason ??= out.reasonText ?? out.reasonPick;
+  return out;
+}
+
+const escape = (s: string) => Handlebars.escapeExpression(s);
+
+/** The apology form, its live preview, and the apology pages (list, details, approve, cancel, print, PDF, resend). */
+export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
+  const showForm = async (req: Request, res: Response, code: string, form: { values?: FormValues; errors?: Record<string, string>; error?: string } = {}, status = 200) => {
+    const actor = staffOf(req).actor;
+    const view = await s.dossiers.get(code, actor);
+    const proposal = await s.apologies.proposal(code, actor);
+    const deciding = view.decidingAgency;
+    const defaults: FormValues = {
+      reasonPick: proposal.reasons[0] ?? '',
+      reasonText: '',
+      newDueDate: dayToIso(proposal.newDueDay),
+      responsibleUnit: deciding.name,
+      signerName: deciding.settings.signerName ?? '',
+      signerTitle: deciding.settings.signerTitle ?? '',
+    };
+    const values = form.values ?? defaults;
+    const path = dossierPath(view.dossier.code);
+    staffPage(
+      views,
+      req,
+      res,
+      'staff/apology-form',
+      {
+        title: `Soạn thư xin lỗi — hồ sơ ${view.dossier.code}`,
+        nav: 'dossiers',
+        d: view.dossier,
+        path,
+        refusal: proposal.refusal?.message,
+        reasons: proposal.reasons.map((r) => ({ value: r, selected: r === values.reasonPick })),
+        days: proposal.choices.map((day) => ({ value: dayToIso(day), label: weekdayDate(day), selected: dayToIso(day) === values.newDueDate, proposed: day === proposal.newDueDay })),
+        values,
+        errors: form.errors,
+        error: form.error,
+        previewUrl: `${path}/xin-loi/xem-truoc`,
+        previewSrc: `${path}/xin-loi/xem-truoc?${new URLSearchParams(values)}`,
+      },
+      status,
+    );
+  };
+
+  const showApology = async (req: Request, res: Response, id: number, form: { values?: Record<string, string>; errors?: Record<string, string>; error?: string } = {}, status = 200) => {
+    const actor = staffOf(req).actor;
+    const v = await s.apologies.get(id, actor);
+    const a = v.apology;
+    const notices = await Promise.all(v.notices.map((n) => s.messages.get(n.id, actor)));
+    staffPage(
+      views,
+      req,
+      res,
+      'staff/apology',
+      {
+        title: a.letterNumber ? `Thư xin lỗi số ${a.letterNumber}` : `Bản nháp thư xin lỗi #${a.id}`,
+        nav: 'apologies',
+        a,
+        status: STATUS_LABELS[a.status],
+        dossierCode: v.dossierCode,
+        dossierHref: dossierPath(v.dossierCode),
+        agency: v.agency,
+        issued: a.status === 'issued',
+        draft: a.status === 'draft',
+        citizenLink: `/c/${a.citizenToken}`,
+        notices: notices.map(({ notice: n, attempts }) => ({
+          id: n.id,
+          channel: CHANNEL_LABELS[n.channel],
+          recipient: n.recipient,
+          status: NOTICE_STATUS_LABELS[n.status],
+          reason: noticeReason(errorClassOf(n.lastError)),
+          resend: resendOf(n.payload),
+          calledAt: n.calledAt,
+          calledBy: n.calledBy,
+          attempts: attempts.map((t) => ({
+            at: t.finishedAt ?? t.startedAt,
+            outcome: OUTCOME_LABELS[t.outcome ?? ''] ?? t.outcome ?? 'đang gửi',
+            reason: noticeReason(t.interrupted ? 'interrupted' : t.errorClass),
+          })),
+        })),
+        mayApprove: a.status === 'draft' && can(actor.role, 'apology.approve'),
+        mayCancel: a.status === 'draft' && can(actor.role, 'apology.cancel'),
+        mayResend: a.status === 'issued' && can(actor.role, 'message.manage'),
+        values: form.values ?? {},
+        errors: form.errors,
+        error: form.error,
+      },
+      status,
+    );
+  };
+
+  const idOf = (req: Request) => parse(entryId, req.params.id, 'id');
+
+  return (r: Router) => {
+    r.get('/ho-so/:code/xin-loi', async (req, res) => {
+      await showForm(req, res, req.params.code as string);
+    });
+
+    r.post('/ho-so/:code/xin-loi', async (req, res) => {
+      const code = req.params.code as string;
+      const values = formValues(req.body);
+      try {
+        const v = await s.apologies.draft(code, draftInput(values), staffOf(req).actor);
+        res.redirect(303, `/thu-xin-loi/${v.apology.id}?ok=apology-drafted`);
+      } catch (err) {
+        const shown = formErrors(err);
+        if (!shown) throw err;
+        await showForm(req, res, code, { values, errors: reasonErrors(shown.errors), error: shown.message }, shown.status);
+      }
+    });
+
+    r.get('/ho-so/:code/xin-loi/xem-truoc', async (req, res) => {
+      try {
+        const html = await s.apologies.preview(req.params.code as string, draftInput(formValues(req.query)), staffOf(req).actor);
+        sendLetterHtml(res, html);
+      } catch (err) {
+        const shown = formErrors(err);
+        if (!shown) throw err;
+        const lines = Object.values(shown.errors).length ? Object.values(shown.errors) : [shown.message];
+        res.status(shown.status);
+        sendLetterHtml(
+          res,
+          `<!doctype html><html lang="vi"><meta charset="utf-8"><title>Chưa xem trước được</title><body><p>Chưa xem trước được thư:</p><ul>${lines.map((l) => `<li>${escape(l)}</li>`).join('')}</ul></body></html>`,
+        );
+      }
+    });
+
+    r.get('/thu-xin-loi', async (req, res) => {
+      const input: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.query)) if (typeof v === 'string' && v.trim()) input[k] = v.trim();
+      let shown: ReturnType<typeof formErrors> = null;
+      let rows: Record<string, unknown>[] = [];
+      let total = 0;
+      let page = 1;
+      let pageSize = 50;
+      try {
+        const q = parse(listApologiesQuery, input);
+        const result = await s.apologies.list(
+          { agencyCode: q.agency, statuses: q.status, late: q.timing === undefined ? undefined : q.timing === 'late' },
+          q.pageSize,
+          (q.page - 1) * q.pageSize,
+          staffOf(req).actor,
+        );
+        ({ total } = result);
+        ({ page, pageSize } = q);
+        rows = result.items.map((v) => ({
+          id: v.apology.id,
+          label: v.apology.letterNumber ? `Số ${v.apology.letterNumber}` : `Bản nháp #${v.apology.id}`,
+          dossierCode: v.dossierCode,
+          dossierHref: dossierPath(v.dossierCode),
+          recipient: v.apology.recipientName,
+          status: STATUS_LABELS[v.apology.status],
+          late: v.apology.late,
+          newDueAt: v.apology.newDueAt,
+          draftedAt: v.apology.draftedAt,
+        }));
+      } catch (err) {
+        shown = formErrors(err);
+        if (!shown) throw err;
+      }
+      const pages = Math.max(1, Math.ceil(total / pageSize));
+      const pageLink = (p: number) => `/thu-xin-loi?${new URLSearchParams({ ...input, page: String(p) })}`;
+      staffPage(
+        views,
+        req,
+        res,
+        'staff/apologies',
+        {
+          title: 'Thư xin lỗi',
+          nav: 'apologies',
+          values: input,
+          errors: filterErrors(shown?.errors),
+          error: shown ? 'Bộ lọc chưa hợp lệ: xem thông báo cạnh từng ô' : null,
+          statusOptions: [
+            { value: 'draft', label: 'Bản nháp chờ duyệt' },
+            { value: 'issued', label: 'Đã ban hành' },
+            { value: 'cancelled', label: 'Đã huỷ' },
+          ].map((o) => ({ ...o, selected: o.value === input.status })),
+          rows,
+          total,
+          page,
+          pages,
+          prev: page > 1 ? pageLink(page - 1) : null,
+          next: page < pages ? pageLink(page + 1) : null,
+        },
+        shown?.status ?? 200,
+      );
+    });
+
+    r.get('/thu-xin-loi/:id', async (req, res) => {
+      await showApology(req, res, idOf(req));
+    });
+
+    r.post('/thu-xin-loi/:id/duyet', async (req, res) => {
+      const id = idOf(req);
+      try {
+        await s.apologies.approve(id, staffOf(req).actor);
+        res.redirect(303, `/thu-xin-loi/${id}?ok=apology-approved`);
+      } catch (err) {
+        const shown = formErrors(err);
+        if (!shown) throw err;
+        await showApology(req, res, id, { error: shown.message }, shown.status);
+      }
+    });
+
+    r.post('/thu-xin-loi/:id/huy', async (req, res) => {
+      const id = idOf(req);
+      const reason = typeof req.body?.reason === 'string' ? req.body.reason : '';
+      try {
+        const body = parse(cancelApologySchema, { reason });
+        await s.apologies.cancel(id, body.reason, staffOf(req).actor);
+        res.redirect(303, `/thu-xin-loi/${id}?ok=apology-cancelled`);
+      } catch (err) {
+        const shown = formErrors(err);
+        if (!shown) throw err;
+        await showApology(req, res, id, { values: { reason }, errors: shown.errors, error: shown.message }, shown.status);
+      }
+    });
+
+    r.post('/thu-xin-loi/:id/gui-lai', async (req, res) => {
+      const id = idOf(req);
+      try {
+        const { retried } = await s.apologies.resend(id, staffOf(req).actor);
+        res.redirect(303, `/thu-xin-loi/${id}?ok=${retried ? 'message-retried' : 'apology-resent'}`);
+      } catch (err) {
+        const shown = formErrors(err);
+        if (!shown) throw err;
+        await showApology(req, res, id, { error: shown.message }, shown.status);
+      }
+    });
+
+    // The issued letter is an A4 document with its own print styles: printing it is printing this page.
+    r.get('/thu-xin-loi/:id/in', async (req, res) => {
+      sendLetterHtml(res, await s.apologies.letterHtml(idOf(req), staffOf(req).actor));
+    });
+
+    r.get('/thu-xin-loi/:id/thu.pdf', async (req, res) => {
+      const { pdf, fileName } = await s.apologies.letterPdf(idOf(req), staffOf(req).actor);
+      res.set('Cache-Control', 'private, no-store').type('application/pdf').attachment(fileName).send(pdf);
+    });
+  };
+}
+
+/** Who asked for a notice to be sent again, as the resend recorded it in the payload. */
+function resendOf(payload: Record<string, unknown>): { by: string; at: number } | null {
+  const r = payload.resend as { by?: unknown; at?: unknown } | undefined;
+  return r && typeof r.by === 'string' && typeof r.at === 'number' ? { by: r.by, at: r.at } : null;
+}

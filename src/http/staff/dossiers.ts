@@ -1,0 +1,277 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import type { Services } from '../../services';
+import type { DossierView, TimelinessView } from '../../services/dossiers';
+import type { ApologyView } from '../../services/apologies';
+import { STATUS_LABELS } from '../../services/apologies';
+import { NOTICE_STATUS_LABELS } from '../../services/messages';
+import type { Attempt } from '../../db/notices';
+import type { DossierEvent, Pause } from '../../db/dossiers';
+import { DOSSIER_STATES, EVENT_KINDS, EVENT_LABELS, STATE_LABELS, nextState, type EventKind } from '../../domain/dossier';
+import { can } from '../../domain/access';
+import { formatVnIso } from '../../domain/time';
+import { shortInstant } from '../../domain/vn-format';
+import { AppError } from '../../errors';
+import { formErrors, staffPage } from '../pages';
+import { parse } from '../validate';
+import type { ViewRenderer } from '../views';
+import { eventSchema, listDossiersQuery } from '../api/schemas';
+import { staffOf } from './session';
+import { noticeReason } from './notice-reason';
+import type { PageGroup } from './index';
+
+export const TIMELINESS_LABELS: Record<NonNullable<TimelinessView>, string> = {
+  not_due: 'Còn hạn',
+  due_soon: 'Sắp đến hạn',
+  overdue: 'Quá hạn',
+  paused: 'Tạm dừng, chờ bổ sung',
+};
+
+const HISTORY_LABELS: Record<DossierEvent['kind'], string> = {
+  created: 'Tiếp nhận hồ sơ',
+  due_recomputed: 'Tính lại hạn giải quyết theo lịch làm việc mới',
+  apology_drafted: 'Soạn thư xin lỗi (bản nháp)',
+  apology_issued: 'Ban hành thư xin lỗi, hẹn lại ngày trả kết quả',
+  apology_cancelled: 'Huỷ bản nháp thư xin lỗi',
+  escalated: 'Báo cáo cấp trên: hồ sơ trễ hẹn lần nữa',
+  citizen_acknowledged: 'Người dân xác nhận đã nhận được thông báo',
+  ...(Object.fromEntries(EVENT_KINDS.map((k) => [k, capitalise(EVENT_LABELS[k])])) as Record<EventKind, string>),
+};
+
+const SORT_LABELS: Record<string, string> = {
+  due: 'Hạn giải quyết gần nhất trước',
+  '-due': 'Hạn giải quyết xa nhất trước',
+  accepted: 'Tiếp nhận sớm nhất trước',
+  '-accepted': 'Tiếp nhận gần đây nhất trước',
+  code: 'Mã hồ sơ',
+};
+
+function capitalise(s: string): string {
+  return s.charAt(0).toLocaleUpperCase('vi') + s.slice(1);
+}
+
+/** The path of a dossier's page: codes may contain "/", which travels as %2F. */
+export function dossierPath(code: string): string {
+  return `/ho-so/${encodeURIComponent(code)}`;
+}
+
+/** The query as the filter form sent it: empty fields mean "any", a date alone means that whole day. */
+function filterInput(query: Request['query']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(query)) {
+    const value = Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v.trim() : '';
+    if (value) out[k] = value;
+  }
+  if (/^\d{4}-\d{2}-\d{2}$/.test(out.dueTo ?? '')) out.dueTo += 'T23:59:59';
+  return out;
+}
+
+/** A filter's messages by field: "state.1" (the second value of a list) is the "state" field. */
+export function filterErrors(errors: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!errors) return undefined;
+  const out: Record<string, string> = {};
+  for (const [field, message] of Object.entries(errors)) out[field.replace(/\.\d+$/, '')] ??= message;
+  return out;
+}
+
+function timelinessBadge(t: TimelinessView): { label: string; kind: string } | null {
+  return t ? { label: TIMELINESS_LABELS[t], kind: t.replace('_', '-') } : null;
+}
+
+function listRow(v: DossierView) {
+  const d = v.dossier;
+  return {
+    code: d.code,
+    href: dossierPath(d.code),
+    applicant: d.applicantName,
+    procedure: v.procedure.name,
+    agency: v.decidingAgency.code,
+    acceptedAt: d.acceptedAt,
+    dueAt: d.currentDueAt,
+    state: STATE_LABELS[d.state],
+    badge: timelinessBadge(v.timeliness),
+  };
+}
+
+/** Events, pauses, notices and their attempts, and the citizen's acknowledgement, oldest first. */
+function timelineOf(events: DossierEvent[], pauses: Pause[], apologies: ApologyView[], attempts: Map<number, Attempt[]>) {
+  const items: { at: number; title: string; who?: string; details: string[] }[] = [];
+  for (const e of events) {
+    const details: string[] = [];
+    const dueBefore = typeof e.data.dueBefore === 'number' ? e.data.dueBefore : null;
+    const dueAfter = typeof e.data.dueAfter === 'number' ? e.data.dueAfter : typeof e.data.dueAt === 'number' ? e.data.dueAt : null;
+    if (dueAfter !== null) details.push(`Hạn giải quyết: ${dueBefore !== null ? `${shortInstant(new Date(dueBefore))} → ` : ''}${shortInstant(new Date(dueAfter))}`);
+    else if (e.kind === 'supplement_requested') details.push('Hạn giải quyết tạm dừng trong khi chờ bổ sung');
+    if (typeof e.data.reason === 'string') details.push(`Lý do: ${e.data.reason}`);
+    if (typeof e.data.letterNumber === 'string') details.push(`Số thư: ${e.data.letterNumber}`);
+    if (e.note) details.push(`Ghi chú: ${e.note}`);
+    items.push({ at: e.occurredAt, title: HISTORY_LABELS[e.kind] ?? e.kind, who: e.actor, details });
+  }
+  for (const p of pauses) {
+    if (p.endedAt !== null) continue; // an ended pause already shows as the supplement events
+    items.push({ at: p.startedAt, title: 'Đang tạm dừng tính hạn', details: ['Chờ người dân bổ sung hồ sơ'] });
+  }
+  for (const v of apologies) {
+    for (const n of v.notices) {
+      items.push({ at: n.createdAt, title: `Tạo thông báo cho người dân qua ${CHANNEL_LABELS[n.channel]}`, details: [`Trạng thái: ${NOTICE_STATUS_LABELS[n.status]}`] });
+      for (const a of attempts.get(n.id) ?? []) {
+        const reason = noticeReason(a.interrupted ? 'interrupted' : a.errorClass);
+        items.push({ at: a.finishedAt ?? a.startedAt, title: `Gửi qua ${CHANNEL_LABELS[n.channel]}: ${OUTCOME_LABELS[a.outcome ?? ''] ?? a.outcome ?? 'đang gửi'}`, details: reason ? [reason] : [] });
+      }
+      if (n.calledAt) items.push({ at: n.calledAt, title: 'Đã gọi điện hoặc trao thư cho người dân', who: n.calledBy ?? undefined, details: [] });
+    }
+    // The citizen's page records the acknowledgement as an event too; show it once.
+    if (v.apology.acknowledgedAt && !events.some((e) => e.kind === 'citizen_acknowledged')) items.push({ at: v.apology.acknowledgedAt, title: 'Người dân xác nhận đã nhận được thông báo', details: [] });
+  }
+  return items.sort((a, b) => a.at - b.at);
+}
+
+export const CHANNEL_LABELS: Record<string, string> = { zalo: 'Zalo', email: 'thư điện tử', sms: 'tin nhắn SMS', print: 'thư in / gọi điện' };
+export const OUTCOME_LABELS: Record<string, string> = {
+  sent: 'đã gửi',
+  delivered: 'đã đến người nhận',
+  'temporary-failure': 'lỗi tạm thời',
+  'permanent-failure': 'không gửi được',
+  'technical-failure': 'lỗi kỹ thuật',
+  interrupted: 'bị gián đoạn',
+};
+
+const eventForm = z.object({
+  kind: z.string().optional(),
+  occurredAt: z.string().optional(),
+  note: z.string().optional(),
+});
+
+/** The dossier list, a dossier's page and recording an event on it. */
+export function dossierPages(s: Services, views: ViewRenderer): PageGroup {
+  const showDossier = async (req: Request, res: Response, code: string, form: { values?: Record<string, string>; errors?: Record<string, string>; error?: string } = {}, status = 200) => {
+    const actor = staffOf(req).actor;
+    const view = await s.dossiers.get(code, actor);
+    const [{ events, pauses }, { views: apologies, attempts }] = await Promise.all([s.dossiers.history(code, actor), s.apologies.forDossier(code, actor)]);
+    const d = view.dossier;
+    const kinds = EVENT_KINDS.filter((k) => nextState(d.state, k) !== null).map((k) => ({ value: k, label: capitalise(EVENT_LABELS[k]) }));
+    const active = apologies.find((a) => a.apology.deadlineVersion === d.deadlineVersion && a.apology.status !== 'cancelled');
+    const mayApologise = can(actor.role, 'apology.draft') && !active && (await s.apologies.proposal(code, actor)).refusal === null;
+    const now = s.clock.now();
+    staffPage(
+      views,
+      req,
+      res,
+      'staff/dossier',
+      {
+        title: `Hồ sơ ${d.code}`,
+        nav: 'dossiers',
+        d,
+        path: dossierPath(d.code),
+        procedure: view.procedure,
+        receiving: view.receivingAgency,
+        deciding: view.decidingAgency,
+        state: STATE_LABELS[d.state],
+        badge: timelinessBadge(view.timeliness),
+        extended: d.originalDueAt !== d.currentDueAt,
+        apologies: apologies.map((a) => ({
+          id: a.apology.id,
+          status: STATUS_LABELS[a.apology.status],
+          newDueAt: a.apology.newDueAt,
+          reason: a.apology.reason,
+          letterNumber: a.apology.letterNumber,
+          acknowledgedAt: a.apology.acknowledgedAt,
+          late: a.apology.late,
+        })),
+        timeline: timelineOf(events, pauses, apologies, attempts),
+        kinds,
+        mayRecord: can(actor.role, 'dossier.event') && kinds.length > 0,
+        mayApologise,
+        values: { occurredAt: formatVnIso(now).slice(0, 16), ...form.values },
+        errors: form.errors,
+        error: form.error,
+      },
+      status,
+    );
+  };
+
+  return (r: Router) => {
+    r.get('/ho-so', async (req, res) => {
+      const input = filterInput(req.query);
+      const values = { ...input, dueFrom: input.dueFrom?.slice(0, 10), dueTo: input.dueTo?.slice(0, 10) };
+      let shown: ReturnType<typeof formErrors> = null;
+      let result: { rows: ReturnType<typeof listRow>[]; total: number; page: number; pageSize: number } = { rows: [], total: 0, page: 1, pageSize: 50 };
+      try {
+        const q = parse(listDossiersQuery, input);
+        const { items, total } = await s.dossiers.list(
+          {
+            states: q.state,
+            timeliness: q.timeliness,
+            apology: q.apology,
+            agencyCode: q.agency,
+            procedureCode: q.procedure,
+            dueFrom: q.dueFrom?.getTime(),
+            dueTo: q.dueTo?.getTime(),
+            search: q.q,
+          },
+          q.sort,
+          q.pageSize,
+          (q.page - 1) * q.pageSize,
+          staffOf(req).actor,
+        );
+        result = { rows: items.map(listRow), total, page: q.page, pageSize: q.pageSize };
+      } catch (err) {
+        shown = formErrors(err);
+        if (!shown) throw err;
+      }
+      const pageLink = (page: number) => `/ho-so?${new URLSearchParams({ ...input, page: String(page) })}`;
+      const pages = Math.max(1, Math.ceil(result.total / result.pageSize));
+      const stateOptions = [
+        { value: 'received,processing', label: 'Đang giải quyết (chưa có kết quả)' },
+        ...DOSSIER_STATES.map((st) => ({ value: st, label: STATE_LABELS[st] })),
+      ];
+      if (input.state && !stateOptions.some((o) => o.value === input.state)) stateOptions.push({ value: input.state, label: input.state });
+      staffPage(
+        views,
+        req,
+        res,
+        'staff/dossiers',
+        {
+          title: 'Hồ sơ',
+          nav: 'dossiers',
+          values,
+          errors: filterErrors(shown?.errors),
+          error: shown ? 'Bộ lọc chưa hợp lệ: xem thông báo cạnh từng ô' : null,
+          rows: result.rows,
+          total: result.total,
+          page: result.page,
+          pages,
+          prev: result.page > 1 ? pageLink(result.page - 1) : null,
+          next: result.page < pages ? pageLink(result.page + 1) : null,
+          stateOptions: stateOptions.map((o) => ({ ...o, selected: o.value === input.state })),
+          timelinessOptions: Object.entries(TIMELINESS_LABELS)
+            .filter(([k]) => k !== 'paused')
+            .map(([value, label]) => ({ value, label, selected: value === input.timeliness })),
+          sortOptions: Object.entries(SORT_LABELS).map(([value, label]) => ({ value, label, selected: value === (input.sort ?? 'due') })),
+        },
+        shown?.status ?? 200,
+      );
+    });
+
+    r.get('/ho-so/:code', async (req, res) => {
+      await showDossier(req, res, req.params.code as string);
+    });
+
+    r.post('/ho-so/:code/su-kien', async (req, res) => {
+      const code = req.params.code as string;
+      const form = parse(eventForm, req.body);
+      const values = { kind: form.kind ?? '', occurredAt: form.occurredAt ?? '', note: form.note ?? '' };
+      try {
+        const body = parse(eventSchema, { kind: values.kind, occurredAt: values.occurredAt, ...(values.note.trim() ? { note: values.note } : {}) });
+        await s.dossiers.recordEvent(code, body, staffOf(req).actor);
+        res.redirect(303, `${dossierPath(code)}?ok=event-recorded`);
+      } catch (err) {
+        const shown = formErrors(err);
+        if (!shown) throw err;
+        // A refused transition names no field: show it beside the kind the person chose.
+        const errors = Object.keys(shown.errors).length || !(err instanceof AppError) ? shown.errors : { kind: shown.message };
+        await showDossier(req, res, code, { values, errors, error: shown.message }, shown.status);
+      }
+    });
+  };
+}

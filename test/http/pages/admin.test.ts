@@ -1,0 +1,325 @@
+import assert from 'node:assert/strict';
+import { createTestContext, dossierBody, PROCEDURE, seedBasics, type TestContext } from '../../support/context';
+import { SYSTEM_ACTOR } from '../../../src/services/clock';
+import { signIn, type SignedInAgent } from '../../support/pages';
+
+/** The text of the error shown next to a form field (`id="e-<field>"`), or null when there is none. */
+function fieldError(html: string, field: string): string | null {
+  const m = new RegExp(`id="e-${field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>([^<]*)<`).exec(html);
+  return m ? m[1] : null;
+}
+
+function assertFieldError(html: string, field: string, expected: RegExp): void {
+  const shown = fieldError(html, field);
+  assert.ok(shown !== null, `the form shows no message next to the field "${field}"`);
+  assert.match(shown, expected, `the message next to "${field}" says "${shown}"`);
+}
+
+describe('pages: administration (/quan-tri)', function () {
+  this.timeout(60_000);
+  let ctx: TestContext;
+  let admin: SignedInAgent;
+  let counter: SignedInAgent;
+  let counterUserId: number;
+
+  before(async () => {
+    ctx = await createTestContext('2026-03-02T09:00:00+07:00');
+    await seedBasics(ctx);
+    admin = await signIn(ctx, 'admin', null);
+    counter = await signIn(ctx, 'counter', 'SXD');
+    counterUserId = (await ctx.db('users').where({ username: counter.username }).first()).id;
+  });
+  after(async () => ctx.close());
+
+  const pages = () => [
+    '/quan-tri',
+    '/quan-tri/co-quan',
+    '/quan-tri/co-quan/SXD',
+    '/quan-tri/thu-tuc',
+    `/quan-tri/thu-tuc/${PROCEDURE.code}`,
+    '/quan-tri/lich?nam=2026',
+    '/quan-tri/tai-khoan',
+    '/quan-tri/tai-khoan/moi',
+    `/quan-tri/tai-khoan/${counterUserId}`,
+    '/quan-tri/ma-truy-cap',
+    '/quan-tri/mau-thu',
+    '/quan-tri/kenh-gui',
+  ];
+
+  it('every page renders for an administrator, with the "Quản trị" menu entry marked', async () => {
+    for (const url of pages()) {
+      const res = await admin.agent.get(url);
+      assert.equal(res.status, 200, `${url} answered ${res.status} to an administrator`);
+      assert.match(res.text, /<h1>[^<]+<\/h1>/, `${url} has no page heading`);
+      assert.match(res.text, /<a href="\/quan-tri" aria-current="page">Quản trị<\/a>/, `${url} does not mark "Quản trị" in the menu`);
+    }
+  });
+
+  it('counter staff do not see the menu entry and get the 403 page for every administration page', async () => {
+    const home = await counter.agent.get('/tong-quan').expect(200);
+    assert.ok(!home.text.includes('href="/quan-tri"'), 'counter staff must not see the "Quản trị" menu entry');
+    for (const url of [...pages(), '/quan-tri/mau-thu/van-ban?mau=tt03-2025&coQuan=SXD']) {
+      const res = await counter.agent.get(url);
+      assert.equal(res.status, 403, `${url} answered ${res.status} to counter staff instead of 403`);
+      assert.match(res.text, /không có quyền/, `${url}: the 403 page does not say what is missing`);
+    }
+    const before = await ctx.services.registry.agency('SXD');
+    await counter.agent.post('/quan-tri/co-quan/SXD').type('form').send({ _csrf: counter.csrf, name: 'Đổi tên trái phép', letterSymbol: 'X' }).expect(403);
+    assert.equal((await ctx.services.registry.agency('SXD')).name, before.name, 'a refused counter post must not change the agency');
+  });
+
+  describe('agencies', () => {
+    const good = () => ({
+      _csrf: admin.csrf,
+      name: 'Sở Xây dựng thành phố Cần Thơ',
+      letterSymbol: 'PXL-SXD',
+      signerName: 'Trần Văn Bình',
+      signerTitle: 'PHÓ GIÁM ĐỐC',
+      apologyMode: 'review',
+      apologyLeadWorkingDays: '3',
+      contactEmail: 'sxd@cantho.example.vn',
+      contactPhone: '0292 3820 000',
+      address: '25 Lý Tự Trọng, phường Ninh Kiều',
+      publicBoard: 'on',
+    });
+
+    it('refuses bad input with Vietnamese messages next to the fields, keeps what was typed, saves nothing', async () => {
+      const before = await ctx.services.registry.agency('SXD');
+      const res = await admin.agent
+        .post('/quan-tri/co-quan/SXD')
+        .type('form')
+        .send({ ...good(), name: '  ', letterSymbol: 'pxl sai', apologyLeadWorkingDays: '99', contactEmail: 'khong-phai-thu' });
+      assert.equal(res.status, 400, 'bad input must be refused with 400');
+      assertFieldError(res.text, 'name', /Không được để trống/);
+      assertFieldError(res.text, 'letterSymbol', /Ký hiệu văn bản viết hoa/);
+      assertFieldError(res.text, 'apologyLeadWorkingDays', /từ 0 đến 10/);
+      assertFieldError(res.text, 'contactEmail', /thư điện tử không hợp lệ/);
+      assert.match(res.text, /value="pxl sai"/, 'the form keeps what the administrator typed');
+      assert.deepEqual(await ctx.services.registry.agency('SXD'), before, 'a refused form must not change the agency');
+    });
+
+    it('saves the letter symbol, signer, apology mode, lead days and public board flag', async () => {
+      const res = await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send(good()).expect(303);
+      assert.equal(res.headers.location, '/quan-tri/co-quan?ok=saved');
+      const a = await ctx.services.registry.agency('SXD');
+      assert.equal(a.settings.apologyMode, 'review');
+      assert.equal(a.settings.apologyLeadWorkingDays, 3);
+      assert.equal(a.settings.publicBoard, true);
+      assert.equal(a.contactPhone, '0292 3820 000');
+      const list = await admin.agent.get(res.headers.location).expect(200);
+      assert.match(list.text, /Đã lưu\./, 'the list confirms the save');
+      assert.match(list.text, /Lãnh đạo duyệt trước khi gửi/);
+      // An unticked checkbox is absent from the body: it must turn the flag off.
+      const { publicBoard: _, ...withoutBoard } = good();
+      await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send(withoutBoard).expect(303);
+      assert.equal((await ctx.services.registry.agency('SXD')).settings.publicBoard, false, 'unticking "bảng công khai" must save false');
+    });
+
+    it('shows a hostile agency name as text, never as markup', async () => {
+      await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send({ ...good(), name: '<script>alert(1)</script> Sở "XD"' }).expect(303);
+      for (const url of ['/quan-tri/co-quan', '/quan-tri/co-quan/SXD', '/quan-tri/lich?nam=2026']) {
+        const page = await admin.agent.get(url).expect(200);
+        assert.ok(!page.text.includes('<script>alert(1)</script>'), `${url} put the agency name into the page as markup`);
+        assert.match(page.text, /&lt;script&gt;alert\(1\)&lt;\/script&gt; Sở &quot;XD&quot;/, `${url} does not show the name as text`);
+      }
+      await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send(good()).expect(303);
+    });
+
+    it('refuses a post without the form token (CSRF) and saves nothing', async () => {
+      const { _csrf: _, ...noToken } = good();
+      const res = await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send({ ...noToken, name: 'Không được lưu' });
+      assert.equal(res.status, 403, 'a post without _csrf must be refused');
+      assert.notEqual((await ctx.services.registry.agency('SXD')).name, 'Không được lưu');
+    });
+  });
+
+  describe('procedures', () => {
+    it('refuses bad input next to the fields and saves nothing', async () => {
+      const before = await ctx.services.registry.procedure(PROCEDURE.code);
+      const res = await admin.agent
+        .post(`/quan-tri/thu-tuc/${PROCEDURE.code}`)
+        .type('form')
+        .send({ _csrf: admin.csrf, unit: 'days', amount: 'hai mươi', defaultExtensionDays: '0', supplementPolicy: 'pause', defaultDelayReason: '' });
+      assert.equal(res.status, 400);
+      assertFieldError(res.text, 'amount', /Nhập số ngày làm việc từ 0 đến 365/);
+      assertFieldError(res.text, 'defaultExtensionDays', /từ 1 đến 60/);
+      assert.deepEqual(await ctx.services.registry.procedure(PROCEDURE.code), before, 'a refused form must not change the procedure');
+    });
+
+    it('saves the processing time, extension days, delay reason and supplement policy', async () => {
+      await admin.agent
+        .post(`/quan-tri/thu-tuc/${PROCEDURE.code}`)
+        .type('form')
+        .send({ _csrf: admin.csrf, unit: 'days', amount: '15', defaultExtensionDays: '7', supplementPolicy: 'restart', defaultDelayReason: 'Chờ ý kiến liên ngành' })
+        .expect(303);
+      const p = await ctx.services.registry.procedure(PROCEDURE.code);
+      assert.deepEqual(
+        { unit: p.timeUnit, amount: p.timeAmount, ext: p.defaultExtensionDays, policy: p.supplementPolicy, reason: p.defaultDelayReason },
+        { unit: 'days', amount: 15, ext: 7, policy: 'restart', reason: 'Chờ ý kiến liên ngành' },
+      );
+      const list = await admin.agent.get('/quan-tri/thu-tuc').expect(200);
+      assert.match(list.text, /15 ngày làm việc/);
+      await admin.agent
+        .post(`/quan-tri/thu-tuc/${PROCEDURE.code}`)
+        .type('form')
+        .send({ _csrf: admin.csrf, unit: 'days', amount: '20', defaultExtensionDays: '5', supplementPolicy: 'pause', defaultDelayReason: PROCEDURE.defaultDelayReason })
+        .expect(303);
+    });
+  });
+
+  describe('calendar', () => {
+    it('shows 2026 as twelve month grids with Tết marked in words and its source', async () => {
+      const res = await admin.agent.get('/quan-tri/lich?nam=2026').expect(200);
+      assert.equal((res.text.match(/<table class="month">/g) ?? []).length, 12, 'twelve month grids');
+      assert.match(res.text, /<abbr title="Thứ Hai">T2<\/abbr>/, 'weeks start on Monday (Thứ Hai)');
+      assert.match(res.text, /<abbr title="Chủ nhật">CN<\/abbr>/);
+      // 17/02/2026 is mùng 1 Tết: the cell says "Nghỉ" and its title names the day and the decision.
+      const cell = /<td class="[^"]*marked off"\s+title="Tết Nguyên đán \(mùng 1\) — ([^"]+)">\s*<span class="d">17<\/span><span class="m">Nghỉ<\/span>/.exec(res.text);
+      assert.ok(cell, 'the 17/02 cell must be marked "Nghỉ" with the day’s name and source on hover');
+      assert.match(cell[1], /Tết Âm lịch 2026/, 'the cell’s source names the Tết 2026 decision');
+      assert.match(res.text, /<tr><td>17\/02\/2026<\/td><td>Nghỉ<\/td><td>Tết Nguyên đán \(mùng 1\)<\/td><td>[^<]*Thủ tướng Chính phủ đồng ý phương án nghỉ Tết Âm lịch 2026/, 'the list gives 17/02 with its source');
+      assert.match(res.text, /<tr><td>10\/01\/2026<\/td><td>Làm bù<\/td>/, 'the swapped Saturday 10/01 is listed as a working day');
+      assert.match(res.text, /<h3>Quốc khánh<\/h3>/, 'Quốc khánh 2026 has estimated days to confirm');
+    });
+
+    it('refuses a bad decision next to its fields and saves nothing', async () => {
+      const before = await ctx.db('calendar_entries').count({ n: '*' }).first();
+      const res = await admin.agent
+        .post('/quan-tri/lich?nam=2026')
+        .type('form')
+        .send({ _csrf: admin.csrf, date: '2026-02-30', kind: 'off', name: '', source: 'Quyết định 1/QĐ', agencyCode: '' });
+      assert.equal(res.status, 400);
+      assertFieldError(res.text, 'date', /Ngày không hợp lệ/);
+      assertFieldError(res.text, 'name', /Không được để trống/);
+      assert.deepEqual(await ctx.db('calendar_entries').count({ n: '*' }).first(), before, 'nothing may be stored');
+    });
+
+    it('saves an agency’s day off, recomputes its dossiers and says how many moved', async () => {
+      await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: 'LICH-1' })).expect(201); // due 19/03
+      const res = await admin.agent
+        .post('/quan-tri/lich?nam=2026&coQuan=SXD')
+        .type('form')
+        .send({ _csrf: admin.csrf, date: '2026-03-10', kind: 'off', name: 'Nghỉ đột xuất', source: 'Quyết định 12/QĐ-SXD', agencyCode: 'SXD' })
+        .expect(303);
+      assert.equal(res.headers.location, '/quan-tri/lich?nam=2026&coQuan=SXD&moved=1');
+      const page = await admin.agent.get(res.headers.location).expect(200);
+      assert.match(page.text, /1 hồ sơ được tính lại hạn giải quyết/, 'the page says how many dossiers moved');
+      assert.match(page.text, /<tr><td>10\/03\/2026<\/td><td>Nghỉ<\/td><td>Nghỉ đột xuất<\/td><td>Quyết định 12\/QĐ-SXD<\/td><td>SXD<\/td>/);
+      const moved = await ctx.api('get', '/api/v1/dossiers/LICH-1').expect(200);
+      assert.equal(moved.body.currentDueAt, '2026-03-20T17:00:00+07:00', 'a day off on 10/03 pushes 19/03 to 20/03');
+    });
+
+    it('confirms the estimated days of an occasion with the decision typed in', async () => {
+      const empty = await admin.agent.post('/quan-tri/lich/xac-nhan?nam=2026').type('form').send({ _csrf: admin.csrf, occasion: 'quoc_khanh', source: ' ' });
+      assert.equal(empty.status, 400);
+      assertFieldError(empty.text, 'source-quoc_khanh', /Ghi rõ văn bản quyết định/);
+      const before = (await ctx.services.calendars.year(2026)).days.filter((d) => d.occasion === 'quoc_khanh');
+      assert.ok(before.some((d) => d.estimate), 'the test needs an estimated Quốc khánh day in 2026');
+      await admin.agent
+        .post('/quan-tri/lich/xac-nhan?nam=2026')
+        .type('form')
+        .send({ _csrf: admin.csrf, occasion: 'quoc_khanh', source: 'Công văn 123/LĐTBXH ngày 01/06/2026' })
+        .expect(303);
+      const after = (await ctx.services.calendars.year(2026)).days.filter((d) => d.occasion === 'quoc_khanh');
+      assert.deepEqual(after.map((d) => d.date), before.map((d) => d.date), 'confirming keeps the same days');
+      assert.ok(after.every((d) => !d.estimate && d.source === 'Công văn 123/LĐTBXH ngày 01/06/2026'), 'every Quốc khánh day is now decided, with the typed source');
+    });
+  });
+
+  describe('users', () => {
+    it('lists accounts and refuses a bad new account next to its fields, creating nothing', async () => {
+      const list = await admin.agent.get('/quan-tri/tai-khoan').expect(200);
+      assert.ok(list.text.includes(`<td>${counter.username}</td>`), 'the list shows the counter account');
+      const count = (await ctx.services.users.list(SYSTEM_ACTOR)).length;
+      const res = await admin.agent
+        .post('/quan-tri/tai-khoan/moi')
+        .type('form')
+        .send({ _csrf: admin.csrf, username: 'Có Dấu', fullName: '', role: 'counter', agencyCode: '', active: 'on', password: 'ngan' });
+      assert.equal(res.status, 400);
+      assertFieldError(res.text, 'username', /Tên đăng nhập gồm/);
+      assertFieldError(res.text, 'fullName', /Cần họ và tên/);
+      assertFieldError(res.text, 'agencyCode', /phải thuộc một cơ quan/);
+      assertFieldError(res.text, 'password', /ít nhất 10 ký tự/);
+      assert.ok(!res.text.includes('value="ngan"'), 'a refused form must not send the password back');
+      assert.equal((await ctx.services.users.list(SYSTEM_ACTOR)).length, count, 'no account may be created');
+    });
+
+    it('creates an account, then changes its role, disables it and resets its password', async () => {
+      await admin.agent
+        .post('/quan-tri/tai-khoan/moi')
+        .type('form')
+        .send({ _csrf: admin.csrf, username: 'lan.nguyen', fullName: 'Nguyễn Thị Lan', role: 'officer', agencyCode: 'SXD', active: 'on', password: 'mat-khau-moi-dai' })
+        .expect(303);
+      const created = await ctx.db('users').where({ username: 'lan.nguyen' }).first();
+      assert.ok(created, 'the account exists');
+      const oldHash = created.password_hash;
+      await admin.agent
+        .post(`/quan-tri/tai-khoan/${created.id}`)
+        .type('form')
+        .send({ _csrf: admin.csrf, username: 'lan.nguyen', fullName: 'Nguyễn Thị Lan', role: 'leader', agencyCode: 'SXD', password: 'mat-khau-thu-hai' })
+        .expect(303);
+      const changed = await ctx.db('users').where({ id: created.id }).first();
+      assert.equal(changed.role, 'leader');
+      assert.equal(Boolean(changed.active), false, 'an unticked "Đang dùng" disables the account');
+      assert.notEqual(changed.password_hash, oldHash, 'the password was reset');
+      const dup = await admin.agent
+        .post(`/quan-tri/tai-khoan/${created.id}`)
+        .type('form')
+        .send({ _csrf: admin.csrf, username: counter.username, fullName: 'Nguyễn Thị Lan', role: 'leader', agencyCode: 'SXD', active: 'on', password: '' });
+      assert.equal(dup.status, 409);
+      assertFieldError(dup.text, 'username', /đã có/);
+    });
+  });
+
+  describe('API tokens', () => {
+    it('creates a token, shows its secret once, and revokes it', async () => {
+      const res = await admin.agent.post('/quan-tri/ma-truy-cap').type('form').send({ _csrf: admin.csrf, name: 'Cổng DVC', agencyCode: 'SXD' });
+      assert.equal(res.status, 201);
+      const secret = /id="new-token"[^>]*value="(hl_[A-Za-z0-9_-]+)"/.exec(res.text)?.[1];
+      assert.ok(secret, 'the new secret is shown');
+      await ctx.api('get', '/api/v1/agencies', secret).expect(200);
+      const list = await admin.agent.get('/quan-tri/ma-truy-cap').expect(200);
+      assert.ok(!list.text.includes(secret), 'the secret must not be shown again');
+      const id = (await ctx.db('api_tokens').where({ name: 'Cổng DVC' }).first()).id;
+      const revoked = await admin.agent.post(`/quan-tri/ma-truy-cap/${id}/thu-hoi`).type('form').send({ _csrf: admin.csrf }).expect(303);
+      assert.equal(revoked.headers.location, '/quan-tri/ma-truy-cap?ok=token-revoked');
+      await ctx.api('get', '/api/v1/agencies', secret).expect(401);
+    });
+
+    it('refuses a nameless token or an unknown agency next to the field, creating nothing', async () => {
+      const count = (await ctx.db('api_tokens')).length;
+      const nameless = await admin.agent.post('/quan-tri/ma-truy-cap').type('form').send({ _csrf: admin.csrf, name: '', agencyCode: '' });
+      assert.equal(nameless.status, 400);
+      assertFieldError(nameless.text, 'name', /Không được để trống/);
+      const unknown = await admin.agent.post('/quan-tri/ma-truy-cap').type('form').send({ _csrf: admin.csrf, name: 'X', agencyCode: 'KHONGCO' });
+      assert.equal(unknown.status, 400);
+      assertFieldError(unknown.text, 'agencyCode', /Không có cơ quan mã/);
+      assert.equal((await ctx.db('api_tokens')).length, count, 'no token may be created');
+    });
+  });
+
+  describe('template preview and channel health', () => {
+    it('renders the agency’s letter with sample data in a framed letter response, and the notice texts', async () => {
+      const page = await admin.agent.get('/quan-tri/mau-thu?mau=tt01-2018&coQuan=SXD').expect(200);
+      assert.match(page.text, /<iframe class="preview" src="\/quan-tri\/mau-thu\/van-ban\?mau(=|&#x3D;)tt01-2018&amp;coQuan(=|&#x3D;)SXD"/);
+      assert.match(page.text, /<h2>Tin nhắn SMS<\/h2>\s*<pre class="notice-text">[^<]*MAU-000001/, 'the SMS text is shown for the sample dossier');
+      assert.match(page.text, /<th scope="row">[^<]+<\/th><td>[^<]+<\/td>/, 'the Zalo parameters are listed');
+      const letter = await admin.agent.get('/quan-tri/mau-thu/van-ban?mau=tt01-2018&coQuan=SXD').expect(200);
+      assert.match(String(letter.headers['content-security-policy']), /style-src 'unsafe-inline'/, 'the letter is answered as a letter (its own styles allowed)');
+      assert.match(letter.text, /PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ/, 'the TT01/2018 form was chosen');
+      assert.match(letter.text, /01\/PXL-SXD/, 'the letter number uses the agency’s symbol');
+      assert.match(letter.text, /Trần Văn Bình/, 'the agency’s signer signs');
+    });
+
+    it('shows the channels’ state and open alerts; a Zalo reset in simulator mode is refused', async () => {
+      await ctx.services.notices.raiseAlert('zalo-grant', 'Quyền gửi tin Zalo OA đã mất <thử>', ctx.clock.now().getTime());
+      const page = await admin.agent.get('/quan-tri/kenh-gui').expect(200);
+      assert.match(page.text, /Giả lập/, 'the Zalo simulator is named');
+      assert.match(page.text, /Ghi ra thư mục/, 'the e-mail outbox mode is named');
+      assert.match(page.text, /Quyền gửi tin Zalo OA đã mất &lt;thử&gt;/, 'the open alert is listed, as text');
+      const reset = await admin.agent.post('/quan-tri/kenh-gui/zalo').type('form').send({ _csrf: admin.csrf, refreshToken: 'abc' });
+      assert.equal(reset.status, 409);
+      assert.match(reset.text, /đang chạy giả lập/);
+    });
+  });
+});

@@ -7,7 +7,7 @@ import { STATUS_LABELS } from '../../services/apologies';
 import { NOTICE_STATUS_LABELS } from '../../services/messages';
 import type { Attempt } from '../../db/notices';
 import type { DossierEvent, Pause } from '../../db/dossiers';
-import { DOSSIER_STATES, EVENT_KINDS, EVENT_LABELS, STATE_LABELS, nextState, type EventKind } from '../../domain/dossier';
+import { DOSSIER_STATES, EVENT_KINDS, EVENT_LABELS, HISTORY_LABELS, STATE_LABELS, nextState } from '../../domain/dossier';
 import { can } from '../../domain/access';
 import { formatVnIso } from '../../domain/time';
 import { shortInstant } from '../../domain/vn-format';
@@ -25,17 +25,6 @@ export const TIMELINESS_LABELS: Record<NonNullable<TimelinessView>, string> = {
   due_soon: 'Sắp đến hạn',
   overdue: 'Quá hạn',
   paused: 'Tạm dừng, chờ bổ sung',
-};
-
-const HISTORY_LABELS: Record<DossierEvent['kind'], string> = {
-  created: 'Tiếp nhận hồ sơ',
-  due_recomputed: 'Tính lại hạn giải quyết theo lịch làm việc mới',
-  apology_drafted: 'Soạn thư xin lỗi (bản nháp)',
-  apology_issued: 'Ban hành thư xin lỗi, hẹn lại ngày trả kết quả',
-  apology_cancelled: 'Huỷ bản nháp thư xin lỗi',
-  escalated: 'Báo cáo cấp trên: hồ sơ trễ hẹn lần nữa',
-  citizen_acknowledged: 'Người dân xác nhận đã nhận được thông báo',
-  ...(Object.fromEntries(EVENT_KINDS.map((k) => [k, capitalise(EVENT_LABELS[k])])) as Record<EventKind, string>),
 };
 
 const SORT_LABELS: Record<string, string> = {
@@ -105,7 +94,7 @@ function timelineOf(events: DossierEvent[], pauses: Pause[], apologies: ApologyV
     if (typeof e.data.reason === 'string') details.push(`Lý do: ${e.data.reason}`);
     if (typeof e.data.letterNumber === 'string') details.push(`Số thư: ${e.data.letterNumber}`);
     if (e.note) details.push(`Ghi chú: ${e.note}`);
-    items.push({ at: e.occurredAt, title: HISTORY_LABELS[e.kind] ?? e.kind, who: e.actor, details });
+    items.push({ at: e.occurredAt, title: HISTORY_LABELS[e.kind], who: e.actor, details });
   }
   for (const p of pauses) {
     if (p.endedAt !== null) continue; // an ended pause already shows as the supplement events

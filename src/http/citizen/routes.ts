@@ -1,28 +1,161 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
 import type { Services } from '../../services';
+import { formatNumber } from '../../domain/vn-format';
+import { citizenPage, errorPage, formErrors, sendLetterHtml } from '../pages';
+import { parse } from '../validate';
 import type { ViewRenderer } from '../views';
-import { sendLetterHtml } from '../pages';
 
+/** The apology's token as drafted: 24 random bytes in base64url. */
 const TOKEN = /^[A-Za-z0-9_-]{32}$/;
 
+const lookupForm = z.object({
+  ma: z
+    .string()
+    .trim()
+    .min(1, 'Cần nhập mã hồ sơ')
+    .max(64, 'Mã hồ sơ quá dài')
+    .regex(/^[A-Za-z0-9./_-]+$/, 'Mã hồ sơ gồm chữ, số và các dấu . - / _ (ví dụ H13.01-260212-0007)'),
+  so: z.string().trim().regex(/^\d{4}$/, 'Nhập đúng 4 chữ số cuối của số điện thoại đã khai khi nộp hồ sơ'),
+});
+
+const boardQuery = z.object({
+  ngay: z.coerce
+    .number({ message: 'Số ngày phải là một số' })
+    .int('Số ngày phải là số nguyên')
+    .min(1, 'Số ngày từ 1 đến 365')
+    .max(365, 'Số ngày từ 1 đến 365')
+    .default(30),
+});
+
+const NOT_FOUND_MESSAGE = 'Đường dẫn không đúng hoặc đã hết hạn.';
+const NO_MATCH = 'Không tìm thấy hồ sơ khớp với mã và số điện thoại đã nhập';
+
+const percent = (rate: number | null) => (rate === null ? null : `${formatNumber(rate * 100, 1)}%`);
+
 /**
- * What the citizen's link opens: the letter as issued, and its PDF. Addressed only by the
- * apology's unguessable token; an unknown token gets the same plain 404 as a malformed one.
+ * What citizens open without an account: the page behind the notice's link (addressed only by
+ * the apology's unguessable token), the public look-up and the public board of apologies.
+ * Nothing here reads a session; the only write is the acknowledgement, which the token guards.
  */
-export function citizenRouter(s: Services, _views: ViewRenderer): Router {
+export function citizenRouter(s: Services, views: ViewRenderer): Router {
   const r = Router();
-  const notFound = (res: import('express').Response) =>
-    res.status(404).type('text/html; charset=utf-8').send('<!doctype html><html lang="vi"><meta charset="utf-8"><title>Không tìm thấy</title><p>Đường dẫn không đúng hoặc đã hết hạn.</p></html>');
+  // Unknown, malformed, not yet issued and expired links all get this same page.
+  const linkNotFound = (req: Request, res: Response) => errorPage(views, req, res, 404, NOT_FOUND_MESSAGE);
+  const tokenOf = (req: Request): string | null => {
+    const t = req.params.token;
+    return typeof t === 'string' && TOKEN.test(t) ? t : null;
+  };
 
   r.get('/c/:token', async (req, res) => {
-    const found = TOKEN.test(req.params.token) ? await s.apologies.citizenLetter(req.params.token) : null;
-    if (!found) return void notFound(res);
-    sendLetterHtml(res, found.html);
+    const token = tokenOf(req);
+    const notice = token ? await s.citizen.notice(token) : null;
+    if (!token || !notice) return linkNotFound(req, res);
+    const { apology: a, receivingAgency: receiving } = notice;
+    citizenPage(views, req, res, 'citizen/notice', {
+      title: `Thư xin lỗi về hồ sơ ${notice.dossierCode}`,
+      token,
+      recipientName: a.recipientName,
+      agencyName: notice.issuingAgency.name,
+      letterNumber: a.letterNumber,
+      issuedAt: a.issuedAt,
+      dossierCode: notice.dossierCode,
+      procedureName: notice.procedureName,
+      reason: a.reason,
+      oldDue: a.dueBefore,
+      newDue: a.newDueAt,
+      place: { name: receiving.name, address: receiving.address, phone: receiving.contactPhone },
+      acknowledgedAt: a.acknowledgedAt,
+    });
   });
+
+  r.get('/c/:token/thu', async (req, res) => {
+    const token = tokenOf(req);
+    const html = token ? await s.citizen.letterHtml(token) : null;
+    if (!html) return linkNotFound(req, res);
+    sendLetterHtml(res, html);
+  });
+
   r.get('/c/:token/letter.pdf', async (req, res) => {
-    const found = TOKEN.test(req.params.token) ? await s.apologies.citizenPdf(req.params.token) : null;
-    if (!found) return void notFound(res);
+    const token = tokenOf(req);
+    const found = token ? await s.citizen.letterPdf(token) : null;
+    if (!found) return linkNotFound(req, res);
     res.set('Cache-Control', 'private, no-store').type('application/pdf').attachment(found.fileName).send(found.pdf);
   });
+
+  // No form token: there is no session to forge, and the only effect — recording that the
+  // notice was received, once — needs the secret link itself.
+  r.post('/c/:token/da-nhan', async (req, res) => {
+    const token = tokenOf(req);
+    const done = token ? await s.citizen.acknowledge(token) : null;
+    if (!token || !done) return linkNotFound(req, res);
+    res.redirect(303, done.first ? `/c/${token}?ok=acknowledged` : `/c/${token}`);
+  });
+
+  const lookupPage = (req: Request, res: Response, data: Record<string, unknown>, status = 200) =>
+    citizenPage(views, req, res, 'citizen/lookup', { title: 'Tra cứu hồ sơ', values: { ma: '', so: '' }, errors: {}, ...data }, status);
+
+  r.get('/tra-cuu', (req, res) => lookupPage(req, res, {}));
+
+  // The memory store counts per process: with several instances behind one PostgreSQL database,
+  // each instance allows the limit on its own, so the effective limit is the limit × instances.
+  // A shared store (a table, or Redis) would be needed to hold it across instances.
+  const lookupLimit = rateLimit({
+    windowMs: 60_000,
+    limit: s.config.lookupRatePerMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (req, res) =>
+      citizenPage(
+        views,
+        req,
+        res,
+        'error',
+        { title: 'Tra cứu quá nhiều lần', status: 429, message: 'Ông/bà đã tra cứu quá nhiều lần trong một phút. Vui lòng chờ ít phút rồi thử lại.' },
+        429,
+      ),
+  });
+
+  // A POST so that the phone digits stay out of addresses, history and access logs; it changes nothing.
+  r.post('/tra-cuu', lookupLimit, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const values = { ma: typeof body.ma === 'string' ? body.ma : '', so: typeof body.so === 'string' ? body.so : '' };
+    let form: z.output<typeof lookupForm>;
+    try {
+      form = parse(lookupForm, values);
+    } catch (err) {
+      const shown = formErrors(err);
+      if (!shown) throw err;
+      return lookupPage(req, res, { values, errors: shown.errors, error: 'Vui lòng kiểm tra lại các ô được đánh dấu.' }, shown.status);
+    }
+    const result = await s.citizen.lookup(form.ma, form.so);
+    lookupPage(req, res, { values, searched: true, result, noMatch: result ? null : NO_MATCH });
+  });
+
+  r.get('/cong-khai', async (req, res) => {
+    const raw = typeof req.query.ngay === 'string' ? req.query.ngay : undefined;
+    let days: number;
+    try {
+      days = parse(boardQuery, { ngay: raw === '' ? undefined : raw }).ngay;
+    } catch (err) {
+      const shown = formErrors(err);
+      if (!shown) throw err;
+      return citizenPage(views, req, res, 'citizen/board', { title: 'Công khai thư xin lỗi', values: { ngay: raw }, errors: shown.errors }, shown.status);
+    }
+    const board = await s.reports.publicBoard(days);
+    citizenPage(views, req, res, 'citizen/board', {
+      title: 'Công khai thư xin lỗi',
+      values: { ngay: String(days) },
+      errors: {},
+      board: {
+        days: board.days,
+        since: board.since,
+        agencies: board.agencies.map((a) => ({ ...a, onTimeRate: percent(a.onTimeRate) })),
+        apologies: board.apologies,
+      },
+    });
+  });
+
   return r;
 }

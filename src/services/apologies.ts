@@ -395,26 +395,10 @@ export class ApologyService {
     return { pdf: await this.ensurePdf(a.id), fileName: pdfFileName(a) };
   }
 
-  /** The letter to attach to an e-mail notice: the stored PDF and its file name. */
+  /** The stored PDF and its file name: attached to e-mail notices and served on the citizen's page. */
   async letterPdfForNotice(id: number): Promise<{ pdf: Buffer; fileName: string }> {
     const a = (await this.apologies.byId(id)) as Apology;
     return { pdf: await this.ensurePdf(id), fileName: pdfFileName(a) };
-  }
-
-  /** For the citizen's link: the issued apology behind an unguessable token, or null. */
-  async byCitizenToken(token: string): Promise<Apology | null> {
-    const a = await this.apologies.byCitizenToken(token);
-    return a && a.status === 'issued' ? a : null;
-  }
-
-  async citizenLetter(token: string): Promise<{ apology: Apology; html: string } | null> {
-    const a = await this.byCitizenToken(token);
-    return a ? { apology: a, html: (await this.apologies.html(a.id)) as string } : null;
-  }
-
-  async citizenPdf(token: string): Promise<{ pdf: Buffer; fileName: string } | null> {
-    const a = await this.byCitizenToken(token);
-    return a ? { pdf: await this.ensurePdf(a.id), fileName: pdfFileName(a) } : null;
   }
 
   /** The stored PDF, rendering it from the stored HTML the first time. */

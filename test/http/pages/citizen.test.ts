@@ -238,7 +238,7 @@ describe('citizen pages', function () {
       assert.ok(html.includes(MASKED), 'the code is shown with its middle masked');
       assert.ok(!html.includes(CODE), 'the full code is not shown');
       assert.ok(html.includes('&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt; Cần khảo sát'), 'the reason is shown as text');
-      assert.match(html, /<del>09\/03\/2026<\/del><\/td><td>18\/03\/2026<\/td>/, 'the original date struck through, then the new one');
+      assert.match(html, /<dt>Ngày hẹn cũ<\/dt><dd><del>09\/03\/2026<\/del><\/dd>\s*<dt>Ngày hẹn mới<\/dt><dd>18\/03\/2026<\/dd>/, 'the original date struck through, then the new one');
       assert.match(textOf(html), /Sở Xây dựng thành phố Cần Thơ 1 100,0%/, 'the agency’s on-time rate: one dossier resolved, on time');
       for (const personal of ['Hồ Thị Xuân Diệu Kỳ', 'Hòa Bình', '0912', '345 678', '+8491', 'example.vn']) {
         assert.ok(!html.includes(personal), `the public board must not show "${personal}"`);

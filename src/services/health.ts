@@ -70,11 +70,16 @@ export class ChannelHealthService {
     const store = this.zaloStore();
     if (!store) return { mode: 'simulator', grant: null, tokenAgeMs: null, quota: null, quotaProblem: null };
     const now = this.clock.now();
-    const grant = await store.status();
+    // Asking the quota takes an access token, which also seeds the grant from ZALO_REFRESH_TOKEN
+    // on first use; so the grant is read after it. A broken grant is not touched.
+    let grant = await store.status();
+    let asked: Pick<ZaloHealth, 'quota' | 'quotaProblem'> = { quota: null, quotaProblem: null };
+    if (grant.state !== 'broken') {
+      asked = await this.zaloQuota(store, now);
+      grant = await store.status();
+    }
     const tokenAgeMs = grant.refreshedAt === null ? null : now.getTime() - grant.refreshedAt;
-    if (grant.state !== 'ok') return { mode: 'real', grant, tokenAgeMs, quota: null, quotaProblem: null };
-    const { quota, quotaProblem } = await this.zaloQuota(store, now);
-    return { mode: 'real', grant: await store.status(), tokenAgeMs, quota, quotaProblem };
+    return { mode: 'real', grant, tokenAgeMs, ...asked };
   }
 
   private async zaloQuota(store: NonNullable<ZaloChannel['tokens']>, now: Date): Promise<Pick<ZaloHealth, 'quota' | 'quotaProblem'>> {

@@ -25,6 +25,8 @@ const FLASH: Record<string, string> = {
   'message-cancelled': 'Đã huỷ tin nhắn.',
   'message-called': 'Đã ghi nhận: đã liên hệ người dân.',
   saved: 'Đã lưu.',
+  'token-revoked': 'Đã thu hồi mã truy cập; mọi yêu cầu dùng mã này từ nay bị từ chối.',
+  'zalo-grant-reset': 'Đã cấp lại quyền gửi tin Zalo OA bằng refresh token mới.',
   acknowledged: 'Cảm ơn ông/bà đã xác nhận.',
 };
 

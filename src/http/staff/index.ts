@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { Services } from '../../services';
 import type { ViewRenderer } from '../views';
+import { adminPages } from './admin';
 import { apologyPages } from './apologies';
 import { dossierPages } from './dossiers';
 import { messagePages } from './messages';
@@ -12,5 +13,5 @@ import { messagePages } from './messages';
 export type PageGroup = (r: Router) => void;
 
 export function staffPageGroups(s: Services, views: ViewRenderer): PageGroup[] {
-  return [dossierPages(s, views), apologyPages(s, views), messagePages(s, views)];
+  return [adminPages(s, views), dossierPages(s, views), apologyPages(s, views), messagePages(s, views)];
 }

@@ -13,6 +13,15 @@ export type NoticeStatus =
   | 'cancelled';
 export type NoticeKind = 'new_appointment' | 'at_risk_digest';
 
+/** One finished try to send a notice, and what the notice becomes. */
+export interface FinishedAttempt {
+  noticeId: number;
+  attempt: { startedAt: number; outcome: string; errorClass: string | null; providerAnswer: string; providerMessageId: string | null };
+  notice: Partial<{ status: NoticeStatus; not_before: number; sent_at: number; delivered_at: number; provider_message_id: string | null; last_error: string | null; claimed_at: null }>;
+  /** When it finished (the notice's `updated_at`, the attempt's `finished_at`). */
+  at: number;
+}
+
 export interface Notice {
   id: number;
   businessKey: string;
@@ -192,30 +201,34 @@ export class NoticeRepository {
   }
 
   /**
-   * Records an attempt and moves the notice, in one transaction, but only while this worker still
-   * holds it ('sending'): a notice cancelled or swept meanwhile is not overwritten. While a send
-   * is in flight the notice's 'sending' status and `claimed_at` are the record of it; the sweeper
-   * turns them into an 'interrupted' attempt if the worker dies.
+   * Records attempts and moves their notices, all in one transaction, each only while this
+   * worker still holds it ('sending'): a notice cancelled or swept meanwhile is not overwritten.
+   * While a send is in flight the notice's 'sending' status and `claimed_at` are the record of it;
+   * the sweeper turns them into an 'interrupted' attempt if the worker dies. Answers, in order,
+   * whether each notice was still held. Rows are updated in id order, so that two transactions
+   * touching the same notices lock them in the same order.
    */
-  async finishAttempt(
-    noticeId: number,
-    attempt: { startedAt: number; outcome: string; errorClass: string | null; providerAnswer: string; providerMessageId: string | null },
-    notice: Partial<{ status: NoticeStatus; not_before: number; sent_at: number; delivered_at: number; provider_message_id: string | null; last_error: string | null; claimed_at: null }>,
-    now: number,
-  ): Promise<boolean> {
+  async finishAttempts(finished: FinishedAttempt[]): Promise<boolean[]> {
+    const order = finished.map((_, i) => i).sort((a, b) => finished[a].noticeId - finished[b].noticeId);
     return this.db.transaction(async (trx) => {
-      const moved = await trx('notices').where({ id: noticeId, status: 'sending' }).update({ ...notice, updated_at: now });
-      if (!moved) return false;
-      await trx('notice_attempts').insert({
-        notice_id: noticeId,
-        started_at: attempt.startedAt,
-        finished_at: now,
-        outcome: attempt.outcome,
-        error_class: attempt.errorClass,
-        provider_answer: attempt.providerAnswer.slice(0, 4000),
-        provider_message_id: attempt.providerMessageId,
-      });
-      return true;
+      const held: boolean[] = new Array(finished.length).fill(false);
+      const rows: Record<string, unknown>[] = [];
+      for (const i of order) {
+        const { noticeId, attempt, notice, at } = finished[i];
+        if (!(await trx('notices').where({ id: noticeId, status: 'sending' }).update({ ...notice, updated_at: at }))) continue;
+        held[i] = true;
+        rows.push({
+          notice_id: noticeId,
+          started_at: attempt.startedAt,
+          finished_at: at,
+          outcome: attempt.outcome,
+          error_class: attempt.errorClass,
+          provider_answer: attempt.providerAnswer.slice(0, 4000),
+          provider_message_id: attempt.providerMessageId,
+        });
+      }
+      if (rows.length) await trx('notice_attempts').insert(rows);
+      return held;
     });
   }
 

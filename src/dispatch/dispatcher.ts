@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Attachment, Channel, OutgoingNotice, SendResult } from '../channels/types';
-import type { Notice, NoticeChannel, NoticeRepository } from '../db/notices';
+import type { FinishedAttempt, Notice, NoticeChannel, NoticeRepository } from '../db/notices';
 import { decide, fallbackChannel, inSendWindow, type SendWindow } from '../domain/dispatch';
 import type { Logger } from '../logger';
 import { runPeriodically } from '../workers/periodic';
@@ -36,6 +36,9 @@ export type AttachmentSource = (notice: Notice) => Promise<Attachment[]>;
  */
 export class Dispatcher {
   readonly workerId = `${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+  /** Finished attempts waiting for the transaction that records them (see `record`). */
+  private readonly unrecorded: Array<{ finished: FinishedAttempt; done: (held: boolean) => void; failed: (err: unknown) => void }> = [];
+  private recording = false;
 
   constructor(
     private readonly notices: NoticeRepository,
@@ -119,7 +122,7 @@ export class Dispatcher {
       await this.notices.raiseAlert(`channel:${notice.channel}`, `Kênh ${notice.channel} ngừng gửi: ${result.channelDown}`, now());
     }
     const at = now();
-    const patch: Parameters<NoticeRepository['finishAttempt']>[2] = {
+    const patch: FinishedAttempt['notice'] = {
       status: decision.status,
       claimed_at: null,
       last_error: result.outcome === 'sent' || result.outcome === 'delivered' ? null : `${result.errorClass ?? result.outcome}: ${result.providerAnswer}`.slice(0, 1000),
@@ -128,18 +131,18 @@ export class Dispatcher {
     if (result.providerMessageId) patch.provider_message_id = result.providerMessageId;
     if (decision.status === 'sent' || decision.status === 'delivered') patch.sent_at = at;
     if (decision.status === 'delivered') patch.delivered_at = at;
-    const held = await this.notices.finishAttempt(
-      notice.id,
-      {
+    const held = await this.record({
+      noticeId: notice.id,
+      attempt: {
         startedAt,
         outcome: result.channelDown ? 'channel-down' : decision.gaveUp ? 'gave-up' : result.outcome,
         errorClass: result.errorClass ?? null,
         providerAnswer: result.providerAnswer,
         providerMessageId: result.providerMessageId ?? null,
       },
-      patch,
+      notice: patch,
       at,
-    );
+    });
     if (!held) return false; // cancelled or swept while we were sending: someone else owns it now
     if (decision.status === 'sent') {
       report.sent++;
@@ -154,6 +157,35 @@ export class Dispatcher {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Records a finished attempt (see NoticeRepository.finishAttempts); true while this worker
+   * still held the notice. Attempts that finish while a write is in progress go together into
+   * the next one: one transaction — one commit, one turn of SQLite's single writer lock — for
+   * many sends, where one per send made the database the bottleneck of a busy worker. No timer:
+   * an attempt finishing alone is written at once.
+   */
+  private record(finished: FinishedAttempt): Promise<boolean> {
+    return new Promise((done, failed) => {
+      this.unrecorded.push({ finished, done, failed });
+      void this.recordPending();
+    });
+  }
+
+  private async recordPending(): Promise<void> {
+    if (this.recording) return;
+    this.recording = true;
+    while (this.unrecorded.length) {
+      const batch = this.unrecorded.splice(0);
+      try {
+        const held = await this.notices.finishAttempts(batch.map((b) => b.finished));
+        batch.forEach((b, i) => b.done(held[i] as boolean));
+      } catch (err) {
+        for (const b of batch) b.failed(err);
+      }
+    }
+    this.recording = false;
   }
 
   /** Queues the same message on the next channel (or the counter's list); false if there is none left. */

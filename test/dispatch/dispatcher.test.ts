@@ -172,6 +172,46 @@ describe('dispatch: the outbox worker', function () {
     assert.equal(new Set(ids).size, 12, 'each notice sent exactly once');
   });
 
+  it('records sends that finish together in one write, and leaves alone a notice taken from it meanwhile', async () => {
+    const notices = [];
+    for (let i = 0; i < 4; i++) notices.push(await issue(`GRP-${i}`));
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    let started = 0;
+    const zalo = new ScriptedChannel('zalo');
+    const send = zalo.send.bind(zalo);
+    zalo.send = async (n, attachments) => {
+      started++;
+      await gate;
+      return send(n, attachments);
+    };
+    const batches: number[] = [];
+    const finish = repo.finishAttempts.bind(repo);
+    repo.finishAttempts = (finished) => {
+      batches.push(finished.length);
+      return finish(finished);
+    };
+    const run = dispatcher([zalo]).runOnce();
+    while (started < 4) await new Promise((r) => setTimeout(r, 5));
+    const taken = notices[2].id;
+    assert.ok(await repo.transition(taken, ['sending'], { status: 'cancelled' }, ctx.clock.now().getTime()));
+    release();
+    const r = await run;
+    assert.equal(r.sent, 3);
+    assert.equal(batches.reduce((a, b) => a + b, 0), 4, 'every send recorded once');
+    assert.ok(batches.length < 4, `sends finishing together share a write (batches: ${batches.join(', ')})`);
+    for (const n of notices) {
+      const attempts = await repo.attempts(n.id);
+      if (n.id === taken) {
+        assert.equal(await status(n.id), 'cancelled', 'not overwritten by the late answer');
+        assert.equal(attempts.length, 0);
+      } else {
+        assert.equal(await status(n.id), 'sent');
+        assert.deepEqual(attempts.map((a) => a.outcome), ['sent']);
+      }
+    }
+  });
+
   it('lets staff list, cancel, retry and mark a message as handled by phone', async () => {
     const n = await issue('STAFF', { consent: { zalo: false, email: false, sms: false } });
     assert.equal(n.channel, 'print');

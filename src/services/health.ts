@@ -71,10 +71,11 @@ export class ChannelHealthService {
     if (!store) return { mode: 'simulator', grant: null, tokenAgeMs: null, quota: null, quotaProblem: null };
     const now = this.clock.now();
     // Asking the quota takes an access token, which also seeds the grant from ZALO_REFRESH_TOKEN
-    // on first use; so the grant is read after it. A broken grant is not touched.
+    // on first use; so the grant is read after it. A broken or absent grant is not touched: a
+    // page view must not raise the sender's alert.
     let grant = await store.status();
     let asked: Pick<ZaloHealth, 'quota' | 'quotaProblem'> = { quota: null, quotaProblem: null };
-    if (grant.state !== 'broken') {
+    if (grant.state === 'ok' || (grant.state === 'missing' && this.config.zalo.initialRefreshToken)) {
       asked = await this.zaloQuota(store, now);
       grant = await store.status();
     }

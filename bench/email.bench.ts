@@ -26,12 +26,18 @@
  * machine the README's figures come from.
  *
  * Targets: ≥ 500 e-mails/s through the outbox, and ≥ 0.6 of the ceiling.
+ * `raw_cpu_ms_per_email` and `through_cpu_ms_per_email` are the CPU time the senders used per
+ * e-mail (from /proc on Linux, SQLite's work in libuv's threads included): on a shared machine the
+ * rates move with other work, these hardly do.
+ *
  * Environment: BENCH_EMAILS (default 10,000), BENCH_EMAIL_PROCESSES (2), BENCH_SMTP_CONNECTIONS
- * (8 per process), BENCH_EMAIL_CONCURRENCY (32 per process).
+ * (8 per process), BENCH_EMAIL_CONCURRENCY (32 per process), BENCH_EMAIL_PG_URL (the outbox on
+ * that PostgreSQL database instead of SQLite — it is wiped).
  * Run directly: node --import tsx bench/email.bench.ts
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { SMTP_DEFAULTS } from '../src/channels/email/settings';
@@ -55,6 +61,21 @@ const ROWS_PER_INSERT = 50;
 /** Notices wait this far in the future until the dispatchers are up. */
 const LATER = 10 * 365 * 86_400_000;
 const MAX_WAIT_MS = 15 * 60_000;
+/** USER_HZ: the unit of /proc/<pid>/stat's times, 100 on every Linux architecture Node supports. */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds a process has used (user + system), from /proc (Linux; NaN elsewhere). Unlike a
+ * rate, CPU per e-mail hardly moves when other work shares the machine.
+ */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 /** A child process whose stdout is read line by line. */
 class Child {
@@ -160,7 +181,12 @@ async function loadOutbox(b: BenchSetup, n: number): Promise<void> {
 interface Window {
   perS: number;
   perProcess: number[];
+  /** CPU milliseconds the senders used per e-mail, all processes together. */
+  cpuMsPerEmail: number;
 }
+
+/** CPU seconds used by a group of processes so far. */
+const cpuOf = (kids: Child[]) => kids.reduce((s, k) => s + cpuSeconds(k.proc.pid), 0);
 
 /** P raw-sender processes in `mode`, each over its share of the N messages; the rate from `go` to the last one done. */
 async function rawSenders(
@@ -181,11 +207,12 @@ async function rawSenders(
   try {
     for (const k of kids) await k.until((l) => l === 'ready');
     for (const k of kids) k.proc.stdin?.write('go\n');
-    const results = await Promise.all(kids.map(async (k) => JSON.parse(await k.line()) as { sent: number; failed: number; startMs: number; endMs: number }));
+    const results = await Promise.all(kids.map(async (k) => JSON.parse(await k.line()) as { sent: number; failed: number; startMs: number; endMs: number; cpuS: number }));
     const start = Math.min(...results.map((r) => r.startMs));
     const end = Math.max(...results.map((r) => r.endMs));
     const sent = results.reduce((s, r) => s + r.sent, 0);
-    return { sent, perS: sent / ((end - start) / 1000), perProcess: results.map((r) => r.sent / ((r.endMs - r.startMs) / 1000)) };
+    const cpu = results.reduce((s, r) => s + r.cpuS, 0);
+    return { sent, perS: sent / ((end - start) / 1000), perProcess: results.map((r) => r.sent / ((r.endMs - r.startMs) / 1000)), cpuMsPerEmail: (cpu * 1000) / sent };
   } finally {
     await Promise.all(kids.map((k) => k.stop()));
   }
@@ -196,23 +223,25 @@ async function outstanding(db: Db): Promise<number> {
 }
 
 /** P `henlai dispatch` processes on the outbox; the rate from making the notices due to the last `sent_at`. */
-async function dispatchers(b: BenchSetup, port: number, n: number, processes: number, connections: number, concurrency: number): Promise<Window & { sent: number; failed: string }> {
+async function dispatchers(b: BenchSetup, pgUrl: string | undefined, port: number, n: number, processes: number, connections: number, concurrency: number): Promise<Window & { sent: number; failed: string }> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
     DATA_DIR: b.s.config.dataDir,
+    ...(pgUrl ? { DATABASE_URL: pgUrl } : {}),
     SMTP_URL: `smtp://127.0.0.1:${port}?maxConnections=${connections}`,
     MAIL_FROM: FROM,
     SEND_WINDOW: '00:00-24:00',
     DISPATCH_CONCURRENCY: String(concurrency),
     DISPATCH_INTERVAL_SECONDS: '0.1',
   };
-  for (const k of ['DATABASE_URL', 'ZALO_APP_ID', 'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY']) delete env[k];
+  for (const k of [...(pgUrl ? [] : ['DATABASE_URL']), 'ZALO_APP_ID', 'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY']) delete env[k];
   const kids = Array.from({ length: processes }, () => new Child(spawn(process.execPath, [BIN, 'dispatch'], { env, stdio: ['ignore', 'pipe', 'inherit'] })));
   try {
     // `henlai dispatch` prints this once its worker runs (and finds nothing due yet).
     for (const k of kids) await k.until((l) => l.includes('Ctrl+C'));
+    const cpu0 = cpuOf(kids);
     const go = Date.now();
     await b.db('notices').update({ not_before: go });
     const deadline = go + MAX_WAIT_MS;
@@ -220,6 +249,7 @@ async function dispatchers(b: BenchSetup, port: number, n: number, processes: nu
       if (kids.some((k) => k.proc.exitCode !== null)) throw new Error('a dispatcher exited during the run');
       await new Promise((r) => setTimeout(r, 250));
     }
+    const cpu = cpuOf(kids) - cpu0;
     const rows = (await b.db('notices').where({ status: 'sent' }).groupBy('claimed_by').select('claimed_by').count({ n: '*' }).max({ last: 'sent_at' })) as { n: number; last: number }[];
     const sent = rows.reduce((s, r) => s + Number(r.n), 0);
     const end = Math.max(...rows.map((r) => Number(r.last)));
@@ -228,6 +258,7 @@ async function dispatchers(b: BenchSetup, port: number, n: number, processes: nu
       sent,
       perS: sent / ((end - go) / 1000),
       perProcess: rows.map((r) => Number(r.n) / ((Number(r.last) - go) / 1000)),
+      cpuMsPerEmail: (cpu * 1000) / sent,
       failed: failed.map((f) => `${f.status}×${f.n}`).join(', '),
     };
   } finally {
@@ -243,7 +274,8 @@ export async function benchEmail(options: EmailBenchOptions = {}): Promise<Recor
   const round = (x: number) => Math.round(x);
 
   log(`email: outbox of ${n.toLocaleString('en-US')} apologies with their letters and e-mail notices…`);
-  const b = await openBench('sqlite');
+  const pgUrl = process.env.BENCH_EMAIL_PG_URL;
+  const b = await openBench(pgUrl ? 'pg' : 'sqlite', pgUrl);
   const { sink, port } = await Sink.start();
   try {
     await loadOutbox(b, n);
@@ -251,7 +283,7 @@ export async function benchEmail(options: EmailBenchOptions = {}): Promise<Recor
     const raw = await rawSenders('pool', port, n, processes, connections, concurrency);
     const { bytes } = await sink.count();
     log(`email: ${processes} × henlai dispatch on the outbox…`);
-    const through = await dispatchers(b, port, n, processes, connections, concurrency);
+    const through = await dispatchers(b, pgUrl, port, n, processes, connections, concurrency);
     log(`email: the sink's own limit (trivial client, ${processes * connections} connections)…`);
     const probe = await rawSenders('probe', port, n, 1, processes * connections, processes * connections, Math.round(bytes / n));
 
@@ -272,6 +304,8 @@ export async function benchEmail(options: EmailBenchOptions = {}): Promise<Recor
       through_per_s: round(through.perS),
       through_per_process: through.perProcess.map(round).join(' + '),
       through_ratio: Number((through.perS / raw.perS).toFixed(2)),
+      raw_cpu_ms_per_email: Number(raw.cpuMsPerEmail.toFixed(2)),
+      through_cpu_ms_per_email: Number(through.cpuMsPerEmail.toFixed(2)),
       check: problems.length ? problems.join('; ') : 'ok',
     };
   } finally {

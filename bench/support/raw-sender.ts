@@ -9,7 +9,8 @@
  *    the other figures measure.
  *
  * Argument: a JSON object (see `Args`). It builds what it needs, prints `ready`, waits for `go`
- * on stdin, sends, prints `{"sent", "failed", "startMs", "endMs"}` (epoch ms) and exits.
+ * on stdin, sends, prints `{"sent", "failed", "startMs", "endMs", "cpuS"}` (epoch ms; CPU seconds
+ * used while sending) and exits.
  */
 import net from 'node:net';
 import readline from 'node:readline';
@@ -143,9 +144,11 @@ const run = args.mode === 'pool' ? poolRun() : probeRun();
 process.stdout.write('ready\n');
 readline.createInterface({ input: process.stdin }).once('line', () => {
   const startMs = epochMs();
+  const cpu0 = process.cpuUsage();
   run().then(
     (r) => {
-      process.stdout.write(`${JSON.stringify({ ...r, startMs, endMs: epochMs() })}\n`);
+      const cpu = process.cpuUsage(cpu0);
+      process.stdout.write(`${JSON.stringify({ ...r, startMs, endMs: epochMs(), cpuS: (cpu.user + cpu.system) / 1e6 })}\n`);
       process.exit(0);
     },
     (err: unknown) => {

@@ -240,6 +240,16 @@ export class ApologyRepository {
     return row?.pdf ? Buffer.from(row.pdf as Uint8Array) : null;
   }
 
+  /**
+   * The letter's number and stored PDF in one read, for the e-mail of each apology. On SQLite the
+   * PDF lies behind the letter's HTML (~150 KB) in the row, and every read of a column from there
+   * on walks that far: byId() and pdf() together walked it twice per e-mail.
+   */
+  async letterPdf(id: number): Promise<{ letterNumber: string | null; pdf: Buffer | null } | null> {
+    const row = await this.db('apologies').select('letter_number', 'pdf').where({ id }).first();
+    return row ? { letterNumber: (row.letter_number as string | null) ?? null, pdf: row.pdf ? Buffer.from(row.pdf as Uint8Array) : null } : null;
+  }
+
   /** Stores the PDF once: the first render is the one the citizen receives, later ones are discarded. */
   async storePdf(id: number, pdf: Buffer, now: number): Promise<void> {
     await this.db('apologies').where({ id }).whereNull('pdf').update({ pdf, updated_at: now });

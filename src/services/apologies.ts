@@ -396,9 +396,10 @@ export class ApologyService {
   }
 
   /** The stored PDF and its file name: attached to e-mail notices and served on the citizen's page. */
+  /** The outbox worker's attachment for each apology e-mail: one read of the row when the PDF is stored. */
   async letterPdfForNotice(id: number): Promise<{ pdf: Buffer; fileName: string }> {
-    const a = (await this.apologies.byId(id)) as Apology;
-    return { pdf: await this.ensurePdf(id), fileName: pdfFileName(a) };
+    const stored = await this.apologies.letterPdf(id);
+    return { pdf: stored?.pdf ?? (await this.ensurePdf(id)), fileName: pdfFileName({ id, letterNumber: stored?.letterNumber ?? null }) };
   }
 
   /** The stored PDF, rendering it from the stored HTML the first time. */
@@ -537,7 +538,7 @@ function formatPhone(e164: string | null): string | null {
   return local.length === 10 ? `${local.slice(0, 4)} ${local.slice(4, 7)} ${local.slice(7)}` : local;
 }
 
-function pdfFileName(a: Apology): string {
+function pdfFileName(a: Pick<Apology, 'id' | 'letterNumber'>): string {
   const number = (a.letterNumber ?? String(a.id)).replace(/[^A-Za-z0-9-]+/g, '-');
   return `thu-xin-loi-${number}.pdf`;
 }

@@ -16,6 +16,7 @@ import {
   dueQuery,
   eventSchema,
   listDossiersQuery,
+  dossierListArgs,
   procedurePatchSchema,
   procedureSchema,
   yearParam,
@@ -137,22 +138,8 @@ export function apiRouter(s: Services): Router {
   });
   r.get('/dossiers', async (req, res) => {
     const q = parse(listDossiersQuery, req.query, 'query');
-    const { items, total } = await s.dossiers.list(
-      {
-        states: q.state,
-        timeliness: q.timeliness,
-        apology: q.apology,
-        agencyCode: q.agency,
-        procedureCode: q.procedure,
-        dueFrom: q.dueFrom?.getTime(),
-        dueTo: q.dueTo?.getTime(),
-        search: q.q,
-      },
-      q.sort,
-      q.pageSize,
-      (q.page - 1) * q.pageSize,
-      actorOf(req),
-    );
+    const { filter, sort, limit, offset } = dossierListArgs(q);
+    const { items, total } = await s.dossiers.list(filter, sort, limit, offset, actorOf(req));
     res.json({ items: items.map(dossierJson), page: q.page, pageSize: q.pageSize, total });
   });
   r.get('/dossiers/:code', async (req, res) => {

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { normalizeEmail, normalizeVnMobile } from '../../domain/contact';
 import { DOSSIER_STATES, EVENT_KINDS } from '../../domain/dossier';
 import { isoToDay, parseHhmm, parseInstant } from '../../domain/time';
+import type { DossierSort } from '../../db/dossiers';
+import type { ListFilter } from '../../services/dossiers';
 
 // Vietnamese messages for every generic check; specific checks below say what is expected.
 z.config(z.locales.vi());
@@ -104,6 +106,25 @@ export const listDossiersQuery = z.strictObject({
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
 });
+
+/** The dossier list's query as the use case takes it; the API and the staff page share it. */
+export function dossierListArgs(q: z.output<typeof listDossiersQuery>): { filter: ListFilter; sort: DossierSort; limit: number; offset: number } {
+  return {
+    filter: {
+      states: q.state,
+      timeliness: q.timeliness,
+      apology: q.apology,
+      agencyCode: q.agency,
+      procedureCode: q.procedure,
+      dueFrom: q.dueFrom?.getTime(),
+      dueTo: q.dueTo?.getTime(),
+      search: q.q,
+    },
+    sort: q.sort,
+    limit: q.pageSize,
+    offset: (q.page - 1) * q.pageSize,
+  };
+}
 
 const hhmmRange = z.string().refine(
   (s) => {

@@ -15,7 +15,7 @@ import { AppError } from '../../errors';
 import { formErrors, staffPage } from '../pages';
 import { parse } from '../validate';
 import type { ViewRenderer } from '../views';
-import { eventSchema, listDossiersQuery } from '../api/schemas';
+import { eventSchema, dossierListArgs, listDossiersQuery } from '../api/schemas';
 import { staffOf } from './session';
 import { noticeReason } from './notice-reason';
 import type { PageGroup } from './index';
@@ -187,22 +187,8 @@ export function dossierPages(s: Services, views: ViewRenderer): PageGroup {
       let result: { rows: ReturnType<typeof listRow>[]; total: number; page: number; pageSize: number } = { rows: [], total: 0, page: 1, pageSize: 50 };
       try {
         const q = parse(listDossiersQuery, input);
-        const { items, total } = await s.dossiers.list(
-          {
-            states: q.state,
-            timeliness: q.timeliness,
-            apology: q.apology,
-            agencyCode: q.agency,
-            procedureCode: q.procedure,
-            dueFrom: q.dueFrom?.getTime(),
-            dueTo: q.dueTo?.getTime(),
-            search: q.q,
-          },
-          q.sort,
-          q.pageSize,
-          (q.page - 1) * q.pageSize,
-          staffOf(req).actor,
-        );
+        const { filter, sort, limit, offset } = dossierListArgs(q);
+        const { items, total } = await s.dossiers.list(filter, sort, limit, offset, staffOf(req).actor);
         result = { rows: items.map(listRow), total, page: q.page, pageSize: q.pageSize };
       } catch (err) {
         shown = formErrors(err);

@@ -30,6 +30,19 @@ const FLASH: Record<string, string> = {
   acknowledged: 'Cảm ơn ông/bà đã xác nhận.',
 };
 
+/**
+ * A list page's filters as the form sent them: trimmed, empty ones dropped, repeated ones joined
+ * with commas (the API's list syntax), the flash key left out.
+ */
+export function filterValues(query: Request['query']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(query)) {
+    const value = Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v.trim() : '';
+    if (value && k !== 'ok') out[k] = value;
+  }
+  return out;
+}
+
 export function flashOf(req: Request): string | null {
   const key = typeof req.query.ok === 'string' ? req.query.ok : '';
   return FLASH[key] ?? null;

@@ -8,7 +8,7 @@ import { can } from '../../domain/access';
 import { dayToIso, isoToDay } from '../../domain/time';
 import { weekdayDate } from '../../domain/vn-format';
 import { ValidationError, type FieldProblem } from '../../errors';
-import { formErrors, sendLetterHtml, staffPage } from '../pages';
+import { filterValues, formErrors, sendLetterHtml, staffPage } from '../pages';
 import { parse } from '../validate';
 import type { ViewRenderer } from '../views';
 import { cancelApologySchema, entryId, isoDate, listApologiesQuery, optionalText } from '../api/schemas';
@@ -192,8 +192,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
     });
 
     r.get('/thu-xin-loi', async (req, res) => {
-      const input: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.query)) if (typeof v === 'string' && v.trim()) input[k] = v.trim();
+      const input = filterValues(req.query);
       let shown: ReturnType<typeof formErrors> = null;
       let rows: Record<string, unknown>[] = [];
       let total = 0;

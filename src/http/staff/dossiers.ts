@@ -12,7 +12,7 @@ import { can } from '../../domain/access';
 import { formatVnIso } from '../../domain/time';
 import { shortInstant } from '../../domain/vn-format';
 import { AppError } from '../../errors';
-import { formErrors, staffPage } from '../pages';
+import { filterValues, formErrors, staffPage } from '../pages';
 import { parse } from '../validate';
 import type { ViewRenderer } from '../views';
 import { eventSchema, dossierListArgs, listDossiersQuery } from '../api/schemas';
@@ -46,11 +46,7 @@ export function dossierPath(code: string): string {
 
 /** The query as the filter form sent it: empty fields mean "any", a date alone means that whole day. */
 function filterInput(query: Request['query']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(query)) {
-    const value = Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v.trim() : '';
-    if (value) out[k] = value;
-  }
+  const out = filterValues(query);
   if (/^\d{4}-\d{2}-\d{2}$/.test(out.dueTo ?? '')) out.dueTo += 'T23:59:59';
   return out;
 }

@@ -3,7 +3,7 @@ import type { Services } from '../../services';
 import type { NoticeChannel, NoticeStatus } from '../../db/notices';
 import { NOTICE_STATUS_LABELS } from '../../services/messages';
 import { can } from '../../domain/access';
-import { formErrors, staffPage } from '../pages';
+import { filterValues, formErrors, staffPage } from '../pages';
 import { parse } from '../validate';
 import type { ViewRenderer } from '../views';
 import { entryId, listMessagesQuery } from '../api/schemas';
@@ -46,8 +46,7 @@ function reasonOf(channel: NoticeChannel, status: NoticeStatus, lastError: strin
 /** The messages page: failed and waiting notices, with retry, cancel and "called the citizen". */
 export function messagePages(s: Services, views: ViewRenderer): PageGroup {
   const list = async (req: Request, res: Response, error: string | null = null, status = 200) => {
-    const input: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.query)) if (typeof v === 'string' && v.trim() && k !== 'ok') input[k] = v.trim();
+    const input = filterValues(req.query);
     let shown: ReturnType<typeof formErrors> = null;
     let rows: Record<string, unknown>[] = [];
     let total = 0;

@@ -14,7 +14,7 @@ import { isOpen } from '../domain/dossier';
 import { IMPORT_COLUMNS, mapHeader, parseRow, type ImportRow } from '../import/columns';
 import { ValidationError } from '../errors';
 import type { CalendarService } from './calendar';
-import { actsFor, type Actor, type Clock } from './clock';
+import { actsFor, authorize, type Actor, type Clock } from './clock';
 import { procedureTime } from './dossiers';
 
 export type ImportFormat = 'csv' | 'xlsx';
@@ -76,7 +76,17 @@ export class ImportService {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * The documented column set, for the upload page. Importing registers dossiers, which is the
+   * counter's work (and the command line's, as the system): the same permission as one dossier.
+   */
+  columns(actor: Actor): typeof IMPORT_COLUMNS {
+    authorize(actor, 'dossier.create');
+    return IMPORT_COLUMNS;
+  }
+
   async importDossiers(input: Readable, format: ImportFormat, options: ImportOptions): Promise<ImportReport> {
+    authorize(options.actor, 'dossier.create');
     const lines = format === 'csv' ? csvLines(input) : xlsxLines(input);
     const first = await lines.next();
     if (first.done) throw new ValidationError([{ field: 'file', message: 'Tệp trống: cần dòng tiêu đề và các dòng hồ sơ' }]);

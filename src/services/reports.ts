@@ -18,7 +18,7 @@ import {
 import { DAY_MS, localDayOf, formatVnIso } from '../domain/time';
 import { shortDate, shortInstant } from '../domain/vn-format';
 import { ValidationError } from '../errors';
-import { scopeAgencies, type Actor, type Clock } from './clock';
+import { authorize, scopeAgencies, type Actor, type Clock } from './clock';
 
 export interface ReportRow<F> {
   /** Agency or procedure code; the field's name for the 'field' grouping. */
@@ -115,6 +115,7 @@ export class ReportService {
   ) {}
 
   async period(input: { period: Period; groupBy: ReportGrouping; asOf?: Date; agencyCode?: string }, actor: Actor): Promise<PeriodReport> {
+    authorize(actor, 'report.read');
     const agencies = await this.agencies.list();
     const moment = this.moment(input.period, input.asOf);
     const counts = await this.reports.periodCounts(
@@ -136,6 +137,7 @@ export class ReportService {
   }
 
   async overdue(input: { at?: Date }, actor: Actor): Promise<OverdueReport> {
+    authorize(actor, 'report.read');
     const agencies = await this.agencies.list();
     const byId = new Map(agencies.map((a) => [a.id, a]));
     const atMs = Math.min(input.at?.getTime() ?? Infinity, this.clock.now().getTime());
@@ -159,6 +161,7 @@ export class ReportService {
   }
 
   async compliance(input: { period: Period; asOf?: Date; agencyCode?: string }, actor: Actor): Promise<ComplianceReport> {
+    authorize(actor, 'report.read');
     const agencies = await this.agencies.list();
     const byId = new Map(agencies.map((a) => [a.id, a]));
     const moment = this.moment(input.period, input.asOf);

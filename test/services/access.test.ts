@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { ACTIONS, USER_ROLES, can, type Action, type UserRole } from '../../src/domain/access';
+import { parsePeriod, type Period } from '../../src/domain/reports';
 import { AppError } from '../../src/errors';
 import { SYSTEM_ACTOR, type Actor } from '../../src/services/clock';
 import { AGENCY, createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
@@ -12,16 +14,16 @@ import { AGENCY, createTestContext, dossierBody, seedBasics, type TestContext } 
 const Y = true;
 const N = false;
 const EXPECTED: Record<UserRole, Partial<Record<Action, boolean>>> = {
-  //          read create event draft approve cancel message registry user token
-  counter: row(Y, Y, Y, Y, N, N, Y, N, N, N),
-  officer: row(Y, N, Y, Y, N, Y, Y, N, N, N),
-  leader: row(Y, N, Y, Y, Y, Y, Y, N, N, N),
-  supervisor: row(Y, N, N, N, N, N, N, N, N, N),
-  admin: row(Y, N, N, N, N, N, N, Y, Y, Y),
+  //          read create event draft approve cancel message report registry user token
+  counter: row(Y, Y, Y, Y, N, N, Y, N, N, N, N),
+  officer: row(Y, N, Y, Y, N, Y, Y, N, N, N, N),
+  leader: row(Y, N, Y, Y, Y, Y, Y, Y, N, N, N),
+  supervisor: row(Y, N, N, N, N, N, N, Y, N, N, N),
+  admin: row(Y, N, N, N, N, N, N, Y, Y, Y, Y),
 };
 
 function row(...allowed: boolean[]): Partial<Record<Action, boolean>> {
-  const actions: Action[] = ['dossier.read', 'dossier.create', 'dossier.event', 'apology.draft', 'apology.approve', 'apology.cancel', 'message.manage', 'registry.manage', 'user.manage', 'token.manage'];
+  const actions: Action[] = ['dossier.read', 'dossier.create', 'dossier.event', 'apology.draft', 'apology.approve', 'apology.cancel', 'message.manage', 'report.read', 'registry.manage', 'user.manage', 'token.manage'];
   return Object.fromEntries(actions.map((a, i) => [a, allowed[i]]));
 }
 
@@ -90,7 +92,7 @@ describe('roles: who may do what (use cases)', function () {
     'apology.approve': async (actor) => ctx.services.apologies.approve((await scene()).draftId, actor),
     'apology.cancel': async (actor) => ctx.services.apologies.cancel((await scene()).draftId, 'nhầm', actor),
     'message.manage': async (actor) => ctx.services.messages.markCalled((await scene()).noticeId, actor),
-    'report.read': null,
+    'report.read': async (actor) => ctx.services.reports.period({ period: parsePeriod('2026-Q1') as Period, groupBy: 'agency' }, actor),
     'registry.manage': async (actor) => ctx.services.registry.createAgency({ ...(await ctx.services.registry.agency('STP')), code: `X${++seq}` }, actor),
     'user.manage': async (actor) => ctx.services.users.list(actor),
     'token.manage': async (actor) => ctx.services.tokens.create(`t${++seq}`, null, actor),
@@ -110,6 +112,16 @@ describe('roles: who may do what (use cases)', function () {
       });
     }
   }
+
+  it('importing a dossier list needs the permission to register dossiers (the counter), checked before the file is read', async () => {
+    const file = () => Readable.from([Buffer.from('Mã hồ sơ\r\n', 'utf8')]);
+    for (const role of USER_ROLES) {
+      const actor: Actor = { name: role, role, agencyId: role === 'supervisor' || role === 'admin' ? null : sxd };
+      const expected = can(role, 'dossier.create') ? 'allowed' : 'forbidden';
+      assert.equal(await outcomeOf(() => ctx.services.imports.importDossiers(file(), 'csv', { actor })), expected, `a ${role} importing a file should be ${expected}`);
+      assert.equal(await outcomeOf(async () => ctx.services.imports.columns(actor)), expected, `a ${role} opening the import page should be ${expected}`);
+    }
+  });
 
   it("a person of another agency does not see this agency's dossier, apology or message (404, not 403)", async () => {
     const { code, draftId, noticeId } = await scene();

@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import { Snapshot, tableFingerprint } from './snapshot';
 
 export type AgencyLevel = 'province' | 'center' | 'department' | 'commune';
 export type ApologyMode = 'auto' | 'review';
@@ -94,32 +95,51 @@ function toRow(a: AgencyInput): Omit<AgencyRow, 'id' | 'created_at' | 'updated_a
 }
 
 export class AgencyRepository {
-  constructor(private readonly db: Db) {}
+  private readonly snapshot: Snapshot<Agency>;
+
+  constructor(private readonly db: Db) {
+    this.snapshot = new Snapshot(
+      async () => (await this.db<AgencyRow>('agencies').orderBy('code')).map(fromRow),
+      () => tableFingerprint(this.db, 'agencies'),
+    );
+  }
+
+  /** From the snapshot outside transactions; a row it lacks is read from the database. */
+  private async cached(match: (row: Agency) => boolean, where: Partial<AgencyRow>, db: Db): Promise<Agency | null> {
+    if (db === this.db) {
+      const hit = await this.snapshot.find(match);
+      if (hit) return hit;
+    }
+    const row = await db<AgencyRow>('agencies').where(where).first();
+    if (row && db === this.db) this.snapshot.invalidate();
+    return row ? fromRow(row as AgencyRow) : null;
+  }
 
   async list(): Promise<Agency[]> {
-    const rows = await this.db<AgencyRow>('agencies').orderBy('code');
-    return rows.map(fromRow);
+    return [...(await this.snapshot.all())];
   }
 
   async byCode(code: string, db: Db = this.db): Promise<Agency | null> {
-    const row = await db<AgencyRow>('agencies').where({ code }).first();
-    return row ? fromRow(row) : null;
+    return this.cached((a) => a.code === code, { code }, db);
   }
 
   async byId(id: number, db: Db = this.db): Promise<Agency | null> {
-    const row = await db<AgencyRow>('agencies').where({ id }).first();
-    return row ? fromRow(row) : null;
+    return this.cached((a) => a.id === id, { id }, db);
   }
 
   async insert(input: AgencyInput, now: number, db: Db = this.db): Promise<Agency> {
+    this.snapshot.invalidate();
     const [row] = await db<AgencyRow>('agencies')
       .insert({ ...toRow(input), created_at: now, updated_at: now })
       .returning('*');
+    this.snapshot.invalidate();
     return fromRow(row as AgencyRow);
   }
 
   async update(id: number, input: AgencyInput, now: number, db: Db = this.db): Promise<Agency> {
+    this.snapshot.invalidate();
     await db<AgencyRow>('agencies').where({ id }).update({ ...toRow(input), updated_at: now });
+    this.snapshot.invalidate();
     return (await this.byId(id, db)) as Agency;
   }
 
@@ -128,6 +148,8 @@ export class AgencyRepository {
   }
 
   async remove(id: number, db: Db = this.db): Promise<void> {
+    this.snapshot.invalidate();
     await db('agencies').where({ id }).delete();
+    this.snapshot.invalidate();
   }
 }

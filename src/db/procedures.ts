@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import { Snapshot, tableFingerprint } from './snapshot';
 
 export type TimeUnit = 'days' | 'hours' | 'same_day';
 export type SupplementPolicy = 'restart' | 'pause';
@@ -71,36 +72,58 @@ function toRow(p: ProcedureInput): Omit<ProcedureRow, 'id' | 'created_at' | 'upd
 }
 
 export class ProcedureRepository {
-  constructor(private readonly db: Db) {}
+  private readonly snapshot: Snapshot<Procedure>;
+
+  constructor(private readonly db: Db) {
+    this.snapshot = new Snapshot(
+      async () => (await this.db<ProcedureRow>('procedures').orderBy('code')).map(fromRow),
+      () => tableFingerprint(this.db, 'procedures'),
+    );
+  }
+
+  /** From the snapshot outside transactions; a row it lacks is read from the database. */
+  private async cached(match: (row: Procedure) => boolean, where: Partial<ProcedureRow>, db: Db): Promise<Procedure | null> {
+    if (db === this.db) {
+      const hit = await this.snapshot.find(match);
+      if (hit) return hit;
+    }
+    const row = await db<ProcedureRow>('procedures').where(where).first();
+    if (row && db === this.db) this.snapshot.invalidate();
+    return row ? fromRow(row as ProcedureRow) : null;
+  }
 
   async list(): Promise<Procedure[]> {
-    return (await this.db<ProcedureRow>('procedures').orderBy('code')).map(fromRow);
+    return [...(await this.snapshot.all())];
   }
 
   async byCode(code: string, db: Db = this.db): Promise<Procedure | null> {
-    const row = await db<ProcedureRow>('procedures').where({ code }).first();
-    return row ? fromRow(row) : null;
+    return this.cached((p) => p.code === code, { code }, db);
   }
 
   async byId(id: number, db: Db = this.db): Promise<Procedure | null> {
-    const row = await db<ProcedureRow>('procedures').where({ id }).first();
-    return row ? fromRow(row) : null;
+    return this.cached((p) => p.id === id, { id }, db);
   }
 
   async insert(input: ProcedureInput, now: number, db: Db = this.db): Promise<Procedure> {
+    this.snapshot.invalidate();
     const [row] = await db<ProcedureRow>('procedures')
       .insert({ ...toRow(input), created_at: now, updated_at: now })
       .returning('*');
+    this.snapshot.invalidate();
     return fromRow(row as ProcedureRow);
   }
 
   async update(id: number, input: ProcedureInput, now: number, db: Db = this.db): Promise<Procedure> {
+    this.snapshot.invalidate();
     await db<ProcedureRow>('procedures').where({ id }).update({ ...toRow(input), updated_at: now });
+    this.snapshot.invalidate();
     return (await this.byId(id, db)) as Procedure;
   }
 
   async remove(id: number, db: Db = this.db): Promise<void> {
+    this.snapshot.invalidate();
     await db('procedures').where({ id }).delete();
+    this.snapshot.invalidate();
   }
 
   async isUsed(id: number): Promise<boolean> {

@@ -28,4 +28,46 @@ document.addEventListener('DOMContentLoaded', () => {
       timer = setTimeout(refresh, 400);
     });
   }
+  // Upload of a file as the request body (the server has no multipart parser): <form
+  // data-upload="/url"> with one file input; the answer names the page to go to.
+  for (const form of document.querySelectorAll('form[data-upload]')) {
+    const input = form.querySelector('input[type="file"]');
+    const status = document.getElementById('upload-status');
+    const box = document.getElementById('upload-error');
+    const button = form.querySelector('button[type="submit"]');
+    const showError = (message) => {
+      if (!box) return window.alert(message);
+      box.querySelector('p').textContent = message;
+      box.hidden = false;
+      if (status) status.textContent = '';
+    };
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const file = input && input.files[0];
+      if (!file) return showError('Chưa chọn tệp để nhập');
+      if (box) box.hidden = true;
+      if (status) status.textContent = 'Đang tải tệp lên…';
+      button.disabled = true;
+      try {
+        const res = await fetch(form.dataset.upload, {
+          method: 'POST',
+          body: file,
+          credentials: 'same-origin',
+          headers: {
+            'Content-Type': file.type || 'application/octet-stream',
+            'X-CSRF-Token': form.querySelector('input[name="_csrf"]').value,
+            'X-File-Name': encodeURIComponent(file.name),
+            Accept: 'application/json',
+          },
+        });
+        const answer = await res.json().catch(() => ({}));
+        if (res.ok && answer.url) return window.location.assign(answer.url);
+        showError(answer.title || 'Không tải được tệp lên; vui lòng thử lại');
+      } catch {
+        showError('Mất kết nối khi tải tệp lên; vui lòng thử lại');
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
 });

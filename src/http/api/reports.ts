@@ -63,7 +63,7 @@ function asciiName(name: string): string {
     .replace(/-+/g, '-');
 }
 
-async function sendTable(res: Response, kind: 'csv' | 'xlsx', table: ReportTable): Promise<void> {
+export async function sendTable(res: Response, kind: 'csv' | 'xlsx', table: ReportTable): Promise<void> {
   const name = `${table.fileName}.${kind}`.normalize('NFC');
   res.setHeader('Content-Disposition', `attachment; filename="${asciiName(name)}"; filename*=UTF-8''${encodeURIComponent(name)}`);
   if (kind === 'csv') res.type('text/csv; charset=utf-8').send(tableToCsv(table));

@@ -4,7 +4,9 @@ import type { ViewRenderer } from '../views';
 import { adminPages } from './admin';
 import { apologyPages } from './apologies';
 import { dossierPages } from './dossiers';
+import { importPages } from './import';
 import { messagePages } from './messages';
+import { reportPages } from './reports';
 
 /**
  * Each group of staff pages registers its routes on the signed-in, CSRF-checked staff router.
@@ -13,5 +15,6 @@ import { messagePages } from './messages';
 export type PageGroup = (r: Router) => void;
 
 export function staffPageGroups(s: Services, views: ViewRenderer): PageGroup[] {
-  return [adminPages(s, views), dossierPages(s, views), apologyPages(s, views), messagePages(s, views)];
+  // The import pages before the dossier pages: /ho-so/nhap is not a dossier code.
+  return [adminPages(s, views), importPages(s, views), dossierPages(s, views), apologyPages(s, views), messagePages(s, views), reportPages(s, views)];
 }

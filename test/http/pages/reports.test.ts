@@ -198,6 +198,8 @@ describe('pages: import of a dossier list (/ho-so/nhap)', function () {
     assert.match(page.text, /<th scope="row">Mã hồ sơ<\/th><td>Có<\/td>/, 'the required columns are listed');
     const template = await counter.agent.get('/ho-so/nhap/mau.csv').buffer(true).parse(bytes).expect(200);
     assert.match((template.body as Buffer).toString('utf8'), /^\uFEFFMã hồ sơ,Mã thủ tục,/, 'the template file starts with the headers');
+    assert.match((await counter.agent.get('/ho-so').expect(200)).text, /href="\/ho-so\/nhap"/, 'the dossier list should lead counter staff to the import');
+    assert.doesNotMatch((await officer.agent.get('/ho-so').expect(200)).text, /href="\/ho-so\/nhap"/, 'an officer may not import: no link');
     const refused = await officer.agent.get('/ho-so/nhap').set('Accept', 'text/html');
     assert.equal(refused.status, 403, 'an officer does not register dossiers, so may not import them');
     assert.match(refused.text, /không có quyền tiếp nhận hồ sơ/);

@@ -119,6 +119,11 @@ function currentQuarter(now: Date): string {
   return `${year}-Q${Math.ceil(month / 3)}`;
 }
 
+/** A bar's label has 120 px: a field's name is cut (the table below has it whole). */
+function shortLabel(key: string): string {
+  return key.length > 16 ? `${key.slice(0, 15)}…` : key;
+}
+
 /** A report table as the page shows it: the same columns and rows as the CSV / XLSX files. */
 function htmlTable(t: ReportTable, rowHeader: number) {
   const cell = (v: string | number | null, i: number) => {
@@ -189,7 +194,7 @@ export function reportPages(s: Services, views: ViewRenderer): PageGroup {
         const report = await s.reports.period(q, staffOf(req).actor);
         const table = s.reports.periodTable(report);
         const late = report.rows
-          .map((row) => ({ label: row.key, count: row.figures.resolvedLate + row.figures.pendingOverdue }))
+          .map((row) => ({ label: shortLabel(row.key), count: row.figures.resolvedLate + row.figures.pendingOverdue }))
           .filter((b) => b.count > 0)
           .sort((a, b) => b.count - a.count)
           .slice(0, MAX_BARS);

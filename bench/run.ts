@@ -16,6 +16,7 @@ import { benchWatcher } from './watcher.bench';
 import { benchDocuments } from './documents.bench';
 import { benchZaloDispatch } from './dispatch.bench';
 import { benchEmail } from './email.bench';
+import { benchWeb } from './web.bench';
 import { benchReports } from './reports.bench';
 import { benchImport } from './import.bench';
 
@@ -59,6 +60,10 @@ const TARGETS: Record<string, Record<string, Target>> = {
   import: {
     csv_s: { op: '<=', value: 120, unit: 's', why: 'import 1,000,000 CSV rows on SQLite' },
     check: { op: '==', value: 'ok', why: 'every good row created, every bad row rejected' },
+  },
+  web: {
+    citizen_page_per_s: { op: '>=', value: 1500, unit: '/s', why: "citizen's page over 1,000,000 dossiers, 50 connections" },
+    citizen_page_p99_ms: { op: '<=', value: 50, unit: 'ms', why: "citizen's page, 99th percentile latency" },
   },
   watcher: {
     tick_s: { op: '<=', value: 60, unit: 's', why: 'one tick over 1,000,000 dossiers: 1,000 slipped → 1,000 apologies issued with PDFs and notices' },
@@ -129,7 +134,10 @@ async function main(): Promise<void> {
   process.stderr.write('import: 1,000,000 CSV rows and 100,000 XLSX rows (BENCH_IMPORT_ROWS, BENCH_IMPORT_XLSX_ROWS to change)…\n');
   const imports = await benchImport();
 
-  const sections = { deadline, registry, watcher, documents, dispatch, email, reports, import: imports };
+  process.stderr.write('web: citizen page and dossier API over 1,000,000 dossiers, 50 connections, vs a bare Express route…\n');
+  const web = await benchWeb();
+
+  const sections = { deadline, registry, watcher, documents, dispatch, email, reports, import: imports, web };
   const rows = Object.entries(sections).flatMap(([name, figures]) => verdicts(name, figures));
   process.stdout.write(`\n${table(rows)}\n`);
   const missed = rows.filter((r) => r.met === false);

@@ -80,10 +80,11 @@ function planner(rows: number, agencies: Agency[], procedures: Procedure[], cale
   };
 }
 
-async function runOn(kind: DbKind, rows: number, pgUrl?: string): Promise<Result> {
+/** A fresh database with `rows` dossiers and their history (exported for profiling scripts). */
+export async function loadReportData(kind: DbKind, rows: number, pgUrl?: string): Promise<Awaited<ReturnType<typeof openBench>>> {
   const setup = await openBench(kind, pgUrl);
   const { s, db } = setup;
-  try {
+  {
     const started = process.hrtime.bigint();
     const calendars = new Map<number, WorkingCalendar>();
     for (const a of setup.agencies) calendars.set(a.id, await s.calendars.forAgency(a));
@@ -103,7 +104,14 @@ async function runOn(kind: DbKind, rows: number, pgUrl?: string): Promise<Result
     await flushEvents();
     await analyze(db);
     log(`[reports ${kind}] loaded ${rows.toLocaleString('en')} dossiers and their events in ${seconds(started).toFixed(1)} s`);
+  }
+  return setup;
+}
 
+async function runOn(kind: DbKind, rows: number, pgUrl?: string): Promise<Result> {
+  const setup = await loadReportData(kind, rows, pgUrl);
+  const { s } = setup;
+  try {
     const quarter = parsePeriod('2025-Q4') as Period;
     const time = async (fn: () => Promise<unknown>) => {
       await fn();

@@ -30,20 +30,26 @@ const STATUS_EVENTS = ['created', 'supplement_requested', 'supplement_received',
  * happened by `atMs` and had been recorded by `asOfMs`, so later events, backdated entries,
  * apologies and calendar recomputations never change a report already given.
  */
-function statusAt(q: AsOf): { sql: string; bindings: (number | string)[] } {
+function statusAt(q: AsOf): { sql: string; bindings: (number | string)[]; parts: { sql: string; bindings: (number | string)[] }[] } {
   const scope = q.agencyIds ? `and d.${q.agencyColumn ?? 'deciding_agency_id'} in (${q.agencyIds.map(() => '?').join(', ') || 'null'})` : '';
   const scopeBindings = q.agencyIds ?? [];
   const columns = 'd.id, d.code, d.deciding_agency_id, d.receiving_agency_id, d.procedure_id, d.channel, d.accepted_at, d.resolution';
   const fastState = `case d.state when 'resolved' then 'resolved' when 'returned' then 'resolved' when 'withdrawn' then 'withdrawn'
     when 'rejected' then 'rejected' when 'waiting_supplement' then 'paused' else 'open' end`;
+  // A row last written before both instants is its own state then (the fast path); any other is
+  // replayed. updated_at < min(at, asOf + 1) ⇔ updated_at < at and updated_at <= asOf.
+  const changedFrom = Math.min(q.atMs, q.asOfMs + 1);
   const fastRow = `select ${columns}, ${fastState} as st, coalesce(d.resolved_at, d.closed_at) as fin, d.current_due_at as due from dossiers d
-    where d.updated_at < ? and d.updated_at <= ? and d.created_at <= ? ${scope}`;
-  const fastBindings = [q.atMs, q.asOfMs, q.asOfMs, ...scopeBindings];
-  // Three index ranges instead of one scan: accepted within the period (accepted_at), carried
-  // over and finished since its start, carried over and not finished (the finish-time index).
+    where +d.updated_at < ? and d.created_at <= ? ${scope}`;
+  const fastBindings = [changedFrom, q.asOfMs, ...scopeBindings];
+  // Index ranges instead of one scan: accepted within the period (accepted_at), carried over and
+  // finished since its start (the finish-time index), carried over and not finished; and the rows
+  // changed since the moment (updated_at, migration 20261122000007). A unary plus keeps the
+  // planner on the intended index (both databases accept it): the alternative, accepted_at,
+  // covers most of the table.
   const parts = [
     { sql: `${fastRow} and d.accepted_at >= ? and d.accepted_at < ?`, bindings: [...fastBindings, q.fromMs, q.atMs] },
-    { sql: `${fastRow} and ${FINISHED} >= ? and d.accepted_at < ?`, bindings: [...fastBindings, q.fromMs, q.fromMs] },
+    { sql: `${fastRow} and ${FINISHED} >= ? and +d.accepted_at < ?`, bindings: [...fastBindings, q.fromMs, q.fromMs] },
     { sql: `${fastRow} and ${FINISHED} is null and d.accepted_at < ?`, bindings: [...fastBindings, q.fromMs] },
     {
       sql: `select ${columns},
@@ -55,11 +61,11 @@ function statusAt(q: AsOf): { sql: string; bindings: (number | string)[] } {
           select x.id from dossier_events x
           where x.dossier_id = d.id and x.kind in (${STATUS_EVENTS.map(() => '?').join(', ')}) and x.occurred_at < ? and x.recorded_at <= ?
           order by x.occurred_at desc, x.id desc limit 1)
-        where (d.updated_at >= ? or d.updated_at > ?) and d.accepted_at < ? and d.created_at <= ? ${scope}`,
-      bindings: [...STATUS_EVENTS, q.atMs, q.asOfMs, q.atMs, q.asOfMs, q.atMs, q.asOfMs, ...scopeBindings],
+        where d.updated_at >= ? and +d.accepted_at < ? and d.created_at <= ? ${scope}`,
+      bindings: [...STATUS_EVENTS, q.atMs, q.asOfMs, changedFrom, q.atMs, q.asOfMs, ...scopeBindings],
     },
   ];
-  return { sql: parts.map((p) => p.sql).join('\n union all\n'), bindings: parts.flatMap((p) => p.bindings) };
+  return { sql: parts.map((p) => p.sql).join('\n union all\n'), bindings: parts.flatMap((p) => p.bindings), parts };
 }
 
 /** The part of a status row that counts: finished within the period, or not finished at its end. */
@@ -73,6 +79,12 @@ const GROUP_KEY: Record<ReportGrouping, string> = {
 };
 
 const num = (v: unknown): number => Number(v ?? 0);
+
+/** The period report's cells by the numbers its SQL gives them (0: none). */
+const RECEIVED_CELLS: (keyof PeriodCounts | null)[] = [null, 'carriedOver', 'newOnline', 'newCounter', 'newPost'];
+const OUTCOME_CELLS: (keyof PeriodCounts | null)[] = [
+  null, 'resolvedEarly', 'resolvedOnTime', 'resolvedLate', 'pendingNotDue', 'pendingOverdue', 'paused', 'withdrawn', 'rejected',
+];
 
 export interface OverdueRow {
   agencyId: number;
@@ -103,42 +115,32 @@ export class ReportRepository {
   async periodCounts(q: AsOf, groupBy: ReportGrouping): Promise<Map<string, PeriodCounts>> {
     const s = statusAt(q);
     const key = GROUP_KEY[groupBy];
-    const rows = (await this.db.raw(
-      `select ${key} as k,
-        sum(case when s.accepted_at < ? then 1 else 0 end) as carried,
-        sum(case when s.accepted_at >= ? and s.channel = 'online' then 1 else 0 end) as new_online,
-        sum(case when s.accepted_at >= ? and s.channel = 'counter' then 1 else 0 end) as new_counter,
-        sum(case when s.accepted_at >= ? and s.channel = 'post' then 1 else 0 end) as new_post,
-        sum(case when s.st = 'resolved' and s.resolution = 'early' then 1 else 0 end) as early,
-        sum(case when s.st = 'resolved' and s.resolution = 'on_time' then 1 else 0 end) as on_time,
-        sum(case when s.st = 'resolved' and s.resolution = 'late' then 1 else 0 end) as late,
-        sum(case when s.st = 'open' and s.due >= ? then 1 else 0 end) as not_due,
-        sum(case when s.st = 'open' and s.due < ? then 1 else 0 end) as overdue,
-        sum(case when s.st = 'paused' then 1 else 0 end) as paused,
-        sum(case when s.st = 'withdrawn' then 1 else 0 end) as withdrawn,
-        sum(case when s.st = 'rejected' then 1 else 0 end) as rejected
-      from (${s.sql}) s ${groupBy === 'field' ? 'join procedures p on p.id = s.procedure_id' : ''}
-      where ${IN_PERIOD}
-      group by ${key}`,
-      [q.fromMs, q.fromMs, q.fromMs, q.fromMs, q.atMs, q.atMs, ...s.bindings, q.fromMs],
-    )) as unknown;
+    // Each row of the period lands in one "received" cell and one "outcome" cell. Each index range
+    // is counted on its own, by (group, received cell, outcome cell): SQLite then reads the rows
+    // straight from each range (a UNION ALL under one GROUP BY goes through a co-routine and one
+    // large sort), and the few hundred counts are summed here.
+    // Both cells in one small integer, received × 16 + outcome (RECEIVED_CELLS / OUTCOME_CELLS, 0:
+    // none): the sort behind GROUP BY compares one number, not words.
+    const cells = `(case when s.accepted_at < ? then 1 when s.channel = 'online' then 2 when s.channel = 'counter' then 3 when s.channel = 'post' then 4 else 0 end) * 16 +
+        (case when s.st = 'resolved' then (case s.resolution when 'early' then 1 when 'on_time' then 2 when 'late' then 3 else 0 end)
+          when s.st = 'open' then (case when s.due >= ? then 4 when s.due < ? then 5 else 0 end)
+          when s.st = 'paused' then 6 when s.st = 'withdrawn' then 7 when s.st = 'rejected' then 8 else 0 end) as c`;
+    const join = groupBy === 'field' ? 'join procedures p on p.id = s.procedure_id' : '';
+    const sql = s.parts
+      .map((part) => `select ${key} as k, ${cells}, count(*) as n from (${part.sql}) s ${join} where ${IN_PERIOD} group by ${key}, 2`)
+      .join('\n union all\n');
+    const bindings = s.parts.flatMap((part) => [q.fromMs, q.atMs, q.atMs, ...part.bindings, q.fromMs]);
+    const rows = rowsOf((await this.db.raw(sql, bindings)) as unknown);
     const out = new Map<string, PeriodCounts>();
-    for (const r of rowsOf(rows)) {
-      out.set(String(r.k), {
-        ...ZERO_COUNTS,
-        carriedOver: num(r.carried),
-        newOnline: num(r.new_online),
-        newCounter: num(r.new_counter),
-        newPost: num(r.new_post),
-        resolvedEarly: num(r.early),
-        resolvedOnTime: num(r.on_time),
-        resolvedLate: num(r.late),
-        pendingNotDue: num(r.not_due),
-        pendingOverdue: num(r.overdue),
-        paused: num(r.paused),
-        withdrawn: num(r.withdrawn),
-        rejected: num(r.rejected),
-      });
+    for (const r of rows) {
+      const k = String(r.k);
+      const c = out.get(k) ?? { ...ZERO_COUNTS };
+      out.set(k, c);
+      const n = num(r.n);
+      const received = RECEIVED_CELLS[num(r.c) >> 4];
+      const outcome = OUTCOME_CELLS[num(r.c) & 15];
+      if (received) c[received] += n;
+      if (outcome) c[outcome] += n;
     }
     return out;
   }

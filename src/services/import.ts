@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { parse as csvParser } from 'csv-parse';
 import ExcelJS from 'exceljs';
 import type { Db } from '../db/connection';
@@ -50,7 +50,7 @@ export interface ImportOptions {
 }
 
 const MAX_REJECTIONS = 10_000;
-const DEFAULT_BATCH = 5_000;
+const DEFAULT_BATCH = 20_000;
 const WHOLE_ROW = '(dòng)';
 
 type Cell = string | number | boolean | Date | null | undefined;
@@ -96,6 +96,10 @@ export class ImportService {
         missing.map((h) => ({ field: h, message: `Thiếu cột "${h}" ở dòng tiêu đề (các cột: ${IMPORT_COLUMNS.map((c) => c.header).join(', ')})` })),
       );
     }
+    return this.repo.withLargeCache(() => this.run(lines, index, options));
+  }
+
+  private async run(lines: AsyncGenerator<Line>, index: ReturnType<typeof mapHeader>['index'], options: ImportOptions): Promise<ImportReport> {
     const ctx = await this.context();
     const report: ImportReport = { rowsRead: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, rejections: [] };
     const reject = (line: number, field: string, reason: string) => {
@@ -341,9 +345,42 @@ async function* csvLines(input: Readable): AsyncGenerator<Line> {
   }
 }
 
+/** UTF-8 text of a stream of buffers, decoded across chunk boundaries. */
+async function* decodeUtf8(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8');
+  for await (const chunk of chunks) {
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    if (text) yield text;
+  }
+  const tail = decoder.decode();
+  if (tail) yield tail;
+}
+
+type ReaderInternals = {
+  _parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: string): unknown;
+  _parseSharedStrings(entry: Readable): unknown;
+};
+const BaseReader = ExcelJS.stream.xlsx.WorkbookReader as unknown as new (input: Readable, options: object) => ReaderInternals & AsyncIterable<unknown>;
+
+/**
+ * exceljs's streaming reader decodes each decompressed chunk of a sheet on its own, so a letter
+ * of two or three bytes that falls across a chunk boundary ("Trực tuyến", a name) becomes U+FFFD
+ * — rows rejected, or names stored mangled. Its XML reader takes text as it is, so the sheets and
+ * the shared strings are handed to it already decoded, across chunk boundaries.
+ */
+class Utf8WorkbookReader extends BaseReader {
+  override _parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: string): unknown {
+    return super._parseWorksheet(decodeUtf8(iterator), sheetNo);
+  }
+
+  override _parseSharedStrings(entry: Readable): unknown {
+    return super._parseSharedStrings(Readable.from(decodeUtf8(entry)));
+  }
+}
+
 /** The first worksheet's rows, read as a stream: a large workbook never sits in memory whole. */
 async function* xlsxLines(input: Readable): AsyncGenerator<Line> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', worksheets: 'emit' });
+  const reader = new Utf8WorkbookReader(input, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', worksheets: 'emit' });
   for await (const sheet of reader) {
     for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
       const values = (row.values as ExcelJS.CellValue[]).slice(1);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { SYSTEM_ACTOR } from '../../src/services/clock';
 import type { ImportProgress } from '../../src/services/import';
@@ -110,5 +110,35 @@ describe('import of a dossier list', function () {
     assert.equal(x1.acceptedAt, '2026-02-02T08:00:00+07:00');
     assert.equal(x1.applicant.name, 'Nguyễn Văn An');
     assert.equal((await get('X-2')).channel, 'post');
+  });
+
+  it('reads Vietnamese letters that fall across the chunks of a large XLSX sheet, with shared strings and inline', async () => {
+    // exceljs decodes each decompressed chunk on its own: a letter split between two chunks came
+    // out as U+FFFD ("Tr�c tuyến"), so rows were refused or names stored mangled.
+    // Names made mostly of three-byte letters, so that chunk boundaries fall inside them.
+    const names = ['Nguyễn Thị Ánh Tuyết', 'Trần Quốc Đạt', 'Lê Hoàng Phương Thảo', 'Huỳnh Ngọc Diệp'].map((n) => `${n} ${'Ễ'.repeat(120)}`);
+    for (const useSharedStrings of [true, false]) {
+      const book = new ExcelJS.Workbook();
+      const sheet = book.addWorksheet('Danh sách hồ sơ');
+      sheet.addRow(['Mã hồ sơ', 'Mã TTHC', 'Đơn vị tiếp nhận', 'Chủ hồ sơ', 'Hình thức nộp', 'Ngày tiếp nhận']);
+      for (let i = 0; i < 3000; i++) sheet.addRow([`U${useSharedStrings ? 'S' : 'I'}-${i}`, '1.009972', 'SXD', `${names[i % 4]} ${i}`, ['Trực tuyến', 'Trực tiếp', 'Bưu chính'][i % 3], '02/02/2026 08:00']);
+      const file = Buffer.from(await new Promise<Buffer>((resolve, reject) => {
+        // The streaming writer chooses inline strings or the shared-strings table.
+        const parts: Buffer[] = [];
+        const sink = new Writable({ write(c: Buffer, _e, cb) { parts.push(c); cb(); } });
+        sink.on('finish', () => resolve(Buffer.concat(parts)));
+        const writer = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: sink, useSharedStrings, useStyles: false });
+        const ws = writer.addWorksheet('Danh sách hồ sơ');
+        sheet.eachRow((row) => ws.addRow((row.values as ExcelJS.CellValue[]).slice(1)).commit());
+        ws.commit();
+        writer.commit().catch(reject);
+      }));
+      const report = await ctx.services.imports.importDossiers(Readable.from([file]), 'xlsx', { actor: SYSTEM_ACTOR });
+      assert.deepEqual(report.rejections.slice(0, 3), [], `shared strings ${useSharedStrings}`);
+      assert.equal(report.created, 3000);
+      const rows = await ctx.db('dossiers').where('code', 'like', `U${useSharedStrings ? 'S' : 'I'}-%`).select('applicant_name');
+      const mangled = rows.filter((r: { applicant_name: string }) => r.applicant_name.includes('\uFFFD'));
+      assert.deepEqual(mangled, [], 'no name may hold a replacement character');
+    }
   });
 });

@@ -122,7 +122,8 @@ export async function benchWeb(): Promise<Result> {
 
     const port = await freePort();
     const server = await startProcess(
-      ['src/bin.cjs', 'serve'],
+      // BENCH_WEB_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to see where a request's time goes.
+      [...(process.env.BENCH_WEB_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), 'src/bin.cjs', 'serve'],
       {
         NODE_ENV: 'development',
         DATA_DIR: s.config.dataDir,

@@ -47,7 +47,7 @@ describe('browser: every page is reachable and accessible', function () {
     urls.public.push('/dang-nhap', '/tra-cuu', '/cong-khai', `/c/${issued.citizen_token}`);
     urls.counter.push('/tong-quan', '/ho-so', '/ho-so?timeliness=overdue', dossier(issued.code), '/thu-xin-loi', `/thu-xin-loi/${issued.id}`, '/tin-nhan', '/ho-so/nhap');
     if (open.items[0]) urls.officer.push(`${dossier(open.items[0].dossier.code)}/xin-loi`);
-    urls.leader.push('/thu-xin-loi?status=draft', '/bao-cao', '/bao-cao/qua-han', '/bao-cao/xin-loi');
+    urls.leader.push('/thu-xin-loi?status=draft', '/bao-cao', '/bao-cao?theoThang=1', '/bao-cao/qua-han', '/bao-cao/xin-loi');
     urls.supervisor.push('/tong-quan', '/bao-cao');
     urls.admin.push(
       '/quan-tri',

@@ -198,7 +198,9 @@ export function reportPages(s: Services, views: ViewRenderer): PageGroup {
           .filter((b) => b.count > 0)
           .sort((a, b) => b.count - a.count)
           .slice(0, MAX_BARS);
-        const months = await monthlyRates(q, req);
+        // Twelve more period reports: only when asked for, so that the report itself stays one query.
+        const withMonths = req.query.theoThang === '1';
+        const months = withMonths ? await monthlyRates(q, req) : { year: dayToYmd(q.period.to).year, chart: null };
         const query = queryString(values, PERIOD_KEYS);
         showForm(req, res, 'staff/reports/period', {
           title: 'Báo cáo tình hình giải quyết hồ sơ',
@@ -210,6 +212,8 @@ export function reportPages(s: Services, views: ViewRenderer): PageGroup {
           table: htmlTable(table, 1),
           lateChart: late.length ? barChart(late) : null,
           monthChart: months.chart,
+          withMonths,
+          monthsLink: `/bao-cao?${query}&theoThang=1#months-title`,
           year: months.year,
           csv: `/bao-cao/xuat.csv?${query}`,
           xlsx: `/bao-cao/xuat.xlsx?${query}`,

@@ -1,10 +1,9 @@
-import crypto from 'node:crypto';
 import express, { type Express } from 'express';
-import pinoHttp from 'pino-http';
 import type { Services } from './services';
 import { apiRouter } from './http/api/routes';
 import { openApiDocument } from './http/api/openapi';
 import { errorHandler, notFound } from './http/middleware/errors';
+import { requestLog } from './http/middleware/request-log';
 import { citizenRouter } from './http/citizen/routes';
 import { handleZaloWebhook } from './channels/zalo';
 import path from 'node:path';
@@ -47,18 +46,7 @@ export function createApp(s: Services): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(
-    pinoHttp({
-      logger: s.logger,
-      genReqId: (req, res) => {
-        const id = req.headers['x-request-id'];
-        const reqId = typeof id === 'string' && /^[\w.-]{1,64}$/.test(id) ? id : crypto.randomUUID();
-        res.setHeader('X-Request-Id', reqId);
-        return reqId;
-      },
-      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/ready' },
-    }),
-  );
+  app.use(requestLog(s.logger));
   // Before the JSON parser: the signature covers the exact bytes Zalo sent.
   app.post('/webhooks/zalo', express.raw({ type: '*/*', limit: '64kb' }), async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -91,9 +79,12 @@ export function createApp(s: Services): Express {
   app.use(['/api', '/webhooks'], notFound(views));
 
   app.use('/static', express.static(path.join(TEMPLATES_DIR, 'static'), { maxAge: '1h', index: false }));
-  app.use(express.urlencoded({ extended: false, limit: s.config.bodyLimit }));
+  // Before the form parser and the cookies: citizen pages read no session, and their one form
+  // (the look-up) parses its own body.
+  const form = express.urlencoded({ extended: false, limit: s.config.bodyLimit });
+  app.use(citizenRouter(s, views, form));
+  app.use(form);
   app.use(cookieParser());
-  app.use(citizenRouter(s, views));
   app.use(loadSession(s.users));
   app.use(staffRouter(s, views, staffPageGroups(s, views)));
   app.use(notFound(views));

@@ -1,6 +1,10 @@
 import { visibleToAgencies } from './scope';
 import type { Db } from './connection';
+import type { Dossier } from './dossiers';
 import type { LetterForm } from '../domain/apology';
+
+/** What the citizen's page needs of an apology's dossier. */
+export type CitizenDossier = Pick<Dossier, 'code' | 'procedureId' | 'receivingAgencyId' | 'closedAt'>;
 
 export type ApologyStatus = 'draft' | 'issued' | 'cancelled';
 export type ApologyOrigin = 'officer' | 'watcher';
@@ -170,6 +174,30 @@ export class ApologyRepository {
   async byCitizenToken(token: string, db: Db = this.db): Promise<Apology | null> {
     const row = await this.select(db).where({ citizen_token: token }).first();
     return row ? this.map([row])[0] : null;
+  }
+
+  /**
+   * The citizen's page in one read: the apology behind a token with what it shows of the dossier
+   * (its code, procedure, where to collect the result, and when it was closed, for link expiry).
+   */
+  async withDossierByCitizenToken(token: string, db: Db = this.db): Promise<{ apology: Apology; dossier: CitizenDossier } | null> {
+    const row = await db('apologies as a')
+      .join('dossiers as d', 'd.id', 'a.dossier_id')
+      .select(SUMMARY_COLUMNS.map((c) => `a.${c}`))
+      .select(db.raw('case when a.pdf is null then 0 else 1 end as has_pdf'))
+      .select({ d_code: 'd.code', d_procedure_id: 'd.procedure_id', d_receiving_agency_id: 'd.receiving_agency_id', d_closed_at: 'd.closed_at' })
+      .where('a.citizen_token', token)
+      .first();
+    if (!row) return null;
+    return {
+      apology: fromRow(row, Number(row.has_pdf) === 1),
+      dossier: {
+        code: String(row.d_code),
+        procedureId: Number(row.d_procedure_id),
+        receivingAgencyId: Number(row.d_receiving_agency_id),
+        closedAt: num(row.d_closed_at),
+      },
+    };
   }
 
   async activeFor(dossierId: number, deadlineVersion: number, db: Db = this.db): Promise<Apology | null> {

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db/connection';
 import type { Agency, AgencyRepository } from '../db/agencies';
-import type { Apology, ApologyRepository } from '../db/apologies';
-import type { Dossier, DossierRepository } from '../db/dossiers';
+import type { Apology, ApologyRepository, CitizenDossier } from '../db/apologies';
+import type { DossierRepository } from '../db/dossiers';
 import type { Procedure, ProcedureRepository } from '../db/procedures';
 import { STATE_LABELS, type DossierState } from '../domain/dossier';
 import type { ApologyService } from './apologies';
@@ -55,12 +55,12 @@ export class CitizenService {
   ) {}
 
   /** The issued apology behind a token with its dossier, or null: unknown, not issued, or expired alike. */
-  private async reachable(token: string, db: Db = this.db): Promise<{ apology: Apology; dossier: Dossier } | null> {
-    const apology = await this.apologies.byCitizenToken(token, db);
-    if (!apology || apology.status !== 'issued') return null;
-    const dossier = (await this.dossiers.byId(apology.dossierId, db)) as Dossier;
-    if (dossier.closedAt !== null && this.clock.now().getTime() >= dossier.closedAt + this.linkRetentionMs) return null;
-    return { apology, dossier };
+  private async reachable(token: string, db: Db = this.db): Promise<{ apology: Apology; dossier: CitizenDossier } | null> {
+    const found = await this.apologies.withDossierByCitizenToken(token, db);
+    if (!found || found.apology.status !== 'issued') return null;
+    const { closedAt } = found.dossier;
+    if (closedAt !== null && this.clock.now().getTime() >= closedAt + this.linkRetentionMs) return null;
+    return found;
   }
 
   async notice(token: string): Promise<CitizenNotice | null> {

@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Services } from '../../services';
@@ -39,7 +39,7 @@ const percent = (rate: number | null) => (rate === null ? null : `${formatNumber
  * the apology's unguessable token), the public look-up and the public board of apologies.
  * Nothing here reads a session; the only write is the acknowledgement, which the token guards.
  */
-export function citizenRouter(s: Services, views: ViewRenderer): Router {
+export function citizenRouter(s: Services, views: ViewRenderer, form: RequestHandler): Router {
   const r = Router();
   // Unknown, malformed, not yet issued and expired links all get this same page.
   const linkNotFound = (req: Request, res: Response) => errorPage(views, req, res, 404, NOT_FOUND_MESSAGE);
@@ -118,7 +118,7 @@ export function citizenRouter(s: Services, views: ViewRenderer): Router {
   });
 
   // A POST so that the phone digits stay out of addresses, history and access logs; it changes nothing.
-  r.post('/tra-cuu', lookupLimit, async (req, res) => {
+  r.post('/tra-cuu', lookupLimit, form, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const values = { ma: typeof body.ma === 'string' ? body.ma : '', so: typeof body.so === 'string' ? body.so : '' };
     let form: z.output<typeof lookupForm>;

@@ -151,12 +151,14 @@ async function loadOutbox(b: BenchSetup, n: number): Promise<void> {
           responsible_unit: agency.name, due_before: due, new_due_at: due + 7 * 86_400_000, signer_name: 'Trần Thị Bích Ngọc',
           signer_title: 'PHÓ GIÁM ĐỐC', issuing_agency_id: agency.id, drafted_by: 'bench', drafted_at: nowMs, approved_by: 'bench',
           issued_at: nowMs, late: true, letter_year: 2026, letter_seq: i + 1, letter_number: letterNumberFor(i), recipient_name: d.recipientName,
-          form: 'tt03-2025', template_version: letter.templateVersion, html: letter.html,
-          content_hash: crypto.createHash('sha256').update(letter.html).digest('hex'), pdf: letterPdf(i),
+          form: 'tt03-2025', template_version: letter.templateVersion,
+          content_hash: crypto.createHash('sha256').update(letter.html).digest('hex'),
           citizen_token: crypto.randomBytes(24).toString('base64url'), created_at: nowMs, updated_at: nowMs,
+          document: { html: letter.html, pdf: letterPdf(i) },
         };
       });
-      const ids = (await trx('apologies').insert(apologies).returning('id')).map((r: { id: number } | number) => Number(typeof r === 'object' ? r.id : r));
+      const ids = (await trx('apologies').insert(apologies.map(({ document: _, ...row }) => row)).returning('id')).map((r: { id: number } | number) => Number(typeof r === 'object' ? r.id : r));
+      await trx('apology_documents').insert(apologies.map((a, k) => ({ apology_id: ids[k], ...a.document })));
       await trx('notices').insert(
         notices.map((r, k) => {
           const recipient = `cong.dan${from + k}@example.vn`;

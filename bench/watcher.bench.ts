@@ -289,7 +289,7 @@ async function runOn(kind: DbKind, rows: number, slipped: number, pgUrl?: string
         load_s: round(loaded.loadSeconds, 1),
         tick_s: round(tickSeconds),
         issued: await count(db('apologies').where({ status: 'issued' }).count({ n: '*' }).first()),
-        pdfs: await count(db('apologies').whereNotNull('pdf').count({ n: '*' }).first()),
+        pdfs: await count(db('apology_documents').whereNotNull('pdf').count({ n: '*' }).first()),
         notices: await count(db('notices').where({ kind: 'new_appointment' }).count({ n: '*' }).first()),
         check: `FAILED: ${message}`,
       };
@@ -325,7 +325,7 @@ async function runOn(kind: DbKind, rows: number, slipped: number, pgUrl?: string
     };
     const issued = await count(db('apologies').where({ status: 'issued', origin: 'watcher' }).count({ n: '*' }).first());
     const allApologies = await count(db('apologies').count({ n: '*' }).first());
-    const withPdf = await count(db('apologies').where({ status: 'issued' }).whereNotNull('pdf').count({ n: '*' }).first());
+    const withPdf = await count(db('apologies').join('apology_documents', 'apology_documents.apology_id', 'apologies.id').where({ status: 'issued' }).whereNotNull('apology_documents.pdf').count({ n: '*' }).first());
     const letters = (await db('apologies').select('issuing_agency_id', 'letter_year', 'letter_seq', 'letter_number').where({ status: 'issued' })) as {
       issuing_agency_id: number;
       letter_year: number;
@@ -346,7 +346,7 @@ async function runOn(kind: DbKind, rows: number, slipped: number, pgUrl?: string
     const stillOverdue = await count(db('dossiers').whereIn('state', ['received', 'processing']).where('current_due_at', '<', NOW.getTime()).count({ n: '*' }).first());
     const reappointed = await count(db('dossiers').where({ deadline_version: 2, extensions_count: 1 }).where('updated_at', NOW.getTime()).whereNotNull('current_due_at').count({ n: '*' }).first());
     const events = await count(db('dossier_events').whereIn('kind', ['apology_drafted', 'apology_issued']).count({ n: '*' }).first());
-    const firstPdf = (await db('apologies').select('pdf').whereNotNull('pdf').orderBy('id').first()) as { pdf: Uint8Array } | undefined;
+    const firstPdf = (await db('apology_documents').select('pdf').whereNotNull('pdf').orderBy('apology_id').first()) as { pdf: Uint8Array } | undefined;
 
     expect('tick drafted', first.drafted, slipped);
     expect('tick issued', first.issued, slipped);

@@ -82,6 +82,9 @@ const SUMMARY_COLUMNS = [
   'template_version', 'content_hash', 'citizen_token', 'cancelled_by', 'cancelled_at', 'cancel_reason', 'acknowledged_at', 'created_at', 'updated_at',
 ];
 
+/** Whether the apology (table alias `a`) has its PDF stored. */
+const HAS_PDF = (a: string): string => `exists (select 1 from apology_documents d where d.apology_id = ${a}.id and d.pdf is not null)`;
+
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 function fromRow(r: Record<string, unknown>, hasPdf: boolean): Apology {
@@ -127,7 +130,7 @@ export class ApologyRepository {
   constructor(private readonly db: Db) {}
 
   private select(db: Db) {
-    return db('apologies').select(SUMMARY_COLUMNS).select(db.raw('case when pdf is null then 0 else 1 end as has_pdf'));
+    return db('apologies').select(SUMMARY_COLUMNS).select(db.raw(`case when ${HAS_PDF('apologies')} then 1 else 0 end as has_pdf`));
   }
 
   private map(rows: Record<string, unknown>[]): Apology[] {
@@ -184,7 +187,7 @@ export class ApologyRepository {
     const row = await db('apologies as a')
       .join('dossiers as d', 'd.id', 'a.dossier_id')
       .select(SUMMARY_COLUMNS.map((c) => `a.${c}`))
-      .select(db.raw('case when a.pdf is null then 0 else 1 end as has_pdf'))
+      .select(db.raw(`case when ${HAS_PDF('a')} then 1 else 0 end as has_pdf`))
       .select({ d_code: 'd.code', d_procedure_id: 'd.procedure_id', d_receiving_agency_id: 'd.receiving_agency_id', d_closed_at: 'd.closed_at' })
       .where('a.citizen_token', token)
       .first();
@@ -236,9 +239,9 @@ export class ApologyRepository {
       letter_number: fields.letterNumber,
       template_version: fields.templateVersion,
       content_hash: fields.contentHash,
-      html: fields.html,
       updated_at: now,
     });
+    await db('apology_documents').insert({ apology_id: id, html: fields.html });
   }
 
   /** Cancels drafts; returns how many. `dossierId` alone cancels every draft of that dossier. */
@@ -259,32 +262,39 @@ export class ApologyRepository {
   }
 
   async html(id: number): Promise<string | null> {
-    const row = await this.db('apologies').select('html').where({ id }).first();
+    const row = await this.db('apology_documents').select('html').where({ apology_id: id }).first();
     return (row?.html as string | null) ?? null;
   }
 
   async pdf(id: number): Promise<Buffer | null> {
-    const row = await this.db('apologies').select('pdf').where({ id }).first();
+    const row = await this.db('apology_documents').select('pdf').where({ apology_id: id }).first();
     return row?.pdf ? Buffer.from(row.pdf as Uint8Array) : null;
   }
 
-  /**
-   * The letter's number and stored PDF in one read, for the e-mail of each apology. On SQLite the
-   * PDF lies behind the letter's HTML (~150 KB) in the row, and every read of a column from there
-   * on walks that far: byId() and pdf() together walked it twice per e-mail.
-   */
+  /** The letter's number and stored PDF in one read, for the e-mail of each apology. */
   async letterPdf(id: number): Promise<{ letterNumber: string | null; pdf: Buffer | null } | null> {
-    const row = await this.db('apologies').select('letter_number', 'pdf').where({ id }).first();
+    const row = await this.db('apologies as a')
+      .leftJoin('apology_documents as d', 'd.apology_id', 'a.id')
+      .select('a.letter_number', 'd.pdf')
+      .where('a.id', id)
+      .first();
     return row ? { letterNumber: (row.letter_number as string | null) ?? null, pdf: row.pdf ? Buffer.from(row.pdf as Uint8Array) : null } : null;
   }
 
   /** Stores the PDF once: the first render is the one the citizen receives, later ones are discarded. */
   async storePdf(id: number, pdf: Buffer, now: number): Promise<void> {
-    await this.db('apologies').where({ id }).whereNull('pdf').update({ pdf, updated_at: now });
+    await this.db('apology_documents').where({ apology_id: id }).whereNull('pdf').update({ pdf });
+    await this.db('apologies').where({ id }).update({ updated_at: now });
   }
 
   async issuedWithoutPdf(limit: number): Promise<number[]> {
-    const rows = await this.db('apologies').select('id').where({ status: 'issued' }).whereNull('pdf').orderBy('id').limit(limit);
+    const rows = await this.db('apologies as a')
+      .leftJoin('apology_documents as d', 'd.apology_id', 'a.id')
+      .select('a.id')
+      .where('a.status', 'issued')
+      .whereNull('d.pdf')
+      .orderBy('a.id')
+      .limit(limit);
     return rows.map((r: { id: number }) => Number(r.id));
   }
 

@@ -50,7 +50,7 @@ describe('deadline watcher', function () {
     assert.equal(late1.signer.name, 'Trần Văn Bình');
     assert.equal(late1.signer.onBehalf, 'KT. GIÁM ĐỐC');
     assert.equal(await count('notices', { kind: 'new_appointment', channel: 'zalo' }), 2, 'a Zalo notice for each of the two citizens');
-    const pdfs = await ctx.db('apologies').whereNotNull('pdf').count({ n: '*' }).first();
+    const pdfs = await ctx.db('apology_documents').whereNotNull('pdf').count({ n: '*' }).first();
     assert.equal(Number(pdfs?.n), 2, 'the tick also renders the letters’ PDFs');
   });
 

@@ -37,7 +37,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { SMTP_DEFAULTS } from '../src/channels/email/settings';
@@ -46,7 +45,7 @@ import type { Db } from '../src/db/connection';
 import { DocumentRenderer } from '../src/documents/renderer';
 import { letterData, TEMPLATES_DIR } from '../test/documents/fixtures';
 import { FROM, letterNumberFor, letterPdf, log, noticeDataFor, renderNotices, Sink } from './support/mail';
-import { DOSSIER_COLUMNS, insertDossiers, NOW, openBench, sqlText, type BenchSetup } from './support/load';
+import { cpuSeconds, DOSSIER_COLUMNS, insertDossiers, NOW, openBench, sqlText, type BenchSetup } from './support/load';
 
 export interface EmailBenchOptions {
   messages?: number;
@@ -62,21 +61,6 @@ const ROWS_PER_INSERT = 50;
 const LATER = 10 * 365 * 86_400_000;
 const MAX_WAIT_MS = 15 * 60_000;
 /** USER_HZ: the unit of /proc/<pid>/stat's times, 100 on every Linux architecture Node supports. */
-const CLOCK_TICKS = 100;
-
-/**
- * CPU seconds a process has used (user + system), from /proc (Linux; NaN elsewhere). Unlike a
- * rate, CPU per e-mail hardly moves when other work shares the machine.
- */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 /** A child process whose stdout is read line by line. */
 class Child {
   private readonly lines: string[] = [];

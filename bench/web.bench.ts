@@ -22,7 +22,7 @@ import autocannon from 'autocannon';
 import net from 'node:net';
 import { DossierRepository } from '../src/db/dossiers';
 import { localDayOf } from '../src/domain/time';
-import { analyze, DOSSIER_COLUMNS, FOLDED, insertDossiers, log, NAMES, NOW, openBench, round, sqlText, type Result } from './support/load';
+import { analyze, cpuSeconds, DOSSIER_COLUMNS, FOLDED, insertDossiers, log, NAMES, NOW, openBench, round, sqlText, type Result } from './support/load';
 
 const CONNECTIONS = 50;
 const ROOT = path.resolve(__dirname, '..');
@@ -69,14 +69,20 @@ async function load(url: string, paths: string[], headers: Record<string, string
   });
 }
 
-async function measure(label: string, url: string, paths: string[], headers: Record<string, string> = {}): Promise<Result> {
+/**
+ * Rate and p99 under load, and the server's CPU per request: the rate moves with whatever else
+ * shares the machine, the CPU per request hardly does, so it is the figure to compare changes by.
+ */
+async function measure(label: string, server: ChildProcess, url: string, paths: string[], headers: Record<string, string> = {}): Promise<Result> {
   const seconds = Number(process.env.BENCH_WEB_SECONDS ?? 10);
   await load(url, paths, headers, 3);
+  const cpu0 = cpuSeconds(server.pid);
   const r = await load(url, paths, headers, seconds);
+  const cpuMs = round(((cpuSeconds(server.pid) - cpu0) * 1000) / r.requests.total, 3);
   const bad = r.non2xx + r.errors + r.timeouts;
-  log(`[web] ${label}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${bad} not ok of ${r.requests.total}`);
+  log(`[web] ${label}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, server CPU ${cpuMs} ms/request, ${bad} not ok of ${r.requests.total}`);
   if (bad) throw new Error(`${label}: ${r.non2xx} answers not 2xx, ${r.errors} errors, ${r.timeouts} timeouts — the figures would not mean anything`);
-  return { [`${label}_per_s`]: Math.round(r.requests.average), [`${label}_p99_ms`]: r.latency.p99 };
+  return { [`${label}_per_s`]: Math.round(r.requests.average), [`${label}_p99_ms`]: r.latency.p99, [`${label}_cpu_ms`]: cpuMs };
 }
 
 export async function benchWeb(): Promise<Result> {
@@ -140,15 +146,15 @@ export async function benchWeb(): Promise<Result> {
     );
     const result: Result = { dossiers: rows, apologies: tokens.length, connections: CONNECTIONS };
     try {
-      Object.assign(result, await measure('citizen_page', server.url, tokens.map((t) => `/c/${t}`)));
+      Object.assign(result, await measure('citizen_page', server.child, server.url, tokens.map((t) => `/c/${t}`)));
       const codes = Array.from({ length: 10_000 }, (_, i) => `/api/v1/dossiers/W${String(1 + ((i * 7919) % rows)).padStart(8, '0')}`);
-      Object.assign(result, await measure('dossier_api', server.url, codes, { authorization: `Bearer ${token}` }));
+      Object.assign(result, await measure('dossier_api', server.child, server.url, codes, { authorization: `Bearer ${token}` }));
     } finally {
       await stop(server.child);
     }
     const bare = await startProcess(['--import', 'tsx', 'bench/support/bare-express.ts'], {}, /listening on (http:\/\/\S+)/);
     try {
-      Object.assign(result, await measure('bare_express', bare.url, ['/']));
+      Object.assign(result, await measure('bare_express', bare.child, bare.url, ['/']));
     } finally {
       await stop(bare.child);
     }

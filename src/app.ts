@@ -45,6 +45,9 @@ function securityHeaders(https: boolean) {
 export function createApp(s: Services): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Pages and API answers are per person and not cached (no-store); hashing every body for an
+  // ETag no client can use cost ~2% of a citizen page. Static files keep theirs (serve-static).
+  app.set('etag', false);
   app.set('trust proxy', 'loopback');
   app.use(requestLog(s.logger));
   // Before the JSON parser: the signature covers the exact bytes Zalo sent.

@@ -28,6 +28,21 @@ export const ROWS_PER_TRANSACTION = 50_000;
 export type Result = Record<string, number | string>;
 export type DbKind = 'sqlite' | 'pg';
 
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds a process has used (user + system), from /proc (Linux; NaN elsewhere). Unlike a
+ * rate, CPU per unit of work hardly moves when other work shares the machine.
+ */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import pg from 'pg';
 import type { Config } from '../config';
+import { StatementCachingSqliteClient } from './sqlite-client';
 
 export type Db = Knex;
 
@@ -23,7 +24,7 @@ export function createDb(database: Config['database']): Db {
   }
   if (database.filename !== ':memory:') fs.mkdirSync(path.dirname(database.filename), { recursive: true });
   return knexFactory({
-    client: 'sqlite3',
+    client: StatementCachingSqliteClient as unknown as typeof Knex.Client,
     connection: { filename: database.filename },
     useNullAsDefault: true,
     // One connection: SQLite allows one writer anyway, and a single connection makes every

@@ -55,6 +55,7 @@ export interface EmailBenchOptions {
 }
 
 const BIN = path.resolve(__dirname, '../src/bin.cjs');
+const NODE_FLAGS = process.env.BENCH_EMAIL_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
 const RAW_SENDER = path.resolve(__dirname, 'support/raw-sender.ts');
 const ROWS_PER_INSERT = 50;
 /** Notices wait this far in the future until the dispatchers are up. */
@@ -223,7 +224,8 @@ async function dispatchers(b: BenchSetup, pgUrl: string | undefined, port: numbe
     DISPATCH_INTERVAL_SECONDS: '0.1',
   };
   for (const k of [...(pgUrl ? [] : ['DATABASE_URL']), 'ZALO_APP_ID', 'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY']) delete env[k];
-  const kids = Array.from({ length: processes }, () => new Child(spawn(process.execPath, [BIN, 'dispatch'], { env, stdio: ['ignore', 'pipe', 'inherit'] })));
+  // BENCH_EMAIL_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to see where a dispatcher's time goes.
+  const kids = Array.from({ length: processes }, () => new Child(spawn(process.execPath, [...NODE_FLAGS, BIN, 'dispatch'], { env, stdio: ['ignore', 'pipe', 'inherit'] })));
   try {
     // `henlai dispatch` prints this once its worker runs (and finds nothing due yet).
     for (const k of kids) await k.until((l) => l.includes('Ctrl+C'));

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { createDb, migrateLatest, type Db } from '../src/db/connection';
-import { NoticeRepository } from '../src/db/notices';
+import { NoticeRepository, type Notice } from '../src/db/notices';
 import { createZaloChannel } from '../src/channels/zalo/channel';
 import type { Attachment, Channel } from '../src/channels/types';
 import { Dispatcher } from '../src/dispatch/dispatcher';
@@ -57,7 +57,8 @@ async function queue(db: Db, agencyId: number, rows: { channel: 'zalo' | 'email'
 }
 
 function dispatcher(db: Db, channels: Channel[], concurrency: number, attachments: () => Promise<Attachment[]> = async () => []): Dispatcher {
-  return new Dispatcher(new NoticeRepository(db), new Map(channels.map((c) => [c.name, c])), attachments, systemClock, createLogger('silent'), {
+  const files = async (batch: Notice[]) => new Map(await Promise.all(batch.map(async (n) => [n.id, await attachments()] as const)));
+  return new Dispatcher(new NoticeRepository(db), new Map(channels.map((c) => [c.name, c])), files, systemClock, createLogger('silent'), {
     concurrency,
     retryWindowMs: 86_400_000,
     sendingTimeoutMs: 600_000,

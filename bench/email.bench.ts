@@ -55,6 +55,7 @@ export interface EmailBenchOptions {
 }
 
 const BIN = path.resolve(__dirname, '../src/bin.cjs');
+/** BENCH_EMAIL_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for every sending process, to see where its time goes. */
 const NODE_FLAGS = process.env.BENCH_EMAIL_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
 const RAW_SENDER = path.resolve(__dirname, 'support/raw-sender.ts');
 const ROWS_PER_INSERT = 50;
@@ -189,7 +190,7 @@ async function rawSenders(
   const kids = Array.from({ length: processes }, (_, p) => {
     const from = p * share;
     const args = { mode, port, from, count: Math.min(share, n - from), connections, concurrency, messageBytes, maxMessages: SMTP_DEFAULTS.maxMessages, fromAddress: loadConfig({ NODE_ENV: 'test', MAIL_FROM: FROM }).email.from };
-    return new Child(spawn(process.execPath, ['--import', 'tsx', RAW_SENDER, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    return new Child(spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', RAW_SENDER, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] }));
   });
   try {
     for (const k of kids) await k.until((l) => l === 'ready');
@@ -224,7 +225,6 @@ async function dispatchers(b: BenchSetup, pgUrl: string | undefined, port: numbe
     DISPATCH_INTERVAL_SECONDS: '0.1',
   };
   for (const k of [...(pgUrl ? [] : ['DATABASE_URL']), 'ZALO_APP_ID', 'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY']) delete env[k];
-  // BENCH_EMAIL_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to see where a dispatcher's time goes.
   const kids = Array.from({ length: processes }, () => new Child(spawn(process.execPath, [...NODE_FLAGS, BIN, 'dispatch'], { env, stdio: ['ignore', 'pipe', 'inherit'] })));
   try {
     // `henlai dispatch` prints this once its worker runs (and finds nothing due yet).

@@ -271,14 +271,17 @@ export class ApologyRepository {
     return row?.pdf ? Buffer.from(row.pdf as Uint8Array) : null;
   }
 
-  /** The letter's number and stored PDF in one read, for the e-mail of each apology. */
-  async letterPdf(id: number): Promise<{ letterNumber: string | null; pdf: Buffer | null } | null> {
-    const row = await this.db('apologies as a')
-      .leftJoin('apology_documents as d', 'd.apology_id', 'a.id')
-      .select('a.letter_number', 'd.pdf')
-      .where('a.id', id)
-      .first();
-    return row ? { letterNumber: (row.letter_number as string | null) ?? null, pdf: row.pdf ? Buffer.from(row.pdf as Uint8Array) : null } : null;
+  /** The letters' numbers and stored PDFs in one read, for the e-mails of a batch of apologies. */
+  async letterPdfs(ids: number[]): Promise<Map<number, { letterNumber: string | null; pdf: Buffer | null }>> {
+    const rows = ids.length
+      ? await this.db('apologies as a').leftJoin('apology_documents as d', 'd.apology_id', 'a.id').select('a.id', 'a.letter_number', 'd.pdf').whereIn('a.id', ids)
+      : [];
+    return new Map(
+      rows.map((r: { id: number | string; letter_number: string | null; pdf: Uint8Array | null }) => [
+        Number(r.id),
+        { letterNumber: r.letter_number ?? null, pdf: r.pdf ? Buffer.from(r.pdf.buffer, r.pdf.byteOffset, r.pdf.byteLength) : null },
+      ]),
+    );
   }
 
   /** Stores the PDF once: the first render is the one the citizen receives, later ones are discarded. */

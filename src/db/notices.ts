@@ -17,7 +17,8 @@ export type NoticeKind = 'new_appointment' | 'at_risk_digest';
 export interface FinishedAttempt {
   noticeId: number;
   attempt: { startedAt: number; outcome: string; errorClass: string | null; providerAnswer: string; providerMessageId: string | null };
-  notice: Partial<{ status: NoticeStatus; not_before: number; sent_at: number; delivered_at: number; provider_message_id: string | null; last_error: string | null; claimed_at: null }>;
+  /** What the notice becomes; an optional field left out keeps the notice's current value. */
+  notice: { status: NoticeStatus; lastError: string | null; notBefore?: number; sentAt?: number; deliveredAt?: number; providerMessageId?: string };
   /** When it finished (the notice's `updated_at`, the attempt's `finished_at`). */
   at: number;
 }
@@ -205,19 +206,40 @@ export class NoticeRepository {
    * worker still holds it ('sending'): a notice cancelled or swept meanwhile is not overwritten.
    * While a send is in flight the notice's 'sending' status and `claimed_at` are the record of it;
    * the sweeper turns them into an 'interrupted' attempt if the worker dies. Answers, in order,
-   * whether each notice was still held. Rows are updated in id order, so that two transactions
-   * touching the same notices lock them in the same order.
+   * whether each notice was still held.
+   *
+   * The notices move in one UPDATE … FROM a list of values, whatever the batch's size: on SQLite
+   * each statement is a hop to libuv's thread pool and back, which cost more than the row's
+   * change. PostgreSQL first locks the rows in id order, so that two transactions touching the
+   * same notices never wait for each other crosswise.
    */
   async finishAttempts(finished: FinishedAttempt[]): Promise<boolean[]> {
-    const order = finished.map((_, i) => i).sort((a, b) => finished[a].noticeId - finished[b].noticeId);
+    if (!finished.length) return [];
+    const ids = finished.map((f) => f.noticeId);
     return this.db.transaction(async (trx) => {
-      const held: boolean[] = new Array(finished.length).fill(false);
-      const rows: Record<string, unknown>[] = [];
-      for (const i of order) {
-        const { noticeId, attempt, notice, at } = finished[i];
-        if (!(await trx('notices').where({ id: noticeId, status: 'sending' }).update({ ...notice, updated_at: at }))) continue;
-        held[i] = true;
-        rows.push({
+      if (trx.client.config.client === 'pg') await trx('notices').whereIn('id', ids).orderBy('id').forUpdate().select('id');
+      const row = '(CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS bigint), CAST(? AS bigint), CAST(? AS bigint), CAST(? AS text), CAST(? AS bigint))';
+      const values = finished.flatMap(({ noticeId, notice: n, at }) => [
+        noticeId, n.status, n.lastError, n.notBefore ?? null, n.sentAt ?? null, n.deliveredAt ?? null, n.providerMessageId ?? null, at,
+      ]);
+      const moved = await trx.raw(
+        `WITH v (id, status, last_error, not_before, sent_at, delivered_at, provider_message_id, updated_at) AS (VALUES ${finished.map(() => row).join(', ')})
+         UPDATE notices SET status = v.status, claimed_at = NULL, last_error = v.last_error,
+           not_before = COALESCE(v.not_before, notices.not_before),
+           sent_at = COALESCE(v.sent_at, notices.sent_at),
+           delivered_at = COALESCE(v.delivered_at, notices.delivered_at),
+           provider_message_id = COALESCE(v.provider_message_id, notices.provider_message_id),
+           updated_at = v.updated_at
+         FROM v WHERE notices.id = v.id AND notices.status = 'sending'
+         RETURNING notices.id`,
+        values,
+      );
+      const rows = (Array.isArray(moved) ? moved : (moved as { rows: { id: number | string }[] }).rows) as { id: number | string }[];
+      const heldIds = new Set(rows.map((r) => Number(r.id)));
+      const held = ids.map((id) => heldIds.has(id));
+      const attempts = finished
+        .filter((_, i) => held[i])
+        .map(({ noticeId, attempt, at }) => ({
           notice_id: noticeId,
           started_at: attempt.startedAt,
           finished_at: at,
@@ -225,9 +247,8 @@ export class NoticeRepository {
           error_class: attempt.errorClass,
           provider_answer: attempt.providerAnswer.slice(0, 4000),
           provider_message_id: attempt.providerMessageId,
-        });
-      }
-      if (rows.length) await trx('notice_attempts').insert(rows);
+        }));
+      if (attempts.length) await trx('notice_attempts').insert(attempts);
       return held;
     });
   }

@@ -26,7 +26,17 @@ export interface DispatchReport {
   requeued: number;
 }
 
-export type AttachmentSource = (notice: Notice) => Promise<Attachment[]>;
+/**
+ * The files of several notices, read together: each notice's id maps to its attachments, or to
+ * the error that kept them from being produced (a notice left out has none).
+ */
+export type AttachmentSource = (notices: Notice[]) => Promise<Map<number, Attachment[] | Error>>;
+
+/** A claimed notice and how to get its files. */
+interface Claimed {
+  notice: Notice;
+  attachments: () => Promise<Attachment[]>;
+}
 
 /**
  * The outbox worker. Claims due notices atomically, sends them with bounded concurrency through
@@ -59,7 +69,7 @@ export class Dispatcher {
     const down = new Set<NoticeChannel>();
     // Workers pull from a shared queue refilled by one claim at a time, so a slow send never
     // holds the others back waiting for a whole batch to finish.
-    const queue: Notice[] = [];
+    const queue: Claimed[] = [];
     let exhausted = false;
     let claiming: Promise<void> | null = null;
     const refill = () =>
@@ -74,7 +84,8 @@ export class Dispatcher {
         });
         if (!batch.length) exhausted = true;
         report.claimed += batch.length;
-        queue.push(...batch);
+        const files = this.filesOf(batch);
+        queue.push(...batch.map((notice) => ({ notice, attachments: () => files(notice) })));
       })().finally(() => {
         claiming = null;
       }));
@@ -86,7 +97,7 @@ export class Dispatcher {
           continue;
         }
         // A fallback queued a new notice that is due now: look for it before stopping.
-        if (await this.deliver(queue.shift() as Notice, down, report)) exhausted = false;
+        if (await this.deliver(queue.shift() as Claimed, down, report)) exhausted = false;
       }
     };
     await Promise.all(Array.from({ length: this.settings.concurrency }, worker));
@@ -94,7 +105,7 @@ export class Dispatcher {
   }
 
   /** Sends one claimed notice and records the outcome; true when it queued a fallback notice. */
-  private async deliver(notice: Notice, down: Set<NoticeChannel>, report: DispatchReport): Promise<boolean> {
+  private async deliver({ notice, attachments }: Claimed, down: Set<NoticeChannel>, report: DispatchReport): Promise<boolean> {
     const now = () => this.clock.now().getTime();
     const channel = this.channels.get(notice.channel) as Channel;
     const startedAt = now();
@@ -103,7 +114,7 @@ export class Dispatcher {
       result = { outcome: 'temporary-failure', providerAnswer: 'Kênh đang ngừng trong lượt này', channelDown: 'kênh ngừng' };
     } else {
       try {
-        result = await channel.send(outgoing(notice), () => this.attachments(notice));
+        result = await channel.send(outgoing(notice), attachments);
       } catch (err) {
         // A channel bug must not lose the notice: it is retried like a network error.
         result = { outcome: 'technical-failure', errorClass: 'exception', providerAnswer: String((err as Error)?.message ?? err) };
@@ -124,13 +135,12 @@ export class Dispatcher {
     const at = now();
     const patch: FinishedAttempt['notice'] = {
       status: decision.status,
-      claimed_at: null,
-      last_error: result.outcome === 'sent' || result.outcome === 'delivered' ? null : `${result.errorClass ?? result.outcome}: ${result.providerAnswer}`.slice(0, 1000),
+      lastError: result.outcome === 'sent' || result.outcome === 'delivered' ? null : `${result.errorClass ?? result.outcome}: ${result.providerAnswer}`.slice(0, 1000),
     };
-    if (decision.notBefore !== undefined) patch.not_before = decision.notBefore;
-    if (result.providerMessageId) patch.provider_message_id = result.providerMessageId;
-    if (decision.status === 'sent' || decision.status === 'delivered') patch.sent_at = at;
-    if (decision.status === 'delivered') patch.delivered_at = at;
+    if (decision.notBefore !== undefined) patch.notBefore = decision.notBefore;
+    if (result.providerMessageId) patch.providerMessageId = result.providerMessageId;
+    if (decision.status === 'sent' || decision.status === 'delivered') patch.sentAt = at;
+    if (decision.status === 'delivered') patch.deliveredAt = at;
     const held = await this.record({
       noticeId: notice.id,
       attempt: {
@@ -157,6 +167,26 @@ export class Dispatcher {
       return true;
     }
     return false;
+  }
+
+  /**
+   * The files of a claimed batch. The first notice of a channel that asks for its files (only
+   * channels that carry them ask: e-mail's letter PDF) reads those of every notice of that
+   * channel in the batch, in one query instead of one per message; the batch is a few dozen
+   * notices, so holding their files until they are sent costs a few megabytes at most.
+   */
+  private filesOf(batch: Notice[]): (notice: Notice) => Promise<Attachment[]> {
+    const reads = new Map<NoticeChannel, Promise<Map<number, Attachment[] | Error>>>();
+    return async (notice) => {
+      let read = reads.get(notice.channel);
+      if (!read) {
+        read = this.attachments(batch.filter((n) => n.channel === notice.channel));
+        reads.set(notice.channel, read);
+      }
+      const files = (await read).get(notice.id);
+      if (files instanceof Error) throw files;
+      return files ?? [];
+    };
   }
 
   /**

@@ -4,6 +4,7 @@ import type { Agency, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureRepository } from '../db/procedures';
 import type { Dossier, DossierRepository } from '../db/dossiers';
 import type { Apology, ApologyRepository, ApologyStatus } from '../db/apologies';
+import type { Attachment } from '../channels/types';
 import type { Attempt, NewNotice, Notice, NoticeRepository, NoticeStatus } from '../db/notices';
 import type { WorkingCalendar } from '../domain/calendar';
 import { apologyRefusal, isLateApology, letterFormFor, newDayRefusal, proposedNewDay, type Refusal } from '../domain/apology';
@@ -395,11 +396,44 @@ export class ApologyService {
     return { pdf: await this.ensurePdf(a.id), fileName: pdfFileName(a) };
   }
 
-  /** The stored PDF and its file name: attached to e-mail notices and served on the citizen's page. */
-  /** The outbox worker's attachment for each apology e-mail: one read of the row when the PDF is stored. */
+  /** The stored PDF and its file name, served on the citizen's page. */
   async letterPdfForNotice(id: number): Promise<{ pdf: Buffer; fileName: string }> {
-    const stored = await this.apologies.letterPdf(id);
-    return { pdf: stored?.pdf ?? (await this.ensurePdf(id)), fileName: pdfFileName({ id, letterNumber: stored?.letterNumber ?? null }) };
+    const letter = (await this.letterPdfs([id])).get(id) as { pdf: Buffer; fileName: string } | Error;
+    if (letter instanceof Error) throw letter;
+    return letter;
+  }
+
+  /**
+   * The outbox worker's attachments (see AttachmentSource) for a batch of notices: each apology
+   * notice carries its letter's PDF, read for the whole batch at once.
+   */
+  async noticeAttachments(notices: Notice[]): Promise<Map<number, Attachment[] | Error>> {
+    const letters = await this.letterPdfs(notices.flatMap((n) => (n.apologyId === null ? [] : [n.apologyId])));
+    return new Map(
+      notices.map((n) => {
+        const letter = n.apologyId === null ? null : (letters.get(n.apologyId) as { pdf: Buffer; fileName: string } | Error);
+        if (letter === null) return [n.id, []];
+        return [n.id, letter instanceof Error ? letter : [{ filename: letter.fileName, contentType: 'application/pdf', content: letter.pdf }]];
+      }),
+    );
+  }
+
+  /**
+   * Stored PDFs in one read; a letter whose PDF was never rendered is rendered now, and one that
+   * cannot be is that apology's error alone.
+   */
+  private async letterPdfs(ids: number[]): Promise<Map<number, { pdf: Buffer; fileName: string } | Error>> {
+    const stored = await this.apologies.letterPdfs(ids);
+    const letters = new Map<number, { pdf: Buffer; fileName: string } | Error>();
+    for (const id of new Set(ids)) {
+      const s = stored.get(id);
+      try {
+        letters.set(id, { pdf: s?.pdf ?? (await this.ensurePdf(id)), fileName: pdfFileName({ id, letterNumber: s?.letterNumber ?? null }) });
+      } catch (err) {
+        letters.set(id, err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    return letters;
   }
 
   /** The stored PDF, rendering it from the stored HTML the first time. */

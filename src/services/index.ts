@@ -91,11 +91,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const dispatcher = new Dispatcher(
     notices,
     channels,
-    async (n) => {
-      if (n.apologyId === null) return [];
-      const { pdf: content, fileName } = await apologies.letterPdfForNotice(n.apologyId);
-      return [{ filename: fileName, contentType: 'application/pdf', content }];
-    },
+    (batch) => apologies.noticeAttachments(batch),
     clock,
     logger,
     { ...config.dispatch, channelDownRetryMs: 10 * 60_000 },

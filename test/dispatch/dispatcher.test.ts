@@ -53,7 +53,7 @@ describe('dispatch: the outbox worker', function () {
     new Dispatcher(
       repo,
       new Map(channels.map((c) => [c.name, c])),
-      async (n) => (n.apologyId ? [{ filename: 'thu.pdf', contentType: 'application/pdf', content: await ctx.services.apologies.ensurePdf(n.apologyId) }] : []),
+      (batch) => ctx.services.apologies.noticeAttachments(batch),
       ctx.clock,
       createLogger('silent'),
       { ...SETTINGS, ...settings },
@@ -122,9 +122,41 @@ describe('dispatch: the outbox worker', function () {
     assert.equal(email.sent.length, 1, 'the same run sends the e-mail fallback');
     assert.equal(email.sent[0].recipient, 'an.nguyen@example.vn');
     assert.ok((email.sent[0].payload as { subject?: string }).subject, 'the e-mail channel receives the e-mail rendering');
-    assert.deepEqual(email.sent[0].attachments, ['thu.pdf']);
+    assert.match(email.sent[0].attachments.join(), /^thu-xin-loi-.+\.pdf$/, 'the letter PDF is attached under its letter number');
     const fallback = await ctx.db('notices').where({ fallback_of: n.id }).first();
     assert.equal(fallback.status, 'sent');
+  });
+
+  it('reads the letters of a claimed batch together, and a letter that cannot be produced fails only its own e-mail', async () => {
+    const notices = [];
+    for (let i = 0; i < 3; i++) notices.push(await issue(`PDF-${i}`, { consent: { zalo: false, email: true, sms: false } }));
+    assert.ok(notices.every((n) => n.channel === 'email'), 'these citizens only agreed to e-mail');
+    // The second letter's stored HTML and PDF are gone: it cannot be rendered.
+    const broken = (await ctx.db('notices').where({ id: notices[1].id }).first()).apology_id;
+    assert.equal(await ctx.db('apology_documents').where({ apology_id: broken }).del(), 1);
+    const reads: number[] = [];
+    const email = new ScriptedChannel('email');
+    const d = new Dispatcher(
+      repo,
+      new Map([['email', email]]),
+      (batch) => {
+        reads.push(batch.length);
+        return ctx.services.apologies.noticeAttachments(batch);
+      },
+      ctx.clock,
+      createLogger('silent'),
+      SETTINGS,
+      () => 0.5,
+    );
+    const r = await d.runOnce();
+    assert.deepEqual(reads, [3], 'one read for the three e-mails of the batch, not one per e-mail');
+    assert.equal(r.sent, 2, 'the two e-mails whose letters exist are sent');
+    assert.equal(await status(notices[0].id), 'sent');
+    assert.equal(await status(notices[2].id), 'sent');
+    assert.equal(await status(notices[1].id), 'technical-failure', 'the e-mail without its letter waits for a retry instead of going out without it');
+    assert.equal(email.sent.length, 2, 'nothing went out for the notice without its letter');
+    const [attempt] = await repo.attempts(notices[1].id);
+    assert.match(attempt.providerAnswer ?? '', /chưa có nội dung/, 'the attempt records why the letter is missing');
   });
 
   it('keeps notices queued and raises an alert when a channel is down', async () => {

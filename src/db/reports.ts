@@ -173,6 +173,8 @@ export class ReportRepository {
    * Late dossiers of the period per deciding agency — resolved late, pending overdue at its end, or
    * re-appointed by an apology issued before its end — and what was done about them: the first
    * apology (before or after the due date, or none), a missed new date, the citizen's notice.
+   * A notice changed since the moment asked about (retried after failing, say) counts as failed
+   * then if its last attempt before that moment failed for good.
    */
   async compliance(q: AsOf): Promise<ComplianceRow[]> {
     const s = statusAt(q);
@@ -184,7 +186,11 @@ export class ReportRepository {
          ), n as (
            select nt.apology_id,
              max(case when coalesce(nt.delivered_at, nt.sent_at, nt.called_at) <= ? then 1 else 0 end) as reached,
-             max(case when nt.status = 'permanent-failure' and nt.updated_at <= ? then 1 else 0 end) as failed
+             max(case
+               when nt.updated_at <= ? then case when nt.status = 'permanent-failure' then 1 else 0 end
+               when (select at.outcome from notice_attempts at where at.notice_id = nt.id and at.finished_at <= ? order by at.id desc limit 1)
+                 in ('permanent-failure', 'gave-up') then 1
+               else 0 end) as failed
            from notices nt where nt.audience = 'citizen' and nt.apology_id is not null and nt.created_at <= ? group by nt.apology_id
          ), late as (
            select s.deciding_agency_id, s.st, s.due, s.resolution, fa.late as apology_late, fa.id as apology_id
@@ -204,7 +210,7 @@ export class ReportRepository {
            sum(case when late.apology_id is not null and coalesce(n.reached, 0) = 0 and coalesce(n.failed, 0) = 0 then 1 else 0 end) as not_sent
          from late left join n on n.apology_id = late.apology_id
          group by late.deciding_agency_id`,
-        [q.atMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, ...s.bindings, q.fromMs, q.atMs, q.atMs],
+        [q.atMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, ...s.bindings, q.fromMs, q.atMs, q.atMs],
       )) as unknown,
     );
     return rows.map((r) => ({

@@ -184,4 +184,16 @@ describe('apology compliance report and public board', function () {
 
     assert.deepEqual((await ctx.services.reports.publicBoard(20)).apologies, [], 'issued 23 days before 02/04: outside the last 20 days');
   });
+
+  it('keeps "failed as of 10/03" when the failed notice is retried later, and counts it as waiting once retried', async () => {
+    const failed = await ctx.db('notices as n').join('dossiers as d', 'd.id', 'n.dossier_id').where({ 'd.code': 'A2', 'n.channel': 'zalo' }).first('n.id');
+    ctx.clock.set(new Date(at('2026-04-02T10:00:00')));
+    await ctx.api('post', `/api/v1/messages/${failed.id}/retry`).expect(200);
+    const again = await q1(snapshot.asOf);
+    assert.deepEqual(again.rows, snapshot.body.rows, 'a retry on 02/04 must not change what the report said as of 10/03');
+    const now = await q1();
+    const sxd = now.rows.find((r: Row) => r.agencyCode === 'SXD');
+    assert.equal(sxd.noticesFailed, 0, 'A2’s notice is queued again: no longer failed');
+    assert.equal(sxd.noticesNotSent, 2, 'A3’s and now A2’s notices are waiting');
+  });
 });

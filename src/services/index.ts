@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/connection';
 import { AgencyRepository } from '../db/agencies';
 import { ProcedureRepository } from '../db/procedures';
+import { RateLimitRepository } from '../db/rate-limits';
 import { DossierRepository } from '../db/dossiers';
 import { CalendarRepository } from '../db/calendar';
 import { IdempotencyRepository, TokenRepository } from '../db/tokens';
@@ -50,6 +51,7 @@ export interface Services {
   recompute: RecomputeService;
   tokens: TokenService;
   idempotency: IdempotencyRepository;
+  rateLimits: RateLimitRepository;
   documents: DocumentRenderer;
   pdf: PdfRenderer;
   apologies: ApologyService;
@@ -113,6 +115,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     recompute: new RecomputeService(db, dossierRepo, agencies, calendars, clock),
     tokens: new TokenService(new TokenRepository(db), agencies, clock),
     idempotency: new IdempotencyRepository(db),
+    rateLimits: new RateLimitRepository(db),
     documents,
     pdf,
     apologies,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Services } from '../../services';
 import { formatNumber } from '../../domain/vn-format';
 import { citizenPage, errorPage, formErrors, sendLetterHtml } from '../pages';
+import { DatabaseRateLimitStore } from '../middleware/rate-limit-store';
 import { parse } from '../validate';
 import type { ViewRenderer } from '../views';
 
@@ -98,12 +99,12 @@ export function citizenRouter(s: Services, views: ViewRenderer, form: RequestHan
 
   r.get('/tra-cuu', (req, res) => lookupPage(req, res, {}));
 
-  // The memory store counts per process: with several instances behind one PostgreSQL database,
-  // each instance allows the limit on its own, so the effective limit is the limit × instances.
-  // A shared store (a table, or Redis) would be needed to hold it across instances.
+  // Counted in the database, so that several instances behind one PostgreSQL allow the limit
+  // together, not each on its own.
   const lookupLimit = rateLimit({
     windowMs: 60_000,
     limit: s.config.lookupRatePerMinute,
+    store: new DatabaseRateLimitStore(s.rateLimits, s.clock, 'tra-cuu'),
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     handler: (req, res) =>

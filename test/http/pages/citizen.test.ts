@@ -223,6 +223,20 @@ describe('citizen pages', function () {
       assert.ok(!refused.text.includes('Đã tiếp nhận'), 'the right digits over the limit still show nothing');
       await supertest(app).get('/tra-cuu').expect(200);
     });
+
+    it('holds the limit across instances of the service sharing the database, without storing the address, and lifts it the next minute', async () => {
+      const settings = { ...ctx.services, config: { ...ctx.config, lookupRatePerMinute: 2 } };
+      const [first, second] = [createApp(settings), createApp(settings)];
+      await lookup({ ma: CODE, so: '1111' }, first).expect(200);
+      await lookup({ ma: CODE, so: '2222' }, second).expect(200);
+      await lookup({ ma: CODE, so: '3333' }, first).expect(429, /quá nhiều lần/);
+      await lookup({ ma: CODE, so: '4444' }, second).expect(429, /quá nhiều lần/);
+      const rows = await ctx.db('rate_limits').select('key');
+      assert.equal(rows.length, 1, 'one counter for the one address');
+      assert.ok(!JSON.stringify(rows).includes('127.0.0.1'), 'the address is stored hashed');
+      ctx.clock.advance(60_000);
+      await lookup({ ma: CODE, so: '5555' }, second).expect(200);
+    });
   });
 
   describe('public board /cong-khai', () => {

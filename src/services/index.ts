@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/connection';
 import { AgencyRepository } from '../db/agencies';
 import { ProcedureRepository } from '../db/procedures';
+import { ImportJobRepository } from '../db/import-jobs';
 import { RateLimitRepository } from '../db/rate-limits';
 import { DossierRepository } from '../db/dossiers';
 import { CalendarRepository } from '../db/calendar';
@@ -31,6 +32,7 @@ import { ReportRepository } from '../db/reports';
 import { ReportService } from './reports';
 import { ImportRepository } from '../db/import';
 import { ImportService } from './import';
+import { ImportJobService } from './import-jobs';
 import { SessionRepository, UserRepository } from '../db/users';
 import { UserService } from './users';
 import { DashboardService } from './dashboard';
@@ -63,6 +65,7 @@ export interface Services {
   dispatcher: Dispatcher;
   reports: ReportService;
   imports: ImportService;
+  importJobs: ImportJobService;
   users: UserService;
   dashboard: DashboardService;
   citizen: CitizenService;
@@ -104,6 +107,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   );
   const dossiers = new DossierService(db, dossierRepo, agencies, procedures, calendars, apologyRepo, notices, clock);
   const messages = new MessageService(notices, dossierRepo, clock);
+  const imports = new ImportService(db, new ImportRepository(db), dossierRepo, agencies, procedures, calendars, clock);
   return {
     config,
     db,
@@ -125,7 +129,8 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     channels,
     dispatcher,
     reports: new ReportService(new ReportRepository(db), agencies, procedures, clock),
-    imports: new ImportService(db, new ImportRepository(db), dossierRepo, agencies, procedures, calendars, clock),
+    imports,
+    importJobs: new ImportJobService(new ImportJobRepository(db), imports, clock, logger),
     dashboard: new DashboardService(dossiers, dossierRepo, apologies, messages, agencies, clock),
     health: new ChannelHealthService(config, channels, notices, clock),
     citizen: new CitizenService(db, apologyRepo, dossierRepo, agencies, procedures, apologies, clock, config.citizenLinkRetentionMs),

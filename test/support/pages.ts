@@ -24,10 +24,13 @@ export function csrfOf(html: string): string {
  * A browser-like agent (keeps cookies) signed in as a new account of this role, through the real
  * sign-in form. `agencyCode` null: an account of no agency (supervisor, administrator).
  */
+/** Every account signIn creates has this password. */
+export const PASSWORD = 'mat-khau-thu-nghiem';
+
 export async function signIn(ctx: TestContext, role: UserRole, agencyCode: string | null = 'SXD'): Promise<SignedInAgent> {
   counter += 1;
   const username = `${role}${counter}`;
-  const password = 'mat-khau-thu-nghiem';
+  const password = PASSWORD;
   await ctx.services.users.create({ username, fullName: `Cán bộ ${role} ${counter}`, role, agencyId: null, agencyCode, active: true }, password, SYSTEM_ACTOR);
   const agent = supertest.agent(ctx.app);
   const form = await agent.get('/dang-nhap').expect(200);

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import type { Response } from 'superagent';
 import { AGENCY, createTestContext, dossierBody, PROCEDURE, seedBasics, type TestContext } from '../../support/context';
-import { signIn, type SignedInAgent } from '../../support/pages';
+import { csrfOf, PASSWORD, signIn, type SignedInAgent } from '../../support/pages';
+import supertest from 'supertest';
+import { createApp } from '../../../src/app';
+import { ImportJobRepository } from '../../../src/db/import-jobs';
+import { createLogger } from '../../../src/logger';
+import { buildServices } from '../../../src/services';
 
 /** The text of the error shown next to a form field (`id="e-<field>"`), or null when there is none. */
 function fieldError(html: string, field: string): string | null {
@@ -247,5 +252,29 @@ describe('pages: import of a dossier list (/ho-so/nhap)', function () {
     assert.match(page, /Tệp không nhập được:/);
     assert.match(page, /Thiếu cột &quot;Mã thủ tục&quot;/, 'the missing column is named');
     assert.deepEqual(await codes('MISS-'), [], 'a file without the required columns saves nothing');
+  });
+
+  it('shows the import on any instance of the service and after a restart, and says so when its process stopped midway', async () => {
+    const res = await upload(counter, 'ds-hai-may.csv', file([HEADER, 'TWO-1;1.009972;SXD;Nguyễn Văn An;;Trực tiếp;02/02/2026 08:00']));
+    assert.equal(res.status, 202);
+    await finished(counter, res.body.url);
+    // A second instance over the same database: its own services, nothing shared in memory.
+    const second = supertest.agent(createApp(buildServices(ctx.config, ctx.db, ctx.clock, createLogger('silent'))));
+    const form = await second.get('/dang-nhap').expect(200);
+    await second.post('/dang-nhap').type('form').send({ _csrf: csrfOf(form.text), username: counter.username, password: PASSWORD, next: '/tong-quan' }).expect(303);
+    const there = await second.get(res.body.url).expect(200);
+    assert.match(there.text, /<h1>Kết quả nhập tệp ds-hai-may\.csv<\/h1>/, 'the other instance must show the result of an import it did not run');
+    assert.match(there.text, /<strong>1<\/strong>hồ sơ mới/);
+
+    // An import whose process died: not finished, and not written to for over a minute.
+    const at = ctx.clock.now().getTime() - 5 * 60_000;
+    await new ImportJobRepository(ctx.db).create({
+      id: 'dung-giua-chung', userId: (await ctx.db('users').where({ username: counter.username }).first()).id, fileName: 'lon.csv', bytes: 1000, bytesRead: 400,
+      startedAt: at, updatedAt: at, finishedAt: null, progress: { rowsRead: 40000, created: 40000, updated: 0, unchanged: 0, rejected: 0 }, rejections: null, failure: null,
+    });
+    const stopped = await counter.agent.get('/ho-so/nhap/dung-giua-chung').expect(200);
+    assert.doesNotMatch(stopped.text, /http-equiv="refresh"/, 'a stopped import must not keep the page reloading forever');
+    assert.match(stopped.text, /Lần nhập bị dừng giữa chừng/, 'the page must say the import stopped');
+    assert.match(stopped.text, /sau khoảng 40\.000 dòng/);
   });
 });

@@ -4,7 +4,7 @@ import type { Dossier } from './dossiers';
 import type { LetterForm } from '../domain/apology';
 
 /** What the citizen's page needs of an apology's dossier. */
-export type CitizenDossier = Pick<Dossier, 'code' | 'procedureId' | 'receivingAgencyId' | 'closedAt'>;
+export type CitizenDossier = Pick<Dossier, 'code' | 'procedureId' | 'receivingAgencyId' | 'closedAt' | 'applicantKind'>;
 
 export type ApologyStatus = 'draft' | 'issued' | 'cancelled';
 export type ApologyOrigin = 'officer' | 'watcher';
@@ -188,7 +188,7 @@ export class ApologyRepository {
       .join('dossiers as d', 'd.id', 'a.dossier_id')
       .select(SUMMARY_COLUMNS.map((c) => `a.${c}`))
       .select(db.raw(`case when ${HAS_PDF('a')} then 1 else 0 end as has_pdf`))
-      .select({ d_code: 'd.code', d_procedure_id: 'd.procedure_id', d_receiving_agency_id: 'd.receiving_agency_id', d_closed_at: 'd.closed_at' })
+      .select({ d_code: 'd.code', d_procedure_id: 'd.procedure_id', d_receiving_agency_id: 'd.receiving_agency_id', d_closed_at: 'd.closed_at', d_applicant_kind: 'd.applicant_kind' })
       .where('a.citizen_token', token)
       .first();
     if (!row) return null;
@@ -199,6 +199,7 @@ export class ApologyRepository {
         procedureId: Number(row.d_procedure_id),
         receivingAgencyId: Number(row.d_receiving_agency_id),
         closedAt: num(row.d_closed_at),
+        applicantKind: row.d_applicant_kind as CitizenDossier['applicantKind'],
       },
     };
   }

@@ -80,3 +80,11 @@ export const TT03_FROM = Date.UTC(2025, 5, 30, 17, 0, 0); // 01/07/2025 00:00 Vi
 export function letterFormFor(acceptedAt: number): LetterForm {
   return acceptedAt >= TT03_FROM ? 'tt03-2025' : 'tt01-2018';
 }
+
+/**
+ * Whether the letter and the notice speak to a person ("Ông/Bà …"): a person applying, or the
+ * person an organisation authorised. An organisation addressed itself is named without it.
+ */
+export function addressesPerson(applicant: 'person' | 'organisation', toRepresentative: boolean): boolean {
+  return applicant === 'person' || toRepresentative;
+}

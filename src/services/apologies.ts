@@ -7,7 +7,7 @@ import type { Apology, ApologyRepository, ApologyStatus } from '../db/apologies'
 import type { Attachment } from '../channels/types';
 import type { Attempt, NewNotice, Notice, NoticeRepository, NoticeStatus } from '../db/notices';
 import type { WorkingCalendar } from '../domain/calendar';
-import { apologyRefusal, isLateApology, letterFormFor, newDayRefusal, proposedNewDay, type Refusal } from '../domain/apology';
+import { addressesPerson, apologyRefusal, isLateApology, letterFormFor, newDayRefusal, proposedNewDay, type Refusal } from '../domain/apology';
 import { dayToYmd, localDayOf, type DayNumber } from '../domain/time';
 import { dateInWords, instantInWords, letterNumber, placeDateLine, shortDate } from '../domain/vn-format';
 import type { LetterData, NoticeData } from '../documents/types';
@@ -474,7 +474,6 @@ export class ApologyService {
   }
 
   private letterData(a: LetterFields, d: Dossier, agency: Agency, receiving: Agency, procedure: Procedure, number: string, now: Date): LetterData {
-    const person = d.applicantKind === 'person';
     const recipients = [agency.parentName ? `${agency.parentName.normalize('NFC')} (để báo cáo)` : null, receiving.id !== agency.id ? `${receiving.name} (để phối hợp trả kết quả)` : null].filter(
       (r): r is string => r !== null,
     );
@@ -483,7 +482,7 @@ export class ApologyService {
       issuer: { parentName: agency.parentName, name: agency.name, letterNumber: number },
       placeDateLine: placeDateLine(agency.placeName, localDayOf(now)),
       addressee: {
-        salutation: person || a.toRepresentative ? 'Ông/Bà' : '',
+        salutation: addressesPerson(d.applicantKind, a.toRepresentative) ? 'Ông/Bà' : '',
         name: a.recipientName,
         address: a.toRepresentative ? d.representativeAddress ?? d.address : d.address,
         phone: formatPhone(a.toRepresentative ? d.representativePhone ?? d.phone : d.phone),

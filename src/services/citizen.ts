@@ -4,6 +4,7 @@ import type { Agency, AgencyRepository } from '../db/agencies';
 import type { Apology, ApologyRepository, CitizenDossier } from '../db/apologies';
 import type { DossierRepository } from '../db/dossiers';
 import type { Procedure, ProcedureRepository } from '../db/procedures';
+import { addressesPerson } from '../domain/apology';
 import { STATE_LABELS, type DossierState } from '../domain/dossier';
 import type { ApologyService } from './apologies';
 import type { Clock } from './clock';
@@ -17,6 +18,8 @@ export interface CitizenNotice {
   issuingAgency: Agency;
   /** Where the result is collected. */
   receivingAgency: Agency;
+  /** The page speaks to a person ("ông/bà") or to an organisation. */
+  addressesPerson: boolean;
 }
 
 /** The public look-up's answer: the state and dates, nothing that names or reaches a person. */
@@ -78,6 +81,7 @@ export class CitizenService {
       procedureName: (procedure as Procedure).name,
       issuingAgency: issuing as Agency,
       receivingAgency: receiving as Agency,
+      addressesPerson: addressesPerson(dossier.applicantKind, apology.toRepresentative),
     };
   }
 

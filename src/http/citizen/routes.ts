@@ -58,6 +58,7 @@ export function citizenRouter(s: Services, views: ViewRenderer, form: RequestHan
       title: `Thư xin lỗi về hồ sơ ${notice.dossierCode}`,
       token,
       recipientName: a.recipientName,
+      you: notice.addressesPerson ? 'ông/bà' : 'quý cơ quan, tổ chức',
       agencyName: notice.issuingAgency.name,
       letterNumber: a.letterNumber,
       issuedAt: a.issuedAt,

@@ -76,6 +76,16 @@ describe('citizen pages', function () {
       assert.equal(html, html.normalize('NFC'), 'Vietnamese text is NFC');
     });
 
+    it('speaks to a person as "ông/bà", and to an organisation without a representative as "quý cơ quan, tổ chức"', async () => {
+      const person = (await supertest(ctx.app).get(`/c/${token}`).expect(200)).text;
+      assert.match(person, /xin lỗi ông\/bà vì hồ sơ/);
+      const company = await issuedApology(ctx, 'ORG-0001', { applicant: { kind: 'organisation', name: 'Công ty TNHH Xây dựng Hoàng Long' } });
+      const html = (await supertest(ctx.app).get(`/c/${company}`).expect(200)).text;
+      assert.match(html, /xin lỗi quý cơ quan, tổ chức vì hồ sơ/, 'a company is not "ông/bà"');
+      assert.match(html, /Xin quý cơ quan, tổ chức bấm nút/);
+      assert.doesNotMatch(html, /ông\/bà/i);
+    });
+
     it('renders a hostile applicant name and reason as text', async () => {
       const html = (await supertest(ctx.app).get(`/c/${token}`).expect(200)).text;
       assert.ok(html.includes('&lt;script&gt;alert(&quot;ten&quot;)&lt;/script&gt; Hồ Thị Xuân Diệu Kỳ'), 'the name appears, escaped');

@@ -106,7 +106,8 @@ export class RegistryService {
     return a.id;
   }
 
-  private assertInstallationWide(actor: Actor): void {
+  /** Creating agencies and procedures, and changing procedures, is for an account or token not tied to one agency. */
+  assertInstallationWide(actor: Actor): void {
     authorize(actor, 'registry.manage');
     if (actor.agencyId !== null) throw new ForbiddenError('Chỉ mã truy cập toàn hệ thống mới được sửa danh mục này');
   }

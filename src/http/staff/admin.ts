@@ -7,8 +7,8 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../services';
-import type { Agency } from '../../db/agencies';
-import type { Procedure } from '../../db/procedures';
+import { DEFAULT_AGENCY_SETTINGS, type Agency, type AgencyInput } from '../../db/agencies';
+import type { Procedure, ProcedureInput } from '../../db/procedures';
 import type { User } from '../../db/users';
 import { ROLE_LABELS, USER_ROLES } from '../../domain/access';
 import type { LetterForm } from '../../domain/apology';
@@ -16,9 +16,9 @@ import { OCCASION_NAMES, type CalendarEntry, type Occasion } from '../../domain/
 import { formatHhmm, localDayOf } from '../../domain/time';
 import { sampleLetterData, sampleNoticeData } from '../../documents/sample';
 import { TemplateDataError, TemplateError } from '../../documents/errors';
-import { AppError, NotFoundError, RuleError } from '../../errors';
+import { AppError, ConflictError, NotFoundError, RuleError } from '../../errors';
 import { agencyInput, procedureInput } from '../api/routes';
-import { agencyPatchSchema, calendarEntriesSchema, procedurePatchSchema, text, yearParam } from '../api/schemas';
+import { agencyPatchSchema, agencySchema, calendarEntriesSchema, procedurePatchSchema, procedureSchema, text, yearParam } from '../api/schemas';
 import { formErrors, sendLetterHtml, staffPage } from '../pages';
 import { parse } from '../validate';
 import type { PageData, ViewRenderer } from '../views';
@@ -63,6 +63,12 @@ const APOLOGY_MODES = [
   { value: 'auto', label: 'Tự động gửi khi đến hạn' },
   { value: 'review', label: 'Lãnh đạo duyệt trước khi gửi' },
 ];
+const AGENCY_LEVELS = [
+  { value: 'center', label: 'Trung tâm Phục vụ hành chính công' },
+  { value: 'department', label: 'Sở, ban, ngành' },
+  { value: 'commune', label: 'Ủy ban nhân dân cấp xã' },
+  { value: 'province', label: 'Ủy ban nhân dân cấp tỉnh' },
+];
 const SUPPLEMENT_POLICIES = [
   { value: 'restart', label: 'Tính lại từ đầu khi nhận đủ hồ sơ bổ sung' },
   { value: 'pause', label: 'Tạm dừng, tính tiếp khi nhận đủ hồ sơ bổ sung' },
@@ -91,6 +97,7 @@ function agencyValues(a: Agency): Form {
     signerTitle: a.settings.signerTitle ?? '',
     apologyMode: a.settings.apologyMode,
     apologyLeadWorkingDays: String(a.settings.apologyLeadWorkingDays),
+    maxExtensions: String(a.settings.maxExtensions),
     contactEmail: a.contactEmail ?? '',
     contactPhone: a.contactPhone ?? '',
     address: a.address ?? '',
@@ -141,10 +148,68 @@ export function adminPages(s: Services, views: ViewRenderer): PageGroup {
         ...a,
         modeLabel: labelOf(APOLOGY_MODES, a.settings.apologyMode),
       }));
-      page(req, res, 'agencies', { title: 'Cơ quan', agencies });
+      page(req, res, 'agencies', { title: 'Cơ quan', agencies, mayCreate: actor(req).agencyId === null });
     });
-    const agencyForm = (req: Request, res: Response, agency: Agency, values: Form, errors: Record<string, string> = {}, error?: string, status = 200) =>
-      page(req, res, 'agency-edit', { title: `Sửa cơ quan ${agency.code}`, agency, values, errors, error, modes: APOLOGY_MODES }, status);
+    /** The agency form: editing `agency`, or creating one when it is null (then code, names and level too). */
+    const agencyForm = (req: Request, res: Response, agency: Agency | null, values: Form, errors: Record<string, string> = {}, error?: string, status = 200) =>
+      page(
+        req,
+        res,
+        'agency-edit',
+        { title: agency ? `Sửa cơ quan ${agency.code}` : 'Thêm cơ quan', agency, values, errors, error, modes: APOLOGY_MODES, levels: AGENCY_LEVELS },
+        status,
+      );
+    const agencyBody = (f: Form, creating: boolean) => {
+      const settings = {
+        signerName: orNull(f.signerName),
+        signerTitle: orNull(f.signerTitle),
+        apologyMode: f.apologyMode,
+        apologyLeadWorkingDays: numberOrText(f.apologyLeadWorkingDays),
+        maxExtensions: numberOrText(f.maxExtensions),
+        publicBoard: f.publicBoard === 'on',
+      };
+      const common = {
+        name: f.name ?? '',
+        letterSymbol: f.letterSymbol ?? '',
+        contactEmail: orNull(f.contactEmail),
+        contactPhone: orNull(f.contactPhone),
+        address: orNull(f.address),
+        settings,
+      };
+      return creating
+        ? parse(agencySchema, { ...common, code: f.code ?? '', parentName: f.parentName ?? '', placeName: f.placeName ?? '', level: f.level })
+        : parse(agencyPatchSchema, common);
+    };
+    const agencyMessages = {
+      apologyLeadWorkingDays: 'Nhập số ngày làm việc từ 0 đến 10',
+      maxExtensions: 'Nhập số lần từ 0 đến 5',
+      apologyMode: 'Chọn một cách gửi thư xin lỗi',
+      level: 'Chọn cấp của cơ quan',
+    };
+    r.get('/quan-tri/co-quan/moi', async (req, res) => {
+      s.registry.assertInstallationWide(actor(req));
+      const d = DEFAULT_AGENCY_SETTINGS;
+      agencyForm(req, res, null, {
+        level: 'department',
+        apologyMode: d.apologyMode,
+        apologyLeadWorkingDays: String(d.apologyLeadWorkingDays),
+        maxExtensions: String(d.maxExtensions),
+      });
+    });
+    r.post('/quan-tri/co-quan/moi', async (req, res) => {
+      s.registry.assertInstallationWide(actor(req));
+      const f = formOf(req);
+      try {
+        const body = agencyBody(f, true);
+        await s.registry.createAgency(agencyInput(body, { settings: DEFAULT_AGENCY_SETTINGS } as AgencyInput), actor(req));
+        s.calendars.invalidate();
+        res.redirect(303, '/quan-tri/co-quan?ok=saved');
+      } catch (err) {
+        const shown = refusal(err, agencyMessages);
+        if (err instanceof ConflictError) shown.errors.code = err.message;
+        agencyForm(req, res, null, f, shown.errors, shown.message, shown.status);
+      }
+    });
     r.get('/quan-tri/co-quan/:code', async (req, res) => {
       const agency = await s.registry.agencyToManage(req.params.code, actor(req));
       agencyForm(req, res, agency, agencyValues(agency));
@@ -153,28 +218,12 @@ export function adminPages(s: Services, views: ViewRenderer): PageGroup {
       const agency = await s.registry.agencyToManage(req.params.code, actor(req));
       const f = formOf(req);
       try {
-        const body = parse(agencyPatchSchema, {
-          name: f.name ?? '',
-          letterSymbol: f.letterSymbol ?? '',
-          contactEmail: orNull(f.contactEmail),
-          contactPhone: orNull(f.contactPhone),
-          address: orNull(f.address),
-          settings: {
-            signerName: orNull(f.signerName),
-            signerTitle: orNull(f.signerTitle),
-            apologyMode: f.apologyMode,
-            apologyLeadWorkingDays: numberOrText(f.apologyLeadWorkingDays),
-            publicBoard: f.publicBoard === 'on',
-          },
-        });
+        const body = agencyBody(f, false);
         await s.registry.updateAgency(agency.code, (current) => agencyInput(body, current), actor(req));
         s.calendars.invalidate();
         res.redirect(303, '/quan-tri/co-quan?ok=saved');
       } catch (err) {
-        const shown = refusal(err, {
-          apologyLeadWorkingDays: 'Nhập số ngày làm việc từ 0 đến 10',
-          apologyMode: 'Chọn một cách gửi thư xin lỗi',
-        });
+        const shown = refusal(err, agencyMessages);
         agencyForm(req, res, agency, f, shown.errors, shown.message, shown.status);
       }
     });
@@ -185,6 +234,7 @@ export function adminPages(s: Services, views: ViewRenderer): PageGroup {
       const codeOf = new Map(agencies.map((a) => [a.id, a.code]));
       page(req, res, 'procedures', {
         title: 'Thủ tục',
+        mayCreate: actor(req).agencyId === null,
         procedures: procedures.map((p) => ({
           ...p,
           agencyCode: p.agencyId === null ? '' : codeOf.get(p.agencyId),
@@ -193,33 +243,72 @@ export function adminPages(s: Services, views: ViewRenderer): PageGroup {
         })),
       });
     });
-    const procedureForm = (req: Request, res: Response, procedure: Procedure, values: Form, errors: Record<string, string> = {}, error?: string, status = 200) =>
-      page(req, res, 'procedure-edit', { title: `Sửa thủ tục ${procedure.code}`, procedure, values, errors, error, units: TIME_UNITS, policies: SUPPLEMENT_POLICIES }, status);
+    /** The procedure form: editing `procedure`, or creating one when it is null (then code, name, field and agency too). */
+    const procedureForm = async (req: Request, res: Response, procedure: Procedure | null, values: Form, errors: Record<string, string> = {}, error?: string, status = 200) =>
+      page(
+        req,
+        res,
+        'procedure-edit',
+        {
+          title: procedure ? `Sửa thủ tục ${procedure.code}` : 'Thêm thủ tục',
+          procedure,
+          values,
+          errors,
+          error,
+          units: TIME_UNITS,
+          policies: SUPPLEMENT_POLICIES,
+          agencies: procedure ? [] : await s.registry.agenciesToManage(actor(req)),
+        },
+        status,
+      );
+    const procedureBody = (f: Form, creating: boolean) => {
+      const common = {
+        processingTime: f.unit === 'same_day' ? { unit: f.unit, cutoff: f.cutoff ?? '' } : { unit: f.unit, amount: numberOrText(f.amount) },
+        supplementPolicy: f.supplementPolicy,
+        defaultExtensionDays: numberOrText(f.defaultExtensionDays),
+        defaultDelayReason: f.defaultDelayReason ?? '',
+      };
+      return creating
+        ? parse(procedureSchema, { ...common, code: f.code ?? '', name: f.name ?? '', field: f.field ?? '', agencyCode: orNull(f.agencyCode) })
+        : parse(procedurePatchSchema, common);
+    };
+    const procedureMessages = (f: Form) => ({
+      amount: f.unit === 'hours' ? 'Nhập số giờ lớn hơn 0, tối đa 2000' : 'Nhập số ngày làm việc từ 0 đến 365',
+      unit: 'Chọn một cách tính thời hạn',
+      defaultExtensionDays: 'Nhập số ngày từ 1 đến 60',
+      supplementPolicy: 'Chọn một cách tính khi bổ sung hồ sơ',
+    });
+    r.get('/quan-tri/thu-tuc/moi', async (req, res) => {
+      s.registry.assertInstallationWide(actor(req));
+      await procedureForm(req, res, null, { unit: 'days', cutoff: '15:00', supplementPolicy: 'restart', defaultExtensionDays: '5' });
+    });
+    r.post('/quan-tri/thu-tuc/moi', async (req, res) => {
+      s.registry.assertInstallationWide(actor(req));
+      const f = formOf(req);
+      try {
+        const body = procedureBody(f, true);
+        await s.registry.createProcedure(await procedureInput(body, {} as ProcedureInput, s.registry.agencyIdOf.bind(s.registry)), actor(req));
+        res.redirect(303, '/quan-tri/thu-tuc?ok=saved');
+      } catch (err) {
+        const shown = refusal(err, procedureMessages(f));
+        if (err instanceof ConflictError) shown.errors.code = err.message;
+        await procedureForm(req, res, null, f, shown.errors, shown.message, shown.status);
+      }
+    });
     r.get('/quan-tri/thu-tuc/:code', async (req, res) => {
       const procedure = await s.registry.procedureToManage(req.params.code, actor(req));
-      procedureForm(req, res, procedure, procedureValues(procedure));
+      await procedureForm(req, res, procedure, procedureValues(procedure));
     });
     r.post('/quan-tri/thu-tuc/:code', async (req, res) => {
       const procedure = await s.registry.procedureToManage(req.params.code, actor(req));
       const f = formOf(req);
       try {
-        const body = parse(procedurePatchSchema, {
-          processingTime: f.unit === 'same_day' ? { unit: f.unit, cutoff: f.cutoff ?? '' } : { unit: f.unit, amount: numberOrText(f.amount) },
-          supplementPolicy: f.supplementPolicy,
-          defaultExtensionDays: numberOrText(f.defaultExtensionDays),
-          defaultDelayReason: f.defaultDelayReason ?? '',
-        });
-        const next = await procedureInput(body, procedure, s.registry.agencyIdOf.bind(s.registry));
+        const next = await procedureInput(procedureBody(f, false), procedure, s.registry.agencyIdOf.bind(s.registry));
         await s.registry.updateProcedure(procedure.code, () => next, actor(req));
         res.redirect(303, '/quan-tri/thu-tuc?ok=saved');
       } catch (err) {
-        const shown = refusal(err, {
-          amount: f.unit === 'hours' ? 'Nhập số giờ lớn hơn 0, tối đa 2000' : 'Nhập số ngày làm việc từ 0 đến 365',
-          unit: 'Chọn một cách tính thời hạn',
-          defaultExtensionDays: 'Nhập số ngày từ 1 đến 60',
-          supplementPolicy: 'Chọn một cách tính khi bổ sung hồ sơ',
-        });
-        procedureForm(req, res, procedure, f, shown.errors, shown.message, shown.status);
+        const shown = refusal(err, procedureMessages(f));
+        await procedureForm(req, res, procedure, f, shown.errors, shown.message, shown.status);
       }
     });
 

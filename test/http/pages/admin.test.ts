@@ -35,7 +35,9 @@ describe('pages: administration (/quan-tri)', function () {
     '/quan-tri',
     '/quan-tri/co-quan',
     '/quan-tri/co-quan/SXD',
+    '/quan-tri/co-quan/moi',
     '/quan-tri/thu-tuc',
+    '/quan-tri/thu-tuc/moi',
     `/quan-tri/thu-tuc/${PROCEDURE.code}`,
     '/quan-tri/lich?nam=2026',
     '/quan-tri/tai-khoan',
@@ -77,6 +79,7 @@ describe('pages: administration (/quan-tri)', function () {
       signerTitle: 'PHÓ GIÁM ĐỐC',
       apologyMode: 'review',
       apologyLeadWorkingDays: '3',
+      maxExtensions: '1',
       contactEmail: 'sxd@cantho.example.vn',
       contactPhone: '0292 3820 000',
       address: '25 Lý Tự Trọng, phường Ninh Kiều',
@@ -130,6 +133,74 @@ describe('pages: administration (/quan-tri)', function () {
       const res = await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send({ ...noToken, name: 'Không được lưu' });
       assert.equal(res.status, 403, 'a post without _csrf must be refused');
       assert.notEqual((await ctx.services.registry.agency('SXD')).name, 'Không được lưu');
+    });
+  });
+
+  describe('adding agencies and procedures', () => {
+    describe('adding one', () => {
+      const newAgency = () => ({
+        _csrf: admin.csrf, code: 'STNMT', name: 'Sở Nông nghiệp và Môi trường thành phố Cần Thơ', parentName: 'UBND THÀNH PHỐ CẦN THƠ',
+        placeName: 'Cần Thơ', level: 'department', letterSymbol: 'PXL-SNNMT', signerName: 'Lê Văn Tâm', signerTitle: 'GIÁM ĐỐC',
+        apologyMode: 'auto', apologyLeadWorkingDays: '2', maxExtensions: '2', contactEmail: '', contactPhone: '', address: '',
+      });
+
+      it('offers the form from the list, refuses bad input next to the fields and a code already used, and saves nothing', async () => {
+        assert.match((await admin.agent.get('/quan-tri/co-quan').expect(200)).text, /href="\/quan-tri\/co-quan\/moi"/, 'the list should lead to the new-agency form');
+        const bad = await admin.agent.post('/quan-tri/co-quan/moi').type('form').send({ ...newAgency(), code: 'có dấu', placeName: '', level: 'huyen', maxExtensions: '9' });
+        assert.equal(bad.status, 400);
+        assertFieldError(bad.text, 'code', /Mã cơ quan gồm 1–32 ký tự/);
+        assertFieldError(bad.text, 'placeName', /Không được để trống/);
+        assertFieldError(bad.text, 'level', /Chọn cấp của cơ quan/);
+        assertFieldError(bad.text, 'maxExtensions', /từ 0 đến 5/);
+        assert.match(bad.text, /value="có dấu"/, 'the form keeps what was typed');
+        const taken = await admin.agent.post('/quan-tri/co-quan/moi').type('form').send({ ...newAgency(), code: 'SXD' });
+        assert.equal(taken.status, 409);
+        assertFieldError(taken.text, 'code', /Cơ quan mã &quot;SXD&quot; đã có/);
+        assert.equal((await ctx.services.registry.listAgencies()).filter((a) => a.code === 'STNMT').length, 0, 'nothing saved');
+      });
+
+      it('adds the agency with its letter settings, and it can be edited afterwards', async () => {
+        const res = await admin.agent.post('/quan-tri/co-quan/moi').type('form').send(newAgency()).expect(303);
+        assert.equal(res.headers.location, '/quan-tri/co-quan?ok=saved');
+        const a = await ctx.services.registry.agency('STNMT');
+        assert.deepEqual(
+          { level: a.level, place: a.placeName, parent: a.parentName, symbol: a.letterSymbol, max: a.settings.maxExtensions, lead: a.settings.apologyLeadWorkingDays, signer: a.settings.signerName },
+          { level: 'department', place: 'Cần Thơ', parent: 'UBND THÀNH PHỐ CẦN THƠ', symbol: 'PXL-SNNMT', max: 2, lead: 2, signer: 'Lê Văn Tâm' },
+        );
+        const edit = await admin.agent.get('/quan-tri/co-quan/STNMT').expect(200);
+        assert.match(edit.text, /id="f-maxExtensions"[^>]*value="2"/, 'the edit form shows the maximum of re-appointments');
+      });
+    });
+
+    it('adds a procedure decided by a chosen agency, refusing bad input next to the fields', async () => {
+      assert.match((await admin.agent.get('/quan-tri/thu-tuc').expect(200)).text, /href="\/quan-tri\/thu-tuc\/moi"/);
+      const form = await admin.agent.get('/quan-tri/thu-tuc/moi').expect(200);
+      assert.match(form.text, /<option value="SXD">SXD — /, 'the agencies are offered');
+      const good = {
+        _csrf: admin.csrf, code: '1.004227', name: 'Cấp giấy phép môi trường', field: 'Môi trường', agencyCode: 'SXD',
+        unit: 'days', amount: '20', cutoff: '15:00', defaultExtensionDays: '5', supplementPolicy: 'pause', defaultDelayReason: '',
+      };
+      const bad = await admin.agent.post('/quan-tri/thu-tuc/moi').type('form').send({ ...good, name: ' ', agencyCode: 'KHONGCO', amount: 'mười' });
+      assert.equal(bad.status, 400);
+      assertFieldError(bad.text, 'name', /Không được để trống/);
+      assertFieldError(bad.text, 'amount', /Nhập số ngày làm việc từ 0 đến 365/);
+      await assert.rejects(ctx.services.registry.procedure('1.004227'), /Không có thủ tục/, 'nothing saved from the refused form');
+      const missingAgency = await admin.agent.post('/quan-tri/thu-tuc/moi').type('form').send({ ...good, agencyCode: 'KHONGCO' });
+      assert.equal(missingAgency.status, 400);
+      assertFieldError(missingAgency.text, 'agencyCode', /Không có cơ quan mã &quot;KHONGCO&quot;/);
+      await admin.agent.post('/quan-tri/thu-tuc/moi').type('form').send(good).expect(303);
+      const p = await ctx.services.registry.procedure('1.004227');
+      assert.deepEqual({ name: p.name, field: p.field, agency: p.agencyId, amount: p.timeAmount, policy: p.supplementPolicy }, {
+        name: 'Cấp giấy phép môi trường', field: 'Môi trường', agency: (await ctx.services.registry.agency('SXD')).id, amount: 20, policy: 'pause',
+      });
+    });
+
+    it('are for an installation-wide administrator only: an agency’s own administrator gets 403 and no link', async () => {
+      const local = await signIn(ctx, 'admin', 'SXD');
+      assert.doesNotMatch((await local.agent.get('/quan-tri/co-quan').expect(200)).text, /co-quan\/moi/);
+      assert.equal((await local.agent.get('/quan-tri/co-quan/moi')).status, 403);
+      await local.agent.post('/quan-tri/co-quan/moi').type('form').send({ _csrf: local.csrf, code: 'LOCAL', name: 'X', placeName: 'Y', level: 'commune', letterSymbol: 'PXL-X' }).expect(403);
+      assert.equal((await ctx.services.registry.listAgencies()).some((a) => a.code === 'LOCAL'), false);
     });
   });
 

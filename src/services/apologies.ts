@@ -424,16 +424,19 @@ export class ApologyService {
    */
   private async letterPdfs(ids: number[]): Promise<Map<number, { pdf: Buffer; fileName: string } | Error>> {
     const stored = await this.apologies.letterPdfs(ids);
-    const letters = new Map<number, { pdf: Buffer; fileName: string } | Error>();
-    for (const id of new Set(ids)) {
-      const s = stored.get(id);
-      try {
-        letters.set(id, { pdf: s?.pdf ?? (await this.ensurePdf(id)), fileName: pdfFileName({ id, letterNumber: s?.letterNumber ?? null }) });
-      } catch (err) {
-        letters.set(id, err instanceof Error ? err : new Error(String(err)));
-      }
-    }
-    return letters;
+    // Letters without a stored PDF (rare: they are rendered when issued) render side by side,
+    // as the PDF renderer's own pool allows.
+    const letters = await Promise.all(
+      [...new Set(ids)].map(async (id): Promise<[number, { pdf: Buffer; fileName: string } | Error]> => {
+        const s = stored.get(id);
+        try {
+          return [id, { pdf: s?.pdf ?? (await this.ensurePdf(id)), fileName: pdfFileName({ id, letterNumber: s?.letterNumber ?? null }) }];
+        } catch (err) {
+          return [id, err instanceof Error ? err : new Error(String(err))];
+        }
+      }),
+    );
+    return new Map(letters);
   }
 
   /** The stored PDF, rendering it from the stored HTML the first time. */

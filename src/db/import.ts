@@ -1,4 +1,4 @@
-import type { Db } from './connection';
+import { isPostgres, rowsOf, type Db } from './connection';
 import { dossierToRow, dueInForceAfter, type Dossier, type DossierEvent, type NewDossier } from './dossiers';
 
 /** What an import needs to know about a dossier that is already registered. */
@@ -23,7 +23,7 @@ interface SqliteConnection {
 }
 
 async function query(db: Db, sql: string, bindings: unknown[]): Promise<Record<string, unknown>[]> {
-  if (db.client.config.client === 'pg') return rowsOf(await db.raw(sql, bindings as never[]));
+  if (isPostgres(db)) return rowsOf(await db.raw(sql, bindings as never[]));
   const conn = (await db.client.acquireConnection()) as SqliteConnection;
   try {
     return await new Promise((resolve, reject) => conn.all(sql, bindings, (err, rows) => (err ? reject(err) : resolve(rows))));
@@ -86,7 +86,7 @@ export class ImportRepository {
    * most index pages are written out and read back for every batch. Nothing changes on PostgreSQL.
    */
   async withLargeCache<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.db.client.config.client === 'pg') return fn();
+    if (isPostgres(this.db)) return fn();
     const before = rowsOf(await this.db.raw('pragma cache_size'))[0]?.cache_size ?? -2000;
     await this.db.raw('pragma cache_size = -262144');
     try {
@@ -156,10 +156,4 @@ export class ImportRepository {
     const rows = events.map((e) => [e.dossierId, e.kind, e.occurredAt, e.recordedAt, e.actor, JSON.stringify(e.data), e.note, dueInForceAfter(e.kind, e.data)]);
     await insertAll(db, 'dossier_events', columns, rows);
   }
-}
-
-/** knex.raw answers { rows } on PostgreSQL and the rows themselves on SQLite. */
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  if (Array.isArray(result)) return result as Record<string, unknown>[];
-  return (result as { rows?: Record<string, unknown>[] }).rows ?? [];
 }

@@ -1,5 +1,5 @@
 import { visibleToAgencies } from './scope';
-import type { Db } from './connection';
+import { isPostgres, rowsOf, type Db } from './connection';
 
 export type NoticeChannel = 'zalo' | 'email' | 'sms' | 'print';
 export type NoticeStatus =
@@ -176,7 +176,7 @@ export class NoticeRepository {
    */
   async claimDue(opts: { now: number; limit: number; channels: NoticeChannel[]; citizensAllowed: boolean; worker: string }): Promise<Notice[]> {
     if (!opts.channels.length) return [];
-    const pg = this.db.client.config.client === 'pg';
+    const pg = isPostgres(this.db);
     const sub = this.db('notices')
       .select('id')
       .whereIn('status', RETRYABLE)
@@ -217,7 +217,7 @@ export class NoticeRepository {
     if (!finished.length) return [];
     const ids = finished.map((f) => f.noticeId);
     return this.db.transaction(async (trx) => {
-      if (trx.client.config.client === 'pg') await trx('notices').whereIn('id', ids).orderBy('id').forUpdate().select('id');
+      if (isPostgres(trx)) await trx('notices').whereIn('id', ids).orderBy('id').forUpdate().select('id');
       const row = '(CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS bigint), CAST(? AS bigint), CAST(? AS bigint), CAST(? AS text), CAST(? AS bigint))';
       const values = finished.flatMap(({ noticeId, notice: n, at }) => [
         noticeId, n.status, n.lastError, n.notBefore ?? null, n.sentAt ?? null, n.deliveredAt ?? null, n.providerMessageId ?? null, at,
@@ -234,8 +234,7 @@ export class NoticeRepository {
          RETURNING notices.id`,
         values,
       );
-      const rows = (Array.isArray(moved) ? moved : (moved as { rows: { id: number | string }[] }).rows) as { id: number | string }[];
-      const heldIds = new Set(rows.map((r) => Number(r.id)));
+      const heldIds = new Set(rowsOf(moved).map((r) => Number(r.id)));
       const held = ids.map((id) => heldIds.has(id));
       const attempts = finished
         .filter((_, i) => held[i])

@@ -1,4 +1,4 @@
-import type { Db } from './connection';
+import { rowsOf, type Db } from './connection';
 
 /** Fixed-window request counters in the database, so that every instance counts the same hits. */
 export class RateLimitRepository {
@@ -15,8 +15,7 @@ export class RateLimitRepository {
        returning hits`,
       [key, windowStart],
     );
-    const rows = (Array.isArray(result) ? result : (result as { rows: { hits: number | string }[] }).rows) as { hits: number | string }[];
-    return Number(rows[0]?.hits);
+    return Number(rowsOf(result)[0]?.hits);
   }
 
   /** Takes back one hit of the current window (a request the limiter decided not to count). */

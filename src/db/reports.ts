@@ -1,4 +1,4 @@
-import { isPostgres, type Db } from './connection';
+import { isPostgres, rowsOf, type Db } from './connection';
 import { ZERO_COMPLIANCE, ZERO_COUNTS, type ComplianceCounts, type PeriodCounts } from '../domain/reports';
 
 export type ReportGrouping = 'agency' | 'procedure' | 'field' | 'unit';
@@ -255,10 +255,4 @@ export class ReportRepository {
       issuedAt: num(r.issued_at),
     }));
   }
-}
-
-/** knex.raw answers { rows } on PostgreSQL and the rows themselves on SQLite. */
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  if (Array.isArray(result)) return result as Record<string, unknown>[];
-  return ((result as { rows?: Record<string, unknown>[] }).rows ?? []) as Record<string, unknown>[];
 }

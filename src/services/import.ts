@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { parse as csvParser } from 'csv-parse';
 import ExcelJS from 'exceljs';
 import type { Db } from '../db/connection';
@@ -339,7 +339,10 @@ function progressOf(r: ImportReport): ImportProgress {
 
 /** CSV records with their line number; comma or semicolon separated (Excel in Vietnamese writes ';'), BOM or not. */
 async function* csvLines(input: Readable): AsyncGenerator<Line> {
-  const parser = input.pipe(csvParser({ bom: true, delimiter: [',', ';'], relax_column_count: true, info: true, skip_empty_lines: true }));
+  const parser = csvParser({ bom: true, delimiter: [',', ';'], relax_column_count: true, info: true, skip_empty_lines: true });
+  // pipeline, not pipe: a file that cannot be read ends the import with its error instead of
+  // leaving the parser waiting for bytes (or crashing the process on an unheard 'error').
+  pipeline(input, parser, () => undefined);
   for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
     yield { line: rec.info.lines, cells: rec.record };
   }
@@ -381,12 +384,21 @@ class Utf8WorkbookReader extends BaseReader {
 /** The first worksheet's rows, read as a stream: a large workbook never sits in memory whole. */
 async function* xlsxLines(input: Readable): AsyncGenerator<Line> {
   const reader = new Utf8WorkbookReader(input, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', worksheets: 'emit' });
-  for await (const sheet of reader) {
-    for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
-      const values = (row.values as ExcelJS.CellValue[]).slice(1);
-      yield { line: row.number, cells: values.map(plainCell) };
+  // exceljs reads the file through pipe(), which does not pass a read error on: its reader would
+  // wait for more bytes for ever. The rows are taken in a race with that error instead.
+  const unreadable = new Promise<never>((_, reject) => input.once('error', reject));
+  unreadable.catch(() => undefined);
+  const rows = (async function* () {
+    for await (const sheet of reader) {
+      for await (const row of sheet as AsyncIterable<ExcelJS.Row>) yield row;
+      return;
     }
-    return;
+  })();
+  for (;;) {
+    const next = await Promise.race([rows.next(), unreadable]);
+    if (next.done) return;
+    const values = (next.value.values as ExcelJS.CellValue[]).slice(1);
+    yield { line: next.value.number, cells: values.map(plainCell) };
   }
 }
 

@@ -96,6 +96,27 @@ describe('import of a dossier list', function () {
     assert.equal((await ctx.api('get', '/api/v1/dossiers').expect(200)).body.total, 0);
   });
 
+  it('ends with the read error of a file that cannot be read, CSV or XLSX, instead of waiting for ever', async () => {
+    for (const format of ['csv', 'xlsx'] as const) {
+      // A first chunk arrives, then the disk fails.
+      let sent = false;
+      const failing = new Readable({
+        read() {
+          if (sent) return this.destroy(new Error('EIO: i/o error, read'));
+          sent = true;
+          this.push(Buffer.from(format === 'csv' ? 'Mã hồ sơ,Mã thủ tục\n' : 'PK\u0003\u0004'));
+        },
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        ctx.services.imports.importDossiers(failing, format, { actor: SYSTEM_ACTOR }).then(() => 'finished', (err: Error) => err.message),
+        new Promise((r) => (timer = setTimeout(() => r('still waiting after 5 s'), 5_000))),
+      ]);
+      clearTimeout(timer);
+      assert.match(String(outcome), /EIO/, `${format}: the import must fail with the read error, got: ${outcome}`);
+    }
+  });
+
   it('reads XLSX, with dates as real spreadsheet dates', async () => {
     const book = new ExcelJS.Workbook();
     const sheet = book.addWorksheet('Danh sách hồ sơ');

@@ -2,6 +2,7 @@ import type { Agency, AgencyInput, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureInput, ProcedureRepository } from '../db/procedures';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { actsFor, authorize, type Actor, type Clock } from './clock';
+import { can } from '../domain/access';
 
 /** Agencies and procedures: the reference data every dossier points to. */
 export class RegistryService {
@@ -107,8 +108,12 @@ export class RegistryService {
   }
 
   /** Creating agencies and procedures, and changing procedures, is for an account or token not tied to one agency. */
+  mayManageCatalogue(actor: Actor): boolean {
+    return can(actor.role, 'registry.manage') && actor.agencyId === null;
+  }
+
   assertInstallationWide(actor: Actor): void {
     authorize(actor, 'registry.manage');
-    if (actor.agencyId !== null) throw new ForbiddenError('Chỉ mã truy cập toàn hệ thống mới được sửa danh mục này');
+    if (!this.mayManageCatalogue(actor)) throw new ForbiddenError('Chỉ mã truy cập toàn hệ thống mới được sửa danh mục này');
   }
 }

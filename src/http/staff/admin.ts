@@ -148,7 +148,7 @@ export function adminPages(s: Services, views: ViewRenderer): PageGroup {
         ...a,
         modeLabel: labelOf(APOLOGY_MODES, a.settings.apologyMode),
       }));
-      page(req, res, 'agencies', { title: 'Cơ quan', agencies, mayCreate: actor(req).agencyId === null });
+      page(req, res, 'agencies', { title: 'Cơ quan', agencies, mayCreate: s.registry.mayManageCatalogue(actor(req)) });
     });
     /** The agency form: editing `agency`, or creating one when it is null (then code, names and level too). */
     const agencyForm = (req: Request, res: Response, agency: Agency | null, values: Form, errors: Record<string, string> = {}, error?: string, status = 200) =>
@@ -234,7 +234,7 @@ export function adminPages(s: Services, views: ViewRenderer): PageGroup {
       const codeOf = new Map(agencies.map((a) => [a.id, a.code]));
       page(req, res, 'procedures', {
         title: 'Thủ tục',
-        mayCreate: actor(req).agencyId === null,
+        mayCreate: s.registry.mayManageCatalogue(actor(req)),
         procedures: procedures.map((p) => ({
           ...p,
           agencyCode: p.agencyId === null ? '' : codeOf.get(p.agencyId),

@@ -385,9 +385,13 @@ class Utf8WorkbookReader extends BaseReader {
 async function* xlsxLines(input: Readable): AsyncGenerator<Line> {
   const reader = new Utf8WorkbookReader(input, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', worksheets: 'emit' });
   // exceljs reads the file through pipe(), which does not pass a read error on: its reader would
-  // wait for more bytes for ever. The rows are taken in a race with that error instead.
-  const unreadable = new Promise<never>((_, reject) => input.once('error', reject));
-  unreadable.catch(() => undefined);
+  // wait for more bytes for ever. Each row is awaited so that the read error can end the wait.
+  let failure: Error | null = null;
+  let failWaiting: ((err: Error) => void) | null = null;
+  input.once('error', (err) => {
+    failure = err;
+    failWaiting?.(err);
+  });
   const rows = (async function* () {
     for await (const sheet of reader) {
       for await (const row of sheet as AsyncIterable<ExcelJS.Row>) yield row;
@@ -395,7 +399,11 @@ async function* xlsxLines(input: Readable): AsyncGenerator<Line> {
     }
   })();
   for (;;) {
-    const next = await Promise.race([rows.next(), unreadable]);
+    const next = await new Promise<IteratorResult<ExcelJS.Row>>((resolve, reject) => {
+      if (failure) return reject(failure);
+      failWaiting = reject;
+      rows.next().then(resolve, reject);
+    });
     if (next.done) return;
     const values = (next.value.values as ExcelJS.CellValue[]).slice(1);
     yield { line: next.value.number, cells: values.map(plainCell) };

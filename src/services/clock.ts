@@ -56,6 +56,14 @@ export function mayAccessDossier(actor: Actor, d: { receivingAgencyId: number; d
 }
 
 /**
+ * A draft apology is the deciding agency's letter: only that agency approves or cancels it,
+ * although the receiving agency sees it and may have drafted it.
+ */
+export function decidesApology(actor: Actor, a: { issuingAgencyId: number }): boolean {
+  return actsFor(actor, a.issuingAgencyId);
+}
+
+/**
  * The agencies a listing may cover: those requested (undefined = all), narrowed to the actor's
  * own agency when the actor reads only its own.
  */

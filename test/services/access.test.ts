@@ -47,14 +47,18 @@ describe('roles: who may do what (use cases)', function () {
   let ctx: TestContext;
   let sxd: number;
   let stp: number;
+  /** Receives dossiers that SXD decides. */
+  let centre: number;
   let seq = 0;
 
   before(async () => {
     ctx = await createTestContext('2026-03-10T09:00:00+07:00');
     await seedBasics(ctx);
     await ctx.api('post', '/api/v1/agencies').send({ ...AGENCY, code: 'STP', name: 'Sở Tư pháp', letterSymbol: 'PXL-STP' }).expect(201);
+    await ctx.api('post', '/api/v1/agencies').send({ ...AGENCY, code: 'TTPVHCC', name: 'Trung tâm Phục vụ hành chính công', letterSymbol: 'PXL-TT' }).expect(201);
     sxd = (await ctx.services.registry.agency('SXD')).id;
     stp = (await ctx.services.registry.agency('STP')).id;
+    centre = (await ctx.services.registry.agency('TTPVHCC')).id;
   });
   after(async () => ctx.close());
 
@@ -141,8 +145,6 @@ describe('roles: who may do what (use cases)', function () {
     assert.equal(await outcomeOf(() => ctx.services.messages.markCalled(noticeId, supervisor)), 'forbidden');
 
     // Received at the service centre, decided by SXD: the centre's counter sees it and its message.
-    await ctx.api('post', '/api/v1/agencies').send({ ...AGENCY, code: 'TTPVHCC', name: 'Trung tâm Phục vụ hành chính công', letterSymbol: 'PXL-TT' }).expect(201);
-    const centre = (await ctx.services.registry.agency('TTPVHCC')).id;
     const received = `CENTRE-${++seq}`;
     await ctx.services.dossiers.create(bodyInput(received, { receivingAgencyCode: 'TTPVHCC', consent: { zalo: false, email: false, sms: false }, email: undefined }), SYSTEM_ACTOR);
     const issued = await ctx.services.apologies.draft(received, { reason: 'Cần xác minh thêm' }, SYSTEM_ACTOR);
@@ -153,5 +155,21 @@ describe('roles: who may do what (use cases)', function () {
     const toCall = await ctx.services.messages.list({ channels: ['print'] }, 10, 0, counter);
     assert.deepEqual(toCall.items.map((n) => n.id), [approved.notices[0].id], "the centre's call list holds the citizen it received");
     assert.equal(await outcomeOf(() => ctx.services.messages.markCalled(approved.notices[0].id, counter)), 'allowed');
+  });
+
+  it("only the deciding agency approves or cancels a draft: the receiving agency's leader is refused both (403) and the draft stays", async () => {
+    const code = `CENTRE-${++seq}`;
+    await ctx.services.dossiers.create(bodyInput(code, { receivingAgencyCode: 'TTPVHCC' }), SYSTEM_ACTOR);
+    const draft = await ctx.services.apologies.draft(code, { reason: 'Cần xác minh thêm' }, SYSTEM_ACTOR);
+    const receiving: Actor = { name: 'lãnh đạo trung tâm', role: 'leader', agencyId: centre };
+    const receivingToken: Actor = { name: 'token:trung tâm', role: 'integration', agencyId: centre };
+    for (const actor of [receiving, receivingToken]) {
+      assert.equal(await outcomeOf(() => ctx.services.apologies.get(draft.apology.id, actor)), 'allowed', `the receiving agency (${actor.role}) still sees the draft`);
+      assert.equal(await outcomeOf(() => ctx.services.apologies.cancel(draft.apology.id, 'không đồng ý', actor)), 'forbidden', `the receiving agency's ${actor.role} must not cancel the deciding agency's draft`);
+      assert.equal(await outcomeOf(() => ctx.services.apologies.approve(draft.apology.id, actor)), 'forbidden', `the receiving agency's ${actor.role} must not approve the deciding agency's draft`);
+    }
+    assert.equal((await ctx.services.apologies.get(draft.apology.id, SYSTEM_ACTOR)).apology.status, 'draft', 'a refused cancel leaves the draft as it was');
+    const deciding: Actor = { name: 'lãnh đạo SXD', role: 'leader', agencyId: sxd };
+    assert.equal(await outcomeOf(() => ctx.services.apologies.cancel(draft.apology.id, 'soạn lại', deciding)), 'allowed', "the deciding agency's leader cancels its draft");
   });
 });

@@ -393,4 +393,40 @@ describe('pages: administration (/quan-tri)', function () {
       assert.match(reset.text, /đang chạy giả lập/);
     });
   });
+
+  /** Issue 12, item 3: the deciding agency's draft is its own to approve or cancel. */
+  describe('a draft apology of the deciding agency, seen by the receiving agency', () => {
+    let draftId: number;
+    let leader: SignedInAgent;
+    let centreToken: string;
+
+    before(async () => {
+      await ctx.api('post', '/api/v1/agencies').send({ code: 'TTPVHCC', name: 'Trung tâm Phục vụ hành chính công', placeName: 'Cần Thơ', letterSymbol: 'PXL-TT', level: 'center' }).expect(201);
+      await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: 'TT-HUY-1', receivingAgencyCode: 'TTPVHCC', acceptedAt: '2026-01-26T08:00:00+07:00' })).expect(201);
+      draftId = (await ctx.services.apologies.draft('TT-HUY-1', { reason: 'Cần xác minh thêm' }, SYSTEM_ACTOR)).apology.id;
+      leader = await signIn(ctx, 'leader', 'TTPVHCC');
+      centreToken = (await ctx.services.tokens.create('Trung tâm', 'TTPVHCC', SYSTEM_ACTOR)).token;
+    });
+
+    const status = async () => (await ctx.services.apologies.get(draftId, SYSTEM_ACTOR)).apology.status;
+
+    it("the receiving agency's leader cannot cancel it at /thu-xin-loi/{id}/huy, and is not offered to", async () => {
+      const page = await leader.agent.get(`/thu-xin-loi/${draftId}`).expect(200);
+      assert.ok(!page.text.includes(`/thu-xin-loi/${draftId}/huy`), 'the cancel form must not be offered to the receiving agency');
+      assert.ok(!page.text.includes(`/thu-xin-loi/${draftId}/duyet`), 'the approve form must not be offered to the receiving agency');
+      const res = await leader.agent.post(`/thu-xin-loi/${draftId}/huy`).type('form').send({ _csrf: leader.csrf, reason: 'Không đồng ý' });
+      assert.equal(res.status, 403, `cancelling the deciding agency's draft must be refused (answered ${res.status})`);
+      assert.match(res.text, /cơ quan giải quyết/, 'the refusal names who may cancel');
+      assert.equal(await status(), 'draft', 'the draft must be unchanged');
+      assert.equal((await leader.agent.post(`/thu-xin-loi/${draftId}/duyet`).type('form').send({ _csrf: leader.csrf })).status, 403, 'approving is refused by the same rule');
+    });
+
+    it("the receiving agency's API token cannot cancel it (POST /api/v1/apologies/{id}/cancel)", async () => {
+      const res = await ctx.api('post', `/api/v1/apologies/${draftId}/cancel`, centreToken).send({ reason: 'Không đồng ý' });
+      assert.equal(res.status, 403, `the API must refuse as the page does (answered ${res.status})`);
+      assert.match(String(res.headers['content-type']), /application\/problem\+json/);
+      assert.equal(await status(), 'draft', 'the draft must be unchanged');
+      assert.equal((await ctx.api('post', `/api/v1/apologies/${draftId}/approve`, centreToken)).status, 403, 'approving is refused by the same rule');
+    });
+  });
 });

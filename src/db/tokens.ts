@@ -49,6 +49,11 @@ export class TokenRepository {
     await this.db('api_tokens').where({ id }).update({ last_used_at: now });
   }
 
+  async byId(id: number): Promise<ApiToken | null> {
+    const row = (await this.db<Row>('api_tokens').where({ id }).first()) as Row | undefined;
+    return row ? fromRow(row) : null;
+  }
+
   async list(): Promise<ApiToken[]> {
     return ((await this.db<Row>('api_tokens').orderBy('id')) as Row[]).map(fromRow);
   }

@@ -25,6 +25,7 @@ export const ACTIONS = [
   'message.manage',
   'report.read',
   'registry.manage',
+  'channel.manage',
   'user.manage',
   'token.manage',
 ] as const;
@@ -40,6 +41,7 @@ export const ACTION_LABELS: Record<Action, string> = {
   'message.manage': 'gửi lại, huỷ tin nhắn, ghi nhận đã gọi điện',
   'report.read': 'xem báo cáo',
   'registry.manage': 'quản lý cơ quan, thủ tục, lịch làm việc',
+  'channel.manage': 'quản lý kênh gửi tin (Zalo OA, thư điện tử)',
   'user.manage': 'quản lý tài khoản',
   'token.manage': 'quản lý mã truy cập API',
 };
@@ -60,6 +62,7 @@ const GRANTS: Record<Action, readonly Role[]> = {
   'message.manage': ['counter', 'officer', 'leader', ...MACHINES],
   'report.read': ['leader', 'supervisor', 'admin', ...MACHINES],
   'registry.manage': ['admin', ...MACHINES],
+  'channel.manage': ['admin', 'system'],
   'user.manage': ['admin', 'system'],
   'token.manage': ['admin', 'system'],
 };

@@ -13,9 +13,9 @@ import { dateInWords, instantInWords, letterNumber, placeDateLine, shortDate } f
 import type { LetterData, NoticeData } from '../documents/types';
 import type { DocumentRenderer } from '../documents/renderer';
 import type { PdfRenderer } from '../documents/pdf';
-import { AppError, ConflictError, NotFoundError, RuleError } from '../errors';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, RuleError } from '../errors';
 import type { CalendarService } from './calendar';
-import { actsFor, authorize, mayAccessDossier, readsFor, scopeAgencies, type Actor, type Clock } from './clock';
+import { actsFor, authorize, decidesApology, mayAccessDossier, readsFor, scopeAgencies, type Actor, type Clock } from './clock';
 
 export interface DraftInput {
   reason?: string;
@@ -278,8 +278,7 @@ export class ApologyService {
   async approve(id: number, actor: Actor): Promise<ApologyView> {
     authorize(actor, 'apology.approve');
     const issued = await this.db.transaction(async (trx) => {
-      const a = await this.apologies.byId(id, trx, true);
-      if (!a || !actsFor(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+      const a = await this.draftToDecide(id, actor, trx);
       if (a.status !== 'draft') throw new ConflictError('apology-not-draft', `Thư xin lỗi đang ở trạng thái "${STATUS_LABELS[a.status]}", không phê duyệt được`);
       return this.issueInTx(trx, a, actor);
     });
@@ -351,8 +350,7 @@ export class ApologyService {
     authorize(actor, 'apology.cancel');
     const now = this.clock.now().getTime();
     await this.db.transaction(async (trx) => {
-      const a = await this.apologies.byId(id, trx, true);
-      if (!a || !(await this.visible(a, actor, 'write', trx))) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+      const a = await this.draftToDecide(id, actor, trx);
       if (a.status !== 'draft') {
         throw new ConflictError('apology-not-draft', `Thư xin lỗi đã ${a.status === 'issued' ? 'ban hành' : 'huỷ'}: chỉ huỷ được bản nháp`);
       }
@@ -447,6 +445,19 @@ export class ApologyService {
     if (!html) throw new AppError(500, 'letter-missing', `Thư xin lỗi số ${id} chưa có nội dung`);
     await this.apologies.storePdf(id, await this.pdf.render(html), this.clock.now().getTime());
     return (await this.apologies.pdf(id)) as Buffer;
+  }
+
+  /**
+   * The apology, locked, for approving or cancelling: one rule for both. Those who cannot see it
+   * are told it does not exist; the receiving agency, which sees it, is told who decides it.
+   */
+  private async draftToDecide(id: number, actor: Actor, trx: Db): Promise<Apology> {
+    const a = await this.apologies.byId(id, trx, true);
+    if (!a || !(await this.visible(a, actor, 'read', trx))) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+    if (!decidesApology(actor, a)) {
+      throw new ForbiddenError('Chỉ cơ quan giải quyết hồ sơ (cơ quan ban hành thư) mới được duyệt hoặc huỷ thư xin lỗi này');
+    }
+    return a;
   }
 
   /** The issuing agency's, or about a dossier the actor's agency received. */

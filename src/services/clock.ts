@@ -39,9 +39,29 @@ export function authorize(actor: Actor, action: Action): void {
   if (!can(actor.role, action)) throw new ForbiddenError(`Tài khoản này không có quyền ${ACTION_LABELS[action]}`);
 }
 
-/** Whether the actor may change things for this agency: an installation-wide actor may for all. */
-export function actsFor(actor: Actor, agencyId: number): boolean {
+/**
+ * Whether the actor may change things for this agency, or (null) for the whole installation:
+ * an installation-wide actor may for all; an agency-bound one for its own agency only, never
+ * for what belongs to no agency.
+ */
+export function actsFor(actor: Actor, agencyId: number | null): boolean {
   return actor.agencyId === null || actor.agencyId === agencyId;
+}
+
+/** `authorize`, then refuses what lies outside the actor's agency (null: the whole installation). */
+export function authorizeFor(actor: Actor, action: Action, agencyId: number | null): void {
+  authorize(actor, action);
+  if (actsFor(actor, agencyId)) return;
+  throw new ForbiddenError(
+    agencyId === null
+      ? `Chỉ tài khoản hoặc mã truy cập toàn hệ thống mới được ${ACTION_LABELS[action]} ở phạm vi toàn hệ thống`
+      : `Tài khoản hoặc mã truy cập của một cơ quan chỉ được ${ACTION_LABELS[action]} của chính cơ quan đó`,
+  );
+}
+
+/** The same rule as `authorizeFor`, as a yes or no: pages use it to hide what would be refused. */
+export function mayActFor(actor: Actor, action: Action, agencyId: number | null): boolean {
+  return can(actor.role, action) && actsFor(actor, agencyId);
 }
 
 /** Whether the actor may see this agency's data (supervisors and administrators see all). */
@@ -53,6 +73,14 @@ export function readsFor(actor: Actor, agencyId: number): boolean {
 export function mayAccessDossier(actor: Actor, d: { receivingAgencyId: number; decidingAgencyId: number }, mode: 'read' | 'write'): boolean {
   const allowed = mode === 'read' ? readsFor : actsFor;
   return allowed(actor, d.receivingAgencyId) || allowed(actor, d.decidingAgencyId);
+}
+
+/**
+ * A draft apology is the deciding agency's letter: only that agency approves or cancels it,
+ * although the receiving agency sees it and may have drafted it.
+ */
+export function decidesApology(actor: Actor, a: { issuingAgencyId: number }): boolean {
+  return actsFor(actor, a.issuingAgencyId);
 }
 
 /**

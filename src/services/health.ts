@@ -8,7 +8,7 @@ import { smtpTransport } from '../channels/email/channel';
 import type { Channel } from '../channels/types';
 import { ZaloClient, ZaloGrantError, type ZaloChannel, type ZaloGrantStatus } from '../channels/zalo';
 import { ConflictError, ValidationError } from '../errors';
-import { authorize, type Actor, type Clock } from './clock';
+import { authorizeFor, type Actor, type Clock } from './clock';
 
 export interface ZaloHealth {
   mode: 'simulator' | 'real';
@@ -46,15 +46,16 @@ export class ChannelHealthService {
     private readonly clock: Clock,
   ) {}
 
+  /** The channels serve every agency, so only an installation-wide administrator sees or mends them. */
   async check(actor: Actor): Promise<ChannelHealth> {
-    authorize(actor, 'registry.manage');
+    authorizeFor(actor, 'channel.manage', null);
     const [zalo, email, alerts] = await Promise.all([this.zalo(), this.email(), this.notices.openAlerts()]);
     return { zalo, email, alerts };
   }
 
   /** An OA administrator consented again in Zalo and pasted the new refresh token. */
   async resetZaloGrant(refreshToken: string, actor: Actor): Promise<void> {
-    authorize(actor, 'registry.manage');
+    authorizeFor(actor, 'channel.manage', null);
     const store = this.zaloStore();
     if (!store) throw new ConflictError('zalo-simulated', 'Kênh Zalo đang chạy giả lập: không có quyền OA nào để cấp lại');
     if (!refreshToken.trim()) throw new ValidationError([{ field: 'refreshToken', message: 'Cần nhập refresh token mới' }]);

@@ -1,8 +1,7 @@
 import type { Agency, AgencyInput, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureInput, ProcedureRepository } from '../db/procedures';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
-import { actsFor, authorize, type Actor, type Clock } from './clock';
-import { can } from '../domain/access';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { actsFor, authorize, authorizeFor, mayActFor, type Actor, type Clock } from './clock';
 
 /** Agencies and procedures: the reference data every dossier points to. */
 export class RegistryService {
@@ -26,7 +25,7 @@ export class RegistryService {
   async agencyToManage(code: string, actor: Actor): Promise<Agency> {
     authorize(actor, 'registry.manage');
     const a = await this.agency(code);
-    if (!actsFor(actor, a.id)) throw new ForbiddenError();
+    authorizeFor(actor, 'registry.manage', a.id);
     return a;
   }
 
@@ -45,7 +44,7 @@ export class RegistryService {
   async updateAgency(code: string, patch: (current: Agency) => AgencyInput, actor: Actor): Promise<Agency> {
     authorize(actor, 'registry.manage');
     const current = await this.agency(code);
-    if (!actsFor(actor, current.id)) throw new ForbiddenError();
+    authorizeFor(actor, 'registry.manage', current.id);
     const next = patch(current);
     if (next.code !== current.code && (await this.agencies.byCode(next.code))) {
       throw new ConflictError('agency-exists', `Cơ quan mã "${next.code}" đã có`);
@@ -109,11 +108,10 @@ export class RegistryService {
 
   /** Creating agencies and procedures, and changing procedures, is for an account or token not tied to one agency. */
   mayManageCatalogue(actor: Actor): boolean {
-    return can(actor.role, 'registry.manage') && actor.agencyId === null;
+    return mayActFor(actor, 'registry.manage', null);
   }
 
   assertInstallationWide(actor: Actor): void {
-    authorize(actor, 'registry.manage');
-    if (!this.mayManageCatalogue(actor)) throw new ForbiddenError('Chỉ mã truy cập toàn hệ thống mới được sửa danh mục này');
+    authorizeFor(actor, 'registry.manage', null);
   }
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { AgencyRepository } from '../db/agencies';
 import type { ApiToken, TokenRepository } from '../db/tokens';
 import { NotFoundError, UnauthorizedError } from '../errors';
-import { authorize, type Actor, type Clock } from './clock';
+import { actsFor, authorize, authorizeFor, type Actor, type Clock } from './clock';
 
 // Tokens carry 256 random bits, so a plain SHA-256 is enough to store them: unlike passwords
 // they cannot be guessed, and a fast hash keeps every API request cheap.
@@ -26,20 +26,25 @@ export class TokenService {
       if (!agency) throw new NotFoundError(`Không có cơ quan mã "${agencyCode}"`);
       agencyId = agency.id;
     }
+    authorizeFor(actor, 'token.manage', agencyId);
     const token = `hl_${crypto.randomBytes(32).toString('base64url')}`;
     const record = await this.tokens.insert(name, hashToken(token), agencyId, this.clock.now().getTime());
     return { token, record };
   }
 
+  /** Every token for an installation-wide administrator, else its own agency's. */
   async list(actor: Actor): Promise<ApiToken[]> {
     authorize(actor, 'token.manage');
-    return this.tokens.list();
+    return (await this.tokens.list()).filter((t) => actsFor(actor, t.agencyId));
   }
 
-  /** Revoked at once: the next request with this token is refused. */
+  /** Revoked at once: the next request with this token is refused. Another agency's token is answered like a missing one. */
   async revoke(id: number, actor: Actor): Promise<void> {
     authorize(actor, 'token.manage');
-    if (!(await this.tokens.revoke(id, this.clock.now().getTime()))) throw new NotFoundError(`Không có mã truy cập đang hiệu lực số ${id}`);
+    const token = await this.tokens.byId(id);
+    if (!token || !actsFor(actor, token.agencyId) || !(await this.tokens.revoke(id, this.clock.now().getTime()))) {
+      throw new NotFoundError(`Không có mã truy cập đang hiệu lực số ${id}`);
+    }
   }
 
   async authenticate(bearer: string | undefined): Promise<Actor & { tokenId: number }> {

@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../db/connection';
 import { USER_ROLES, type UserRole } from '../domain/access';
 import { shortInstant } from '../domain/vn-format';
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError, type FieldProblem } from '../errors';
-import { authorize, type Actor, type Clock } from './clock';
+import { actsFor, authorize, authorizeFor, type Actor, type Clock } from './clock';
 
 const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
 
@@ -105,21 +105,24 @@ export class UserService {
     await this.sessions.remove(hashSessionId(sessionId));
   }
 
+  /** The accounts this administrator manages: every one for an installation-wide administrator, else its own agency's. */
   async list(actor: Actor): Promise<User[]> {
     authorize(actor, 'user.manage');
-    return this.users.list();
+    return (await this.users.list()).filter((u) => actsFor(actor, u.agencyId));
   }
 
+  /** An account outside the administrator's agency is answered like a missing one. */
   async get(id: number, actor: Actor): Promise<User> {
     authorize(actor, 'user.manage');
     const user = await this.users.byId(id);
-    if (!user) throw new NotFoundError(`Không có tài khoản số ${id}`);
+    if (!user || !actsFor(actor, user.agencyId)) throw new NotFoundError(`Không có tài khoản số ${id}`);
     return user;
   }
 
   async create(input: UserInput & { agencyCode?: string | null }, password: string, actor: Actor): Promise<User> {
     authorize(actor, 'user.manage');
     const clean = await this.validated(input, password, true);
+    authorizeFor(actor, 'user.manage', clean.agencyId);
     try {
       return await this.users.insert(clean, await hashPassword(password), this.clock.now().getTime());
     } catch (err) {
@@ -131,6 +134,7 @@ export class UserService {
   async update(id: number, input: UserInput & { agencyCode?: string | null }, newPassword: string | null, actor: Actor): Promise<User> {
     const current = await this.get(id, actor);
     const clean = await this.validated(input, newPassword ?? '', newPassword !== null);
+    authorizeFor(actor, 'user.manage', clean.agencyId);
     if (actor.userId === id && (clean.role !== current.role || !clean.active)) {
       throw new ValidationError([{ field: 'role', message: 'Không tự đổi vai trò hoặc tự khoá tài khoản của chính mình' }]);
     }

@@ -77,9 +77,18 @@ describe('ChannelHealthService: a real Zalo OA (local fake) and an SMTP relay', 
     assert.equal(mended.alerts.length, 0, 'the grant alert is resolved');
   });
 
-  it('refuses roles without registry.manage', async () => {
+  it('refuses roles without channel.manage', async () => {
     const leader: Actor = { name: 'lãnh đạo', agencyId: 1, role: 'leader' };
     await assert.rejects(health.check(leader), { status: 403 });
     await assert.rejects(health.resetZaloGrant('x', leader), { status: 403 });
+  });
+
+  it("refuses an agency's own administrator: the OA grant serves every agency, and stays as it was", async () => {
+    await ctx.db('zalo_tokens').insert({ id: 1, refresh_token: 'het-han', status: 'broken', broken_reason: 'Zalo từ chối refresh token', version: 3 });
+    const agencyAdmin: Actor = { name: 'quản trị của một sở', agencyId: 1, role: 'admin' };
+    await assert.rejects(health.check(agencyAdmin), { status: 403 }, 'the channel check (Zalo grant, SMTP relay) is installation-wide');
+    await assert.rejects(health.resetZaloGrant(fake.newGrant(), agencyAdmin), { status: 403 }, 'the grant reset is installation-wide');
+    const stored = await ctx.db('zalo_tokens').where({ id: 1 }).first();
+    assert.deepEqual({ token: stored.refresh_token, status: stored.status }, { token: 'het-han', status: 'broken' }, 'a refused reset must not touch the grant');
   });
 });

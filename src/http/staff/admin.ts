@@ -1,12 +1,15 @@
 /**
  * Administration pages under /quan-tri: agencies, procedures, the working calendar, accounts,
  * API tokens, template preview and channel health. Every read and write goes through a use case
- * that checks the permission ('registry.manage', 'user.manage', 'token.manage'); the pages only
- * hide links the person cannot use.
+ * that checks the permission ('registry.manage', 'channel.manage', 'user.manage', 'token.manage')
+ * and the agency: an administrator bound to one agency manages that agency's accounts, tokens,
+ * settings and days off, and nothing installation-wide. The pages only hide what the use cases
+ * would refuse.
  */
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../services';
+import { actsFor, mayActFor } from '../../services/clock';
 import { DEFAULT_AGENCY_SETTINGS, type Agency, type AgencyInput } from '../../db/agencies';
 import type { Procedure, ProcedureInput } from '../../db/procedures';
 import type { User } from '../../db/users';
@@ -135,11 +138,25 @@ export function adminPages(s: Services, views: ViewRenderer): PageGroup {
     staffPage(views, req, res, `staff/admin/${view}`, { nav: 'admin', ...data }, status);
   const actor = (req: Request) => staffOf(req).actor;
   const today = () => localDayOf(s.clock.now());
+  /**
+   * What an account or a token may be given: the agencies this administrator acts for, and
+   * "no agency" (installation-wide) only to an installation-wide one — the use cases refuse the rest.
+   */
+  const scopeChoices = async (req: Request) => ({
+    agencies: (await s.registry.listAgencies()).filter((a) => actsFor(actor(req), a.id)),
+    installationWide: actsFor(actor(req), null),
+  });
 
   return (r: Router) => {
     r.get('/quan-tri', async (req, res) => {
       const [agencies, procedures] = await Promise.all([s.registry.agenciesToManage(actor(req)), s.registry.proceduresToManage(actor(req))]);
-      page(req, res, 'index', { title: 'Quản trị', agencyCount: agencies.length, procedureCount: procedures.length, year: new Date(s.clock.now()).getUTCFullYear() });
+      page(req, res, 'index', {
+        title: 'Quản trị',
+        agencyCount: agencies.length,
+        procedureCount: procedures.length,
+        year: new Date(s.clock.now()).getUTCFullYear(),
+        mayManageChannels: mayActFor(actor(req), 'channel.manage', null),
+      });
     });
 
     // Agencies
@@ -234,7 +251,7 @@ export function adminPages(s: Services, views: ViewRenderer): PageGroup {
       const codeOf = new Map(agencies.map((a) => [a.id, a.code]));
       page(req, res, 'procedures', {
         title: 'Thủ tục',
-        mayCreate: s.registry.mayManageCatalogue(actor(req)),
+        mayManage: s.registry.mayManageCatalogue(actor(req)),
         procedures: procedures.map((p) => ({
           ...p,
           agencyCode: p.agencyId === null ? '' : codeOf.get(p.agencyId),
@@ -355,6 +372,7 @@ export function adminPages(s: Services, views: ViewRenderer): PageGroup {
           marks,
           estimates: [...estimates.values()],
           agencies,
+          mayEditNational: mayActFor(actor(req), 'registry.manage', null),
           kinds: [
             { value: 'off', label: 'Ngày nghỉ' },
             { value: 'work', label: 'Ngày làm việc (làm bù)' },
@@ -432,7 +450,7 @@ export function adminPages(s: Services, views: ViewRenderer): PageGroup {
         req,
         res,
         'user-edit',
-        { title: user ? `Sửa tài khoản ${user.username}` : 'Tạo tài khoản', user, values, errors, error, roles, agencies: await s.registry.listAgencies() },
+        { title: user ? `Sửa tài khoản ${user.username}` : 'Tạo tài khoản', user, values, errors, error, roles, ...(await scopeChoices(req)) },
         status,
       );
     const userInput = (f: Form) => ({
@@ -481,7 +499,7 @@ export function adminPages(s: Services, views: ViewRenderer): PageGroup {
 
     // API tokens
     const tokensPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
-      const [tokens, agencies] = await Promise.all([s.tokens.list(actor(req)), s.registry.listAgencies()]);
+      const [tokens, agencies, choices] = await Promise.all([s.tokens.list(actor(req)), s.registry.listAgencies(), scopeChoices(req)]);
       const codeOf = new Map(agencies.map((a) => [a.id, a.code]));
       page(
         req,
@@ -490,7 +508,7 @@ export function adminPages(s: Services, views: ViewRenderer): PageGroup {
         {
           title: 'Mã truy cập API',
           tokens: tokens.map((t) => ({ ...t, agencyCode: t.agencyId === null ? '' : codeOf.get(t.agencyId) })),
-          agencies,
+          ...choices,
           values: {},
           errors: {},
           ...extra,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Services } from '../../services';
 import { STATUS_LABELS, type DraftInput } from '../../services/apologies';
 import { NOTICE_STATUS_LABELS } from '../../services/messages';
+import { decidesApology } from '../../services/clock';
 import { can } from '../../domain/access';
 import { dayToIso, isoToDay } from '../../domain/time';
 import { weekdayDate } from '../../domain/vn-format';
@@ -144,8 +145,8 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
             reason: noticeReason(t.interrupted ? 'interrupted' : t.errorClass),
           })),
         })),
-        mayApprove: a.status === 'draft' && can(actor.role, 'apology.approve'),
-        mayCancel: a.status === 'draft' && can(actor.role, 'apology.cancel'),
+        mayApprove: a.status === 'draft' && can(actor.role, 'apology.approve') && decidesApology(actor, a),
+        mayCancel: a.status === 'draft' && can(actor.role, 'apology.cancel') && decidesApology(actor, a),
         mayResend: a.status === 'issued' && can(actor.role, 'message.manage'),
         values: form.values ?? {},
         errors: form.errors,

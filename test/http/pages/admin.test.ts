@@ -393,4 +393,142 @@ describe('pages: administration (/quan-tri)', function () {
       assert.match(reset.text, /đang chạy giả lập/);
     });
   });
+
+  /**
+   * Issue 12: an administrator bound to one agency (SXD) tried to make itself installation-wide
+   * and to reach other agencies' accounts and tokens and the channel settings. Each attack is
+   * refused, changes nothing, and the pages no longer offer it.
+   */
+  describe("an agency's administrator stays within its agency", () => {
+    let local: SignedInAgent;
+    let otherUserId: number;
+    let otherTokenId: number;
+    let otherToken: string;
+
+    before(async () => {
+      await ctx.api('post', '/api/v1/agencies').send({ code: 'STP', name: 'Sở Tư pháp thành phố Cần Thơ', placeName: 'Cần Thơ', letterSymbol: 'PXL-STP', level: 'department' }).expect(201);
+      local = await signIn(ctx, 'admin', 'SXD');
+      const other = await ctx.services.users.create({ username: 'canbo.stp', fullName: 'Cán bộ Sở Tư pháp', role: 'counter', agencyId: null, agencyCode: 'STP', active: true }, 'mat-khau-du-dai', SYSTEM_ACTOR);
+      otherUserId = other.id;
+      const token = await ctx.services.tokens.create('Cổng STP', 'STP', SYSTEM_ACTOR);
+      otherTokenId = token.record.id;
+      otherToken = token.token;
+    });
+
+    it('cannot create an installation-wide administrator (empty agency on /quan-tri/tai-khoan/moi)', async () => {
+      const res = await local.agent
+        .post('/quan-tri/tai-khoan/moi')
+        .type('form')
+        .send({ _csrf: local.csrf, username: 'leo.thang', fullName: 'Leo Thang', role: 'admin', agencyCode: '', active: 'on', password: 'mat-khau-du-dai' });
+      assert.equal(res.status, 403, 'an account with no agency (installation-wide) must be refused to an agency administrator');
+      assert.match(res.text, /toàn hệ thống/, 'the refusal says why, in Vietnamese');
+      assert.equal(await ctx.db('users').where({ username: 'leo.thang' }).first(), undefined, 'no account may be created');
+      const other = await local.agent.post('/quan-tri/tai-khoan/moi').type('form').send({ _csrf: local.csrf, username: 'sang.stp', fullName: 'Sang STP', role: 'counter', agencyCode: 'STP', active: 'on', password: 'mat-khau-du-dai' });
+      assert.equal(other.status, 403, "an account in another agency must be refused");
+      assert.equal(await ctx.db('users').where({ username: 'sang.stp' }).first(), undefined, 'no account may be created in another agency');
+      await local.agent.post('/quan-tri/tai-khoan/moi').type('form').send({ _csrf: local.csrf, username: 'ban.sxd', fullName: 'Bạn SXD', role: 'officer', agencyCode: 'SXD', active: 'on', password: 'mat-khau-du-dai' }).expect(303);
+    });
+
+    it('cannot mint an installation-wide token (/quan-tri/ma-truy-cap without agency) or one for another agency', async () => {
+      const count = (await ctx.db('api_tokens')).length;
+      const wide = await local.agent.post('/quan-tri/ma-truy-cap').type('form').send({ _csrf: local.csrf, name: 'Toàn quyền', agencyCode: '' });
+      assert.equal(wide.status, 403, 'an installation-wide token must be refused to an agency administrator');
+      assert.doesNotMatch(wide.text, /hl_[A-Za-z0-9_-]{20,}/, 'no secret may be shown');
+      const other = await local.agent.post('/quan-tri/ma-truy-cap').type('form').send({ _csrf: local.csrf, name: 'Của STP', agencyCode: 'STP' });
+      assert.equal(other.status, 403, "a token for another agency must be refused");
+      assert.equal((await ctx.db('api_tokens')).length, count, 'no token may be created');
+      assert.equal((await local.agent.post('/quan-tri/ma-truy-cap').type('form').send({ _csrf: local.csrf, name: 'Của SXD', agencyCode: 'SXD' })).status, 201, 'its own agency’s token is created');
+    });
+
+    it("cannot open or edit another agency's account, nor an installation-wide one", async () => {
+      assert.equal((await local.agent.get(`/quan-tri/tai-khoan/${otherUserId}`)).status, 404, "another agency's account must look missing");
+      const before = await ctx.db('users').where({ id: otherUserId }).first();
+      const res = await local.agent
+        .post(`/quan-tri/tai-khoan/${otherUserId}`)
+        .type('form')
+        .send({ _csrf: local.csrf, username: 'canbo.stp', fullName: 'Cán bộ Sở Tư pháp', role: 'admin', agencyCode: 'SXD', active: '', password: 'mat-khau-bi-doi-1' });
+      assert.equal(res.status, 404, "editing another agency's account must be refused as not found");
+      assert.deepEqual(await ctx.db('users').where({ id: otherUserId }).first(), before, "another agency's account must not change");
+      const wideAdmin = await ctx.db('users').where({ username: admin.username }).first();
+      assert.equal((await local.agent.get(`/quan-tri/tai-khoan/${wideAdmin.id}`)).status, 404, 'an installation-wide account must look missing');
+      const localUser = await ctx.db('users').where({ username: local.username }).first();
+      const self = await local.agent
+        .post(`/quan-tri/tai-khoan/${localUser.id}`)
+        .type('form')
+        .send({ _csrf: local.csrf, username: local.username, fullName: localUser.full_name, role: 'admin', agencyCode: '', active: 'on', password: '' });
+      assert.equal(self.status, 403, 'an agency administrator must not make its own account installation-wide');
+      assert.equal((await ctx.db('users').where({ id: localUser.id }).first()).agency_id, localUser.agency_id, 'its agency stays');
+    });
+
+    it("cannot revoke another agency's token", async () => {
+      const res = await local.agent.post(`/quan-tri/ma-truy-cap/${otherTokenId}/thu-hoi`).type('form').send({ _csrf: local.csrf });
+      assert.equal(res.status, 404, "revoking another agency's token must be refused as not found");
+      await ctx.api('get', '/api/v1/agencies', otherToken).expect(200);
+    });
+
+    it('cannot reach the channel health page nor reset the Zalo grant', async () => {
+      assert.equal((await local.agent.get('/quan-tri/kenh-gui')).status, 403, 'the channel settings are installation-wide');
+      const reset = await local.agent.post('/quan-tri/kenh-gui/zalo').type('form').send({ _csrf: local.csrf, refreshToken: 'abc' });
+      assert.equal(reset.status, 403, `the Zalo grant reset must be refused before anything else (answered ${reset.status})`);
+      assert.match(reset.text, /toàn hệ thống/, 'the refusal says why');
+    });
+
+    it('is offered only its own agency: in the lists, the account and token forms, the calendar and the menu', async () => {
+      const users = await local.agent.get('/quan-tri/tai-khoan').expect(200);
+      assert.ok(!users.text.includes('<td>canbo.stp</td>'), "another agency's account must not be listed");
+      assert.ok(!users.text.includes(`<td>${admin.username}</td>`), 'installation-wide accounts must not be listed');
+      assert.ok(users.text.includes(`<td>${local.username}</td>`), 'its own account is listed');
+      for (const url of ['/quan-tri/tai-khoan/moi', '/quan-tri/ma-truy-cap']) {
+        const form = await local.agent.get(url).expect(200);
+        const select = /<select id="f-agencyCode"[^>]*>([\s\S]*?)<\/select>/.exec(form.text)?.[1] ?? '';
+        assert.deepEqual([...select.matchAll(/<option value="([^"]*)"/g)].map((m) => m[1]), ['SXD'], `${url} must offer its own agency only, with no installation-wide choice`);
+      }
+      const tokens = await local.agent.get('/quan-tri/ma-truy-cap').expect(200);
+      assert.ok(!tokens.text.includes('Cổng STP'), "another agency's token must not be listed");
+      const calendar = await local.agent.get('/quan-tri/lich?nam=2026').expect(200);
+      const scope = /<select id="f-agencyCode"[^>]*>([\s\S]*?)<\/select>/.exec(calendar.text)?.[1] ?? '';
+      assert.deepEqual([...scope.matchAll(/<option value="([^"]*)"/g)].map((m) => m[1]), ['SXD'], 'the calendar form must not offer national days');
+      assert.ok(!calendar.text.includes('/quan-tri/lich/xac-nhan'), 'confirming national estimates must not be offered');
+      const index = await local.agent.get('/quan-tri').expect(200);
+      assert.ok(!index.text.includes('href="/quan-tri/kenh-gui"'), 'the channel health link must not be offered');
+      const procedures = await local.agent.get('/quan-tri/thu-tuc').expect(200);
+      assert.ok(!procedures.text.includes(`href="/quan-tri/thu-tuc/${PROCEDURE.code}"`), 'editing procedures must not be offered');
+    });
+  });
+
+  /** Issue 12, item 3: the deciding agency's draft is its own to approve or cancel. */
+  describe('a draft apology of the deciding agency, seen by the receiving agency', () => {
+    let draftId: number;
+    let leader: SignedInAgent;
+    let centreToken: string;
+
+    before(async () => {
+      await ctx.api('post', '/api/v1/agencies').send({ code: 'TTPVHCC', name: 'Trung tâm Phục vụ hành chính công', placeName: 'Cần Thơ', letterSymbol: 'PXL-TT', level: 'center' }).expect(201);
+      await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: 'TT-HUY-1', receivingAgencyCode: 'TTPVHCC', acceptedAt: '2026-01-26T08:00:00+07:00' })).expect(201);
+      draftId = (await ctx.services.apologies.draft('TT-HUY-1', { reason: 'Cần xác minh thêm' }, SYSTEM_ACTOR)).apology.id;
+      leader = await signIn(ctx, 'leader', 'TTPVHCC');
+      centreToken = (await ctx.services.tokens.create('Trung tâm', 'TTPVHCC', SYSTEM_ACTOR)).token;
+    });
+
+    const status = async () => (await ctx.services.apologies.get(draftId, SYSTEM_ACTOR)).apology.status;
+
+    it("the receiving agency's leader cannot cancel it at /thu-xin-loi/{id}/huy, and is not offered to", async () => {
+      const page = await leader.agent.get(`/thu-xin-loi/${draftId}`).expect(200);
+      assert.ok(!page.text.includes(`/thu-xin-loi/${draftId}/huy`), 'the cancel form must not be offered to the receiving agency');
+      assert.ok(!page.text.includes(`/thu-xin-loi/${draftId}/duyet`), 'the approve form must not be offered to the receiving agency');
+      const res = await leader.agent.post(`/thu-xin-loi/${draftId}/huy`).type('form').send({ _csrf: leader.csrf, reason: 'Không đồng ý' });
+      assert.equal(res.status, 403, `cancelling the deciding agency's draft must be refused (answered ${res.status})`);
+      assert.match(res.text, /cơ quan giải quyết/, 'the refusal names who may cancel');
+      assert.equal(await status(), 'draft', 'the draft must be unchanged');
+      assert.equal((await leader.agent.post(`/thu-xin-loi/${draftId}/duyet`).type('form').send({ _csrf: leader.csrf })).status, 403, 'approving is refused by the same rule');
+    });
+
+    it("the receiving agency's API token cannot cancel it (POST /api/v1/apologies/{id}/cancel)", async () => {
+      const res = await ctx.api('post', `/api/v1/apologies/${draftId}/cancel`, centreToken).send({ reason: 'Không đồng ý' });
+      assert.equal(res.status, 403, `the API must refuse as the page does (answered ${res.status})`);
+      assert.match(String(res.headers['content-type']), /application\/problem\+json/);
+      assert.equal(await status(), 'draft', 'the draft must be unchanged');
+      assert.equal((await ctx.api('post', `/api/v1/apologies/${draftId}/approve`, centreToken)).status, 403, 'approving is refused by the same rule');
+    });
+  });
 });

@@ -5,6 +5,7 @@
  * a certificate, public keys) through node:crypto.
  */
 import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import * as asn1js from 'asn1js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { BasicConstraints, Certificate, id_ce_basicConstraints, id_ce_keyUsage, KeyUsage, KeyUsageFlags, type Name } from '@peculiar/asn1-x509';
 
@@ -44,6 +45,9 @@ export interface CertificateInfo {
   keyUsage: { digitalSignature: boolean; nonRepudiation: boolean; keyCertSign: boolean } | null;
   fingerprint256: string;
   x509: X509Certificate;
+  /** DER of the issuer Name and of the serial INTEGER, as CMS identifies the certificate. */
+  issuerDer: Buffer;
+  serialDer: Buffer;
 }
 
 function nameFields(name: Name): NameFields {
@@ -70,8 +74,23 @@ function describeKey(key: KeyObject): KeyDescription {
   return { type: 'other', name: key.asymmetricKeyType ?? 'unknown' };
 }
 
-/** Accepts DER or PEM. Throws when the bytes are not a certificate. */
+/** Parsed certificates by DER: a signer's chain is parsed on every signature otherwise, and ASN.1 parsing is the slow part. */
+const parsed = new Map<string, CertificateInfo>();
+const MAX_PARSED = 256;
+
+/** Accepts DER or PEM. Throws when the bytes are not a certificate. The result is shared: do not modify it. */
 export function parseCertificate(input: Buffer | string): CertificateInfo {
+  const key = typeof input === 'string' ? input : input.toString('base64');
+  let info = parsed.get(key);
+  if (!info) {
+    info = parseUncached(input);
+    if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
+    parsed.set(key, info);
+  }
+  return info;
+}
+
+function parseUncached(input: Buffer | string): CertificateInfo {
   const x509 = new X509Certificate(input);
   const der = x509.raw;
   const cert = AsnConvert.parse(der, Certificate);
@@ -107,6 +126,8 @@ export function parseCertificate(input: Buffer | string): CertificateInfo {
     keyUsage,
     fingerprint256: createHash('sha256').update(der).digest('hex'),
     x509,
+    issuerDer: Buffer.from(AsnConvert.serialize(tbs.issuer)),
+    serialDer: Buffer.from(new asn1js.Integer({ valueHex: tbs.serialNumber }).toBER()),
   };
 }
 

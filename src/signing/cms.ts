@@ -68,8 +68,8 @@ function attribute(type: string, value: Buffer): Buffer {
 }
 
 function certificateParts(der: Buffer): { issuer: Buffer; serial: Buffer } {
-  const tbs = AsnConvert.parse(der, Certificate).tbsCertificate;
-  return { issuer: Buffer.from(AsnConvert.serialize(tbs.issuer)), serial: ber(new asn1js.Integer({ valueHex: tbs.serialNumber })) };
+  const info = parseCertificate(der);
+  return { issuer: info.issuerDer, serial: info.serialDer };
 }
 
 export interface SignedAttributesInput {
@@ -170,11 +170,7 @@ export function parseCms(contents: Buffer): ParsedCms {
   if (si.sid.issuerAndSerialNumber) {
     const wantIssuer = Buffer.from(AsnConvert.serialize(si.sid.issuerAndSerialNumber.issuer));
     const wantSerial = Buffer.from(si.sid.issuerAndSerialNumber.serialNumber);
-    signer =
-      certificates.find((c) => {
-        const p = AsnConvert.parse(c.der, Certificate).tbsCertificate;
-        return Buffer.from(AsnConvert.serialize(p.issuer)).equals(wantIssuer) && Buffer.from(p.serialNumber).equals(wantSerial);
-      }) ?? null;
+    signer = certificates.find((c) => c.issuerDer.equals(wantIssuer) && c.serialDer.equals(ber(new asn1js.Integer({ valueHex: wantSerial })))) ?? null;
   } else if (si.sid.subjectKeyIdentifier) {
     const ski = Buffer.from(si.sid.subjectKeyIdentifier.buffer).toString('hex');
     signer = certificates.find((c) => subjectKeyIdOf(c) === ski) ?? null;

@@ -19,6 +19,7 @@ import { buildCms, buildSignedAttributes, signatureKindOf, signatureMatches } fr
 import { SigningError } from './errors';
 import { addAppearance, addEmptyAppearance, type Appearance, type Rect } from './pdf/appearance';
 import { IncrementalUpdate, refKey } from './pdf/incremental';
+import { findPage, mediaBox } from './pdf/reader';
 import { pdfText } from './pdf/text-font';
 import type { ImmediateSigner } from './signer';
 import { pdfDate } from './time';
@@ -125,12 +126,11 @@ export async function prepareSignature(pdf: Buffer, options: PrepareOptions): Pr
   const signerCert = parseCertificate(chain[0]);
   if (!signatureKindOf(signerCert.publicKey)) throw new SigningError('key-unsupported', 'Khóa của chứng thư số không phải RSA hay ECDSA');
 
-  const update = await IncrementalUpdate.open(pdf);
-  const { doc, context } = update;
-  const catalogRef = context.trailerInfo.Root as PDFRef;
+  const update = IncrementalUpdate.open(pdf);
+  const { context, catalog, catalogRef } = update;
 
   // The form: /AcroForm with /Fields and /SigFlags 3 (signatures exist; append only).
-  const acroForm = update.editable(doc.catalog, catalogRef, 'AcroForm', () => context.obj({}));
+  const acroForm = update.editable(catalog, catalogRef, 'AcroForm', () => context.obj({}));
   acroForm.value.set(PDFName.of('SigFlags'), PDFNumber.of(3));
   const fields = update.editable(acroForm.value, acroForm.ref, 'Fields', () => context.obj([])).value;
 
@@ -142,14 +142,12 @@ export async function prepareSignature(pdf: Buffer, options: PrepareOptions): Pr
   // The widget (merged with its field) on the page.
   const placement = options.placement;
   const pageIndex = placement?.page ?? 0;
-  if (!Number.isInteger(pageIndex) || pageIndex < 0 || pageIndex >= doc.getPageCount()) {
-    throw new SigningError('pdf-page-missing', `Tài liệu không có trang ${pageIndex + 1} (có ${doc.getPageCount()} trang)`);
-  }
-  const page = doc.getPage(pageIndex);
+  const page = findPage(context, catalog, Number.isInteger(pageIndex) ? pageIndex : -1);
+  if (!page.ref) throw new SigningError('pdf-page-missing', `Tài liệu không có trang ${pageIndex + 1} (có ${page.count} trang)`);
   let rect: Rect = [0, 0, 0, 0];
   let appearanceRef: PDFRef;
   if (placement) {
-    checkRect(placement.rect, page.getMediaBox());
+    checkRect(placement.rect, mediaBox(page.node));
     if (!options.appearance) throw new SigningError('prepared-invalid', 'Chữ ký hiển thị cần hình ảnh hoặc dòng chữ (appearance)');
     rect = placement.rect;
     appearanceRef = await addAppearance(update, options.appearance, rect[2] - rect[0], rect[3] - rect[1]);

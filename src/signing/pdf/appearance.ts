@@ -10,7 +10,6 @@
  */
 import { createHash } from 'node:crypto';
 import { PDFContext, PDFDict, PDFName, PDFRawStream, PDFRef, PngEmbedder } from 'pdf-lib';
-import { deflateSync } from 'node:zlib';
 import { SigningError } from '../errors';
 import type { IncrementalUpdate } from './incremental';
 import { shapeLine, TextFonts, type ShapedRun } from './text-font';
@@ -148,9 +147,9 @@ export async function addAppearance(update: IncrementalUpdate, appearance: Appea
     Subtype: 'Form',
     BBox: [0, 0, Number(n(width)), Number(n(height))],
     Resources: resources as never,
-    Filter: 'FlateDecode',
   });
-  return update.add(PDFRawStream.of(dict, deflateSync(Buffer.from(content, 'latin1'))));
+  // A few hundred bytes of operators: compressing them costs more time than it saves space.
+  return update.add(PDFRawStream.of(dict, Buffer.from(content, 'latin1')));
 }
 
 /** An empty appearance for an invisible signature (some readers want /AP on every widget). */

@@ -3,23 +3,15 @@
  * or changed objects are appended, with a cross-reference section that points back to the
  * previous one (/Prev). That is what lets a second signature leave the first one valid.
  *
- * pdf-lib parses the document (classic xref tables, xref streams and object streams alike) and
- * builds the new objects; this module only writes the appended section, which pdf-lib cannot do
- * (its save() rewrites the whole file). The section's cross-reference is in the same form as the
+ * The document is read lazily (reader.ts) and the new objects are built with pdf-lib; this
+ * module writes the appended section, which pdf-lib cannot do (its save() rewrites the file). The section's cross-reference is in the same form as the
  * previous one: a classic table after a table (what Chromium's Skia writes, and what our own
  * signatures write), an uncompressed cross-reference stream after a stream (files from other
  * producers), since readers are only required to follow /Prev to a section of the same kind.
  */
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRef, type PDFContext, type PDFObject } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFName, PDFNumber, PDFRef, type PDFContext, type PDFObject } from 'pdf-lib';
 import { SigningError } from '../errors';
-
-interface PreviousSection {
-  /** Offset of the last cross-reference section (the file's last startxref). */
-  offset: number;
-  kind: 'table' | 'stream';
-  /** /Size of that section's trailer. */
-  size: number;
-}
+import { openLazy, type LazyPdf } from './reader';
 
 /** A new object whose bytes the caller writes itself (the signature dictionary, whose placeholders it patches later). */
 interface RawObject {
@@ -35,22 +27,6 @@ export interface WrittenUpdate {
 }
 
 const latin1 = (s: string) => Buffer.from(s, 'latin1');
-
-function findPreviousSection(bytes: Buffer): PreviousSection {
-  const tail = bytes.subarray(Math.max(0, bytes.length - 2048)).toString('latin1');
-  const m = /startxref\s+(\d+)\s+%%EOF\s*$/.exec(tail) ?? /startxref\s+(\d+)\s*%%EOF/.exec(tail);
-  if (!m) throw new SigningError('pdf-unreadable', 'Tệp PDF không có phần kết thúc hợp lệ (startxref/%%EOF)');
-  const offset = Number(m[1]);
-  if (!(offset > 0 && offset < bytes.length)) throw new SigningError('pdf-unreadable', 'Tệp PDF có vị trí bảng tham chiếu chéo (startxref) không hợp lệ');
-  const at = bytes.subarray(offset, Math.min(bytes.length, offset + 4096)).toString('latin1');
-  const kind = /^\s*xref\b/.test(at) ? 'table' : /^\s*\d+\s+\d+\s+obj\b/.test(at) ? 'stream' : null;
-  if (!kind) throw new SigningError('pdf-unreadable', 'Tệp PDF có bảng tham chiếu chéo không đọc được');
-  const region = kind === 'table' ? bytes.subarray(offset, bytes.length).toString('latin1') : at;
-  const trailerStart = kind === 'table' ? region.indexOf('trailer') : 0;
-  const size = /\/Size\s+(\d+)/.exec(region.slice(Math.max(0, trailerStart)));
-  if (!size) throw new SigningError('pdf-unreadable', 'Tệp PDF thiếu /Size trong trailer');
-  return { offset, kind, size: Number(size[1]) };
-}
 
 function serializeObject(obj: PDFObject): Buffer {
   const out = Buffer.alloc(obj.sizeInBytes());
@@ -70,27 +46,27 @@ export class IncrementalUpdate {
 
   private constructor(
     readonly original: Buffer,
-    readonly doc: PDFDocument,
-    private readonly previous: PreviousSection,
+    readonly context: PDFContext,
+    readonly catalog: PDFDict,
+    readonly catalogRef: PDFRef,
+    private readonly previous: LazyPdf['previous'],
   ) {}
 
-  static async open(original: Buffer): Promise<IncrementalUpdate> {
+  static open(original: Buffer): IncrementalUpdate {
     if (original.subarray(0, 1024).indexOf('%PDF-') < 0) throw new SigningError('pdf-unreadable', 'Tệp không phải PDF');
-    const previous = findPreviousSection(original);
-    let doc: PDFDocument;
+    let lazy: LazyPdf;
     try {
-      doc = await PDFDocument.load(original, { updateMetadata: false, parseSpeed: Infinity, ignoreEncryption: true, throwOnInvalidObject: true });
+      lazy = openLazy(original);
     } catch (e) {
+      if (e instanceof SigningError) throw e;
       throw new SigningError('pdf-unreadable', `Không đọc được tệp PDF: ${(e as Error).message}`);
     }
-    if (doc.isEncrypted) throw new SigningError('pdf-encrypted', 'Tệp PDF được mã hóa: không thể ký thêm');
-    // New objects get numbers above every number the file has used, free ones included.
-    doc.context.largestObjectNumber = Math.max(doc.context.largestObjectNumber, previous.size - 1);
-    return new IncrementalUpdate(original, doc, previous);
-  }
-
-  get context(): PDFContext {
-    return this.doc.context;
+    const { context, previous } = lazy;
+    if (context.trailerInfo.Encrypt) throw new SigningError('pdf-encrypted', 'Tệp PDF được mã hóa: không thể ký thêm');
+    const catalogRef = context.trailerInfo.Root;
+    const catalog = catalogRef instanceof PDFRef ? context.lookup(catalogRef) : undefined;
+    if (!(catalogRef instanceof PDFRef) || !(catalog instanceof PDFDict)) throw new SigningError('pdf-unreadable', 'Tệp PDF thiếu danh mục gốc (/Root)');
+    return new IncrementalUpdate(original, context, catalog, catalogRef, previous);
   }
 
   /** Records that the indirect object `ref` was modified and must be written again. */

@@ -27,7 +27,9 @@ export type SigningErrorCode =
   | 'signature-mismatch'
   | 'remote-unavailable'
   | 'remote-refused-request'
-  | 'remote-protocol';
+  | 'remote-protocol'
+  | 'remote-no-certificate'
+  | 'callback-unauthenticated';
 
 export class SigningError extends AppError {
   constructor(

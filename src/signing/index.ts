@@ -16,7 +16,7 @@ export {
   type SignatureInfo,
 } from './pades';
 export type { Appearance, Rect } from './pdf/appearance';
-export { leaderSignature, agencySignature, sealRect, MM } from './layers';
+export { leaderSignature, agencySignature, sealRect, agencyTextRect, MM } from './layers';
 export { openCertificateFile, createKeySigner, type CertificateFileOptions, type KeySigner } from './certificate-file';
 export { parseCertificate, parseCertificates, subjectMismatches, toPem, type CertificateInfo, type ExpectedSubject } from './certificates';
 export { verifyPdfSignatures, signedRevision, type VerificationResult, type VerifiedSignature, type SignerSummary, type Problem } from './verify';

@@ -4,8 +4,9 @@
  * - the leader's (người có thẩm quyền): the blue signature image in the signature block, or a
  *   text appearance when there is no image;
  * - the agency's (cơ quan, tổ chức), applied at issuance: the red seal at real size, over the
- *   left third of the leader's signature image, with the agency's name and the signing time
- *   (ISO 8601, +07:00) in the signature information; text when there is no seal image.
+ *   left third of the leader's signature image (`sealRect`), with the agency's name and the
+ *   signing time (ISO 8601, +07:00) in the signature information; without a seal image, text at
+ *   the top right of page 1 (`agencyTextRect`).
  */
 import type { Appearance, Rect } from './pdf/appearance';
 import type { SignatureField } from './pades';
@@ -58,4 +59,14 @@ export function sealRect(leaderRect: Rect, diameterMm = 36): Rect {
   const right = x1 + (x2 - x1) / 3;
   const cy = (y1 + y2) / 2;
   return [right - d, cy - d / 2, right, cy + d / 2];
+}
+
+/**
+ * Where the agency's text-only signature goes when there is no seal image: the top right of
+ * page 1, in the top margin (Nghị định 30's place for the agency signature on electronic copies),
+ * 75 × 15 mm, 15 mm from the right edge — room for three lines of 10 pt.
+ */
+export function agencyTextRect(pageWidth: number, pageHeight: number): Rect {
+  const right = pageWidth - 15 * MM;
+  return [right - 75 * MM, pageHeight - 19 * MM, right, pageHeight - 4 * MM];
 }

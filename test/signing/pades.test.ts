@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { PDFDocument } from 'pdf-lib';
 import { openCertificateFile, type KeySigner } from '../../src/signing/certificate-file';
 import { demoSealPng, demoSignaturePng } from '../../src/signing/demo-images';
-import { agencySignature, leaderSignature, sealRect, MM } from '../../src/signing/layers';
+import { agencySignature, agencyTextRect, leaderSignature, sealRect, MM } from '../../src/signing/layers';
 import { completeSignature, parsePrepared, prepareSignature, serializePrepared, signPdf } from '../../src/signing/pades';
 import { verifyPdfSignatures } from '../../src/signing/verify';
 import { AGENCY_NAME, demoPki, LEADER_NAME, letterPdf, pdfsig, requirePoppler, SIGNING_TIME, signatureBlock, words, type Pki } from './support';
@@ -35,7 +35,7 @@ describe('signing: PAdES signatures on a letter (pdfsig as the independent verif
     const later = new Date(SIGNING_TIME.getTime() + 60_000);
     const second = await signPdf(first, agency, {
       signingTime: later,
-      ...agencySignature({ page: 0, rect: sealRect(block), agencyName: AGENCY_NAME, sealImage: images ? demoSealPng() : null, signingTime: later, location: 'Cần Thơ' }),
+      ...agencySignature({ page: 0, rect: images ? sealRect(block) : agencyTextRect(594.96, 841.92), agencyName: AGENCY_NAME, sealImage: images ? demoSealPng() : null, signingTime: later, location: 'Cần Thơ' }),
     });
     return { first, second };
   }

@@ -23,6 +23,7 @@ export type SigningErrorCode =
   | 'pdf-rect-invalid'
   | 'image-unreadable'
   | 'prepared-invalid'
+  | 'field-exists'
   | 'signature-too-large'
   | 'signature-mismatch'
   | 'remote-unavailable'

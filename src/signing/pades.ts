@@ -137,7 +137,7 @@ export async function prepareSignature(pdf: Buffer, options: PrepareOptions): Pr
   const taken = new Set(existingFieldNames(fields, update));
   let fieldName = options.fieldName ?? '';
   if (!fieldName) for (let i = 1; !fieldName || taken.has(fieldName); i++) fieldName = `Signature${i}`;
-  if (taken.has(fieldName)) throw new SigningError('prepared-invalid', `Tài liệu đã có trường chữ ký "${fieldName}"`);
+  if (taken.has(fieldName)) throw new SigningError('field-exists', `Văn bản đã có trường chữ ký "${fieldName}" (đã ký lớp này rồi?)`);
 
   // The widget (merged with its field) on the page.
   const placement = options.placement;

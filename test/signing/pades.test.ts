@@ -180,6 +180,12 @@ describe('signing: PAdES signatures on a letter (pdfsig as the independent verif
     );
   });
 
+  it('refuses to sign the same layer twice (its field exists already)', async () => {
+    const field = leaderSignature({ page: 0, rect: block, name: LEADER_NAME, signatureImage: demoSignaturePng(), signingTime: SIGNING_TIME });
+    const once = await signPdf(pdf, leader, { ...field, signingTime: SIGNING_TIME });
+    await assert.rejects(signPdf(once, leader, { ...field, signingTime: SIGNING_TIME }), (e: Error & { code?: string }) => e.code === 'field-exists' && e.message.includes('"ChuKyLanhDao"'));
+  });
+
   it('the seal is real size and covers the left third of the signature', () => {
     const leaderRect: [number, number, number, number] = [350, 120, 470, 170];
     const seal = sealRect(leaderRect, 36);

@@ -21,7 +21,7 @@ export const LEADER_NAME = 'Trần Thị Bích Ngọc';
 /** 09:14:22 in Vietnam, the letter's day. */
 export const SIGNING_TIME = new Date('2026-03-05T02:14:22Z');
 
-const INSTALL = 'pdfsig (poppler) không có trên máy: cài bằng `apt-get install poppler-utils`';
+const INSTALL = 'pdfsig/pdftotext (poppler) not found: install them with `apt-get install poppler-utils`';
 
 function has(tool: string): boolean {
   try {
@@ -36,7 +36,7 @@ function has(tool: string): boolean {
 export function requirePoppler(ctx: Mocha.Context): void {
   if (has('pdfsig') && has('pdftotext')) return;
   if (process.env.CI) throw new Error(INSTALL);
-  console.warn(`  (bỏ qua: ${INSTALL})`);
+  console.warn(`  (skipped: ${INSTALL})`);
   ctx.skip();
 }
 

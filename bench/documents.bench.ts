@@ -20,7 +20,7 @@ const MIDDLE = ['Văn', 'Thị', 'Minh', 'Ngọc', 'Thanh', 'Hữu', 'Đức', '
 const GIVEN = ['An', 'Bình', 'Châu', 'Dũng', 'Hạnh', 'Khoa', 'Linh', 'Phương', 'Quân', 'Tuyết'];
 
 /** Letters that differ in name, code and dates, so nothing is measured on one cached string. */
-function sampleLetters(n: number): LetterData[] {
+export function sampleLetters(n: number): LetterData[] {
   const out: LetterData[] = [];
   for (let i = 0; i < n; i++) {
     const day = 1 + (i % 28);

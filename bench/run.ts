@@ -19,6 +19,7 @@ import { benchEmail } from './email.bench';
 import { benchWeb } from './web.bench';
 import { benchReports } from './reports.bench';
 import { benchImport } from './import.bench';
+import { benchSigning } from './signing.bench';
 
 type Figures = Record<string, number | string>;
 
@@ -64,6 +65,10 @@ const TARGETS: Record<string, Record<string, Target>> = {
   web: {
     citizen_page_per_s: { op: '>=', value: 1500, unit: '/s', why: "citizen's page over 1,000,000 dossiers, 50 connections" },
     citizen_page_p99_ms: { op: '<=', value: 50, unit: 'ms', why: "citizen's page, 99th percentile latency" },
+  },
+  signing: {
+    signed_per_s: { op: '>=', value: 40, unit: '/s', why: 'letters rendered and signed twice (leader + agency, certificate files) per second, browser warm' },
+    sign_ms_per_letter: { op: '<=', value: 10, unit: 'ms', why: 'the two signatures of one letter, on a printed PDF' },
   },
   watcher: {
     tick_s: { op: '<=', value: 60, unit: 's', why: 'one tick over 1,000,000 dossiers: 1,000 slipped → 1,000 apologies issued with PDFs and notices' },
@@ -130,6 +135,8 @@ async function main(): Promise<void> {
   const dispatch = await benchZaloDispatch();
   process.stderr.write('documents: letters to HTML and PDF…\n');
   const documents = await benchDocuments();
+  process.stderr.write('signing: letters rendered and signed twice (leader, agency) vs unsigned…\n');
+  const signing = await benchSigning();
   process.stderr.write('reports: a quarter over 1,000,000 dossiers (BENCH_ROWS to change)…\n');
   const reports = await benchReports();
   process.stderr.write('import: 1,000,000 CSV rows and 100,000 XLSX rows (BENCH_IMPORT_ROWS, BENCH_IMPORT_XLSX_ROWS to change)…\n');
@@ -139,7 +146,7 @@ async function main(): Promise<void> {
   process.stderr.write('watcher: one tick over 1,000,000 dossiers, 1,000 slipped (BENCH_ROWS, BENCH_SLIPPED to change)…\n');
   const watcher = await benchWatcher();
 
-  const sections = { deadline, web, email, dispatch, documents, reports, import: imports, registry, watcher };
+  const sections = { deadline, web, email, dispatch, documents, signing, reports, import: imports, registry, watcher };
   const rows = Object.entries(sections).flatMap(([name, figures]) => verdicts(name, figures));
   process.stdout.write(`\n${table(rows)}\n`);
   const missed = rows.filter((r) => r.met === false);

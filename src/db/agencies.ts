@@ -99,23 +99,32 @@ export class AgencyRepository {
 
   constructor(private readonly db: Db) {
     this.snapshot = new Snapshot(
-      async () => (await this.db<AgencyRow>('agencies').orderBy('code')).map(fromRow),
+      () => this.all(),
       () => tableFingerprint(this.db, 'agencies'),
     );
   }
 
-  /** From the snapshot outside transactions; a row it lacks is read from the database. */
+  private async all(): Promise<Agency[]> {
+    return (await this.db<AgencyRow>('agencies').orderBy('code')).map(fromRow);
+  }
+
+  /**
+   * From the snapshot outside transactions; a row it lacks is read from the database. Inside one
+   * (`db` or `this.db` is then the transaction) the database is read, and the snapshot neither
+   * used nor touched: it must not keep what a transaction that may roll back wrote.
+   */
   private async cached(match: (row: Agency) => boolean, where: Partial<AgencyRow>, db: Db): Promise<Agency | null> {
-    if (db === this.db) {
+    if (!db.isTransaction) {
       const hit = await this.snapshot.find(match);
       if (hit) return hit;
     }
     const row = await db<AgencyRow>('agencies').where(where).first();
-    if (row && db === this.db) this.snapshot.invalidate();
+    if (row && !db.isTransaction) this.snapshot.invalidate();
     return row ? fromRow(row as AgencyRow) : null;
   }
 
   async list(): Promise<Agency[]> {
+    if (this.db.isTransaction) return this.all();
     return [...(await this.snapshot.all())];
   }
 

@@ -76,23 +76,32 @@ export class ProcedureRepository {
 
   constructor(private readonly db: Db) {
     this.snapshot = new Snapshot(
-      async () => (await this.db<ProcedureRow>('procedures').orderBy('code')).map(fromRow),
+      () => this.all(),
       () => tableFingerprint(this.db, 'procedures'),
     );
   }
 
-  /** From the snapshot outside transactions; a row it lacks is read from the database. */
+  private async all(): Promise<Procedure[]> {
+    return (await this.db<ProcedureRow>('procedures').orderBy('code')).map(fromRow);
+  }
+
+  /**
+   * From the snapshot outside transactions; a row it lacks is read from the database. Inside one
+   * (`db` or `this.db` is then the transaction) the database is read, and the snapshot neither
+   * used nor touched: it must not keep what a transaction that may roll back wrote.
+   */
   private async cached(match: (row: Procedure) => boolean, where: Partial<ProcedureRow>, db: Db): Promise<Procedure | null> {
-    if (db === this.db) {
+    if (!db.isTransaction) {
       const hit = await this.snapshot.find(match);
       if (hit) return hit;
     }
     const row = await db<ProcedureRow>('procedures').where(where).first();
-    if (row && db === this.db) this.snapshot.invalidate();
+    if (row && !db.isTransaction) this.snapshot.invalidate();
     return row ? fromRow(row as ProcedureRow) : null;
   }
 
   async list(): Promise<Procedure[]> {
+    if (this.db.isTransaction) return this.all();
     return [...(await this.snapshot.all())];
   }
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Db } from './connection';
+import { rowsOf, type Db } from './connection';
 import type { DossierState, HistoryKind } from '../domain/dossier';
 import type { Resolution } from '../domain/deadline';
 import type { TimeUnit } from './procedures';
@@ -91,7 +91,16 @@ export interface DossierFilter {
   apology?: 'none' | 'draft';
 }
 
-export type RecomputeCandidate = Pick<Dossier, 'id' | 'decidingAgencyId' | 'clockStartedAt' | 'clockUnit' | 'clockAmount' | 'currentDueAt'>;
+export type RecomputeCandidate = Pick<Dossier, 'id' | 'decidingAgencyId' | 'clockStartedAt' | 'clockUnit' | 'clockAmount' | 'currentDueAt' | 'deadlineVersion'>;
+
+/** A recomputed due date, with the deadline it replaces as it was read. */
+export interface DueMove {
+  id: number;
+  dueAt: number;
+  /** The deadline version and due date read: the move applies only while both are unchanged. */
+  deadlineVersion: number;
+  dueBefore: number;
+}
 
 export type DossierSort = 'due' | '-due' | 'accepted' | '-accepted' | 'code';
 
@@ -333,7 +342,7 @@ export class DossierRepository {
    */
   async recomputable(afterId: number, limit: number, agencyIds: number[] | null): Promise<RecomputeCandidate[]> {
     const q = this.db('dossiers')
-      .select('id', 'deciding_agency_id', 'clock_started_at', 'clock_unit', 'clock_amount', 'current_due_at')
+      .select('id', 'deciding_agency_id', 'clock_started_at', 'clock_unit', 'clock_amount', 'current_due_at', 'deadline_version')
       .whereIn('state', OPEN)
       .where('extensions_count', 0)
       .whereNotNull('current_due_at')
@@ -348,23 +357,37 @@ export class DossierRepository {
       clockUnit: r.clock_unit as ClockUnit,
       clockAmount: Number(r.clock_amount),
       currentDueAt: Number(r.current_due_at),
+      deadlineVersion: Number(r.deadline_version),
     }));
   }
 
-  /** Moves many due dates in one statement per chunk; SQLite ≥ 3.33 and PostgreSQL both accept WITH v(…) AS (VALUES …) UPDATE … FROM v. */
-  async moveDueDates(moves: { id: number; dueAt: number }[], now: number, db: Db = this.db): Promise<void> {
+  /**
+   * Moves many due dates in one statement per chunk; SQLite ≥ 3.35 and PostgreSQL both accept
+   * WITH v(…) AS (VALUES …) UPDATE … FROM v … RETURNING. Each dossier moves only if it is still
+   * as it was read — same deadline version and due date, still open — so that an apology, a pause
+   * or a decision written since the read is never overwritten; answers the ids that moved.
+   */
+  async moveDueDates(moves: DueMove[], now: number, db: Db = this.db): Promise<number[]> {
+    const moved: number[] = [];
+    const cast =
+      db.client.config.client === 'pg'
+        ? { id: 'v.id::int', due: 'v.due::bigint', version: 'v.version::int', before: 'v.before::bigint' }
+        : { id: 'v.id', due: 'v.due', version: 'v.version', before: 'v.before' };
     for (let i = 0; i < moves.length; i += 400) {
       const chunk = moves.slice(i, i + 400);
-      const values = chunk.map(() => '(?, ?)').join(', ');
-      const bindings = chunk.flatMap((m) => [m.id, m.dueAt]);
-      const cast = db.client.config.client === 'pg' ? { id: 'v.id::int', due: 'v.due::bigint' } : { id: 'v.id', due: 'v.due' };
-      await db.raw(
-        `with v(id, due) as (values ${values})
+      const values = chunk.map(() => '(?, ?, ?, ?)').join(', ');
+      const bindings = chunk.flatMap((m) => [m.id, m.dueAt, m.deadlineVersion, m.dueBefore]);
+      const result = await db.raw(
+        `with v(id, due, version, before) as (values ${values})
          update dossiers set original_due_at = ${cast.due}, current_due_at = ${cast.due}, deadline_version = deadline_version + 1, updated_at = ?
-         from v where dossiers.id = ${cast.id}`,
-        [...bindings, now],
+         from v where dossiers.id = ${cast.id} and dossiers.deadline_version = ${cast.version} and dossiers.current_due_at = ${cast.before}
+           and dossiers.state in (${OPEN.map(() => '?').join(', ')})
+         returning dossiers.id`,
+        [...bindings, now, ...OPEN],
       );
+      for (const r of rowsOf(result)) moved.push(Number(r.id));
     }
+    return moved;
   }
 
   /**

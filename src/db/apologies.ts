@@ -291,11 +291,13 @@ export class ApologyRepository {
     await this.db('apologies').where({ id }).update({ updated_at: now });
   }
 
-  async issuedWithoutPdf(limit: number): Promise<number[]> {
+  /** Issued letters still without a PDF, in id order after `afterId`. */
+  async issuedWithoutPdf(afterId: number, limit: number): Promise<number[]> {
     const rows = await this.db('apologies as a')
       .leftJoin('apology_documents as d', 'd.apology_id', 'a.id')
       .select('a.id')
       .where('a.status', 'issued')
+      .where('a.id', '>', afterId)
       .whereNull('d.pdf')
       .orderBy('a.id')
       .limit(limit);

@@ -13,7 +13,8 @@ import { dateInWords, instantInWords, letterNumber, placeDateLine, shortDate } f
 import type { LetterData, NoticeData } from '../documents/types';
 import type { DocumentRenderer } from '../documents/renderer';
 import type { PdfRenderer } from '../documents/pdf';
-import { AppError, ConflictError, NotFoundError, RuleError } from '../errors';
+import { AppError, ConflictError, NotFoundError, RuleError, UnavailableError } from '../errors';
+import type { Logger } from '../logger';
 import type { CalendarService } from './calendar';
 import { actsFor, authorize, mayAccessDossier, readsFor, scopeAgencies, type Actor, type Clock } from './clock';
 
@@ -83,6 +84,7 @@ export class ApologyService {
     private readonly pdf: PdfRenderer,
     private readonly clock: Clock,
     private readonly publicBaseUrl: string,
+    private readonly logger: Logger,
   ) {}
 
   private async dossierFor(code: string, actor: Actor, mode: 'read' | 'write', db: Db = this.db, forUpdate = false): Promise<Dossier> {
@@ -283,7 +285,9 @@ export class ApologyService {
       if (a.status !== 'draft') throw new ConflictError('apology-not-draft', `Thư xin lỗi đang ở trạng thái "${STATUS_LABELS[a.status]}", không phê duyệt được`);
       return this.issueInTx(trx, a, actor);
     });
-    await this.ensurePdf(issued.id);
+    // The apology is issued (committed): nothing after this may answer otherwise. The PDF is made
+    // now if it can be; if not, the watcher makes it on its next tick, as a download would.
+    await this.ensurePdf(issued.id).catch((err: unknown) => this.logger.warn({ err, apology: issued.id }, 'letter PDF not made at issue; the watcher retries'));
     return this.view(issued);
   }
 
@@ -439,13 +443,19 @@ export class ApologyService {
     return new Map(letters);
   }
 
-  /** The stored PDF, rendering it from the stored HTML the first time. */
+  /** The stored PDF, rendering it from the stored HTML the first time; a 503 while it cannot be rendered. */
   async ensurePdf(id: number): Promise<Buffer> {
     const stored = await this.apologies.pdf(id);
     if (stored) return stored;
     const html = await this.apologies.html(id);
     if (!html) throw new AppError(500, 'letter-missing', `Thư xin lỗi số ${id} chưa có nội dung`);
-    await this.apologies.storePdf(id, await this.pdf.render(html), this.clock.now().getTime());
+    let pdf: Buffer;
+    try {
+      pdf = await this.pdf.render(html);
+    } catch (err) {
+      throw new UnavailableError('letter-pdf-pending', 'Bản PDF của thư chưa tạo được; hệ thống đang tạo lại, vui lòng thử lại sau ít phút', 60, err);
+    }
+    await this.apologies.storePdf(id, pdf, this.clock.now().getTime());
     return (await this.apologies.pdf(id)) as Buffer;
   }
 

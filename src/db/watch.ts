@@ -60,9 +60,9 @@ export class WatchRepository {
   }
 
   /** Locks one dossier for the watcher, skipping it when another process holds it (PostgreSQL). */
-  async lockForWatch(id: number, trx: Db): Promise<Dossier | null> {
-    const q = trx('dossiers').where({ id }).first();
-    if (trx.client.config.client === 'pg') q.forUpdate().skipLocked();
+  async lockForWatch(id: number): Promise<Dossier | null> {
+    const q = this.db('dossiers').where({ id }).first();
+    if (this.db.client.config.client === 'pg') q.forUpdate().skipLocked();
     const row = await q;
     return row ? dossierFromRow(row) : null;
   }

@@ -87,16 +87,16 @@ export class ApologyService {
     private readonly logger: Logger,
   ) {}
 
-  private async dossierFor(code: string, actor: Actor, mode: 'read' | 'write', db: Db = this.db, forUpdate = false): Promise<Dossier> {
-    const d = await this.dossiers.byCode(code, db, forUpdate);
+  private async dossierFor(code: string, actor: Actor, mode: 'read' | 'write', forUpdate = false): Promise<Dossier> {
+    const d = await this.dossiers.byCode(code, forUpdate);
     if (!d || !mayAccessDossier(actor, d, mode)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
     return d;
   }
 
-  private async context(d: Dossier, db: Db = this.db): Promise<{ agency: Agency; procedure: Procedure; calendar: WorkingCalendar }> {
-    const agency = (await this.agencies.byId(d.decidingAgencyId, db)) as Agency;
-    const procedure = (await this.procedures.byId(d.procedureId, db)) as Procedure;
-    return { agency, procedure, calendar: await this.calendars.forAgency(agency, db) };
+  private async context(d: Dossier): Promise<{ agency: Agency; procedure: Procedure; calendar: WorkingCalendar }> {
+    const agency = (await this.agencies.byId(d.decidingAgencyId)) as Agency;
+    const procedure = (await this.procedures.byId(d.procedureId)) as Procedure;
+    return { agency, procedure, calendar: await this.calendars.forAgency(agency) };
   }
 
   /** What the apology form proposes: the default new date, the usual reasons, and whether an apology is possible at all. */
@@ -125,7 +125,7 @@ export class ApologyService {
     authorize(actor, 'apology.draft');
     const d = await this.dossierFor(code, actor, 'write');
     const now = this.clock.now();
-    const { values, agency, procedure } = await this.checkedDraft(d, input, now, this.db);
+    const { values, agency, procedure } = await this.checkedDraft(d, input, now);
     const receiving = (await this.agencies.byId(d.receivingAgencyId)) as Agency;
     // The number is given at issue; a preview leaves it blank as a paper draft does.
     const letter = this.documents.renderLetter(agency.code, this.letterData(values, d, agency, receiving, procedure, `     /${agency.letterSymbol}`, now));
@@ -189,9 +189,9 @@ export class ApologyService {
 
   async draft(code: string, input: DraftInput, actor: Actor): Promise<ApologyView> {
     authorize(actor, 'apology.draft');
-    const apology = await this.db.transaction(async (trx) => {
-      const d = await this.dossierFor(code, actor, 'write', trx, true);
-      return this.draftInTx(trx, d, input, actor, 'officer');
+    const apology = await this.db.transaction(async () => {
+      const d = await this.dossierFor(code, actor, 'write', true);
+      return this.draftInTx(d, input, actor, 'officer');
     });
     return this.view(apology);
   }
@@ -201,8 +201,8 @@ export class ApologyService {
    * 409/422 naming the rule (and the field) that refuses. Drafting and previewing share it, so a
    * preview shows exactly what the draft would hold.
    */
-  private async checkedDraft(d: Dossier, input: DraftInput, now: Date, db: Db): Promise<{ values: LetterFields; agency: Agency; procedure: Procedure }> {
-    const { agency, procedure, calendar } = await this.context(d, db);
+  private async checkedDraft(d: Dossier, input: DraftInput, now: Date): Promise<{ values: LetterFields; agency: Agency; procedure: Procedure }> {
+    const { agency, procedure, calendar } = await this.context(d);
     const refusal = apologyRefusal({ ...d, maxExtensions: agency.settings.maxExtensions });
     if (refusal) refuse(refusal);
     const due = new Date(d.currentDueAt as number);
@@ -235,10 +235,10 @@ export class ApologyService {
   }
 
   /** Shared by officers and the watcher; throws a 409/422 naming the rule that refuses. */
-  async draftInTx(trx: Db, d: Dossier, input: DraftInput, actor: Actor, origin: Apology['origin']): Promise<Apology> {
+  async draftInTx(d: Dossier, input: DraftInput, actor: Actor, origin: Apology['origin']): Promise<Apology> {
     const now = this.clock.now();
-    const { values, agency } = await this.checkedDraft(d, input, now, trx);
-    if (await this.apologies.activeFor(d.id, d.deadlineVersion, trx)) {
+    const { values, agency } = await this.checkedDraft(d, input, now);
+    if (await this.apologies.activeFor(d.id, d.deadlineVersion)) {
       throw new ConflictError('apology-exists', 'Hồ sơ đã có thư xin lỗi cho thời hạn hiện tại');
     }
     let apology: Apology;
@@ -254,7 +254,6 @@ export class ApologyService {
           citizenToken: crypto.randomBytes(24).toString('base64url'),
         },
         now.getTime(),
-        trx,
       );
     } catch (err) {
       // Another process drafted for the same deadline a moment earlier.
@@ -271,7 +270,6 @@ export class ApologyService {
         data: { apologyId: apology.id, reason: values.reason, dueBefore: apology.dueBefore, proposedDue: apology.newDueAt },
         note: null,
       },
-      trx,
     );
     return apology;
   }
@@ -279,11 +277,11 @@ export class ApologyService {
   /** A leader's approval issues the apology. */
   async approve(id: number, actor: Actor): Promise<ApologyView> {
     authorize(actor, 'apology.approve');
-    const issued = await this.db.transaction(async (trx) => {
-      const a = await this.apologies.byId(id, trx, true);
+    const issued = await this.db.transaction(async () => {
+      const a = await this.apologies.byId(id, true);
       if (!a || !actsFor(actor, a.issuingAgencyId)) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
       if (a.status !== 'draft') throw new ConflictError('apology-not-draft', `Thư xin lỗi đang ở trạng thái "${STATUS_LABELS[a.status]}", không phê duyệt được`);
-      return this.issueInTx(trx, a, actor);
+      return this.issueInTx(a, actor);
     });
     // The apology is issued (committed): nothing after this may answer otherwise. The PDF is made
     // now if it can be; if not, the watcher makes it on its next tick, as a download would.
@@ -295,22 +293,22 @@ export class ApologyService {
    * Issues a draft: letter number, rendered letter, the dossier's new due date and deadline
    * version, the history event and the notices — or nothing, if any step fails.
    */
-  async issueInTx(trx: Db, a: Apology, actor: Actor): Promise<Apology> {
+  async issueInTx(a: Apology, actor: Actor): Promise<Apology> {
     const now = this.clock.now();
-    const d = (await this.dossiers.byId(a.dossierId, trx, true)) as Dossier;
+    const d = (await this.dossiers.byId(a.dossierId, true)) as Dossier;
     if (d.deadlineVersion !== a.deadlineVersion) {
       throw new ConflictError('deadline-changed', 'Thời hạn của hồ sơ đã thay đổi sau khi soạn thư: hãy huỷ và soạn lại');
     }
-    const { agency, procedure, calendar } = await this.context(d, trx);
+    const { agency, procedure, calendar } = await this.context(d);
     const refusal = apologyRefusal({ ...d, maxExtensions: agency.settings.maxExtensions });
     if (refusal) refuse(refusal);
     const dateRefusal = newDayRefusal(calendar, new Date(a.dueBefore), localDayOf(new Date(a.newDueAt)), now);
     if (dateRefusal) throw new RuleError(dateRefusal.code, dateRefusal.message);
 
     const year = dayToYmd(localDayOf(now)).year;
-    const seq = await this.apologies.nextLetterSeq(agency.id, year, trx);
+    const seq = await this.apologies.nextLetterSeq(agency.id, year);
     const number = letterNumber(seq, agency.letterSymbol);
-    const receiving = (await this.agencies.byId(d.receivingAgencyId, trx)) as Agency;
+    const receiving = (await this.agencies.byId(d.receivingAgencyId)) as Agency;
     const letter = this.documents.renderLetter(agency.code, this.letterData(a, d, agency, receiving, procedure, number, now));
     const late = isLateApology(now, new Date(a.dueBefore));
     await this.apologies.markIssued(
@@ -327,13 +325,11 @@ export class ApologyService {
         html: letter.html,
       },
       now.getTime(),
-      trx,
     );
     await this.dossiers.update(
       d.id,
       { currentDueAt: a.newDueAt, deadlineVersion: d.deadlineVersion + 1, extensionsCount: d.extensionsCount + 1 },
       now.getTime(),
-      trx,
     );
     await this.dossiers.addEvent(
       {
@@ -345,25 +341,23 @@ export class ApologyService {
         data: { apologyId: a.id, letterNumber: number, dueBefore: a.dueBefore, dueAfter: a.newDueAt, late },
         note: null,
       },
-      trx,
     );
-    await this.notices.enqueue(this.noticesFor(a, d, agency, receiving, procedure, number, now), now.getTime(), trx);
-    return (await this.apologies.byId(a.id, trx)) as Apology;
+    await this.notices.enqueue(this.noticesFor(a, d, agency, receiving, procedure, number, now), now.getTime());
+    return (await this.apologies.byId(a.id)) as Apology;
   }
 
   async cancel(id: number, reason: string, actor: Actor): Promise<ApologyView> {
     authorize(actor, 'apology.cancel');
     const now = this.clock.now().getTime();
-    await this.db.transaction(async (trx) => {
-      const a = await this.apologies.byId(id, trx, true);
-      if (!a || !(await this.visible(a, actor, 'write', trx))) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+    await this.db.transaction(async () => {
+      const a = await this.apologies.byId(id, true);
+      if (!a || !(await this.visible(a, actor, 'write'))) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
       if (a.status !== 'draft') {
         throw new ConflictError('apology-not-draft', `Thư xin lỗi đã ${a.status === 'issued' ? 'ban hành' : 'huỷ'}: chỉ huỷ được bản nháp`);
       }
-      await this.apologies.cancelDrafts({ id }, actor.name, reason, now, trx);
+      await this.apologies.cancelDrafts({ id }, actor.name, reason, now);
       await this.dossiers.addEvent(
         { dossierId: a.dossierId, kind: 'apology_cancelled', occurredAt: now, recordedAt: now, actor: actor.name, data: { apologyId: id }, note: reason },
-        trx,
       );
     });
     return this.get(id, actor);
@@ -460,9 +454,9 @@ export class ApologyService {
   }
 
   /** The issuing agency's, or about a dossier the actor's agency received. */
-  private async visible(a: Apology, actor: Actor, mode: 'read' | 'write', db: Db = this.db): Promise<boolean> {
+  private async visible(a: Apology, actor: Actor, mode: 'read' | 'write'): Promise<boolean> {
     if ((mode === 'read' ? readsFor : actsFor)(actor, a.issuingAgencyId)) return true;
-    const d = await this.dossiers.byId(a.dossierId, db);
+    const d = await this.dossiers.byId(a.dossierId);
     return d !== null && mayAccessDossier(actor, d, mode);
   }
 

@@ -61,9 +61,9 @@ export class RecomputeService {
       if (moves.length) {
         // A dossier changed since it was read is left as it now is: an apology's new date is what
         // the citizen's letter says, a pause stopped the clock, a resolved dossier is done.
-        report.moved += await this.db.transaction(async (trx) => {
-          const moved = new Set(await this.dossiers.moveDueDates(moves, now, trx));
-          await this.dossiers.addEvents(events.filter((e) => moved.has(e.dossierId)), trx);
+        report.moved += await this.db.transaction(async () => {
+          const moved = new Set(await this.dossiers.moveDueDates(moves, now));
+          await this.dossiers.addEvents(events.filter((e) => moved.has(e.dossierId)));
           return moved.size;
         });
       }

@@ -97,8 +97,8 @@ export class DeadlineWatcher {
     for (const [agencyId, list] of byAgency) {
       const agency = list[0].agency;
       if (!agency.contactEmail) continue;
-      const sent = await this.db.transaction(async (trx) => {
-        if (!(await this.notices.claimDigest(agencyId, today, list.length, now.getTime(), trx))) return false;
+      const sent = await this.db.transaction(async () => {
+        if (!(await this.notices.claimDigest(agencyId, today, list.length, now.getTime()))) return false;
         await this.notices.enqueue(
           [
             {
@@ -115,7 +115,6 @@ export class DeadlineWatcher {
             },
           ],
           now.getTime(),
-          trx,
         );
         return true;
       });
@@ -149,13 +148,12 @@ export class DeadlineWatcher {
 
   private async actOn(candidate: Dossier, agency: Agency, report: TickReport): Promise<void> {
     const actor: Actor = { name: `hệ thống (thay mặt ${agency.code})`, agencyId: null, role: 'system' };
-    await this.db.transaction(async (trx) => {
-      const d = await this.watch.lockForWatch(candidate.id, trx);
+    await this.db.transaction(async () => {
+      const d = await this.watch.lockForWatch(candidate.id);
       if (!d || d.deadlineVersion !== candidate.deadlineVersion || d.currentDueAt !== candidate.currentDueAt) return;
       if (d.extensionsCount >= agency.settings.maxExtensions) {
         const first = await this.escalations.record(
           { dossierId: d.id, deadlineVersion: d.deadlineVersion, agencyId: agency.id, kind: 'second_slip', dueAt: d.currentDueAt as number, createdAt: this.clock.now().getTime() },
-          trx,
         );
         if (first) {
           await this.dossiers.addEvent(
@@ -168,16 +166,15 @@ export class DeadlineWatcher {
               data: { dueAt: d.currentDueAt, extensionsCount: d.extensionsCount, maxExtensions: agency.settings.maxExtensions },
               note: 'Trễ cả ngày hẹn lại: báo cáo cấp trên, không hẹn lại thêm',
             },
-            trx,
           );
           report.escalated++;
         }
         return;
       }
-      const draft = await this.apologies.draftInTx(trx, d, {}, actor, 'watcher');
+      const draft = await this.apologies.draftInTx(d, {}, actor, 'watcher');
       report.drafted++;
       if (agency.settings.apologyMode === 'auto') {
-        await this.apologies.issueInTx(trx, draft, actor);
+        await this.apologies.issueInTx(draft, actor);
         report.issued++;
       }
     });

@@ -1,5 +1,5 @@
 import { visibleToAgencies } from './scope';
-import type { Db } from './connection';
+import { requireTransaction, type Db } from './connection';
 import type { Dossier } from './dossiers';
 import type { LetterForm } from '../domain/apology';
 
@@ -309,6 +309,7 @@ export class ApologyRepository {
    * its number back, so numbers have no gaps and are never reused.
    */
   async nextLetterSeq(agencyId: number, year: number): Promise<number> {
+    requireTransaction(this.db, 'Taking a letter number');
     const [row] = await this.db('letter_sequences')
       .insert({ agency_id: agencyId, year, last_seq: 1 })
       .onConflict(['agency_id', 'year'])

@@ -96,6 +96,14 @@ function unitOfWork(root: Knex): Db {
   });
 }
 
+/**
+ * For work that is only correct inside a transaction — row locks, gapless numbers, writes that
+ * stand or fall together: called outside one it throws instead of running piecemeal.
+ */
+export function requireTransaction(db: Db, what: string): void {
+  if (!db.isTransaction) throw new Error(`${what} must run inside db.transaction(): outside one its writes would not stand or fall together`);
+}
+
 /** A unique constraint refused the write (two requests raced for the same key). */
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string };

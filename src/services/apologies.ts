@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { isUniqueViolation, type Db } from '../db/connection';
+import { isUniqueViolation, requireTransaction, type Db } from '../db/connection';
 import type { Agency, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureRepository } from '../db/procedures';
 import type { Dossier, DossierRepository } from '../db/dossiers';
@@ -236,6 +236,7 @@ export class ApologyService {
 
   /** Shared by officers and the watcher; throws a 409/422 naming the rule that refuses. */
   async draftInTx(d: Dossier, input: DraftInput, actor: Actor, origin: Apology['origin']): Promise<Apology> {
+    requireTransaction(this.db, 'Drafting an apology');
     const now = this.clock.now();
     const { values, agency } = await this.checkedDraft(d, input, now);
     if (await this.apologies.activeFor(d.id, d.deadlineVersion)) {
@@ -294,6 +295,7 @@ export class ApologyService {
    * version, the history event and the notices — or nothing, if any step fails.
    */
   async issueInTx(a: Apology, actor: Actor): Promise<Apology> {
+    requireTransaction(this.db, 'Issuing an apology');
     const now = this.clock.now();
     const d = (await this.dossiers.byId(a.dossierId, true)) as Dossier;
     if (d.deadlineVersion !== a.deadlineVersion) {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { AgencyRepository, DEFAULT_AGENCY_SETTINGS, type AgencyInput } from '../../src/db/agencies';
-import { createTestContext, onPostgres, type TestContext } from '../support/context';
+import { DossierRepository, type Dossier } from '../../src/db/dossiers';
+import { SYSTEM_ACTOR } from '../../src/services/clock';
+import { createTestContext, dossierBody, onPostgres, seedBasics, type TestContext } from '../support/context';
 
 const HANG =
   "hangs: the repository used the pool while a transaction held SQLite's one connection (or, on PostgreSQL, waited for a row the transaction locked)";
@@ -147,5 +149,17 @@ describe('unit of work: a transaction is never optional by accident', function (
       later = new Promise((resolve) => setTimeout(resolve, 20)).then(async () => (await agencies.byCode('LATER'))?.code ?? null);
     });
     assert.equal(await within(5000, later as Promise<string | null>), 'LATER', 'after the commit, a repository call reads the committed row through the pool');
+  });
+
+  it('refuses to draft or issue an apology outside a transaction, where its writes would not stand or fall together', async () => {
+    await seedBasics(ctx);
+    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: 'OUTSIDE' })).expect(201);
+    const dossiers = new DossierRepository(ctx.db);
+    const d = (await dossiers.byCode('OUTSIDE')) as Dossier;
+    await assert.rejects(ctx.services.apologies.draftInTx(d, {}, SYSTEM_ACTOR, 'officer'), /must run inside db\.transaction\(\)/, 'drafting outside a transaction must be refused');
+    const draft = await ctx.db.transaction(() => ctx.services.apologies.draftInTx(d, {}, SYSTEM_ACTOR, 'officer'));
+    await assert.rejects(ctx.services.apologies.issueInTx(draft, SYSTEM_ACTOR), /must run inside db\.transaction\(\)/, 'issuing outside a transaction must be refused');
+    const stored = await ctx.db('apologies').select('status', 'letter_number');
+    assert.deepEqual(stored, [{ status: 'draft', letter_number: null }], 'only the draft made in a transaction was written; the refused issue wrote nothing');
   });
 });

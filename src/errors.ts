@@ -57,3 +57,11 @@ export class RuleError extends AppError {
     super(422, code, message, fields);
   }
 }
+
+/** What the request asks for is not ready yet (a letter's PDF still to be made): come back later. */
+export class UnavailableError extends AppError {
+  constructor(code: string, message: string, readonly retryAfterSeconds: number, cause?: unknown) {
+    super(503, code, message);
+    this.cause = cause;
+  }
+}

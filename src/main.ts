@@ -136,7 +136,7 @@ export async function main(argv: string[]): Promise<void> {
         const r = await s.watcher.tick();
         print(
           `Sắp đến hạn / quá hạn: ${r.atRisk} · thư báo cơ quan: ${r.digests} · thư xin lỗi soạn: ${r.drafted}, ban hành: ${r.issued} · ` +
-            `báo cáo trễ lần hai: ${r.escalated} · PDF: ${r.pdfs} · không xử lý được: ${r.refused}`,
+            `báo cáo trễ lần hai: ${r.escalated} · PDF: ${r.pdfs} (chưa tạo được: ${r.pdfsFailed}) · không xử lý được: ${r.refused}`,
         );
       });
     });

@@ -99,57 +99,66 @@ export class AgencyRepository {
 
   constructor(private readonly db: Db) {
     this.snapshot = new Snapshot(
-      async () => (await this.db<AgencyRow>('agencies').orderBy('code')).map(fromRow),
+      () => this.all(),
       () => tableFingerprint(this.db, 'agencies'),
     );
   }
 
-  /** From the snapshot outside transactions; a row it lacks is read from the database. */
-  private async cached(match: (row: Agency) => boolean, where: Partial<AgencyRow>, db: Db): Promise<Agency | null> {
-    if (db === this.db) {
+  private async all(): Promise<Agency[]> {
+    return (await this.db<AgencyRow>('agencies').orderBy('code')).map(fromRow);
+  }
+
+  /**
+   * From the snapshot outside transactions; a row it lacks is read from the database. Inside one
+   * (`this.db` is then the transaction) the database is read, and the snapshot neither
+   * used nor touched: it must not keep what a transaction that may roll back wrote.
+   */
+  private async cached(match: (row: Agency) => boolean, where: Partial<AgencyRow>): Promise<Agency | null> {
+    if (!this.db.isTransaction) {
       const hit = await this.snapshot.find(match);
       if (hit) return hit;
     }
-    const row = await db<AgencyRow>('agencies').where(where).first();
-    if (row && db === this.db) this.snapshot.invalidate();
+    const row = await this.db<AgencyRow>('agencies').where(where).first();
+    if (row && !this.db.isTransaction) this.snapshot.invalidate();
     return row ? fromRow(row as AgencyRow) : null;
   }
 
   async list(): Promise<Agency[]> {
+    if (this.db.isTransaction) return this.all();
     return [...(await this.snapshot.all())];
   }
 
-  async byCode(code: string, db: Db = this.db): Promise<Agency | null> {
-    return this.cached((a) => a.code === code, { code }, db);
+  async byCode(code: string): Promise<Agency | null> {
+    return this.cached((a) => a.code === code, { code });
   }
 
-  async byId(id: number, db: Db = this.db): Promise<Agency | null> {
-    return this.cached((a) => a.id === id, { id }, db);
+  async byId(id: number): Promise<Agency | null> {
+    return this.cached((a) => a.id === id, { id });
   }
 
-  async insert(input: AgencyInput, now: number, db: Db = this.db): Promise<Agency> {
+  async insert(input: AgencyInput, now: number): Promise<Agency> {
     this.snapshot.invalidate();
-    const [row] = await db<AgencyRow>('agencies')
+    const [row] = await this.db<AgencyRow>('agencies')
       .insert({ ...toRow(input), created_at: now, updated_at: now })
       .returning('*');
     this.snapshot.invalidate();
     return fromRow(row as AgencyRow);
   }
 
-  async update(id: number, input: AgencyInput, now: number, db: Db = this.db): Promise<Agency> {
+  async update(id: number, input: AgencyInput, now: number): Promise<Agency> {
     this.snapshot.invalidate();
-    await db<AgencyRow>('agencies').where({ id }).update({ ...toRow(input), updated_at: now });
+    await this.db<AgencyRow>('agencies').where({ id }).update({ ...toRow(input), updated_at: now });
     this.snapshot.invalidate();
-    return (await this.byId(id, db)) as Agency;
+    return (await this.byId(id)) as Agency;
   }
 
   async hasDossiers(id: number): Promise<boolean> {
     return Boolean(await this.db('dossiers').where('receiving_agency_id', id).orWhere('deciding_agency_id', id).first('id'));
   }
 
-  async remove(id: number, db: Db = this.db): Promise<void> {
+  async remove(id: number): Promise<void> {
     this.snapshot.invalidate();
-    await db('agencies').where({ id }).delete();
+    await this.db('agencies').where({ id }).delete();
     this.snapshot.invalidate();
   }
 }

@@ -1,5 +1,5 @@
 import { visibleToAgencies } from './scope';
-import type { Db } from './connection';
+import { requireTransaction, type Db } from './connection';
 import type { Dossier } from './dossiers';
 import type { LetterForm } from '../domain/apology';
 
@@ -129,16 +129,16 @@ function fromRow(r: Record<string, unknown>, hasPdf: boolean): Apology {
 export class ApologyRepository {
   constructor(private readonly db: Db) {}
 
-  private select(db: Db) {
-    return db('apologies').select(SUMMARY_COLUMNS).select(db.raw(`case when ${HAS_PDF('apologies')} then 1 else 0 end as has_pdf`));
+  private select() {
+    return this.db('apologies').select(SUMMARY_COLUMNS).select(this.db.raw(`case when ${HAS_PDF('apologies')} then 1 else 0 end as has_pdf`));
   }
 
   private map(rows: Record<string, unknown>[]): Apology[] {
     return rows.map((r) => fromRow(r, Number(r.has_pdf) === 1));
   }
 
-  async insert(a: NewApology, now: number, db: Db = this.db): Promise<Apology> {
-    const [row] = await db('apologies')
+  async insert(a: NewApology, now: number): Promise<Apology> {
+    const [row] = await this.db('apologies')
       .insert({
         dossier_id: a.dossierId,
         deadline_version: a.deadlineVersion,
@@ -164,18 +164,18 @@ export class ApologyRepository {
       })
       .returning('id');
     const id = typeof row === 'object' ? Number((row as { id: number }).id) : Number(row);
-    return (await this.byId(id, db)) as Apology;
+    return (await this.byId(id)) as Apology;
   }
 
-  async byId(id: number, db: Db = this.db, forUpdate = false): Promise<Apology | null> {
-    const q = this.select(db).where({ id }).first();
-    if (forUpdate && db.client.config.client === 'pg') q.forUpdate();
+  async byId(id: number, forUpdate = false): Promise<Apology | null> {
+    const q = this.select().where({ id }).first();
+    if (forUpdate && this.db.client.config.client === 'pg') q.forUpdate();
     const row = await q;
     return row ? this.map([row])[0] : null;
   }
 
-  async byCitizenToken(token: string, db: Db = this.db): Promise<Apology | null> {
-    const row = await this.select(db).where({ citizen_token: token }).first();
+  async byCitizenToken(token: string): Promise<Apology | null> {
+    const row = await this.select().where({ citizen_token: token }).first();
     return row ? this.map([row])[0] : null;
   }
 
@@ -183,11 +183,11 @@ export class ApologyRepository {
    * The citizen's page in one read: the apology behind a token with what it shows of the dossier
    * (its code, procedure, where to collect the result, and when it was closed, for link expiry).
    */
-  async withDossierByCitizenToken(token: string, db: Db = this.db): Promise<{ apology: Apology; dossier: CitizenDossier } | null> {
-    const row = await db('apologies as a')
+  async withDossierByCitizenToken(token: string): Promise<{ apology: Apology; dossier: CitizenDossier } | null> {
+    const row = await this.db('apologies as a')
       .join('dossiers as d', 'd.id', 'a.dossier_id')
       .select(SUMMARY_COLUMNS.map((c) => `a.${c}`))
-      .select(db.raw(`case when ${HAS_PDF('a')} then 1 else 0 end as has_pdf`))
+      .select(this.db.raw(`case when ${HAS_PDF('a')} then 1 else 0 end as has_pdf`))
       .select({ d_code: 'd.code', d_procedure_id: 'd.procedure_id', d_receiving_agency_id: 'd.receiving_agency_id', d_closed_at: 'd.closed_at', d_applicant_kind: 'd.applicant_kind' })
       .where('a.citizen_token', token)
       .first();
@@ -204,8 +204,8 @@ export class ApologyRepository {
     };
   }
 
-  async activeFor(dossierId: number, deadlineVersion: number, db: Db = this.db): Promise<Apology | null> {
-    const row = await this.select(db).where({ dossier_id: dossierId, active_version: deadlineVersion }).first();
+  async activeFor(dossierId: number, deadlineVersion: number): Promise<Apology | null> {
+    const row = await this.select().where({ dossier_id: dossierId, active_version: deadlineVersion }).first();
     return row ? this.map([row])[0] : null;
   }
 
@@ -218,7 +218,7 @@ export class ApologyRepository {
       return q;
     };
     const [rows, count] = await Promise.all([
-      where(this.select(this.db)).orderBy('id', 'desc').limit(limit).offset(offset),
+      where(this.select()).orderBy('id', 'desc').limit(limit).offset(offset),
       where(this.db('apologies')).count({ n: '*' }).first(),
     ]);
     return { items: this.map(rows), total: Number((count as { n?: number | string } | undefined)?.n ?? 0) };
@@ -228,9 +228,8 @@ export class ApologyRepository {
     id: number,
     fields: Pick<Apology, 'approvedBy' | 'issuedAt' | 'late' | 'letterYear' | 'letterSeq' | 'letterNumber' | 'templateVersion' | 'contentHash'> & { html: string },
     now: number,
-    db: Db,
   ): Promise<void> {
-    await db('apologies').where({ id }).update({
+    await this.db('apologies').where({ id }).update({
       status: 'issued',
       approved_by: fields.approvedBy,
       issued_at: fields.issuedAt,
@@ -242,12 +241,12 @@ export class ApologyRepository {
       content_hash: fields.contentHash,
       updated_at: now,
     });
-    await db('apology_documents').insert({ apology_id: id, html: fields.html });
+    await this.db('apology_documents').insert({ apology_id: id, html: fields.html });
   }
 
   /** Cancels drafts; returns how many. `dossierId` alone cancels every draft of that dossier. */
-  async cancelDrafts(where: { id?: number; dossierId?: number }, by: string, reason: string, now: number, db: Db = this.db): Promise<number> {
-    const q = db('apologies').where({ status: 'draft' });
+  async cancelDrafts(where: { id?: number; dossierId?: number }, by: string, reason: string, now: number): Promise<number> {
+    const q = this.db('apologies').where({ status: 'draft' });
     if (where.id !== undefined) q.where({ id: where.id });
     if (where.dossierId !== undefined) q.where({ dossier_id: where.dossierId });
     return q.update({ status: 'cancelled', active_version: null, cancelled_by: by, cancelled_at: now, cancel_reason: reason, updated_at: now });
@@ -257,8 +256,8 @@ export class ApologyRepository {
    * Records the citizen's acknowledgement unless one is already recorded; true when this call
    * recorded it. The condition in the UPDATE makes "once" hold under concurrent presses too.
    */
-  async markAcknowledged(id: number, at: number, db: Db = this.db): Promise<boolean> {
-    const changed = await db('apologies').where({ id, status: 'issued' }).whereNull('acknowledged_at').update({ acknowledged_at: at, updated_at: at });
+  async markAcknowledged(id: number, at: number): Promise<boolean> {
+    const changed = await this.db('apologies').where({ id, status: 'issued' }).whereNull('acknowledged_at').update({ acknowledged_at: at, updated_at: at });
     return changed === 1;
   }
 
@@ -291,11 +290,13 @@ export class ApologyRepository {
     await this.db('apologies').where({ id }).update({ updated_at: now });
   }
 
-  async issuedWithoutPdf(limit: number): Promise<number[]> {
+  /** Issued letters still without a PDF, in id order after `afterId`. */
+  async issuedWithoutPdf(afterId: number, limit: number): Promise<number[]> {
     const rows = await this.db('apologies as a')
       .leftJoin('apology_documents as d', 'd.apology_id', 'a.id')
       .select('a.id')
       .where('a.status', 'issued')
+      .where('a.id', '>', afterId)
       .whereNull('d.pdf')
       .orderBy('a.id')
       .limit(limit);
@@ -307,11 +308,12 @@ export class ApologyRepository {
    * increments it under the row lock, inside the issuing transaction: a rolled-back issue gives
    * its number back, so numbers have no gaps and are never reused.
    */
-  async nextLetterSeq(agencyId: number, year: number, db: Db): Promise<number> {
-    const [row] = await db('letter_sequences')
+  async nextLetterSeq(agencyId: number, year: number): Promise<number> {
+    requireTransaction(this.db, 'Taking a letter number');
+    const [row] = await this.db('letter_sequences')
       .insert({ agency_id: agencyId, year, last_seq: 1 })
       .onConflict(['agency_id', 'year'])
-      .merge({ last_seq: db.raw('?? + 1', ['letter_sequences.last_seq']) })
+      .merge({ last_seq: this.db.raw('?? + 1', ['letter_sequences.last_seq']) })
       .returning('last_seq');
     return Number(typeof row === 'object' ? (row as { last_seq: number }).last_seq : row);
   }
@@ -333,8 +335,8 @@ export class EscalationRepository {
   constructor(private readonly db: Db) {}
 
   /** Records the escalation once per deadline version; false when it already was. */
-  async record(e: Omit<Escalation, 'id' | 'dossierCode' | 'agencyCode'>, db: Db = this.db): Promise<boolean> {
-    const inserted = await db('escalations')
+  async record(e: Omit<Escalation, 'id' | 'dossierCode' | 'agencyCode'>): Promise<boolean> {
+    const inserted = await this.db('escalations')
       .insert({ dossier_id: e.dossierId, deadline_version: e.deadlineVersion, agency_id: e.agencyId, kind: e.kind, due_at: e.dueAt, created_at: e.createdAt })
       .onConflict(['dossier_id', 'deadline_version'])
       .ignore()

@@ -41,8 +41,8 @@ function fromRow(r: Row): StoredCalendarEntry {
 export class CalendarRepository {
   constructor(private readonly db: Db) {}
 
-  async all(db: Db = this.db): Promise<StoredCalendarEntry[]> {
-    return ((await db<Row>('calendar_entries').orderBy('date')) as Row[]).map(fromRow);
+  async all(): Promise<StoredCalendarEntry[]> {
+    return ((await this.db<Row>('calendar_entries').orderBy('date')) as Row[]).map(fromRow);
   }
 
   async byYear(year: number): Promise<StoredCalendarEntry[]> {
@@ -50,8 +50,8 @@ export class CalendarRepository {
   }
 
   /** Cheap fingerprint of the table: any insert or delete changes it (edits are delete + insert). */
-  async fingerprint(db: Db = this.db): Promise<string> {
-    const row = (await db('calendar_entries').count({ n: '*' }).max({ m: 'id' }).first()) as { n?: number | string; m?: number | string } | undefined;
+  async fingerprint(): Promise<string> {
+    const row = (await this.db('calendar_entries').count({ n: '*' }).max({ m: 'id' }).first()) as { n?: number | string; m?: number | string } | undefined;
     return `${row?.n ?? 0}:${row?.m ?? 0}`;
   }
 
@@ -60,21 +60,21 @@ export class CalendarRepository {
    * decision about an occasion — every earlier entry of that occasion in that year, since a
    * decision says the whole of it.
    */
-  async replace(entries: CalendarEntry[], createdBy: string, now: number, db: Db): Promise<StoredCalendarEntry[]> {
+  async replace(entries: CalendarEntry[], createdBy: string, now: number): Promise<StoredCalendarEntry[]> {
     for (const e of entries) {
       const scope = e.agencyCode ?? NATIONAL_SCOPE;
-      await db('calendar_entries').where({ scope, date: e.date }).delete();
+      await this.db('calendar_entries').where({ scope, date: e.date }).delete();
     }
     // A decision about an occasion replaces what was stored for that occasion; the occasion's year
     // can differ from the date's (31/12 off for next year's Tết Dương lịch).
     const decided = new Set(entries.filter((e) => e.occasion).map((e) => `${e.agencyCode ?? NATIONAL_SCOPE}|${occasionYearOf(e)}|${e.occasion}`));
     if (decided.size) {
       const years = [...decided].map((k) => Number(k.split('|')[1]));
-      const candidates = (await db<Row>('calendar_entries')
+      const candidates = (await this.db<Row>('calendar_entries')
         .whereNotNull('occasion')
         .whereBetween('year', [Math.min(...years) - 1, Math.max(...years)])) as Row[];
       const stale = candidates.filter((r) => decided.has(`${r.scope}|${occasionYearOf(r)}|${r.occasion}`)).map((r) => r.id);
-      if (stale.length) await db('calendar_entries').whereIn('id', stale).delete();
+      if (stale.length) await this.db('calendar_entries').whereIn('id', stale).delete();
     }
     if (!entries.length) return [];
     const rows = entries.map((e) => ({
@@ -89,14 +89,14 @@ export class CalendarRepository {
       created_by: createdBy,
       created_at: now,
     }));
-    const inserted = (await db('calendar_entries').insert(rows).returning('*')) as Row[];
+    const inserted = (await this.db('calendar_entries').insert(rows).returning('*')) as Row[];
     return inserted.map(fromRow);
   }
 
-  async remove(id: number, db: Db): Promise<StoredCalendarEntry | null> {
-    const row = (await db<Row>('calendar_entries').where({ id }).first()) as Row | undefined;
+  async remove(id: number): Promise<StoredCalendarEntry | null> {
+    const row = (await this.db<Row>('calendar_entries').where({ id }).first()) as Row | undefined;
     if (!row) return null;
-    await db('calendar_entries').where({ id }).delete();
+    await this.db('calendar_entries').where({ id }).delete();
     return fromRow(row);
   }
 }

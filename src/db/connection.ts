@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
@@ -5,6 +6,11 @@ import pg from 'pg';
 import type { Config } from '../config';
 import { StatementCachingSqliteClient } from './sqlite-client';
 
+/**
+ * The database as the service holds it. Inside `db.transaction(fn)` it *is* that transaction: every
+ * query made through it — by `fn`, or by anything `fn` calls, handed the transaction or not — runs
+ * in the transaction (see unitOfWork).
+ */
 export type Db = Knex;
 
 // Instants are stored as epoch milliseconds in BIGINT columns: identical on SQLite and PostgreSQL,
@@ -15,6 +21,10 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
 
 export function createDb(database: Config['database']): Db {
+  return unitOfWork(connect(database));
+}
+
+function connect(database: Config['database']): Knex {
   if (database.client === 'pg') {
     return knexFactory({
       client: 'pg',
@@ -42,6 +52,56 @@ export function createDb(database: Config['database']): Db {
       },
     },
   });
+}
+
+/**
+ * Makes the transaction the unit of work rather than an argument each call must remember.
+ *
+ * A repository that fell back to the pool when its caller forgot the transaction waited for ever
+ * on SQLite (the transaction holds its one connection) and on PostgreSQL silently wrote outside
+ * the transaction. Here the open transaction is carried by the asynchronous call chain
+ * (AsyncLocalStorage): through the returned handle, a query made while a transaction is open in
+ * the same chain runs in it, so forgetting it is impossible. The mistake that remains is loud:
+ * opening a second, independent transaction inside one (it would wait for ever on SQLite and escape
+ * the first on PostgreSQL) throws. Work started inside a transaction that runs after it ended
+ * (a timer, a promise not awaited) is not part of it and uses the pool.
+ */
+function unitOfWork(root: Knex): Db {
+  const current = new AsyncLocalStorage<Knex.Transaction>();
+  const active = (): Knex.Transaction | undefined => {
+    const trx = current.getStore();
+    return trx && !trx.isCompleted() ? trx : undefined;
+  };
+  type Work = (trx: Knex.Transaction) => Promise<unknown>;
+  const transaction = (work: unknown, config?: Knex.TransactionConfig): Promise<unknown> => {
+    if (typeof work !== 'function') {
+      throw new Error('db.transaction() needs its work as a function, db.transaction(async (trx) => …): a transaction opened without one would not be the unit of work');
+    }
+    if (active()) {
+      throw new Error(
+        'db.transaction() called while already inside a transaction: the inner one would wait for ever on SQLite and run outside the outer one on PostgreSQL. ' +
+          'Call the work directly (it joins the open transaction), or use trx.transaction() for a savepoint.',
+      );
+    }
+    return root.transaction((trx) => current.run(trx, () => (work as Work)(trx)), config);
+  };
+  return new Proxy(root, {
+    apply: (target, _this, args: unknown[]) => Reflect.apply(active() ?? target, undefined, args),
+    get(target, property) {
+      if (property === 'transaction') return transaction;
+      const executor = active() ?? target;
+      const value: unknown = Reflect.get(executor, property, executor);
+      return typeof value === 'function' ? value.bind(executor) : value;
+    },
+  });
+}
+
+/**
+ * For work that is only correct inside a transaction — row locks, gapless numbers, writes that
+ * stand or fall together: called outside one it throws instead of running piecemeal.
+ */
+export function requireTransaction(db: Db, what: string): void {
+  if (!db.isTransaction) throw new Error(`${what} must run inside db.transaction(): outside one its writes would not stand or fall together`);
 }
 
 /** A unique constraint refused the write (two requests raced for the same key). */

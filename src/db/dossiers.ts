@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Db } from './connection';
+import { rowsOf, type Db } from './connection';
 import type { DossierState, HistoryKind } from '../domain/dossier';
 import type { Resolution } from '../domain/deadline';
 import type { TimeUnit } from './procedures';
@@ -91,7 +91,16 @@ export interface DossierFilter {
   apology?: 'none' | 'draft';
 }
 
-export type RecomputeCandidate = Pick<Dossier, 'id' | 'decidingAgencyId' | 'clockStartedAt' | 'clockUnit' | 'clockAmount' | 'currentDueAt'>;
+export type RecomputeCandidate = Pick<Dossier, 'id' | 'decidingAgencyId' | 'clockStartedAt' | 'clockUnit' | 'clockAmount' | 'currentDueAt' | 'deadlineVersion'>;
+
+/** A recomputed due date, with the deadline it replaces as it was read. */
+export interface DueMove {
+  id: number;
+  dueAt: number;
+  /** The deadline version and due date read: the move applies only while both are unchanged. */
+  deadlineVersion: number;
+  dueBefore: number;
+}
 
 export type DossierSort = 'due' | '-due' | 'accepted' | '-accepted' | 'code';
 
@@ -202,33 +211,33 @@ function byAgencyThreshold(q: Knex.QueryBuilder, untilByAgency: Map<number, numb
 export class DossierRepository {
   constructor(private readonly db: Db) {}
 
-  async insert(d: NewDossier, now: number, db: Db = this.db): Promise<Dossier> {
-    const [row] = await db('dossiers')
+  async insert(d: NewDossier, now: number): Promise<Dossier> {
+    const [row] = await this.db('dossiers')
       .insert({ ...dossierToRow(d), created_at: now, updated_at: now })
       .returning('*');
     return dossierFromRow(row as Record<string, unknown>);
   }
 
-  async byCode(code: string, db: Db = this.db, forUpdate = false): Promise<Dossier | null> {
-    const q = db('dossiers').where({ code }).first();
-    if (forUpdate && db.client.config.client === 'pg') q.forUpdate();
+  async byCode(code: string, forUpdate = false): Promise<Dossier | null> {
+    const q = this.db('dossiers').where({ code }).first();
+    if (forUpdate && this.db.client.config.client === 'pg') q.forUpdate();
     const row = await q;
     return row ? dossierFromRow(row) : null;
   }
 
-  async byId(id: number, db: Db = this.db, forUpdate = false): Promise<Dossier | null> {
-    const q = db('dossiers').where({ id }).first();
-    if (forUpdate && db.client.config.client === 'pg') q.forUpdate();
+  async byId(id: number, forUpdate = false): Promise<Dossier | null> {
+    const q = this.db('dossiers').where({ id }).first();
+    if (forUpdate && this.db.client.config.client === 'pg') q.forUpdate();
     const row = await q;
     return row ? dossierFromRow(row) : null;
   }
 
-  async update(id: number, patch: Partial<Dossier>, now: number, db: Db = this.db): Promise<void> {
-    await db('dossiers').where({ id }).update({ ...dossierToRow(patch), updated_at: now });
+  async update(id: number, patch: Partial<Dossier>, now: number): Promise<void> {
+    await this.db('dossiers').where({ id }).update({ ...dossierToRow(patch), updated_at: now });
   }
 
-  private filtered(db: Db, f: DossierFilter): Knex.QueryBuilder {
-    const q = db('dossiers');
+  private filtered(f: DossierFilter): Knex.QueryBuilder {
+    const q = this.db('dossiers');
     if (f.states?.length) q.whereIn('state', f.states);
     if (f.agencyIds) q.whereIn('deciding_agency_id', f.agencyIds.length ? f.agencyIds : [-1]);
     if (f.visibleTo) {
@@ -263,28 +272,28 @@ export class DossierRepository {
   async list(f: DossierFilter, sort: DossierSort, limit: number, offset: number): Promise<{ items: Dossier[]; total: number }> {
     const [column, direction] = SORTS[sort];
     const [rows, countRow] = await Promise.all([
-      this.filtered(this.db, f).select('*').orderBy(column, direction).orderBy('id', 'asc').limit(limit).offset(offset),
-      this.filtered(this.db, f).count<{ n: number | string }[]>({ n: '*' }).first(),
+      this.filtered(f).select('*').orderBy(column, direction).orderBy('id', 'asc').limit(limit).offset(offset),
+      this.filtered(f).count<{ n: number | string }[]>({ n: '*' }).first(),
     ]);
     return { items: (rows as Record<string, unknown>[]).map(dossierFromRow), total: Number(countRow?.n ?? 0) };
   }
 
   /** Open dossiers past due at `now`, counted by deciding agency. */
   async overdueByAgency(now: number, visibleTo?: number[]): Promise<Map<number, number>> {
-    const q = this.filtered(this.db, { overdueAt: now, visibleTo });
+    const q = this.filtered({ overdueAt: now, visibleTo });
     const rows = await q.select('deciding_agency_id').count<{ deciding_agency_id: number; n: number | string }[]>({ n: '*' }).groupBy('deciding_agency_id');
     return new Map(rows.map((r) => [Number(r.deciding_agency_id), Number(r.n)]));
   }
 
-  async addEvent(e: Omit<DossierEvent, 'id'>, db: Db = this.db): Promise<void> {
-    await db('dossier_events').insert(eventRow(e));
+  async addEvent(e: Omit<DossierEvent, 'id'>): Promise<void> {
+    await this.db('dossier_events').insert(eventRow(e));
   }
 
-  async addEvents(events: Omit<DossierEvent, 'id'>[], db: Db = this.db): Promise<void> {
+  async addEvents(events: Omit<DossierEvent, 'id'>[]): Promise<void> {
     if (!events.length) return;
     const rows = events.map(eventRow);
     // SQLite caps bound parameters per statement; 100 rows × 8 columns stays well below it.
-    for (let i = 0; i < rows.length; i += 100) await db('dossier_events').insert(rows.slice(i, i + 100));
+    for (let i = 0; i < rows.length; i += 100) await this.db('dossier_events').insert(rows.slice(i, i + 100));
   }
 
   async events(dossierId: number): Promise<DossierEvent[]> {
@@ -301,8 +310,8 @@ export class DossierRepository {
     }));
   }
 
-  async openPause(dossierId: number, db: Db = this.db): Promise<Pause | null> {
-    const row = await db('dossier_pauses').where({ dossier_id: dossierId }).whereNull('ended_at').first();
+  async openPause(dossierId: number): Promise<Pause | null> {
+    const row = await this.db('dossier_pauses').where({ dossier_id: dossierId }).whereNull('ended_at').first();
     return row ? pauseFromRow(row) : null;
   }
 
@@ -311,8 +320,8 @@ export class DossierRepository {
     return rows.map(pauseFromRow);
   }
 
-  async startPause(p: Omit<Pause, 'id' | 'endedAt'>, db: Db = this.db): Promise<void> {
-    await db('dossier_pauses').insert({
+  async startPause(p: Omit<Pause, 'id' | 'endedAt'>): Promise<void> {
+    await this.db('dossier_pauses').insert({
       dossier_id: p.dossierId,
       policy: p.policy,
       started_at: p.startedAt,
@@ -322,8 +331,8 @@ export class DossierRepository {
     });
   }
 
-  async endPause(id: number, endedAt: number, db: Db = this.db): Promise<void> {
-    await db('dossier_pauses').where({ id }).update({ ended_at: endedAt });
+  async endPause(id: number, endedAt: number): Promise<void> {
+    await this.db('dossier_pauses').where({ id }).update({ ended_at: endedAt });
   }
 
   /**
@@ -333,7 +342,7 @@ export class DossierRepository {
    */
   async recomputable(afterId: number, limit: number, agencyIds: number[] | null): Promise<RecomputeCandidate[]> {
     const q = this.db('dossiers')
-      .select('id', 'deciding_agency_id', 'clock_started_at', 'clock_unit', 'clock_amount', 'current_due_at')
+      .select('id', 'deciding_agency_id', 'clock_started_at', 'clock_unit', 'clock_amount', 'current_due_at', 'deadline_version')
       .whereIn('state', OPEN)
       .where('extensions_count', 0)
       .whereNotNull('current_due_at')
@@ -348,23 +357,37 @@ export class DossierRepository {
       clockUnit: r.clock_unit as ClockUnit,
       clockAmount: Number(r.clock_amount),
       currentDueAt: Number(r.current_due_at),
+      deadlineVersion: Number(r.deadline_version),
     }));
   }
 
-  /** Moves many due dates in one statement per chunk; SQLite ≥ 3.33 and PostgreSQL both accept WITH v(…) AS (VALUES …) UPDATE … FROM v. */
-  async moveDueDates(moves: { id: number; dueAt: number }[], now: number, db: Db = this.db): Promise<void> {
+  /**
+   * Moves many due dates in one statement per chunk; SQLite ≥ 3.35 and PostgreSQL both accept
+   * WITH v(…) AS (VALUES …) UPDATE … FROM v … RETURNING. Each dossier moves only if it is still
+   * as it was read — same deadline version and due date, still open — so that an apology, a pause
+   * or a decision written since the read is never overwritten; answers the ids that moved.
+   */
+  async moveDueDates(moves: DueMove[], now: number): Promise<number[]> {
+    const moved: number[] = [];
+    const cast =
+      this.db.client.config.client === 'pg'
+        ? { id: 'v.id::int', due: 'v.due::bigint', version: 'v.version::int', before: 'v.before::bigint' }
+        : { id: 'v.id', due: 'v.due', version: 'v.version', before: 'v.before' };
     for (let i = 0; i < moves.length; i += 400) {
       const chunk = moves.slice(i, i + 400);
-      const values = chunk.map(() => '(?, ?)').join(', ');
-      const bindings = chunk.flatMap((m) => [m.id, m.dueAt]);
-      const cast = db.client.config.client === 'pg' ? { id: 'v.id::int', due: 'v.due::bigint' } : { id: 'v.id', due: 'v.due' };
-      await db.raw(
-        `with v(id, due) as (values ${values})
+      const values = chunk.map(() => '(?, ?, ?, ?)').join(', ');
+      const bindings = chunk.flatMap((m) => [m.id, m.dueAt, m.deadlineVersion, m.dueBefore]);
+      const result = await this.db.raw(
+        `with v(id, due, version, before) as (values ${values})
          update dossiers set original_due_at = ${cast.due}, current_due_at = ${cast.due}, deadline_version = deadline_version + 1, updated_at = ?
-         from v where dossiers.id = ${cast.id}`,
-        [...bindings, now],
+         from v where dossiers.id = ${cast.id} and dossiers.deadline_version = ${cast.version} and dossiers.current_due_at = ${cast.before}
+           and dossiers.state in (${OPEN.map(() => '?').join(', ')})
+         returning dossiers.id`,
+        [...bindings, now, ...OPEN],
       );
+      for (const r of rowsOf(result)) moved.push(Number(r.id));
     }
+    return moved;
   }
 
   /**

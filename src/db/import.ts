@@ -96,19 +96,19 @@ export class ImportRepository {
     }
   }
 
-  async existing(codes: string[], db: Db = this.db): Promise<Map<string, ExistingDossier>> {
+  async existing(codes: string[]): Promise<Map<string, ExistingDossier>> {
     const out = new Map<string, ExistingDossier>();
     const columns = [
       'id', 'code', 'procedure_id', 'receiving_agency_id', 'deciding_agency_id', 'accepted_at', 'state', 'current_due_at', 'applicant_kind',
       'applicant_name', 'phone', 'email', 'address', 'consent_zalo', 'consent_email', 'consent_sms', 'channel', 'submitted_at',
     ];
-    const sqlite = db.client.config.client !== 'pg';
+    const sqlite = this.db.client.config.client !== 'pg';
     // SQLite: the whole batch's codes in one statement, as one JSON parameter.
     const step = sqlite ? Math.max(1, codes.length) : LOOKUPS_PER_STATEMENT;
     for (let i = 0; i < codes.length; i += step) {
       const rows = sqlite
-        ? await query(db, `select ${columns.join(', ')} from dossiers where code in (select value from json_each(?))`, [JSON.stringify(codes.slice(i, i + step))])
-        : await db('dossiers').whereIn('code', codes.slice(i, i + step)).select(columns);
+        ? await query(this.db, `select ${columns.join(', ')} from dossiers where code in (select value from json_each(?))`, [JSON.stringify(codes.slice(i, i + step))])
+        : await this.db('dossiers').whereIn('code', codes.slice(i, i + step)).select(columns);
       for (const r of rows as Record<string, unknown>[]) {
         out.set(String(r.code), {
           id: Number(r.id),
@@ -136,7 +136,7 @@ export class ImportRepository {
   }
 
   /** Inserts the dossiers and answers their ids by code. */
-  async insertDossiers(dossiers: NewDossier[], now: number, db: Db): Promise<Map<string, number>> {
+  async insertDossiers(dossiers: NewDossier[], now: number): Promise<Map<string, number>> {
     const ids = new Map<string, number>();
     if (!dossiers.length) return ids;
     // Every NewDossier has the same fields: map them to columns once, then read each row in that order.
@@ -147,13 +147,13 @@ export class ImportRepository {
       row.push(now, now);
       return row;
     });
-    for (const r of await insertAll(db, 'dossiers', columns, rows, 'id, code')) ids.set(String(r.code), Number(r.id));
+    for (const r of await insertAll(this.db, 'dossiers', columns, rows, 'id, code')) ids.set(String(r.code), Number(r.id));
     return ids;
   }
 
-  async insertEvents(events: Omit<DossierEvent, 'id'>[], db: Db): Promise<void> {
+  async insertEvents(events: Omit<DossierEvent, 'id'>[]): Promise<void> {
     const columns = ['dossier_id', 'kind', 'occurred_at', 'recorded_at', 'actor', 'data', 'note', 'due_at'];
     const rows = events.map((e) => [e.dossierId, e.kind, e.occurredAt, e.recordedAt, e.actor, JSON.stringify(e.data), e.note, dueInForceAfter(e.kind, e.data)]);
-    await insertAll(db, 'dossier_events', columns, rows);
+    await insertAll(this.db, 'dossier_events', columns, rows);
   }
 }

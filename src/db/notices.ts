@@ -107,10 +107,10 @@ export class NoticeRepository {
   constructor(private readonly db: Db) {}
 
   /** Queues notices; a business key already queued is left as it is (never sent twice). */
-  async enqueue(notices: NewNotice[], now: number, db: Db = this.db): Promise<number> {
+  async enqueue(notices: NewNotice[], now: number): Promise<number> {
     let created = 0;
     for (const n of notices) {
-      const ids = await db('notices')
+      const ids = await this.db('notices')
         .insert({
           business_key: n.businessKey,
           kind: n.kind,
@@ -139,8 +139,8 @@ export class NoticeRepository {
     return (await this.db('notices').where({ apology_id: apologyId }).orderBy('id')).map(fromRow);
   }
 
-  async byId(id: number, db: Db = this.db): Promise<Notice | null> {
-    const row = await db('notices').where({ id }).first();
+  async byId(id: number): Promise<Notice | null> {
+    const row = await this.db('notices').where({ id }).first();
     return row ? fromRow(row) : null;
   }
 
@@ -289,8 +289,8 @@ export class NoticeRepository {
   }
 
   /** Moves a notice from one of `from` to `patch`; false when it was in another status. */
-  async transition(id: number, from: NoticeStatus[], patch: Record<string, unknown>, now: number, db: Db = this.db): Promise<boolean> {
-    return (await db('notices').where({ id }).whereIn('status', from).update({ ...patch, updated_at: now })) > 0;
+  async transition(id: number, from: NoticeStatus[], patch: Record<string, unknown>, now: number): Promise<boolean> {
+    return (await this.db('notices').where({ id }).whereIn('status', from).update({ ...patch, updated_at: now })) > 0;
   }
 
   async raiseAlert(kind: string, message: string, now: number): Promise<void> {
@@ -304,8 +304,8 @@ export class NoticeRepository {
   }
 
   /** Cancels the dossier's citizen notices not yet handed to a provider. */
-  async cancelUnsentForDossier(dossierId: number, now: number, db: Db = this.db): Promise<number> {
-    return db('notices')
+  async cancelUnsentForDossier(dossierId: number, now: number): Promise<number> {
+    return this.db('notices')
       .where({ dossier_id: dossierId, audience: 'citizen' })
       .whereIn('status', RETRYABLE)
       .update({ status: 'cancelled', updated_at: now });
@@ -317,8 +317,8 @@ export class NoticeRepository {
   }
 
   /** Claims the day's digest for an agency; false when another tick already did. */
-  async claimDigest(agencyId: number, day: string, dossiers: number, now: number, db: Db = this.db): Promise<boolean> {
-    const rows = await db('digests').insert({ agency_id: agencyId, day, dossiers, created_at: now }).onConflict(['agency_id', 'day']).ignore().returning('agency_id');
+  async claimDigest(agencyId: number, day: string, dossiers: number, now: number): Promise<boolean> {
+    const rows = await this.db('digests').insert({ agency_id: agencyId, day, dossiers, created_at: now }).onConflict(['agency_id', 'day']).ignore().returning('agency_id');
     return rows.length > 0;
   }
 }

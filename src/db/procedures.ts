@@ -76,53 +76,62 @@ export class ProcedureRepository {
 
   constructor(private readonly db: Db) {
     this.snapshot = new Snapshot(
-      async () => (await this.db<ProcedureRow>('procedures').orderBy('code')).map(fromRow),
+      () => this.all(),
       () => tableFingerprint(this.db, 'procedures'),
     );
   }
 
-  /** From the snapshot outside transactions; a row it lacks is read from the database. */
-  private async cached(match: (row: Procedure) => boolean, where: Partial<ProcedureRow>, db: Db): Promise<Procedure | null> {
-    if (db === this.db) {
+  private async all(): Promise<Procedure[]> {
+    return (await this.db<ProcedureRow>('procedures').orderBy('code')).map(fromRow);
+  }
+
+  /**
+   * From the snapshot outside transactions; a row it lacks is read from the database. Inside one
+   * (`this.db` is then the transaction) the database is read, and the snapshot neither
+   * used nor touched: it must not keep what a transaction that may roll back wrote.
+   */
+  private async cached(match: (row: Procedure) => boolean, where: Partial<ProcedureRow>): Promise<Procedure | null> {
+    if (!this.db.isTransaction) {
       const hit = await this.snapshot.find(match);
       if (hit) return hit;
     }
-    const row = await db<ProcedureRow>('procedures').where(where).first();
-    if (row && db === this.db) this.snapshot.invalidate();
+    const row = await this.db<ProcedureRow>('procedures').where(where).first();
+    if (row && !this.db.isTransaction) this.snapshot.invalidate();
     return row ? fromRow(row as ProcedureRow) : null;
   }
 
   async list(): Promise<Procedure[]> {
+    if (this.db.isTransaction) return this.all();
     return [...(await this.snapshot.all())];
   }
 
-  async byCode(code: string, db: Db = this.db): Promise<Procedure | null> {
-    return this.cached((p) => p.code === code, { code }, db);
+  async byCode(code: string): Promise<Procedure | null> {
+    return this.cached((p) => p.code === code, { code });
   }
 
-  async byId(id: number, db: Db = this.db): Promise<Procedure | null> {
-    return this.cached((p) => p.id === id, { id }, db);
+  async byId(id: number): Promise<Procedure | null> {
+    return this.cached((p) => p.id === id, { id });
   }
 
-  async insert(input: ProcedureInput, now: number, db: Db = this.db): Promise<Procedure> {
+  async insert(input: ProcedureInput, now: number): Promise<Procedure> {
     this.snapshot.invalidate();
-    const [row] = await db<ProcedureRow>('procedures')
+    const [row] = await this.db<ProcedureRow>('procedures')
       .insert({ ...toRow(input), created_at: now, updated_at: now })
       .returning('*');
     this.snapshot.invalidate();
     return fromRow(row as ProcedureRow);
   }
 
-  async update(id: number, input: ProcedureInput, now: number, db: Db = this.db): Promise<Procedure> {
+  async update(id: number, input: ProcedureInput, now: number): Promise<Procedure> {
     this.snapshot.invalidate();
-    await db<ProcedureRow>('procedures').where({ id }).update({ ...toRow(input), updated_at: now });
+    await this.db<ProcedureRow>('procedures').where({ id }).update({ ...toRow(input), updated_at: now });
     this.snapshot.invalidate();
-    return (await this.byId(id, db)) as Procedure;
+    return (await this.byId(id)) as Procedure;
   }
 
-  async remove(id: number, db: Db = this.db): Promise<void> {
+  async remove(id: number): Promise<void> {
     this.snapshot.invalidate();
-    await db('procedures').where({ id }).delete();
+    await this.db('procedures').where({ id }).delete();
     this.snapshot.invalidate();
   }
 

@@ -1,4 +1,4 @@
-import type { Db } from './connection';
+import { requireTransaction, type Db } from './connection';
 import { dossierFromRow, type Dossier } from './dossiers';
 
 const OPEN = ['received', 'processing'];
@@ -60,9 +60,10 @@ export class WatchRepository {
   }
 
   /** Locks one dossier for the watcher, skipping it when another process holds it (PostgreSQL). */
-  async lockForWatch(id: number, trx: Db): Promise<Dossier | null> {
-    const q = trx('dossiers').where({ id }).first();
-    if (trx.client.config.client === 'pg') q.forUpdate().skipLocked();
+  async lockForWatch(id: number): Promise<Dossier | null> {
+    requireTransaction(this.db, 'Locking a dossier for the watcher');
+    const q = this.db('dossiers').where({ id }).first();
+    if (this.db.client.config.client === 'pg') q.forUpdate().skipLocked();
     const row = await q;
     return row ? dossierFromRow(row) : null;
   }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { isUniqueViolation, type Db } from '../db/connection';
+import { isUniqueViolation, requireTransaction, type Db } from '../db/connection';
 import type { Agency, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureRepository } from '../db/procedures';
 import type { Dossier, DossierRepository } from '../db/dossiers';
@@ -13,7 +13,8 @@ import { dateInWords, instantInWords, letterNumber, placeDateLine, shortDate } f
 import type { LetterData, NoticeData } from '../documents/types';
 import type { DocumentRenderer } from '../documents/renderer';
 import type { PdfRenderer } from '../documents/pdf';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, RuleError } from '../errors';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, RuleError, UnavailableError } from '../errors';
+import type { Logger } from '../logger';
 import type { CalendarService } from './calendar';
 import { actsFor, authorize, decidesApology, mayAccessDossier, readsFor, scopeAgencies, type Actor, type Clock } from './clock';
 
@@ -83,18 +84,19 @@ export class ApologyService {
     private readonly pdf: PdfRenderer,
     private readonly clock: Clock,
     private readonly publicBaseUrl: string,
+    private readonly logger: Logger,
   ) {}
 
-  private async dossierFor(code: string, actor: Actor, mode: 'read' | 'write', db: Db = this.db, forUpdate = false): Promise<Dossier> {
-    const d = await this.dossiers.byCode(code, db, forUpdate);
+  private async dossierFor(code: string, actor: Actor, mode: 'read' | 'write', forUpdate = false): Promise<Dossier> {
+    const d = await this.dossiers.byCode(code, forUpdate);
     if (!d || !mayAccessDossier(actor, d, mode)) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
     return d;
   }
 
-  private async context(d: Dossier, db: Db = this.db): Promise<{ agency: Agency; procedure: Procedure; calendar: WorkingCalendar }> {
-    const agency = (await this.agencies.byId(d.decidingAgencyId, db)) as Agency;
-    const procedure = (await this.procedures.byId(d.procedureId, db)) as Procedure;
-    return { agency, procedure, calendar: await this.calendars.forAgency(agency, db) };
+  private async context(d: Dossier): Promise<{ agency: Agency; procedure: Procedure; calendar: WorkingCalendar }> {
+    const agency = (await this.agencies.byId(d.decidingAgencyId)) as Agency;
+    const procedure = (await this.procedures.byId(d.procedureId)) as Procedure;
+    return { agency, procedure, calendar: await this.calendars.forAgency(agency) };
   }
 
   /** What the apology form proposes: the default new date, the usual reasons, and whether an apology is possible at all. */
@@ -123,7 +125,7 @@ export class ApologyService {
     authorize(actor, 'apology.draft');
     const d = await this.dossierFor(code, actor, 'write');
     const now = this.clock.now();
-    const { values, agency, procedure } = await this.checkedDraft(d, input, now, this.db);
+    const { values, agency, procedure } = await this.checkedDraft(d, input, now);
     const receiving = (await this.agencies.byId(d.receivingAgencyId)) as Agency;
     // The number is given at issue; a preview leaves it blank as a paper draft does.
     const letter = this.documents.renderLetter(agency.code, this.letterData(values, d, agency, receiving, procedure, `     /${agency.letterSymbol}`, now));
@@ -187,9 +189,9 @@ export class ApologyService {
 
   async draft(code: string, input: DraftInput, actor: Actor): Promise<ApologyView> {
     authorize(actor, 'apology.draft');
-    const apology = await this.db.transaction(async (trx) => {
-      const d = await this.dossierFor(code, actor, 'write', trx, true);
-      return this.draftInTx(trx, d, input, actor, 'officer');
+    const apology = await this.db.transaction(async () => {
+      const d = await this.dossierFor(code, actor, 'write', true);
+      return this.draftInTx(d, input, actor, 'officer');
     });
     return this.view(apology);
   }
@@ -199,8 +201,8 @@ export class ApologyService {
    * 409/422 naming the rule (and the field) that refuses. Drafting and previewing share it, so a
    * preview shows exactly what the draft would hold.
    */
-  private async checkedDraft(d: Dossier, input: DraftInput, now: Date, db: Db): Promise<{ values: LetterFields; agency: Agency; procedure: Procedure }> {
-    const { agency, procedure, calendar } = await this.context(d, db);
+  private async checkedDraft(d: Dossier, input: DraftInput, now: Date): Promise<{ values: LetterFields; agency: Agency; procedure: Procedure }> {
+    const { agency, procedure, calendar } = await this.context(d);
     const refusal = apologyRefusal({ ...d, maxExtensions: agency.settings.maxExtensions });
     if (refusal) refuse(refusal);
     const due = new Date(d.currentDueAt as number);
@@ -233,10 +235,11 @@ export class ApologyService {
   }
 
   /** Shared by officers and the watcher; throws a 409/422 naming the rule that refuses. */
-  async draftInTx(trx: Db, d: Dossier, input: DraftInput, actor: Actor, origin: Apology['origin']): Promise<Apology> {
+  async draftInTx(d: Dossier, input: DraftInput, actor: Actor, origin: Apology['origin']): Promise<Apology> {
+    requireTransaction(this.db, 'Drafting an apology');
     const now = this.clock.now();
-    const { values, agency } = await this.checkedDraft(d, input, now, trx);
-    if (await this.apologies.activeFor(d.id, d.deadlineVersion, trx)) {
+    const { values, agency } = await this.checkedDraft(d, input, now);
+    if (await this.apologies.activeFor(d.id, d.deadlineVersion)) {
       throw new ConflictError('apology-exists', 'Hồ sơ đã có thư xin lỗi cho thời hạn hiện tại');
     }
     let apology: Apology;
@@ -252,7 +255,6 @@ export class ApologyService {
           citizenToken: crypto.randomBytes(24).toString('base64url'),
         },
         now.getTime(),
-        trx,
       );
     } catch (err) {
       // Another process drafted for the same deadline a moment earlier.
@@ -269,7 +271,6 @@ export class ApologyService {
         data: { apologyId: apology.id, reason: values.reason, dueBefore: apology.dueBefore, proposedDue: apology.newDueAt },
         note: null,
       },
-      trx,
     );
     return apology;
   }
@@ -277,12 +278,14 @@ export class ApologyService {
   /** A leader's approval issues the apology. */
   async approve(id: number, actor: Actor): Promise<ApologyView> {
     authorize(actor, 'apology.approve');
-    const issued = await this.db.transaction(async (trx) => {
-      const a = await this.draftToDecide(id, actor, trx);
+    const issued = await this.db.transaction(async () => {
+      const a = await this.draftToDecide(id, actor);
       if (a.status !== 'draft') throw new ConflictError('apology-not-draft', `Thư xin lỗi đang ở trạng thái "${STATUS_LABELS[a.status]}", không phê duyệt được`);
-      return this.issueInTx(trx, a, actor);
+      return this.issueInTx(a, actor);
     });
-    await this.ensurePdf(issued.id);
+    // The apology is issued (committed): nothing after this may answer otherwise. The PDF is made
+    // now if it can be; if not, the watcher makes it on its next tick, as a download would.
+    await this.ensurePdf(issued.id).catch((err: unknown) => this.logger.warn({ err, apology: issued.id }, 'letter PDF not made at issue; the watcher retries'));
     return this.view(issued);
   }
 
@@ -290,22 +293,23 @@ export class ApologyService {
    * Issues a draft: letter number, rendered letter, the dossier's new due date and deadline
    * version, the history event and the notices — or nothing, if any step fails.
    */
-  async issueInTx(trx: Db, a: Apology, actor: Actor): Promise<Apology> {
+  async issueInTx(a: Apology, actor: Actor): Promise<Apology> {
+    requireTransaction(this.db, 'Issuing an apology');
     const now = this.clock.now();
-    const d = (await this.dossiers.byId(a.dossierId, trx, true)) as Dossier;
+    const d = (await this.dossiers.byId(a.dossierId, true)) as Dossier;
     if (d.deadlineVersion !== a.deadlineVersion) {
       throw new ConflictError('deadline-changed', 'Thời hạn của hồ sơ đã thay đổi sau khi soạn thư: hãy huỷ và soạn lại');
     }
-    const { agency, procedure, calendar } = await this.context(d, trx);
+    const { agency, procedure, calendar } = await this.context(d);
     const refusal = apologyRefusal({ ...d, maxExtensions: agency.settings.maxExtensions });
     if (refusal) refuse(refusal);
     const dateRefusal = newDayRefusal(calendar, new Date(a.dueBefore), localDayOf(new Date(a.newDueAt)), now);
     if (dateRefusal) throw new RuleError(dateRefusal.code, dateRefusal.message);
 
     const year = dayToYmd(localDayOf(now)).year;
-    const seq = await this.apologies.nextLetterSeq(agency.id, year, trx);
+    const seq = await this.apologies.nextLetterSeq(agency.id, year);
     const number = letterNumber(seq, agency.letterSymbol);
-    const receiving = (await this.agencies.byId(d.receivingAgencyId, trx)) as Agency;
+    const receiving = (await this.agencies.byId(d.receivingAgencyId)) as Agency;
     const letter = this.documents.renderLetter(agency.code, this.letterData(a, d, agency, receiving, procedure, number, now));
     const late = isLateApology(now, new Date(a.dueBefore));
     await this.apologies.markIssued(
@@ -322,13 +326,11 @@ export class ApologyService {
         html: letter.html,
       },
       now.getTime(),
-      trx,
     );
     await this.dossiers.update(
       d.id,
       { currentDueAt: a.newDueAt, deadlineVersion: d.deadlineVersion + 1, extensionsCount: d.extensionsCount + 1 },
       now.getTime(),
-      trx,
     );
     await this.dossiers.addEvent(
       {
@@ -340,24 +342,22 @@ export class ApologyService {
         data: { apologyId: a.id, letterNumber: number, dueBefore: a.dueBefore, dueAfter: a.newDueAt, late },
         note: null,
       },
-      trx,
     );
-    await this.notices.enqueue(this.noticesFor(a, d, agency, receiving, procedure, number, now), now.getTime(), trx);
-    return (await this.apologies.byId(a.id, trx)) as Apology;
+    await this.notices.enqueue(this.noticesFor(a, d, agency, receiving, procedure, number, now), now.getTime());
+    return (await this.apologies.byId(a.id)) as Apology;
   }
 
   async cancel(id: number, reason: string, actor: Actor): Promise<ApologyView> {
     authorize(actor, 'apology.cancel');
     const now = this.clock.now().getTime();
-    await this.db.transaction(async (trx) => {
-      const a = await this.draftToDecide(id, actor, trx);
+    await this.db.transaction(async () => {
+      const a = await this.draftToDecide(id, actor);
       if (a.status !== 'draft') {
         throw new ConflictError('apology-not-draft', `Thư xin lỗi đã ${a.status === 'issued' ? 'ban hành' : 'huỷ'}: chỉ huỷ được bản nháp`);
       }
-      await this.apologies.cancelDrafts({ id }, actor.name, reason, now, trx);
+      await this.apologies.cancelDrafts({ id }, actor.name, reason, now);
       await this.dossiers.addEvent(
         { dossierId: a.dossierId, kind: 'apology_cancelled', occurredAt: now, recordedAt: now, actor: actor.name, data: { apologyId: id }, note: reason },
-        trx,
       );
     });
     return this.get(id, actor);
@@ -437,13 +437,19 @@ export class ApologyService {
     return new Map(letters);
   }
 
-  /** The stored PDF, rendering it from the stored HTML the first time. */
+  /** The stored PDF, rendering it from the stored HTML the first time; a 503 while it cannot be rendered. */
   async ensurePdf(id: number): Promise<Buffer> {
     const stored = await this.apologies.pdf(id);
     if (stored) return stored;
     const html = await this.apologies.html(id);
     if (!html) throw new AppError(500, 'letter-missing', `Thư xin lỗi số ${id} chưa có nội dung`);
-    await this.apologies.storePdf(id, await this.pdf.render(html), this.clock.now().getTime());
+    let pdf: Buffer;
+    try {
+      pdf = await this.pdf.render(html);
+    } catch (err) {
+      throw new UnavailableError('letter-pdf-pending', 'Bản PDF của thư chưa tạo được; hệ thống đang tạo lại, vui lòng thử lại sau ít phút', 60, err);
+    }
+    await this.apologies.storePdf(id, pdf, this.clock.now().getTime());
     return (await this.apologies.pdf(id)) as Buffer;
   }
 
@@ -451,9 +457,9 @@ export class ApologyService {
    * The apology, locked, for approving or cancelling: one rule for both. Those who cannot see it
    * are told it does not exist; the receiving agency, which sees it, is told who decides it.
    */
-  private async draftToDecide(id: number, actor: Actor, trx: Db): Promise<Apology> {
-    const a = await this.apologies.byId(id, trx, true);
-    if (!a || !(await this.visible(a, actor, 'read', trx))) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
+  private async draftToDecide(id: number, actor: Actor): Promise<Apology> {
+    const a = await this.apologies.byId(id, true);
+    if (!a || !(await this.visible(a, actor, 'read'))) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
     if (!decidesApology(actor, a)) {
       throw new ForbiddenError('Chỉ cơ quan giải quyết hồ sơ (cơ quan ban hành thư) mới được duyệt hoặc huỷ thư xin lỗi này');
     }
@@ -461,9 +467,9 @@ export class ApologyService {
   }
 
   /** The issuing agency's, or about a dossier the actor's agency received. */
-  private async visible(a: Apology, actor: Actor, mode: 'read' | 'write', db: Db = this.db): Promise<boolean> {
+  private async visible(a: Apology, actor: Actor, mode: 'read' | 'write'): Promise<boolean> {
     if ((mode === 'read' ? readsFor : actsFor)(actor, a.issuingAgencyId)) return true;
-    const d = await this.dossiers.byId(a.dossierId, db);
+    const d = await this.dossiers.byId(a.dossierId);
     return d !== null && mayAccessDossier(actor, d, mode);
   }
 

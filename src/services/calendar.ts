@@ -52,12 +52,12 @@ export class CalendarService {
     this.checkedAt = 0;
   }
 
-  private async allEntries(db: Db): Promise<StoredCalendarEntry[]> {
+  private async allEntries(): Promise<StoredCalendarEntry[]> {
     const t = Date.now();
     if (this.entries && t - this.checkedAt < this.recheckMs) return this.entries;
-    const fp = await this.repo.fingerprint(db);
+    const fp = await this.repo.fingerprint();
     if (!this.entries || fp !== this.fingerprint) {
-      this.entries = await this.repo.all(db);
+      this.entries = await this.repo.all();
       this.fingerprint = fp;
       this.cache.clear();
     }
@@ -65,13 +65,9 @@ export class CalendarService {
     return this.entries;
   }
 
-  /**
-   * The calendar a dossier's deadline is counted in: the deciding agency's, or the national one.
-   * Inside a transaction pass it as `db`: on SQLite's single connection a query outside it would
-   * wait for the transaction to end, which waits for the query.
-   */
-  async forAgency(agency: Agency | null, db: Db = this.db): Promise<WorkingCalendar> {
-    const entries = await this.allEntries(db);
+  /** The calendar a dossier's deadline is counted in: the deciding agency's, or the national one. */
+  async forAgency(agency: Agency | null): Promise<WorkingCalendar> {
+    const entries = await this.allEntries();
     const key = agency?.code ?? '*';
     const stamp = agency?.updatedAt ?? 0;
     const hit = this.cache.get(key);
@@ -123,26 +119,26 @@ export class CalendarService {
   /** Stores a decision or an override; the caller recomputes the affected deadlines. */
   async saveEntries(entries: CalendarEntry[], actor: Actor): Promise<StoredCalendarEntry[]> {
     await this.assertMayEdit(entries.map((e) => e.agencyCode), actor);
-    const saved = await this.db.transaction((trx) => this.repo.replace(entries, actor.name, this.clock.now().getTime(), trx));
+    const saved = await this.db.transaction(() => this.repo.replace(entries, actor.name, this.clock.now().getTime()));
     this.invalidate();
     return saved;
   }
 
   async removeEntry(id: number, actor: Actor): Promise<StoredCalendarEntry> {
-    const removed = await this.db.transaction(async (trx) => {
-      const entry = await this.repo.remove(id, trx);
+    const removed = await this.db.transaction(async () => {
+      const entry = await this.repo.remove(id);
       if (!entry) throw new NotFoundError(`Không có ngày lịch số ${id}`);
-      await this.assertMayEdit([entry.agencyCode], actor, trx);
+      await this.assertMayEdit([entry.agencyCode], actor);
       return entry;
     });
     this.invalidate();
     return removed;
   }
 
-  private async assertMayEdit(scopes: (string | null)[], actor: Actor, db: Db = this.db): Promise<void> {
+  private async assertMayEdit(scopes: (string | null)[], actor: Actor): Promise<void> {
     authorize(actor, 'registry.manage');
     if (actor.agencyId === null) return;
-    const own = await this.agencies.byId(actor.agencyId, db);
+    const own = await this.agencies.byId(actor.agencyId);
     for (const scope of scopes) {
       if (scope === null) throw new ForbiddenError('Chỉ mã truy cập toàn hệ thống mới được sửa lịch nghỉ toàn quốc');
       if (scope !== own?.code) throw new ForbiddenError(`Mã truy cập này không được sửa lịch của cơ quan ${scope}`);

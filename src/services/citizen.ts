@@ -58,8 +58,8 @@ export class CitizenService {
   ) {}
 
   /** The issued apology behind a token with its dossier, or null: unknown, not issued, or expired alike. */
-  private async reachable(token: string, db: Db = this.db): Promise<{ apology: Apology; dossier: CitizenDossier } | null> {
-    const found = await this.apologies.withDossierByCitizenToken(token, db);
+  private async reachable(token: string): Promise<{ apology: Apology; dossier: CitizenDossier } | null> {
+    const found = await this.apologies.withDossierByCitizenToken(token);
     if (!found || found.apology.status !== 'issued') return null;
     const { closedAt } = found.dossier;
     if (closedAt !== null && this.clock.now().getTime() >= closedAt + this.linkRetentionMs) return null;
@@ -102,13 +102,13 @@ export class CitizenService {
    * when it was first recorded. Null when the link leads nowhere.
    */
   async acknowledge(token: string): Promise<{ acknowledgedAt: number; first: boolean } | null> {
-    return this.db.transaction(async (trx) => {
-      const found = await this.reachable(token, trx);
+    return this.db.transaction(async () => {
+      const found = await this.reachable(token);
       if (!found) return null;
       const { apology } = found;
       const now = this.clock.now().getTime();
-      if (!(await this.apologies.markAcknowledged(apology.id, now, trx))) {
-        const current = (await this.apologies.byId(apology.id, trx)) as Apology;
+      if (!(await this.apologies.markAcknowledged(apology.id, now))) {
+        const current = (await this.apologies.byId(apology.id)) as Apology;
         return { acknowledgedAt: current.acknowledgedAt as number, first: false };
       }
       await this.dossiers.addEvent(
@@ -121,7 +121,6 @@ export class CitizenService {
           data: { apologyId: apology.id, letterNumber: apology.letterNumber },
           note: null,
         },
-        trx,
       );
       return { acknowledgedAt: now, first: true };
     });

@@ -182,11 +182,10 @@ export class DossierService {
       contentHash: hash,
     };
     try {
-      const dossier = await this.db.transaction(async (trx) => {
-        const d = await this.dossiers.insert(record, now.getTime(), trx);
+      const dossier = await this.db.transaction(async () => {
+        const d = await this.dossiers.insert(record, now.getTime());
         await this.dossiers.addEvent(
           { dossierId: d.id, kind: 'created', occurredAt: d.acceptedAt, recordedAt: now.getTime(), actor: actor.name, data: { dueAt: due }, note: null },
-          trx,
         );
         return d;
       });
@@ -266,8 +265,8 @@ export class DossierService {
     if (at > now.getTime()) throw new ValidationError([{ field: 'occurredAt', message: 'Thời điểm sự kiện không được ở tương lai' }]);
 
     authorize(actor, 'dossier.event');
-    const updated = await this.db.transaction(async (trx) => {
-      const d = await this.dossiers.byCode(code, trx, true);
+    const updated = await this.db.transaction(async () => {
+      const d = await this.dossiers.byCode(code, true);
       if (!d || !mayAccessDossier(actor, d, 'write')) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
       if (at < d.acceptedAt) {
         throw new ValidationError([{ field: 'occurredAt', message: 'Thời điểm sự kiện không được trước thời điểm tiếp nhận hồ sơ' }]);
@@ -279,9 +278,9 @@ export class DossierService {
           `Không thể ghi nhận "${EVENT_LABELS[input.kind]}" cho hồ sơ đang ở trạng thái "${STATE_LABELS[d.state]}"`,
         );
       }
-      const procedure = (await this.procedures.byId(d.procedureId, trx)) as Procedure;
-      const deciding = (await this.agencies.byId(d.decidingAgencyId, trx)) as Agency;
-      const calendar = await this.calendars.forAgency(deciding, trx);
+      const procedure = (await this.procedures.byId(d.procedureId)) as Procedure;
+      const deciding = (await this.agencies.byId(d.decidingAgencyId)) as Agency;
+      const calendar = await this.calendars.forAgency(deciding);
       const patch: Partial<Dossier> = { state: to };
       const data: Record<string, unknown> = { from: d.state, to, dueBefore: d.currentDueAt };
 
@@ -301,7 +300,6 @@ export class DossierService {
               remainingUnit: rem?.clockUnit ?? null,
               remainingAmount: rem?.clockAmount ?? null,
             },
-            trx,
           );
           // While the citizen is completing the dossier the clock does not run: no due date, never overdue.
           patch.currentDueAt = null;
@@ -309,8 +307,8 @@ export class DossierService {
           break;
         }
         case 'supplement_received': {
-          const pause = await this.dossiers.openPause(d.id, trx);
-          if (pause) await this.dossiers.endPause(pause.id, at, trx);
+          const pause = await this.dossiers.openPause(d.id);
+          if (pause) await this.dossiers.endPause(pause.id, at);
           const time =
             pause?.policy === 'pause' && pause.remainingUnit && pause.remainingAmount !== null
               ? processingTimeOf(pause.remainingUnit, pause.remainingAmount)
@@ -338,8 +336,8 @@ export class DossierService {
         case 'withdrawn':
         case 'rejected': {
           patch.closedAt = at;
-          const pause = await this.dossiers.openPause(d.id, trx);
-          if (pause) await this.dossiers.endPause(pause.id, at, trx);
+          const pause = await this.dossiers.openPause(d.id);
+          if (pause) await this.dossiers.endPause(pause.id, at);
           break;
         }
         case 'processing_started':
@@ -348,17 +346,16 @@ export class DossierService {
       // A draft apology is about the deadline it was written for: once the clock stops or the
       // dossier closes it is moot, and a closed dossier's citizen notices must not go out.
       if (input.kind === 'supplement_requested' || CLOSED_STATES.includes(to)) {
-        const cancelled = await this.apologies.cancelDrafts({ dossierId: d.id }, actor.name, `Hồ sơ ${EVENT_LABELS[input.kind]}`, now.getTime(), trx);
+        const cancelled = await this.apologies.cancelDrafts({ dossierId: d.id }, actor.name, `Hồ sơ ${EVENT_LABELS[input.kind]}`, now.getTime());
         if (cancelled) data.draftsCancelled = cancelled;
       }
       if (CLOSED_STATES.includes(to)) {
-        const stopped = await this.notices.cancelUnsentForDossier(d.id, now.getTime(), trx);
+        const stopped = await this.notices.cancelUnsentForDossier(d.id, now.getTime());
         if (stopped) data.noticesCancelled = stopped;
       }
-      await this.dossiers.update(d.id, patch, now.getTime(), trx);
+      await this.dossiers.update(d.id, patch, now.getTime());
       await this.dossiers.addEvent(
         { dossierId: d.id, kind: input.kind, occurredAt: at, recordedAt: now.getTime(), actor: actor.name, data, note: input.note ?? null },
-        trx,
       );
       return { ...d, ...patch };
     });

@@ -170,10 +170,10 @@ export class ImportService {
       if (p) ready.push(p);
     }
     if (!ready.length) return;
-    await this.db.transaction(async (trx) => {
-      const existing = await this.repo.existing(ready.map((p) => p.dossier.code), trx);
+    await this.db.transaction(async () => {
+      const existing = await this.repo.existing(ready.map((p) => p.dossier.code));
       const fresh = ready.filter((p) => !existing.has(p.dossier.code));
-      const ids = await this.repo.insertDossiers(fresh.map((p) => p.dossier), now, trx);
+      const ids = await this.repo.insertDossiers(fresh.map((p) => p.dossier), now);
       const events: Omit<DossierEvent, 'id'>[] = [];
       for (const p of fresh) {
         const dossierId = ids.get(p.dossier.code) as number;
@@ -194,9 +194,9 @@ export class ImportService {
       report.created += fresh.length;
       for (const p of ready) {
         const known = existing.get(p.dossier.code);
-        if (known) await this.update(known, p, actor, now, trx, report, reject, events);
+        if (known) await this.update(known, p, actor, now, report, reject, events);
       }
-      await this.repo.insertEvents(events, trx);
+      await this.repo.insertEvents(events);
     });
   }
 
@@ -275,7 +275,6 @@ export class ImportService {
     p: Prepared,
     actor: Actor,
     now: number,
-    trx: Db,
     report: ImportReport,
     reject: (l: number, f: string, r: string) => void,
     events: Omit<DossierEvent, 'id'>[],
@@ -316,7 +315,7 @@ export class ImportService {
       report.unchanged++;
       return;
     }
-    await this.dossiers.update(known.id, patch, now, trx);
+    await this.dossiers.update(known.id, patch, now);
     report.updated++;
   }
 }

@@ -90,7 +90,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const documents = new DocumentRenderer({ templatesDir: TEMPLATES_DIR, overridesDir: config.templatesOverrideDir });
   const pdf = options.pdf ?? createPdfRenderer({ executablePath: config.chromiumPath });
   const apologies = new ApologyService(
-    db, apologyRepo, notices, dossierRepo, agencies, procedures, calendars, documents, pdf, clock, config.publicBaseUrl,
+    db, apologyRepo, notices, dossierRepo, agencies, procedures, calendars, documents, pdf, clock, config.publicBaseUrl, logger,
   );
   const channels = options.channels ?? buildChannels(config, db, clock, logger);
   const dispatcher = new Dispatcher(

@@ -1,6 +1,6 @@
 import type { Agency, AgencyRepository } from '../db/agencies';
 import type { Db } from '../db/connection';
-import type { DossierRepository, DossierEvent } from '../db/dossiers';
+import type { DossierRepository, DossierEvent, DueMove } from '../db/dossiers';
 import { computeDue } from '../domain/deadline';
 import type { CalendarService } from './calendar';
 import type { Actor, Clock } from './clock';
@@ -38,7 +38,7 @@ export class RecomputeService {
       const batch = await this.dossiers.recomputable(afterId, this.batchSize, agencyCodes ? [...byId.keys()] : null);
       if (!batch.length) break;
       afterId = batch[batch.length - 1].id;
-      const moves: { id: number; dueAt: number }[] = [];
+      const moves: DueMove[] = [];
       const events: Omit<DossierEvent, 'id'>[] = [];
       for (const d of batch) {
         const agency = byId.get(d.decidingAgencyId);
@@ -47,7 +47,7 @@ export class RecomputeService {
         const due = computeDue(calendar, new Date(d.clockStartedAt), processingTimeOf(d.clockUnit, d.clockAmount)).getTime();
         report.examined++;
         if (due === d.currentDueAt) continue;
-        moves.push({ id: d.id, dueAt: due });
+        moves.push({ id: d.id, dueAt: due, deadlineVersion: d.deadlineVersion, dueBefore: d.currentDueAt as number });
         events.push({
           dossierId: d.id,
           kind: 'due_recomputed',
@@ -59,11 +59,13 @@ export class RecomputeService {
         });
       }
       if (moves.length) {
-        await this.db.transaction(async (trx) => {
-          await this.dossiers.moveDueDates(moves, now, trx);
-          await this.dossiers.addEvents(events, trx);
+        // A dossier changed since it was read is left as it now is: an apology's new date is what
+        // the citizen's letter says, a pause stopped the clock, a resolved dossier is done.
+        report.moved += await this.db.transaction(async () => {
+          const moved = new Set(await this.dossiers.moveDueDates(moves, now));
+          await this.dossiers.addEvents(events.filter((e) => moved.has(e.dossierId)));
+          return moved.size;
         });
-        report.moved += moves.length;
       }
     }
     return report;

@@ -20,6 +20,8 @@ export interface TickReport {
   issued: number;
   escalated: number;
   pdfs: number;
+  /** Letters whose PDF could not be made this time; the next tick tries them again. */
+  pdfsFailed: number;
   refused: number;
 }
 
@@ -68,10 +70,10 @@ export class DeadlineWatcher {
   }
 
   async tick(): Promise<TickReport> {
-    const report: TickReport = { atRisk: 0, digests: 0, drafted: 0, issued: 0, escalated: 0, pdfs: 0, refused: 0 };
+    const report: TickReport = { atRisk: 0, digests: 0, drafted: 0, issued: 0, escalated: 0, pdfs: 0, pdfsFailed: 0, refused: 0 };
     await this.digests(report);
     await this.slipped(report);
-    report.pdfs = await this.renderMissingPdfs();
+    Object.assign(report, await this.renderMissingPdfs());
     return report;
   }
 
@@ -95,8 +97,8 @@ export class DeadlineWatcher {
     for (const [agencyId, list] of byAgency) {
       const agency = list[0].agency;
       if (!agency.contactEmail) continue;
-      const sent = await this.db.transaction(async (trx) => {
-        if (!(await this.notices.claimDigest(agencyId, today, list.length, now.getTime(), trx))) return false;
+      const sent = await this.db.transaction(async () => {
+        if (!(await this.notices.claimDigest(agencyId, today, list.length, now.getTime()))) return false;
         await this.notices.enqueue(
           [
             {
@@ -113,7 +115,6 @@ export class DeadlineWatcher {
             },
           ],
           now.getTime(),
-          trx,
         );
         return true;
       });
@@ -147,13 +148,12 @@ export class DeadlineWatcher {
 
   private async actOn(candidate: Dossier, agency: Agency, report: TickReport): Promise<void> {
     const actor: Actor = { name: `hệ thống (thay mặt ${agency.code})`, agencyId: null, role: 'system' };
-    await this.db.transaction(async (trx) => {
-      const d = await this.watch.lockForWatch(candidate.id, trx);
+    await this.db.transaction(async () => {
+      const d = await this.watch.lockForWatch(candidate.id);
       if (!d || d.deadlineVersion !== candidate.deadlineVersion || d.currentDueAt !== candidate.currentDueAt) return;
       if (d.extensionsCount >= agency.settings.maxExtensions) {
         const first = await this.escalations.record(
           { dossierId: d.id, deadlineVersion: d.deadlineVersion, agencyId: agency.id, kind: 'second_slip', dueAt: d.currentDueAt as number, createdAt: this.clock.now().getTime() },
-          trx,
         );
         if (first) {
           await this.dossiers.addEvent(
@@ -166,33 +166,42 @@ export class DeadlineWatcher {
               data: { dueAt: d.currentDueAt, extensionsCount: d.extensionsCount, maxExtensions: agency.settings.maxExtensions },
               note: 'Trễ cả ngày hẹn lại: báo cáo cấp trên, không hẹn lại thêm',
             },
-            trx,
           );
           report.escalated++;
         }
         return;
       }
-      const draft = await this.apologies.draftInTx(trx, d, {}, actor, 'watcher');
+      const draft = await this.apologies.draftInTx(d, {}, actor, 'watcher');
       report.drafted++;
       if (agency.settings.apologyMode === 'auto') {
-        await this.apologies.issueInTx(trx, draft, actor);
+        await this.apologies.issueInTx(draft, actor);
         report.issued++;
       }
     });
   }
 
-  /** Letters are issued with their HTML; the PDF follows outside the transaction, a few at a time. */
-  async renderMissingPdfs(): Promise<number> {
-    let rendered = 0;
-    for (;;) {
-      const ids = await this.apologyRepo.issuedWithoutPdf(200);
-      if (!ids.length) return rendered;
+  /**
+   * Letters are issued with their HTML; the PDF follows outside the transaction, a few at a time.
+   * One that cannot be made is logged and left for the next tick: it must neither stop the
+   * others nor be tried again within this pass.
+   */
+  async renderMissingPdfs(): Promise<{ pdfs: number; pdfsFailed: number }> {
+    const done = { pdfs: 0, pdfsFailed: 0 };
+    for (let afterId = 0; ; ) {
+      const ids = await this.apologyRepo.issuedWithoutPdf(afterId, 200);
+      if (!ids.length) return done;
+      afterId = ids[ids.length - 1];
       let next = 0;
       const worker = async () => {
         while (next < ids.length) {
           const id = ids[next++];
-          await this.apologies.ensurePdf(id);
-          rendered++;
+          try {
+            await this.apologies.ensurePdf(id);
+            done.pdfs++;
+          } catch (err) {
+            done.pdfsFailed++;
+            this.logger.warn({ err, apology: id }, 'letter PDF could not be made; the next tick tries again');
+          }
         }
       };
       await Promise.all(Array.from({ length: this.options.pdfConcurrency }, worker));
@@ -205,7 +214,7 @@ export class DeadlineWatcher {
       () => this.tick(),
       intervalMs,
       (r) => {
-        if (r.drafted || r.escalated || r.digests || r.refused) this.logger.info({ tick: r }, 'deadline watcher');
+        if (r.drafted || r.escalated || r.digests || r.refused || r.pdfsFailed) this.logger.info({ tick: r }, 'deadline watcher');
       },
       (err) => this.logger.error({ err }, 'deadline watcher tick failed'),
     );

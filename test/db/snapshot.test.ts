@@ -49,7 +49,7 @@ describe('reference-table snapshot (agencies, procedures in memory)', function (
       assert.ok(sxd);
       await ctx.db.transaction(async (trx) => {
         await trx('agencies').where({ id: sxd.id }).update({ name: 'Đổi trong giao dịch' });
-        assert.equal((await repo.byId(sxd.id, trx))?.name, 'Đổi trong giao dịch');
+        assert.equal((await repo.byId(sxd.id))?.name, 'Đổi trong giao dịch');
       });
     });
   });

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { AppError } from '../../errors';
+import { AppError, UnavailableError } from '../../errors';
 import type { Logger } from '../../logger';
 import { errorPage } from '../pages';
 import type { ViewRenderer } from '../views';
@@ -21,6 +21,7 @@ export function errorHandler(logger: Logger, views: ViewRenderer): ErrorRequestH
       status = err.status;
       body = { type: `urn:henlai:problem:${err.code}`, title: err.message, status };
       if (err.fields.length) body.errors = err.fields;
+      if (err instanceof UnavailableError) res.set('Retry-After', String(err.retryAfterSeconds));
     } else if (err?.type === 'entity.too.large') {
       status = 413;
       body = { type: 'urn:henlai:problem:body-too-large', title: 'Nội dung gửi lên quá lớn', status };

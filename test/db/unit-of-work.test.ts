@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import type { Knex } from 'knex';
+import { AgencyRepository, DEFAULT_AGENCY_SETTINGS, type AgencyInput } from '../../src/db/agencies';
+import { DossierRepository, type Dossier } from '../../src/db/dossiers';
+import { SYSTEM_ACTOR } from '../../src/services/clock';
+import { createTestContext, dossierBody, onPostgres, seedBasics, type TestContext } from '../support/context';
+
+const HANG =
+  "hangs: the repository used the pool while a transaction held SQLite's one connection (or, on PostgreSQL, waited for a row the transaction locked)";
+
+/** The promise, or a clear failure when it has not settled within `ms` — a hang must not just hit mocha's timeout. */
+async function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(HANG)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+class Rollback extends Error {}
+
+/** Resolves every caller once `parties` callers are waiting. */
+function barrier(parties: number): () => Promise<void> {
+  let arrived = 0;
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return () => {
+    if (++arrived === parties) open();
+    return opened;
+  };
+}
+
+function agency(code: string): AgencyInput {
+  return {
+    code,
+    name: `Cơ quan ${code}`,
+    parentName: 'UBND THÀNH PHỐ CẦN THƠ',
+    placeName: 'Cần Thơ',
+    letterSymbol: code,
+    level: 'department',
+    contactEmail: null,
+    contactPhone: null,
+    address: null,
+    settings: DEFAULT_AGENCY_SETTINGS,
+  };
+}
+
+/** Runs `fn` in a transaction and rolls it back, so the test can see what survived it. */
+async function rolledBack(ctx: TestContext, fn: (trx: Knex.Transaction) => Promise<void>): Promise<void> {
+  try {
+    await ctx.db.transaction(async (trx) => {
+      await fn(trx);
+      throw new Rollback();
+    });
+  } catch (err) {
+    if (err instanceof Rollback) return;
+    throw err;
+  }
+  assert.fail('the transaction was expected to roll back');
+}
+
+describe('unit of work: a transaction is never optional by accident', function () {
+  this.timeout(30_000);
+  let ctx: TestContext;
+  let agencies: AgencyRepository;
+
+  beforeEach(async () => {
+    ctx = await createTestContext();
+    agencies = new AgencyRepository(ctx.db);
+  });
+  afterEach(async () => ctx.close());
+
+  const stored = async (code: string) => Boolean(await ctx.db('agencies').where({ code }).first('id'));
+
+  it('runs a repository call that was not handed the transaction inside it: it sees the transaction’s writes, and its own write rolls back with it', async () => {
+    await within(
+      5000,
+      rolledBack(ctx, async (trx) => {
+        // Written through the transaction the callback was given...
+        await trx('agencies').insert({ code: 'TX', name: 'Trong giao dịch', place_name: 'Cần Thơ', letter_symbol: 'TX', level: 'center', created_at: 1, updated_at: 1 });
+        // ...and read and written by a repository that was never given it.
+        const seen = await agencies.byCode('TX');
+        assert.equal(seen?.name, 'Trong giao dịch', 'the repository read outside the transaction: it did not see the row the transaction had just written');
+        await agencies.insert(agency('REPO'), 2);
+      }),
+    );
+    assert.equal(await stored('TX'), false, 'the transaction’s own write was rolled back');
+    assert.equal(await stored('REPO'), false, 'the repository’s write escaped the transaction: it survived the rollback');
+  });
+
+  it('never keeps what a repository read inside a transaction in its shared snapshot', async () => {
+    await within(
+      5000,
+      rolledBack(ctx, async (trx) => {
+        await trx('agencies').insert({ code: 'TX', name: 'Trong giao dịch', place_name: 'Cần Thơ', letter_symbol: 'TX', level: 'center', created_at: 1, updated_at: 1 });
+        assert.equal((await agencies.byCode('TX'))?.code, 'TX');
+        assert.deepEqual((await agencies.list()).map((a) => a.code), ['TX']);
+      }),
+    );
+    assert.equal(await agencies.byCode('TX'), null, 'the repository still answers with a row that was rolled back: it kept what it read inside the transaction');
+    assert.deepEqual((await agencies.list()).map((a) => a.code), [], 'the agency list still shows a row that was rolled back');
+  });
+
+  it('keeps two transactions open at once apart: each repository call joins its own', async () => {
+    // PostgreSQL: both transactions are open together — each has written before either reads, and
+    // neither commits before both have read. SQLite takes the write lock at BEGIN, so there they
+    // run one after the other (and a barrier would wait for ever).
+    const bothWrote = barrier(onPostgres ? 2 : 1);
+    const bothRead = barrier(onPostgres ? 2 : 1);
+    const insertAndLook = (code: string, other: string) =>
+      ctx.db.transaction(async (trx) => {
+        await trx('agencies').insert({ code, name: code, place_name: 'Cần Thơ', letter_symbol: code, level: 'center', created_at: 1, updated_at: 1 });
+        await bothWrote();
+        const seen = { own: (await agencies.byCode(code))?.code ?? null, other: (await agencies.byCode(other))?.code ?? null };
+        await bothRead();
+        return seen;
+      });
+    const [a, b] = await within(5000, Promise.all([insertAndLook('A1', 'B1'), insertAndLook('B1', 'A1')]));
+    assert.equal(a.own, 'A1', 'the first transaction’s repository call did not see its own write');
+    assert.equal(b.own, 'B1', 'the second transaction’s repository call did not see its own write');
+    if (onPostgres) {
+      assert.equal(a.other, null, 'a repository call in one transaction saw the other’s uncommitted row');
+      assert.equal(b.other, null, 'a repository call in one transaction saw the other’s uncommitted row');
+    }
+  });
+
+  it('refuses loudly to open a second, independent transaction inside one (SQLite would wait for ever, PostgreSQL would escape the first)', async () => {
+    await within(
+      5000,
+      assert.rejects(
+        ctx.db.transaction(async () => {
+          await ctx.db.transaction(async (inner) => inner('agencies').insert({ code: 'IN', name: 'IN', place_name: 'Cần Thơ', letter_symbol: 'IN', level: 'center', created_at: 1, updated_at: 1 }));
+        }),
+        /already inside a transaction/,
+        'a transaction opened inside another must be refused with a message naming the mistake',
+      ),
+    );
+    assert.equal(await stored('IN'), false);
+  });
+
+  it('lets work that outlives a transaction (started inside, run after the commit) use the database normally', async () => {
+    let later: Promise<string | null> | undefined;
+    await ctx.db.transaction(async (trx) => {
+      await trx('agencies').insert({ code: 'LATER', name: 'LATER', place_name: 'Cần Thơ', letter_symbol: 'L', level: 'center', created_at: 1, updated_at: 1 });
+      later = new Promise((resolve) => setTimeout(resolve, 20)).then(async () => (await agencies.byCode('LATER'))?.code ?? null);
+    });
+    assert.equal(await within(5000, later as Promise<string | null>), 'LATER', 'after the commit, a repository call reads the committed row through the pool');
+  });
+
+  it('refuses to draft or issue an apology outside a transaction, where its writes would not stand or fall together', async () => {
+    await seedBasics(ctx);
+    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: 'OUTSIDE' })).expect(201);
+    const dossiers = new DossierRepository(ctx.db);
+    const d = (await dossiers.byCode('OUTSIDE')) as Dossier;
+    await assert.rejects(ctx.services.apologies.draftInTx(d, {}, SYSTEM_ACTOR, 'officer'), /must run inside db\.transaction\(\)/, 'drafting outside a transaction must be refused');
+    const draft = await ctx.db.transaction(() => ctx.services.apologies.draftInTx(d, {}, SYSTEM_ACTOR, 'officer'));
+    await assert.rejects(ctx.services.apologies.issueInTx(draft, SYSTEM_ACTOR), /must run inside db\.transaction\(\)/, 'issuing outside a transaction must be refused');
+    const stored = await ctx.db('apologies').select('status', 'letter_number');
+    assert.deepEqual(stored, [{ status: 'draft', letter_number: null }], 'only the draft made in a transaction was written; the refused issue wrote nothing');
+  });
+});

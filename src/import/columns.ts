@@ -96,6 +96,8 @@ export function parseVnInstant(text: string): number | null {
 
 type Cell = string | number | boolean | Date | null | undefined;
 
+const NOT_UTF8 = 'Có ký tự không đọc được (U+FFFD): đoạn này của tệp không phải UTF-8. Hãy lưu lại tệp dạng "CSV UTF-8" rồi nhập lại.';
+
 function cellText(v: Cell): string {
   if (v === null || v === undefined) return '';
   // An invalid date cell (NaN) has no ISO form; its text is what the date check then refuses.
@@ -119,9 +121,11 @@ export function parseRow(cells: Cell[], index: Partial<Record<Key, number>>): { 
     failed.add(k);
     problems.push({ field: HEADER_OF.get(k) as string, reason });
   };
-  // Every column is one line of text in a letter, a notice or a list (src/domain/text.ts).
+  // Every column is one line of text in a letter, a notice or a list (src/domain/text.ts). A
+  // U+FFFD is a byte the reader could not decode: that part of the file is not UTF-8.
   for (const c of IMPORT_COLUMNS) {
-    const problem = textProblem(text(c.key));
+    const v = text(c.key);
+    const problem = textProblem(v) ?? (v.includes('\uFFFD') ? NOT_UTF8 : null);
     if (problem) fail(c.key, problem);
   }
   const required = (k: Key): string => {

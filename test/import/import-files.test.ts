@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { SYSTEM_ACTOR } from '../../src/services/clock';
 import { ValidationError } from '../../src/errors';
 import { createTestContext, seedBasics, type TestContext } from '../support/context';
+import { signIn } from '../support/pages';
 import { sheetXml, workbook, zip } from '../support/zip';
 
 const HEADER = 'Mã hồ sơ;Mã thủ tục;Mã cơ quan tiếp nhận;Tên người nộp;Số điện thoại;Hình thức nộp;Ngày tiếp nhận;Ngày có kết quả;Nhận thông báo qua Zalo';
@@ -153,5 +154,41 @@ describe('import: what a file can do to the import', function () {
       const message = await refusal(run(file, 'xlsx'));
       assert.match(message, expected, `${what}: ${message}`);
     }
+  });
+});
+
+describe('import page (/ho-so/nhap): a file that is not UTF-8, a stray quote, a date outside the calendar', function () {
+  this.timeout(60_000);
+  let ctx: TestContext;
+
+  before(async () => {
+    ctx = await createTestContext('2026-03-02T09:00:00+07:00');
+    await seedBasics(ctx);
+  });
+  after(async () => ctx.close());
+
+  async function importThroughPage(name: string, body: Buffer): Promise<string> {
+    const counter = await signIn(ctx, 'counter', 'SXD');
+    const res = await counter.agent.post('/ho-so/nhap').set('Content-Type', 'text/csv').set('Accept', 'application/json').set('X-File-Name', encodeURIComponent(name)).set('X-CSRF-Token', counter.csrf).send(body);
+    assert.equal(res.status, 202, `the upload answered ${res.status}: ${res.text}`);
+    for (let i = 0; i < 200; i++) {
+      const page = await counter.agent.get(res.body.url).expect(200);
+      if (!page.text.includes('http-equiv="refresh"')) return page.text;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.fail(`the import at ${res.body.url} did not finish`);
+  }
+
+  it('names a Windows-1258 file instead of listing missing columns or saying the file is broken', async () => {
+    const page = await importThroughPage('danh-sach-1258.csv', WINDOWS_1258);
+    assert.match(page, /Tệp không phải UTF-8/);
+    assert.doesNotMatch(page, /Thiếu cột|tệp hỏng/);
+  });
+
+  it('lists the lines of a stray quote and a date in 1800 each with its line, and imports the rest', async () => {
+    const page = await importThroughPage('danh-sach.csv', csvFile([row('P-1'), row('P-2', '"Mở ngoặc'), row('P-3', 'Đóng" ngoặc'), row('P-4', 'Lê Văn Cường', '01/01/1800 08:00'), row('P-5')]));
+    assert.match(page, /<tr><th scope="row" class="num">3<\/th><td>\(dòng\)<\/td><td>Các dòng 3–4 bị đọc thành một dòng/);
+    assert.match(page, /<tr><th scope="row" class="num">5<\/th><td>Ngày tiếp nhận<\/td><td>Ngày &quot;01\/01\/1800 08:00&quot; ngoài phạm vi lịch/);
+    assert.deepEqual((await ctx.db('dossiers').select('code').orderBy('code')).map((r: { code: string }) => r.code), ['P-1', 'P-5']);
   });
 });

@@ -71,6 +71,7 @@ export async function* csvLines(input: Readable, limits: ReadLimits): AsyncGener
       if (tooLong) return null;
       let inside = 0;
       for (const cell of cells) {
+        if (cell.indexOf('\n') === -1 && cell.indexOf('\r') === -1) continue;
         const crlf = count(cell, '\r\n');
         overCounted += crlf;
         inside += count(cell, '\n') + count(cell, '\r') - crlf;

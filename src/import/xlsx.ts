@@ -98,6 +98,22 @@ function counted(part: string, partLimit: number, addToWorkbook: (bytes: number)
   });
 }
 
+/** Passes a worksheet's bytes on to its temporary file, refusing it as soon as its XML breaks a limit. */
+function checkedSheet(limits: ReadLimits): Transform {
+  const decoder = new TextDecoder('utf-8');
+  const guard = new XmlSizeGuard(limits, true);
+  return new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+      try {
+        guard.check(decoder.decode(chunk, { stream: true }));
+      } catch (err) {
+        return done(err as Error);
+      }
+      done(null, chunk);
+    },
+  });
+}
+
 async function drain(stream: Readable): Promise<void> {
   for await (const _chunk of stream);
 }
@@ -173,7 +189,7 @@ class LimitedWorkbookReader extends BaseReader {
         else if (sheet) {
           tmpDir ??= await fs.promises.mkdtemp(path.join(os.tmpdir(), 'henlai-xlsx-'));
           const file = path.join(tmpDir, `sheet${sheet[1]}.xml`);
-          await pipeline(part, fs.createWriteStream(file, { mode: 0o600 }));
+          await pipeline(part, checkedSheet(limits), fs.createWriteStream(file, { mode: 0o600 }));
           waitingSheets.push({ sheetNo: sheet[1], file });
         } else if (hyperlinks) yield* this._parseHyperlinks(part, hyperlinks[1]);
         // What nobody read (document properties, themes, the rest of a part) is unzipped and counted too.

@@ -32,14 +32,15 @@ export interface ReadLimits {
 
 /**
  * A record of the widest template row is under 2,000 characters and Excel's own cell limit is
- * 32,767; a CSV of a million rows is about 250 MB, an XLSX of the same unzips to about the same.
- * Beyond these a file is refused with a message, instead of growing the process by its size
- * (bench/import-limits.bench.ts measures it).
+ * 32,767. An XLSX's shared strings stay in memory at about four times their unzipped size (short
+ * strings cost more): 32 MB holds the distinct names and addresses of some 250,000 rows; a longer
+ * list goes as CSV, which is read as a stream whatever its length. Beyond these a file is refused
+ * with a message instead of growing the process by its size (bench/import-limits.bench.ts).
  */
 export const DEFAULT_READ_LIMITS: ReadLimits = Object.freeze({
   recordBytes: 64 * 1024,
   unzippedBytes: 1024 * 1024 * 1024,
-  partBytes: 64 * 1024 * 1024,
+  partBytes: 32 * 1024 * 1024,
   entries: 1_000,
   // Escaped in XML (&amp; is 5 characters), a full 32,767-character cell takes up to ~164,000.
   cellChars: 256 * 1024,

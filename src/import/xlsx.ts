@@ -127,10 +127,9 @@ const HYPERLINKS = /^xl\/worksheets\/_rels\/sheet(\d+)\.xml\.rels$/;
  * parts nobody reads included; a worksheet that comes before the shared strings waits in a
  * temporary file only as far as the limits allow, and is then read with the shared strings
  * resolved (exceljs's own walk gave `{ sharedString: n }` for such a file, exceljs issue 683).
- * And it decodes the XML
- * across chunk boundaries: exceljs decodes each unzipped chunk on its own, so a Vietnamese letter
- * (two or three bytes) falling across a boundary became U+FFFD — rows rejected, or names stored
- * mangled.
+ * And it decodes the XML across chunk boundaries: exceljs decodes each unzipped chunk on its own,
+ * so a Vietnamese letter (two or three bytes) falling across a boundary became U+FFFD — rows
+ * rejected, or names stored mangled.
  */
 class LimitedWorkbookReader extends BaseReader {
   constructor(
@@ -171,9 +170,9 @@ class LimitedWorkbookReader extends BaseReader {
     const waitingSheets: { sheetNo: string; file: string }[] = [];
     try {
       for await (const entry of zip) {
+        if (broken) throw broken;
         if (++entries > limits.entries) throw FileRefused.xlsxTooManyEntries(limits.entries);
         const sheet = WORKSHEET.exec(entry.path);
-        if (broken) throw broken;
         const part = (current = counted(entry.path, sheet ? Infinity : limits.partBytes, addToWorkbook));
         // Whoever reads the part listens for its errors; this keeps a failure that arrives once
         // the part was read from crashing the process as an unheard 'error'.

@@ -92,7 +92,7 @@ export async function main(argv: string[]): Promise<void> {
             process.stderr.write(`  đã đọc ${p.rowsRead.toLocaleString('vi-VN')} dòng: ${p.created.toLocaleString('vi-VN')} mới, ${p.updated.toLocaleString('vi-VN')} cập nhật, ${p.rejected.toLocaleString('vi-VN')} bị từ chối\n`);
           },
         });
-        for (const r of report.rejections) print(`dòng ${r.line} — ${r.field}: ${r.reason}`);
+        for (const r of report.rejections) print(r.field === '(dòng)' ? `dòng ${r.line} — ${r.reason}` : `dòng ${r.line}, cột ${r.field} — ${r.reason}`);
         if (report.rejected > report.rejections.length) print(`… và ${report.rejected - report.rejections.length} lỗi nữa`);
         print(
           `Đã đọc ${report.rowsRead} dòng trong ${((Date.now() - started) / 1000).toFixed(1)} giây: ${report.created} hồ sơ mới, ${report.updated} cập nhật, ${report.unchanged} không đổi, ${report.rejected} lỗi.`,

@@ -6,20 +6,31 @@ import type { ReportTable } from '../services/reports';
 /** Excel opens a CSV as UTF-8 only when it starts with a byte order mark; without it Vietnamese turns to mojibake. */
 const BOM = '\uFEFF';
 
-/** Rates as Vietnamese percentages ("95,3%"), so the file reads the same as the report page. */
+// A text cell starting with one of these is run as a formula when the CSV is opened in a
+// spreadsheet program (OWASP, "CSV injection"): an agency, procedure or reason named
+// "=HYPERLINK(…)" would become a link that sends the other cells away.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * Rates as Vietnamese percentages ("95,3%"), so the file reads the same as the report page. Text
+ * that would start a formula gets a leading apostrophe, which spreadsheets read as "this is text"
+ * and do not show; numbers are never text here, so -5 stays a number.
+ */
 function csvCell(value: string | number | null, kind: ReportTable['columns'][number]['kind']): string {
   if (value === null) return '';
-  if (kind === 'rate' && typeof value === 'number') return `${formatNumber(value * 100, 1)}%`;
-  return String(value);
+  if (typeof value === 'number') return kind === 'rate' ? `${formatNumber(value * 100, 1)}%` : String(value);
+  return FORMULA_START.test(value) ? `'${value}` : value;
 }
 
+/** The one CSV writer of the service: every CSV it sends goes through csvCell. */
 export function tableToCsv(t: ReportTable): Buffer {
-  const body = stringify([t.columns.map((c) => c.header), ...t.rows.map((r) => r.map((v, i) => csvCell(v, t.columns[i].kind)))], {
+  const body = stringify([t.columns.map((c) => csvCell(c.header, 'text')), ...t.rows.map((r) => r.map((v, i) => csvCell(v, t.columns[i].kind)))], {
     record_delimiter: '\r\n',
   });
   return Buffer.from(BOM + body.normalize('NFC'), 'utf8');
 }
 
+/** exceljs writes a JS string as a string cell (a formula only from a `{ formula }` value), so no text runs. */
 export async function tableToXlsx(t: ReportTable): Promise<Buffer> {
   const book = new ExcelJS.Workbook();
   book.creator = 'Hẹn Lại';

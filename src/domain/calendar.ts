@@ -15,7 +15,7 @@
  * day after d" into one array lookup (plus one step per year boundary crossed).
  */
 import { deriveNationalEntries, occasionYearOf, type CalendarEntry } from './holidays';
-import { instantAt, isoToDay, weekdayOf, yearOfDay, ymdToDay, MINUTES_PER_DAY, type DayNumber } from './time';
+import { instantAt, isoToDay, localDayOf, weekdayOf, yearOfDay, ymdToDay, MINUTES_PER_DAY, type DayNumber } from './time';
 
 export interface TimeRange { start: number; end: number } // minutes from Vietnam-local midnight
 export type WeekSchedule = TimeRange[][]; // index 0 = Sunday … 6 = Saturday; [] = weekly rest day
@@ -44,6 +44,34 @@ export interface CalendarDay extends CalendarEntry {}
 /** Years the calendar materialises; beyond them the lunar astronomy is not trusted. */
 export const CALENDAR_MIN_YEAR = 1900;
 export const CALENDAR_MAX_YEAR = 2500;
+
+/**
+ * The dates the service accepts from people, programs and files. Narrower than the engine's
+ * years on purpose: a deadline counted from any accepted date (at most 1,000 working days, a few
+ * re-appointments) still lands centuries inside them, so no accepted input can make the calendar
+ * throw, and Vietnam's single UTC+07:00 offset (since 1975) holds over all of it. Every date
+ * input is checked against this range; an answer that would leave it is refused too.
+ */
+export const SUPPORTED_YEARS = Object.freeze({ first: 1990, last: 2200 });
+const SUPPORTED_FIRST_DAY = ymdToDay(SUPPORTED_YEARS.first, 1, 1);
+const SUPPORTED_LAST_DAY = ymdToDay(SUPPORTED_YEARS.last, 12, 31);
+
+/** "01/01/1990 – 31/12/2200", for the messages that refuse a date. */
+export const SUPPORTED_RANGE_TEXT = `01/01/${SUPPORTED_YEARS.first} – 31/12/${SUPPORTED_YEARS.last}`;
+
+export function isSupportedYear(year: number): boolean {
+  return Number.isInteger(year) && year >= SUPPORTED_YEARS.first && year <= SUPPORTED_YEARS.last;
+}
+
+export function isSupportedDay(day: DayNumber): boolean {
+  return Number.isInteger(day) && day >= SUPPORTED_FIRST_DAY && day <= SUPPORTED_LAST_DAY;
+}
+
+/** The instant's Vietnam-local day lies in the supported range (an invalid Date does not). */
+export function isSupportedInstant(instant: Date | number): boolean {
+  const ms = typeof instant === 'number' ? instant : instant.getTime();
+  return Number.isFinite(ms) && isSupportedDay(localDayOf(new Date(ms)));
+}
 
 const NO_HOURS: readonly TimeRange[] = Object.freeze([]);
 

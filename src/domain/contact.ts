@@ -1,3 +1,5 @@
+import { findForbiddenCharacter } from './text';
+
 /**
  * Contact details as citizens write them. Vietnamese mobiles: 10 digits starting 03, 05, 07, 08
  * or 09, also written +84…, 84… or without the leading 0; stored in E.164 (+84…).
@@ -18,9 +20,10 @@ export function zaloPhone(e164: string): string {
 // Deliberately simple: a full RFC 5322 check rejects addresses people really use; this catches typos.
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
+/** An address goes into a mail header: a control or invisible character there is refused like in any text. */
 export function normalizeEmail(input: string): string | null {
   const trimmed = input.trim();
-  return trimmed.length <= 254 && EMAIL.test(trimmed) ? trimmed.toLowerCase() : null;
+  return trimmed.length <= 254 && EMAIL.test(trimmed) && !findForbiddenCharacter(trimmed) ? trimmed.toLowerCase() : null;
 }
 
 /** NFC, lowercase, without diacritics (đ → d) — so "nguyen van a" finds "Nguyễn Văn A". */

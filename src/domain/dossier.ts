@@ -107,3 +107,12 @@ export function nextState(state: DossierState, event: EventKind): DossierState |
 export function isOpen(state: DossierState): boolean {
   return OPEN_STATES.includes(state);
 }
+
+/**
+ * The codes of dossiers, agencies and procedures. Each starts with a letter or a digit: a code of
+ * dots or slashes alone ("..", "//") names nothing a person can read and, for an agency, would
+ * name a directory where the agencies' own templates are looked up.
+ */
+export const DOSSIER_CODE = { pattern: /^[A-Za-z0-9][A-Za-z0-9.\-_/]{0,63}$/, message: 'Mã hồ sơ gồm 1–64 ký tự: chữ, số và . - _ /, bắt đầu bằng chữ hoặc số' };
+export const AGENCY_CODE = { pattern: /^[A-Za-z0-9][A-Za-z0-9.\-_]{0,31}$/, message: 'Mã cơ quan gồm 1–32 ký tự: chữ, số và . - _, bắt đầu bằng chữ hoặc số' };
+export const PROCEDURE_CODE = { pattern: /^[A-Za-z0-9][A-Za-z0-9.\-_]{0,31}$/, message: 'Mã thủ tục gồm 1–32 ký tự: chữ, số và . - _, bắt đầu bằng chữ hoặc số' };

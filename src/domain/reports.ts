@@ -2,6 +2,7 @@
  * The figures supervisors report per agency and period (domain.md, "Statistics people report"),
  * as pure functions of counts: periods, derived totals and rates, the identities, masking.
  */
+import { isSupportedYear } from './calendar';
 import { daysInMonth, dayStartMs, dayToVn, ymdToDay, type DayNumber } from './time';
 
 /** A reporting period: Vietnam-local days, both inclusive. */
@@ -16,11 +17,12 @@ export interface Period {
 
 const ROMAN = ['I', 'II', 'III', 'IV'];
 
-/** "2026", "2026-H1", "2026-Q3", "2026-03" → the period; null when the text is none of these. */
+/** "2026", "2026-H1", "2026-Q3", "2026-03" → the period; null when the text is none of these, or its year is outside the calendar's range. */
 export function parsePeriod(text: string): Period | null {
   const m = /^(\d{4})(?:-(?:Q([1-4])|H([12])|(0[1-9]|1[0-2])))?$/.exec(text.trim());
   if (!m) return null;
   const year = Number(m[1]);
+  if (!isSupportedYear(year)) return null;
   const span = (firstMonth: number, lastMonth: number, label: string): Period => ({
     from: ymdToDay(year, firstMonth, 1),
     to: ymdToDay(year, lastMonth, daysInMonth(year, lastMonth)),

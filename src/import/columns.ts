@@ -3,7 +3,10 @@
  * and how one row becomes a dossier. Pure: no database, no clock. The column set is documented
  * in README ("Nhập danh sách hồ sơ") and in templates/import/danh-sach-ho-so.csv.
  */
+import { isSupportedInstant, SUPPORTED_RANGE_TEXT } from '../domain/calendar';
 import { foldForSearch, normalizeEmail, normalizeVnMobile } from '../domain/contact';
+import { AGENCY_CODE, DOSSIER_CODE, PROCEDURE_CODE } from '../domain/dossier';
+import { normalizeText, textProblem } from '../domain/text';
 import { parseInstant } from '../domain/time';
 import type { ApplicantKind, IntakeChannel } from '../db/dossiers';
 
@@ -74,8 +77,6 @@ export function mapHeader(cells: string[]): { index: Partial<Record<Key, number>
   return { index, missing };
 }
 
-const CODE = /^[A-Za-z0-9.\-_/]{1,64}$/;
-const AGENCY_OR_PROCEDURE = /^[A-Za-z0-9.\-_]{1,32}$/;
 const CHANNELS: Record<string, IntakeChannel> = {
   'truc tuyen': 'online', online: 'online', 'dich vu cong': 'online',
   'truc tiep': 'counter', counter: 'counter', 'tai quay': 'counter',
@@ -95,10 +96,13 @@ export function parseVnInstant(text: string): number | null {
 
 type Cell = string | number | boolean | Date | null | undefined;
 
+const NOT_UTF8 = 'Có ký tự không đọc được (U+FFFD): đoạn này của tệp không phải UTF-8. Hãy lưu lại tệp dạng "CSV UTF-8" rồi nhập lại.';
+
 function cellText(v: Cell): string {
   if (v === null || v === undefined) return '';
-  if (v instanceof Date) return v.toISOString();
-  return String(v).normalize('NFC').trim();
+  // An invalid date cell (NaN) has no ISO form; its text is what the date check then refuses.
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? String(v) : v.toISOString();
+  return normalizeText(String(v));
 }
 
 /**
@@ -109,7 +113,21 @@ export function parseRow(cells: Cell[], index: Partial<Record<Key, number>>): { 
   const problems: RowProblem[] = [];
   const raw = (k: Key): Cell => (index[k] === undefined ? undefined : cells[index[k] as number]);
   const text = (k: Key) => cellText(raw(k));
-  const fail = (k: Key, reason: string) => problems.push({ field: HEADER_OF.get(k) as string, reason });
+  // One problem per column, the first found: a cell refused for a hidden character is not also
+  // reported as, say, an unknown channel.
+  const failed = new Set<Key>();
+  const fail = (k: Key, reason: string) => {
+    if (failed.has(k)) return;
+    failed.add(k);
+    problems.push({ field: HEADER_OF.get(k) as string, reason });
+  };
+  // Every column is one line of text in a letter, a notice or a list (src/domain/text.ts). A
+  // U+FFFD is a byte the reader could not decode: that part of the file is not UTF-8.
+  for (const c of IMPORT_COLUMNS) {
+    const v = text(c.key);
+    const problem = textProblem(v) ?? (v.includes('\uFFFD') ? NOT_UTF8 : null);
+    if (problem) fail(c.key, problem);
+  }
   const required = (k: Key): string => {
     const v = text(k);
     if (!v) fail(k, 'Không được để trống');
@@ -117,11 +135,17 @@ export function parseRow(cells: Cell[], index: Partial<Record<Key, number>>): { 
   };
   const instant = (k: Key): number | null => {
     const v = raw(k);
-    if (v instanceof Date) return v.getTime() - 7 * 3600_000; // Excel stores the wall-clock time as if it were UTC
     const t = text(k);
-    if (!t) return null;
-    const ms = parseVnInstant(t);
-    if (ms === null) fail(k, `Ngày giờ "${t}" không hợp lệ (dd/mm/yyyy hh:mm)`);
+    // Excel stores the wall-clock time as if it were UTC.
+    const ms = v instanceof Date ? v.getTime() - 7 * 3600_000 : t ? parseVnInstant(t) : null;
+    if (ms === null || Number.isNaN(ms)) {
+      if (t) fail(k, `Ngày giờ "${t}" không hợp lệ (dd/mm/yyyy hh:mm)`);
+      return null;
+    }
+    if (!isSupportedInstant(ms)) {
+      fail(k, `Ngày "${v instanceof Date ? t.slice(0, 10) : t}" ngoài phạm vi lịch hỗ trợ (${SUPPORTED_RANGE_TEXT})`);
+      return null;
+    }
     return ms;
   };
   const flag = (k: Key): boolean => {
@@ -137,13 +161,13 @@ export function parseRow(cells: Cell[], index: Partial<Record<Key, number>>): { 
   };
 
   const code = required('code');
-  if (code && !CODE.test(code)) fail('code', 'Mã hồ sơ gồm 1–64 ký tự: chữ, số và . - _ /');
+  if (code && !DOSSIER_CODE.pattern.test(code)) fail('code', DOSSIER_CODE.message);
   const procedureCode = required('procedureCode');
-  if (procedureCode && !AGENCY_OR_PROCEDURE.test(procedureCode)) fail('procedureCode', 'Mã thủ tục gồm 1–32 ký tự: chữ, số và . - _');
+  if (procedureCode && !PROCEDURE_CODE.pattern.test(procedureCode)) fail('procedureCode', PROCEDURE_CODE.message);
   const receivingAgencyCode = required('receivingAgencyCode');
-  if (receivingAgencyCode && !AGENCY_OR_PROCEDURE.test(receivingAgencyCode)) fail('receivingAgencyCode', 'Mã cơ quan gồm 1–32 ký tự: chữ, số và . - _');
+  if (receivingAgencyCode && !AGENCY_CODE.pattern.test(receivingAgencyCode)) fail('receivingAgencyCode', AGENCY_CODE.message);
   const decidingAgencyCode = text('decidingAgencyCode') || null;
-  if (decidingAgencyCode && !AGENCY_OR_PROCEDURE.test(decidingAgencyCode)) fail('decidingAgencyCode', 'Mã cơ quan gồm 1–32 ký tự: chữ, số và . - _');
+  if (decidingAgencyCode && !AGENCY_CODE.pattern.test(decidingAgencyCode)) fail('decidingAgencyCode', AGENCY_CODE.message);
   const applicantName = required('applicantName');
   if (applicantName.length > 255) fail('applicantName', 'Tối đa 255 ký tự');
   const kindText = foldForSearch(text('applicantKind'));
@@ -161,7 +185,7 @@ export function parseRow(cells: Cell[], index: Partial<Record<Key, number>>): { 
   if (channelText && !channel) fail('channel', `Hình thức nộp "${channelText}" không rõ: ghi "Trực tuyến", "Trực tiếp" hoặc "Bưu chính"`);
   const submittedAt = instant('submittedAt');
   const acceptedAt = instant('acceptedAt');
-  if (acceptedAt === null && !text('acceptedAt') && !(raw('acceptedAt') instanceof Date)) fail('acceptedAt', 'Không được để trống');
+  if (acceptedAt === null) fail('acceptedAt', 'Không được để trống'); // unless already refused as a bad date
   const resolvedAt = instant('resolvedAt');
   if (submittedAt !== null && acceptedAt !== null && submittedAt > acceptedAt) fail('submittedAt', 'Ngày nộp phải trước hoặc bằng ngày tiếp nhận');
   if (resolvedAt !== null && acceptedAt !== null && resolvedAt < acceptedAt) fail('resolvedAt', 'Ngày có kết quả phải sau ngày tiếp nhận');

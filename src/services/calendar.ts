@@ -4,7 +4,7 @@ import type { Agency, AgencyRepository, WeekHours } from '../db/agencies';
 import { WorkingCalendar, DEFAULT_WEEK_SCHEDULE, type WeekSchedule, type CalendarDay } from '../domain/calendar';
 import type { CalendarEntry } from '../domain/holidays';
 import { instantAt, localDayOf, parseHhmm } from '../domain/time';
-import { ForbiddenError, NotFoundError } from '../errors';
+import { ForbiddenError, NotFoundError, RuleError, type FieldProblem } from '../errors';
 import { authorize, type Actor, type Clock } from './clock';
 
 const WEEKDAY_KEYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
@@ -119,6 +119,7 @@ export class CalendarService {
   /** Stores a decision or an override; the caller recomputes the affected deadlines. */
   async saveEntries(entries: CalendarEntry[], actor: Actor): Promise<StoredCalendarEntry[]> {
     await this.assertMayEdit(entries.map((e) => e.agencyCode), actor);
+    await this.assertAgenciesExist(entries);
     const saved = await this.db.transaction(() => this.repo.replace(entries, actor.name, this.clock.now().getTime()));
     this.invalidate();
     return saved;
@@ -133,6 +134,17 @@ export class CalendarService {
     });
     this.invalidate();
     return removed;
+  }
+
+  /** An override for an agency that does not exist would be stored and never used. */
+  private async assertAgenciesExist(entries: CalendarEntry[]): Promise<void> {
+    const problems: FieldProblem[] = [];
+    for (const [i, e] of entries.entries()) {
+      if (e.agencyCode !== null && !(await this.agencies.byCode(e.agencyCode))) {
+        problems.push({ field: `entries.${i}.agencyCode`, message: `Không có cơ quan mã "${e.agencyCode}"` });
+      }
+    }
+    if (problems.length) throw new RuleError('unknown-agency', problems[0].message, problems);
   }
 
   private async assertMayEdit(scopes: (string | null)[], actor: Actor): Promise<void> {

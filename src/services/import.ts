@@ -1,7 +1,5 @@
 import crypto from 'node:crypto';
-import { pipeline, Readable } from 'node:stream';
-import { parse as csvParser } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import type { Readable } from 'node:stream';
 import type { Db } from '../db/connection';
 import type { Agency, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureRepository } from '../db/procedures';
@@ -12,6 +10,9 @@ import { computeDue, resolutionOf } from '../domain/deadline';
 import { foldForSearch } from '../domain/contact';
 import { isOpen } from '../domain/dossier';
 import { IMPORT_COLUMNS, mapHeader, parseRow, type ImportRow } from '../import/columns';
+import { csvLines } from '../import/csv';
+import { DEFAULT_READ_LIMITS, FileRefused, type Line, type ReadLimits } from '../import/read';
+import { xlsxLines } from '../import/xlsx';
 import { ValidationError } from '../errors';
 import type { CalendarService } from './calendar';
 import { actsFor, authorize, type Actor, type Clock } from './clock';
@@ -47,18 +48,13 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Rows per transaction. */
   batchSize?: number;
+  /** How large a record, a cell, an unzipped workbook may be (tests set small ones). */
+  limits?: ReadLimits;
 }
 
 const MAX_REJECTIONS = 10_000;
 const DEFAULT_BATCH = 20_000;
 const WHOLE_ROW = '(dòng)';
-
-type Cell = string | number | boolean | Date | null | undefined;
-
-interface Line {
-  line: number;
-  cells: Cell[];
-}
 
 /**
  * Imports a dossier list exported from another one-stop system: each row is checked on its own
@@ -87,7 +83,8 @@ export class ImportService {
 
   async importDossiers(input: Readable, format: ImportFormat, options: ImportOptions): Promise<ImportReport> {
     authorize(options.actor, 'dossier.create');
-    const lines = format === 'csv' ? csvLines(input) : xlsxLines(input);
+    const limits = options.limits ?? DEFAULT_READ_LIMITS;
+    const lines = format === 'csv' ? csvLines(input, limits) : xlsxLines(input, limits);
     const first = await lines.next();
     if (first.done) throw new ValidationError([{ field: 'file', message: 'Tệp trống: cần dòng tiêu đề và các dòng hồ sơ' }]);
     const { index, missing } = mapHeader(first.value.cells.map((c) => String(c ?? '')));
@@ -118,16 +115,31 @@ export class ImportService {
       // Parsing goes on meanwhile: a failed write is awaited (and thrown) before the next one.
       writing.catch(() => undefined);
     };
-    for await (const { line, cells } of lines) {
-      if (cells.every((c) => c === null || c === undefined || String(c).trim() === '')) continue;
-      report.rowsRead++;
-      const parsed = parseRow(cells, index);
-      if ('problems' in parsed) {
-        for (const p of parsed.problems) reject(line, p.field, p.reason);
-        continue;
+    try {
+      for await (const { line, cells, problem } of lines) {
+        if (problem) {
+          report.rowsRead++;
+          reject(line, WHOLE_ROW, problem);
+          continue;
+        }
+        if (cells.every((c) => c === null || c === undefined || String(c).trim() === '')) continue;
+        report.rowsRead++;
+        const parsed = parseRow(cells, index);
+        if ('problems' in parsed) {
+          for (const p of parsed.problems) reject(line, p.field, p.reason);
+          continue;
+        }
+        batch.push({ line, row: parsed.row });
+        if (batch.length >= batchSize) await flush();
       }
-      batch.push({ line, row: parsed.row });
-      if (batch.length >= batchSize) await flush();
+    } catch (err) {
+      // A file refused midway (a record too long, an XLSX past its limits): the good rows read
+      // before it are written, as its message says, then the refusal ends the import.
+      if (err instanceof FileRefused) {
+        await flush();
+        await writing;
+      }
+      throw err;
     }
     await flush();
     await writing;
@@ -334,86 +346,4 @@ interface Prepared {
 
 function progressOf(r: ImportReport): ImportProgress {
   return { rowsRead: r.rowsRead, created: r.created, updated: r.updated, unchanged: r.unchanged, rejected: r.rejected };
-}
-
-/** CSV records with their line number; comma or semicolon separated (Excel in Vietnamese writes ';'), BOM or not. */
-async function* csvLines(input: Readable): AsyncGenerator<Line> {
-  const parser = csvParser({ bom: true, delimiter: [',', ';'], relax_column_count: true, info: true, skip_empty_lines: true });
-  // pipeline, not pipe: a file that cannot be read ends the import with its error instead of
-  // leaving the parser waiting for bytes (or crashing the process on an unheard 'error').
-  pipeline(input, parser, () => undefined);
-  for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    yield { line: rec.info.lines, cells: rec.record };
-  }
-}
-
-/** UTF-8 text of a stream of buffers, decoded across chunk boundaries. */
-async function* decodeUtf8(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8');
-  for await (const chunk of chunks) {
-    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    if (text) yield text;
-  }
-  const tail = decoder.decode();
-  if (tail) yield tail;
-}
-
-type ReaderInternals = {
-  _parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: string): unknown;
-  _parseSharedStrings(entry: Readable): unknown;
-};
-const BaseReader = ExcelJS.stream.xlsx.WorkbookReader as unknown as new (input: Readable, options: object) => ReaderInternals & AsyncIterable<unknown>;
-
-/**
- * exceljs's streaming reader decodes each decompressed chunk of a sheet on its own, so a letter
- * of two or three bytes that falls across a chunk boundary ("Trực tuyến", a name) becomes U+FFFD
- * — rows rejected, or names stored mangled. Its XML reader takes text as it is, so the sheets and
- * the shared strings are handed to it already decoded, across chunk boundaries.
- */
-class Utf8WorkbookReader extends BaseReader {
-  override _parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: string): unknown {
-    return super._parseWorksheet(decodeUtf8(iterator), sheetNo);
-  }
-
-  override _parseSharedStrings(entry: Readable): unknown {
-    return super._parseSharedStrings(Readable.from(decodeUtf8(entry)));
-  }
-}
-
-/** The first worksheet's rows, read as a stream: a large workbook never sits in memory whole. */
-async function* xlsxLines(input: Readable): AsyncGenerator<Line> {
-  const reader = new Utf8WorkbookReader(input, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', worksheets: 'emit' });
-  // exceljs reads the file through pipe(), which does not pass a read error on: its reader would
-  // wait for more bytes for ever. Each row is awaited so that the read error can end the wait.
-  let failure: Error | null = null;
-  let failWaiting: ((err: Error) => void) | null = null;
-  input.once('error', (err) => {
-    failure = err;
-    failWaiting?.(err);
-  });
-  const rows = (async function* () {
-    for await (const sheet of reader) {
-      for await (const row of sheet as AsyncIterable<ExcelJS.Row>) yield row;
-      return;
-    }
-  })();
-  for (;;) {
-    const next = await new Promise<IteratorResult<ExcelJS.Row>>((resolve, reject) => {
-      if (failure) return reject(failure);
-      failWaiting = reject;
-      rows.next().then(resolve, reject);
-    });
-    if (next.done) return;
-    const values = (next.value.values as ExcelJS.CellValue[]).slice(1);
-    yield { line: next.value.number, cells: values.map(plainCell) };
-  }
-}
-
-function plainCell(v: ExcelJS.CellValue): Cell {
-  if (v === null || v === undefined) return null;
-  if (typeof v !== 'object' || v instanceof Date) return v;
-  if ('richText' in v) return v.richText.map((t) => t.text).join('');
-  if ('text' in v) return String(v.text);
-  if ('result' in v) return plainCell(v.result as ExcelJS.CellValue);
-  return String(v);
 }

@@ -4,6 +4,7 @@ import type { AgencyRepository } from '../db/agencies';
 import type { SessionRepository, User, UserInput, UserRepository } from '../db/users';
 import { isUniqueViolation } from '../db/connection';
 import { USER_ROLES, type UserRole } from '../domain/access';
+import { normalizeText, textProblem } from '../domain/text';
 import { shortInstant } from '../domain/vn-format';
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError, type FieldProblem } from '../errors';
 import { actsFor, authorize, authorizeFor, type Actor, type Clock } from './clock';
@@ -160,8 +161,9 @@ export class UserService {
     if (!/^[a-z0-9._-]{3,64}$/.test(username)) {
       problems.push({ field: 'username', message: 'Tên đăng nhập gồm 3–64 chữ cái không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới' });
     }
-    const fullName = input.fullName.normalize('NFC').trim();
-    if (!fullName) problems.push({ field: 'fullName', message: 'Cần họ và tên' });
+    const fullName = normalizeText(input.fullName);
+    const nameProblem = fullName ? textProblem(fullName) : 'Cần họ và tên';
+    if (nameProblem) problems.push({ field: 'fullName', message: nameProblem });
     if (!(USER_ROLES as readonly string[]).includes(input.role)) problems.push({ field: 'role', message: 'Vai trò không hợp lệ' });
     let agencyId = input.agencyId;
     if (input.agencyCode !== undefined) {

@@ -8,7 +8,7 @@ import { tableToCsv, tableToXlsx } from '../../documents/spreadsheet';
 import { ValidationError } from '../../errors';
 import { actorOf } from '../middleware/auth';
 import { parse } from '../validate';
-import { agencyCode, instant, isoDate } from './schemas';
+import { agencyCode, instant, isoDate, PERIOD_FORMAT } from './schemas';
 import { iso } from './present';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -35,7 +35,7 @@ function periodOf(q: { period?: string; from?: string; to?: string }): Period {
       throw new ValidationError([{ field: 'query.period', message: 'Chỉ dùng period hoặc cặp from, to — không dùng cả hai' }]);
     }
     const p = parsePeriod(q.period);
-    if (!p) throw new ValidationError([{ field: 'query.period', message: 'Kỳ báo cáo dạng 2026, 2026-H1, 2026-Q1 hoặc 2026-03' }]);
+    if (!p) throw new ValidationError([{ field: 'query.period', message: PERIOD_FORMAT }]);
     return p;
   }
   const missing = (['from', 'to'] as const).filter((k) => q[k] === undefined);

@@ -2,13 +2,15 @@ import { Router } from 'express';
 import type { Services } from '../../services';
 import { DEFAULT_AGENCY_SETTINGS, type Agency, type AgencyInput } from '../../db/agencies';
 import type { Procedure, ProcedureInput } from '../../db/procedures';
+import { isSupportedInstant } from '../../domain/calendar';
 import { computeDue } from '../../domain/deadline';
 import { localDayOf, parseHhmm } from '../../domain/time';
-import { ValidationError } from '../../errors';
+import { RuleError, ValidationError } from '../../errors';
 import { actorOf, requireToken } from '../middleware/auth';
 import { idempotency } from '../middleware/idempotency';
 import { parse } from '../validate';
 import {
+  agencyQuery,
   agencyPatchSchema,
   agencySchema,
   calendarEntriesSchema,
@@ -21,6 +23,7 @@ import {
   procedureSchema,
   yearParam,
   entryId,
+  OUT_OF_RANGE,
 } from './schemas';
 import { agencyJson, calendarDayJson, dossierJson, eventJson, iso, pauseJson, procedureJson, storedEntryJson } from './present';
 import type { z } from 'zod';
@@ -164,6 +167,9 @@ export function apiRouter(s: Services): Router {
     const { agency, calendar } = await s.calendars.forAgencyCode(q.agency);
     const time = q.days !== undefined ? { unit: 'days' as const, amount: q.days } : { unit: 'hours' as const, amount: q.hours as number };
     const due = computeDue(calendar, q.from, time);
+    if (!isSupportedInstant(due)) {
+      throw new RuleError('out-of-calendar', 'Hạn tính được nằm ngoài phạm vi lịch hỗ trợ', [{ field: `query.${time.unit}`, message: `Hạn tính được: ${OUT_OF_RANGE.toLowerCase()}` }]);
+    }
     res.json({
       from: iso(q.from.getTime()),
       ...time,
@@ -176,7 +182,7 @@ export function apiRouter(s: Services): Router {
   });
   r.get('/calendar/:year', async (req, res) => {
     const year = parse(yearParam, req.params.year, 'year');
-    const agency = typeof req.query.agency === 'string' ? req.query.agency : undefined;
+    const { agency } = parse(agencyQuery, req.query, 'query');
     const { days, estimated } = await s.calendars.year(year, agency);
     res.json({ year, agencyCode: agency ?? null, estimated, days: days.map(calendarDayJson) });
   });

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { isSupportedDay, isSupportedInstant, SUPPORTED_RANGE_TEXT, SUPPORTED_YEARS } from '../../domain/calendar';
 import { normalizeEmail, normalizeVnMobile } from '../../domain/contact';
-import { DOSSIER_STATES, EVENT_KINDS } from '../../domain/dossier';
+import { AGENCY_CODE, DOSSIER_CODE, DOSSIER_STATES, EVENT_KINDS, PROCEDURE_CODE } from '../../domain/dossier';
+import { normalizeText, textProblem } from '../../domain/text';
 import { isoToDay, parseHhmm, parseInstant } from '../../domain/time';
 import type { DossierSort } from '../../db/dossiers';
 import type { ListFilter } from '../../services/dossiers';
@@ -8,14 +10,32 @@ import type { ListFilter } from '../../services/dossiers';
 // Vietnamese messages for every generic check; specific checks below say what is expected.
 z.config(z.locales.vi());
 
-/** Trimmed, NFC-normalised text: Vietnamese is stored and compared in NFC. */
-export const text = (max: number, min = 1) =>
+/**
+ * Free text (names, addresses, reasons): trimmed, NFC (Vietnamese is stored and compared in NFC),
+ * and refused when it holds a control or invisible format character (src/domain/text.ts).
+ * `multiline` for the fields a person may write on several lines: notes and internal reasons,
+ * never what a letter, a notice or a file prints on one line.
+ */
+export const text = (max: number, min = 1, options: { multiline?: boolean } = {}) =>
   z
     .string()
-    .transform((s) => s.normalize('NFC').trim())
-    .pipe(z.string().min(min, min === 1 ? 'Không được để trống' : `Cần ít nhất ${min} ký tự`).max(max, `Tối đa ${max} ký tự`));
+    .transform((s) => normalizeText(s, options))
+    .pipe(
+      z
+        .string()
+        .min(min, min === 1 ? 'Không được để trống' : `Cần ít nhất ${min} ký tự`)
+        .max(max, `Tối đa ${max} ký tự`)
+        .superRefine((s, ctx) => {
+          const problem = textProblem(s, options);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+    );
 
-export const optionalText = (max: number) => text(max, 0).optional().transform((s) => (s ? s : undefined));
+export const optionalText = (max: number, options: { multiline?: boolean } = {}) =>
+  text(max, 0, options).optional().transform((s) => (s ? s : undefined));
+
+/** Every refused date says which dates the calendar supports. */
+export const OUT_OF_RANGE = `Ngày ngoài phạm vi lịch hỗ trợ (${SUPPORTED_RANGE_TEXT})`;
 
 export const instant = z.string().transform((s, ctx) => {
   const d = parseInstant(s);
@@ -23,20 +43,30 @@ export const instant = z.string().transform((s, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'Thời điểm không hợp lệ (ISO 8601, ví dụ 2026-02-12T09:30:00+07:00)' });
     return z.NEVER;
   }
+  if (!isSupportedInstant(d)) {
+    ctx.addIssue({ code: 'custom', message: OUT_OF_RANGE });
+    return z.NEVER;
+  }
   return d;
 });
 
-export const isoDate = z.string().refine(
-  (s) => {
-    try {
-      isoToDay(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'Ngày không hợp lệ (YYYY-MM-DD)' },
-);
+export const PERIOD_FORMAT = `Kỳ báo cáo dạng 2026, 2026-H1, 2026-Q1 hoặc 2026-03, năm từ ${SUPPORTED_YEARS.first} đến ${SUPPORTED_YEARS.last}`;
+
+/** Why a YYYY-MM-DD text is not an accepted day, or null; `malformed` is the wording for a text that is no date. */
+export function isoDateProblem(s: string, malformed = 'Ngày không hợp lệ (YYYY-MM-DD)'): string | null {
+  let day: number;
+  try {
+    day = isoToDay(s);
+  } catch {
+    return malformed;
+  }
+  return isSupportedDay(day) ? null : OUT_OF_RANGE;
+}
+
+export const isoDate = z.string().superRefine((s, ctx) => {
+  const problem = isoDateProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const phone = z.string().transform((s, ctx) => {
   const p = normalizeVnMobile(s);
@@ -56,11 +86,9 @@ export const email = z.string().transform((s, ctx) => {
   return e;
 });
 
-export const dossierCode = z
-  .string()
-  .regex(/^[A-Za-z0-9.\-_/]{1,64}$/, 'Mã hồ sơ gồm 1–64 ký tự: chữ, số và . - _ /');
-export const agencyCode = z.string().regex(/^[A-Za-z0-9.\-_]{1,32}$/, 'Mã cơ quan gồm 1–32 ký tự: chữ, số và . - _');
-export const procedureCode = z.string().regex(/^[A-Za-z0-9.\-_]{1,32}$/, 'Mã thủ tục gồm 1–32 ký tự: chữ, số và . - _');
+export const dossierCode = z.string().regex(DOSSIER_CODE.pattern, DOSSIER_CODE.message);
+export const agencyCode = z.string().regex(AGENCY_CODE.pattern, AGENCY_CODE.message);
+export const procedureCode = z.string().regex(PROCEDURE_CODE.pattern, PROCEDURE_CODE.message);
 
 export const createDossierSchema = z.strictObject({
   code: dossierCode,
@@ -84,7 +112,7 @@ export const createDossierSchema = z.strictObject({
 export const eventSchema = z.strictObject({
   kind: z.enum(EVENT_KINDS),
   occurredAt: instant,
-  note: optionalText(2000),
+  note: optionalText(2000, { multiline: true }),
 });
 
 const csv = <T extends string>(values: readonly [T, ...T[]]) =>
@@ -216,7 +244,8 @@ export const dueQuery = z.strictObject({
   agency: agencyCode.optional(),
 });
 
-export const yearParam = z.coerce.number().int().min(1990).max(2200);
+const YEAR_OUT_OF_RANGE = `Năm từ ${SUPPORTED_YEARS.first} đến ${SUPPORTED_YEARS.last} (phạm vi lịch hỗ trợ)`;
+export const yearParam = z.coerce.number().int(YEAR_OUT_OF_RANGE).min(SUPPORTED_YEARS.first, YEAR_OUT_OF_RANGE).max(SUPPORTED_YEARS.last, YEAR_OUT_OF_RANGE);
 
 export const entryId = z.coerce.number().int().positive();
 
@@ -229,7 +258,8 @@ export const draftApologySchema = z.strictObject({
   signerOnBehalf: text(100).nullable().optional(),
 });
 
-export const cancelApologySchema = z.strictObject({ reason: text(500) });
+/** Why a draft was dropped: kept on the record, never printed, so it may take several lines. */
+export const cancelApologySchema = z.strictObject({ reason: text(500, 1, { multiline: true }) });
 
 export const listApologiesQuery = z.strictObject({
   agency: agencyCode.optional(),

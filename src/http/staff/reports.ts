@@ -2,13 +2,15 @@ import type { Request, Response, Router } from 'express';
 import type { Services } from '../../services';
 import type { ReportTable } from '../../services/reports';
 import type { ReportGrouping } from '../../db/reports';
+import { SUPPORTED_YEARS } from '../../domain/calendar';
+import { AGENCY_CODE } from '../../domain/dossier';
 import { parsePeriod, rangePeriod, type Period } from '../../domain/reports';
 import { dayStartMs, dayToVn, dayToYmd, isoToDay, localDayOf } from '../../domain/time';
 import { formatNumber } from '../../domain/vn-format';
 import { ValidationError, type FieldProblem } from '../../errors';
 import { formErrors, staffPage } from '../pages';
 import type { ViewRenderer } from '../views';
-import { agencyCode, isoDate } from '../api/schemas';
+import { agencyCode, isoDateProblem } from '../api/schemas';
 import { sendTable } from '../api/reports';
 import { barChart, monthSeries } from './chart';
 import { staffOf } from './session';
@@ -48,12 +50,15 @@ function formValues(query: Request['query'], defaultPeriod: string): FormValues 
   };
 }
 
+const NOT_A_DAY = 'Ngày không hợp lệ (chọn ngày trên lịch, dạng dd/mm/yyyy)';
+
 /** A yyyy-mm-dd field as the end of that day in Vietnam: "as of 31/03" includes all of the 31st. */
 function endOfDay(values: FormValues, field: 'asOf' | 'at', problems: FieldProblem[]): Date | undefined {
   const text = values[field];
   if (!text) return undefined;
-  if (!isoDate.safeParse(text).success) {
-    problems.push({ field, message: 'Ngày không hợp lệ (chọn ngày trên lịch, dạng dd/mm/yyyy)' });
+  const problem = isoDateProblem(text, NOT_A_DAY);
+  if (problem) {
+    problems.push({ field, message: problem });
     return undefined;
   }
   return new Date(dayStartMs(isoToDay(text) + 1) - 1);
@@ -66,7 +71,10 @@ function reportQuery(values: FormValues): ReportQuery {
   if (values.period === RANGE) {
     for (const k of ['from', 'to'] as const) {
       if (!values[k]) problems.push({ field: k, message: 'Cần chọn ngày khi báo cáo theo khoảng ngày tự chọn' });
-      else if (!isoDate.safeParse(values[k]).success) problems.push({ field: k, message: 'Ngày không hợp lệ (chọn ngày trên lịch, dạng dd/mm/yyyy)' });
+      else {
+        const problem = isoDateProblem(values[k], NOT_A_DAY);
+        if (problem) problems.push({ field: k, message: problem });
+      }
     }
     if (!problems.length) {
       const from = isoToDay(values.from);
@@ -76,11 +84,11 @@ function reportQuery(values: FormValues): ReportQuery {
     }
   } else {
     period = parsePeriod(values.period);
-    if (!period) problems.push({ field: 'period', message: 'Chọn kỳ báo cáo: tháng, quý, 6 tháng, năm, hoặc khoảng ngày tự chọn' });
+    if (!period) problems.push({ field: 'period', message: `Chọn kỳ báo cáo: tháng, quý, 6 tháng, năm (từ ${SUPPORTED_YEARS.first} đến ${SUPPORTED_YEARS.last}), hoặc khoảng ngày tự chọn` });
   }
   const grouping = GROUPINGS.find((g) => g.value === values.groupBy);
   if (!grouping) problems.push({ field: 'groupBy', message: 'Chọn cách tổng hợp: theo cơ quan, thủ tục, lĩnh vực hoặc đơn vị tiếp nhận' });
-  if (values.agency && !agencyCode.safeParse(values.agency).success) problems.push({ field: 'agency', message: 'Mã cơ quan gồm 1–32 ký tự: chữ, số và . - _' });
+  if (values.agency && !agencyCode.safeParse(values.agency).success) problems.push({ field: 'agency', message: AGENCY_CODE.message });
   const asOf = endOfDay(values, 'asOf', problems);
   if (problems.length || !period || !grouping) throw new ValidationError(problems);
   return { period, groupBy: grouping.value, asOf, agencyCode: values.agency || undefined };

@@ -55,7 +55,7 @@ export interface EmailBenchOptions {
 }
 
 const BIN = path.resolve(__dirname, '../src/bin.cjs');
-/** BENCH_EMAIL_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for every sending process, to see where its time goes. */
+/** BENCH_EMAIL_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=.scratch/prof": node flags for every sending process, to see where its time goes. */
 const NODE_FLAGS = process.env.BENCH_EMAIL_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
 const RAW_SENDER = path.resolve(__dirname, 'support/raw-sender.ts');
 const ROWS_PER_INSERT = 50;

@@ -128,7 +128,7 @@ export async function benchWeb(): Promise<Result> {
 
     const port = await freePort();
     const server = await startProcess(
-      // BENCH_WEB_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to see where a request's time goes.
+      // BENCH_WEB_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=.scratch/prof", to see where a request's time goes.
       [...(process.env.BENCH_WEB_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), 'src/bin.cjs', 'serve'],
       {
         NODE_ENV: 'development',

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, ConfigError } from '../src/config';
 
@@ -11,9 +12,10 @@ describe('configuration', () => {
   });
 
   it('switches to PostgreSQL with DATABASE_URL and honours DATA_DIR, PORT and HENLAI_DEMO=0', () => {
-    const c = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/henlai', DATA_DIR: '/srv/henlai', PORT: '8080', HENLAI_DEMO: '0' });
+    const dataDir = path.join(os.tmpdir(), 'henlai-data');
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/henlai', DATA_DIR: dataDir, PORT: '8080', HENLAI_DEMO: '0' });
     assert.equal(c.database.client, 'pg');
-    assert.equal(c.dataDir, '/srv/henlai');
+    assert.equal(c.dataDir, dataDir);
     assert.equal(c.port, 8080);
     assert.equal(c.demo, false);
   });

@@ -50,6 +50,14 @@ export function createApp(s: Services): Express {
   app.set('etag', false);
   app.set('trust proxy', 'loopback');
   app.use(requestLog(s.logger));
+  app.use(securityHeaders(s.config.publicBaseUrl.startsWith('https:')));
+  app.use('/static', express.static(path.join(TEMPLATES_DIR, 'static'), { maxAge: '1h', index: false }));
+  // Everything else may carry personal data (API answers and exports, staff and citizen pages):
+  // no browser or proxy may keep a copy. Routes that send files say it again for themselves.
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   // Before the JSON parser: the signature covers the exact bytes Zalo sent.
   app.post('/webhooks/zalo', express.raw({ type: '*/*', limit: '64kb' }), async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -61,7 +69,6 @@ export function createApp(s: Services): Express {
     res.status(answer.status).json(answer.body);
   });
   app.use(express.json({ limit: s.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
-  app.use(securityHeaders(s.config.publicBaseUrl.startsWith('https:')));
   const views = new ViewRenderer(path.join(TEMPLATES_DIR, 'views'));
 
   app.get('/health', (_req, res) => {
@@ -81,7 +88,6 @@ export function createApp(s: Services): Express {
   app.use('/api/v1', apiRouter(s));
   app.use(['/api', '/webhooks'], notFound(views));
 
-  app.use('/static', express.static(path.join(TEMPLATES_DIR, 'static'), { maxAge: '1h', index: false }));
   // Before the form parser and the cookies: citizen pages read no session, and their one form
   // (the look-up) parses its own body.
   const form = express.urlencoded({ extended: false, limit: s.config.bodyLimit });

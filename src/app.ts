@@ -48,7 +48,9 @@ export function createApp(s: Services): Express {
   // Pages and API answers are per person and not cached (no-store); hashing every body for an
   // ETag no client can use cost ~2% of a citizen page. Static files keep theirs (serve-static).
   app.set('etag', false);
-  app.set('trust proxy', 'loopback');
+  // Whose X-Forwarded-For / -Proto to believe (TRUST_PROXY): they decide req.ip — the look-up and
+  // sign-in buckets — and req.secure — Secure cookies.
+  app.set('trust proxy', s.config.trustProxy);
   app.use(requestLog(s.logger));
   app.use(securityHeaders(s.config.publicBaseUrl.startsWith('https:')));
   app.use('/static', express.static(path.join(TEMPLATES_DIR, 'static'), { maxAge: '1h', index: false }));

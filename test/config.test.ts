@@ -46,4 +46,29 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ PORT: 'http' }), /PORT/);
     assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
   });
+
+  it('trusts only the loopback proxy unless TRUST_PROXY says otherwise', () => {
+    assert.deepEqual(loadConfig({}).trustProxy, ['loopback']);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,fd00::/8,192.168.1.0/255.255.255.0,uniquelocal' }).trustProxy, [
+      '10.0.0.5',
+      '10.1.0.0/16',
+      'fd00::/8',
+      '192.168.1.0/255.255.255.0',
+      'uniquelocal',
+    ]);
+    assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2, 'a number is a count of proxy hops');
+    assert.equal(loadConfig({ TRUST_PROXY: '0' }).trustProxy, false, 'no proxy trusted: X-Forwarded-* ignored');
+    assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
+  });
+
+  it('refuses TRUST_PROXY=true (anyone could forge X-Forwarded-For) and entries that are not addresses, naming them', () => {
+    assert.throws(() => loadConfig({ TRUST_PROXY: 'true' }), (err: unknown) => err instanceof ConfigError && /TRUST_PROXY/.test(err.message) && /10\.0\.0\.5/.test(err.message));
+    for (const wrong of ['proxy.example.vn', '10.0.0.300', '10.0.0.0/33', '::1/129', '10.0.0.0/8/8', '']) {
+      assert.throws(
+        () => loadConfig({ TRUST_PROXY: `127.0.0.1,${wrong}` }),
+        (err: unknown) => err instanceof ConfigError && err.message.includes('TRUST_PROXY') && err.message.includes(`"${wrong}"`),
+        `TRUST_PROXY entry "${wrong}" should be refused by name`,
+      );
+    }
+  });
 });

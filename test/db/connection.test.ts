@@ -5,21 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createDb } from '../../src/db/connection';
 import { createTestContext, onPostgres, type TestContext } from '../support/context';
-import { capturingLogger } from '../support/log-capture';
-
-/** Runs `fn` with console.log/warn/error caught; answers what they would have printed. */
-async function consoleDuring(fn: () => Promise<unknown>): Promise<string[]> {
-  const printed: string[] = [];
-  const saved = { log: console.log, warn: console.warn, error: console.error };
-  const keep = (...args: unknown[]) => void printed.push(args.map(String).join(' '));
-  Object.assign(console, { log: keep, warn: keep, error: keep });
-  try {
-    await fn();
-  } finally {
-    Object.assign(console, saved);
-  }
-  return printed;
-}
+import { capturingLogger, consoleDuring } from '../support/log-capture';
 
 describe('database connection', () => {
   let ctx: TestContext;

@@ -12,3 +12,17 @@ export function capturingLogger(level = 'info'): { logger: Logger; lines: string
   });
   return { logger: createLogger(level, sink), lines };
 }
+
+/** Runs `fn` with console.log/warn/error caught; answers what they would have printed. */
+export async function consoleDuring(fn: () => Promise<unknown>): Promise<string[]> {
+  const printed: string[] = [];
+  const saved = { log: console.log, warn: console.warn, error: console.error };
+  const keep = (...args: unknown[]) => void printed.push(args.map(String).join(' '));
+  Object.assign(console, { log: keep, warn: keep, error: keep });
+  try {
+    await fn();
+  } finally {
+    Object.assign(console, saved);
+  }
+  return printed;
+}

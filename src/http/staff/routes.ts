@@ -28,9 +28,10 @@ function safeNext(next: unknown): string {
  */
 export function staffRouter(s: Services, views: ViewRenderer, groups: PageGroup[]): Router {
   const r = Router();
+  const publicHttps = s.config.publicBaseUrl.startsWith('https:');
 
   const signInPage = (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) =>
-    staffPage(views, req, res, 'staff/sign-in', { title: 'Đăng nhập', loginToken: newLoginToken(req, res), next: safeNext(req.query.next), ...extra }, status);
+    staffPage(views, req, res, 'staff/sign-in', { title: 'Đăng nhập', loginToken: newLoginToken(req, res, publicHttps), next: safeNext(req.query.next), ...extra }, status);
 
   r.get('/', (req, res) => res.redirect(303, req.staff ? '/tong-quan' : '/dang-nhap'));
   r.get('/dang-nhap', (req, res) => {
@@ -44,7 +45,7 @@ export function staffRouter(s: Services, views: ViewRenderer, groups: PageGroup[
       const form = parse(signInForm, req.body);
       const { sessionId } = await s.users.signIn(form.username, form.password);
       res.clearCookie(LOGIN_COOKIE, { path: '/' });
-      res.cookie(SESSION_COOKIE, sessionId, cookieOptions(req, s.config.auth.sessionMs));
+      res.cookie(SESSION_COOKIE, sessionId, cookieOptions(req, publicHttps, s.config.auth.sessionMs));
       res.redirect(303, safeNext(form.next));
     } catch (err) {
       const shown = err instanceof AppError && err.status === 401 ? { status: 401, errors: {}, message: err.message } : formErrors(err);

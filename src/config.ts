@@ -39,6 +39,7 @@ const schema = z.object({
   SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(10),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().min(1).max(24 * 60).default(15),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(10000).default(20),
   CITIZEN_LINK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   LOOKUP_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(10),
   TRUST_PROXY: z.string().default('loopback'),
@@ -65,8 +66,11 @@ export interface Config {
   zalo: ZaloSettings;
   /** The e-mail channel: SMTP relay or, without SMTP_URL, the .eml outbox folder (see src/channels/email/settings.ts). */
   email: EmailSettings;
-  /** Staff sign-in: session lifetime (renewed while used) and lock-out after repeated failures. */
-  auth: { sessionMs: number; maxFailures: number; lockMs: number };
+  /**
+   * Staff sign-in: session lifetime (renewed while used); failures counted over `lockMs` per
+   * account and address, per account, and per address (see src/domain/sign-in.ts).
+   */
+  auth: { sessionMs: number; maxFailures: number; maxFailuresPerAddress: number; lockMs: number };
   /** Citizen links stop working this long after the dossier is closed. */
   citizenLinkRetentionMs: number;
   /** Public look-up (/tra-cuu) requests per minute per address. */
@@ -177,7 +181,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chromiumPath: e.HENLAI_CHROMIUM_PATH,
     zalo: zalo.settings,
     email: email.settings,
-    auth: { sessionMs: e.SESSION_HOURS * 3_600_000, maxFailures: e.LOGIN_MAX_FAILURES, lockMs: e.LOGIN_LOCK_MINUTES * 60_000 },
+    auth: {
+      sessionMs: e.SESSION_HOURS * 3_600_000,
+      maxFailures: e.LOGIN_MAX_FAILURES,
+      maxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      lockMs: e.LOGIN_LOCK_MINUTES * 60_000,
+    },
     citizenLinkRetentionMs: e.CITIZEN_LINK_RETENTION_DAYS * 86_400_000,
     lookupRatePerMinute: e.LOOKUP_RATE_PER_MINUTE,
     trustProxy: trustProxyOf(e.TRUST_PROXY),

@@ -57,3 +57,10 @@ export class RuleError extends AppError {
     super(422, code, message, fields);
   }
 }
+
+/** Too many attempts of something guarded (sign-in); the message says when to try again. */
+export class TooManyAttemptsError extends AppError {
+  constructor(message: string) {
+    super(429, 'too-many-attempts', message);
+  }
+}

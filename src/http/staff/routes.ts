@@ -43,7 +43,8 @@ export function staffRouter(s: Services, views: ViewRenderer, groups: PageGroup[
     const values = { username: typeof req.body?.username === 'string' ? req.body.username : '' };
     try {
       const form = parse(signInForm, req.body);
-      const { sessionId } = await s.users.signIn(form.username, form.password);
+      // The client's address as TRUST_PROXY lets Express read it; the socket's when it has none.
+      const { sessionId } = await s.signIn.attempt(form.username, form.password, req.ip ?? req.socket.remoteAddress ?? '');
       res.clearCookie(LOGIN_COOKIE, { path: '/' });
       res.cookie(SESSION_COOKIE, sessionId, cookieOptions(req, publicHttps, s.config.auth.sessionMs));
       res.redirect(303, safeNext(form.next));

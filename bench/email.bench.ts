@@ -215,7 +215,9 @@ async function dispatchers(b: BenchSetup, pgUrl: string | undefined, port: numbe
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
+    // info: the worker announces itself ("… Ctrl+C …") in an info log line; the outbox's own
+    // info lines come a few per second at most.
+    LOG_LEVEL: 'info',
     DATA_DIR: b.s.config.dataDir,
     ...(pgUrl ? { DATABASE_URL: pgUrl } : {}),
     SMTP_URL: `smtp://127.0.0.1:${port}?maxConnections=${connections}`,

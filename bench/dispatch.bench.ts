@@ -26,7 +26,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function freshDb(): Promise<{ db: Db; dir: string; agencyId: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-bench-dispatch-'));
-  const db = createDb({ client: 'sqlite', filename: path.join(dir, 'bench.sqlite') });
+  const db = createDb({ client: 'sqlite', filename: path.join(dir, 'bench.sqlite') }, createLogger('warn'));
   await migrateLatest(db);
   const [row] = await db('agencies')
     .insert({ code: 'TTPVHCC', name: 'Trung tâm Phục vụ hành chính công thành phố Cần Thơ', place_name: 'Cần Thơ', letter_symbol: 'PXL-TTPVHCC', level: 'center', created_at: 0, updated_at: 0 })

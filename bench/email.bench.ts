@@ -55,7 +55,7 @@ export interface EmailBenchOptions {
 }
 
 const BIN = path.resolve(__dirname, '../src/bin.cjs');
-/** BENCH_EMAIL_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for every sending process, to see where its time goes. */
+/** BENCH_EMAIL_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=.scratch/prof": node flags for every sending process, to see where its time goes. */
 const NODE_FLAGS = process.env.BENCH_EMAIL_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
 const RAW_SENDER = path.resolve(__dirname, 'support/raw-sender.ts');
 const ROWS_PER_INSERT = 50;
@@ -215,7 +215,9 @@ async function dispatchers(b: BenchSetup, pgUrl: string | undefined, port: numbe
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
+    // info: the worker announces itself ("… Ctrl+C …") in an info log line; the outbox's own
+    // info lines come a few per second at most.
+    LOG_LEVEL: 'info',
     DATA_DIR: b.s.config.dataDir,
     ...(pgUrl ? { DATABASE_URL: pgUrl } : {}),
     SMTP_URL: `smtp://127.0.0.1:${port}?maxConnections=${connections}`,

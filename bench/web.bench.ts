@@ -27,16 +27,29 @@ import { analyze, cpuSeconds, DOSSIER_COLUMNS, FOLDED, insertDossiers, log, NAME
 const CONNECTIONS = 50;
 const ROOT = path.resolve(__dirname, '..');
 
-function startProcess(args: string[], env: NodeJS.ProcessEnv, readyLine: RegExp): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * Starts a server process; it is ready when it prints `ready` (whose first group is its address)
+ * or, given an address, when that address's /ready answers — `henlai serve` at LOG_LEVEL=warn
+ * prints nothing (its start-up lines are info log lines).
+ */
+function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: RegExp | string): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const m = readyLine.exec(out);
+      const m = typeof ready === 'string' ? null : ready.exec(out);
       if (m) resolve({ child, url: m[1] });
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready:\n${out}`)));
+    if (typeof ready === 'string') {
+      const poll = () =>
+        fetch(`${ready}/ready`).then(
+          (res) => (res.ok ? resolve({ child, url: ready }) : setTimeout(poll, 200)),
+          () => child.exitCode === null && setTimeout(poll, 200),
+        );
+      poll();
+    }
   });
 }
 
@@ -128,7 +141,7 @@ export async function benchWeb(): Promise<Result> {
 
     const port = await freePort();
     const server = await startProcess(
-      // BENCH_WEB_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to see where a request's time goes.
+      // BENCH_WEB_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=.scratch/prof", to see where a request's time goes.
       [...(process.env.BENCH_WEB_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), 'src/bin.cjs', 'serve'],
       {
         NODE_ENV: 'development',
@@ -142,7 +155,7 @@ export async function benchWeb(): Promise<Result> {
         WATCH_INTERVAL_SECONDS: '0',
         DISPATCH_INTERVAL_SECONDS: '0',
       },
-      /Hẹn Lại đang chạy tại (http:\/\/\S+)/,
+      `http://127.0.0.1:${port}`,
     );
     const result: Result = { dossiers: rows, apologies: tokens.length, connections: CONNECTIONS };
     try {

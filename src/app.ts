@@ -48,8 +48,18 @@ export function createApp(s: Services): Express {
   // Pages and API answers are per person and not cached (no-store); hashing every body for an
   // ETag no client can use cost ~2% of a citizen page. Static files keep theirs (serve-static).
   app.set('etag', false);
-  app.set('trust proxy', 'loopback');
+  // Whose X-Forwarded-For / -Proto to believe (TRUST_PROXY): they decide req.ip — the look-up and
+  // sign-in buckets — and req.secure — Secure cookies.
+  app.set('trust proxy', s.config.trustProxy);
   app.use(requestLog(s.logger));
+  app.use(securityHeaders(s.config.publicBaseUrl.startsWith('https:')));
+  app.use('/static', express.static(path.join(TEMPLATES_DIR, 'static'), { maxAge: '1h', index: false }));
+  // Everything else may carry personal data (API answers and exports, staff and citizen pages):
+  // no browser or proxy may keep a copy. Routes that send files say it again for themselves.
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   // Before the JSON parser: the signature covers the exact bytes Zalo sent.
   app.post('/webhooks/zalo', express.raw({ type: '*/*', limit: '64kb' }), async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -61,7 +71,6 @@ export function createApp(s: Services): Express {
     res.status(answer.status).json(answer.body);
   });
   app.use(express.json({ limit: s.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
-  app.use(securityHeaders(s.config.publicBaseUrl.startsWith('https:')));
   const views = new ViewRenderer(path.join(TEMPLATES_DIR, 'views'));
 
   app.get('/health', (_req, res) => {
@@ -81,7 +90,6 @@ export function createApp(s: Services): Express {
   app.use('/api/v1', apiRouter(s));
   app.use(['/api', '/webhooks'], notFound(views));
 
-  app.use('/static', express.static(path.join(TEMPLATES_DIR, 'static'), { maxAge: '1h', index: false }));
   // Before the form parser and the cookies: citizen pages read no session, and their one form
   // (the look-up) parses its own body.
   const form = express.urlencoded({ extended: false, limit: s.config.bodyLimit });

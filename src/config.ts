@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { readZaloSettings, zaloEnvShape, type ZaloSettings } from './channels/zalo/settings';
@@ -38,8 +39,10 @@ const schema = z.object({
   SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(10),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().min(1).max(24 * 60).default(15),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(10000).default(20),
   CITIZEN_LINK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   LOOKUP_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(10),
+  TRUST_PROXY: z.string().default('loopback'),
   SEND_WINDOW: z.string().regex(/^\d\d:\d\d-\d\d:\d\d$/, 'dạng "06:00-22:00"').default('06:00-22:00'),
 });
 
@@ -63,12 +66,20 @@ export interface Config {
   zalo: ZaloSettings;
   /** The e-mail channel: SMTP relay or, without SMTP_URL, the .eml outbox folder (see src/channels/email/settings.ts). */
   email: EmailSettings;
-  /** Staff sign-in: session lifetime (renewed while used) and lock-out after repeated failures. */
-  auth: { sessionMs: number; maxFailures: number; lockMs: number };
+  /**
+   * Staff sign-in: session lifetime (renewed while used); failures counted over `lockMs` per
+   * account and address, per account, and per address (see src/domain/sign-in.ts).
+   */
+  auth: { sessionMs: number; maxFailures: number; maxFailuresPerAddress: number; lockMs: number };
   /** Citizen links stop working this long after the dossier is closed. */
   citizenLinkRetentionMs: number;
   /** Public look-up (/tra-cuu) requests per minute per address. */
   lookupRatePerMinute: number;
+  /**
+   * Express's `trust proxy`: the proxies whose X-Forwarded-For / X-Forwarded-Proto are believed —
+   * addresses, subnets and Express's names (`loopback`…), a number of hops, or none.
+   */
+  trustProxy: string[] | number | false;
   dispatch: {
     /** Seconds between outbox runs inside the server; 0 turns the in-server worker off. */
     intervalSeconds: number;
@@ -88,6 +99,37 @@ function sendWindowOf(text: string): { start: number; end: number } {
   const [start, end] = text.split('-').map((hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3)));
   if (!(start < end) || end > 24 * 60) throw new ConfigError(`Cấu hình không hợp lệ:\n  SEND_WINDOW: "${text}" phải là khoảng giờ trong ngày, ví dụ 06:00-22:00`);
   return { start, end };
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One TRUST_PROXY entry: a name Express knows, an address, or a subnet (prefix length or netmask). */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, range, ...rest] = entry.split('/');
+  const family = net.isIP(address);
+  if (!family || rest.length) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && net.isIPv4(range);
+}
+
+function trustProxyOf(text: string): Config['trustProxy'] {
+  const value = text.trim();
+  const refuse = (why: string) => new ConfigError(`Cấu hình không hợp lệ:\n  TRUST_PROXY: ${why}`);
+  if (/^\d+$/.test(value)) return Number(value) === 0 ? false : Number(value);
+  if (value === 'false') return false;
+  // Trusting every address lets any client write its own X-Forwarded-For: it would choose its
+  // own look-up and sign-in buckets and pass as HTTPS.
+  if (value === 'true') {
+    throw refuse('"true" tin mọi địa chỉ, ai cũng tự khai được X-Forwarded-For; hãy ghi địa chỉ hoặc dải địa chỉ của proxy (ví dụ 10.0.0.5 hoặc 10.0.0.0/24), hoặc số tầng proxy');
+  }
+  const entries = value.split(',').map((e) => e.trim());
+  const wrong = entries.filter((e) => !isProxyEntry(e));
+  if (wrong.length) {
+    throw refuse(`không hiểu ${wrong.map((e) => `"${e}"`).join(', ')}: mỗi mục là một địa chỉ IP, một dải (10.0.0.0/24), loopback, linklocal hoặc uniquelocal; hoặc cả giá trị là số tầng proxy`);
+  }
+  return entries;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -139,9 +181,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chromiumPath: e.HENLAI_CHROMIUM_PATH,
     zalo: zalo.settings,
     email: email.settings,
-    auth: { sessionMs: e.SESSION_HOURS * 3_600_000, maxFailures: e.LOGIN_MAX_FAILURES, lockMs: e.LOGIN_LOCK_MINUTES * 60_000 },
+    auth: {
+      sessionMs: e.SESSION_HOURS * 3_600_000,
+      maxFailures: e.LOGIN_MAX_FAILURES,
+      maxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      lockMs: e.LOGIN_LOCK_MINUTES * 60_000,
+    },
     citizenLinkRetentionMs: e.CITIZEN_LINK_RETENTION_DAYS * 86_400_000,
     lookupRatePerMinute: e.LOOKUP_RATE_PER_MINUTE,
+    trustProxy: trustProxyOf(e.TRUST_PROXY),
     dispatch: {
       intervalSeconds: e.DISPATCH_INTERVAL_SECONDS,
       concurrency: e.DISPATCH_CONCURRENCY,

@@ -65,3 +65,10 @@ export class UnavailableError extends AppError {
     this.cause = cause;
   }
 }
+
+/** Too many attempts of something guarded (sign-in); the message says when to try again. */
+export class TooManyAttemptsError extends AppError {
+  constructor(message: string) {
+    super(429, 'too-many-attempts', message);
+  }
+}

@@ -2,6 +2,7 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'henlai' } });
+/** JSON lines on stdout, or on `destination` (tests read what would have been printed). */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino({ level, base: { service: 'henlai' } }, destination);
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, type Config } from './config';
 import { createDb, migrateLatest } from './db/connection';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { buildServices, type Services } from './services';
 import { SYSTEM_ACTOR, systemClock } from './services/clock';
 import { startServer } from './server';
@@ -11,9 +11,9 @@ import { seedDemo, isEmpty } from './demo/seed';
 import { createDemoAccounts } from './demo/accounts';
 import { ROLE_LABELS } from './domain/access';
 
-async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>): Promise<T> {
-  const db = createDb(config.database);
-  const services = buildServices(config, db, systemClock, createLogger(config.logLevel));
+async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>, logger = createLogger(config.logLevel)): Promise<T> {
+  const db = createDb(config.database, logger);
+  const services = buildServices(config, db, systemClock, logger);
   try {
     return await fn(services);
   } finally {
@@ -47,6 +47,33 @@ function printDemoAccess(config: Config, print: (line: string) => void): void {
   }
 }
 
+/**
+ * A process that keeps running (the server, the outbox worker): what it prints is the log stream
+ * a collector reads, so every line is a JSON line — a setting refused at start, a database out of
+ * reach, a crash, Node's own warnings included. Start-up failures end it with exit code 1.
+ */
+async function asService(run: (config: Config, logger: Logger) => Promise<void>): Promise<void> {
+  // Until the settings are read, their log level is unknown.
+  let logger = createLogger('info');
+  const crash = (what: string) => (err: unknown) => {
+    logger.fatal({ err }, what);
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled promise rejection'));
+  // Node prints its warnings (deprecations and the like) as plain text unless someone else listens.
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => logger.warn({ err: warning }, warning.message));
+  try {
+    const config = loadConfig();
+    logger = createLogger(config.logLevel);
+    await run(config, logger);
+  } catch (err) {
+    logger.fatal({ err }, err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('henlai')
     .description('Hẹn Lại — theo dõi hạn giải quyết hồ sơ, thư xin lỗi và hẹn lại ngày trả kết quả')
@@ -56,19 +83,22 @@ export async function main(argv: string[]): Promise<void> {
   program
     .command('serve')
     .description('chạy máy chủ web và API (áp dụng migration; nạp dữ liệu mẫu nếu cơ sở dữ liệu trống và HENLAI_DEMO khác 0)')
-    .action(async () => {
-      const config = loadConfig();
-      const db = createDb(config.database);
-      const s = buildServices(config, db, systemClock, createLogger(config.logLevel));
-      await migrateLatest(db);
-      if (config.demo && (await isEmpty(s))) await loadDemo(s, print);
-      await startServer(s);
-      print(`Hẹn Lại đang chạy tại ${config.publicBaseUrl}  (cơ sở dữ liệu: ${config.database.client === 'pg' ? 'PostgreSQL' : config.database.filename})`);
-      if (config.demo && fs.existsSync(demoTokenFile(config))) {
-        printDemoAccess(config, print);
-        print(`Thử: curl -H "Authorization: Bearer <mã>" ${config.publicBaseUrl}/api/v1/dossiers?timeliness=overdue`);
-      }
-    });
+    .action(() =>
+      asService(async (config, logger) => {
+        const announce = (line: string) => logger.info(line);
+        const db = createDb(config.database, logger);
+        const s = buildServices(config, db, systemClock, logger);
+        await migrateLatest(db);
+        if (config.demo && (await isEmpty(s))) await loadDemo(s, announce);
+        await startServer(s);
+        const database = config.database.client === 'pg' ? 'PostgreSQL' : config.database.filename;
+        logger.info({ url: config.publicBaseUrl, database }, `Hẹn Lại đang chạy tại ${config.publicBaseUrl}  (cơ sở dữ liệu: ${database})`);
+        if (config.demo && fs.existsSync(demoTokenFile(config))) {
+          printDemoAccess(config, announce);
+          announce(`Thử: curl -H "Authorization: Bearer <mã>" ${config.publicBaseUrl}/api/v1/dossiers?timeliness=overdue`);
+        }
+      }),
+    );
 
   program
     .command('import')
@@ -146,22 +176,30 @@ export async function main(argv: string[]): Promise<void> {
     .description('gửi các tin nhắn đang chờ (Zalo, thư điện tử); chạy liên tục, hoặc một lượt với --once')
     .option('--once', 'gửi một lượt rồi thoát')
     .action(async (opts: { once?: boolean }) => {
-      const config = loadConfig();
-      await withServices(config, async (s) => {
-        await migrateLatest(s.db);
-        if (opts.once) {
+      if (opts.once) {
+        await withServices(loadConfig(), async (s) => {
+          await migrateLatest(s.db);
           const r = await s.dispatcher.runOnce();
           print(`Đã nhận ${r.claimed} tin · gửi ${r.sent} · đến nơi ${r.delivered} · thử lại sau ${r.retried} · lỗi hẳn ${r.failed} · chuyển kênh ${r.fallbacks} · thu hồi ${r.swept}`);
-          return;
-        }
-        const stop = s.dispatcher.start(Math.max(1, config.dispatch.intervalSeconds) * 1000);
-        print('Đang gửi tin nhắn; Ctrl+C để dừng.');
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
         });
-        await stop();
-      });
+        return;
+      }
+      await asService((config, logger) =>
+        withServices(
+          config,
+          async (s) => {
+            await migrateLatest(s.db);
+            const stop = s.dispatcher.start(Math.max(1, config.dispatch.intervalSeconds) * 1000);
+            logger.info('Đang gửi tin nhắn; Ctrl+C để dừng.');
+            await new Promise<void>((resolve) => {
+              process.once('SIGINT', resolve);
+              process.once('SIGTERM', resolve);
+            });
+            await stop();
+          },
+          logger,
+        ),
+      );
     });
 
   const token = program.command('token').description('quản lý mã truy cập API');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, ConfigError } from '../src/config';
 
@@ -11,9 +12,10 @@ describe('configuration', () => {
   });
 
   it('switches to PostgreSQL with DATABASE_URL and honours DATA_DIR, PORT and HENLAI_DEMO=0', () => {
-    const c = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/henlai', DATA_DIR: '/srv/henlai', PORT: '8080', HENLAI_DEMO: '0' });
+    const dataDir = path.join(os.tmpdir(), 'henlai-data');
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/henlai', DATA_DIR: dataDir, PORT: '8080', HENLAI_DEMO: '0' });
     assert.equal(c.database.client, 'pg');
-    assert.equal(c.dataDir, '/srv/henlai');
+    assert.equal(c.dataDir, dataDir);
     assert.equal(c.port, 8080);
     assert.equal(c.demo, false);
   });
@@ -43,5 +45,30 @@ describe('configuration', () => {
   it('names the setting that is malformed', () => {
     assert.throws(() => loadConfig({ PORT: 'http' }), /PORT/);
     assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
+  });
+
+  it('trusts only the loopback proxy unless TRUST_PROXY says otherwise', () => {
+    assert.deepEqual(loadConfig({}).trustProxy, ['loopback']);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,fd00::/8,192.168.1.0/255.255.255.0,uniquelocal' }).trustProxy, [
+      '10.0.0.5',
+      '10.1.0.0/16',
+      'fd00::/8',
+      '192.168.1.0/255.255.255.0',
+      'uniquelocal',
+    ]);
+    assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2, 'a number is a count of proxy hops');
+    assert.equal(loadConfig({ TRUST_PROXY: '0' }).trustProxy, false, 'no proxy trusted: X-Forwarded-* ignored');
+    assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
+  });
+
+  it('refuses TRUST_PROXY=true (anyone could forge X-Forwarded-For) and entries that are not addresses, naming them', () => {
+    assert.throws(() => loadConfig({ TRUST_PROXY: 'true' }), (err: unknown) => err instanceof ConfigError && /TRUST_PROXY/.test(err.message) && /10\.0\.0\.5/.test(err.message));
+    for (const wrong of ['proxy.example.vn', '10.0.0.300', '10.0.0.0/33', '::1/129', '10.0.0.0/8/8', '']) {
+      assert.throws(
+        () => loadConfig({ TRUST_PROXY: `127.0.0.1,${wrong}` }),
+        (err: unknown) => err instanceof ConfigError && err.message.includes('TRUST_PROXY') && err.message.includes(`"${wrong}"`),
+        `TRUST_PROXY entry "${wrong}" should be refused by name`,
+      );
+    }
   });
 });

@@ -128,7 +128,7 @@ export interface OpenOptions {
 export async function openBench(kind: DbKind, pgUrl?: string, options: OpenOptions = {}): Promise<BenchSetup> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-bench-'));
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: kind === 'pg' ? pgUrl : undefined, LOG_LEVEL: 'silent' });
-  const db = createDb(config.database);
+  const db = createDb(config.database, createLogger('warn'));
   const wipe = () => db.migrate.rollback({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts'] }, true);
   if (kind === 'pg') await wipe();
   await migrateLatest(db);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import pg from 'pg';
 import type { Config } from '../config';
+import type { Logger } from '../logger';
 import { StatementCachingSqliteClient } from './sqlite-client';
 
 /**
@@ -20,13 +21,34 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
 
-export function createDb(database: Config['database']): Db {
-  return unitOfWork(connect(database));
+/**
+ * What every connection shares whatever the database: knex's own messages (a connection that
+ * could not be opened or was cut, deprecations) go to the service's JSON log instead of the
+ * console, and a failed query's error message carries its SQL with placeholders, not the bound
+ * values — those may be a citizen's name or phone number, and the message ends up in the log.
+ */
+function common(logger: Logger): Pick<Knex.Config, 'log' | 'compileSqlOnError'> {
+  const db = logger.child({ component: 'knex' });
+  return {
+    compileSqlOnError: false,
+    log: {
+      warn: (message: unknown) => db.warn(String(message)),
+      error: (message: unknown) => db.error(String(message)),
+      // knex hands its deprecation notice over already written out, as the one argument.
+      deprecate: (message: string) => db.warn(String(message)),
+      debug: (message: unknown) => db.debug(String(message)),
+    },
+  };
 }
 
-function connect(database: Config['database']): Knex {
+export function createDb(database: Config['database'], logger: Logger): Db {
+  return unitOfWork(connect(database, logger));
+}
+
+function connect(database: Config['database'], logger: Logger): Knex {
   if (database.client === 'pg') {
     return knexFactory({
+      ...common(logger),
       client: 'pg',
       // No JIT: its compile time (≈ 0.2 s for the period report) is never won back by this
       // service's queries, which read index ranges of at most a few hundred thousand rows.
@@ -36,6 +58,7 @@ function connect(database: Config['database']): Knex {
   }
   if (database.filename !== ':memory:') fs.mkdirSync(path.dirname(database.filename), { recursive: true });
   return knexFactory({
+    ...common(logger),
     client: StatementCachingSqliteClient as unknown as typeof Knex.Client,
     connection: { filename: database.filename },
     useNullAsDefault: true,

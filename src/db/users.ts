@@ -112,20 +112,8 @@ export class UserRepository {
     return Number(row.n);
   }
 
-  /**
-   * Counts a failure atomically (two wrong passwords at once both count) and locks the account
-   * when the count reaches `maxFailures`.
-   */
-  async recordFailure(id: number, maxFailures: number, lockUntil: number, now: number): Promise<void> {
-    await this.db('users').where({ id }).increment('failed_attempts', 1).update({ updated_at: now });
-    await this.db('users')
-      .where({ id })
-      .where('failed_attempts', '>=', maxFailures)
-      .update({ locked_until: lockUntil, failed_attempts: 0 });
-  }
-
   async recordSuccess(id: number, now: number): Promise<void> {
-    await this.db('users').where({ id }).update({ failed_attempts: 0, locked_until: null, last_login_at: now });
+    await this.db('users').where({ id }).update({ last_login_at: now });
   }
 }
 

@@ -2,8 +2,8 @@
  * HTML → PDF with headless Chromium driven by playwright-core.
  *
  * The browser is the Chromium shipped inside the npm package `@sparticuz/chromium` (143.0.4: the
- * newest whose engines accept Node 20): its brotli-packed binary is unpacked into the temp
- * directory (/tmp/chromium) on first use, no network involved. `HENLAI_CHROMIUM_PATH` (or the
+ * newest whose engines accept Node 20): its brotli-packed binary is unpacked into the system's
+ * temporary folder on first use, no network involved. `HENLAI_CHROMIUM_PATH` (or the
  * `executablePath` option) points at another Chromium/Chrome executable instead.
  *
  * - One browser process, launched lazily on the first render and reused; relaunched on the next

@@ -34,7 +34,9 @@ import { ImportRepository } from '../db/import';
 import { ImportService } from './import';
 import { ImportJobService } from './import-jobs';
 import { SessionRepository, UserRepository } from '../db/users';
+import { SignInAttemptRepository } from '../db/sign-in-attempts';
 import { UserService } from './users';
+import { SignInService } from './sign-in';
 import { DashboardService } from './dashboard';
 import { CitizenService } from './citizen';
 import { ChannelHealthService } from './health';
@@ -67,6 +69,7 @@ export interface Services {
   imports: ImportService;
   importJobs: ImportJobService;
   users: UserService;
+  signIn: SignInService;
   dashboard: DashboardService;
   citizen: CitizenService;
   health: ChannelHealthService;
@@ -108,6 +111,8 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const dossiers = new DossierService(db, dossierRepo, agencies, procedures, calendars, apologyRepo, notices, clock);
   const messages = new MessageService(notices, dossierRepo, clock);
   const imports = new ImportService(db, new ImportRepository(db), dossierRepo, agencies, procedures, calendars, clock);
+  const userRepo = new UserRepository(db);
+  const sessions = new SessionRepository(db);
   return {
     config,
     db,
@@ -134,7 +139,8 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     dashboard: new DashboardService(dossiers, dossierRepo, apologies, messages, agencies, clock),
     health: new ChannelHealthService(config, channels, notices, clock),
     citizen: new CitizenService(db, apologyRepo, dossierRepo, agencies, procedures, apologies, clock, config.citizenLinkRetentionMs),
-    users: new UserService(new UserRepository(db), new SessionRepository(db), agencies, clock, config.auth),
+    users: new UserService(userRepo, sessions, agencies, clock, config.auth),
+    signIn: new SignInService({ users: userRepo, sessions, attempts: new SignInAttemptRepository(db), clock, settings: config.auth }),
     watcher: new DeadlineWatcher(
       db, new WatchRepository(db), dossierRepo, agencies, apologies, apologyRepo, escalations, notices, calendars, clock, logger,
     ),

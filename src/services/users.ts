@@ -5,8 +5,7 @@ import type { SessionRepository, User, UserInput, UserRepository } from '../db/u
 import { isUniqueViolation } from '../db/connection';
 import { USER_ROLES, type UserRole } from '../domain/access';
 import { normalizeText, textProblem } from '../domain/text';
-import { shortInstant } from '../domain/vn-format';
-import { ConflictError, NotFoundError, UnauthorizedError, ValidationError, type FieldProblem } from '../errors';
+import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../errors';
 import { actsFor, authorize, authorizeFor, type Actor, type Clock } from './clock';
 
 const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
@@ -36,11 +35,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return crypto.timingSafeEqual(actual, expected);
 }
 
-// Compared against when the user name does not exist, so that a wrong name and a wrong
-// password take the same time and cannot be told apart.
-let decoyHash: Promise<string> | null = null;
-
-const hashSessionId = (id: string): string => crypto.createHash('sha256').update(id).digest('hex');
+export const hashSessionId = (id: string): string => crypto.createHash('sha256').update(id).digest('hex');
 
 export interface SignedIn {
   user: User;
@@ -54,39 +49,11 @@ export class UserService {
     private readonly sessions: SessionRepository,
     private readonly agencies: AgencyRepository,
     private readonly clock: Clock,
-    private readonly settings: { sessionMs: number; maxFailures: number; lockMs: number },
+    private readonly settings: { sessionMs: number },
   ) {}
 
   static actorOf(user: User): Actor {
     return { name: user.fullName, agencyId: user.agencyId, role: user.role, userId: user.id };
-  }
-
-  /**
-   * Checks the password and opens a session. Every refusal reads the same except a lock-out,
-   * which tells the person when to try again.
-   */
-  async signIn(username: string, password: string): Promise<{ sessionId: string } & SignedIn> {
-    const now = this.clock.now().getTime();
-    const refused = new UnauthorizedError('Tên đăng nhập hoặc mật khẩu không đúng');
-    const user = await this.users.byUsernameWithHash(username.trim().toLowerCase());
-    if (!user) {
-      decoyHash ??= hashPassword(crypto.randomBytes(16).toString('hex'));
-      await verifyPassword(password, await decoyHash);
-      throw refused;
-    }
-    if (user.lockedUntil !== null && user.lockedUntil > now) {
-      throw new UnauthorizedError(`Tài khoản tạm khoá do nhập sai mật khẩu nhiều lần; thử lại sau ${shortInstant(new Date(user.lockedUntil))}`);
-    }
-    if (!(await verifyPassword(password, user.passwordHash)) || !user.active) {
-      if (user.active) await this.users.recordFailure(user.id, this.settings.maxFailures, now + this.settings.lockMs, now);
-      throw refused;
-    }
-    await this.users.recordSuccess(user.id, now);
-    const sessionId = crypto.randomBytes(32).toString('base64url');
-    const csrfToken = crypto.randomBytes(32).toString('base64url');
-    await this.sessions.insert(hashSessionId(sessionId), user.id, csrfToken, now, now + this.settings.sessionMs);
-    const { passwordHash: _, ...plain } = user;
-    return { sessionId, csrfToken, user: plain, actor: UserService.actorOf(plain) };
   }
 
   /** The person behind a session cookie, or null when the session is unknown, expired or the account disabled. */

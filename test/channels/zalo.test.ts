@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { loadConfig } from '../../src/config';
 import { createDb, type Db } from '../../src/db/connection';
+import { createLogger } from '../../src/logger';
 import { FixedClock } from '../../src/services/clock';
 import type { OutgoingNotice, SendResult } from '../../src/channels/types';
 import {
@@ -368,7 +369,7 @@ describe('Zalo channel', () => {
     it('two workers needing a refresh at once: ONE refresh, both send, the grant survives', async () => {
       await startFake({ refreshLatencyMs: 200 });
       // A second connection pool on the same database, as a second process would have.
-      const otherDb = createDb(ctx.config.database);
+      const otherDb = createDb(ctx.config.database, createLogger('silent'));
       extraDbs.push(otherDb);
       const a = channel({}, ctx.db);
       const b = channel({}, otherDb);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDb, type Db } from '../../src/db/connection';
+import { createLogger } from '../../src/logger';
 
 /**
  * The SQLite client keeps prepared statements and begins transactions with the write lock. These
@@ -14,7 +15,7 @@ describe('SQLite client (kept statements, transactions that wait for each other)
   let dir: string;
   const opened: Db[] = [];
   const open = (): Db => {
-    const db = createDb({ client: 'sqlite', filename: path.join(dir, 'henlai.sqlite') } as never);
+    const db = createDb({ client: 'sqlite', filename: path.join(dir, 'henlai.sqlite') }, createLogger('silent'));
     opened.push(db);
     return db;
   };

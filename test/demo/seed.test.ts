@@ -30,7 +30,7 @@ async function fresh(now: Date): Promise<Fresh> {
     DATABASE_URL: url && /^postgres/.test(url) ? url : undefined,
     LOG_LEVEL: 'silent',
   });
-  const db = createDb(config.database);
+  const db = createDb(config.database, createLogger('silent'));
   if (config.database.client === 'pg') {
     await db.migrate.rollback({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts'] }, true);
   }

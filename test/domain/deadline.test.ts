@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { WorkingCalendar } from '../../src/domain/calendar';
 import {
   computeDue,
@@ -222,7 +223,8 @@ describe('domain/deadline: timeliness (apology lead time) and resolution', () =>
 
 describe('domain/deadline: independent of the process timezone', () => {
   // The same computations run in child processes under other TZ settings must print the same
-  // thing. The script avoids anything but the domain modules' own output.
+  // thing. The script avoids anything but the domain modules' own output. It runs in this
+  // checkout's root, wherever that is, so that it tests these modules and not another copy's.
   const script = `
     const { WorkingCalendar } = require('./src/domain/calendar');
     const { computeDue, remainingAfterPause, timelinessAt, resolutionOf } = require('./src/domain/deadline');
@@ -251,7 +253,7 @@ describe('domain/deadline: independent of the process timezone', () => {
     this.timeout(60_000);
     for (const tz of zones) {
       const stdout = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
-        cwd: '/work/main',
+        cwd: path.resolve(__dirname, '../..'),
         env: { ...process.env, TZ: tz },
         encoding: 'utf8',
       });

@@ -47,7 +47,7 @@ export const onPostgres = /^postgres/.test(process.env.DATABASE_URL ?? '');
 export async function createTestContext(now = '2026-03-02T09:00:00+07:00'): Promise<TestContext> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-test-'));
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: process.env.DATABASE_URL, LOG_LEVEL: 'silent' });
-  const db = createDb(config.database);
+  const db = createDb(config.database, createLogger('silent'));
   if (config.database.client === 'pg') {
     await db.raw('drop schema if exists public cascade');
     await db.raw('create schema public');

@@ -108,6 +108,8 @@ export function citizenRouter(s: Services, views: ViewRenderer, form: RequestHan
     store: new DatabaseRateLimitStore(s.rateLimits, s.clock, 'tra-cuu'),
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    // Its configuration warnings (e.g. an X-Forwarded-For nobody trusts) as JSON log lines.
+    logger: s.logger,
     handler: (req, res) =>
       citizenPage(
         views,

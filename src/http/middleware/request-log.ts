@@ -11,11 +11,27 @@ declare module 'express-serve-static-core' {
 
 const CALLER_ID = /^[\w.-]{1,64}$/;
 const QUIET = new Set(['/health', '/ready']);
+/** A citizen's link: the segment after /c/ is the key to the letter. */
+const CITIZEN_LINK = /^\/c\/[^/]+/;
+
+/**
+ * The address as logged: the citizen's token replaced by `:token`, and of the query only its
+ * keys — values are search terms (names, phone numbers, e-mail addresses), look-up codes and
+ * digits, or form fields.
+ */
+export function loggedUrl(url: string): string {
+  const q = url.indexOf('?');
+  const path = (q < 0 ? url : url.slice(0, q)).replace(CITIZEN_LINK, '/c/:token');
+  if (q < 0) return path;
+  const keys = [...new Set(new URLSearchParams(url.slice(q + 1)).keys())];
+  return keys.length ? `${path}?${keys.map(encodeURIComponent).join('&')}` : path;
+}
 
 /**
  * Request ids and one log line per request. Every response carries X-Request-Id and the error
- * handler logs with it; the line for each request (method, path, status, time, id — no headers,
- * so neither tokens nor cookies) is written at `info`, or at `error` for a 5xx.
+ * handler logs with it; the line for each request (method, address as `loggedUrl` shapes it,
+ * status, time, id — no headers, so neither tokens nor cookies, and not the client's IP address)
+ * is written at `info`, or at `error` for a 5xx.
  *
  * pino-http did the same but built a child logger with the serialised request (all headers) on
  * every request, whatever the level: ~10–15% of a citizen page's server time. Here nothing is
@@ -37,7 +53,7 @@ export function requestLog(logger: Logger): RequestHandler {
       logger[level](
         {
           reqId: id,
-          req: { method: req.method, url: req.originalUrl, remoteAddress: req.socket.remoteAddress },
+          req: { method: req.method, url: loggedUrl(req.originalUrl) },
           res: { statusCode: status },
           responseTime: Math.round(performance.now() - started),
           ...(aborted ? { aborted } : {}),

@@ -28,9 +28,10 @@ function safeNext(next: unknown): string {
  */
 export function staffRouter(s: Services, views: ViewRenderer, groups: PageGroup[]): Router {
   const r = Router();
+  const publicHttps = s.config.publicBaseUrl.startsWith('https:');
 
   const signInPage = (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) =>
-    staffPage(views, req, res, 'staff/sign-in', { title: 'Đăng nhập', loginToken: newLoginToken(req, res), next: safeNext(req.query.next), ...extra }, status);
+    staffPage(views, req, res, 'staff/sign-in', { title: 'Đăng nhập', loginToken: newLoginToken(req, res, publicHttps), next: safeNext(req.query.next), ...extra }, status);
 
   r.get('/', (req, res) => res.redirect(303, req.staff ? '/tong-quan' : '/dang-nhap'));
   r.get('/dang-nhap', (req, res) => {
@@ -42,9 +43,10 @@ export function staffRouter(s: Services, views: ViewRenderer, groups: PageGroup[
     const values = { username: typeof req.body?.username === 'string' ? req.body.username : '' };
     try {
       const form = parse(signInForm, req.body);
-      const { sessionId } = await s.users.signIn(form.username, form.password);
+      // The client's address as TRUST_PROXY lets Express read it; the socket's when it has none.
+      const { sessionId } = await s.signIn.attempt(form.username, form.password, req.ip ?? req.socket.remoteAddress ?? '');
       res.clearCookie(LOGIN_COOKIE, { path: '/' });
-      res.cookie(SESSION_COOKIE, sessionId, cookieOptions(req, s.config.auth.sessionMs));
+      res.cookie(SESSION_COOKIE, sessionId, cookieOptions(req, publicHttps, s.config.auth.sessionMs));
       res.redirect(303, safeNext(form.next));
     } catch (err) {
       const shown = err instanceof AppError && err.status === 401 ? { status: 401, errors: {}, message: err.message } : formErrors(err);

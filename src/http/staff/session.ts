@@ -21,9 +21,13 @@ export class CsrfError extends AppError {
   }
 }
 
-export function cookieOptions(req: Request, maxAgeMs?: number): CookieOptions {
-  // Secure whenever the page was reached over HTTPS (directly or through the trusted proxy).
-  return { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/', ...(maxAgeMs ? { maxAge: maxAgeMs } : {}) };
+/**
+ * Secure whenever the page was reached over HTTPS (directly or through a trusted proxy), and
+ * always when the service's public address is https — a proxy that forgets X-Forwarded-Proto
+ * must not get the session cookie sent in clear.
+ */
+export function cookieOptions(req: Request, publicHttps: boolean, maxAgeMs?: number): CookieOptions {
+  return { httpOnly: true, sameSite: 'lax', secure: publicHttps || req.secure, path: '/', ...(maxAgeMs ? { maxAge: maxAgeMs } : {}) };
 }
 
 /** Reads the session cookie on every page request; a missing or dead session is simply "not signed in". */
@@ -73,8 +77,8 @@ export function checkLoginToken(req: Request): void {
   if (typeof cookie !== 'string' || !sameToken(req.body?._csrf, cookie)) throw new CsrfError();
 }
 
-export function newLoginToken(req: Request, res: Response): string {
+export function newLoginToken(req: Request, res: Response, publicHttps: boolean): string {
   const token = crypto.randomBytes(24).toString('base64url');
-  res.cookie(LOGIN_COOKIE, token, cookieOptions(req, 60 * 60_000));
+  res.cookie(LOGIN_COOKIE, token, cookieOptions(req, publicHttps, 60 * 60_000));
   return token;
 }

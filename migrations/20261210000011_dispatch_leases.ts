@@ -3,9 +3,11 @@ import type { Knex } from 'knex';
 /**
  * What the outbox needs to tell a worker that is still working from one that died, without
  * waiting DISPATCH_SENDING_TIMEOUT_SECONDS:
- * - `dispatch_workers`: one row per running worker, renewed every few seconds (its lease);
+ * - `dispatch_workers`: one row per worker, renewed every few seconds (its lease);
  *   `healthy_since` is when its current run of unbroken renewals began, which is what lets
- *   another worker judge a silence (see src/db/dispatch-workers.ts);
+ *   other workers judge a silence (see src/domain/dispatch.ts, deadWorkers); `ended_at` is set
+ *   when the lease ends (given up, or taken from a dead worker) — the row stays a while as
+ *   evidence of when the database could be reached;
  * - `notices.attempt_started_at`: written just before a provider is called, so a notice that
  *   was claimed but never tried goes back without an "interrupted" attempt;
  * - `notices.claimed_from`: the status a claimed notice had, which it gets back when released
@@ -17,6 +19,7 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('started_at').notNullable();
     t.bigInteger('last_seen').notNullable();
     t.bigInteger('healthy_since').notNullable();
+    t.bigInteger('ended_at');
   });
   await knex.schema.alterTable('notices', (t) => {
     t.bigInteger('attempt_started_at');

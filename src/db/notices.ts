@@ -309,14 +309,14 @@ export class NoticeRepository {
   }
 
   /**
-   * Takes the lease of a worker judged dead — if it is still the renewal it was judged by — and
+   * Ends the lease of a worker judged dead — if it is still the renewal it was judged by — and
    * puts its notices back: those it had started to send flagged interrupted (the provider may
    * have them), those it never tried as they were. Null when the worker renewed meanwhile or
    * another sweeper took it first.
    */
   async requeueDeadWorker(worker: string, lastSeen: number, now: number): Promise<{ interrupted: number[]; released: number[] } | null> {
     return this.db.transaction(async (trx) => {
-      const taken = await trx('dispatch_workers').where({ id: worker, last_seen: lastSeen }).del();
+      const taken = await trx('dispatch_workers').where({ id: worker, last_seen: lastSeen }).whereNull('ended_at').update({ ended_at: now });
       if (!taken) return null;
       const rows = (await trx('notices').where({ status: 'sending', claimed_by: worker }).select('id', 'claimed_at', 'attempt_started_at')) as StuckRow[];
       return this.requeue(trx, rows, now);
@@ -325,7 +325,7 @@ export class NoticeRepository {
 
   /**
    * The last resort: notices 'sending' for longer than `claimedBefore` whose worker holds no
-   * lease (a worker of a version without leases, or one whose lease was taken). A claim without
+   * live lease (a worker of a version without leases, or one whose lease ended). A claim without
    * a start mark or a remembered status predates the marks, so it counts as tried.
    */
   async requeueUnleased(claimedBefore: number, now: number): Promise<number[]> {
@@ -333,7 +333,7 @@ export class NoticeRepository {
       const rows = (await trx('notices')
         .where({ status: 'sending' })
         .where('claimed_at', '<', claimedBefore)
-        .whereNotExists((q) => q.select(trx.raw('1')).from('dispatch_workers').whereRaw('dispatch_workers.id = notices.claimed_by'))
+        .whereNotExists((q) => q.select(trx.raw('1')).from('dispatch_workers').whereRaw('dispatch_workers.id = notices.claimed_by').whereNull('dispatch_workers.ended_at'))
         .select('id', 'claimed_at', 'attempt_started_at', 'claimed_from')) as Array<StuckRow & { claimed_from: string | null }>;
       const r = await this.requeue(
         trx,

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { Attachment, Channel, OutgoingNotice, SendResult } from '../channels/types';
-import type { DispatchWorkerRepository } from '../db/dispatch-workers';
+import type { DispatchWorkerRepository, RenewalResult } from '../db/dispatch-workers';
 import type { FinishedAttempt, NewNotice, Notice, NoticeChannel, NoticeRepository, Recorded } from '../db/notices';
-import { decide, fallbackChannel, inSendWindow, type SendWindow } from '../domain/dispatch';
+import { deadWorkers, decide, fallbackChannel, inSendWindow, type SendWindow } from '../domain/dispatch';
 import type { Logger } from '../logger';
 import { runPeriodically } from '../workers/periodic';
 import type { Clock } from '../services/clock';
@@ -89,7 +89,6 @@ export class Dispatcher {
   private running = false;
   private beatTimer: NodeJS.Timeout | null = null;
   private tickInFlight: Promise<void> | null = null;
-  private registered = false;
   /** Another worker took this one for dead and put its notices back: the run in progress stops. */
   private leaseLost = false;
   /** Successful renewals since the last failed (or overdue) one. */
@@ -302,18 +301,23 @@ export class Dispatcher {
    */
   private async sweep(wait: boolean): Promise<number> {
     const now = this.now();
-    let dead = await this.workers.dead({ now, observer: this.workerId, leaseMs: this.settings.leaseMs, sendingTimeoutMs: this.settings.sendingTimeoutMs });
+    const leases = await this.workers.leases(now, this.settings.sendingTimeoutMs);
+    let dead = deadWorkers(leases, now, this.workerId, {
+      leaseMs: this.settings.leaseMs,
+      sendingTimeoutMs: this.settings.sendingTimeoutMs,
+      maxGapMs: this.maxGapMs(),
+    });
     if (wait && !this.mayTrustSilence() && dead.some((w) => !w.watched)) {
       for (let i = 0; i < 5 && !this.mayTrustSilence(); i++) await new Promise((r) => setTimeout(r, this.heartbeatMs()));
       return this.sweep(false);
     }
     if (!this.mayTrustSilence()) dead = dead.filter((w) => w.watched);
     let swept = 0;
-    for (const worker of dead) {
-      const requeued = await this.notices.requeueDeadWorker(worker.id, worker.lastSeen, now);
+    for (const w of dead) {
+      const requeued = await this.notices.requeueDeadWorker(w.worker, w.lastSeen, now);
       if (!requeued) continue;
       const { interrupted, released } = requeued;
-      if (interrupted.length || released.length) this.logger.warn({ worker: worker.id, interrupted, released }, 'dispatch: put back the notices of a dead worker');
+      if (interrupted.length || released.length) this.logger.warn({ worker: w.worker, interrupted, released }, 'dispatch: put back the notices of a dead worker');
       swept += interrupted.length + released.length;
     }
     return swept + (await this.notices.requeueUnleased(now - this.settings.sendingTimeoutMs, now)).length;
@@ -325,6 +329,11 @@ export class Dispatcher {
 
   private heartbeatMs(): number {
     return this.settings.leaseMs / 5;
+  }
+
+  /** Renewals further apart than this break a stretch (a stalled process could have missed an outage). */
+  private maxGapMs(): number {
+    return 2 * this.heartbeatMs();
   }
 
   /** Renews the lease every fifth of DISPATCH_LEASE_SECONDS, and sweeps, until the returned function is called. */
@@ -354,30 +363,30 @@ export class Dispatcher {
 
   private async renewLease(): Promise<void> {
     const now = this.now();
-    const maxGapMs = 2 * this.heartbeatMs();
-    let existed: boolean;
+    let renewal: RenewalResult;
     try {
-      existed = await this.workers.beat(this.workerId, now, maxGapMs);
+      renewal = await this.workers.beat(this.workerId, now, this.maxGapMs());
     } catch (err) {
       this.renewalsInARow = 0;
       throw err;
     }
-    if (this.registered && !existed) {
+    // 'lost' after a close() of our own is only a new lease.
+    if (renewal === 'lost' && this.lastRenewal !== null) {
       this.leaseLost = true;
       this.logger.error({ worker: this.workerId }, 'dispatch: another worker took this one for dead (it was cut off from the database for too long)');
     }
-    this.registered = true;
     // A gap (a stalled process) breaks the run of renewals like a failure, as in the lease row.
-    this.renewalsInARow = this.lastRenewal !== null && now - this.lastRenewal > maxGapMs ? 1 : this.renewalsInARow + 1;
+    this.renewalsInARow = renewal !== 'renewed' || (this.lastRenewal !== null && now - this.lastRenewal > this.maxGapMs()) ? 1 : this.renewalsInARow + 1;
     this.lastRenewal = now;
   }
 
-  /** Gives the lease up: a worker that stops cleanly holds nothing (its runs are over). */
+  /** Ends the lease: a worker that stops cleanly holds nothing (its runs are over). */
   async close(): Promise<void> {
     await this.tickInFlight;
-    if (!this.registered) return;
-    await this.bestEffort('give the lease up', () => this.workers.remove(this.workerId));
-    this.registered = false;
+    if (this.lastRenewal === null) return;
+    await this.bestEffort('end the lease', () => this.workers.end(this.workerId, this.now()));
+    this.lastRenewal = null;
+    this.renewalsInARow = 0;
   }
 
   /** Runs the outbox every `intervalMs` until the returned function is called; never two runs at once. */

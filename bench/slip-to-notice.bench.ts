@@ -10,8 +10,14 @@
  *    dispatch part of slip → notice. (The watcher that issues the apology runs before it, every
  *    WATCH_INTERVAL_SECONDS.)
  *  - P dispatchers (the real command line, `src/bin.cjs dispatch`) share the outbox and send to
- *    the local Zalo fake (answering after BENCH_SLIP_ZALO_LATENCY_MS). Every K seconds the next
- *    one, in turn, is killed with SIGKILL mid-work and a new one started in its place.
+ *    the local Zalo fake (answering after BENCH_SLIP_ZALO_LATENCY_MS). Every K seconds the one
+ *    that has been working longest is killed with SIGKILL and a new one started in its place.
+ *    Only a working one is killed (one that has started its worker), and never the last one
+ *    working: a process takes seconds to start (`startup_s`, the median; over 10 s on a loaded
+ *    machine), and killing processes that never got to work, or every one of them, would
+ *    measure how long the outbox goes without any worker, not how it recovers the notices of a
+ *    dead one. A kill that has to wait for that is made as soon as it can be, and the next one
+ *    K seconds after it.
  *  - After the arrivals stop, the kills stop and the outbox drains.
  *  - Figures: p50, p90, p99 and max latency; kills; notices whose attempt was interrupted (a
  *    kill during its send: the only possible duplicates) and duplicates the fake counted.
@@ -28,6 +34,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { loadConfig } from '../src/config';
 import { createZaloChannel } from '../src/channels/zalo/channel';
 import { createDb, migrateLatest, type Db } from '../src/db/connection';
@@ -124,12 +131,28 @@ export async function benchSlipToNotice(options: SlipBenchOptions = {}): Promise
   // The default dispatch settings, whatever the caller's environment says.
   for (const k of Object.keys(env)) if (k.startsWith('DISPATCH_') || (k === 'DATABASE_URL' && !pgUrl)) delete env[k];
 
-  const kids: ChildProcess[] = [];
-  const spawnDispatcher = () => spawn(process.execPath, [BIN, 'dispatch'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const kill = async (child: ChildProcess) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
+  interface Kid {
+    proc: ChildProcess;
+    spawnedAt: number;
+    /** When it printed that its worker runs; null until then. */
+    readyAt: number | null;
+  }
+  const kids: Kid[] = [];
+  const startups: number[] = [];
+  const spawnDispatcher = (): Kid => {
+    const kid: Kid = { proc: spawn(process.execPath, [BIN, 'dispatch'], { env, stdio: ['ignore', 'pipe', 'inherit'] }), spawnedAt: Date.now(), readyAt: null };
+    readline.createInterface({ input: kid.proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      if (kid.readyAt === null && line.includes('Ctrl+C')) {
+        kid.readyAt = Date.now();
+        startups.push((kid.readyAt - kid.spawnedAt) / 1000);
+      }
+    });
+    return kid;
+  };
+  const kill = async ({ proc }: Kid) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
     await gone;
   };
   try {
@@ -152,12 +175,13 @@ export async function benchSlipToNotice(options: SlipBenchOptions = {}): Promise
         await notices.enqueue([slipped(queued, agencyId)], Date.now());
         queued++;
       }
-      if (Date.now() >= nextKill) {
-        const victim = kills % processes;
-        await kill(kids[victim] as ChildProcess);
-        kids[victim] = spawnDispatcher();
+      const working = kids.filter((k) => k.readyAt !== null).sort((a, b) => (a.readyAt as number) - (b.readyAt as number));
+      if (Date.now() >= nextKill && working.length > 1) {
+        const victim = working[0] as Kid;
+        await kill(victim);
+        kids[kids.indexOf(victim)] = spawnDispatcher();
         kills++;
-        nextKill += killEvery * 1000;
+        nextKill = Date.now() + killEvery * 1000;
       }
       await sleep(20);
     }
@@ -187,6 +211,7 @@ export async function benchSlipToNotice(options: SlipBenchOptions = {}): Promise
       dispatchers: processes,
       kill_every_s: killEvery,
       kills,
+      startup_s: round(percentile([...startups].sort((a, b) => a - b), 50)),
       p50_s: round(percentile(latencies, 50)),
       p90_s: round(percentile(latencies, 90)),
       p99_s: round(percentile(latencies, 99)),

@@ -94,6 +94,8 @@ export class Dispatcher {
   /** Successful renewals since the last failed (or overdue) one. */
   private renewalsInARow = 0;
   private lastRenewal: number | null = null;
+  /** Starts a run now, under start(); nothing outside it. */
+  private wake: () => void = () => undefined;
 
   constructor(deps: DispatcherDeps) {
     this.notices = deps.notices;
@@ -355,7 +357,10 @@ export class Dispatcher {
     try {
       await this.renewLease();
       const swept = await this.sweep(false);
-      if (swept) this.logger.info({ swept }, 'outbox');
+      if (swept) {
+        this.logger.info({ swept }, 'outbox');
+        this.wake(); // the notices put back are due now
+      }
     } catch (err) {
       this.logger.warn({ err }, 'dispatch: could not renew the lease');
     }
@@ -392,7 +397,7 @@ export class Dispatcher {
   /** Runs the outbox every `intervalMs` until the returned function is called; never two runs at once. */
   start(intervalMs: number): () => Promise<void> {
     const stopBeating = this.keepLease();
-    const stopRuns = runPeriodically(
+    const runs = runPeriodically(
       () => this.runOnce(),
       intervalMs,
       (r) => {
@@ -400,8 +405,10 @@ export class Dispatcher {
       },
       (err) => this.logger.error({ err }, 'outbox run failed'),
     );
+    this.wake = runs.wake;
     return async () => {
-      await stopRuns();
+      this.wake = () => undefined;
+      await runs();
       stopBeating();
       await this.close();
     };

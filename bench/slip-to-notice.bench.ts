@@ -18,7 +18,8 @@
  *    measure how long the outbox goes without any worker, not how it recovers the notices of a
  *    dead one. A kill that has to wait for that is made as soon as it can be, and the next one
  *    K seconds after it.
- *  - After the arrivals stop, the kills stop and the outbox drains.
+ *  - Arrivals start once the P dispatchers are up; after they stop, the kills stop and the
+ *    outbox drains.
  *  - Figures: p50, p90, p99 and max latency; kills; notices whose attempt was interrupted (a
  *    kill during its send: the only possible duplicates) and duplicates the fake counted.
  *
@@ -162,6 +163,9 @@ export async function benchSlipToNotice(options: SlipBenchOptions = {}): Promise
     await zalo.close();
 
     for (let i = 0; i < processes; i++) kids.push(spawnDispatcher());
+    // The steady state is measured, not the whole fleet's cold start: the first notice is queued once every dispatcher works.
+    const upBy = Date.now() + 120_000;
+    while (kids.some((k) => k.readyAt === null) && Date.now() < upBy) await sleep(50);
     log(`slip: ${processes} henlai dispatch, ${rate} notices/s for ${seconds} s, one SIGKILL every ${killEvery} s, Zalo answering in ${latencyMs} ms…`);
     const notices = new NoticeRepository(db);
     const started = Date.now();

@@ -11,7 +11,7 @@ import { GroupWriter } from './group-write';
 export interface DispatchSettings {
   concurrency: number;
   retryWindowMs: number;
-  /** The last resort for a worker that no other worker watched fall silent (see DispatchWorkerRepository.dead). */
+  /** The last resort for a worker that no other worker watched fall silent (see deadWorkers in domain/dispatch.ts). */
   sendingTimeoutMs: number;
   /** A worker silent while another renewed its lease without a break for this long is dead; leases are renewed every fifth of it. */
   leaseMs: number;
@@ -294,7 +294,7 @@ export class Dispatcher {
   }
 
   /**
-   * Puts back the notices of dead workers (see DispatchWorkerRepository.dead). The last resort —
+   * Puts back the notices of dead workers (see deadWorkers in domain/dispatch.ts). The last resort —
    * a silence of DISPATCH_SENDING_TIMEOUT_SECONDS that no worker watched — is applied only after
    * three renewals in a row of this worker's own lease: right after an outage every worker looks
    * silent, and one still holding outcomes to record renews within a heartbeat of the database's

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { createDb, migrateLatest, type Db } from '../src/db/connection';
+import { DispatchWorkerRepository } from '../src/db/dispatch-workers';
 import { NoticeRepository, type Notice } from '../src/db/notices';
 import { createZaloChannel } from '../src/channels/zalo/channel';
 import type { Attachment, Channel } from '../src/channels/types';
@@ -58,12 +59,21 @@ async function queue(db: Db, agencyId: number, rows: { channel: 'zalo' | 'email'
 
 function dispatcher(db: Db, channels: Channel[], concurrency: number, attachments: () => Promise<Attachment[]> = async () => []): Dispatcher {
   const files = async (batch: Notice[]) => new Map(await Promise.all(batch.map(async (n) => [n.id, await attachments()] as const)));
-  return new Dispatcher(new NoticeRepository(db), new Map(channels.map((c) => [c.name, c])), files, systemClock, createLogger('silent'), {
-    concurrency,
-    retryWindowMs: 86_400_000,
-    sendingTimeoutMs: 600_000,
-    sendWindow: { start: 0, end: 1440 },
-    channelDownRetryMs: 600_000,
+  return new Dispatcher({
+    notices: new NoticeRepository(db),
+    workers: new DispatchWorkerRepository(db),
+    channels: new Map(channels.map((c) => [c.name, c])),
+    attachments: files,
+    clock: systemClock,
+    logger: createLogger('silent'),
+    settings: {
+      concurrency,
+      retryWindowMs: 86_400_000,
+      sendingTimeoutMs: 600_000,
+      leaseMs: 10_000,
+      sendWindow: { start: 0, end: 1440 },
+      channelDownRetryMs: 600_000,
+    },
   });
 }
 

@@ -16,6 +16,7 @@ import { benchWatcher } from './watcher.bench';
 import { benchDocuments } from './documents.bench';
 import { benchZaloDispatch } from './dispatch.bench';
 import { benchEmail } from './email.bench';
+import { benchSlipToNotice } from './slip-to-notice.bench';
 import { benchWeb } from './web.bench';
 import { benchReports } from './reports.bench';
 import { benchImport } from './import.bench';
@@ -48,6 +49,11 @@ const TARGETS: Record<string, Record<string, Target>> = {
   dispatch: {
     zalo_per_s: { op: '>=', value: 300, unit: '/s', why: '10,000 Zalo notices through the outbox, fake answering in 50 ms' },
     zalo_check: { op: '==', value: 'ok', why: 'every notice sent once' },
+  },
+  slip: {
+    p99_s: { op: '<=', value: 30, unit: 's', why: 'notice queued for a slipped dossier → sent, dispatchers SIGKILLed every 5 s, default settings, 99th percentile' },
+    max_s: { op: '<=', value: 120, unit: 's', why: 'the same, the slowest notice' },
+    check: { op: '==', value: 'ok', why: 'every notice sent; every duplicate explained by an interrupted attempt' },
   },
   email: {
     through_per_s: { op: '>=', value: 500, unit: '/s', why: '10,000 e-mails through the outbox to an SMTP sink in another process' },
@@ -133,6 +139,8 @@ async function main(): Promise<void> {
   const email = await benchEmail();
   process.stderr.write('dispatch: 10,000 Zalo notices through the outbox…\n');
   const dispatch = await benchZaloDispatch();
+  process.stderr.write('slip: notices through henlai dispatch processes killed every 5 s, 180 s (BENCH_SLIP_SECONDS to change)…\n');
+  const slip = await benchSlipToNotice();
   process.stderr.write('documents: letters to HTML and PDF…\n');
   const documents = await benchDocuments();
   process.stderr.write('signing: letters rendered and signed twice (leader, agency) vs unsigned…\n');
@@ -146,7 +154,7 @@ async function main(): Promise<void> {
   process.stderr.write('watcher: one tick over 1,000,000 dossiers, 1,000 slipped (BENCH_ROWS, BENCH_SLIPPED to change)…\n');
   const watcher = await benchWatcher();
 
-  const sections = { deadline, web, email, dispatch, documents, signing, reports, import: imports, registry, watcher };
+  const sections = { deadline, web, email, dispatch, slip, documents, signing, reports, import: imports, registry, watcher };
   const rows = Object.entries(sections).flatMap(([name, figures]) => verdicts(name, figures));
   process.stdout.write(`\n${table(rows)}\n`);
   const missed = rows.filter((r) => r.met === false);

@@ -36,6 +36,7 @@ const schema = z.object({
   DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
   DISPATCH_RETRY_HOURS: z.coerce.number().min(0).max(720).default(24),
   DISPATCH_SENDING_TIMEOUT_SECONDS: z.coerce.number().min(1).max(86400).default(300),
+  DISPATCH_LEASE_SECONDS: z.coerce.number().min(0.5).max(3600).default(10),
   SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(10),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().min(1).max(24 * 60).default(15),
@@ -86,8 +87,13 @@ export interface Config {
     concurrency: number;
     /** How long temporary and technical failures are retried before they become permanent. */
     retryWindowMs: number;
-    /** A notice still 'sending' after this long belonged to a worker that died. */
+    /**
+     * The last resort: a worker silent this long is dead even when no other worker watched it
+     * fall silent (and a claim by a worker without a lease is stuck after this long).
+     */
     sendingTimeoutMs: number;
+    /** A worker silent while another worker renewed its own lease without a break for this long is dead. */
+    leaseMs: number;
     /** Citizen messages only go out in this Vietnam-time window: [start, end) in minutes. */
     sendWindow: { start: number; end: number };
   };
@@ -195,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrency: e.DISPATCH_CONCURRENCY,
       retryWindowMs: e.DISPATCH_RETRY_HOURS * 3_600_000,
       sendingTimeoutMs: e.DISPATCH_SENDING_TIMEOUT_SECONDS * 1000,
+      leaseMs: e.DISPATCH_LEASE_SECONDS * 1000,
       sendWindow: sendWindowOf(e.SEND_WINDOW),
     },
     templatesOverrideDir: path.resolve(e.TEMPLATES_OVERRIDE_DIR ?? path.join(dataDir, 'templates')),

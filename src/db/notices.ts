@@ -17,10 +17,23 @@ export type NoticeKind = 'new_appointment' | 'at_risk_digest';
 export interface FinishedAttempt {
   noticeId: number;
   attempt: { startedAt: number; outcome: string; errorClass: string | null; providerAnswer: string; providerMessageId: string | null };
+  /**
+   * True when the provider was called: `attempt.startedAt` is then the start mark written by
+   * markStarted, which the notice must still carry for this outcome to apply.
+   */
+  calledProvider: boolean;
   /** What the notice becomes; an optional field left out keeps the notice's current value. */
   notice: { status: NoticeStatus; lastError: string | null; notBefore?: number; sentAt?: number; deliveredAt?: number; providerMessageId?: string };
+  /** The same message on the next channel, queued with this outcome (in the same transaction). */
+  fallback?: NewNotice;
   /** When it finished (the notice's `updated_at`, the attempt's `finished_at`). */
   at: number;
+}
+
+/** Whether a finished attempt was recorded, and whether its fallback notice was new. */
+export interface Recorded {
+  held: boolean;
+  fallbackQueued: boolean;
 }
 
 export interface Notice {
@@ -73,6 +86,12 @@ export const RETRYABLE: NoticeStatus[] = ['created', 'temporary-failure', 'techn
 export const FINAL: NoticeStatus[] = ['sent', 'delivered', 'permanent-failure', 'cancelled'];
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+interface StuckRow {
+  id: number;
+  claimed_at: number;
+  attempt_started_at: number | null;
+}
 
 function fromRow(r: Record<string, unknown>): Notice {
   return {
@@ -191,8 +210,10 @@ export class NoticeRepository {
       .whereIn('id', sub)
       .update({
         status: 'sending',
+        claimed_from: this.db.raw('status'),
         claimed_at: opts.now,
         claimed_by: opts.worker,
+        attempt_started_at: null,
         attempts: this.db.raw('attempts + 1'),
         first_attempt_at: this.db.raw('coalesce(first_attempt_at, ?)', [opts.now]),
         updated_at: opts.now,
@@ -202,37 +223,58 @@ export class NoticeRepository {
   }
 
   /**
-   * Records attempts and moves their notices, all in one transaction, each only while this
-   * worker still holds it ('sending'): a notice cancelled or swept meanwhile is not overwritten.
-   * While a send is in flight the notice's 'sending' status and `claimed_at` are the record of it;
-   * the sweeper turns them into an 'interrupted' attempt if the worker dies. Answers, in order,
-   * whether each notice was still held.
+   * Marks claimed notices as being tried, just before their provider is called: from here on a
+   * dead worker's notice may have reached the provider (the sweeper flags it interrupted);
+   * before, it surely has not. Answers the ids still held by `worker` (one cancelled meanwhile
+   * is not, and must not be sent).
+   */
+  async markStarted(worker: string, ids: number[], at: number): Promise<Set<number>> {
+    if (!ids.length) return new Set();
+    const rows = await this.db('notices')
+      .whereIn('id', ids)
+      .where({ status: 'sending', claimed_by: worker })
+      .update({ attempt_started_at: at })
+      .returning('id');
+    return new Set(rows.map((r: { id: number } | number) => Number(typeof r === 'object' ? r.id : r)));
+  }
+
+  /**
+   * Records attempts and moves their notices, all in one transaction, each only while it is
+   * still this attempt's: claimed by `worker`, carrying the attempt's start mark (or, for an
+   * attempt that never called the provider, none), and either still 'sending' or put back in the
+   * queue by a sweeper that took the worker for dead — an outcome known late still beats the
+   * sweeper's guess, so the notice is not sent again. A notice cancelled or claimed by another
+   * worker meanwhile is not overwritten. Recording the same attempt twice (a retry after a commit
+   * whose answer was lost) finds the mark gone and changes nothing. Fallback notices are queued
+   * with the outcome that calls for them.
    *
    * The notices move in one UPDATE … FROM a list of values, whatever the batch's size: on SQLite
    * each statement is a hop to libuv's thread pool and back, which cost more than the row's
    * change. PostgreSQL first locks the rows in id order, so that two transactions touching the
    * same notices never wait for each other crosswise.
    */
-  async finishAttempts(finished: FinishedAttempt[]): Promise<boolean[]> {
+  async finishAttempts(worker: string, finished: FinishedAttempt[]): Promise<Recorded[]> {
     if (!finished.length) return [];
     const ids = finished.map((f) => f.noticeId);
     return this.db.transaction(async (trx) => {
       if (isPostgres(trx)) await trx('notices').whereIn('id', ids).orderBy('id').forUpdate().select('id');
-      const row = '(CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS bigint), CAST(? AS bigint), CAST(? AS bigint), CAST(? AS text), CAST(? AS bigint))';
-      const values = finished.flatMap(({ noticeId, notice: n, at }) => [
-        noticeId, n.status, n.lastError, n.notBefore ?? null, n.sentAt ?? null, n.deliveredAt ?? null, n.providerMessageId ?? null, at,
+      const row = '(CAST(? AS bigint), CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS bigint), CAST(? AS bigint), CAST(? AS bigint), CAST(? AS text), CAST(? AS bigint))';
+      const values = finished.flatMap(({ noticeId, notice: n, attempt, calledProvider, at }) => [
+        noticeId, calledProvider ? attempt.startedAt : null, n.status, n.lastError, n.notBefore ?? null, n.sentAt ?? null, n.deliveredAt ?? null, n.providerMessageId ?? null, at,
       ]);
       const moved = await trx.raw(
-        `WITH v (id, status, last_error, not_before, sent_at, delivered_at, provider_message_id, updated_at) AS (VALUES ${finished.map(() => row).join(', ')})
-         UPDATE notices SET status = v.status, claimed_at = NULL, last_error = v.last_error,
+        `WITH v (id, started, status, last_error, not_before, sent_at, delivered_at, provider_message_id, updated_at) AS (VALUES ${finished.map(() => row).join(', ')})
+         UPDATE notices SET status = v.status, claimed_at = NULL, claimed_from = NULL, attempt_started_at = NULL, last_error = v.last_error,
            not_before = COALESCE(v.not_before, notices.not_before),
            sent_at = COALESCE(v.sent_at, notices.sent_at),
            delivered_at = COALESCE(v.delivered_at, notices.delivered_at),
            provider_message_id = COALESCE(v.provider_message_id, notices.provider_message_id),
            updated_at = v.updated_at
-         FROM v WHERE notices.id = v.id AND notices.status = 'sending'
+         FROM v WHERE notices.id = v.id AND notices.claimed_by = ? AND (
+           (v.started IS NULL AND notices.attempt_started_at IS NULL AND notices.status = 'sending')
+           OR (notices.attempt_started_at = v.started AND notices.status IN ('sending', ${RETRYABLE.map(() => '?').join(', ')})))
          RETURNING notices.id`,
-        values,
+        [...values, worker, ...RETRYABLE],
       );
       const heldIds = new Set(rowsOf(moved).map((r) => Number(r.id)));
       const held = ids.map((id) => heldIds.has(id));
@@ -248,29 +290,99 @@ export class NoticeRepository {
           provider_message_id: attempt.providerMessageId,
         }));
       if (attempts.length) await trx('notice_attempts').insert(attempts);
-      return held;
+      const recorded: Recorded[] = [];
+      for (const [i, f] of finished.entries()) {
+        const fallbackQueued = held[i] && f.fallback ? (await this.enqueue([f.fallback], f.at)) > 0 : false;
+        recorded.push({ held: held[i] as boolean, fallbackQueued });
+      }
+      return recorded;
     });
   }
 
-  /** Notices left in 'sending' by a worker that died: back in the queue, the open attempt flagged. */
-  async sweepStuck(claimedBefore: number, now: number): Promise<number[]> {
+  /**
+   * Gives back every notice `worker` still holds, as untried: what it claimed but did not get to
+   * send (a run that stopped early), or marked without sending (a start mark whose commit it
+   * never heard of). Only the worker itself may say so, and only between its sends.
+   */
+  async releaseHeld(worker: string, now: number): Promise<number> {
+    return this.db('notices').where({ status: 'sending', claimed_by: worker }).update(this.released(now));
+  }
+
+  /**
+   * Ends the lease of a worker judged dead — if it is still the renewal it was judged by — and
+   * puts its notices back: those it had started to send flagged interrupted (the provider may
+   * have them), those it never tried as they were. Null when the worker renewed meanwhile or
+   * another sweeper took it first.
+   */
+  async requeueDeadWorker(worker: string, lastSeen: number, now: number): Promise<{ interrupted: number[]; released: number[] } | null> {
     return this.db.transaction(async (trx) => {
-      const rows = await trx('notices').where({ status: 'sending' }).where('claimed_at', '<', claimedBefore).select('id', 'claimed_at');
-      const stuck = rows.map((r: { id: number }) => Number(r.id));
-      if (!stuck.length) return [];
+      const taken = await trx('dispatch_workers').where({ id: worker, last_seen: lastSeen }).whereNull('ended_at').update({ ended_at: now });
+      if (!taken) return null;
+      const rows = (await trx('notices').where({ status: 'sending', claimed_by: worker }).select('id', 'claimed_at', 'attempt_started_at')) as StuckRow[];
+      return this.requeue(trx, rows, now);
+    });
+  }
+
+  /**
+   * The last resort: notices 'sending' for longer than `claimedBefore` whose worker holds no
+   * live lease (a worker of a version without leases, or one whose lease ended). A claim without
+   * a start mark or a remembered status predates the marks, so it counts as tried.
+   */
+  async requeueUnleased(claimedBefore: number, now: number): Promise<number[]> {
+    return this.db.transaction(async (trx) => {
+      const rows = (await trx('notices')
+        .where({ status: 'sending' })
+        .where('claimed_at', '<', claimedBefore)
+        .whereNotExists((q) => q.select(trx.raw('1')).from('dispatch_workers').whereRaw('dispatch_workers.id = notices.claimed_by').whereNull('dispatch_workers.ended_at'))
+        .select('id', 'claimed_at', 'attempt_started_at', 'claimed_from')) as Array<StuckRow & { claimed_from: string | null }>;
+      const r = await this.requeue(
+        trx,
+        rows.map((row) => ({ ...row, attempt_started_at: row.attempt_started_at ?? (row.claimed_from === null ? row.claimed_at : null) })),
+        now,
+      );
+      return [...r.interrupted, ...r.released];
+    });
+  }
+
+  /** Puts stuck notices back in the queue: tried ones with an interrupted attempt, untried ones as they were. */
+  private async requeue(trx: Db, rows: StuckRow[], now: number): Promise<{ interrupted: number[]; released: number[] }> {
+    const tried = rows.filter((r) => r.attempt_started_at !== null);
+    const untried = rows.filter((r) => r.attempt_started_at === null).map((r) => Number(r.id));
+    if (tried.length) {
       await trx('notice_attempts').insert(
-        rows.map((r: { id: number; claimed_at: number }) => ({
+        tried.map((r) => ({
           notice_id: r.id,
-          started_at: r.claimed_at,
+          started_at: r.attempt_started_at,
           finished_at: now,
           outcome: 'interrupted',
           interrupted: true,
           provider_answer: 'Tiến trình gửi dừng đột ngột: nhà cung cấp có thể đã nhận tin',
         })),
       );
-      await trx('notices').whereIn('id', stuck).where({ status: 'sending' }).update({ status: 'technical-failure', not_before: now, claimed_at: null, updated_at: now });
-      return stuck;
-    });
+      // The start mark and the claimer stay: if the worker was only cut off, its late outcome
+      // still applies (see finishAttempts) until another worker claims the notice.
+      await trx('notices')
+        .whereIn('id', tried.map((r) => Number(r.id)))
+        .where({ status: 'sending' })
+        .update({ status: 'technical-failure', not_before: now, claimed_at: null, claimed_from: null, updated_at: now });
+    }
+    if (untried.length) await trx('notices').whereIn('id', untried).where({ status: 'sending' }).update(this.released(now));
+    return { interrupted: tried.map((r) => Number(r.id)), released: untried };
+  }
+
+  /** The columns of a claimed notice given back untried: as it was before the claim. */
+  private released(now: number): Record<string, unknown> {
+    return {
+      status: this.db.raw("COALESCE(claimed_from, 'created')"),
+      // SET expressions read the row as it was before this UPDATE.
+      attempts: this.db.raw('CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END'),
+      first_attempt_at: this.db.raw('CASE WHEN attempts <= 1 THEN NULL ELSE first_attempt_at END'),
+      claimed_at: null,
+      claimed_by: null,
+      claimed_from: null,
+      attempt_started_at: null,
+      updated_at: now,
+    };
   }
 
   async attempts(noticeId: number): Promise<Attempt[]> {

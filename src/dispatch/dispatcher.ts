@@ -1,15 +1,20 @@
 import crypto from 'node:crypto';
 import type { Attachment, Channel, OutgoingNotice, SendResult } from '../channels/types';
-import type { FinishedAttempt, Notice, NoticeChannel, NoticeRepository } from '../db/notices';
-import { decide, fallbackChannel, inSendWindow, type SendWindow } from '../domain/dispatch';
+import type { DispatchWorkerRepository, RenewalResult } from '../db/dispatch-workers';
+import type { FinishedAttempt, NewNotice, Notice, NoticeChannel, NoticeRepository, Recorded } from '../db/notices';
+import { deadWorkers, decide, fallbackChannel, inSendWindow, type SendWindow } from '../domain/dispatch';
 import type { Logger } from '../logger';
 import { runPeriodically } from '../workers/periodic';
 import type { Clock } from '../services/clock';
+import { GroupWriter } from './group-write';
 
 export interface DispatchSettings {
   concurrency: number;
   retryWindowMs: number;
+  /** The last resort for a worker that no other worker watched fall silent (see deadWorkers in domain/dispatch.ts). */
   sendingTimeoutMs: number;
+  /** A worker silent while another renewed its lease without a break for this long is dead; leases are renewed every fifth of it. */
+  leaseMs: number;
   sendWindow: SendWindow;
   /** How long notices wait when their channel is down before the worker looks again. */
   channelDownRetryMs: number;
@@ -32,45 +37,125 @@ export interface DispatchReport {
  */
 export type AttachmentSource = (notices: Notice[]) => Promise<Map<number, Attachment[] | Error>>;
 
+export interface DispatcherDeps {
+  notices: NoticeRepository;
+  workers: DispatchWorkerRepository;
+  channels: Map<NoticeChannel, Channel>;
+  attachments: AttachmentSource;
+  clock: Clock;
+  logger: Logger;
+  settings: DispatchSettings;
+  random?: () => number;
+  /** Runs after a notice is recorded 'sent' (Zalo: a delivery receipt may have arrived first). */
+  afterSent?: (notice: Notice) => Promise<void>;
+}
+
 /** A claimed notice and how to get its files. */
 interface Claimed {
   notice: Notice;
   attachments: () => Promise<Attachment[]>;
 }
 
+/** Recording outcomes is retried after 0.1 s, 0.2 s, 0.4 s… at most every 5 s, until the database takes them. */
+const RECORD_RETRY_FIRST_MS = 100;
+const RECORD_RETRY_MAX_MS = 5_000;
+
 /**
  * The outbox worker. Claims due notices atomically, sends them with bounded concurrency through
  * their channel, records every attempt, and decides what happens next: done, retry later, wait
  * for the channel, or fall back to another channel and finally to the counter's call list.
- * A notice stuck in 'sending' after a crash is put back by the sweeper at the start of each run.
+ *
+ * What a send's outcome is, once known, is never lost: if the database does not take it, the
+ * worker keeps it and tries again until it does, renewing its lease meanwhile so that no other
+ * worker puts the notice back to be sent again. The notices of a worker that died come back
+ * within the lease (DISPATCH_LEASE_SECONDS): the ones it was sending flagged interrupted — the
+ * only possible duplicates —, the ones it had claimed but not tried as they were.
  */
 export class Dispatcher {
   readonly workerId = `${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
-  /** Finished attempts waiting for the transaction that records them (see `record`). */
-  private readonly unrecorded: Array<{ finished: FinishedAttempt; done: (held: boolean) => void; failed: (err: unknown) => void }> = [];
-  private recording = false;
+  private readonly notices: NoticeRepository;
+  private readonly workers: DispatchWorkerRepository;
+  private readonly channels: Map<NoticeChannel, Channel>;
+  private readonly attachments: AttachmentSource;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly settings: DispatchSettings;
+  private readonly random: () => number;
+  private readonly afterSent: (notice: Notice) => Promise<void>;
+  /** Start marks, written together for the sends that start together. */
+  private readonly starts: GroupWriter<number, { held: boolean; at: number }>;
+  /** Finished attempts, written together and retried until the database takes them. */
+  private readonly recorder: GroupWriter<FinishedAttempt, Recorded>;
+  private running = false;
+  private beatTimer: NodeJS.Timeout | null = null;
+  private tickInFlight: Promise<void> | null = null;
+  /** Another worker took this one for dead and put its notices back: the run in progress stops. */
+  private leaseLost = false;
+  /** Successful renewals since the last failed (or overdue) one. */
+  private renewalsInARow = 0;
+  private lastRenewal: number | null = null;
+  /** Starts a run now, under start(); nothing outside it. */
+  private wake: () => void = () => undefined;
 
-  constructor(
-    private readonly notices: NoticeRepository,
-    private readonly channels: Map<NoticeChannel, Channel>,
-    private readonly attachments: AttachmentSource,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly settings: DispatchSettings,
-    private readonly random: () => number = Math.random,
-    /** Runs after a notice is recorded 'sent' (Zalo: a delivery receipt may have arrived first). */
-    private readonly afterSent: (notice: Notice) => Promise<void> = async () => undefined,
-  ) {}
+  constructor(deps: DispatcherDeps) {
+    this.notices = deps.notices;
+    this.workers = deps.workers;
+    this.channels = deps.channels;
+    this.attachments = deps.attachments;
+    this.clock = deps.clock;
+    this.logger = deps.logger;
+    this.settings = deps.settings;
+    this.random = deps.random ?? Math.random;
+    this.afterSent = deps.afterSent ?? (async () => undefined);
+    this.starts = new GroupWriter(async (ids) => {
+      const at = this.now();
+      const held = await this.notices.markStarted(this.workerId, ids, at);
+      return ids.map((id) => ({ held: held.has(id), at }));
+    });
+    this.recorder = new GroupWriter(
+      (finished) => this.notices.finishAttempts(this.workerId, finished),
+      (err, failures) => {
+        this.logger.warn({ err, failures }, 'dispatch: the database did not take finished sends; they are kept and recorded again shortly');
+        return Math.min(RECORD_RETRY_MAX_MS, RECORD_RETRY_FIRST_MS * 2 ** (failures - 1));
+      },
+    );
+  }
 
+  /**
+   * One run: renews the lease, gives back what an earlier run left claimed, puts back the
+   * notices of dead workers, then claims and sends until nothing is due. A failure (the
+   * database gone) stops every worker of the run from taking new work; the run ends — and
+   * throws that failure — only once the sends in flight are recorded and the untried claims are
+   * given back, so that no send of this run goes on unobserved beside the next run.
+   */
   async runOnce(): Promise<DispatchReport> {
+    if (this.running) throw new Error('dispatch: a run is already in progress in this worker');
+    this.running = true;
+    // Outside start(), the lease lives for the run only: a worker between runs holds nothing.
+    const standalone = this.beatTimer === null;
+    const stopBeating = standalone ? this.keepLease() : () => undefined;
+    try {
+      return await this.run();
+    } finally {
+      stopBeating();
+      if (standalone) await this.close();
+      this.running = false;
+    }
+  }
+
+  private async run(): Promise<DispatchReport> {
     const report: DispatchReport = { claimed: 0, sent: 0, delivered: 0, retried: 0, failed: 0, fallbacks: 0, swept: 0, requeued: 0 };
-    const now = this.clock.now().getTime();
-    report.swept = (await this.notices.sweepStuck(now - this.settings.sendingTimeoutMs, now)).length;
+    this.leaseLost = false;
+    await this.renewLease();
+    // Nothing is in flight between runs: whatever this worker still holds, it never sent.
+    await this.notices.releaseHeld(this.workerId, this.now());
+    report.swept = await this.sweep(true);
     const down = new Set<NoticeChannel>();
     // Workers pull from a shared queue refilled by one claim at a time, so a slow send never
     // holds the others back waiting for a whole batch to finish.
     const queue: Claimed[] = [];
     let exhausted = false;
+    let failure: { error: unknown } | null = null;
     let claiming: Promise<void> | null = null;
     const refill = () =>
       (claiming ??= (async () => {
@@ -90,29 +175,48 @@ export class Dispatcher {
         claiming = null;
       }));
     const worker = async () => {
-      for (;;) {
-        if (!queue.length) {
-          if (exhausted) return;
-          await refill();
-          continue;
+      while (!failure && !this.leaseLost) {
+        try {
+          if (!queue.length) {
+            if (exhausted) return;
+            await refill();
+          } else if (await this.deliver(queue.shift() as Claimed, down, report)) {
+            exhausted = false; // a fallback queued a new notice that is due now: look for it before stopping
+          }
+        } catch (error) {
+          failure ??= { error };
         }
-        // A fallback queued a new notice that is due now: look for it before stopping.
-        if (await this.deliver(queue.shift() as Claimed, down, report)) exhausted = false;
       }
     };
     await Promise.all(Array.from({ length: this.settings.concurrency }, worker));
+    // Every send of the run is recorded by now: what the worker still holds, it never tried.
+    try {
+      await this.notices.releaseHeld(this.workerId, this.now());
+    } catch (error) {
+      failure ??= { error }; // the next run, or the sweeper once this worker's lease lapses, gives them back
+    }
+    if (failure) throw failure.error;
+    if (this.leaseLost) throw new Error('dispatch: another worker took this one for dead and put its notices back; the run stopped');
     return report;
   }
 
-  /** Sends one claimed notice and records the outcome; true when it queued a fallback notice. */
+  /**
+   * Sends one claimed notice and records the outcome; true when it queued a fallback notice.
+   * Throws only before the provider is called (the start mark could not be written): the
+   * notice is then given back untried.
+   */
   private async deliver({ notice, attachments }: Claimed, down: Set<NoticeChannel>, report: DispatchReport): Promise<boolean> {
-    const now = () => this.clock.now().getTime();
     const channel = this.channels.get(notice.channel) as Channel;
-    const startedAt = now();
+    let startedAt = this.now();
+    let calledProvider = false;
     let result: SendResult;
     if (down.has(notice.channel)) {
       result = { outcome: 'temporary-failure', providerAnswer: 'Kênh đang ngừng trong lượt này', channelDown: 'kênh ngừng' };
     } else {
+      const start = await this.starts.push(notice.id);
+      if (!start.held) return false; // cancelled since the claim: not sent
+      startedAt = start.at;
+      calledProvider = true;
       try {
         result = await channel.send(outgoing(notice), attachments);
       } catch (err) {
@@ -123,16 +227,17 @@ export class Dispatcher {
     }
     const decision = decide(
       result,
-      { audience: notice.audience, firstAttemptAt: notice.firstAttemptAt ?? now(), attempts: notice.attempts },
-      now(),
+      { audience: notice.audience, firstAttemptAt: notice.firstAttemptAt ?? this.now(), attempts: notice.attempts },
+      this.now(),
       { retryWindowMs: this.settings.retryWindowMs, channelDownRetryMs: this.settings.channelDownRetryMs },
       this.random(),
     );
     if (result.channelDown) {
       down.add(notice.channel);
-      await this.notices.raiseAlert(`channel:${notice.channel}`, `Kênh ${notice.channel} ngừng gửi: ${result.channelDown}`, now());
+      const message = `Kênh ${notice.channel} ngừng gửi: ${result.channelDown}`;
+      await this.bestEffort('raise the channel alert', () => this.notices.raiseAlert(`channel:${notice.channel}`, message, this.now()));
     }
-    const at = now();
+    const at = this.now();
     const patch: FinishedAttempt['notice'] = {
       status: decision.status,
       lastError: result.outcome === 'sent' || result.outcome === 'delivered' ? null : `${result.errorClass ?? result.outcome}: ${result.providerAnswer}`.slice(0, 1000),
@@ -141,7 +246,7 @@ export class Dispatcher {
     if (result.providerMessageId) patch.providerMessageId = result.providerMessageId;
     if (decision.status === 'sent' || decision.status === 'delivered') patch.sentAt = at;
     if (decision.status === 'delivered') patch.deliveredAt = at;
-    const held = await this.record({
+    const recorded = await this.recorder.push({
       noticeId: notice.id,
       attempt: {
         startedAt,
@@ -150,23 +255,21 @@ export class Dispatcher {
         providerAnswer: result.providerAnswer,
         providerMessageId: result.providerMessageId ?? null,
       },
+      calledProvider,
       notice: patch,
+      fallback: decision.fallback ? fallbackFor(notice, at) ?? undefined : undefined,
       at,
     });
-    if (!held) return false; // cancelled or swept while we were sending: someone else owns it now
+    if (!recorded.held) return false; // cancelled or taken by another worker while we were sending
     if (decision.status === 'sent') {
       report.sent++;
-      await this.afterSent(notice);
-    }
-    else if (decision.status === 'delivered') report.delivered++;
+      await this.bestEffort('apply a delivery receipt that came first', () => this.afterSent(notice));
+    } else if (decision.status === 'delivered') report.delivered++;
     else if (decision.status === 'created') report.requeued++;
     else if (decision.status === 'permanent-failure') report.failed++;
     else report.retried++;
-    if (decision.fallback && (await this.fallBack(notice, at))) {
-      report.fallbacks++;
-      return true;
-    }
-    return false;
+    if (recorded.fallbackQueued) report.fallbacks++;
+    return recorded.fallbackQueued;
   }
 
   /**
@@ -191,64 +294,110 @@ export class Dispatcher {
   }
 
   /**
-   * Records a finished attempt (see NoticeRepository.finishAttempts); true while this worker
-   * still held the notice. Attempts that finish while a write is in progress go together into
-   * the next one: one transaction — one commit, one turn of SQLite's single writer lock — for
-   * many sends, where one per send made the database the bottleneck of a busy worker. No timer:
-   * an attempt finishing alone is written at once.
+   * Puts back the notices of dead workers (see deadWorkers in domain/dispatch.ts). The last resort —
+   * a silence of DISPATCH_SENDING_TIMEOUT_SECONDS that no worker watched — is applied only after
+   * three renewals in a row of this worker's own lease: right after an outage every worker looks
+   * silent, and one still holding outcomes to record renews within a heartbeat of the database's
+   * return. With `wait`, a worker that meets such a silence before it can judge it (just
+   * started, or just back) keeps renewing for a few heartbeats and looks again.
    */
-  private record(finished: FinishedAttempt): Promise<boolean> {
-    return new Promise((done, failed) => {
-      this.unrecorded.push({ finished, done, failed });
-      void this.recordPending();
+  private async sweep(wait: boolean): Promise<number> {
+    const now = this.now();
+    const leases = await this.workers.leases(now, this.settings.sendingTimeoutMs);
+    let dead = deadWorkers(leases, now, this.workerId, {
+      leaseMs: this.settings.leaseMs,
+      sendingTimeoutMs: this.settings.sendingTimeoutMs,
+      maxGapMs: this.maxGapMs(),
     });
-  }
-
-  private async recordPending(): Promise<void> {
-    if (this.recording) return;
-    this.recording = true;
-    while (this.unrecorded.length) {
-      const batch = this.unrecorded.splice(0);
-      try {
-        const held = await this.notices.finishAttempts(batch.map((b) => b.finished));
-        batch.forEach((b, i) => b.done(held[i] as boolean));
-      } catch (err) {
-        for (const b of batch) b.failed(err);
-      }
+    if (wait && !this.mayTrustSilence() && dead.some((w) => !w.watched)) {
+      for (let i = 0; i < 5 && !this.mayTrustSilence(); i++) await new Promise((r) => setTimeout(r, this.heartbeatMs()));
+      return this.sweep(false);
     }
-    this.recording = false;
+    if (!this.mayTrustSilence()) dead = dead.filter((w) => w.watched);
+    let swept = 0;
+    for (const w of dead) {
+      const requeued = await this.notices.requeueDeadWorker(w.worker, w.lastSeen, now);
+      if (!requeued) continue;
+      const { interrupted, released } = requeued;
+      if (interrupted.length || released.length) this.logger.warn({ worker: w.worker, interrupted, released }, 'dispatch: put back the notices of a dead worker');
+      swept += interrupted.length + released.length;
+    }
+    return swept + (await this.notices.requeueUnleased(now - this.settings.sendingTimeoutMs, now)).length;
   }
 
-  /** Queues the same message on the next channel (or the counter's list); false if there is none left. */
-  private async fallBack(notice: Notice, now: number): Promise<boolean> {
-    const contact = (notice.payload.contact ?? { email: null, phone: null }) as { email: string | null; phone: string | null };
-    const next = fallbackChannel(notice.channel, contact);
-    if (!next) return false;
-    const key = notice.apologyId !== null ? `apology:${notice.apologyId}:${next.channel}:${next.recipient}` : `${notice.businessKey}:${next.channel}`;
-    const created = await this.notices.enqueue(
-      [
-        {
-          businessKey: key,
-          kind: notice.kind,
-          audience: notice.audience,
-          channel: next.channel,
-          recipient: next.channel === 'print' ? contact.phone ?? notice.recipient : next.recipient,
-          agencyId: notice.agencyId,
-          dossierId: notice.dossierId,
-          apologyId: notice.apologyId,
-          payload: notice.payload,
-          notBefore: now,
-          fallbackOf: notice.id,
-        },
-      ],
-      now,
-    );
-    return created > 0;
+  private mayTrustSilence(): boolean {
+    return this.renewalsInARow >= 3;
+  }
+
+  private heartbeatMs(): number {
+    return this.settings.leaseMs / 5;
+  }
+
+  /** Renewals further apart than this break a stretch (a stalled process could have missed an outage). */
+  private maxGapMs(): number {
+    return 2 * this.heartbeatMs();
+  }
+
+  /** Renews the lease every fifth of DISPATCH_LEASE_SECONDS, and sweeps, until the returned function is called. */
+  private keepLease(): () => void {
+    const timer = setInterval(() => {
+      // A renewal still waiting after a whole period is as good as a failed one.
+      if (this.tickInFlight) this.renewalsInARow = 0;
+      else this.tickInFlight = this.tick().finally(() => (this.tickInFlight = null));
+    }, this.heartbeatMs());
+    timer.unref();
+    this.beatTimer = timer;
+    return () => {
+      clearInterval(timer);
+      if (this.beatTimer === timer) this.beatTimer = null;
+    };
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.renewLease();
+      const swept = await this.sweep(false);
+      if (swept) {
+        this.logger.info({ swept }, 'outbox');
+        this.wake(); // the notices put back are due now
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'dispatch: could not renew the lease');
+    }
+  }
+
+  private async renewLease(): Promise<void> {
+    const now = this.now();
+    let renewal: RenewalResult;
+    try {
+      renewal = await this.workers.beat(this.workerId, now, this.maxGapMs());
+    } catch (err) {
+      this.renewalsInARow = 0;
+      throw err;
+    }
+    // 'lost' after a close() of our own is only a new lease.
+    if (renewal === 'lost' && this.lastRenewal !== null) {
+      this.leaseLost = true;
+      this.logger.error({ worker: this.workerId }, 'dispatch: another worker took this one for dead (it was cut off from the database for too long)');
+    }
+    // A gap (a stalled process) breaks the run of renewals like a failure, as in the lease row.
+    this.renewalsInARow = renewal !== 'renewed' || (this.lastRenewal !== null && now - this.lastRenewal > this.maxGapMs()) ? 1 : this.renewalsInARow + 1;
+    this.lastRenewal = now;
+  }
+
+  /** Ends the lease: a worker that stops cleanly holds nothing (its runs are over). */
+  async close(): Promise<void> {
+    await this.tickInFlight;
+    if (this.lastRenewal === null) return;
+    await this.bestEffort('end the lease', () => this.workers.end(this.workerId, this.now()));
+    this.lastRenewal = null;
+    this.renewalsInARow = 0;
   }
 
   /** Runs the outbox every `intervalMs` until the returned function is called; never two runs at once. */
   start(intervalMs: number): () => Promise<void> {
-    return runPeriodically(
+    const stopBeating = this.keepLease();
+    const runs = runPeriodically(
       () => this.runOnce(),
       intervalMs,
       (r) => {
@@ -256,7 +405,46 @@ export class Dispatcher {
       },
       (err) => this.logger.error({ err }, 'outbox run failed'),
     );
+    this.wake = runs.wake;
+    return async () => {
+      this.wake = () => undefined;
+      await runs();
+      stopBeating();
+      await this.close();
+    };
   }
+
+  private now(): number {
+    return this.clock.now().getTime();
+  }
+
+  private async bestEffort(what: string, work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      this.logger.warn({ err }, `dispatch: could not ${what}`);
+    }
+  }
+}
+
+/** The same message on the next channel (or the counter's list); null if there is none left. */
+function fallbackFor(notice: Notice, now: number): NewNotice | null {
+  const contact = (notice.payload.contact ?? { email: null, phone: null }) as { email: string | null; phone: string | null };
+  const next = fallbackChannel(notice.channel, contact);
+  if (!next) return null;
+  return {
+    businessKey: notice.apologyId !== null ? `apology:${notice.apologyId}:${next.channel}:${next.recipient}` : `${notice.businessKey}:${next.channel}`,
+    kind: notice.kind,
+    audience: notice.audience,
+    channel: next.channel,
+    recipient: next.channel === 'print' ? contact.phone ?? notice.recipient : next.recipient,
+    agencyId: notice.agencyId,
+    dossierId: notice.dossierId,
+    apologyId: notice.apologyId,
+    payload: notice.payload,
+    notBefore: now,
+    fallbackOf: notice.id,
+  };
 }
 
 /** A channel sees its own rendering: `payload.email` for e-mail, `payload.zalo` for Zalo; a staff digest is e-mail only. */

@@ -84,3 +84,59 @@ export function decide(
     }
   }
 }
+
+/** A worker's lease as stored: its current unbroken stretch of renewals [healthySince, lastSeen]. */
+export interface Lease {
+  worker: string;
+  healthySince: number;
+  lastSeen: number;
+  /** Set once the lease has ended (given up, or taken from a dead worker). */
+  endedAt: number | null;
+}
+
+export interface DeadWorker {
+  worker: string;
+  /** The renewal it was judged by. */
+  lastSeen: number;
+  /** Judged by the others' unbroken renewals; false: only by the length of its silence. */
+  watched: boolean;
+}
+
+/**
+ * Which workers are dead, from the leases alone. A worker is dead when, for `leaseMs` of its
+ * silence, the database was reachable without a break — shown by the other workers' stretches
+ * of renewals, joined where one began within `maxGapMs` of another's last renewal (a worker
+ * started after the silence began, or one since gone, counts as much as a long-lived one). Or,
+ * as the last resort (`watched` false; for the caller to apply only when it is not itself just
+ * back from an outage), when it has been silent for `sendingTimeoutMs`.
+ *
+ * A silence alone proves nothing: after an outage every worker has been silent, and the one
+ * still holding outcomes to record renews within a heartbeat of the database's return.
+ */
+export function deadWorkers(
+  leases: Lease[],
+  now: number,
+  observer: string,
+  s: { leaseMs: number; sendingTimeoutMs: number; maxGapMs: number },
+): DeadWorker[] {
+  const dead: DeadWorker[] = [];
+  for (const w of leases) {
+    if (w.endedAt !== null || w.worker === observer) continue;
+    const reachable = joinedStretches(leases.filter((x) => x.worker !== w.worker), s.maxGapMs);
+    const watched = reachable.some(([from, to]) => to - Math.max(w.lastSeen, from) >= s.leaseMs);
+    if (watched || now - w.lastSeen >= s.sendingTimeoutMs) dead.push({ worker: w.worker, lastSeen: w.lastSeen, watched });
+  }
+  return dead;
+}
+
+/** The stretches of renewals, joined where one begins within `maxGapMs` of the end of another. */
+function joinedStretches(leases: Lease[], maxGapMs: number): Array<[number, number]> {
+  const sorted = leases.map((l): [number, number] => [l.healthySince, l.lastSeen]).sort((a, b) => a[0] - b[0]);
+  const joined: Array<[number, number]> = [];
+  for (const [from, to] of sorted) {
+    const last = joined[joined.length - 1];
+    if (last && from <= last[1] + maxGapMs) last[1] = Math.max(last[1], to);
+    else joined.push([from, to]);
+  }
+  return joined;
+}

@@ -17,6 +17,7 @@ import { TokenService } from './tokens';
 import path from 'node:path';
 import { ApologyRepository, EscalationRepository } from '../db/apologies';
 import { NoticeRepository } from '../db/notices';
+import { DispatchWorkerRepository } from '../db/dispatch-workers';
 import { WatchRepository } from '../db/watch';
 import { DocumentRenderer } from '../documents/renderer';
 import { createPdfRenderer, type PdfRenderer } from '../documents/pdf';
@@ -96,18 +97,18 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     db, apologyRepo, notices, dossierRepo, agencies, procedures, calendars, documents, pdf, clock, config.publicBaseUrl, logger,
   );
   const channels = options.channels ?? buildChannels(config, db, clock, logger);
-  const dispatcher = new Dispatcher(
+  const dispatcher = new Dispatcher({
     notices,
+    workers: new DispatchWorkerRepository(db),
     channels,
-    (batch) => apologies.noticeAttachments(batch),
+    attachments: (batch) => apologies.noticeAttachments(batch),
     clock,
     logger,
-    { ...config.dispatch, channelDownRetryMs: 10 * 60_000 },
-    Math.random,
-    async (n) => {
+    settings: { ...config.dispatch, channelDownRetryMs: 10 * 60_000 },
+    afterSent: async (n) => {
       if (n.channel === 'zalo') await markDeliveredFromReceipts(db, n.id, clock.now());
     },
-  );
+  });
   const dossiers = new DossierService(db, dossierRepo, agencies, procedures, calendars, apologyRepo, notices, clock);
   const messages = new MessageService(notices, dossierRepo, clock);
   const imports = new ImportService(db, new ImportRepository(db), dossierRepo, agencies, procedures, calendars, clock);

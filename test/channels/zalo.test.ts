@@ -340,6 +340,40 @@ describe('Zalo channel', () => {
       assert.deepEqual(pick(result, ['outcome', 'errorClass']), { outcome: 'technical-failure', errorClass: 'connection' }, JSON.stringify(result));
     });
 
+    it('a kept-alive connection that Zalo closed just as it was reused: sent again at once on a new connection, not after the 30 s retry', async () => {
+      await startFake({ dropReusedRequests: 1 });
+      const zalo = channel();
+      assert.equal((await zalo.send(notice(51), async () => [])).outcome, 'sent', 'warm-up: the first message goes out on a new connection');
+      const result = await zalo.send(notice(52), async () => []);
+      assert.equal(fake.state.dropped, 1, 'the second message met a kept-alive connection that the server closed without reading it');
+      assert.equal(result.outcome, 'sent', `the message should be sent again at once on a new connection, got ${JSON.stringify(result)}`);
+      assert.deepEqual(
+        fake.state.accepted.map((m) => m.trackingId),
+        ['51', '52'],
+        'each message reached Zalo exactly once',
+      );
+    });
+
+    it('a reset on a new connection is not retried: the server may have taken the message', async () => {
+      let requests = 0;
+      const resetting = http.createServer((req) => {
+        requests++;
+        req.socket.destroy();
+      });
+      await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve));
+      try {
+        const zalo = channel();
+        assert.equal((await zalo.send(notice(1), async () => [])).outcome, 'sent', 'warm-up: the token is obtained');
+        const flaky = channel({ ZALO_API_BASE: `http://127.0.0.1:${(resetting.address() as AddressInfo).port}` });
+        const result = await flaky.send(notice(2), async () => []);
+        assert.deepEqual(pick(result, ['outcome', 'errorClass']), { outcome: 'technical-failure', errorClass: 'connection' }, JSON.stringify(result));
+        assert.equal(requests, 1, 'one request only: a reset of a connection used for the first time is left to the dispatcher’s backoff');
+      } finally {
+        resetting.closeAllConnections();
+        await new Promise<void>((resolve) => resetting.close(() => resolve()));
+      }
+    });
+
     it('token expiry mid-batch: -124 → exactly one refresh → the retry succeeds', async () => {
       await startFake({ expireAccessTokensAfterSends: 3 });
       const zalo = channel();

@@ -59,6 +59,7 @@ describe('dispatch survives SIGKILL', function () {
       DISPATCH_INTERVAL_SECONDS: '0.2',
       DISPATCH_CONCURRENCY: '4',
       DISPATCH_SENDING_TIMEOUT_SECONDS: '1',
+      DISPATCH_LEASE_SECONDS: '0.5',
     };
     // Take the OA grant once up front, so that no kill can land inside the token rotation itself
     // (that window is covered by the Zalo channel's own tests).
@@ -72,7 +73,7 @@ describe('dispatch survives SIGKILL', function () {
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
       kills++;
-      await sleep(1100); // past DISPATCH_SENDING_TIMEOUT_SECONDS: the next run sweeps what the dead one held
+      await sleep(1100); // past DISPATCH_SENDING_TIMEOUT_SECONDS: the next process puts back what the dead one held
     }
     assert.ok(fake.state.accepted.length < N, `the kills should interrupt the work (all ${N} were sent before the first kill: make the fake slower)`);
     for (let i = 0; i < 10; i++) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Attachment, Channel, OutgoingNotice, SendResult } from '../../src/channels/types';
+import { DispatchWorkerRepository } from '../../src/db/dispatch-workers';
 import { NoticeRepository, type NoticeChannel } from '../../src/db/notices';
 import { Dispatcher, type DispatchSettings } from '../../src/dispatch/dispatcher';
 import { createLogger } from '../../src/logger';
@@ -25,6 +26,7 @@ const SETTINGS: DispatchSettings = {
   concurrency: 4,
   retryWindowMs: 24 * 3_600_000,
   sendingTimeoutMs: 300_000,
+  leaseMs: 10_000,
   sendWindow: { start: 6 * 60, end: 22 * 60 },
   channelDownRetryMs: 600_000,
 };
@@ -50,15 +52,16 @@ describe('dispatch: the outbox worker', function () {
   }
 
   const dispatcher = (channels: Channel[], settings: Partial<DispatchSettings> = {}, random = () => 0.5) =>
-    new Dispatcher(
-      repo,
-      new Map(channels.map((c) => [c.name, c])),
-      (batch) => ctx.services.apologies.noticeAttachments(batch),
-      ctx.clock,
-      createLogger('silent'),
-      { ...SETTINGS, ...settings },
+    new Dispatcher({
+      notices: repo,
+      workers: new DispatchWorkerRepository(ctx.db),
+      channels: new Map(channels.map((c) => [c.name, c])),
+      attachments: (batch) => ctx.services.apologies.noticeAttachments(batch),
+      clock: ctx.clock,
+      logger: createLogger('silent'),
+      settings: { ...SETTINGS, ...settings },
       random,
-    );
+    });
 
   const status = async (id: number) => (await repo.byId(id))?.status;
 
@@ -136,18 +139,19 @@ describe('dispatch: the outbox worker', function () {
     assert.equal(await ctx.db('apology_documents').where({ apology_id: broken }).del(), 1);
     const reads: number[] = [];
     const email = new ScriptedChannel('email');
-    const d = new Dispatcher(
-      repo,
-      new Map([['email', email]]),
-      (batch) => {
+    const d = new Dispatcher({
+      notices: repo,
+      workers: new DispatchWorkerRepository(ctx.db),
+      channels: new Map([['email', email]]),
+      attachments: (batch) => {
         reads.push(batch.length);
         return ctx.services.apologies.noticeAttachments(batch);
       },
-      ctx.clock,
-      createLogger('silent'),
-      SETTINGS,
-      () => 0.5,
-    );
+      clock: ctx.clock,
+      logger: createLogger('silent'),
+      settings: SETTINGS,
+      random: () => 0.5,
+    });
     const r = await d.runOnce();
     assert.deepEqual(reads, [3], 'one read for the three e-mails of the batch, not one per e-mail');
     assert.equal(r.sent, 2, 'the two e-mails whose letters exist are sent');
@@ -182,10 +186,11 @@ describe('dispatch: the outbox worker', function () {
     assert.equal(row?.notBefore, tomorrow);
   });
 
-  it('puts back a notice left "sending" by a crashed worker, flagging the attempt', async () => {
+  it('puts back, after the sending timeout, a notice left "sending" by a worker without a lease, flagging the attempt it had started', async () => {
     const n = await issue('CRASH');
     const claimed = await repo.claimDue({ now: ctx.clock.now().getTime(), limit: 10, channels: ['zalo'], citizensAllowed: true, worker: 'dead' });
     assert.equal(claimed.length, 1);
+    assert.deepEqual([...(await repo.markStarted('dead', [n.id], ctx.clock.now().getTime()))], [n.id], 'the dead worker had called the provider');
     ctx.clock.advance(301_000);
     const zalo = new ScriptedChannel('zalo');
     const r = await dispatcher([zalo]).runOnce();
@@ -219,9 +224,9 @@ describe('dispatch: the outbox worker', function () {
     };
     const batches: number[] = [];
     const finish = repo.finishAttempts.bind(repo);
-    repo.finishAttempts = (finished) => {
+    repo.finishAttempts = (worker, finished) => {
       batches.push(finished.length);
-      return finish(finished);
+      return finish(worker, finished);
     };
     const run = dispatcher([zalo]).runOnce();
     while (started < 4) await new Promise((r) => setTimeout(r, 5));

@@ -52,6 +52,12 @@ export interface ZaloFakeOptions {
   acceptUnknownRefreshTokens?: boolean;
   /** Phone (84…) → scripted answer; merged over DEFAULT_SCRIPTED. */
   scripted?: Record<string, ZaloFakeScript>;
+  /**
+   * The next this-many API requests that arrive on a kept-alive connection (one that already
+   * carried a request) are dropped unread: the socket is destroyed, as a server does when it
+   * closes an idle connection at the moment the client reuses it. Nothing is processed.
+   */
+  dropReusedRequests?: number;
   /** Post a signed delivery receipt here after each accepted message. */
   webhookUrl?: string;
   deliverAfterMs?: number;
@@ -82,6 +88,8 @@ export interface ZaloFakeRequest {
 export interface ZaloFakeState {
   /** Every POST /message/template, whatever the answer. */
   sends: number;
+  /** Requests dropped unread on a reused connection (see dropReusedRequests). */
+  dropped: number;
   /** Every POST /v4/oa/access_token, whatever the answer. */
   refreshCalls: number;
   accepted: ZaloFakeMessage[];
@@ -186,6 +194,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
 
   const state: ZaloFakeState = {
     sends: 0,
+    dropped: 0,
     refreshCalls: 0,
     accepted: [],
     requests: [],
@@ -337,8 +346,19 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
     json(res, 404, { error: 404, message: 'Not found' });
   }
 
+  const served = new WeakMap<object, number>();
+  let dropReused = options.dropReusedRequests ?? 0;
+
   function server(kind: 'api' | 'oauth'): http.Server {
     return http.createServer((req, res) => {
+      const before = served.get(req.socket) ?? 0;
+      served.set(req.socket, before + 1);
+      if (kind === 'api' && before > 0 && dropReused > 0) {
+        dropReused -= 1;
+        state.dropped += 1;
+        req.socket.destroy();
+        return;
+      }
       handle(kind, req, res).catch((err: unknown) => {
         if (!res.headersSent) json(res, 500, { error: -1, message: String(err) });
       });

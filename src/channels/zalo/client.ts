@@ -42,9 +42,15 @@ export interface ZaloClientOptions {
 
 export class ZaloClient {
   private readonly http: AxiosInstance;
-  // Keep-alive: a batch of notices would otherwise pay a TLS handshake per message.
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 32 });
+  // Keep-alive: a batch of notices would otherwise pay a TLS handshake per message. An idle
+  // connection is closed after IDLE_SOCKET_MS (or a second before the server's own Keep-Alive
+  // timeout, when it announces a shorter one), so that we seldom write to one the server is
+  // closing; `retryOnNewConnection` covers the race that is left.
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 32, timeout: IDLE_SOCKET_MS });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 32, timeout: IDLE_SOCKET_MS });
+  // For the one retry after a reset of a kept-alive connection: a connection of its own.
+  private readonly freshHttpAgent = new http.Agent({ keepAlive: false });
+  private readonly freshHttpsAgent = new https.Agent({ keepAlive: false });
 
   constructor(private readonly options: ZaloClientOptions) {
     this.http = axios.create({
@@ -70,47 +76,90 @@ export class ZaloClient {
       tracking_id: message.trackingId,
     };
     if (message.development) body.mode = 'development';
-    return this.call(() =>
+    return this.call((fresh) =>
       this.http.post(`${this.options.apiBase}/message/template`, body, {
         headers: { 'Content-Type': 'application/json', access_token: accessToken },
+        ...fresh,
       }),
     );
   }
 
   messageStatus(accessToken: string, msgId: string): Promise<ZaloAnswer> {
-    return this.call(() =>
-      this.http.get(`${this.options.apiBase}/message/status`, { params: { message_id: msgId }, headers: { access_token: accessToken } }),
+    return this.call((fresh) =>
+      this.http.get(`${this.options.apiBase}/message/status`, { params: { message_id: msgId }, headers: { access_token: accessToken }, ...fresh }),
     );
   }
 
   quota(accessToken: string): Promise<ZaloAnswer> {
-    return this.call(() => this.http.get(`${this.options.apiBase}/message/quota`, { headers: { access_token: accessToken } }));
+    return this.call((fresh) => this.http.get(`${this.options.apiBase}/message/quota`, { headers: { access_token: accessToken }, ...fresh }));
   }
 
-  /** One refresh-token exchange. The caller holds the grant lock; this never retries. */
+  /**
+   * One refresh-token exchange. The caller holds the grant lock; this never retries, not even
+   * after a reset kept-alive connection: the refresh token is single-use, and a second try with
+   * it after all would break the grant (see tokens.ts).
+   */
   refreshAccessToken(refreshToken: string): Promise<ZaloAnswer> {
     const form = new URLSearchParams({ refresh_token: refreshToken, app_id: this.options.appId, grant_type: 'refresh_token' });
-    return this.call(() =>
-      this.http.post(`${this.options.oauthBase}/v4/oa/access_token`, form.toString(), {
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', secret_key: this.options.appSecret },
-      }),
+    return this.call(
+      () =>
+        this.http.post(`${this.options.oauthBase}/v4/oa/access_token`, form.toString(), {
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', secret_key: this.options.appSecret },
+        }),
+      false,
     );
   }
 
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    for (const agent of [this.httpAgent, this.httpsAgent, this.freshHttpAgent, this.freshHttpsAgent]) agent.destroy();
   }
 
-  private async call(request: () => Promise<AxiosResponse<unknown>>): Promise<ZaloAnswer> {
+  /**
+   * Sends `request`; if it was written on a kept-alive connection that the server reset before
+   * answering anything, sends it once more, at once, on a connection of its own
+   * (`retryOnNewConnection`). Otherwise that send would wait for the dispatcher's 30 s backoff.
+   */
+  private async call(request: (fresh?: FreshConnection) => Promise<AxiosResponse<unknown>>, retryOnNewConnection = true): Promise<ZaloAnswer> {
     try {
-      const res = await request();
-      return { httpStatus: res.status, body: parseBody(res.data), networkErrorCode: null };
+      return answerOf(await request());
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      return { httpStatus: null, body: null, networkErrorCode: typeof code === 'string' ? code : 'UNKNOWN' };
+      if (!retryOnNewConnection || !resetBeforeAnswerOnReusedConnection(err)) return networkFailure(err);
+    }
+    try {
+      return answerOf(await request({ httpAgent: this.freshHttpAgent, httpsAgent: this.freshHttpsAgent }));
+    } catch (err) {
+      return networkFailure(err);
     }
   }
+}
+
+/** An idle kept-alive connection is closed after this long: shorter than common servers' own idle timeouts (nginx 75 s, Node 5 s announced). */
+const IDLE_SOCKET_MS = 4_000;
+
+type FreshConnection = { httpAgent: http.Agent; httpsAgent: https.Agent };
+
+function answerOf(res: AxiosResponse<unknown>): ZaloAnswer {
+  return { httpStatus: res.status, body: parseBody(res.data), networkErrorCode: null };
+}
+
+function networkFailure(err: unknown): ZaloAnswer {
+  const code = (err as { code?: unknown }).code;
+  return { httpStatus: null, body: null, networkErrorCode: typeof code === 'string' ? code : 'UNKNOWN' };
+}
+
+/**
+ * The one network failure that is safe to retry at once, even for a message Zalo does not
+ * de-duplicate: the request went out on a connection that had already carried an earlier
+ * request (`reusedSocket`), and the connection was reset (or closed) before a single byte of
+ * answer came back. That is a server closing a connection it considered idle at the moment we
+ * reused it — it closed without reading our request. A reset of a new connection, a timeout, or
+ * a reset after the answer began is not this case: the server may have taken the message, so
+ * those go back to the dispatcher as technical failures (retried later, recorded).
+ */
+function resetBeforeAnswerOnReusedConnection(err: unknown): boolean {
+  const e = err as { code?: unknown; response?: unknown; request?: { reusedSocket?: unknown; res?: unknown } };
+  if (e.code !== 'ECONNRESET' && e.code !== 'EPIPE') return false;
+  return e.response === undefined && e.request?.reusedSocket === true && !e.request.res;
 }
 
 function parseBody(data: unknown): unknown {

@@ -35,3 +35,18 @@ export function foldForSearch(text: string): string {
     .toLowerCase()
     .normalize('NFC');
 }
+
+/**
+ * A provider's free-text answer with the e-mail addresses and phone numbers in it masked
+ * ("<…@example.vn>", "09******78"): SMTP servers and SMS gateways quote the recipient back, and
+ * such answers are logged, where personal data must never go.
+ */
+export function maskContacts(text: string): string {
+  return text
+    .replace(/[^\s<>"'@,;:]+@([^\s<>"'@,;:]+)/g, '…@$1')
+    .replace(/\+?\d[\d .-]{7,}\d/g, (run) => {
+      // Only runs with a phone's worth of digits: SMTP codes such as "550 5.1.1" stay readable.
+      const digits = run.replace(/\D/g, '');
+      return digits.length < 9 ? run : `${digits.slice(0, 2)}${'*'.repeat(digits.length - 4)}${digits.slice(-2)}`;
+    });
+}

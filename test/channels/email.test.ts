@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { capturingLogger } from '../support/log-capture';
 import { createEmailChannel, type EmailChannel } from '../../src/channels/email/channel';
 import type { Attachment, OutgoingNotice, SendResult } from '../../src/channels/types';
 import { loadConfig, type Config } from '../../src/config';
@@ -214,6 +215,21 @@ describe('channels/email: the e-mail channel against a real SMTP server', functi
     assert.match(result.providerAnswer, /RCPT TO: 550 5\.1\.1 Mailbox unavailable/, 'the attempt records the command and the server\'s line');
     assert.equal(result.channelDown, undefined, 'one refused mailbox says nothing about the channel');
     assert.equal(smtp.received.length, 0);
+  });
+
+  it('logs a refusal without the citizen\'s address, even when the server\'s answer quotes it', async () => {
+    smtp = await startFakeSmtp({
+      onRcptTo(address, _session, callback) {
+        callback(Object.assign(new Error(`5.1.1 <${address.address}>: Recipient address rejected`), { responseCode: 550 }));
+      },
+    });
+    const { logger, lines } = capturingLogger('info');
+    channel = createEmailChannel({ config: emailSettings({ SMTP_URL: smtp.url(FAST) }), dataDir: tmpDir(), logger });
+    const result = await channel.send(apologyNotice(), letter);
+    assert.match(result.providerAnswer, new RegExp(CITIZEN.replace(/[.]/g, '\\.')), 'the attempt row (staff-only, in the database) keeps the server\'s whole answer');
+    assert.ok(lines.length > 0, 'the refusal is logged');
+    const leaked = lines.filter((l) => l.toLowerCase().includes(CITIZEN.toLowerCase()));
+    assert.deepEqual(leaked, [], 'a log line carries the citizen\'s e-mail address (personal data must never reach the logs)');
   });
 
   it('a recipient refused for now (450) is a temporary failure, retried later, no fallback', async () => {

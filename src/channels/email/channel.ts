@@ -15,6 +15,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import { maskContacts } from '../../domain/contact';
 import type { Logger } from '../../logger';
 import type { Attachment, Channel, OutgoingNotice, SendResult } from '../types';
 import { classifySmtpError } from './classify';
@@ -96,8 +97,8 @@ export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
       return { outcome: 'sent', providerMessageId: message.messageId, providerAnswer: short(info.response) };
     } catch (err) {
       const result = classifySmtpError(err);
-      if (result.channelDown) log?.error({ notice: notice.id, errorClass: result.errorClass, answer: result.providerAnswer }, 'e-mail channel down');
-      else log?.warn({ notice: notice.id, outcome: result.outcome, errorClass: result.errorClass, answer: result.providerAnswer }, 'e-mail not sent');
+      if (result.channelDown) log?.error({ notice: notice.id, errorClass: result.errorClass, answer: maskContacts(result.providerAnswer) }, 'e-mail channel down');
+      else log?.warn({ notice: notice.id, outcome: result.outcome, errorClass: result.errorClass, answer: maskContacts(result.providerAnswer) }, 'e-mail not sent');
       return result;
     }
   }

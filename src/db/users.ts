@@ -8,8 +8,6 @@ export interface User {
   role: UserRole;
   agencyId: number | null;
   active: boolean;
-  failedAttempts: number;
-  lockedUntil: number | null;
   lastLoginAt: number | null;
   createdAt: number;
 }
@@ -25,8 +23,6 @@ interface Row {
   role: UserRole;
   agency_id: number | null;
   password_hash: string;
-  failed_attempts: number;
-  locked_until: number | string | null;
   active: boolean | number;
   last_login_at: number | string | null;
   created_at: number | string;
@@ -42,8 +38,6 @@ function fromRow(r: Row): UserWithHash {
     role: r.role,
     agencyId: r.agency_id,
     active: Boolean(r.active),
-    failedAttempts: r.failed_attempts,
-    lockedUntil: num(r.locked_until),
     lastLoginAt: num(r.last_login_at),
     createdAt: Number(r.created_at),
     passwordHash: r.password_hash,
@@ -90,7 +84,7 @@ export class UserRepository {
   }
 
   async setPassword(id: number, passwordHash: string, now: number): Promise<void> {
-    await this.db('users').where({ id }).update({ password_hash: passwordHash, failed_attempts: 0, locked_until: null, updated_at: now });
+    await this.db('users').where({ id }).update({ password_hash: passwordHash, updated_at: now });
   }
 
   async byId(id: number): Promise<User | null> {

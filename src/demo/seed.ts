@@ -18,8 +18,8 @@
  * database; phone numbers are random valid-looking mobiles. Production never loads the demo
  * (see config.ts).
  */
-import type { Agency, AgencyInput, AgencySettings } from '../db/agencies';
-import { DEFAULT_AGENCY_SETTINGS } from '../db/agencies';
+import type { Agency, AgencyInput } from '../db/agencies';
+import { DEFAULT_AGENCY_SETTINGS, type AgencySettings } from '../domain/agency';
 import type { ApplicantKind, IntakeChannel } from '../db/dossiers';
 import type { Procedure, ProcedureInput, SupplementPolicy, TimeUnit } from '../db/procedures';
 import type { WorkingCalendar } from '../domain/calendar';

@@ -123,7 +123,7 @@ export class DossierService {
     if (!procedure) problems.push({ field: 'procedureCode', message: `Không có thủ tục mã "${input.procedureCode}"` });
     const receiving = await this.agencies.byCode(input.receivingAgencyCode);
     if (!receiving) problems.push({ field: 'receivingAgencyCode', message: `Không có cơ quan mã "${input.receivingAgencyCode}"` });
-    let deciding: Agency | null = null;
+    let deciding: Agency | null;
     if (input.decidingAgencyCode) {
       deciding = await this.agencies.byCode(input.decidingAgencyCode);
       if (!deciding) problems.push({ field: 'decidingAgencyCode', message: `Không có cơ quan mã "${input.decidingAgencyCode}"` });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
-import { AgencyRepository, DEFAULT_AGENCY_SETTINGS, type AgencyInput } from '../../src/db/agencies';
+import { AgencyRepository, type AgencyInput } from '../../src/db/agencies';
+import { DEFAULT_AGENCY_SETTINGS } from '../../src/domain/agency';
 import { DossierRepository, type Dossier } from '../../src/db/dossiers';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { createTestContext, dossierBody, onPostgres, seedBasics, type TestContext } from '../support/context';

@@ -4,7 +4,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { mayActFor } from '../../../services/clock';
+import { mayActFor } from '../../../domain/actor';
 import { OCCASION_NAMES, type CalendarEntry, type Occasion } from '../../../domain/holidays';
 import { NotFoundError, RuleError } from '../../../errors';
 import { calendarEntriesSchema, text, yearParam } from '../../api/schemas';

@@ -1,6 +1,6 @@
 /** The administration start page: how much there is to manage, and the ways in. */
 import { Router } from 'express';
-import { mayActFor } from '../../../services/clock';
+import { mayActFor } from '../../../domain/actor';
 import { actorOf, adminPage, type AdminDeps } from './shared';
 
 export function adminHome({ services: s, views }: AdminDeps<'registry' | 'clock'>): Router {

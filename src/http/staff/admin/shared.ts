@@ -1,7 +1,7 @@
 /** What the administration areas share: their dependencies, the page frame and the form helpers. */
 import type { Request, Response } from 'express';
-import type { Services } from '../../../services';
-import { actsFor, type Actor } from '../../../services/clock';
+import type { Services } from '../../../compose';
+import { actsFor, type Actor } from '../../../domain/actor';
 import type { Agency } from '../../../db/agencies';
 import { NotFoundError } from '../../../errors';
 import { formErrors, staffPage } from '../../pages';

@@ -9,7 +9,7 @@ import { handleZaloWebhook } from './channels/zalo';
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
-import { TEMPLATES_DIR } from './services';
+import { TEMPLATES_DIR } from './paths';
 import { ViewRenderer } from './http/views';
 import { loadSession } from './http/staff/session';
 import { staffRouter } from './http/staff/routes';

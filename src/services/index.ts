@@ -14,7 +14,7 @@ import { DossierService } from './dossiers';
 import { RecomputeService } from './recompute';
 import { RegistryService } from './registry';
 import { TokenService } from './tokens';
-import path from 'node:path';
+import { TEMPLATES_DIR } from '../paths';
 import { ApologyRepository, EscalationRepository } from '../db/apologies';
 import { NoticeRepository } from '../db/notices';
 import { DispatchWorkerRepository } from '../db/dispatch-workers';
@@ -41,8 +41,6 @@ import { SignInService } from './sign-in';
 import { DashboardService } from './dashboard';
 import { CitizenService } from './citizen';
 import { ChannelHealthService } from './health';
-
-export const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
 
 /** Everything the HTTP layer, the workers and the command line use; built once per process. */
 export interface Services {

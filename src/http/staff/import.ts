@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Request, Response, Router } from 'express';
 import type { Services } from '../../services';
 import type { ImportFormat } from '../../services/import';
-import { TEMPLATES_DIR } from '../../services';
+import { TEMPLATES_DIR } from '../../paths';
 import { formatNumber } from '../../domain/vn-format';
 import { AppError } from '../../errors';
 import { staffPage } from '../pages';

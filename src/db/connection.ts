@@ -3,9 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import pg from 'pg';
-import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { MIGRATIONS_DIR } from '../paths';
 import { StatementCachingSqliteClient } from './sqlite-client';
 
 /**
@@ -15,12 +13,16 @@ import { StatementCachingSqliteClient } from './sqlite-client';
  */
 export type Db = Knex;
 
+/** Which database to open: config.ts reads it from DATABASE_URL. */
+export type DatabaseSettings = { client: 'sqlite'; filename: string } | { client: 'pg'; url: string; poolMax: number };
+
 // Instants are stored as epoch milliseconds in BIGINT columns: identical on SQLite and PostgreSQL,
 // index-friendly and free of timezone conversions. pg returns BIGINT as a string by default;
 // epoch milliseconds stay far below 2^53, so a plain number is exact.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
-export { MIGRATIONS_DIR };
+/** Beside the code that runs them: migrations/*.ts under tsx, dist/migrations/*.js compiled. */
+export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
 
 /**
  * The migrations, under the names knex_migrations has always recorded: `<stem>.ts`. A compiled
@@ -68,11 +70,11 @@ function common(logger: Logger): Pick<Knex.Config, 'log' | 'compileSqlOnError'> 
   };
 }
 
-export function createDb(database: Config['database'], logger: Logger): Db {
+export function createDb(database: DatabaseSettings, logger: Logger): Db {
   return unitOfWork(connect(database, logger));
 }
 
-function connect(database: Config['database'], logger: Logger): Knex {
+function connect(database: DatabaseSettings, logger: Logger): Knex {
   if (database.client === 'pg') {
     return knexFactory({
       ...common(logger),

@@ -61,7 +61,7 @@ const policies = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'test-artifacts/', 'data/', 'src/bin.cjs'] },
+  { ignores: ['node_modules/', 'dist/', 'test-artifacts/', 'data/', '.scratch/', 'src/bin.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

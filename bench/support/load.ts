@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
-import { createDb, migrateLatest, MIGRATIONS_DIR, type Db } from '../../src/db/connection';
+import { createDb, migrateLatest, MIGRATIONS, type Db } from '../../src/db/connection';
 import type { Agency, AgencyInput } from '../../src/db/agencies';
 import { DEFAULT_AGENCY_SETTINGS } from '../../src/domain/agency';
 import type { Procedure, ProcedureInput } from '../../src/db/procedures';
@@ -131,7 +131,7 @@ export async function openBench(kind: DbKind, pgUrl?: string, options: OpenOptio
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-bench-'));
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: kind === 'pg' ? pgUrl : undefined, LOG_LEVEL: 'silent' });
   const db = createDb(config.database, createLogger('warn'));
-  const wipe = () => db.migrate.rollback({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts'] }, true);
+  const wipe = () => db.migrate.rollback(MIGRATIONS, true);
   if (kind === 'pg') await wipe();
   await migrateLatest(db);
   const clock = new FixedClock(NOW);

@@ -88,6 +88,20 @@ export default tseslint.config(
     },
   },
   {
+    // One place says which database this is, so a third one would be one change.
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['src/db/connection.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='client'][object.type='MemberExpression'][object.property.name='config']",
+          message: 'Ask isPostgres(db) (src/db/connection.ts) which database this is.',
+        },
+      ],
+    },
+  },
+  {
     // The pages' one script runs in the browser.
     files: ['templates/static/**/*.js'],
     languageOptions: {

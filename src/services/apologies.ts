@@ -96,8 +96,8 @@ export class ApologyService {
   }
 
   private async context(d: Dossier): Promise<{ agency: Agency; procedure: Procedure; calendar: WorkingCalendar }> {
-    const agency = (await this.agencies.byId(d.decidingAgencyId)) as Agency;
-    const procedure = (await this.procedures.byId(d.procedureId)) as Procedure;
+    const agency = await this.agencies.get(d.decidingAgencyId);
+    const procedure = await this.procedures.get(d.procedureId);
     return { agency, procedure, calendar: await this.calendars.forAgency(agency) };
   }
 
@@ -128,7 +128,7 @@ export class ApologyService {
     const d = await this.dossierFor(code, actor, 'write');
     const now = this.clock.now();
     const { values, agency, procedure } = await this.checkedDraft(d, input, now);
-    const receiving = (await this.agencies.byId(d.receivingAgencyId)) as Agency;
+    const receiving = await this.agencies.get(d.receivingAgencyId);
     // The number is given at issue; a preview leaves it blank as a paper draft does.
     const letter = this.documents.renderLetter(agency.code, this.letterData(values, d, agency, receiving, procedure, `     /${agency.letterSymbol}`, now));
     return markPreview(letter.html);
@@ -298,7 +298,7 @@ export class ApologyService {
   async issueInTx(a: Apology, actor: Actor): Promise<Apology> {
     requireTransaction(this.db, 'Issuing an apology');
     const now = this.clock.now();
-    const d = (await this.dossiers.byId(a.dossierId, true)) as Dossier;
+    const d = await this.dossiers.get(a.dossierId, true);
     if (d.deadlineVersion !== a.deadlineVersion) {
       throw new ConflictError('deadline-changed', 'Thời hạn của hồ sơ đã thay đổi sau khi soạn thư: hãy huỷ và soạn lại');
     }
@@ -311,7 +311,7 @@ export class ApologyService {
     const year = dayToYmd(localDayOf(now)).year;
     const seq = await this.apologies.nextLetterSeq(agency.id, year);
     const number = letterNumber(seq, agency.letterSymbol);
-    const receiving = (await this.agencies.byId(d.receivingAgencyId)) as Agency;
+    const receiving = await this.agencies.get(d.receivingAgencyId);
     const letter = this.documents.renderLetter(agency.code, this.letterData(a, d, agency, receiving, procedure, number, now));
     const late = isLateApology(now, new Date(a.dueBefore));
     await this.apologies.markIssued(
@@ -346,7 +346,7 @@ export class ApologyService {
       },
     );
     await this.notices.enqueue(this.noticesFor(a, d, agency, receiving, procedure, number, now), now.getTime());
-    return (await this.apologies.byId(a.id)) as Apology;
+    return await this.apologies.get(a.id);
   }
 
   async cancel(id: number, reason: string, actor: Actor): Promise<ApologyView> {

@@ -108,7 +108,7 @@ export class CitizenService {
       const { apology } = found;
       const now = this.clock.now().getTime();
       if (!(await this.apologies.markAcknowledged(apology.id, now))) {
-        const current = (await this.apologies.byId(apology.id)) as Apology;
+        const current = await this.apologies.get(apology.id);
         return { acknowledgedAt: current.acknowledgedAt as number, first: false };
       }
       await this.dossiers.addEvent(

@@ -280,8 +280,8 @@ export class DossierService {
           `Không thể ghi nhận "${EVENT_LABELS[input.kind]}" cho hồ sơ đang ở trạng thái "${STATE_LABELS[d.state]}"`,
         );
       }
-      const procedure = (await this.procedures.byId(d.procedureId)) as Procedure;
-      const deciding = (await this.agencies.byId(d.decidingAgencyId)) as Agency;
+      const procedure = await this.procedures.get(d.procedureId);
+      const deciding = await this.agencies.get(d.decidingAgencyId);
       const calendar = await this.calendars.forAgency(deciding);
       const patch: Partial<Dossier> = { state: to };
       const data: Record<string, unknown> = { from: d.state, to, dueBefore: d.currentDueAt };

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import supertest from 'supertest';
 import { createApp } from '../../src/app';
 import { buildServices } from '../../src/services';
-import { AGENCY, PROCEDURE, createTestContext, dossierBody, sharedPdf, type TestContext } from '../support/context';
+import { AGENCY, PROCEDURE, createTestContext, dossierBody, type TestContext } from '../support/context';
+import { FakePdfRenderer } from '../fakes/pdf';
 import { capturingLogger } from '../support/log-capture';
 import { signIn } from '../support/pages';
 
@@ -40,7 +41,7 @@ describe('logs and caching: no secret, no personal data', function () {
   /** The same database and clock, served by an app whose log lines the test reads. */
   function loggedApp(level = 'info') {
     const { logger, lines } = capturingLogger(level);
-    const services = buildServices(ctx.config, ctx.db, ctx.clock, logger, { pdf: sharedPdf() });
+    const services = buildServices(ctx.config, ctx.db, ctx.clock, logger, { pdf: new FakePdfRenderer() });
     return { app: createApp(services), services, lines };
   }
 

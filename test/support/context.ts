@@ -4,16 +4,20 @@ import path from 'node:path';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import { loadConfig, type Config } from '../../src/config';
-import { createDb, migrateLatest, type Db } from '../../src/db/connection';
+import { createDb, migrateLatest, rowsOf, type Db } from '../../src/db/connection';
 import { createLogger } from '../../src/logger';
 import { buildServices, type Services } from '../../src/services';
 import { FixedClock, SYSTEM_ACTOR } from '../../src/services/clock';
 import { createApp } from '../../src/app';
 import { createPdfRenderer, type PdfRenderer } from '../../src/documents/pdf';
+import { FakePdfRenderer } from '../fakes/pdf';
 
 let pdf: PdfRenderer | null = null;
 
-/** One browser for the whole run: launching Chromium per test would dominate the suite's time. */
+/**
+ * The real renderer, one browser for the whole run: launching Chromium per test would dominate
+ * the suite's time. Only for tests that look inside a PDF; a test context gets a FakePdfRenderer.
+ */
 export function sharedPdf(): PdfRenderer {
   pdf ??= createPdfRenderer();
   return pdf;
@@ -40,21 +44,162 @@ export interface TestContext {
 export const onPostgres = /^postgres/.test(process.env.DATABASE_URL ?? '');
 
 /**
- * A fresh, migrated database and the whole app around it, with a clock the test controls.
- * SQLite: a new file per context. PostgreSQL: the public schema is dropped and recreated, so
- * every context starts clean whatever an earlier test left.
+ * The settings every test runs with: the suite's database, no log, and a password hash cost low
+ * enough that signing in is not what a test spends its time on (production refuses it).
  */
-export async function createTestContext(now = '2026-03-02T09:00:00+07:00'): Promise<TestContext> {
+export function testConfig(dataDir: string, env: NodeJS.ProcessEnv = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    DATABASE_URL: process.env.DATABASE_URL,
+    LOG_LEVEL: 'silent',
+    PASSWORD_HASH_COST: '4',
+    ...env,
+  });
+}
+
+export interface FreshDatabase {
+  config: Config;
+  db: Db;
+  close(): Promise<void>;
+}
+
+/**
+ * A database in the state the migrations leave it, rows they insert (the national calendar)
+ * included. Migrating costs ~0.1 s and a run opens ~150 of these, so each process migrates once:
+ * SQLite copies a migrated template file per database; PostgreSQL empties the tables and puts
+ * the migrations' rows back (see resetPostgres).
+ */
+export async function freshDatabase(env: NodeJS.ProcessEnv = {}): Promise<FreshDatabase> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-test-'));
-  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: process.env.DATABASE_URL, LOG_LEVEL: 'silent' });
+  const config = testConfig(dataDir, env);
+  if (config.database.client === 'sqlite') fs.copyFileSync(await migratedSqliteFile(), config.database.filename);
   const db = createDb(config.database, createLogger('silent'));
-  if (config.database.client === 'pg') {
-    await db.raw('drop schema if exists public cascade');
-    await db.raw('create schema public');
+  if (config.database.client === 'pg') await resetPostgres(db);
+  return {
+    config,
+    db,
+    async close() {
+      await db.destroy();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+let sqliteTemplate: Promise<string> | null = null;
+let templateDir: string | null = null;
+
+function migratedSqliteFile(): Promise<string> {
+  sqliteTemplate ??= (async () => {
+    templateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-template-'));
+    const filename = path.join(templateDir, 'henlai.sqlite');
+    const db = createDb({ client: 'sqlite', filename }, createLogger('silent'));
+    try {
+      await migrateLatest(db);
+      // Out of WAL mode, so that the one file is the whole database and can be copied.
+      await db.raw('pragma journal_mode = delete');
+    } finally {
+      await db.destroy();
+    }
+    return filename;
+  })();
+  return sqliteTemplate;
+}
+
+/**
+ * PostgreSQL after migrating, as SQL that brings the suite's database back to it: the state is
+ * this process's own (the first context drops the schema and migrates whatever an earlier run or
+ * branch left), and `fingerprint` says whether the schema is still the migrated one.
+ */
+interface PgTemplate {
+  fingerprint: string;
+  reset: string;
+}
+
+let pgTemplate: PgTemplate | null = null;
+
+/** Where the rows the migrations insert are kept between contexts (outside `public`, which tests may drop). */
+const SEED_SCHEMA = 'henlai_test_seed';
+const KNEX_TABLES = ['knex_migrations', 'knex_migrations_lock'];
+
+// The migrations applied and every column, index and constraint of the public schema: a test
+// that changes the schema (rolls back, drops it, migrates on its own) changes this, and the next
+// context migrates again instead of emptying tables that are not the migrated ones.
+const FINGERPRINT = `
+  select md5(concat_ws('|',
+    (select string_agg(name, ',' order by id) from knex_migrations),
+    (select string_agg(c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ',' order by c.relname, a.attnum)
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace join pg_attribute a on a.attrelid = c.oid
+      where n.nspname = 'public' and c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped),
+    (select string_agg(indexname || ' ' || indexdef, ',' order by indexname) from pg_indexes where schemaname = 'public'),
+    (select string_agg(conname || ' ' || pg_get_constraintdef(oid), ',' order by conname) from pg_constraint where connamespace = 'public'::regnamespace)
+  )) as fingerprint`;
+
+async function fingerprintOf(db: Db): Promise<string | null> {
+  try {
+    return String(rowsOf(await db.raw(FINGERPRINT))[0].fingerprint);
+  } catch {
+    return null; // no knex_migrations: not migrated
   }
+}
+
+const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Empties every table but knex's and puts back what the migrations inserted, sequences where the
+ * migrations left them (TRUNCATE … RESTART IDENTITY CASCADE, one round trip, ~tens of ms); or,
+ * on the first context of the process or when a test changed the schema, drops the schema,
+ * migrates, and records that state.
+ */
+async function resetPostgres(db: Db): Promise<void> {
+  if (pgTemplate && (await fingerprintOf(db)) === pgTemplate.fingerprint) {
+    await db.raw(pgTemplate.reset);
+    return;
+  }
+  await db.raw('drop schema if exists public cascade');
+  await db.raw('create schema public');
   await migrateLatest(db);
+  const tables = rowsOf(await db.raw(`select tablename from pg_tables where schemaname = 'public' order by tablename`))
+    .map((r) => String(r.tablename))
+    .filter((t) => !KNEX_TABLES.includes(t));
+  const seeded: string[] = [];
+  for (const t of tables) {
+    if (rowsOf(await db.raw(`select exists (select from public.${ident(t)}) as seeded`))[0].seeded) seeded.push(t);
+  }
+  await db.raw(`drop schema if exists ${SEED_SCHEMA} cascade`);
+  await db.raw(`create schema ${SEED_SCHEMA}`);
+  for (const t of seeded) await db.raw(`create table ${SEED_SCHEMA}.${ident(t)} as select * from public.${ident(t)}`);
+  const sequences = rowsOf(await db.raw(`select sequencename, last_value from pg_sequences where schemaname = 'public' and last_value is not null`));
+  pgTemplate = {
+    fingerprint: (await fingerprintOf(db)) as string,
+    reset: [
+      `truncate table ${tables.map((t) => `public.${ident(t)}`).join(', ')} restart identity cascade`,
+      ...seeded.map((t) => `insert into public.${ident(t)} select * from ${SEED_SCHEMA}.${ident(t)}`),
+      ...sequences.map((s) => `select setval('public.${ident(String(s.sequencename))}', ${Number(s.last_value)}, true)`),
+    ].join(';\n'),
+  };
+}
+
+/** Removes this process's SQLite template (the mocha root hook calls it once the run is over). */
+export function removeDatabaseTemplate(): void {
+  if (templateDir) fs.rmSync(templateDir, { recursive: true, force: true });
+  templateDir = null;
+  sqliteTemplate = null;
+}
+
+export interface TestContextOptions {
+  /** The PDF renderer; a FakePdfRenderer unless the test reads the PDF (then `sharedPdf()`). */
+  pdf?: PdfRenderer;
+}
+
+/**
+ * A fresh, migrated database (freshDatabase) and the whole app around it, with a clock the test
+ * controls and a fake PDF renderer unless the test asks for the real one.
+ */
+export async function createTestContext(now = '2026-03-02T09:00:00+07:00', options: TestContextOptions = {}): Promise<TestContext> {
+  const { config, db, close } = await freshDatabase();
   const clock = new FixedClock(new Date(now));
-  const services = buildServices(config, db, clock, createLogger('silent'), { pdf: sharedPdf() });
+  const services = buildServices(config, db, clock, createLogger('silent'), { pdf: options.pdf ?? new FakePdfRenderer() });
   const app = createApp(services);
   const { token } = await services.tokens.create('test', null, SYSTEM_ACTOR);
   return {
@@ -67,10 +212,7 @@ export async function createTestContext(now = '2026-03-02T09:00:00+07:00'): Prom
     api(method, url, t = token) {
       return supertest(app)[method](url).set('Authorization', `Bearer ${t}`);
     },
-    async close() {
-      await db.destroy();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
+    close,
   };
 }
 

@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDb } from '../../src/db/connection';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
+import { createDb } from '../../../src/db/connection';
+import { loadConfig } from '../../../src/config';
+import { createLogger } from '../../../src/logger';
 
-const BIN = path.resolve(__dirname, '../../src/bin.cjs');
+const BIN = path.resolve(__dirname, '../../../src/bin.cjs');
 const SUITE_DATABASE = process.env.DATABASE_URL ?? '';
 
 interface Run {

@@ -3,7 +3,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app';
 import type { PdfRenderer } from '../../src/documents/pdf';
 import { createLogger } from '../../src/logger';
-import { buildServices, type Services } from '../../src/services';
+import { buildServices, type Services } from '../../src/compose';
 import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
 import { FakePdfRenderer } from '../fakes/pdf';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import supertest from 'supertest';
 import { createApp } from '../../src/app';
-import { buildServices } from '../../src/services';
+import { buildServices } from '../../src/compose';
 import { AGENCY, PROCEDURE, createTestContext, dossierBody, type TestContext } from '../support/context';
 import { FakePdfRenderer } from '../fakes/pdf';
 import { capturingLogger } from '../support/log-capture';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { isPostgres, migrateLatest, MIGRATIONS_DIR, rowsOf, type Db } from '../../src/db/connection';
+import { isPostgres, migrateLatest, MIGRATIONS, rowsOf, type Db } from '../../src/db/connection';
 import { freshDatabase, type FreshDatabase } from '../support/context';
 
 async function tables(db: Db): Promise<string[]> {
@@ -29,7 +29,7 @@ describe('migrations', function () {
     const calendar = await nationalCalendar(db);
     assert.ok(calendar.length > 20, 'the national calendar of 2025–2026 is part of the migrated database');
 
-    await db.migrate.rollback({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts'] }, true);
+    await db.migrate.rollback(MIGRATIONS, true);
     assert.deepEqual(await tables(db), ['knex_migrations', 'knex_migrations_lock']);
 
     await migrateLatest(db);

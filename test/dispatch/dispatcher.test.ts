@@ -56,7 +56,7 @@ describe('dispatch: the outbox worker', function () {
       notices: repo,
       workers: new DispatchWorkerRepository(ctx.db),
       channels: new Map(channels.map((c) => [c.name, c])),
-      attachments: (batch) => ctx.services.apologies.noticeAttachments(batch),
+      attachments: (batch) => ctx.services.apologyFiles.noticeAttachments(batch),
       clock: ctx.clock,
       logger: createLogger('silent'),
       settings: { ...SETTINGS, ...settings },
@@ -145,7 +145,7 @@ describe('dispatch: the outbox worker', function () {
       channels: new Map([['email', email]]),
       attachments: (batch) => {
         reads.push(batch.length);
-        return ctx.services.apologies.noticeAttachments(batch);
+        return ctx.services.apologyFiles.noticeAttachments(batch);
       },
       clock: ctx.clock,
       logger: createLogger('silent'),

@@ -10,14 +10,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
-import { createDb, migrateLatest, MIGRATIONS_DIR, type Db } from '../../src/db/connection';
+import { createDb, migrateLatest, MIGRATIONS, type Db } from '../../src/db/connection';
 import { DEFAULT_AGENCY_SETTINGS, type Agency, type AgencyInput } from '../../src/db/agencies';
 import type { Procedure, ProcedureInput } from '../../src/db/procedures';
 import type { PdfRenderer } from '../../src/documents/pdf';
 import { foldForSearch } from '../../src/domain/contact';
 import { createLogger } from '../../src/logger';
-import { buildServices, type Services } from '../../src/services';
-import { FixedClock, type Actor } from '../../src/services/clock';
+import { buildServices, type Services } from '../../src/compose';
+import { FixedClock } from '../../src/clock';
+import type { Actor } from '../../src/domain/actor';
 
 /** Tuesday 10/03/2026, 09:00 in Vietnam. */
 export const NOW = new Date('2026-03-10T09:00:00+07:00');
@@ -129,7 +130,7 @@ export async function openBench(kind: DbKind, pgUrl?: string, options: OpenOptio
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-bench-'));
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: kind === 'pg' ? pgUrl : undefined, LOG_LEVEL: 'silent' });
   const db = createDb(config.database, createLogger('warn'));
-  const wipe = () => db.migrate.rollback({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts'] }, true);
+  const wipe = () => db.migrate.rollback(MIGRATIONS, true);
   if (kind === 'pg') await wipe();
   await migrateLatest(db);
   const clock = new FixedClock(NOW);

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import pg from 'pg';
-import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { StatementCachingSqliteClient } from './sqlite-client';
 
@@ -14,12 +13,42 @@ import { StatementCachingSqliteClient } from './sqlite-client';
  */
 export type Db = Knex;
 
+/** Which database to open: config.ts reads it from DATABASE_URL. */
+export type DatabaseSettings = { client: 'sqlite'; filename: string } | { client: 'pg'; url: string; poolMax: number };
+
 // Instants are stored as epoch milliseconds in BIGINT columns: identical on SQLite and PostgreSQL,
 // index-friendly and free of timezone conversions. pg returns BIGINT as a string by default;
 // epoch milliseconds stay far below 2^53, so a plain number is exact.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
+/** Beside the code that runs them: migrations/*.ts under tsx, dist/migrations/*.js compiled. */
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
+
+/**
+ * The migrations, under the names knex_migrations has always recorded: `<stem>.ts`. A compiled
+ * tree runs dist/migrations/*.js; recorded under their own names, they would look like unknown
+ * migrations to a database migrated under tsx (knex then refuses to run: "migration directory is
+ * corrupt") and the .ts ones pending again. One name per migration, whichever file runs it.
+ */
+class MigrationFiles implements Knex.MigrationSource<string> {
+  async getMigrations(): Promise<string[]> {
+    return fs
+      .readdirSync(MIGRATIONS_DIR)
+      .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
+      .sort();
+  }
+
+  getMigrationName(file: string): string {
+    return file.replace(/\.js$/, '.ts');
+  }
+
+  getMigration(file: string): Promise<Knex.Migration> {
+    return Promise.resolve(require(path.join(MIGRATIONS_DIR, file)) as Knex.Migration);
+  }
+}
+
+/** What migrate.latest / rollback / list need to find the migrations. */
+export const MIGRATIONS: Knex.MigratorConfig = { migrationSource: new MigrationFiles() };
 
 /**
  * What every connection shares whatever the database: knex's own messages (a connection that
@@ -41,11 +70,11 @@ function common(logger: Logger): Pick<Knex.Config, 'log' | 'compileSqlOnError'> 
   };
 }
 
-export function createDb(database: Config['database'], logger: Logger): Db {
+export function createDb(database: DatabaseSettings, logger: Logger): Db {
   return unitOfWork(connect(database, logger));
 }
 
-function connect(database: Config['database'], logger: Logger): Knex {
+function connect(database: DatabaseSettings, logger: Logger): Knex {
   if (database.client === 'pg') {
     return knexFactory({
       ...common(logger),
@@ -144,6 +173,6 @@ export function rowsOf(result: unknown): Record<string, unknown>[] {
 }
 
 export async function migrateLatest(db: Db): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts'] })) as [number, string[]];
+  const [, applied] = (await db.migrate.latest(MIGRATIONS)) as [number, string[]];
   return applied;
 }

@@ -13,7 +13,7 @@ import type {
   IntakeChannel,
   Pause,
 } from '../db/dossiers';
-import { computeDue, remainingAfterPause, resolutionOf, timelinessAt, type ProcessingTime, type Timeliness } from '../domain/deadline';
+import { computeDue, keptOnSupplementRequest, resolutionOf, timelinessAt, type ProcessingTime, type Timeliness } from '../domain/deadline';
 import { CLOSED_STATES, EVENT_LABELS, STATE_LABELS, isOpen, nextState, type DossierState, type EventKind } from '../domain/dossier';
 import type { ApologyRepository } from '../db/apologies';
 import type { NoticeRepository } from '../db/notices';
@@ -21,7 +21,9 @@ import { foldForSearch } from '../domain/contact';
 import type { WorkingCalendar } from '../domain/calendar';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldProblem } from '../errors';
 import type { CalendarService } from './calendar';
-import { authorize, mayAccessDossier, scopeAgencies, type Actor, type Clock } from './clock';
+import type { Clock } from '../clock';
+import { mayAccessDossier, scopeAgencies, type Actor } from '../domain/actor';
+import { authorize } from './authorize';
 
 /** A dossier as received from a counter or another one-stop system, already normalised. */
 export interface DossierInput {
@@ -286,10 +288,7 @@ export class DossierService {
 
       switch (input.kind) {
         case 'supplement_requested': {
-          const remaining =
-            procedure.supplementPolicy === 'pause' && d.currentDueAt !== null && d.clockUnit !== 'same_day'
-              ? remainingAfterPause(calendar, input.occurredAt, new Date(d.currentDueAt), d.clockUnit)
-              : null;
+          const remaining = keptOnSupplementRequest(calendar, procedure.supplementPolicy, input.occurredAt, d.currentDueAt === null ? null : new Date(d.currentDueAt), d.clockUnit);
           const rem = remaining ? clockOf(remaining) : null;
           await this.dossiers.startPause(
             {

@@ -3,7 +3,7 @@ import type { Apology, ApologyRepository } from '../../db/apologies';
 import type { Dossier, DossierRepository } from '../../db/dossiers';
 import type { Notice, NoticeRepository } from '../../db/notices';
 import { NotFoundError } from '../../errors';
-import { actsFor, mayAccessDossier, readsFor, type Actor } from '../clock';
+import { actsFor, mayAccessDossier, readsFor, type Actor } from '../../domain/actor';
 
 export interface ApologyView {
   apology: Apology;

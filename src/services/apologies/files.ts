@@ -4,7 +4,7 @@ import type { Attachment } from '../../channels/types';
 import { pdfFileName } from '../../documents/apology-letter';
 import type { PdfRenderer } from '../../documents/pdf';
 import { AppError, UnavailableError } from '../../errors';
-import type { Clock } from '../clock';
+import type { Clock } from '../../clock';
 
 export interface LetterFile {
   pdf: Buffer;

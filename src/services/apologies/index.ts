@@ -3,7 +3,7 @@ import type { Apology, ApologyRepository, ApologyStatus } from '../../db/apologi
 import type { Attempt, NoticeRepository } from '../../db/notices';
 import { citizenLink, pdfFileName } from '../../documents/apology-letter';
 import { ConflictError } from '../../errors';
-import { scopeAgencies, type Actor } from '../clock';
+import { scopeAgencies, type Actor } from '../../domain/actor';
 import type { ApologyAccess, ApologyView } from './access';
 import type { ApologyFiles, LetterFile } from './files';
 

@@ -24,7 +24,9 @@ import type { RenderedLetter } from '../../documents/types';
 import { ConflictError, ForbiddenError, RuleError } from '../../errors';
 import type { Logger } from '../../logger';
 import type { CalendarService } from '../calendar';
-import { authorize, decidesApology, type Actor, type Clock } from '../clock';
+import type { Clock } from '../../clock';
+import { decidesApology, type Actor } from '../../domain/actor';
+import { authorize } from '../authorize';
 import type { ApologyAccess, ApologyView } from './access';
 import type { ApologyFiles } from './files';
 

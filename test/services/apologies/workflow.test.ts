@@ -9,7 +9,7 @@ import { isoToDay } from '../../../src/domain/time';
 import { AppError } from '../../../src/errors';
 import { createLogger } from '../../../src/logger';
 import { ApologyAccess, ApologyFiles, ApologyWorkflow } from '../../../src/services/apologies';
-import { SYSTEM_ACTOR } from '../../../src/services/clock';
+import { SYSTEM_ACTOR } from '../../../src/domain/actor';
 import { createTestContext, dossierBody, seedBasics, type TestContext } from '../../support/context';
 
 const CODE = 'H13.01-260202-0001';

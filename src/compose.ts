@@ -124,7 +124,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     },
   });
   const dossiers = new DossierService(db, dossierRepo, agencies, procedures, calendars, apologyRepo, notices, clock);
-  const messages = new MessageService(notices, dossierRepo, clock);
+  const messages = new MessageService({ notices, dossiers: dossierRepo, clock });
   const imports = new ImportService(db, new ImportRepository(db), dossierRepo, agencies, procedures, calendars, clock);
   const userRepo = new UserRepository(db);
   const sessions = new SessionRepository(db);

@@ -1,6 +1,6 @@
 import type { AgencyRepository } from '../db/agencies';
 import type { DossierRepository } from '../db/dossiers';
-import type { NoticeStatus } from '../db/notices';
+import { FAILED } from '../domain/notice-lifecycle';
 import { localDayOf, dayStartMs } from '../domain/time';
 import type { ApologyService } from './apologies';
 import type { Clock } from '../clock';
@@ -8,8 +8,6 @@ import { scopeAgencies, type Actor } from '../domain/actor';
 import type { DossierService } from './dossiers';
 import type { MessageService } from './messages';
 
-
-export const FAILED_STATUSES: NoticeStatus[] = ['permanent-failure', 'technical-failure', 'temporary-failure'];
 
 export interface Dashboard {
   dueToday: number;
@@ -43,7 +41,7 @@ export class DashboardService {
       count({ timeliness: 'due_soon' }),
       count({ timeliness: 'overdue', apology: 'none' }),
       this.deps.apologies.list({ statuses: ['draft'] }, 0, 0, actor),
-      this.deps.messages.list({ statuses: FAILED_STATUSES }, 0, 0, actor),
+      this.deps.messages.list({ statuses: [...FAILED] }, 0, 0, actor),
       this.deps.messages.list({ statuses: ['created'], channels: ['print'] }, 0, 0, actor),
       this.deps.dossierRepo.overdueByAgency(now.getTime(), scopeAgencies(actor, undefined)),
       this.deps.agencies.list(),

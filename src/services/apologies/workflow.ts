@@ -4,8 +4,9 @@ import type { Agency, AgencyRepository } from '../../db/agencies';
 import type { Procedure, ProcedureRepository } from '../../db/procedures';
 import type { Dossier, DossierRepository } from '../../db/dossiers';
 import type { Apology, ApologyRepository, ApologyStatus } from '../../db/apologies';
-import type { NoticeRepository, NoticeStatus } from '../../db/notices';
+import type { NoticeRepository } from '../../db/notices';
 import type { WorkingCalendar } from '../../domain/calendar';
+import { allows, isPending } from '../../domain/notice-lifecycle';
 import { apologyRefusal, isLateApology, newDayRefusal, proposedNewDay, type Refusal } from '../../domain/apology';
 import { dayToYmd, localDayOf, type DayNumber } from '../../domain/time';
 import { letterNumber } from '../../domain/vn-format';
@@ -252,14 +253,15 @@ export class ApologyWorkflow {
     if (a.status !== 'issued') throw new ConflictError('apology-not-issued', 'Chỉ gửi lại thông báo của thư xin lỗi đã ban hành');
     const now = clock.now().getTime();
     const notices = await noticeRepo.forApology(a.id);
-    if (notices.some((n) => PENDING.includes(n.status))) {
+    if (notices.some((n) => isPending(n.status))) {
       throw new ConflictError('notice-pending', 'Thông báo cho người dân đang chờ gửi hoặc đang gửi: chưa cần gửi lại');
     }
     const citizen = notices.filter((n) => n.audience === 'citizen');
     const last = citizen[citizen.length - 1];
     if (!last) throw new ConflictError('notice-missing', 'Thư xin lỗi này không có thông báo nào để gửi lại');
-    if (last.status === 'permanent-failure') {
-      await noticeRepo.transition(last.id, ['permanent-failure'], { status: 'created', not_before: now, first_attempt_at: null }, now);
+    // Nothing is pending, so a notice that may be retried has failed for good: it goes again as it is.
+    if (allows(last.status, 'retry')) {
+      await noticeRepo.retry(last.id, now);
       return { view: await this.viewOf(id, actor), retried: true };
     }
     const original = citizen.find((n) => n.fallbackOf === null) ?? last;
@@ -425,6 +427,3 @@ export class ApologyWorkflow {
     return this.deps.access.view(await this.deps.access.apology(id, actor, 'read'));
   }
 }
-
-/** Notice statuses in which the notice will still be sent without anyone asking. */
-const PENDING: NoticeStatus[] = ['created', 'sending', 'temporary-failure', 'technical-failure'];

@@ -1,5 +1,6 @@
 import { visibleToAgencies } from './scope';
 import { isPostgres, rowsOf, type Db } from './connection';
+import { currentRequestId } from '../request-context';
 
 export type NoticeChannel = 'zalo' | 'email' | 'sms' | 'print';
 export type NoticeStatus =
@@ -59,6 +60,8 @@ export interface Notice {
   fallbackOf: number | null;
   calledAt: number | null;
   calledBy: string | null;
+  /** The HTTP request that created it (its X-Request-Id); null when a worker did. */
+  requestId: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -66,7 +69,11 @@ export interface Notice {
 export type NewNotice = Pick<
   Notice,
   'businessKey' | 'kind' | 'audience' | 'channel' | 'recipient' | 'agencyId' | 'dossierId' | 'apologyId' | 'payload' | 'notBefore'
-> & { fallbackOf?: number | null };
+> & {
+  fallbackOf?: number | null;
+  /** Left out: the request the caller is part of (see request-context), if any. */
+  requestId?: string | null;
+};
 
 export interface Attempt {
   id: number;
@@ -117,6 +124,7 @@ function fromRow(r: Record<string, unknown>): Notice {
     fallbackOf: num(r.fallback_of),
     calledAt: num(r.called_at),
     calledBy: (r.called_by as string | null) ?? null,
+    requestId: (r.request_id as string | null) ?? null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -143,6 +151,7 @@ export class NoticeRepository {
           payload: JSON.stringify(n.payload),
           not_before: n.notBefore,
           fallback_of: n.fallbackOf ?? null,
+          request_id: n.requestId === undefined ? currentRequestId() : n.requestId,
           created_at: now,
           updated_at: now,
         })

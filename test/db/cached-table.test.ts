@@ -1,28 +1,15 @@
 import assert from 'node:assert/strict';
-import { AgencyRepository, type AgencyInput } from '../../src/db/agencies';
+import { AgencyRepository } from '../../src/db/agencies';
 import { ProcedureRepository, type ProcedureInput } from '../../src/db/procedures';
 import { DossierRepository } from '../../src/db/dossiers';
 import { ApologyRepository } from '../../src/db/apologies';
 import type { CachedRow, CachedTable } from '../../src/db/cached-table';
 import { UserRepository } from '../../src/db/users';
-import { DEFAULT_AGENCY_SETTINGS } from '../../src/domain/agency';
 import { NotFoundError } from '../../src/errors';
 import { createTestContext, type TestContext } from '../support/context';
+import { agencyInput } from '../support/rows';
 
 const NOW = Date.parse('2026-03-02T02:00:00Z');
-
-const agency = (code: string, name = `Cơ quan ${code}`): AgencyInput => ({
-  code,
-  name,
-  parentName: 'UBND THÀNH PHỐ CẦN THƠ',
-  placeName: 'Cần Thơ',
-  letterSymbol: code,
-  level: 'department',
-  contactEmail: null,
-  contactPhone: null,
-  address: null,
-  settings: DEFAULT_AGENCY_SETTINGS,
-});
 
 const procedure = (code: string, name = `Thủ tục ${code}`): ProcedureInput => ({
   code,
@@ -67,7 +54,7 @@ describe('cached reference tables (agencies, procedures): one mechanism', functi
   }
 
   it('agencies: insert, read by id and code, update, remove', async () => {
-    await roundTrip(new AgencyRepository(ctx.db), agency('A1'));
+    await roundTrip(new AgencyRepository(ctx.db), agencyInput('A1'));
   });
 
   it('procedures: insert, read by id and code, update, remove', async () => {

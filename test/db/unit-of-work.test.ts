@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
-import { AgencyRepository, type AgencyInput } from '../../src/db/agencies';
-import { DEFAULT_AGENCY_SETTINGS } from '../../src/domain/agency';
+import { AgencyRepository } from '../../src/db/agencies';
 import { DossierRepository, type Dossier } from '../../src/db/dossiers';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
+import { agencyInput } from '../support/rows';
 import { createTestContext, dossierBody, onPostgres, seedBasics, type TestContext } from '../support/context';
 
 const HANG =
@@ -32,21 +32,6 @@ function barrier(parties: number): () => Promise<void> {
   return () => {
     if (++arrived === parties) open();
     return opened;
-  };
-}
-
-function agency(code: string): AgencyInput {
-  return {
-    code,
-    name: `Cơ quan ${code}`,
-    parentName: 'UBND THÀNH PHỐ CẦN THƠ',
-    placeName: 'Cần Thơ',
-    letterSymbol: code,
-    level: 'department',
-    contactEmail: null,
-    contactPhone: null,
-    address: null,
-    settings: DEFAULT_AGENCY_SETTINGS,
   };
 }
 
@@ -86,7 +71,7 @@ describe('unit of work: a transaction is never optional by accident', function (
         // ...and read and written by a repository that was never given it.
         const seen = await agencies.byCode('TX');
         assert.equal(seen?.name, 'Trong giao dịch', 'the repository read outside the transaction: it did not see the row the transaction had just written');
-        await agencies.insert(agency('REPO'), 2);
+        await agencies.insert(agencyInput('REPO'), 2);
       }),
     );
     assert.equal(await stored('TX'), false, 'the transaction’s own write was rolled back');

@@ -54,6 +54,11 @@ export interface LetterData {
   recipients: string[];
   /** e.g. "TTPVHCC" for "Lưu: VT, TTPVHCC." */
   archive: string;
+  /**
+   * The verification mark of a signed letter: its code, the page that checks it and a QR code
+   * of that page's address (SVG made by us from those two, never from citizen data).
+   */
+  verification?: { code: string; url: string; qrSvg: string } | null;
 }
 
 export interface NoticeData {

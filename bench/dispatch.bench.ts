@@ -20,7 +20,7 @@ import { createZaloChannel } from '../src/channels/zalo/channel';
 import type { Attachment, Channel } from '../src/channels/types';
 import { Dispatcher } from '../src/dispatch/dispatcher';
 import { createLogger } from '../src/logger';
-import { systemClock } from '../src/services/clock';
+import { systemClock } from '../src/clock';
 import { startZaloFake } from '../test/fakes/zalo-fake';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

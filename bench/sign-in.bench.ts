@@ -15,7 +15,7 @@
 import supertest from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../src/app';
-import { SYSTEM_ACTOR } from '../src/services/clock';
+import { SYSTEM_ACTOR } from '../src/domain/actor';
 import { openBench } from './support/load';
 
 const ROUNDS = Number(process.env.BENCH_SIGNIN_ROUNDS ?? 30);

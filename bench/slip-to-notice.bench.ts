@@ -42,7 +42,7 @@ import { createZaloChannel } from '../src/channels/zalo/channel';
 import { createDb, migrateLatest, type Db } from '../src/db/connection';
 import { createLogger } from '../src/logger';
 import { NoticeRepository, type NewNotice } from '../src/db/notices';
-import { systemClock } from '../src/services/clock';
+import { systemClock } from '../src/clock';
 import { startZaloFake } from '../test/fakes/zalo-fake';
 
 const BIN = path.resolve(__dirname, '../src/bin.cjs');

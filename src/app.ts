@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { Services } from './services';
+import type { Services } from './compose';
 import { apiRouter } from './http/api/routes';
 import { openApiDocument } from './http/api/openapi';
 import { errorHandler, notFound } from './http/middleware/errors';
@@ -9,7 +9,7 @@ import { handleZaloWebhook } from './channels/zalo';
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
-import { TEMPLATES_DIR } from './services';
+import { TEMPLATES_DIR } from './documents/renderer';
 import { ViewRenderer } from './http/views';
 import { loadSession } from './http/staff/session';
 import { staffRouter } from './http/staff/routes';

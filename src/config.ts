@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { readZaloSettings, zaloEnvShape, type ZaloSettings } from './channels/zalo/settings';
 import { emailEnvShape, readEmailSettings, type EmailSettings } from './channels/email/settings';
+import type { DatabaseSettings } from './db/connection';
 
 /**
  * Every setting the service reads from the environment, validated once at start.
@@ -54,7 +55,7 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
-  database: { client: 'sqlite'; filename: string } | { client: 'pg'; url: string; poolMax: number };
+  database: DatabaseSettings;
   demo: boolean;
   publicBaseUrl: string;
   logLevel: string;
@@ -169,7 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const dataDir = path.resolve(e.DATA_DIR);
   const url = e.DATABASE_URL;
-  const database: Config['database'] =
+  const database: DatabaseSettings =
     url && /^postgres(ql)?:/.test(url)
       ? { client: 'pg', url, poolMax: e.DATABASE_POOL_MAX }
       : { client: 'sqlite', filename: url ? url.replace(/^sqlite:(\/\/)?/, '') : path.join(dataDir, 'henlai.sqlite') };

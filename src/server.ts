@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
-import type { Services } from './services';
+import type { Services } from './compose';
 
 /** Listens, runs the deadline watcher and the outbox worker, and shuts everything down cleanly on SIGINT/SIGTERM. */
 export async function startServer(s: Services): Promise<Server> {

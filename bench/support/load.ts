@@ -16,8 +16,9 @@ import type { Procedure, ProcedureInput } from '../../src/db/procedures';
 import type { PdfRenderer } from '../../src/documents/pdf';
 import { foldForSearch } from '../../src/domain/contact';
 import { createLogger } from '../../src/logger';
-import { buildServices, type Services } from '../../src/services';
-import { FixedClock, type Actor } from '../../src/services/clock';
+import { buildServices, type Services } from '../../src/compose';
+import { FixedClock } from '../../src/clock';
+import type { Actor } from '../../src/domain/actor';
 
 /** Tuesday 10/03/2026, 09:00 in Vietnam. */
 export const NOW = new Date('2026-03-10T09:00:00+07:00');

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import pg from 'pg';
-import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { StatementCachingSqliteClient } from './sqlite-client';
 
@@ -13,6 +12,9 @@ import { StatementCachingSqliteClient } from './sqlite-client';
  * in the transaction (see unitOfWork).
  */
 export type Db = Knex;
+
+/** Which database to open: config.ts reads it from DATABASE_URL. */
+export type DatabaseSettings = { client: 'sqlite'; filename: string } | { client: 'pg'; url: string; poolMax: number };
 
 // Instants are stored as epoch milliseconds in BIGINT columns: identical on SQLite and PostgreSQL,
 // index-friendly and free of timezone conversions. pg returns BIGINT as a string by default;
@@ -41,11 +43,11 @@ function common(logger: Logger): Pick<Knex.Config, 'log' | 'compileSqlOnError'> 
   };
 }
 
-export function createDb(database: Config['database'], logger: Logger): Db {
+export function createDb(database: DatabaseSettings, logger: Logger): Db {
   return unitOfWork(connect(database, logger));
 }
 
-function connect(database: Config['database'], logger: Logger): Knex {
+function connect(database: DatabaseSettings, logger: Logger): Knex {
   if (database.client === 'pg') {
     return knexFactory({
       ...common(logger),

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { UserRole } from '../domain/access';
-import type { Services } from '../services';
+import type { Services } from '../compose';
 import { DEMO_ACTOR } from './seed';
 
 export interface DemoAccount {

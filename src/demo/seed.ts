@@ -27,8 +27,8 @@ import { foldForSearch, normalizeEmail, normalizeVnMobile } from '../domain/cont
 import { computeDue, remainingAfterPause, resolutionOf, timelinessAt, type ProcessingTime, type Resolution } from '../domain/deadline';
 import type { DossierState, EventKind } from '../domain/dossier';
 import { dayStartMs, dayToYmd, localDayOf, MINUTE_MS, DAY_MS, type DayNumber } from '../domain/time';
-import type { Services } from '../services';
-import type { Actor } from '../services/clock';
+import type { Services } from '../compose';
+import type { Actor } from '../domain/actor';
 import { procedureTime, type DossierInput } from '../services/dossiers';
 
 /** Who the demo's records are attributed to in dossier histories: an installation-wide actor. */

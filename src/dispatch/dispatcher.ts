@@ -5,7 +5,7 @@ import type { FinishedAttempt, NewNotice, Notice, NoticeChannel, NoticeRepositor
 import { deadWorkers, decide, fallbackChannel, inSendWindow, type SendWindow } from '../domain/dispatch';
 import type { Logger } from '../logger';
 import { runPeriodically } from '../workers/periodic';
-import type { Clock } from '../services/clock';
+import type { Clock } from '../clock';
 import { GroupWriter } from './group-write';
 
 export interface DispatchSettings {

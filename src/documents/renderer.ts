@@ -26,6 +26,9 @@ import { asciiVietnamese, smsText } from './sms';
 import type { LetterData, NoticeData, RenderedLetter, RenderedNotice } from './types';
 import { shortenAgencyName, zaloParams } from './zalo';
 
+/** The templates/ folder shipped with the service: letters and notices, and the pages' views and static files. */
+export const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
+
 export interface DocumentRendererOptions {
   /** The shipped templates (the repository's templates/). */
   templatesDir: string;

@@ -1,7 +1,15 @@
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
 import { formatNumber } from '../domain/vn-format';
-import type { ReportTable } from '../services/reports';
+
+/** A report flattened for CSV / XLSX: Vietnamese headers, one value per cell. */
+export interface ReportTable {
+  title: string;
+  /** What the file is called, without extension: Vietnamese, with diacritics. */
+  fileName: string;
+  columns: { header: string; kind: 'text' | 'int' | 'rate' }[];
+  rows: (string | number | null)[][];
+}
 
 /** Excel opens a CSV as UTF-8 only when it starts with a byte order mark; without it Vietnamese turns to mojibake. */
 const BOM = '\uFEFF';

@@ -16,7 +16,9 @@ import type { PdfRenderer } from '../documents/pdf';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, RuleError, UnavailableError } from '../errors';
 import type { Logger } from '../logger';
 import type { CalendarService } from './calendar';
-import { actsFor, authorize, decidesApology, mayAccessDossier, readsFor, scopeAgencies, type Actor, type Clock } from './clock';
+import type { Clock } from '../clock';
+import { actsFor, decidesApology, mayAccessDossier, readsFor, scopeAgencies, type Actor } from '../domain/actor';
+import { authorize } from './authorize';
 
 export interface DraftInput {
   reason?: string;

@@ -5,7 +5,9 @@ import { WorkingCalendar, DEFAULT_WEEK_SCHEDULE, type WeekSchedule, type Calenda
 import type { CalendarEntry } from '../domain/holidays';
 import { instantAt, localDayOf, parseHhmm } from '../domain/time';
 import { ForbiddenError, NotFoundError, RuleError, type FieldProblem } from '../errors';
-import { authorize, type Actor, type Clock } from './clock';
+import type { Clock } from '../clock';
+import type { Actor } from '../domain/actor';
+import { authorize } from './authorize';
 
 const WEEKDAY_KEYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 

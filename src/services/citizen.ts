@@ -7,7 +7,7 @@ import type { Procedure, ProcedureRepository } from '../db/procedures';
 import { addressesPerson } from '../domain/apology';
 import { STATE_LABELS, type DossierState } from '../domain/dossier';
 import type { ApologyService } from './apologies';
-import type { Clock } from './clock';
+import type { Clock } from '../clock';
 
 /** What the citizen's page shows: the apology, the two dates and where to collect the result. */
 export interface CitizenNotice {

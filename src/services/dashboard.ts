@@ -3,7 +3,8 @@ import type { DossierRepository } from '../db/dossiers';
 import type { NoticeStatus } from '../db/notices';
 import { localDayOf, dayStartMs } from '../domain/time';
 import type { ApologyService } from './apologies';
-import { scopeAgencies, type Actor, type Clock } from './clock';
+import type { Clock } from '../clock';
+import { scopeAgencies, type Actor } from '../domain/actor';
 import type { DossierService } from './dossiers';
 import type { MessageService } from './messages';
 

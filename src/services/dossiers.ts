@@ -21,7 +21,9 @@ import { foldForSearch } from '../domain/contact';
 import type { WorkingCalendar } from '../domain/calendar';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldProblem } from '../errors';
 import type { CalendarService } from './calendar';
-import { authorize, mayAccessDossier, scopeAgencies, type Actor, type Clock } from './clock';
+import type { Clock } from '../clock';
+import { mayAccessDossier, scopeAgencies, type Actor } from '../domain/actor';
+import { authorize } from './authorize';
 
 /** A dossier as received from a counter or another one-stop system, already normalised. */
 export interface DossierInput {

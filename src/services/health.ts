@@ -2,13 +2,15 @@
  * What an administrator needs to see before citizens stop getting their notices: whether Zalo
  * still holds its grant and quota, whether the SMTP relay answers, and the open alerts.
  */
-import type { Config } from '../config';
 import type { NoticeChannel, NoticeRepository } from '../db/notices';
 import { smtpTransport } from '../channels/email/channel';
 import type { Channel } from '../channels/types';
+import type { ChannelSettings } from '../channels/index';
 import { ZaloClient, ZaloGrantError, type ZaloChannel, type ZaloGrantStatus } from '../channels/zalo';
 import { ConflictError, ValidationError } from '../errors';
-import { authorizeFor, type Actor, type Clock } from './clock';
+import type { Clock } from '../clock';
+import type { Actor } from '../domain/actor';
+import { authorizeFor } from './authorize';
 
 export interface ZaloHealth {
   mode: 'simulator' | 'real';
@@ -40,7 +42,7 @@ const isZalo = (c: Channel | undefined): c is ZaloChannel => c !== undefined && 
 
 export class ChannelHealthService {
   constructor(
-    private readonly config: Pick<Config, 'zalo' | 'email' | 'dataDir'>,
+    private readonly config: ChannelSettings,
     private readonly channels: Map<NoticeChannel, Channel>,
     private readonly notices: NoticeRepository,
     private readonly clock: Clock,

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import type { ImportJobRepository } from '../db/import-jobs';
 import { AppError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
-import { authorize, type Actor, type Clock } from './clock';
+import type { Clock } from '../clock';
+import type { Actor } from '../domain/actor';
+import { authorize } from './authorize';
 import type { ImportFormat, ImportProgress, ImportRejection, ImportService } from './import';
 
 /** A finished import's result stays readable this long. */

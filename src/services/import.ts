@@ -15,7 +15,9 @@ import { DEFAULT_READ_LIMITS, FileRefused, type Line, type ReadLimits } from '..
 import { xlsxLines } from '../import/xlsx';
 import { ValidationError } from '../errors';
 import type { CalendarService } from './calendar';
-import { actsFor, authorize, type Actor, type Clock } from './clock';
+import type { Clock } from '../clock';
+import { actsFor, type Actor } from '../domain/actor';
+import { authorize } from './authorize';
 import { procedureTime } from './dossiers';
 
 export type ImportFormat = 'csv' | 'xlsx';

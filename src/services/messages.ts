@@ -1,6 +1,8 @@
 import type { Attempt, Notice, NoticeChannel, NoticeRepository, NoticeStatus } from '../db/notices';
 import { ConflictError, NotFoundError } from '../errors';
-import { actsFor, authorize, mayAccessDossier, readsFor, scopeAgencies, type Actor, type Clock } from './clock';
+import type { Clock } from '../clock';
+import { actsFor, mayAccessDossier, readsFor, scopeAgencies, type Actor } from '../domain/actor';
+import { authorize } from './authorize';
 import type { DossierRepository } from '../db/dossiers';
 
 export const NOTICE_STATUS_LABELS: Record<NoticeStatus, string> = {

@@ -3,7 +3,8 @@ import type { Db } from '../db/connection';
 import type { DossierRepository, DossierEvent, DueMove } from '../db/dossiers';
 import { computeDue } from '../domain/deadline';
 import type { CalendarService } from './calendar';
-import type { Actor, Clock } from './clock';
+import type { Clock } from '../clock';
+import type { Actor } from '../domain/actor';
 import { processingTimeOf } from './dossiers';
 
 export interface RecomputeReport {

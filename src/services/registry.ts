@@ -1,7 +1,9 @@
 import type { Agency, AgencyInput, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureInput, ProcedureRepository } from '../db/procedures';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { actsFor, authorize, authorizeFor, mayActFor, type Actor, type Clock } from './clock';
+import type { Clock } from '../clock';
+import { actsFor, mayActFor, type Actor } from '../domain/actor';
+import { authorize, authorizeFor } from './authorize';
 
 /** Agencies and procedures: the reference data every dossier points to. */
 export class RegistryService {

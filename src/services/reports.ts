@@ -18,7 +18,10 @@ import {
 import { DAY_MS, localDayOf, formatVnIso } from '../domain/time';
 import { shortDate, shortInstant } from '../domain/vn-format';
 import { ValidationError } from '../errors';
-import { authorize, scopeAgencies, type Actor, type Clock } from './clock';
+import type { Clock } from '../clock';
+import { scopeAgencies, type Actor } from '../domain/actor';
+import { authorize } from './authorize';
+import type { ReportTable } from '../documents/spreadsheet';
 
 export interface ReportRow<F> {
   /** Agency or procedure code; the field's name for the 'field' grouping. */
@@ -81,15 +84,6 @@ export interface PublicBoard {
   since: Date;
   agencies: { code: string; name: string; onTimeRate: number | null; resolved: number }[];
   apologies: PublicApology[];
-}
-
-/** A report flattened for CSV / XLSX: Vietnamese headers, one value per cell. */
-export interface ReportTable {
-  title: string;
-  /** What the file is called, without extension: Vietnamese, with diacritics. */
-  fileName: string;
-  columns: { header: string; kind: 'text' | 'int' | 'rate' }[];
-  rows: (string | number | null)[][];
 }
 
 export const GROUPING_LABELS: Record<ReportGrouping, string> = {

@@ -3,7 +3,7 @@ import type { SignInAttemptRepository } from '../db/sign-in-attempts';
 import type { SessionRepository, UserRepository } from '../db/users';
 import { signInHeldBack, type SignInLimits } from '../domain/sign-in';
 import { TooManyAttemptsError, UnauthorizedError } from '../errors';
-import type { Clock } from './clock';
+import type { Clock } from '../clock';
 import { hashPassword, hashSessionId, UserService, verifyPassword, type SignedIn } from './users';
 
 export interface SignInSettings extends SignInLimits {

@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import type { AgencyRepository } from '../db/agencies';
 import type { ApiToken, TokenRepository } from '../db/tokens';
 import { NotFoundError, UnauthorizedError } from '../errors';
-import { actsFor, authorize, authorizeFor, type Actor, type Clock } from './clock';
+import type { Clock } from '../clock';
+import { actsFor, type Actor } from '../domain/actor';
+import { authorize, authorizeFor } from './authorize';
 
 // Tokens carry 256 random bits, so a plain SHA-256 is enough to store them: unlike passwords
 // they cannot be guessed, and a fast hash keeps every API request cheap.

@@ -6,7 +6,9 @@ import { isUniqueViolation } from '../db/connection';
 import { USER_ROLES, type UserRole } from '../domain/access';
 import { normalizeText, textProblem } from '../domain/text';
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../errors';
-import { actsFor, authorize, authorizeFor, type Actor, type Clock } from './clock';
+import type { Clock } from '../clock';
+import { actsFor, type Actor } from '../domain/actor';
+import { authorize, authorizeFor } from './authorize';
 
 const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
 

@@ -11,7 +11,8 @@ import type { Logger } from '../logger';
 import { runPeriodically } from '../workers/periodic';
 import type { ApologyService } from '../services/apologies';
 import type { CalendarService } from '../services/calendar';
-import type { Actor, Clock } from '../services/clock';
+import type { Clock } from '../clock';
+import type { Actor } from '../domain/actor';
 
 export interface TickReport {
   atRisk: number;

@@ -6,7 +6,7 @@ import express from 'express';
 import { loadConfig } from '../../src/config';
 import { createDb, type Db } from '../../src/db/connection';
 import { createLogger } from '../../src/logger';
-import { FixedClock } from '../../src/services/clock';
+import { FixedClock } from '../../src/clock';
 import type { OutgoingNotice, SendResult } from '../../src/channels/types';
 import {
   classifyZaloAnswer,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { AgencyRepository, DEFAULT_AGENCY_SETTINGS, type AgencyInput } from '../../src/db/agencies';
 import { DossierRepository, type Dossier } from '../../src/db/dossiers';
-import { SYSTEM_ACTOR } from '../../src/services/clock';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { createTestContext, dossierBody, onPostgres, seedBasics, type TestContext } from '../support/context';
 
 const HANG =

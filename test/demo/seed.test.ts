@@ -7,8 +7,9 @@ import { createDb, migrateLatest, MIGRATIONS_DIR, type Db } from '../../src/db/c
 import { normalizeVnMobile } from '../../src/domain/contact';
 import { DOSSIER_STATES, type DossierState } from '../../src/domain/dossier';
 import { createLogger } from '../../src/logger';
-import { buildServices, type Services } from '../../src/services';
-import { FixedClock, SYSTEM_ACTOR } from '../../src/services/clock';
+import { buildServices, type Services } from '../../src/compose';
+import { FixedClock } from '../../src/clock';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { DEMO_DOSSIERS, isEmpty, seedDemo } from '../../src/demo/seed';
 
 // Tue 10/03/2026 10:15 in Vietnam: a working day, mid-morning, so dossiers can be due today.

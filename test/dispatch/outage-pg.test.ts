@@ -6,7 +6,7 @@ import { DispatchWorkerRepository } from '../../src/db/dispatch-workers';
 import { NoticeRepository } from '../../src/db/notices';
 import { Dispatcher } from '../../src/dispatch/dispatcher';
 import { createLogger } from '../../src/logger';
-import { systemClock } from '../../src/services/clock';
+import { systemClock } from '../../src/clock';
 import { createTestContext, dossierBody, onPostgres, seedBasics, type TestContext } from '../support/context';
 import { startZaloFake, type ZaloFake } from '../fakes/zalo-fake';
 

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { tableToCsv, tableToXlsx } from '../../src/documents/spreadsheet';
-import type { ReportTable } from '../../src/services/reports';
+import { tableToCsv, tableToXlsx, type ReportTable } from '../../src/documents/spreadsheet';
 import { createTestContext, dossierBody, PROCEDURE, seedBasics } from '../support/context';
 
 // What a spreadsheet program would run as a formula if the cell were taken as typed (OWASP,

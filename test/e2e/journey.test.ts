@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SYSTEM_ACTOR } from '../../src/services/clock';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
 import { assertAccessible, launchBrowser, screenshot, serve } from './browser';
 

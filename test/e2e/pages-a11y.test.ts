@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import type { UserRole } from '../../src/domain/access';
 import { seedDemo } from '../../src/demo/seed';
-import { SYSTEM_ACTOR } from '../../src/services/clock';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { createTestContext, type TestContext } from '../support/context';
 import { assertAccessible, launchBrowser, screenshot, serve } from './browser';
 

@@ -1,4 +1,4 @@
-import { SYSTEM_ACTOR } from '../../src/services/clock';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import assert from 'node:assert/strict';
 import supertest from 'supertest';
 import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';

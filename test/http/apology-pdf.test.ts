@@ -3,7 +3,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app';
 import type { PdfRenderer } from '../../src/documents/pdf';
 import { createLogger } from '../../src/logger';
-import { buildServices, type Services } from '../../src/services';
+import { buildServices, type Services } from '../../src/compose';
 import { createTestContext, dossierBody, seedBasics, sharedPdf, type TestContext } from '../support/context';
 
 /** The real renderer, except for the letters `fails` picks (all of them by default), as when Chromium cannot start. */

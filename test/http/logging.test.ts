@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import supertest from 'supertest';
 import { createApp } from '../../src/app';
-import { buildServices } from '../../src/services';
+import { buildServices } from '../../src/compose';
 import { AGENCY, PROCEDURE, createTestContext, dossierBody, sharedPdf, type TestContext } from '../support/context';
 import { capturingLogger } from '../support/log-capture';
 import { signIn } from '../support/pages';

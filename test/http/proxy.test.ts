@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import supertest from 'supertest';
 import { createApp } from '../../src/app';
 import type { Config } from '../../src/config';
-import { buildServices } from '../../src/services';
+import { buildServices } from '../../src/compose';
 import { createTestContext, sharedPdf, type TestContext } from '../support/context';
 import { capturingLogger, consoleDuring } from '../support/log-capture';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { SYSTEM_ACTOR } from '../../src/services/clock';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { ValidationError } from '../../src/errors';
 import { createTestContext, seedBasics, type TestContext } from '../support/context';
 import { signIn } from '../support/pages';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable, Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { SYSTEM_ACTOR } from '../../src/services/clock';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import type { ImportProgress } from '../../src/services/import';
 import { ValidationError } from '../../src/errors';
 import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { SYSTEM_ACTOR } from '../../src/services/clock';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
 
 type Row = Record<string, number | string | null>;

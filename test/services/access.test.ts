@@ -4,7 +4,7 @@ import { ACTIONS, USER_ROLES, can, type Action, type Role, type UserRole } from 
 import type { User } from '../../src/db/users';
 import { parsePeriod, type Period } from '../../src/domain/reports';
 import { AppError } from '../../src/errors';
-import { SYSTEM_ACTOR, type Actor } from '../../src/services/clock';
+import { SYSTEM_ACTOR, type Actor } from '../../src/domain/actor';
 import { AGENCY, PROCEDURE, createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
 
 /**

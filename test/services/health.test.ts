@@ -5,7 +5,7 @@ import { createZaloChannel } from '../../src/channels/zalo';
 import type { Channel } from '../../src/channels/types';
 import type { NoticeChannel } from '../../src/db/notices';
 import { ChannelHealthService } from '../../src/services/health';
-import { SYSTEM_ACTOR, type Actor } from '../../src/services/clock';
+import { SYSTEM_ACTOR, type Actor } from '../../src/domain/actor';
 import { startZaloFake, type ZaloFake } from '../fakes/zalo-fake';
 import { createTestContext, type TestContext } from '../support/context';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { AgencyRepository } from '../../src/db/agencies';
 import { DossierRepository, type RecomputeCandidate } from '../../src/db/dossiers';
 import { RecomputeService } from '../../src/services/recompute';
-import { SYSTEM_ACTOR } from '../../src/services/clock';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
 
 /** A dossier repository that lets the test act between the recompute's read and its write. */

@@ -6,8 +6,9 @@ import supertest from 'supertest';
 import { loadConfig, type Config } from '../../src/config';
 import { createDb, migrateLatest, type Db } from '../../src/db/connection';
 import { createLogger } from '../../src/logger';
-import { buildServices, type Services } from '../../src/services';
-import { FixedClock, SYSTEM_ACTOR } from '../../src/services/clock';
+import { buildServices, type Services } from '../../src/compose';
+import { FixedClock } from '../../src/clock';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { createApp } from '../../src/app';
 import { createPdfRenderer, type PdfRenderer } from '../../src/documents/pdf';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildServices } from '../../src/services';
+import { buildServices } from '../../src/compose';
 import { createLogger } from '../../src/logger';
 import { createTestContext, dossierBody, seedBasics, sharedPdf, type TestContext } from '../support/context';
 

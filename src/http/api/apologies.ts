@@ -1,7 +1,7 @@
 import type { Router } from 'express';
-import type { Services } from '../../services';
+import type { Services } from '../../compose';
 import { STATUS_LABELS, type ApologyView } from '../../services/apologies';
-import { scopeAgencies, type Actor } from '../../services/clock';
+import { scopeAgencies, type Actor } from '../../domain/actor';
 import type { AtRiskItem } from '../../watch/watcher';
 import type { Notice } from '../../db/notices';
 import { dayToIso, isoToDay, localDayOf } from '../../domain/time';

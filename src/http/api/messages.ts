@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { Services } from '../../services';
+import type { Services } from '../../compose';
 import type { Attempt, Notice } from '../../db/notices';
 import { NOTICE_STATUS_LABELS } from '../../services/messages';
 import { actorOf } from '../middleware/auth';

@@ -1,10 +1,10 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import type { Services } from '../../services';
-import type { ComplianceFigures, ReportTable } from '../../services/reports';
+import type { Services } from '../../compose';
+import type { ComplianceFigures } from '../../services/reports';
 import { parsePeriod, rangePeriod, type Period, type PeriodFigures } from '../../domain/reports';
 import { dayToIso, isoToDay } from '../../domain/time';
-import { tableToCsv, tableToXlsx } from '../../documents/spreadsheet';
+import { tableToCsv, tableToXlsx, type ReportTable } from '../../documents/spreadsheet';
 import { ValidationError } from '../../errors';
 import { actorOf } from '../middleware/auth';
 import { parse } from '../validate';

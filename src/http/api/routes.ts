@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Services } from '../../services';
+import type { Services } from '../../compose';
 import { DEFAULT_AGENCY_SETTINGS, type Agency, type AgencyInput } from '../../db/agencies';
 import type { Procedure, ProcedureInput } from '../../db/procedures';
 import { isSupportedInstant } from '../../domain/calendar';

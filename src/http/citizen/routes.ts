@@ -1,7 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import type { Services } from '../../services';
+import type { Services } from '../../compose';
 import { formatNumber } from '../../domain/vn-format';
 import { citizenPage, errorPage, formErrors, sendLetterHtml } from '../pages';
 import { DatabaseRateLimitStore } from '../middleware/rate-limit-store';

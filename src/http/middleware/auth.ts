@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { TokenService } from '../../services/tokens';
-import type { Actor } from '../../services/clock';
+import type { Actor } from '../../domain/actor';
 
 declare module 'express-serve-static-core' {
   interface Request {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { IdempotencyRepository } from '../../db/tokens';
 import { ConflictError, RuleError } from '../../errors';
-import type { Clock } from '../../services/clock';
+import type { Clock } from '../../clock';
 import { actorOf } from './auth';
 
 /**

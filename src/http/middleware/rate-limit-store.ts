@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { IncrementResponse, Options, Store } from 'express-rate-limit';
 import type { RateLimitRepository } from '../../db/rate-limits';
-import type { Clock } from '../../services/clock';
+import type { Clock } from '../../clock';
 
 /**
  * express-rate-limit's counters in the database (fixed windows), so that a limit holds across

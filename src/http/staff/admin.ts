@@ -8,8 +8,8 @@
  */
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import type { Services } from '../../services';
-import { actsFor, mayActFor } from '../../services/clock';
+import type { Services } from '../../compose';
+import { actsFor, mayActFor } from '../../domain/actor';
 import { DEFAULT_AGENCY_SETTINGS, type Agency, type AgencyInput } from '../../db/agencies';
 import type { Procedure, ProcedureInput } from '../../db/procedures';
 import type { User } from '../../db/users';

@@ -1,10 +1,10 @@
 import type { Request, Response, Router } from 'express';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
-import type { Services } from '../../services';
+import type { Services } from '../../compose';
 import { STATUS_LABELS, type DraftInput } from '../../services/apologies';
 import { NOTICE_STATUS_LABELS } from '../../services/messages';
-import { decidesApology } from '../../services/clock';
+import { decidesApology } from '../../domain/actor';
 import { can } from '../../domain/access';
 import { dayToIso, isoToDay } from '../../domain/time';
 import { weekdayDate } from '../../domain/vn-format';

@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import type { Services } from '../../services';
+import type { Services } from '../../compose';
 import type { DossierView, TimelinessView } from '../../services/dossiers';
 import type { ApologyView } from '../../services/apologies';
 import { STATUS_LABELS } from '../../services/apologies';

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { Services } from '../../services';
+import type { Services } from '../../compose';
 import type { ViewRenderer } from '../views';
 import { adminPages } from './admin';
 import { apologyPages } from './apologies';

@@ -1,5 +1,5 @@
 import type { Request, Response, Router } from 'express';
-import type { Services } from '../../services';
+import type { Services } from '../../compose';
 import type { NoticeChannel, NoticeStatus } from '../../db/notices';
 import { NOTICE_STATUS_LABELS } from '../../services/messages';
 import { can } from '../../domain/access';

@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
-import type { Services } from '../../services';
-import type { ReportTable } from '../../services/reports';
+import type { Services } from '../../compose';
+import type { ReportTable } from '../../documents/spreadsheet';
 import type { ReportGrouping } from '../../db/reports';
 import { SUPPORTED_YEARS } from '../../domain/calendar';
 import { AGENCY_CODE } from '../../domain/dossier';

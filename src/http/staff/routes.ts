@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { Services } from '../../services';
+import type { Services } from '../../compose';
 import { AppError } from '../../errors';
 import { formErrors, staffPage } from '../pages';
 import { parse } from '../validate';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { CookieOptions, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { User } from '../../db/users';
-import type { Actor } from '../../services/clock';
+import type { Actor } from '../../domain/actor';
 import type { UserService } from '../../services/users';
 import { AppError } from '../../errors';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createTestContext, dossierBody, PROCEDURE, seedBasics, type TestContext } from '../../support/context';
-import { SYSTEM_ACTOR } from '../../../src/services/clock';
+import { SYSTEM_ACTOR } from '../../../src/domain/actor';
 import { signIn, type SignedInAgent } from '../../support/pages';
 
 /** The text of the error shown next to a form field (`id="e-<field>"`), or null when there is none. */

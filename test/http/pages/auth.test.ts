@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import supertest from 'supertest';
-import { SYSTEM_ACTOR } from '../../../src/services/clock';
+import { SYSTEM_ACTOR } from '../../../src/domain/actor';
 import { createTestContext, seedBasics, type TestContext } from '../../support/context';
 import { csrfOf, signIn } from '../../support/pages';
 

@@ -3,7 +3,7 @@ import supertest from 'supertest';
 import { createApp } from '../../../src/app';
 import { HISTORY_LABELS } from '../../../src/domain/dossier';
 import { maskCode } from '../../../src/domain/reports';
-import { SYSTEM_ACTOR } from '../../../src/services/clock';
+import { SYSTEM_ACTOR } from '../../../src/domain/actor';
 import { AGENCY, PROCEDURE, createTestContext, dossierBody, type TestContext } from '../../support/context';
 
 // A name and a reason a page must show as text, never as markup.

@@ -6,7 +6,7 @@ import supertest from 'supertest';
 import { createApp } from '../../../src/app';
 import { ImportJobRepository } from '../../../src/db/import-jobs';
 import { createLogger } from '../../../src/logger';
-import { buildServices } from '../../../src/services';
+import { buildServices } from '../../../src/compose';
 
 /** The text of the error shown next to a form field (`id="e-<field>"`), or null when there is none. */
 function fieldError(html: string, field: string): string | null {

@@ -1,26 +1,4 @@
-import { ACTION_LABELS, can, readsAllAgencies, type Action, type Role } from '../domain/access';
-import { ForbiddenError } from '../errors';
-
-/** The only way use cases learn the time, so tests can move it. */
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
-
-/** A clock tests can set and advance. */
-export class FixedClock implements Clock {
-  constructor(private current: Date) {}
-  now(): Date {
-    return new Date(this.current.getTime());
-  }
-  set(to: Date): void {
-    this.current = new Date(to.getTime());
-  }
-  advance(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
-  }
-}
+import { can, readsAllAgencies, type Action, type Role } from './access';
 
 /** Who is acting, as recorded in the history and checked against the data they touch. */
 export interface Actor {
@@ -34,11 +12,6 @@ export interface Actor {
 
 export const SYSTEM_ACTOR: Actor = { name: 'hệ thống', agencyId: null, role: 'system' };
 
-/** Refuses, with the action named, what the actor's role does not allow. */
-export function authorize(actor: Actor, action: Action): void {
-  if (!can(actor.role, action)) throw new ForbiddenError(`Tài khoản này không có quyền ${ACTION_LABELS[action]}`);
-}
-
 /**
  * Whether the actor may change things for this agency, or (null) for the whole installation:
  * an installation-wide actor may for all; an agency-bound one for its own agency only, never
@@ -48,18 +21,7 @@ export function actsFor(actor: Actor, agencyId: number | null): boolean {
   return actor.agencyId === null || actor.agencyId === agencyId;
 }
 
-/** `authorize`, then refuses what lies outside the actor's agency (null: the whole installation). */
-export function authorizeFor(actor: Actor, action: Action, agencyId: number | null): void {
-  authorize(actor, action);
-  if (actsFor(actor, agencyId)) return;
-  throw new ForbiddenError(
-    agencyId === null
-      ? `Chỉ tài khoản hoặc mã truy cập toàn hệ thống mới được ${ACTION_LABELS[action]} ở phạm vi toàn hệ thống`
-      : `Tài khoản hoặc mã truy cập của một cơ quan chỉ được ${ACTION_LABELS[action]} của chính cơ quan đó`,
-  );
-}
-
-/** The same rule as `authorizeFor`, as a yes or no: pages use it to hide what would be refused. */
+/** The rule `authorizeFor` (services/authorize.ts) enforces, as a yes or no: pages use it to hide what would be refused. */
 export function mayActFor(actor: Actor, action: Action, agencyId: number | null): boolean {
   return can(actor.role, action) && actsFor(actor, agencyId);
 }

@@ -47,6 +47,8 @@ export async function up(knex: Knex): Promise<void> {
     t.binary('leader_pdf');
     t.bigInteger('leader_signed_at');
     t.bigInteger('agency_signed_at');
+    // SHA-256 of the issued (signed) PDF: an uploaded file is recognised as the letter issued.
+    t.string('pdf_sha256', 64).unique();
     t.string('message', 500);
     t.integer('attempts').notNullable().defaultTo(0);
     t.bigInteger('next_check_at');

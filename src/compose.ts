@@ -40,6 +40,12 @@ import { SignInService } from './services/sign-in';
 import { DashboardService } from './services/dashboard';
 import { CitizenService } from './services/citizen';
 import { ChannelHealthService } from './services/health';
+import { SigningRepository } from './db/signing';
+import { SecretBox } from './services/signing/secrets';
+import { SigningSettingsService } from './services/signing/settings';
+import { LetterSigningService } from './services/signing/letters';
+import { VerificationService } from './services/signing/verification';
+import type { RemoteSigningService } from './signing';
 
 /** Everything the HTTP layer, the workers and the command line use; built once per process. */
 export interface Services {
@@ -71,6 +77,12 @@ export interface Services {
   dashboard: DashboardService;
   citizen: CitizenService;
   health: ChannelHealthService;
+  /** Who signs for each agency and leader (admin pages, seed-demo). */
+  signingSettings: SigningSettingsService;
+  /** Each letter's two signatures. */
+  signing: LetterSigningService;
+  /** /xac-thuc: a letter checked by its code or its file. */
+  verification: VerificationService;
 }
 
 export interface ServiceOptions {
@@ -78,6 +90,8 @@ export interface ServiceOptions {
   pdf?: PdfRenderer;
   /** Replaces the configured channels (tests, benchmarks). */
   channels?: Map<NoticeChannel, Channel>;
+  /** Replaces the remote-signing client built from an agency's account (tests: the fake's). */
+  remoteSigning?: (account: { baseUrl: string; spId: string; spPassword: string; callbackSecret?: string }) => RemoteSigningService;
 }
 
 export function buildServices(config: Config, db: Db, clock: Clock, logger: Logger, options: ServiceOptions = {}): Services {
@@ -90,8 +104,21 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const calendars = new CalendarService(db, new CalendarRepository(db), agencies, clock);
   const documents = new DocumentRenderer({ templatesDir: TEMPLATES_DIR, overridesDir: config.templatesOverrideDir });
   const pdf = options.pdf ?? createPdfRenderer({ executablePath: config.chromiumPath });
+  const signingRepo = new SigningRepository(db);
+  const signingSettings = new SigningSettingsService({ repo: signingRepo, secrets: new SecretBox(config.signing.secretKey), clock, remoteClient: options.remoteSigning });
+  const signing = new LetterSigningService({
+    repo: signingRepo,
+    settings: signingSettings,
+    users: new UserRepository(db),
+    pdf,
+    clock,
+    logger,
+    publicBaseUrl: config.publicBaseUrl,
+    pollMs: config.signing.pollMs,
+    required: config.signing.required,
+  });
   const apologies = new ApologyService(
-    db, apologyRepo, notices, dossierRepo, agencies, procedures, calendars, documents, pdf, clock, config.publicBaseUrl, logger,
+    db, apologyRepo, notices, dossierRepo, agencies, procedures, calendars, documents, pdf, clock, config.publicBaseUrl, logger, signing,
   );
   const channels = options.channels ?? buildChannels(config, db, clock, logger);
   const dispatcher = new Dispatcher({
@@ -135,6 +162,9 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     imports,
     importJobs: new ImportJobService(new ImportJobRepository(db), imports, clock, logger),
     dashboard: new DashboardService(dossiers, dossierRepo, apologies, messages, agencies, clock),
+    signingSettings,
+    signing,
+    verification: new VerificationService({ repo: signingRepo, apologies: apologyRepo, agencies, settings: signingSettings, trustDemoRoots: config.signing.trustDemoRoots }),
     health: new ChannelHealthService(config, channels, notices, clock),
     citizen: new CitizenService(db, apologyRepo, dossierRepo, agencies, procedures, apologies, clock, config.citizenLinkRetentionMs),
     users: new UserService(userRepo, sessions, agencies, clock, config.auth),

@@ -94,6 +94,11 @@ export interface Config {
     trustDemoRoots: boolean;
     /** How often a letter waiting for a remote signature is checked (a callback wakes it sooner). */
     pollMs: number;
+    /**
+     * Production: an agency that has chosen neither a signer nor "off" cannot issue. Elsewhere
+     * its letters are issued unsigned and say so ("Cơ quan chưa cài đặt chữ ký số").
+     */
+    required: boolean;
   };
   dispatch: {
     /** Seconds between outbox runs inside the server; 0 turns the in-server worker off. */
@@ -215,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       secretKey: e.SIGNING_SECRET_KEY ?? 'henlai-development-signing-key (không dùng cho production)',
       trustDemoRoots: e.NODE_ENV !== 'production',
       pollMs: e.SIGNING_POLL_SECONDS * 1000,
+      required: e.NODE_ENV === 'production',
     },
     dispatch: {
       intervalSeconds: e.DISPATCH_INTERVAL_SECONDS,

@@ -36,6 +36,7 @@ export interface LetterSigning {
   stamps: string | null;
   leaderSignedAt: number | null;
   agencySignedAt: number | null;
+  pdfSha256: string | null;
   message: string | null;
   attempts: number;
   nextCheckAt: number | null;
@@ -56,7 +57,7 @@ const buf = (v: unknown): Buffer | null => (v ? Buffer.from(v as Uint8Array) : n
 
 const LETTER_COLUMNS = [
   'apology_id', 'verification_code', 'state', 'leader_signer', 'approver_user_id', 'approved_by', 'approved_at', 'request',
-  'prepared', 'stamps', 'leader_signed_at', 'agency_signed_at', 'message', 'attempts', 'next_check_at', 'updated_at',
+  'prepared', 'stamps', 'leader_signed_at', 'agency_signed_at', 'pdf_sha256', 'message', 'attempts', 'next_check_at', 'updated_at',
 ];
 
 function letterFromRow(r: Record<string, unknown>): LetterSigning {
@@ -73,6 +74,7 @@ function letterFromRow(r: Record<string, unknown>): LetterSigning {
     stamps: (r.stamps as string | null) ?? null,
     leaderSignedAt: num(r.leader_signed_at),
     agencySignedAt: num(r.agency_signed_at),
+    pdfSha256: (r.pdf_sha256 as string | null) ?? null,
     message: (r.message as string | null) ?? null,
     attempts: Number(r.attempts),
     nextCheckAt: num(r.next_check_at),
@@ -92,6 +94,7 @@ const LETTER_FIELDS: Record<keyof Omit<LetterSigning, 'apologyId'>, string> = {
   stamps: 'stamps',
   leaderSignedAt: 'leader_signed_at',
   agencySignedAt: 'agency_signed_at',
+  pdfSha256: 'pdf_sha256',
   message: 'message',
   attempts: 'attempts',
   nextCheckAt: 'next_check_at',
@@ -173,15 +176,20 @@ export class SigningRepository {
     return r ? letterFromRow(r) : null;
   }
 
+  async letterBySha256(sha256: string): Promise<LetterSigning | null> {
+    const r = await this.db('letter_signing').select(LETTER_COLUMNS).where({ pdf_sha256: sha256 }).first();
+    return r ? letterFromRow(r) : null;
+  }
+
   async leaderPdf(apologyId: number): Promise<Buffer | null> {
     const r = await this.db('letter_signing').select('leader_pdf').where({ apology_id: apologyId }).first();
     return buf(r?.leader_pdf);
   }
 
   /** A new signing round for an approved draft (a returned one starts over). */
-  async start(l: Omit<LetterSigning, 'attempts' | 'leaderSignedAt' | 'agencySignedAt'>): Promise<void> {
-    const row = { apology_id: l.apologyId, ...letterColumns({ ...l, attempts: 0, leaderSignedAt: null, agencySignedAt: null }), leader_pdf: null };
-    delete (row as Record<string, unknown>).apologyId;
+  async start(l: Omit<LetterSigning, 'attempts' | 'leaderSignedAt' | 'agencySignedAt' | 'pdfSha256' | 'apologyId'> & { apologyId: number }): Promise<void> {
+    const { apologyId, ...rest } = l;
+    const row = { apology_id: apologyId, ...letterColumns({ ...rest, attempts: 0, leaderSignedAt: null, agencySignedAt: null, pdfSha256: null }), leader_pdf: null };
     await this.db('letter_signing').insert(row).onConflict('apology_id').merge();
   }
 

@@ -37,7 +37,6 @@ export const LETTER_FIELDS: Readonly<Record<string, FieldKind>> = {
   'signature.name': 'text',
   recipients: 'list',
   archive: 'text',
-  verification: 'nullable',
 };
 
 export const NOTICE_FIELDS: Readonly<Record<string, FieldKind>> = {

@@ -56,9 +56,9 @@ export interface LetterData {
   archive: string;
   /**
    * The verification mark of a signed letter: its code, the page that checks it and a QR code
-   * of that page's address (SVG made by us from those two, never from citizen data).
+   * of that page's address (an SVG data URL made by us from those two).
    */
-  verification?: { code: string; url: string; qrSvg: string } | null;
+  verification?: { code: string; url: string; qrImage: string } | null;
 }
 
 export interface NoticeData {

@@ -15,6 +15,8 @@ import type { DocumentRenderer } from '../documents/renderer';
 import type { PdfRenderer } from '../documents/pdf';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, RuleError, UnavailableError } from '../errors';
 import type { Logger } from '../logger';
+import type { LetterSigningService } from './signing/letters';
+import { SigningError } from '../signing';
 import type { CalendarService } from './calendar';
 import type { Clock } from '../clock';
 import { actsFor, decidesApology, mayAccessDossier, readsFor, scopeAgencies, type Actor } from '../domain/actor';
@@ -87,6 +89,7 @@ export class ApologyService {
     private readonly clock: Clock,
     private readonly publicBaseUrl: string,
     private readonly logger: Logger,
+    private readonly signing: LetterSigningService,
   ) {}
 
   private async dossierFor(code: string, actor: Actor, mode: 'read' | 'write', forUpdate = false): Promise<Dossier> {
@@ -280,10 +283,14 @@ export class ApologyService {
   /** A leader's approval issues the apology. */
   async approve(id: number, actor: Actor): Promise<ApologyView> {
     authorize(actor, 'apology.approve');
+    const policy = await this.signingPolicy(id);
+    if (policy.sign) return this.approveSigned(id, actor);
     const issued = await this.db.transaction(async () => {
       const a = await this.draftToDecide(id, actor);
       if (a.status !== 'draft') throw new ConflictError('apology-not-draft', `Thư xin lỗi đang ở trạng thái "${STATUS_LABELS[a.status]}", không phê duyệt được`);
-      return this.issueInTx(a, actor);
+      const issuedInTx = await this.issueInTx(a, actor);
+      await this.signing.markUnsigned(a.id, actor.name, policy.reason ?? 'Không ký số');
+      return issuedInTx;
     });
     // The apology is issued (committed): nothing after this may answer otherwise. The PDF is made
     // now if it can be; if not, the watcher makes it on its next tick, as a download would.
@@ -295,24 +302,16 @@ export class ApologyService {
    * Issues a draft: letter number, rendered letter, the dossier's new due date and deadline
    * version, the history event and the notices — or nothing, if any step fails.
    */
-  async issueInTx(a: Apology, actor: Actor): Promise<Apology> {
+  async issueInTx(a: Apology, actor: Actor, signed?: SignedIssue): Promise<Apology> {
     requireTransaction(this.db, 'Issuing an apology');
     const now = this.clock.now();
-    const d = (await this.dossiers.byId(a.dossierId, true)) as Dossier;
-    if (d.deadlineVersion !== a.deadlineVersion) {
-      throw new ConflictError('deadline-changed', 'Thời hạn của hồ sơ đã thay đổi sau khi soạn thư: hãy huỷ và soạn lại');
-    }
-    const { agency, procedure, calendar } = await this.context(d);
-    const refusal = apologyRefusal({ ...d, maxExtensions: agency.settings.maxExtensions });
-    if (refusal) refuse(refusal);
-    const dateRefusal = newDayRefusal(calendar, new Date(a.dueBefore), localDayOf(new Date(a.newDueAt)), now);
-    if (dateRefusal) throw new RuleError(dateRefusal.code, dateRefusal.message);
+    const { d, agency, procedure } = await this.issuable(a, now);
 
     const year = dayToYmd(localDayOf(now)).year;
     const seq = await this.apologies.nextLetterSeq(agency.id, year);
     const number = letterNumber(seq, agency.letterSymbol);
     const receiving = (await this.agencies.byId(d.receivingAgencyId)) as Agency;
-    const letter = this.documents.renderLetter(agency.code, this.letterData(a, d, agency, receiving, procedure, number, now));
+    const letter = this.documents.renderLetter(agency.code, { ...this.letterData(a, d, agency, receiving, procedure, number, now), verification: signed?.verification ?? null });
     const late = isLateApology(now, new Date(a.dueBefore));
     await this.apologies.markIssued(
       a.id,
@@ -345,8 +344,27 @@ export class ApologyService {
         note: null,
       },
     );
+    if (signed) {
+      // The agency's signature, with the number and date, before any notice exists (issue 14).
+      const pdf = await signed.seal({ numberLine: `Số: ${number}`, placeDateLine: placeDateLine(agency.placeName, localDayOf(now)) });
+      await this.apologies.storePdf(a.id, pdf, now.getTime());
+    }
     await this.notices.enqueue(this.noticesFor(a, d, agency, receiving, procedure, number, now), now.getTime());
     return (await this.apologies.byId(a.id)) as Apology;
+  }
+
+  /** The checks issuing makes (deadline unchanged, apology still allowed, new date still valid), also made at a signed approval. */
+  private async issuable(a: Apology, now: Date): Promise<{ d: Dossier; agency: Agency; procedure: Procedure }> {
+    const d = (await this.dossiers.byId(a.dossierId, true)) as Dossier;
+    if (d.deadlineVersion !== a.deadlineVersion) {
+      throw new ConflictError('deadline-changed', 'Thời hạn của hồ sơ đã thay đổi sau khi soạn thư: hãy huỷ và soạn lại');
+    }
+    const { agency, procedure, calendar } = await this.context(d);
+    const refusal = apologyRefusal({ ...d, maxExtensions: agency.settings.maxExtensions });
+    if (refusal) refuse(refusal);
+    const dateRefusal = newDayRefusal(calendar, new Date(a.dueBefore), localDayOf(new Date(a.newDueAt)), now);
+    if (dateRefusal) throw new RuleError(dateRefusal.code, dateRefusal.message);
+    return { d, agency, procedure };
   }
 
   async cancel(id: number, reason: string, actor: Actor): Promise<ApologyView> {
@@ -491,6 +509,108 @@ export class ApologyService {
     return { apology: a, agency: agency as Agency, dossierCode: (dossier as Dossier).code, notices };
   }
 
+  // ---- Digital signatures (issue 14): approval starts the leader's signature; issuance follows it ----
+
+  /** Whether the apology's agency signs its letters (an agency may only turn it off explicitly). */
+  async signingPolicy(id: number): Promise<{ sign: boolean; reason: string | null }> {
+    const a = await this.apologies.byId(id);
+    if (!a) return { sign: false, reason: null };
+    return this.signing.policy((await this.agencies.byId(a.issuingAgencyId)) as Agency);
+  }
+
+  /**
+   * A signed approval: the draft is checked as issuing would check it, the leader's signature is
+   * asked for on the letter as approved (number and date blank), and the letter waits ("chờ ký
+   * số") until it arrives; then it is issued. A refusal that retrying cannot cure returns the
+   * draft with the reason (and answers 422 naming it); nothing is sent.
+   */
+  private async approveSigned(id: number, actor: Actor): Promise<ApologyView> {
+    const a = await this.db.transaction(async () => {
+      const draft = await this.draftToDecide(id, actor);
+      if (draft.status !== 'draft') throw new ConflictError('apology-not-draft', `Thư xin lỗi đang ở trạng thái "${STATUS_LABELS[draft.status]}", không phê duyệt được`);
+      await this.issuable(draft, this.clock.now());
+      await this.signing.open(draft.id, { userId: actor.userId ?? null, name: actor.name }, await this.signing.state(draft.id));
+      return draft;
+    });
+    const outcome = await this.signing.signLeader(a.id, await this.leaderLetterHtml(a), await this.agencyOf(a), await this.signingDescription(a));
+    if (outcome.state === 'returned') throw new SigningError('signer-not-configured', `Chưa ký số được, thư trả lại bản nháp: ${outcome.message}`);
+    if (outcome.state === 'leader-signed') await this.issueSigned(a.id);
+    return this.view((await this.apologies.byId(a.id)) as Apology);
+  }
+
+  /** Asks the remote signer about a letter waiting for the leader, and issues it once signed. */
+  async continueSigning(id: number): Promise<void> {
+    const a = await this.apologies.byId(id);
+    if (!a || a.status !== 'draft') return;
+    const outcome = await this.signing.check(a.id, await this.agencyOf(a), await this.signingDescription(a));
+    if (outcome?.state === 'leader-signed') await this.issueSigned(a.id);
+  }
+
+  /** The poller: every letter whose remote signature is due for a check. */
+  async checkSignatures(limit = 50): Promise<number> {
+    const ids = await this.signing.due(limit);
+    for (const id of ids) {
+      await this.continueSigning(id).catch((err: unknown) => this.logger.warn({ err, apology: id }, 'signature check failed; the next check retries'));
+    }
+    return ids.length;
+  }
+
+  /** A callback from an agency's remote-signing service: authenticated or refused (401), then a wake-up. */
+  async signatureCallback(agencyCode: string, rawBody: Buffer, headers: Record<string, string | string[] | undefined>): Promise<void> {
+    const agency = await this.agencies.byCode(agencyCode);
+    if (!agency) throw new NotFoundError(`Không có cơ quan mã "${agencyCode}"`);
+    const id = await this.signing.callback(agency.id, rawBody, headers);
+    if (id !== null) await this.continueSigning(id);
+  }
+
+  /**
+   * Issues a letter the leader has signed: number, the agency's signature with the number and
+   * date, then the notices — one transaction. If the agency's signature cannot be made the issue
+   * rolls back, the reason is recorded and shown, and the next check (or approval) tries again.
+   */
+  private async issueSigned(id: number): Promise<void> {
+    try {
+      await this.db.transaction(async () => {
+        const a = await this.apologies.byId(id, true);
+        const l = await this.signing.state(id);
+        if (!a || a.status !== 'draft' || !l || l.state !== 'leader-signed') return;
+        const agency = await this.agencyOf(a);
+        const actor: Actor = { name: l.approvedBy, agencyId: a.issuingAgencyId, role: 'leader', ...(l.approverUserId === null ? {} : { userId: l.approverUserId }) };
+        await this.issueInTx(a, actor, {
+          verification: await this.signing.verificationMark(l.verificationCode),
+          seal: (issued) => this.signing.sealAtIssue(a.id, agency, issued),
+        });
+      });
+    } catch (err) {
+      await this.signing.agencyFailed(id, err);
+      throw err;
+    }
+  }
+
+  /** The letter the leader signs: as it will be issued, but with the number and date left blank. */
+  private async leaderLetterHtml(a: Apology): Promise<string> {
+    const d = (await this.dossiers.byId(a.dossierId)) as Dossier;
+    const { agency, procedure } = await this.context(d);
+    const receiving = (await this.agencies.byId(d.receivingAgencyId)) as Agency;
+    const now = this.clock.now();
+    const l = await this.signing.state(a.id);
+    const blank = '\u00a0'.repeat(10);
+    return this.documents.renderLetter(agency.code, {
+      ...this.letterData(a, d, agency, receiving, procedure, `${blank}/${agency.letterSymbol}`, now),
+      placeDateLine: `${agency.placeName}, ngày${blank}tháng${blank}năm ${dayToYmd(localDayOf(now)).year}`,
+      verification: l ? await this.signing.verificationMark(l.verificationCode) : null,
+    }).html;
+  }
+
+  private async agencyOf(a: Apology): Promise<Agency> {
+    return (await this.agencies.byId(a.issuingAgencyId)) as Agency;
+  }
+
+  private async signingDescription(a: Apology): Promise<string> {
+    const d = await this.dossiers.byId(a.dossierId);
+    return `Văn bản xin lỗi, hồ sơ ${d?.code ?? a.dossierId}`;
+  }
+
   citizenLink(a: Pick<Apology, 'citizenToken'>): string {
     return `${this.publicBaseUrl}/c/${a.citizenToken}`;
   }
@@ -561,6 +681,13 @@ export class ApologyService {
     if (email && d.consentEmail) return [{ ...base, channel: 'email', recipient: email, businessKey: key('email', email) }];
     return [{ ...base, channel: 'print', recipient: phone ?? '', businessKey: key('print', 'counter') }];
   }
+}
+
+
+/** What a signed issue adds: the verification mark printed on the letter and the agency's signature. */
+interface SignedIssue {
+  verification: { code: string; url: string; qrImage: string };
+  seal: (issued: { numberLine: string; placeDateLine: string }) => Promise<Buffer>;
 }
 
 /** What the letter shows of an apology: a stored one, or a preview's values. */

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import QRCode from 'qrcode';
 import type { Agency } from '../../db/agencies';
 import type { LetterSigning, LetterSigningState, SigningRepository } from '../../db/signing';
-import type { User } from '../../db/users';
+import type { User, UserRepository } from '../../db/users';
 import type { LocatedBox, PdfRenderer } from '../../documents/pdf';
 import { AppError, ConflictError } from '../../errors';
 import type { Logger } from '../../logger';
@@ -20,7 +20,7 @@ import {
   type Rect,
   type RemoteRequest,
 } from '../../signing';
-import type { Clock } from '../clock';
+import type { Clock } from '../../clock';
 import type { ResolvedSigner, SigningSettingsService } from './settings';
 
 /** Where the leader's version of a letter leaves room for what issuance adds. */
@@ -62,6 +62,7 @@ export const SIGNING_STATE_LABELS: Record<LetterSigningState, string> = {
 export interface LetterSigningDeps {
   repo: SigningRepository;
   settings: SigningSettingsService;
+  users: UserRepository;
   pdf: PdfRenderer;
   clock: Clock;
   logger: Logger;
@@ -105,10 +106,11 @@ export class LetterSigningService {
   }
 
   /** The mark printed on the letter: code, checking page, QR code of the page with the code. */
-  async verificationMark(code: string): Promise<{ code: string; url: string; qrSvg: string }> {
+  async verificationMark(code: string): Promise<{ code: string; url: string; qrImage: string }> {
     const url = `${this.deps.publicBaseUrl}/xac-thuc?ma=${formatVerificationCode(code)}`;
-    const qrSvg = await QRCode.toString(url, { type: 'svg', margin: 0, errorCorrectionLevel: 'M' });
-    return { code: formatVerificationCode(code), url: `${this.deps.publicBaseUrl}/xac-thuc`, qrSvg };
+    const svg = await QRCode.toString(url, { type: 'svg', margin: 0, errorCorrectionLevel: 'M' });
+    const qrImage = `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+    return { code: formatVerificationCode(code), url: `${this.deps.publicBaseUrl}/xac-thuc`, qrImage };
   }
 
   /** Opens a signing round for an approved draft (inside the approval's transaction). */
@@ -151,8 +153,9 @@ export class LetterSigningService {
    * the letter waits. A fault that retrying may cure (the provider down) keeps it waiting; any
    * other refusal returns the draft to the leader with the reason.
    */
-  async signLeader(apologyId: number, html: string, agency: Agency, leader: User | null, description: string): Promise<LeaderOutcome> {
+  async signLeader(apologyId: number, html: string, agency: Agency, description: string): Promise<LeaderOutcome> {
     const now = this.deps.clock.now();
+    const leader = await this.approverOf(apologyId);
     let unsigned: Buffer;
     let layout: Layout;
     try {
@@ -234,9 +237,10 @@ export class LetterSigningService {
    * Asks the provider about a waiting letter (the poller, a callback, or a page). Settles it at
    * most once: of two pollers learning the same outcome, one records it.
    */
-  async check(apologyId: number, agency: Agency, leader: User | null, description: string): Promise<LeaderOutcome | null> {
+  async check(apologyId: number, agency: Agency, description: string): Promise<LeaderOutcome | null> {
     const l = await this.deps.repo.letter(apologyId);
     if (!l || l.state !== 'leader-waiting') return l ? this.outcomeOf(l) : null;
+    const leader = await this.approverOf(apologyId);
     const now = this.deps.clock.now().getTime();
     if (!l.request || !l.prepared) {
       // The request never reached the provider (it was down): ask again with the stored letter.
@@ -272,6 +276,12 @@ export class LetterSigningService {
     const moved = await this.deps.repo.transition(apologyId, ['leader-waiting'], { state: 'returned', message, nextCheckAt: null, updatedAt: now });
     if (moved) await this.event(apologyId, 'leader', outcome.status, message, request.transactionId);
     return { state: 'returned', message };
+  }
+
+  /** The approving leader's account (null: approved by the system or an API token). */
+  private async approverOf(apologyId: number): Promise<User | null> {
+    const id = (await this.deps.repo.letter(apologyId))?.approverUserId ?? null;
+    return id === null ? null : this.deps.users.byId(id);
   }
 
   private outcomeOf(l: LetterSigning): LeaderOutcome {
@@ -328,7 +338,8 @@ export class LetterSigningService {
       ],
     });
     const signed = completeSignature(prepared, await signer.signer.signDigest(prepared));
-    await this.deps.repo.transition(apologyId, ['leader-signed'], { state: 'signed', agencySignedAt: now.getTime(), message: null, updatedAt: now.getTime() });
+    const pdfSha256 = crypto.createHash('sha256').update(signed).digest('hex');
+    await this.deps.repo.transition(apologyId, ['leader-signed'], { state: 'signed', agencySignedAt: now.getTime(), pdfSha256, message: null, updatedAt: now.getTime() });
     await this.event(apologyId, 'agency', 'signed', `Cơ quan ${agency.name} đã ký số khi ban hành`, null);
     return signed;
   }

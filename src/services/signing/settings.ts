@@ -5,14 +5,14 @@ import { ValidationError } from '../../errors';
 import {
   createSmartCaClient,
   openCertificateFile,
-  parseCertificate,
+  parseCertificates,
   SigningError,
   type ExpectedSubject,
   type ImmediateSigner,
   type RemoteSigner,
   type RemoteSigningService,
 } from '../../signing';
-import type { Clock } from '../clock';
+import type { Clock } from '../../clock';
 import type { SecretBox } from './secrets';
 
 /** What an admin page shows of a signer: never a secret, only whether one is set. */
@@ -241,8 +241,14 @@ export class SigningSettingsService {
     return this.remoteService(s);
   }
 
+  /** Adds a root certificate letters may chain to (a demo root keeps its key, to issue more demo certificates). */
+  async trustRoot(root: { name: string; certificatePem: string; demo: boolean; privateKeyPem?: string }): Promise<void> {
+    parseCertificates(root.certificatePem);
+    await this.deps.repo.addRoot(root, this.now().getTime());
+  }
+
   /** Roots a letter's signatures must chain to (demo roots outside production only). */
   async trustedRoots(trustDemo: boolean): Promise<Buffer[]> {
-    return (await this.deps.repo.roots()).filter((r) => trustDemo || !r.demo).map((r) => parseCertificate(r.certificatePem).der);
+    return (await this.deps.repo.roots()).filter((r) => trustDemo || !r.demo).map((r) => parseCertificates(r.certificatePem)[0].der);
   }
 }

@@ -21,6 +21,7 @@ import { benchWeb } from './web.bench';
 import { benchReports } from './reports.bench';
 import { benchImport } from './import.bench';
 import { benchSigning } from './signing.bench';
+import { benchStartup } from './startup.bench';
 
 type Figures = Record<string, number | string>;
 
@@ -75,6 +76,10 @@ const TARGETS: Record<string, Record<string, Target>> = {
   signing: {
     signed_per_s: { op: '>=', value: 40, unit: '/s', why: 'letters rendered and signed twice (leader + agency, certificate files) per second, browser warm' },
     sign_ms_per_letter: { op: '<=', value: 10, unit: 'ms', why: 'the two signatures of one letter, on a printed PDF' },
+  },
+  startup: {
+    ready_ratio: { op: '>=', value: 1, unit: '×', why: 'the compiled service (dist/, production) reaches /ready no later than the tsx demo' },
+    rss_ratio: { op: '>=', value: 1, unit: '×', why: 'and holds no more memory once ready' },
   },
   watcher: {
     tick_s: { op: '<=', value: 60, unit: 's', why: 'one tick over 1,000,000 dossiers: 1,000 slipped → 1,000 apologies issued with PDFs and notices' },
@@ -135,6 +140,8 @@ async function main(): Promise<void> {
   const deadline = await benchDeadline();
   process.stderr.write('web: citizen page and dossier API over 1,000,000 dossiers, 50 connections, vs a bare Express route…\n');
   const web = await benchWeb();
+  process.stderr.write('startup: henlai serve to /ready, compiled (dist/) vs tsx, and memory (BENCH_STARTUP_RUNS to change)…\n');
+  const startup = await benchStartup();
   process.stderr.write('email: 10,000 e-mails, bare nodemailer pools vs henlai dispatch processes on the outbox…\n');
   const email = await benchEmail();
   process.stderr.write('dispatch: 10,000 Zalo notices through the outbox…\n');
@@ -154,7 +161,7 @@ async function main(): Promise<void> {
   process.stderr.write('watcher: one tick over 1,000,000 dossiers, 1,000 slipped (BENCH_ROWS, BENCH_SLIPPED to change)…\n');
   const watcher = await benchWatcher();
 
-  const sections = { deadline, web, email, dispatch, slip, documents, signing, reports, import: imports, registry, watcher };
+  const sections = { deadline, web, startup, email, dispatch, slip, documents, signing, reports, import: imports, registry, watcher };
   const rows = Object.entries(sections).flatMap(([name, figures]) => verdicts(name, figures));
   process.stdout.write(`\n${table(rows)}\n`);
   const missed = rows.filter((r) => r.met === false);

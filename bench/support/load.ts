@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
-import { createDb, migrateLatest, MIGRATIONS_DIR, type Db } from '../../src/db/connection';
+import { createDb, migrateLatest, MIGRATIONS, type Db } from '../../src/db/connection';
 import { DEFAULT_AGENCY_SETTINGS, type Agency, type AgencyInput } from '../../src/db/agencies';
 import type { Procedure, ProcedureInput } from '../../src/db/procedures';
 import type { PdfRenderer } from '../../src/documents/pdf';
@@ -130,7 +130,7 @@ export async function openBench(kind: DbKind, pgUrl?: string, options: OpenOptio
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-bench-'));
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: kind === 'pg' ? pgUrl : undefined, LOG_LEVEL: 'silent' });
   const db = createDb(config.database, createLogger('warn'));
-  const wipe = () => db.migrate.rollback({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts'] }, true);
+  const wipe = () => db.migrate.rollback(MIGRATIONS, true);
   if (kind === 'pg') await wipe();
   await migrateLatest(db);
   const clock = new FixedClock(NOW);

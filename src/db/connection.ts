@@ -21,7 +21,34 @@ export type DatabaseSettings = { client: 'sqlite'; filename: string } | { client
 // epoch milliseconds stay far below 2^53, so a plain number is exact.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
+/** Beside the code that runs them: migrations/*.ts under tsx, dist/migrations/*.js compiled. */
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
+
+/**
+ * The migrations, under the names knex_migrations has always recorded: `<stem>.ts`. A compiled
+ * tree runs dist/migrations/*.js; recorded under their own names, they would look like unknown
+ * migrations to a database migrated under tsx (knex then refuses to run: "migration directory is
+ * corrupt") and the .ts ones pending again. One name per migration, whichever file runs it.
+ */
+class MigrationFiles implements Knex.MigrationSource<string> {
+  async getMigrations(): Promise<string[]> {
+    return fs
+      .readdirSync(MIGRATIONS_DIR)
+      .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
+      .sort();
+  }
+
+  getMigrationName(file: string): string {
+    return file.replace(/\.js$/, '.ts');
+  }
+
+  getMigration(file: string): Promise<Knex.Migration> {
+    return Promise.resolve(require(path.join(MIGRATIONS_DIR, file)) as Knex.Migration);
+  }
+}
+
+/** What migrate.latest / rollback / list need to find the migrations. */
+export const MIGRATIONS: Knex.MigratorConfig = { migrationSource: new MigrationFiles() };
 
 /**
  * What every connection shares whatever the database: knex's own messages (a connection that
@@ -146,6 +173,6 @@ export function rowsOf(result: unknown): Record<string, unknown>[] {
 }
 
 export async function migrateLatest(db: Db): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts'] })) as [number, string[]];
+  const [, applied] = (await db.migrate.latest(MIGRATIONS)) as [number, string[]];
   return applied;
 }

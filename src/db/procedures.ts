@@ -1,8 +1,10 @@
 import type { Db } from './connection';
 import { Snapshot, tableFingerprint } from './snapshot';
+import type { SupplementPolicy } from '../domain/deadline';
+
+export type { SupplementPolicy };
 
 export type TimeUnit = 'days' | 'hours' | 'same_day';
-export type SupplementPolicy = 'restart' | 'pause';
 
 export interface Procedure {
   id: number;

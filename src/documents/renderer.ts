@@ -26,8 +26,19 @@ import { asciiVietnamese, smsText } from './sms';
 import type { LetterData, NoticeData, RenderedLetter, RenderedNotice } from './types';
 import { shortenAgencyName, zaloParams } from './zalo';
 
-/** The templates/ folder shipped with the service: letters and notices, and the pages' views and static files. */
-export const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
+/**
+ * The templates/ folder shipped with the service: letters and notices, and the pages' views and
+ * static files. It sits beside package.json, found from here: the code runs from src/ (tsx) or
+ * from dist/src/ (compiled, production), two depths that a fixed `../..` cannot both reach.
+ */
+export const TEMPLATES_DIR = path.join(packageRoot(__dirname), 'templates');
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}: the shipped templates cannot be found`);
+  }
+}
 
 export interface DocumentRendererOptions {
   /** The shipped templates (the repository's templates/). */

@@ -116,6 +116,25 @@ export function remainingAfterPause(cal: WorkingCalendar, pausedAt: Date, dueAt:
   return { unit: 'hours', amount: workingMsBetween(cal, pausedAt, dueAt) / HOUR_MS };
 }
 
+/** What a procedure does with its period when the citizen is asked for more papers. */
+export type SupplementPolicy = 'restart' | 'pause';
+
+/**
+ * What a supplement request keeps of the running period, to be counted again from the receipt of
+ * the supplement: under 'pause', what is left of it (remainingAfterPause); null when nothing is
+ * kept and the procedure's whole time starts again on receipt — under 'restart', for a same-day
+ * period (there is no part of a day to keep), or when the dossier had no due date running.
+ */
+export function keptOnSupplementRequest(
+  cal: WorkingCalendar,
+  policy: SupplementPolicy,
+  requestedAt: Date,
+  dueAt: Date | null,
+  unit: ProcessingTime['unit'],
+): ProcessingTime | null {
+  return policy === 'pause' && dueAt !== null && unit !== 'same_day' ? remainingAfterPause(cal, requestedAt, dueAt, unit) : null;
+}
+
 export type Timeliness = 'not_due' | 'due_soon' | 'overdue';
 
 /**

@@ -13,7 +13,7 @@ import type {
   IntakeChannel,
   Pause,
 } from '../db/dossiers';
-import { computeDue, remainingAfterPause, resolutionOf, timelinessAt, type ProcessingTime, type Timeliness } from '../domain/deadline';
+import { computeDue, keptOnSupplementRequest, resolutionOf, timelinessAt, type ProcessingTime, type Timeliness } from '../domain/deadline';
 import { CLOSED_STATES, EVENT_LABELS, STATE_LABELS, isOpen, nextState, type DossierState, type EventKind } from '../domain/dossier';
 import type { ApologyRepository } from '../db/apologies';
 import type { NoticeRepository } from '../db/notices';
@@ -288,10 +288,7 @@ export class DossierService {
 
       switch (input.kind) {
         case 'supplement_requested': {
-          const remaining =
-            procedure.supplementPolicy === 'pause' && d.currentDueAt !== null && d.clockUnit !== 'same_day'
-              ? remainingAfterPause(calendar, input.occurredAt, new Date(d.currentDueAt), d.clockUnit)
-              : null;
+          const remaining = keptOnSupplementRequest(calendar, procedure.supplementPolicy, input.occurredAt, d.currentDueAt === null ? null : new Date(d.currentDueAt), d.clockUnit);
           const rem = remaining ? clockOf(remaining) : null;
           await this.dossiers.startPause(
             {

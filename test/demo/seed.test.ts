@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
-import { createDb, migrateLatest, MIGRATIONS_DIR, type Db } from '../../src/db/connection';
+import { createDb, migrateLatest, MIGRATIONS, type Db } from '../../src/db/connection';
 import { normalizeVnMobile } from '../../src/domain/contact';
 import { DOSSIER_STATES, type DossierState } from '../../src/domain/dossier';
 import { createLogger } from '../../src/logger';
@@ -33,7 +33,7 @@ async function fresh(now: Date): Promise<Fresh> {
   });
   const db = createDb(config.database, createLogger('silent'));
   if (config.database.client === 'pg') {
-    await db.migrate.rollback({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts'] }, true);
+    await db.migrate.rollback(MIGRATIONS, true);
   }
   await migrateLatest(db);
   const s = buildServices(config, db, new FixedClock(now), createLogger('silent'));

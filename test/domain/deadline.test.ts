@@ -4,6 +4,7 @@ import path from 'node:path';
 import { WorkingCalendar } from '../../src/domain/calendar';
 import {
   computeDue,
+  keptOnSupplementRequest,
   remainingAfterPause,
   resolutionOf,
   timelinessAt,
@@ -182,6 +183,20 @@ describe('domain/deadline: pause and resume (supplement, pause policy)', () => {
     const due = vn('03/03/2026 10:30');
     assert.deepEqual(remainingAfterPause(national, vn('02/03/2026 12:15'), due, 'hours'), hours(6.5), '13:30–17:00 and 07:30–10:30');
     assert.deepEqual(remainingAfterPause(national, vn('03/03/2026 11:00'), due, 'hours'), hours(0));
+  });
+
+  it('a supplement request keeps what is left only under the pause policy, of a running days or hours period', () => {
+    const due = computeDue(national, vn('02/02/2026 08:00'), days(10));
+    const asked = vn('11/02/2026 10:00');
+    assert.deepEqual(keptOnSupplementRequest(national, 'pause', asked, due, 'days'), days(3), 'pause keeps 12/02, 13/02 and 23/02');
+    assert.equal(keptOnSupplementRequest(national, 'restart', asked, due, 'days'), null, 'restart keeps nothing: the whole period again on receipt');
+    assert.deepEqual(
+      keptOnSupplementRequest(national, 'pause', vn('13/02/2026 09:00'), vn('13/02/2026 14:30'), 'hours'),
+      hours(3.5),
+      'pause keeps the office hours left',
+    );
+    assert.equal(keptOnSupplementRequest(national, 'pause', asked, vn('11/02/2026 17:00'), 'same_day'), null, 'a same-day period has nothing to keep');
+    assert.equal(keptOnSupplementRequest(national, 'pause', asked, null, 'days'), null, 'no due date running, nothing to keep');
   });
 });
 

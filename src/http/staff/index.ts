@@ -16,5 +16,5 @@ export type PageGroup = (r: Router) => void;
 
 export function staffPageGroups(s: Services, views: ViewRenderer): PageGroup[] {
   // The import pages before the dossier pages: /ho-so/nhap is not a dossier code.
-  return [adminPages(s, views), importPages(s, views), dossierPages(s, views), apologyPages(s, views), messagePages(s, views), reportPages(s, views)];
+  return [adminPages({ services: s, views }), importPages(s, views), dossierPages(s, views), apologyPages(s, views), messagePages(s, views), reportPages(s, views)];
 }

@@ -1,7 +1,7 @@
 /** The year of a working calendar laid out as twelve month grids, Monday first, for the admin page. */
-import type { CalendarDay } from '../../domain/calendar';
-import { daysInMonth, isoToDay, weekdayOf, ymdToDay } from '../../domain/time';
-import { shortDate } from '../../domain/vn-format';
+import type { CalendarDay } from '../../../domain/calendar';
+import { daysInMonth, isoToDay, weekdayOf, ymdToDay } from '../../../domain/time';
+import { shortDate } from '../../../domain/vn-format';
 
 export const WEEKDAY_HEADERS = [
   { short: 'T2', long: 'Thứ Hai' },

@@ -1,3 +1,4 @@
+import { AppError } from './errors';
 import express, { type Express } from 'express';
 import type { Services } from './compose';
 import { apiRouter } from './http/api/routes';
@@ -69,6 +70,19 @@ export function createApp(s: Services): Express {
       req.get('X-ZEvent-Signature'),
     );
     res.status(answer.status).json(answer.body);
+  });
+  // A remote-signing service's callback (one URL per agency account): raw, since its signature
+  // covers the exact bytes. A forged one is refused (401) and changes nothing; any other only
+  // wakes the letter, whose outcome is then read from the service.
+  app.post('/webhooks/ky-so/:agency', express.raw({ type: '*/*', limit: '64kb' }), async (req, res) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    try {
+      await s.apologies.signatureCallback(String(req.params.agency), raw, req.headers);
+      res.json({ status: 0, message: 'ok' });
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      res.status(err.status).type('application/problem+json').json({ type: 'about:blank', title: err.message, status: err.status, code: err.code });
+    }
   });
   app.use(express.json({ limit: s.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   const views = new ViewRenderer(path.join(TEMPLATES_DIR, 'views'));

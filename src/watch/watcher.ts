@@ -149,6 +149,7 @@ export class DeadlineWatcher {
 
   private async actOn(candidate: Dossier, agency: Agency, report: TickReport): Promise<void> {
     const actor: Actor = { name: `hệ thống (thay mặt ${agency.code})`, agencyId: null, role: 'system' };
+    let toSign: number | null = null;
     await this.db.transaction(async () => {
       const d = await this.watch.lockForWatch(candidate.id);
       if (!d || d.deadlineVersion !== candidate.deadlineVersion || d.currentDueAt !== candidate.currentDueAt) return;
@@ -175,10 +176,22 @@ export class DeadlineWatcher {
       const draft = await this.apologies.draftInTx(d, {}, actor, 'watcher');
       report.drafted++;
       if (agency.settings.apologyMode === 'auto') {
-        await this.apologies.issueInTx(draft, actor);
-        report.issued++;
+        // An agency that signs approves like a leader, with its configured signer, after this transaction.
+        if ((await this.apologies.signingPolicy(draft.id)).sign) toSign = draft.id;
+        else {
+          await this.apologies.issueInTx(draft, actor);
+          report.issued++;
+        }
       }
     });
+    if (toSign !== null) {
+      try {
+        const view = await this.apologies.approve(toSign, actor);
+        if (view.apology.status === 'issued') report.issued++;
+      } catch (err) {
+        this.logger.warn({ err, apology: toSign }, 'auto-mode apology not signed; it stays a draft with the reason shown');
+      }
+    }
   }
 
   /**

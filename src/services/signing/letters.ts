@@ -12,11 +12,14 @@ import {
   completeSignature,
   leaderSignature,
   MM,
+  parseCertificate,
   parsePrepared,
+  subjectMismatches,
   prepareSignature,
   sealRect,
   serializePrepared,
   SigningError,
+  type ExpectedSubject,
   type Rect,
   type RemoteRequest,
 } from '../../signing';
@@ -176,6 +179,7 @@ export class LetterSigningService {
       if (signer.kind === 'off') throw new SigningError('signer-not-configured', `Cơ quan ${agency.name} không ký số`);
       const image = signer.layerOwner === 'leader' && leader ? await this.deps.settings.image({ kind: 'user', id: leader.id }) : null;
       const chain = await signer.signer.certificateChain();
+      if (signer.kind === 'remote') checkRemoteCertificate(chain, signer.layerOwner === 'leader' && leader ? { commonName: leader.fullName } : { organization: agency.name }, now);
       const prepared = await prepareSignature(unsigned, {
         ...leaderSignature({ page: layout.leader.page, rect: leaderRect(layout.leader.rect), name: signer.signerName, agencyName: agency.name, signatureImage: image, signingTime: now, location: agency.placeName }),
         signingTime: now,
@@ -372,4 +376,19 @@ function leaderRect(space: Rect): Rect {
   const width = Math.min(x2 - x1, 60 * MM);
   const cx = (x1 + x2) / 2;
   return [cx - width / 2, y1, cx + width / 2, y2];
+}
+
+/**
+ * A remote service's certificate is checked as a certificate file is: valid now, and the
+ * leader's (or the agency's) own — a service answering with someone else's is refused.
+ */
+function checkRemoteCertificate(chain: Buffer[], expected: ExpectedSubject, now: Date): void {
+  if (!chain[0]) throw new SigningError('remote-no-certificate', 'Dịch vụ ký số không trả về chứng thư số của người ký');
+  const cert = parseCertificate(chain[0]);
+  if (now > cert.notAfter) throw new SigningError('certificate-expired', `Chứng thư số của người ký tại dịch vụ ký số đã hết hạn ngày ${cert.notAfter.toISOString().slice(0, 10)}`);
+  if (now < cert.notBefore) throw new SigningError('certificate-not-yet-valid', `Chứng thư số của người ký tại dịch vụ ký số chưa có hiệu lực (từ ${cert.notBefore.toISOString().slice(0, 10)})`);
+  const problems = subjectMismatches(cert, expected);
+  if (problems.length) {
+    throw new SigningError('certificate-subject-mismatch', `Chứng thư số tại dịch vụ ký số không thuộc người ký: ${problems.map((p) => `"${p.actual}" thay vì "${p.expected}"`).join('; ')}`);
+  }
 }

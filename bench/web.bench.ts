@@ -131,8 +131,8 @@ export async function benchWeb(): Promise<Result> {
       await db.transaction(async () => {
         const d = await dossiers.byCode(code, true);
         if (!d) throw new Error(`dossier ${code} was not loaded`);
-        const draft = await s.apologies.draftInTx(d, { reason: 'Hồ sơ cần xác minh thêm', newDueDay: localDayOf(new Date(nowMs + 10 * dayMs)) }, { name: 'bench', agencyId: null, role: 'system' }, 'officer');
-        await s.apologies.issueInTx(draft, { name: 'bench', agencyId: null, role: 'system' });
+        const draft = await s.apologyWorkflow.draftInTx(d, { reason: 'Hồ sơ cần xác minh thêm', newDueDay: localDayOf(new Date(nowMs + 10 * dayMs)) }, { name: 'bench', agencyId: null, role: 'system' }, 'officer');
+        await s.apologyWorkflow.issueInTx(draft, { name: 'bench', agencyId: null, role: 'system' });
       });
     }
     const tokens = (await db('apologies').where({ status: 'issued' }).select('citizen_token')).map((r: { citizen_token: string }) => r.citizen_token);

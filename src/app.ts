@@ -77,7 +77,7 @@ export function createApp(s: Services): Express {
   app.post('/webhooks/ky-so/:agency', express.raw({ type: '*/*', limit: '64kb' }), async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     try {
-      await s.apologies.signatureCallback(String(req.params.agency), raw, req.headers);
+      await s.apologyWorkflow.signatureCallback(String(req.params.agency), raw, req.headers);
       res.json({ status: 0, message: 'ok' });
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;

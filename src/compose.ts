@@ -20,7 +20,7 @@ import { DispatchWorkerRepository } from './db/dispatch-workers';
 import { WatchRepository } from './db/watch';
 import { DocumentRenderer, TEMPLATES_DIR } from './documents/renderer';
 import { createPdfRenderer, type PdfRenderer } from './documents/pdf';
-import { ApologyService } from './services/apologies';
+import { ApologyAccess, ApologyFiles, ApologyService, ApologyWorkflow } from './services/apologies';
 import { DeadlineWatcher } from './watch/watcher';
 import { buildChannels } from './channels/index';
 import type { Channel } from './channels/types';
@@ -63,6 +63,8 @@ export interface Services {
   documents: DocumentRenderer;
   pdf: PdfRenderer;
   apologies: ApologyService;
+  apologyWorkflow: ApologyWorkflow;
+  apologyFiles: ApologyFiles;
   escalations: EscalationRepository;
   watcher: DeadlineWatcher;
   notices: NoticeRepository;
@@ -117,15 +119,31 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     pollMs: config.signing.pollMs,
     required: config.signing.required,
   });
-  const apologies = new ApologyService(
-    db, apologyRepo, notices, dossierRepo, agencies, procedures, calendars, documents, pdf, clock, config.publicBaseUrl, logger, signing,
-  );
+  const apologyAccess = new ApologyAccess({ apologies: apologyRepo, dossiers: dossierRepo, agencies, notices });
+  const apologyFiles = new ApologyFiles({ apologies: apologyRepo, pdf, clock });
+  const apologies = new ApologyService({ access: apologyAccess, apologies: apologyRepo, agencies, notices, files: apologyFiles, publicBaseUrl: config.publicBaseUrl });
+  const apologyWorkflow = new ApologyWorkflow({
+    db,
+    signing,
+    apologies: apologyRepo,
+    notices,
+    dossiers: dossierRepo,
+    agencies,
+    procedures,
+    calendars,
+    documents,
+    files: apologyFiles,
+    access: apologyAccess,
+    clock,
+    publicBaseUrl: config.publicBaseUrl,
+    logger,
+  });
   const channels = options.channels ?? buildChannels(config, db, clock, logger);
   const dispatcher = new Dispatcher({
     notices,
     workers: new DispatchWorkerRepository(db),
     channels,
-    attachments: (batch) => apologies.noticeAttachments(batch),
+    attachments: (batch) => apologyFiles.noticeAttachments(batch),
     clock,
     logger,
     settings: { ...config.dispatch, channelDownRetryMs: 10 * 60_000 },
@@ -134,7 +152,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     },
   });
   const dossiers = new DossierService(db, dossierRepo, agencies, procedures, calendars, apologyRepo, notices, clock);
-  const messages = new MessageService(notices, dossierRepo, clock);
+  const messages = new MessageService({ notices, dossiers: dossierRepo, clock });
   const imports = new ImportService(db, new ImportRepository(db), dossierRepo, agencies, procedures, calendars, clock);
   const userRepo = new UserRepository(db);
   const sessions = new SessionRepository(db);
@@ -153,6 +171,11 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     documents,
     pdf,
     apologies,
+    apologyWorkflow,
+    apologyFiles,
+    signingSettings,
+    signing,
+    verification: new VerificationService({ repo: signingRepo, apologies: apologyRepo, agencies, settings: signingSettings, trustDemoRoots: config.signing.trustDemoRoots }),
     escalations,
     notices,
     messages,
@@ -161,16 +184,33 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     reports: new ReportService(new ReportRepository(db), agencies, procedures, clock),
     imports,
     importJobs: new ImportJobService(new ImportJobRepository(db), imports, clock, logger),
-    dashboard: new DashboardService(dossiers, dossierRepo, apologies, messages, agencies, clock),
-    signingSettings,
-    signing,
-    verification: new VerificationService({ repo: signingRepo, apologies: apologyRepo, agencies, settings: signingSettings, trustDemoRoots: config.signing.trustDemoRoots }),
+    dashboard: new DashboardService({ dossiers, dossierRepo, apologies, messages, agencies, clock }),
     health: new ChannelHealthService(config, channels, notices, clock),
-    citizen: new CitizenService(db, apologyRepo, dossierRepo, agencies, procedures, apologies, clock, config.citizenLinkRetentionMs),
+    citizen: new CitizenService({
+      db,
+      apologies: apologyRepo,
+      dossiers: dossierRepo,
+      agencies,
+      procedures,
+      files: apologyFiles,
+      clock,
+      linkRetentionMs: config.citizenLinkRetentionMs,
+    }),
     users: new UserService(userRepo, sessions, agencies, clock, config.auth),
     signIn: new SignInService({ users: userRepo, sessions, attempts: new SignInAttemptRepository(db), clock, settings: config.auth }),
-    watcher: new DeadlineWatcher(
-      db, new WatchRepository(db), dossierRepo, agencies, apologies, apologyRepo, escalations, notices, calendars, clock, logger,
-    ),
+    watcher: new DeadlineWatcher({
+      db,
+      watch: new WatchRepository(db),
+      dossiers: dossierRepo,
+      agencies,
+      workflow: apologyWorkflow,
+      files: apologyFiles,
+      apologies: apologyRepo,
+      escalations,
+      notices,
+      calendars,
+      clock,
+      logger,
+    }),
   };
 }

@@ -15,7 +15,7 @@ export async function startServer(s: Services): Promise<Server> {
     s.config.dispatch.intervalSeconds > 0 ? s.dispatcher.start(s.config.dispatch.intervalSeconds * 1000) : async () => undefined;
   // Letters waiting for a remote signature: asked about at their due time (a callback wakes them sooner).
   const stopSigning = runPeriodically(
-    () => s.apologies.checkSignatures(),
+    () => s.apologyWorkflow.checkSignatures(),
     s.config.signing.pollMs,
     () => undefined,
     (err) => s.logger.warn({ err }, 'signature checks failed; the next run retries'),

@@ -1,16 +1,10 @@
+import { NOTICE_EVENTS, movableFrom, movableTo, type NoticeEvent, type NoticeStatus, type OutcomeStatus } from '../domain/notice-lifecycle';
 import { visibleToAgencies } from './scope';
 import { isPostgres, rowsOf, type Db } from './connection';
+import { currentRequestId } from '../request-context';
 
+export type { NoticeStatus } from '../domain/notice-lifecycle';
 export type NoticeChannel = 'zalo' | 'email' | 'sms' | 'print';
-export type NoticeStatus =
-  | 'created'
-  | 'sending'
-  | 'sent'
-  | 'delivered'
-  | 'temporary-failure'
-  | 'permanent-failure'
-  | 'technical-failure'
-  | 'cancelled';
 export type NoticeKind = 'new_appointment' | 'at_risk_digest';
 
 /** One finished try to send a notice, and what the notice becomes. */
@@ -23,7 +17,7 @@ export interface FinishedAttempt {
    */
   calledProvider: boolean;
   /** What the notice becomes; an optional field left out keeps the notice's current value. */
-  notice: { status: NoticeStatus; lastError: string | null; notBefore?: number; sentAt?: number; deliveredAt?: number; providerMessageId?: string };
+  notice: { status: OutcomeStatus; lastError: string | null; notBefore?: number; sentAt?: number; deliveredAt?: number; providerMessageId?: string };
   /** The same message on the next channel, queued with this outcome (in the same transaction). */
   fallback?: NewNotice;
   /** When it finished (the notice's `updated_at`, the attempt's `finished_at`). */
@@ -59,6 +53,8 @@ export interface Notice {
   fallbackOf: number | null;
   calledAt: number | null;
   calledBy: string | null;
+  /** The HTTP request that created it (its X-Request-Id); null when a worker did. */
+  requestId: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -66,7 +62,11 @@ export interface Notice {
 export type NewNotice = Pick<
   Notice,
   'businessKey' | 'kind' | 'audience' | 'channel' | 'recipient' | 'agencyId' | 'dossierId' | 'apologyId' | 'payload' | 'notBefore'
-> & { fallbackOf?: number | null };
+> & {
+  fallbackOf?: number | null;
+  /** Left out: the request the caller is part of (see request-context), if any. */
+  requestId?: string | null;
+};
 
 export interface Attempt {
   id: number;
@@ -80,10 +80,16 @@ export interface Attempt {
   interrupted: boolean;
 }
 
-/** Statuses a worker may pick up (when `not_before` has come). */
-export const RETRYABLE: NoticeStatus[] = ['created', 'temporary-failure', 'technical-failure'];
-/** Statuses after which nothing more will be sent. */
-export const FINAL: NoticeStatus[] = ['sent', 'delivered', 'permanent-failure', 'cancelled'];
+/** The statuses a move may start from, for a `WHERE status IN (…)` guard (see the notice lifecycle). */
+const FROM = Object.fromEntries(NOTICE_EVENTS.map((e) => [e, movableFrom(e)])) as Record<NoticeEvent, NoticeStatus[]>;
+/** A claimed notice's status: held by the worker that claimed it. */
+const HELD: NoticeStatus[] = [status('claim', 'sending')];
+
+/** `to`, checked against the lifecycle: a move it does not list fails at once, not in the data. */
+function status(event: NoticeEvent, to: NoticeStatus): NoticeStatus {
+  if (!movableTo(event).includes(to)) throw new Error(`The notice lifecycle has no ${event} move to ${to}`);
+  return to;
+}
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -117,6 +123,7 @@ function fromRow(r: Record<string, unknown>): Notice {
     fallbackOf: num(r.fallback_of),
     calledAt: num(r.called_at),
     calledBy: (r.called_by as string | null) ?? null,
+    requestId: (r.request_id as string | null) ?? null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -143,6 +150,7 @@ export class NoticeRepository {
           payload: JSON.stringify(n.payload),
           not_before: n.notBefore,
           fallback_of: n.fallbackOf ?? null,
+          request_id: n.requestId === undefined ? currentRequestId() : n.requestId,
           created_at: now,
           updated_at: now,
         })
@@ -161,6 +169,14 @@ export class NoticeRepository {
   async byId(id: number): Promise<Notice | null> {
     const row = await this.db('notices').where({ id }).first();
     return row ? fromRow(row) : null;
+  }
+
+  /** The notice a provider's report names, on that channel: by our id (the tracking id we gave), else by the provider's message id. */
+  async idOnChannel(channel: NoticeChannel, ref: { id: number | null; providerMessageId: string }): Promise<number | null> {
+    let row: { id: number } | undefined;
+    if (ref.id !== null) row = await this.db('notices').where({ id: ref.id, channel }).first('id');
+    row ??= await this.db('notices').where({ provider_message_id: ref.providerMessageId, channel }).first('id');
+    return row ? Number(row.id) : null;
   }
 
   async list(
@@ -198,7 +214,7 @@ export class NoticeRepository {
     const pg = isPostgres(this.db);
     const sub = this.db('notices')
       .select('id')
-      .whereIn('status', RETRYABLE)
+      .whereIn('status', FROM.claim)
       .where('not_before', '<=', opts.now)
       .whereIn('channel', opts.channels)
       .orderBy('not_before')
@@ -209,7 +225,7 @@ export class NoticeRepository {
     const rows = await this.db('notices')
       .whereIn('id', sub)
       .update({
-        status: 'sending',
+        status: status('claim', 'sending'),
         claimed_from: this.db.raw('status'),
         claimed_at: opts.now,
         claimed_by: opts.worker,
@@ -232,7 +248,8 @@ export class NoticeRepository {
     if (!ids.length) return new Set();
     const rows = await this.db('notices')
       .whereIn('id', ids)
-      .where({ status: 'sending', claimed_by: worker })
+      .whereIn('status', HELD)
+      .where({ claimed_by: worker })
       .update({ attempt_started_at: at })
       .returning('id');
     return new Set(rows.map((r: { id: number } | number) => Number(typeof r === 'object' ? r.id : r)));
@@ -271,10 +288,10 @@ export class NoticeRepository {
            provider_message_id = COALESCE(v.provider_message_id, notices.provider_message_id),
            updated_at = v.updated_at
          FROM v WHERE notices.id = v.id AND notices.claimed_by = ? AND (
-           (v.started IS NULL AND notices.attempt_started_at IS NULL AND notices.status = 'sending')
-           OR (notices.attempt_started_at = v.started AND notices.status IN ('sending', ${RETRYABLE.map(() => '?').join(', ')})))
+           (v.started IS NULL AND notices.attempt_started_at IS NULL AND notices.status IN (${HELD.map(() => '?').join(', ')}))
+           OR (notices.attempt_started_at = v.started AND notices.status IN (${FROM.outcome.map(() => '?').join(', ')})))
          RETURNING notices.id`,
-        [...values, worker, ...RETRYABLE],
+        [...values, worker, ...HELD, ...FROM.outcome],
       );
       const heldIds = new Set(rowsOf(moved).map((r) => Number(r.id)));
       const held = ids.map((id) => heldIds.has(id));
@@ -305,7 +322,7 @@ export class NoticeRepository {
    * never heard of). Only the worker itself may say so, and only between its sends.
    */
   async releaseHeld(worker: string, now: number): Promise<number> {
-    return this.db('notices').where({ status: 'sending', claimed_by: worker }).update(this.released(now));
+    return this.db('notices').whereIn('status', FROM.release).where({ claimed_by: worker }).update(this.released(now));
   }
 
   /**
@@ -318,7 +335,7 @@ export class NoticeRepository {
     return this.db.transaction(async (trx) => {
       const taken = await trx('dispatch_workers').where({ id: worker, last_seen: lastSeen }).whereNull('ended_at').update({ ended_at: now });
       if (!taken) return null;
-      const rows = (await trx('notices').where({ status: 'sending', claimed_by: worker }).select('id', 'claimed_at', 'attempt_started_at')) as StuckRow[];
+      const rows = (await trx('notices').whereIn('status', HELD).where({ claimed_by: worker }).select('id', 'claimed_at', 'attempt_started_at')) as StuckRow[];
       return this.requeue(trx, rows, now);
     });
   }
@@ -331,7 +348,7 @@ export class NoticeRepository {
   async requeueUnleased(claimedBefore: number, now: number): Promise<number[]> {
     return this.db.transaction(async (trx) => {
       const rows = (await trx('notices')
-        .where({ status: 'sending' })
+        .whereIn('status', HELD)
         .where('claimed_at', '<', claimedBefore)
         .whereNotExists((q) => q.select(trx.raw('1')).from('dispatch_workers').whereRaw('dispatch_workers.id = notices.claimed_by').whereNull('dispatch_workers.ended_at'))
         .select('id', 'claimed_at', 'attempt_started_at', 'claimed_from')) as Array<StuckRow & { claimed_from: string | null }>;
@@ -363,17 +380,18 @@ export class NoticeRepository {
       // still applies (see finishAttempts) until another worker claims the notice.
       await trx('notices')
         .whereIn('id', tried.map((r) => Number(r.id)))
-        .where({ status: 'sending' })
-        .update({ status: 'technical-failure', not_before: now, claimed_at: null, claimed_from: null, updated_at: now });
+        .whereIn('status', FROM.interrupt)
+        .update({ status: status('interrupt', 'technical-failure'), not_before: now, claimed_at: null, claimed_from: null, updated_at: now });
     }
-    if (untried.length) await trx('notices').whereIn('id', untried).where({ status: 'sending' }).update(this.released(now));
+    if (untried.length) await trx('notices').whereIn('id', untried).whereIn('status', FROM.release).update(this.released(now));
     return { interrupted: tried.map((r) => Number(r.id)), released: untried };
   }
 
   /** The columns of a claimed notice given back untried: as it was before the claim. */
   private released(now: number): Record<string, unknown> {
     return {
-      status: this.db.raw("COALESCE(claimed_from, 'created')"),
+      // The status it was claimed from (one of the lifecycle's release targets); 'created' for a claim older than that column.
+      status: this.db.raw('COALESCE(claimed_from, ?)', [status('release', 'created')]),
       // SET expressions read the row as it was before this UPDATE.
       attempts: this.db.raw('CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END'),
       first_attempt_at: this.db.raw('CASE WHEN attempts <= 1 THEN NULL ELSE first_attempt_at END'),
@@ -400,9 +418,29 @@ export class NoticeRepository {
     }));
   }
 
-  /** Moves a notice from one of `from` to `patch`; false when it was in another status. */
-  async transition(id: number, from: NoticeStatus[], patch: Record<string, unknown>, now: number): Promise<boolean> {
-    return (await this.db('notices').where({ id }).whereIn('status', from).update({ ...patch, updated_at: now })) > 0;
+  /** A failed notice back in the queue with a fresh retry window; false when it had not failed. */
+  async retry(id: number, now: number): Promise<boolean> {
+    return this.move(id, 'retry', { status: status('retry', 'created'), not_before: now, first_attempt_at: null }, now);
+  }
+
+  /** Stops a notice not yet handed to a provider; false when it was. */
+  async cancel(id: number, now: number): Promise<boolean> {
+    return this.move(id, 'cancel', { status: status('cancel', 'cancelled') }, now);
+  }
+
+  /** The counter reached the citizen by phone or in person; false when the notice was already done or cancelled. */
+  async markCalled(id: number, by: string, now: number): Promise<boolean> {
+    return this.move(id, 'markCalled', { status: status('markCalled', 'delivered'), delivered_at: now, called_at: now, called_by: by }, now);
+  }
+
+  /** A provider's delivery receipt for a sent notice; false when the notice was not (or not yet) 'sent'. */
+  async confirmDelivery(id: number, deliveredAt: number, now: number): Promise<boolean> {
+    return this.move(id, 'receipt', { status: status('receipt', 'delivered'), delivered_at: deliveredAt }, now);
+  }
+
+  /** Moves a notice by `event`, only from the statuses the lifecycle allows it from. */
+  private async move(id: number, event: NoticeEvent, patch: Record<string, unknown>, now: number): Promise<boolean> {
+    return (await this.db('notices').where({ id }).whereIn('status', FROM[event]).update({ ...patch, updated_at: now })) > 0;
   }
 
   async raiseAlert(kind: string, message: string, now: number): Promise<void> {
@@ -419,8 +457,8 @@ export class NoticeRepository {
   async cancelUnsentForDossier(dossierId: number, now: number): Promise<number> {
     return this.db('notices')
       .where({ dossier_id: dossierId, audience: 'citizen' })
-      .whereIn('status', RETRYABLE)
-      .update({ status: 'cancelled', updated_at: now });
+      .whereIn('status', FROM.cancel)
+      .update({ status: status('cancel', 'cancelled'), updated_at: now });
   }
 
   /** Agencies whose digest for `day` is already claimed. */

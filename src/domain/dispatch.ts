@@ -2,6 +2,7 @@
  * What the dispatcher does with a provider's answer. Pure: the caller passes the notice's
  * facts, the answer, the settings and `now`.
  */
+import type { OutcomeStatus } from './notice-lifecycle';
 import { instantAt, localDayOf, minuteOfDay } from './time';
 
 export interface SendWindow {
@@ -48,7 +49,8 @@ export interface Answer {
 }
 
 export interface Decision {
-  status: 'created' | 'sent' | 'delivered' | 'temporary-failure' | 'technical-failure' | 'permanent-failure';
+  /** One of the notice lifecycle's outcomes ('created': the channel is down, the notice waits). */
+  status: OutcomeStatus;
   notBefore?: number;
   /** Try the citizen on another channel. */
   fallback: boolean;

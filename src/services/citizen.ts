@@ -6,7 +6,7 @@ import type { DossierRepository } from '../db/dossiers';
 import type { Procedure, ProcedureRepository } from '../db/procedures';
 import { addressesPerson } from '../domain/apology';
 import { STATE_LABELS, type DossierState } from '../domain/dossier';
-import type { ApologyService } from './apologies';
+import type { ApologyFiles } from './apologies';
 import type { Clock } from '../clock';
 
 /** What the citizen's page shows: the apology, the two dates and where to collect the result. */
@@ -40,29 +40,32 @@ export interface LookupResult {
 const NO_PHONE = 'xxxx';
 const NOT_DIGITS = 'yyyy';
 
+export interface CitizenServiceDeps {
+  db: Db;
+  apologies: ApologyRepository;
+  dossiers: DossierRepository;
+  agencies: AgencyRepository;
+  procedures: ProcedureRepository;
+  files: ApologyFiles;
+  clock: Clock;
+  /** How long a closed dossier's link still leads to its letter. */
+  linkRetentionMs: number;
+}
+
 /**
  * The citizen's side, without an account: the page behind the notice's link (unguessable token,
  * gone once the dossier has been closed for the retention period), the acknowledgement, and the
  * public look-up by dossier code and the phone's last four digits.
  */
 export class CitizenService {
-  constructor(
-    private readonly db: Db,
-    private readonly apologies: ApologyRepository,
-    private readonly dossiers: DossierRepository,
-    private readonly agencies: AgencyRepository,
-    private readonly procedures: ProcedureRepository,
-    private readonly apologyService: ApologyService,
-    private readonly clock: Clock,
-    private readonly linkRetentionMs: number,
-  ) {}
+  constructor(private readonly deps: CitizenServiceDeps) {}
 
   /** The issued apology behind a token with its dossier, or null: unknown, not issued, or expired alike. */
   private async reachable(token: string): Promise<{ apology: Apology; dossier: CitizenDossier } | null> {
-    const found = await this.apologies.withDossierByCitizenToken(token);
+    const found = await this.deps.apologies.withDossierByCitizenToken(token);
     if (!found || found.apology.status !== 'issued') return null;
     const { closedAt } = found.dossier;
-    if (closedAt !== null && this.clock.now().getTime() >= closedAt + this.linkRetentionMs) return null;
+    if (closedAt !== null && this.deps.clock.now().getTime() >= closedAt + this.deps.linkRetentionMs) return null;
     return found;
   }
 
@@ -71,9 +74,9 @@ export class CitizenService {
     if (!found) return null;
     const { apology, dossier } = found;
     const [procedure, issuing, receiving] = await Promise.all([
-      this.procedures.byId(dossier.procedureId),
-      this.agencies.byId(apology.issuingAgencyId),
-      this.agencies.byId(dossier.receivingAgencyId),
+      this.deps.procedures.byId(dossier.procedureId),
+      this.deps.agencies.byId(apology.issuingAgencyId),
+      this.deps.agencies.byId(dossier.receivingAgencyId),
     ]);
     return {
       apology,
@@ -88,12 +91,12 @@ export class CitizenService {
   /** The letter exactly as issued (stored HTML). */
   async letterHtml(token: string): Promise<string | null> {
     const found = await this.reachable(token);
-    return found ? this.apologies.html(found.apology.id) : null;
+    return found ? this.deps.apologies.html(found.apology.id) : null;
   }
 
   async letterPdf(token: string): Promise<{ pdf: Buffer; fileName: string } | null> {
     const found = await this.reachable(token);
-    return found ? this.apologyService.letterPdfForNotice(found.apology.id) : null;
+    return found ? this.deps.files.letter(found.apology.id) : null;
   }
 
   /**
@@ -102,16 +105,16 @@ export class CitizenService {
    * when it was first recorded. Null when the link leads nowhere.
    */
   async acknowledge(token: string): Promise<{ acknowledgedAt: number; first: boolean } | null> {
-    return this.db.transaction(async () => {
+    return this.deps.db.transaction(async () => {
       const found = await this.reachable(token);
       if (!found) return null;
       const { apology } = found;
-      const now = this.clock.now().getTime();
-      if (!(await this.apologies.markAcknowledged(apology.id, now))) {
-        const current = (await this.apologies.byId(apology.id)) as Apology;
+      const now = this.deps.clock.now().getTime();
+      if (!(await this.deps.apologies.markAcknowledged(apology.id, now))) {
+        const current = (await this.deps.apologies.byId(apology.id)) as Apology;
         return { acknowledgedAt: current.acknowledgedAt as number, first: false };
       }
-      await this.dossiers.addEvent(
+      await this.deps.dossiers.addEvent(
         {
           dossierId: apology.dossierId,
           kind: 'citizen_acknowledged',
@@ -133,7 +136,7 @@ export class CitizenService {
    * representative's phone matches.
    */
   async lookup(code: string, lastFourDigits: string): Promise<LookupResult | null> {
-    const d = await this.dossiers.byCode(code);
+    const d = await this.deps.dossiers.byCode(code);
     const candidates = [d?.phone ?? null, d?.representativePhone ?? null].map((p) => (p ? p.slice(-4) : NO_PHONE));
     const given = Buffer.from(/^\d{4}$/.test(lastFourDigits) ? lastFourDigits : NOT_DIGITS);
     let matches = false;

@@ -1,6 +1,6 @@
 import type { AgencyRepository } from '../db/agencies';
 import type { DossierRepository } from '../db/dossiers';
-import type { NoticeStatus } from '../db/notices';
+import { FAILED } from '../domain/notice-lifecycle';
 import { localDayOf, dayStartMs } from '../domain/time';
 import type { ApologyService } from './apologies';
 import type { Clock } from '../clock';
@@ -8,7 +8,6 @@ import { scopeAgencies, type Actor } from '../domain/actor';
 import type { DossierService } from './dossiers';
 import type { MessageService } from './messages';
 
-export const FAILED_STATUSES: NoticeStatus[] = ['permanent-failure', 'technical-failure', 'temporary-failure'];
 
 export interface Dashboard {
   dueToday: number;
@@ -23,27 +22,29 @@ export interface Dashboard {
 /** Today's numbers for the person's scope: each one is also a filtered list behind a link. */
 export class DashboardService {
   constructor(
-    private readonly dossiers: DossierService,
-    private readonly dossierRepo: DossierRepository,
-    private readonly apologies: ApologyService,
-    private readonly messages: MessageService,
-    private readonly agencies: AgencyRepository,
-    private readonly clock: Clock,
+    private readonly deps: {
+      dossiers: DossierService;
+      dossierRepo: DossierRepository;
+      apologies: ApologyService;
+      messages: MessageService;
+      agencies: AgencyRepository;
+      clock: Clock;
+    },
   ) {}
 
   async forActor(actor: Actor): Promise<Dashboard> {
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const today = dayStartMs(localDayOf(now));
-    const count = async (filter: Parameters<DossierService['list']>[0]) => (await this.dossiers.list(filter, 'due', 0, 0, actor)).total;
+    const count = async (filter: Parameters<DossierService['list']>[0]) => (await this.deps.dossiers.list(filter, 'due', 0, 0, actor)).total;
     const [dueToday, dueSoon, overdueWithoutApology, drafts, failed, toCall, overdue, agencies] = await Promise.all([
       count({ states: ['received', 'processing'], dueFrom: now.getTime(), dueTo: today + 86_400_000 - 1 }),
       count({ timeliness: 'due_soon' }),
       count({ timeliness: 'overdue', apology: 'none' }),
-      this.apologies.list({ statuses: ['draft'] }, 0, 0, actor),
-      this.messages.list({ statuses: FAILED_STATUSES }, 0, 0, actor),
-      this.messages.list({ statuses: ['created'], channels: ['print'] }, 0, 0, actor),
-      this.dossierRepo.overdueByAgency(now.getTime(), scopeAgencies(actor, undefined)),
-      this.agencies.list(),
+      this.deps.apologies.list({ statuses: ['draft'] }, 0, 0, actor),
+      this.deps.messages.list({ statuses: [...FAILED] }, 0, 0, actor),
+      this.deps.messages.list({ statuses: ['created'], channels: ['print'] }, 0, 0, actor),
+      this.deps.dossierRepo.overdueByAgency(now.getTime(), scopeAgencies(actor, undefined)),
+      this.deps.agencies.list(),
     ]);
     const overdueByAgency = agencies
       .filter((a) => overdue.has(a.id))

@@ -18,11 +18,7 @@ export const NOTICE_STATUS_LABELS: Record<NoticeStatus, string> = {
 
 /** What staff do with messages: look, retry a failed one, cancel one not yet sent, record a phone call. */
 export class MessageService {
-  constructor(
-    private readonly notices: NoticeRepository,
-    private readonly dossiers: DossierRepository,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly deps: { notices: NoticeRepository; dossiers: DossierRepository; clock: Clock }) {}
 
   async list(
     filter: { statuses?: NoticeStatus[]; channels?: NoticeChannel[]; agencyId?: number },
@@ -31,62 +27,54 @@ export class MessageService {
     actor: Actor,
   ): Promise<{ items: Notice[]; total: number; dossierCodes: Map<number, string> }> {
     const agencyIds = scopeAgencies(actor, filter.agencyId !== undefined ? [filter.agencyId] : undefined);
-    const { items, total } = await this.notices.list({ statuses: filter.statuses, channels: filter.channels, agencyIds }, limit, offset);
+    const { items, total } = await this.deps.notices.list({ statuses: filter.statuses, channels: filter.channels, agencyIds }, limit, offset);
     // Staff recognise a message by its dossier's code, not by the internal id.
     const dossierCodes = new Map<number, string>();
     for (const id of new Set(items.map((n) => n.dossierId).filter((id): id is number => id !== null))) {
-      const d = await this.dossiers.byId(id);
+      const d = await this.deps.dossiers.byId(id);
       if (d) dossierCodes.set(id, d.code);
     }
     return { items, total, dossierCodes };
   }
 
   async get(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {
-    const notice = await this.notices.byId(id);
+    const notice = await this.deps.notices.byId(id);
     if (!notice || !(await this.visible(notice, actor, 'read'))) throw new NotFoundError(`Không có tin nhắn số ${id}`);
-    return { notice, attempts: await this.notices.attempts(id) };
+    return { notice, attempts: await this.deps.notices.attempts(id) };
   }
 
   /** A failed message goes back to the queue with a fresh retry window. */
   async retry(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {
     await this.mayManage(id, actor);
-    const now = this.clock.now().getTime();
-    const ok = await this.notices.transition(id, ['permanent-failure', 'temporary-failure', 'technical-failure'], { status: 'created', not_before: now, first_attempt_at: null }, now);
-    if (!ok) throw new ConflictError('message-not-failed', 'Chỉ gửi lại được tin nhắn đang lỗi');
+    const now = this.deps.clock.now().getTime();
+    if (!(await this.deps.notices.retry(id, now))) throw new ConflictError('message-not-failed', 'Chỉ gửi lại được tin nhắn đang lỗi');
     return this.get(id, actor);
   }
 
   async cancel(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {
     await this.mayManage(id, actor);
-    const ok = await this.notices.transition(id, ['created', 'temporary-failure', 'technical-failure'], { status: 'cancelled' }, this.clock.now().getTime());
-    if (!ok) throw new ConflictError('message-not-pending', 'Chỉ huỷ được tin nhắn chưa gửi');
+    if (!(await this.deps.notices.cancel(id, this.deps.clock.now().getTime()))) throw new ConflictError('message-not-pending', 'Chỉ huỷ được tin nhắn chưa gửi');
     return this.get(id, actor);
   }
 
   /** The counter reached the citizen by phone or handed over the printed letter. */
   async markCalled(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {
     await this.mayManage(id, actor);
-    const now = this.clock.now().getTime();
-    const ok = await this.notices.transition(
-      id,
-      ['created', 'permanent-failure', 'temporary-failure', 'technical-failure'],
-      { status: 'delivered', delivered_at: now, called_at: now, called_by: actor.name },
-      now,
-    );
-    if (!ok) throw new ConflictError('message-final', 'Tin nhắn đã gửi xong hoặc đã huỷ');
+    const now = this.deps.clock.now().getTime();
+    if (!(await this.deps.notices.markCalled(id, actor.name, now))) throw new ConflictError('message-final', 'Tin nhắn đã gửi xong hoặc đã huỷ');
     return this.get(id, actor);
   }
 
   private async mayManage(id: number, actor: Actor): Promise<void> {
     authorize(actor, 'message.manage');
-    const notice = await this.notices.byId(id);
+    const notice = await this.deps.notices.byId(id);
     if (!notice || !(await this.visible(notice, actor, 'write'))) throw new NotFoundError(`Không có tin nhắn số ${id}`);
   }
 
   /** The sending agency's, or about a dossier the actor's agency received (the counter calls the citizen). */
   private async visible(n: Notice, actor: Actor, mode: 'read' | 'write'): Promise<boolean> {
     if ((mode === 'read' ? readsFor : actsFor)(actor, n.agencyId)) return true;
-    const d = n.dossierId === null ? null : await this.dossiers.byId(n.dossierId);
+    const d = n.dossierId === null ? null : await this.deps.dossiers.byId(n.dossierId);
     return d !== null && mayAccessDossier(actor, d, mode);
   }
 }

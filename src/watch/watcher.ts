@@ -9,7 +9,7 @@ import { shortDate, shortInstant } from '../domain/vn-format';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { runPeriodically } from '../workers/periodic';
-import type { ApologyService } from '../services/apologies';
+import type { ApologyFiles, ApologyWorkflow } from '../services/apologies';
 import type { CalendarService } from '../services/calendar';
 import type { Clock } from '../clock';
 import type { Actor } from '../domain/actor';
@@ -33,6 +33,27 @@ export interface AtRiskItem extends AtRiskRow {
   urgent: boolean;
 }
 
+export interface WatcherOptions {
+  batchSize: number;
+  pdfConcurrency: number;
+}
+
+export interface DeadlineWatcherDeps {
+  db: Db;
+  watch: WatchRepository;
+  dossiers: DossierRepository;
+  agencies: AgencyRepository;
+  workflow: ApologyWorkflow;
+  files: ApologyFiles;
+  apologies: ApologyRepository;
+  escalations: EscalationRepository;
+  notices: NoticeRepository;
+  calendars: CalendarService;
+  clock: Clock;
+  logger: Logger;
+  options?: WatcherOptions;
+}
+
 /**
  * The deadline watcher: once a minute (and as `henlai tick`) it lists what is due soon and sends
  * each agency one digest a day, gives every slipped dossier its apology — drafted, approved and
@@ -41,26 +62,17 @@ export interface AtRiskItem extends AtRiskRow {
  * Several processes may run it at once: every action is a unique row, claimed in a transaction.
  */
 export class DeadlineWatcher {
-  constructor(
-    private readonly db: Db,
-    private readonly watch: WatchRepository,
-    private readonly dossiers: DossierRepository,
-    private readonly agencies: AgencyRepository,
-    private readonly apologies: ApologyService,
-    private readonly apologyRepo: ApologyRepository,
-    private readonly escalations: EscalationRepository,
-    private readonly notices: NoticeRepository,
-    private readonly calendars: CalendarService,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly options: { batchSize: number; pdfConcurrency: number } = { batchSize: 500, pdfConcurrency: 2 },
-  ) {}
+  private readonly options: WatcherOptions;
+
+  constructor(private readonly deps: DeadlineWatcherDeps) {
+    this.options = deps.options ?? { batchSize: 500, pdfConcurrency: 2 };
+  }
 
   async atRisk(agencyIds: number[] | null, limit = 500): Promise<AtRiskItem[]> {
-    const all = await this.agencies.list();
+    const all = await this.deps.agencies.list();
     const scoped = agencyIds ? all.filter((a) => agencyIds.includes(a.id)) : all;
-    const now = this.clock.now();
-    const rows = await this.watch.atRisk(await this.calendars.dueSoonUntil(scoped, now), limit);
+    const now = this.deps.clock.now();
+    const rows = await this.deps.watch.atRisk(await this.deps.calendars.dueSoonUntil(scoped, now), limit);
     const byId = new Map(all.map((a) => [a.id, a]));
     return rows.map((r) => ({
       ...r,
@@ -79,12 +91,12 @@ export class DeadlineWatcher {
   }
 
   private async digests(report: TickReport): Promise<void> {
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const today = dayToIso(localDayOf(now));
     // Once every agency with an address has had today's digest there is nothing to list until
     // tomorrow: the every-minute tick must not reload the whole at-risk list.
-    const done = await this.notices.digestedAgencies(today);
-    const pending = (await this.agencies.list()).filter((a) => a.contactEmail && !done.has(a.id)).map((a) => a.id);
+    const done = await this.deps.notices.digestedAgencies(today);
+    const pending = (await this.deps.agencies.list()).filter((a) => a.contactEmail && !done.has(a.id)).map((a) => a.id);
     if (!pending.length) return;
     const items = await this.atRisk(pending, 100_000);
     report.atRisk = items.length;
@@ -98,9 +110,9 @@ export class DeadlineWatcher {
     for (const [agencyId, list] of byAgency) {
       const agency = list[0].agency;
       if (!agency.contactEmail) continue;
-      const sent = await this.db.transaction(async () => {
-        if (!(await this.notices.claimDigest(agencyId, today, list.length, now.getTime()))) return false;
-        await this.notices.enqueue(
+      const sent = await this.deps.db.transaction(async () => {
+        if (!(await this.deps.notices.claimDigest(agencyId, today, list.length, now.getTime()))) return false;
+        await this.deps.notices.enqueue(
           [
             {
               businessKey: `digest:${agencyId}:${today}`,
@@ -124,11 +136,11 @@ export class DeadlineWatcher {
   }
 
   private async slipped(report: TickReport): Promise<void> {
-    const now = this.clock.now().getTime();
-    const agencies = new Map((await this.agencies.list()).map((a) => [a.id, a]));
+    const now = this.deps.clock.now().getTime();
+    const agencies = new Map((await this.deps.agencies.list()).map((a) => [a.id, a]));
     let after: { dueAt: number; id: number } | null = null;
     for (;;) {
-      const batch = await this.watch.slipped(now, after, this.options.batchSize);
+      const batch = await this.deps.watch.slipped(now, after, this.options.batchSize);
       if (!batch.length) break;
       const last = batch[batch.length - 1];
       after = { dueAt: last.currentDueAt as number, id: last.id };
@@ -141,7 +153,7 @@ export class DeadlineWatcher {
           // A rule refused (another process got there first, a signer is not configured…):
           // the dossier stays on the at-risk list, where a person sees why.
           report.refused++;
-          this.logger.warn({ dossier: candidate.code, code: err.code, err: err.message }, 'watcher could not apologise');
+          this.deps.logger.warn({ dossier: candidate.code, code: err.code, err: err.message }, 'watcher could not apologise');
         }
       }
     }
@@ -150,20 +162,20 @@ export class DeadlineWatcher {
   private async actOn(candidate: Dossier, agency: Agency, report: TickReport): Promise<void> {
     const actor: Actor = { name: `hệ thống (thay mặt ${agency.code})`, agencyId: null, role: 'system' };
     let toSign: number | null = null;
-    await this.db.transaction(async () => {
-      const d = await this.watch.lockForWatch(candidate.id);
+    await this.deps.db.transaction(async () => {
+      const d = await this.deps.watch.lockForWatch(candidate.id);
       if (!d || d.deadlineVersion !== candidate.deadlineVersion || d.currentDueAt !== candidate.currentDueAt) return;
       if (d.extensionsCount >= agency.settings.maxExtensions) {
-        const first = await this.escalations.record(
-          { dossierId: d.id, deadlineVersion: d.deadlineVersion, agencyId: agency.id, kind: 'second_slip', dueAt: d.currentDueAt as number, createdAt: this.clock.now().getTime() },
+        const first = await this.deps.escalations.record(
+          { dossierId: d.id, deadlineVersion: d.deadlineVersion, agencyId: agency.id, kind: 'second_slip', dueAt: d.currentDueAt as number, createdAt: this.deps.clock.now().getTime() },
         );
         if (first) {
-          await this.dossiers.addEvent(
+          await this.deps.dossiers.addEvent(
             {
               dossierId: d.id,
               kind: 'escalated',
-              occurredAt: this.clock.now().getTime(),
-              recordedAt: this.clock.now().getTime(),
+              occurredAt: this.deps.clock.now().getTime(),
+              recordedAt: this.deps.clock.now().getTime(),
               actor: actor.name,
               data: { dueAt: d.currentDueAt, extensionsCount: d.extensionsCount, maxExtensions: agency.settings.maxExtensions },
               note: 'Trễ cả ngày hẹn lại: báo cáo cấp trên, không hẹn lại thêm',
@@ -173,23 +185,23 @@ export class DeadlineWatcher {
         }
         return;
       }
-      const draft = await this.apologies.draftInTx(d, {}, actor, 'watcher');
+      const draft = await this.deps.workflow.draftInTx(d, {}, actor, 'watcher');
       report.drafted++;
       if (agency.settings.apologyMode === 'auto') {
         // An agency that signs approves like a leader, with its configured signer, after this transaction.
-        if ((await this.apologies.signingPolicy(draft.id)).sign) toSign = draft.id;
+        if ((await this.deps.workflow.signingPolicy(draft.id)).sign) toSign = draft.id;
         else {
-          await this.apologies.issueInTx(draft, actor);
+          await this.deps.workflow.issueInTx(draft, actor);
           report.issued++;
         }
       }
     });
     if (toSign !== null) {
       try {
-        const view = await this.apologies.approve(toSign, actor);
+        const view = await this.deps.workflow.approve(toSign, actor);
         if (view.apology.status === 'issued') report.issued++;
       } catch (err) {
-        this.logger.warn({ err, apology: toSign }, 'auto-mode apology not signed; it stays a draft with the reason shown');
+        this.deps.logger.warn({ err, apology: toSign }, 'auto-mode apology not signed; it stays a draft with the reason shown');
       }
     }
   }
@@ -202,7 +214,7 @@ export class DeadlineWatcher {
   async renderMissingPdfs(): Promise<{ pdfs: number; pdfsFailed: number }> {
     const done = { pdfs: 0, pdfsFailed: 0 };
     for (let afterId = 0; ; ) {
-      const ids = await this.apologyRepo.issuedWithoutPdf(afterId, 200);
+      const ids = await this.deps.apologies.issuedWithoutPdf(afterId, 200);
       if (!ids.length) return done;
       afterId = ids[ids.length - 1];
       let next = 0;
@@ -210,11 +222,11 @@ export class DeadlineWatcher {
         while (next < ids.length) {
           const id = ids[next++];
           try {
-            await this.apologies.ensurePdf(id);
+            await this.deps.files.ensurePdf(id);
             done.pdfs++;
           } catch (err) {
             done.pdfsFailed++;
-            this.logger.warn({ err, apology: id }, 'letter PDF could not be made; the next tick tries again');
+            this.deps.logger.warn({ err, apology: id }, 'letter PDF could not be made; the next tick tries again');
           }
         }
       };
@@ -228,9 +240,9 @@ export class DeadlineWatcher {
       () => this.tick(),
       intervalMs,
       (r) => {
-        if (r.drafted || r.escalated || r.digests || r.refused || r.pdfsFailed) this.logger.info({ tick: r }, 'deadline watcher');
+        if (r.drafted || r.escalated || r.digests || r.refused || r.pdfsFailed) this.deps.logger.info({ tick: r }, 'deadline watcher');
       },
-      (err) => this.logger.error({ err }, 'deadline watcher tick failed'),
+      (err) => this.deps.logger.error({ err }, 'deadline watcher tick failed'),
     );
   }
 }

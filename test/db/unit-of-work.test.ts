@@ -156,9 +156,9 @@ describe('unit of work: a transaction is never optional by accident', function (
     await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: 'OUTSIDE' })).expect(201);
     const dossiers = new DossierRepository(ctx.db);
     const d = (await dossiers.byCode('OUTSIDE')) as Dossier;
-    await assert.rejects(ctx.services.apologies.draftInTx(d, {}, SYSTEM_ACTOR, 'officer'), /must run inside db\.transaction\(\)/, 'drafting outside a transaction must be refused');
-    const draft = await ctx.db.transaction(() => ctx.services.apologies.draftInTx(d, {}, SYSTEM_ACTOR, 'officer'));
-    await assert.rejects(ctx.services.apologies.issueInTx(draft, SYSTEM_ACTOR), /must run inside db\.transaction\(\)/, 'issuing outside a transaction must be refused');
+    await assert.rejects(ctx.services.apologyWorkflow.draftInTx(d, {}, SYSTEM_ACTOR, 'officer'), /must run inside db\.transaction\(\)/, 'drafting outside a transaction must be refused');
+    const draft = await ctx.db.transaction(() => ctx.services.apologyWorkflow.draftInTx(d, {}, SYSTEM_ACTOR, 'officer'));
+    await assert.rejects(ctx.services.apologyWorkflow.issueInTx(draft, SYSTEM_ACTOR), /must run inside db\.transaction\(\)/, 'issuing outside a transaction must be refused');
     const stored = await ctx.db('apologies').select('status', 'letter_number');
     assert.deepEqual(stored, [{ status: 'draft', letter_number: null }], 'only the draft made in a transaction was written; the refused issue wrote nothing');
   });

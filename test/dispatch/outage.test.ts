@@ -95,7 +95,7 @@ describe('dispatch: a database outage and dead workers', function () {
       notices: reach(repo),
       workers: reach(new DispatchWorkerRepository(ctx.db)),
       channels: new Map([[channel.name, channel]]),
-      attachments: (batch) => ctx.services.apologies.noticeAttachments(batch),
+      attachments: (batch) => ctx.services.apologyFiles.noticeAttachments(batch),
       clock: ctx.clock,
       logger: createLogger('silent'),
       settings: { ...SETTINGS, ...settings },

@@ -117,7 +117,7 @@ describe('apology workflow API', function () {
       await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
       ids.push((await draft({}, code).expect(201)).body.id);
     }
-    const results = await Promise.all(ids.map((id) => ctx.services.apologies.approve(id, { name: 'lãnh đạo', agencyId: null, role: 'leader' })));
+    const results = await Promise.all(ids.map((id) => ctx.services.apologyWorkflow.approve(id, { name: 'lãnh đạo', agencyId: null, role: 'leader' })));
     const numbers = results.map((r) => r.apology.letterNumber).sort();
     assert.deepEqual(numbers, ['01/PXL-SXD', '02/PXL-SXD', '03/PXL-SXD', '04/PXL-SXD', '05/PXL-SXD']);
   });

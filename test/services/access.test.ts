@@ -71,12 +71,12 @@ describe('roles: who may do what (use cases)', function () {
     seq += 1;
     const code = `H13.01-260202-${String(seq).padStart(4, '0')}`;
     await ctx.services.dossiers.create(bodyInput(code), SYSTEM_ACTOR);
-    const draft = await ctx.services.apologies.draft(code, { reason: 'Cần xác minh thêm' }, SYSTEM_ACTOR);
+    const draft = await ctx.services.apologyWorkflow.draft(code, { reason: 'Cần xác minh thêm' }, SYSTEM_ACTOR);
     // Another dossier whose apology is issued, for a message to manage.
     const other = `${code}-B`;
     await ctx.services.dossiers.create(bodyInput(other, { consent: { zalo: false, email: false, sms: false }, email: undefined }), SYSTEM_ACTOR);
-    const issued = await ctx.services.apologies.draft(other, { reason: 'Cần xác minh thêm' }, SYSTEM_ACTOR);
-    const approved = await ctx.services.apologies.approve(issued.apology.id, SYSTEM_ACTOR);
+    const issued = await ctx.services.apologyWorkflow.draft(other, { reason: 'Cần xác minh thêm' }, SYSTEM_ACTOR);
+    const approved = await ctx.services.apologyWorkflow.approve(issued.apology.id, SYSTEM_ACTOR);
     return { code, draftId: draft.apology.id, noticeId: approved.notices[0].id };
   }
 
@@ -94,11 +94,11 @@ describe('roles: who may do what (use cases)', function () {
     'dossier.event': async (actor) => ctx.services.dossiers.recordEvent((await scene()).code, { kind: 'processing_started', occurredAt: ctx.clock.now() }, actor),
     'apology.draft': async (actor) => {
       const { code, draftId } = await scene();
-      await ctx.services.apologies.cancel(draftId, 'để soạn lại', SYSTEM_ACTOR);
-      return ctx.services.apologies.draft(code, { reason: 'Cần xác minh thêm' }, actor);
+      await ctx.services.apologyWorkflow.cancel(draftId, 'để soạn lại', SYSTEM_ACTOR);
+      return ctx.services.apologyWorkflow.draft(code, { reason: 'Cần xác minh thêm' }, actor);
     },
-    'apology.approve': async (actor) => ctx.services.apologies.approve((await scene()).draftId, actor),
-    'apology.cancel': async (actor) => ctx.services.apologies.cancel((await scene()).draftId, 'nhầm', actor),
+    'apology.approve': async (actor) => ctx.services.apologyWorkflow.approve((await scene()).draftId, actor),
+    'apology.cancel': async (actor) => ctx.services.apologyWorkflow.cancel((await scene()).draftId, 'nhầm', actor),
     'message.manage': async (actor) => ctx.services.messages.markCalled((await scene()).noticeId, actor),
     'report.read': async (actor) => ctx.services.reports.period({ period: parsePeriod('2026-Q1') as Period, groupBy: 'agency' }, actor),
     'registry.manage': async (actor) => ctx.services.registry.createAgency({ ...(await ctx.services.registry.agency('STP')), code: `X${++seq}` }, actor),
@@ -137,7 +137,7 @@ describe('roles: who may do what (use cases)', function () {
     const outsider: Actor = { name: 'cán bộ STP', role: 'leader', agencyId: stp };
     assert.equal(await outcomeOf(() => ctx.services.dossiers.get(code, outsider)), 'not found');
     assert.equal(await outcomeOf(() => ctx.services.apologies.get(draftId, outsider)), 'not found');
-    assert.equal(await outcomeOf(() => ctx.services.apologies.approve(draftId, outsider)), 'not found');
+    assert.equal(await outcomeOf(() => ctx.services.apologyWorkflow.approve(draftId, outsider)), 'not found');
     assert.equal(await outcomeOf(() => ctx.services.messages.get(noticeId, outsider)), 'not found');
     const list = await ctx.services.dossiers.list({}, 'due', 100, 0, outsider);
     assert.equal(list.total, 0, 'the list of another agency is empty');
@@ -152,8 +152,8 @@ describe('roles: who may do what (use cases)', function () {
     // Received at the service centre, decided by SXD: the centre's counter sees it and its message.
     const received = `CENTRE-${++seq}`;
     await ctx.services.dossiers.create(bodyInput(received, { receivingAgencyCode: 'TTPVHCC', consent: { zalo: false, email: false, sms: false }, email: undefined }), SYSTEM_ACTOR);
-    const issued = await ctx.services.apologies.draft(received, { reason: 'Cần xác minh thêm' }, SYSTEM_ACTOR);
-    const approved = await ctx.services.apologies.approve(issued.apology.id, SYSTEM_ACTOR);
+    const issued = await ctx.services.apologyWorkflow.draft(received, { reason: 'Cần xác minh thêm' }, SYSTEM_ACTOR);
+    const approved = await ctx.services.apologyWorkflow.approve(issued.apology.id, SYSTEM_ACTOR);
     const counter: Actor = { name: 'một cửa', role: 'counter', agencyId: centre };
     const mine = await ctx.services.dossiers.list({}, 'due', 100, 0, counter);
     assert.deepEqual(mine.items.map((v) => v.dossier.code), [received], 'the centre sees the dossier it received, and only that one');
@@ -165,17 +165,17 @@ describe('roles: who may do what (use cases)', function () {
   it("only the deciding agency approves or cancels a draft: the receiving agency's leader is refused both (403) and the draft stays", async () => {
     const code = `CENTRE-${++seq}`;
     await ctx.services.dossiers.create(bodyInput(code, { receivingAgencyCode: 'TTPVHCC' }), SYSTEM_ACTOR);
-    const draft = await ctx.services.apologies.draft(code, { reason: 'Cần xác minh thêm' }, SYSTEM_ACTOR);
+    const draft = await ctx.services.apologyWorkflow.draft(code, { reason: 'Cần xác minh thêm' }, SYSTEM_ACTOR);
     const receiving: Actor = { name: 'lãnh đạo trung tâm', role: 'leader', agencyId: centre };
     const receivingToken: Actor = { name: 'token:trung tâm', role: 'integration', agencyId: centre };
     for (const actor of [receiving, receivingToken]) {
       assert.equal(await outcomeOf(() => ctx.services.apologies.get(draft.apology.id, actor)), 'allowed', `the receiving agency (${actor.role}) still sees the draft`);
-      assert.equal(await outcomeOf(() => ctx.services.apologies.cancel(draft.apology.id, 'không đồng ý', actor)), 'forbidden', `the receiving agency's ${actor.role} must not cancel the deciding agency's draft`);
-      assert.equal(await outcomeOf(() => ctx.services.apologies.approve(draft.apology.id, actor)), 'forbidden', `the receiving agency's ${actor.role} must not approve the deciding agency's draft`);
+      assert.equal(await outcomeOf(() => ctx.services.apologyWorkflow.cancel(draft.apology.id, 'không đồng ý', actor)), 'forbidden', `the receiving agency's ${actor.role} must not cancel the deciding agency's draft`);
+      assert.equal(await outcomeOf(() => ctx.services.apologyWorkflow.approve(draft.apology.id, actor)), 'forbidden', `the receiving agency's ${actor.role} must not approve the deciding agency's draft`);
     }
     assert.equal((await ctx.services.apologies.get(draft.apology.id, SYSTEM_ACTOR)).apology.status, 'draft', 'a refused cancel leaves the draft as it was');
     const deciding: Actor = { name: 'lãnh đạo SXD', role: 'leader', agencyId: sxd };
-    assert.equal(await outcomeOf(() => ctx.services.apologies.cancel(draft.apology.id, 'soạn lại', deciding)), 'allowed', "the deciding agency's leader cancels its draft");
+    assert.equal(await outcomeOf(() => ctx.services.apologyWorkflow.cancel(draft.apology.id, 'soạn lại', deciding)), 'allowed', "the deciding agency's leader cancels its draft");
   });
 
   /**

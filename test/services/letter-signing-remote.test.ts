@@ -73,7 +73,7 @@ describe('signed letters: the leader confirms a remote signature (SmartCA fake)'
   const draftAndApprove = async () => {
     const { id } = (await ctx.api('post', `/api/v1/dossiers/${encodeURIComponent(CODE)}/apologies`).send({ reason: 'Cần khảo sát lại hiện trạng công trình', newDueDate: '2026-03-18' }).expect(201)).body as { id: number };
     ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
-    const view = await ctx.services.apologies.approve(id, leader);
+    const view = await ctx.services.apologyWorkflow.approve(id, leader);
     return { id, view };
   };
   const outcomes = async (id: number) => (await ctx.services.signing.events(id)).map((e) => `${e.layer}:${e.outcome}`);
@@ -97,7 +97,7 @@ describe('signed letters: the leader confirms a remote signature (SmartCA fake)'
     acceptCallbacks = false;
     const { id } = await draftAndApprove();
     await fake.confirm(fake.requestOf(CCCD).tranCode);
-    await Promise.all([ctx.services.apologies.continueSigning(id), ctx.services.apologies.continueSigning(id)]);
+    await Promise.all([ctx.services.apologyWorkflow.continueSigning(id), ctx.services.apologyWorkflow.continueSigning(id)]);
     const a = await ctx.services.apologies.get(id, leader);
     assert.equal(a.apology.status, 'issued');
     assert.equal(a.notices.length, 1);
@@ -120,13 +120,13 @@ describe('signed letters: the leader confirms a remote signature (SmartCA fake)'
     acceptCallbacks = false;
     const { id } = await draftAndApprove();
     ctx.clock.advance(6 * 60_000);
-    await ctx.services.apologies.checkSignatures();
+    await ctx.services.apologyWorkflow.checkSignatures();
     const state = await ctx.services.signing.state(id);
     assert.equal(state?.state, 'returned');
     assert.match(state?.message ?? '', /hết hạn/);
     assert.equal((await ctx.services.apologies.get(id, leader)).apology.status, 'draft');
     fake.requests.clear();
-    await ctx.services.apologies.approve(id, leader);
+    await ctx.services.apologyWorkflow.approve(id, leader);
     assert.equal((await ctx.services.signing.state(id))?.state, 'leader-waiting', 'a new request after approving again');
   });
 
@@ -139,7 +139,7 @@ describe('signed letters: the leader confirms a remote signature (SmartCA fake)'
     assert.match(waiting?.message ?? '', /thử lại/);
     fake.mode = 'up';
     ctx.clock.advance(60_000);
-    await ctx.services.apologies.checkSignatures();
+    await ctx.services.apologyWorkflow.checkSignatures();
     await fake.confirm(fake.requestOf(CCCD).tranCode);
     assert.equal((await ctx.services.apologies.get(id, leader)).apology.status, 'issued');
     assert.deepEqual(await outcomes(id), ['leader:unavailable', 'leader:requested', 'leader:confirmed', 'agency:signed']);

@@ -40,7 +40,7 @@ describe('signed letters: leader at approval, agency at issuance (certificate fi
   it('issues a letter signed twice, verified by pdfsig; the code and the file check at /xac-thuc', async () => {
     const { id } = await draft();
     ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
-    const view = await ctx.services.apologies.approve(id, leader);
+    const view = await ctx.services.apologyWorkflow.approve(id, leader);
     assert.equal(view.apology.status, 'issued');
     assert.equal(view.apology.letterNumber, '01/PXL-SXD');
     const pdf = (await ctx.services.apologies.letterPdf(id, leader)).pdf;

@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../db/connection';
+import { NoticeRepository } from '../../db/notices';
 import type { Logger } from '../../logger';
 import type { ZaloSettings } from './settings';
 
@@ -86,17 +87,16 @@ export async function recordZaloReceipt(db: Db, event: unknown, now: Date): Prom
       .ignore()
       .returning('msg_id');
     if (inserted.length === 0) return 'duplicate';
-    let notice: { id: number; status: string } | undefined;
+    const notices = new NoticeRepository(db);
     // tracking_id is our notice id; msg_id covers a notice whose tracking id got lost.
-    if (receipt.trackingId && /^\d{1,15}$/.test(receipt.trackingId)) {
-      notice = await trx('notices').where({ id: Number(receipt.trackingId), channel: 'zalo' }).first('id', 'status');
-    }
-    notice ??= await trx('notices').where({ provider_message_id: receipt.msgId, channel: 'zalo' }).first('id', 'status');
-    if (!notice) return 'unknown';
-    await trx('zalo_receipts').where({ msg_id: receipt.msgId }).update({ notice_id: Number(notice.id) });
-    await trx('notices')
-      .where({ id: notice.id, status: 'sent' })
-      .update({ status: 'delivered', delivered_at: receipt.deliveredAt ?? at, updated_at: at });
+    const noticeId = await notices.idOnChannel('zalo', {
+      id: receipt.trackingId && /^\d{1,15}$/.test(receipt.trackingId) ? Number(receipt.trackingId) : null,
+      providerMessageId: receipt.msgId,
+    });
+    if (noticeId === null) return 'unknown';
+    await trx('zalo_receipts').where({ msg_id: receipt.msgId }).update({ notice_id: noticeId });
+    // The lifecycle decides: only a 'sent' notice becomes 'delivered'.
+    await notices.confirmDelivery(noticeId, receipt.deliveredAt ?? at, at);
     return 'delivered';
   });
 }
@@ -108,10 +108,7 @@ export async function recordZaloReceipt(db: Db, event: unknown, now: Date): Prom
 export async function markDeliveredFromReceipts(db: Db, noticeId: number, now: Date): Promise<boolean> {
   const receipt = await db('zalo_receipts').where({ notice_id: noticeId }).orderBy('delivered_at').first('delivered_at');
   if (!receipt) return false;
-  const updated = await db('notices')
-    .where({ id: noticeId, status: 'sent' })
-    .update({ status: 'delivered', delivered_at: Number(receipt.delivered_at), updated_at: now.getTime() });
-  return updated > 0;
+  return new NoticeRepository(db).confirmDelivery(noticeId, Number(receipt.delivered_at), now.getTime());
 }
 
 export interface ZaloWebhookResponse {
@@ -130,7 +127,7 @@ export async function handleZaloWebhook(
   signatureHeader: string | undefined,
 ): Promise<ZaloWebhookResponse> {
   if (!verifyZaloSignature(rawBody, signatureHeader, deps.config.appId, deps.config.oaSecretKey)) {
-    deps.logger?.warn('zalo: webhook bị từ chối vì chữ ký không hợp lệ');
+    deps.logger?.warn('zalo: webhook refused, invalid signature');
     return { status: 401, body: { error: 'Chữ ký webhook Zalo không hợp lệ' } };
   }
   const event = JSON.parse(rawBody.toString('utf8')) as unknown; // parseable: the signature check read it

@@ -69,7 +69,7 @@ export function registerApologyRoutes(r: Router, s: Services): void {
   const json = (v: ApologyView) => apologyJson(v, { citizen: s.apologies.citizenLink(v.apology) });
 
   r.get('/dossiers/:code/apologies/proposal', async (req, res) => {
-    const p = await s.apologies.proposal(req.params.code, actorOf(req));
+    const p = await s.apologyWorkflow.proposal(req.params.code, actorOf(req));
     res.json({
       newDueDate: dayToIso(p.newDueDay),
       newDueAt: iso(p.newDueAt),
@@ -80,7 +80,7 @@ export function registerApologyRoutes(r: Router, s: Services): void {
   });
   r.post('/dossiers/:code/apologies', async (req, res) => {
     const body = parse(draftApologySchema, req.body);
-    const v = await s.apologies.draft(
+    const v = await s.apologyWorkflow.draft(
       req.params.code,
       { ...body, newDueDay: body.newDueDate ? isoToDay(body.newDueDate) : undefined },
       actorOf(req),
@@ -101,11 +101,11 @@ export function registerApologyRoutes(r: Router, s: Services): void {
     res.json(json(await s.apologies.get(parse(entryId, req.params.id, 'id'), actorOf(req))));
   });
   r.post('/apologies/:id/approve', async (req, res) => {
-    res.json(json(await s.apologies.approve(parse(entryId, req.params.id, 'id'), actorOf(req))));
+    res.json(json(await s.apologyWorkflow.approve(parse(entryId, req.params.id, 'id'), actorOf(req))));
   });
   r.post('/apologies/:id/cancel', async (req, res) => {
     const body = parse(cancelApologySchema, req.body);
-    res.json(json(await s.apologies.cancel(parse(entryId, req.params.id, 'id'), body.reason, actorOf(req))));
+    res.json(json(await s.apologyWorkflow.cancel(parse(entryId, req.params.id, 'id'), body.reason, actorOf(req))));
   });
   r.get('/apologies/:id/letter.html', async (req, res) => {
     const html = await s.apologies.letterHtml(parse(entryId, req.params.id, 'id'), actorOf(req));

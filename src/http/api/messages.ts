@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { Services } from '../../compose';
 import type { Attempt, Notice } from '../../db/notices';
+import { allows } from '../../domain/notice-lifecycle';
 import { NOTICE_STATUS_LABELS } from '../../services/messages';
 import { actorOf } from '../middleware/auth';
 import { parse } from '../validate';
@@ -18,7 +19,7 @@ function messageJson(n: Notice) {
     statusLabel: NOTICE_STATUS_LABELS[n.status],
     apologyId: n.apologyId,
     attempts: n.attempts,
-    nextAttemptAt: ['created', 'temporary-failure', 'technical-failure'].includes(n.status) ? iso(n.notBefore) : null,
+    nextAttemptAt: allows(n.status, 'claim') ? iso(n.notBefore) : null,
     lastError: n.lastError,
     providerMessageId: n.providerMessageId,
     fallbackOf: n.fallbackOf,

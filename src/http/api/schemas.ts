@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isSupportedDay, isSupportedInstant, SUPPORTED_RANGE_TEXT, SUPPORTED_YEARS } from '../../domain/calendar';
 import { normalizeEmail, normalizeVnMobile } from '../../domain/contact';
 import { AGENCY_CODE, DOSSIER_CODE, DOSSIER_STATES, EVENT_KINDS, PROCEDURE_CODE } from '../../domain/dossier';
+import { NOTICE_STATUSES } from '../../domain/notice-lifecycle';
 import { normalizeText, textProblem } from '../../domain/text';
 import { isoToDay, parseHhmm, parseInstant } from '../../domain/time';
 import type { DossierSort } from '../../db/dossiers';
@@ -272,7 +273,7 @@ export const listApologiesQuery = z.strictObject({
 export const agencyQuery = z.strictObject({ agency: agencyCode.optional() });
 
 export const listMessagesQuery = z.strictObject({
-  status: csv(['created', 'sending', 'sent', 'delivered', 'temporary-failure', 'permanent-failure', 'technical-failure', 'cancelled'] as const).optional(),
+  status: csv(NOTICE_STATUSES).optional(),
   channel: csv(['zalo', 'email', 'sms', 'print'] as const).optional(),
   agency: agencyCode.optional(),
   page: z.coerce.number().int().min(1).default(1),

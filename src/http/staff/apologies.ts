@@ -74,7 +74,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
   const showForm = async (req: Request, res: Response, code: string, form: { values?: FormValues; errors?: Record<string, string>; error?: string } = {}, status = 200) => {
     const actor = staffOf(req).actor;
     const view = await s.dossiers.get(code, actor);
-    const proposal = await s.apologies.proposal(code, actor);
+    const proposal = await s.apologyWorkflow.proposal(code, actor);
     const deciding = view.decidingAgency;
     const defaults: FormValues = {
       reasonPick: proposal.reasons[0] ?? '',
@@ -167,7 +167,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
       const code = req.params.code as string;
       const values = formValues(req.body);
       try {
-        const v = await s.apologies.draft(code, draftInput(values), staffOf(req).actor);
+        const v = await s.apologyWorkflow.draft(code, draftInput(values), staffOf(req).actor);
         res.redirect(303, `/thu-xin-loi/${v.apology.id}?ok=apology-drafted`);
       } catch (err) {
         const shown = formErrors(err);
@@ -178,7 +178,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
 
     r.get('/ho-so/:code/xin-loi/xem-truoc', async (req, res) => {
       try {
-        const html = await s.apologies.preview(req.params.code as string, draftInput(formValues(req.query)), staffOf(req).actor);
+        const html = await s.apologyWorkflow.preview(req.params.code as string, draftInput(formValues(req.query)), staffOf(req).actor);
         sendLetterHtml(res, html);
       } catch (err) {
         const shown = formErrors(err);
@@ -260,7 +260,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
     r.post('/thu-xin-loi/:id/duyet', async (req, res) => {
       const id = idOf(req);
       try {
-        await s.apologies.approve(id, staffOf(req).actor);
+        await s.apologyWorkflow.approve(id, staffOf(req).actor);
         res.redirect(303, `/thu-xin-loi/${id}?ok=apology-approved`);
       } catch (err) {
         const shown = formErrors(err);
@@ -274,7 +274,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
       const reason = typeof req.body?.reason === 'string' ? req.body.reason : '';
       try {
         const body = parse(cancelApologySchema, { reason });
-        await s.apologies.cancel(id, body.reason, staffOf(req).actor);
+        await s.apologyWorkflow.cancel(id, body.reason, staffOf(req).actor);
         res.redirect(303, `/thu-xin-loi/${id}?ok=apology-cancelled`);
       } catch (err) {
         const shown = formErrors(err);
@@ -286,7 +286,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
     r.post('/thu-xin-loi/:id/gui-lai', async (req, res) => {
       const id = idOf(req);
       try {
-        const { retried } = await s.apologies.resend(id, staffOf(req).actor);
+        const { retried } = await s.apologyWorkflow.resend(id, staffOf(req).actor);
         res.redirect(303, `/thu-xin-loi/${id}?ok=${retried ? 'message-retried' : 'apology-resent'}`);
       } catch (err) {
         const shown = formErrors(err);

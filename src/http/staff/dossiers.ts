@@ -136,7 +136,7 @@ export function dossierPages(s: Services, views: ViewRenderer): PageGroup {
     const d = view.dossier;
     const kinds = EVENT_KINDS.filter((k) => nextState(d.state, k) !== null).map((k) => ({ value: k, label: capitalise(EVENT_LABELS[k]) }));
     const active = apologies.find((a) => a.apology.deadlineVersion === d.deadlineVersion && a.apology.status !== 'cancelled');
-    const mayApologise = can(actor.role, 'apology.draft') && !active && (await s.apologies.proposal(code, actor)).refusal === null;
+    const mayApologise = can(actor.role, 'apology.draft') && !active && (await s.apologyWorkflow.proposal(code, actor)).refusal === null;
     const now = s.clock.now();
     staffPage(
       views,

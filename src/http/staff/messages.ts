@@ -3,6 +3,7 @@ import type { Services } from '../../compose';
 import type { NoticeChannel, NoticeStatus } from '../../db/notices';
 import { NOTICE_STATUS_LABELS } from '../../services/messages';
 import { can } from '../../domain/access';
+import { FAILED, NEEDS_ATTENTION, staffActions } from '../../domain/notice-lifecycle';
 import { filterValues, formErrors, staffPage } from '../pages';
 import { parse } from '../validate';
 import type { ViewRenderer } from '../views';
@@ -11,13 +12,6 @@ import { staffOf } from './session';
 import { CHANNEL_LABELS, dossierPath, filterErrors } from './dossiers';
 import { errorClassOf, noticeReason } from './notice-reason';
 import type { PageGroup } from './index';
-
-const FAILED: NoticeStatus[] = ['temporary-failure', 'permanent-failure', 'technical-failure'];
-/** What the page shows unless asked otherwise: what still needs someone's attention. */
-const NEEDS_ATTENTION: NoticeStatus[] = ['created', ...FAILED];
-const RETRYABLE_BY_STAFF: NoticeStatus[] = FAILED;
-const CANCELLABLE: NoticeStatus[] = ['created', 'temporary-failure', 'technical-failure'];
-const CALLABLE: NoticeStatus[] = ['created', ...FAILED];
 
 const STATUS_CHOICES = [
   { value: '', label: 'Lỗi hoặc đang chờ gửi' },
@@ -56,12 +50,13 @@ export function messagePages(s: Services, views: ViewRenderer): PageGroup {
       const q = parse(listMessagesQuery, input);
       const agencyId = q.agency ? (await s.registry.agency(q.agency)).id : undefined;
       const actor = staffOf(req).actor;
-      const result = await s.messages.list({ statuses: q.status ?? NEEDS_ATTENTION, channels: q.channel, agencyId }, q.pageSize, (q.page - 1) * q.pageSize, actor);
+      const result = await s.messages.list({ statuses: q.status ?? [...NEEDS_ATTENTION], channels: q.channel, agencyId }, q.pageSize, (q.page - 1) * q.pageSize, actor);
       ({ total } = result);
       ({ page, pageSize } = q);
       const manage = can(actor.role, 'message.manage');
       rows = result.items.map((n) => {
         const code = n.dossierId === null ? null : result.dossierCodes.get(n.dossierId) ?? null;
+        const actions = manage ? staffActions(n) : [];
         return {
           id: n.id,
           dossierCode: code,
@@ -73,9 +68,9 @@ export function messagePages(s: Services, views: ViewRenderer): PageGroup {
           reason: reasonOf(n.channel, n.status, n.lastError),
           attempts: n.attempts,
           updatedAt: n.updatedAt,
-          mayRetry: manage && RETRYABLE_BY_STAFF.includes(n.status),
-          mayCancel: manage && CANCELLABLE.includes(n.status),
-          mayCall: manage && n.audience === 'citizen' && CALLABLE.includes(n.status),
+          mayRetry: actions.includes('retry'),
+          mayCancel: actions.includes('cancel'),
+          mayCall: actions.includes('markCalled'),
         };
       });
     } catch (err) {

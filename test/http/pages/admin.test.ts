@@ -505,7 +505,7 @@ describe('pages: administration (/quan-tri)', function () {
     before(async () => {
       await ctx.api('post', '/api/v1/agencies').send({ code: 'TTPVHCC', name: 'Trung tâm Phục vụ hành chính công', placeName: 'Cần Thơ', letterSymbol: 'PXL-TT', level: 'center' }).expect(201);
       await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: 'TT-HUY-1', receivingAgencyCode: 'TTPVHCC', acceptedAt: '2026-01-26T08:00:00+07:00' })).expect(201);
-      draftId = (await ctx.services.apologies.draft('TT-HUY-1', { reason: 'Cần xác minh thêm' }, SYSTEM_ACTOR)).apology.id;
+      draftId = (await ctx.services.apologyWorkflow.draft('TT-HUY-1', { reason: 'Cần xác minh thêm' }, SYSTEM_ACTOR)).apology.id;
       leader = await signIn(ctx, 'leader', 'TTPVHCC');
       centreToken = (await ctx.services.tokens.create('Trung tâm', 'TTPVHCC', SYSTEM_ACTOR)).token;
     });

@@ -56,6 +56,7 @@ describe('configuration', () => {
       ZALO_APP_SECRET: 's',
       ZALO_OA_SECRET_KEY: 'k',
       ZALO_TEMPLATE_NEW_APPOINTMENT: '492946',
+      SIGNING_SECRET_KEY: 'k3y-for-signing-secrets-0123456789',
     };
     assert.throws(() => loadConfig({ ...production, PASSWORD_HASH_COST: '14' }), (err: unknown) => err instanceof ConfigError && err.message.includes('PASSWORD_HASH_COST'));
     assert.equal(loadConfig({ ...production, PASSWORD_HASH_COST: '17' }).auth.passwordHashCost, 17);

@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import { SYSTEM_ACTOR, type Actor } from '../../src/domain/actor';
 import { createDemoCa, type DemoCa } from '../../src/signing';
 import { SmartCaFake } from '../fakes/smartca-fake';
-import { createTestContext, dossierBody, seedBasics, AGENCY, type TestContext } from '../support/context';
+import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../support/context';
 import { requirePoppler } from '../signing/support';
 import { assertTwoValidSignatures } from './signing-support';
 
@@ -47,7 +47,7 @@ describe('signed letters: the leader confirms a remote signature (SmartCA fake)'
   });
 
   beforeEach(async () => {
-    ctx = await createTestContext('2026-03-02T09:00:00+07:00');
+    ctx = await createTestContext('2026-03-02T09:00:00+07:00', { pdf: sharedPdf() });
     app = ctx.app;
     acceptCallbacks = true;
     fake.mode = 'up';

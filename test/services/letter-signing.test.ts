@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { SYSTEM_ACTOR, type Actor } from '../../src/domain/actor';
 import { createDemoCa, type DemoCa } from '../../src/signing';
-import { createTestContext, dossierBody, seedBasics, AGENCY, type TestContext } from '../support/context';
+import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../support/context';
 import { requirePoppler } from '../signing/support';
 import { assertTwoValidSignatures } from './signing-support';
 
@@ -20,7 +20,7 @@ describe('signed letters: leader at approval, agency at issuance (certificate fi
   });
 
   beforeEach(async () => {
-    ctx = await createTestContext('2026-03-02T09:00:00+07:00');
+    ctx = await createTestContext('2026-03-02T09:00:00+07:00', { pdf: sharedPdf() });
     await seedBasics(ctx);
     await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: CODE, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
     const agency = await ctx.services.registry.agency(AGENCY.code);
@@ -47,7 +47,7 @@ describe('signed letters: leader at approval, agency at issuance (certificate fi
     assertTwoValidSignatures(pdf);
     const notices = await ctx.services.notices.forApology(id);
     assert.ok(notices.length >= 1, 'the notices are queued once the letter is signed');
-    const attachments = await ctx.services.apologies.noticeAttachments(notices);
+    const attachments = await ctx.services.apologyFiles.noticeAttachments(notices);
     const attached = attachments.get(notices[0].id) as Array<{ content: Buffer }>;
     assert.ok(attached[0].content.equals(pdf), 'the e-mail attaches exactly the signed bytes');
 

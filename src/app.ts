@@ -14,6 +14,7 @@ import { TEMPLATES_DIR } from './documents/renderer';
 import { ViewRenderer } from './http/views';
 import { loadSession } from './http/staff/session';
 import { staffRouter } from './http/staff/routes';
+import { multipartBody } from './http/multipart';
 import { staffPageGroups } from './http/staff';
 
 /**
@@ -109,6 +110,7 @@ export function createApp(s: Services): Express {
   const form = express.urlencoded({ extended: false, limit: s.config.bodyLimit });
   app.use(citizenRouter(s, views, form));
   app.use(form);
+  app.use('/quan-tri/ky-so', multipartBody(2 * 1024 * 1024));
   app.use(cookieParser());
   app.use(loadSession(s.users));
   app.use(staffRouter(s, views, staffPageGroups(s, views)));

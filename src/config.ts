@@ -14,6 +14,12 @@ const boolFlag = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no'])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
+/**
+ * log2 of scrypt's N for new password hashes (see src/services/users.ts): 2^15 with r=8, p=3 is
+ * OWASP's minimum. Lower only so that tests do not spend their time hashing; production refuses it.
+ */
+export const PRODUCTION_PASSWORD_HASH_COST = 15;
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -42,6 +48,7 @@ const schema = z.object({
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().min(1).max(24 * 60).default(15),
   LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(10000).default(20),
+  PASSWORD_HASH_COST: z.coerce.number().int().min(1).max(20).default(PRODUCTION_PASSWORD_HASH_COST),
   CITIZEN_LINK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   LOOKUP_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(10),
   TRUST_PROXY: z.string().default('loopback'),
@@ -70,9 +77,10 @@ export interface Config {
   email: EmailSettings;
   /**
    * Staff sign-in: session lifetime (renewed while used); failures counted over `lockMs` per
-   * account and address, per account, and per address (see src/domain/sign-in.ts).
+   * account and address, per account, and per address (see src/domain/sign-in.ts); the cost
+   * (log2 of scrypt's N) of new password hashes.
    */
-  auth: { sessionMs: number; maxFailures: number; maxFailuresPerAddress: number; lockMs: number };
+  auth: { sessionMs: number; maxFailures: number; maxFailuresPerAddress: number; lockMs: number; passwordHashCost: number };
   /** Citizen links stop working this long after the dossier is closed. */
   citizenLinkRetentionMs: number;
   /** Public look-up (/tra-cuu) requests per minute per address. */
@@ -172,6 +180,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (missing.length) {
       throw new ConfigError(`Chế độ production thiếu các thiết lập bắt buộc:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
     }
+    if (e.PASSWORD_HASH_COST < PRODUCTION_PASSWORD_HASH_COST) {
+      throw new ConfigError(
+        `Cấu hình không hợp lệ:\n  PASSWORD_HASH_COST: ${e.PASSWORD_HASH_COST} quá thấp cho production (tối thiểu ${PRODUCTION_PASSWORD_HASH_COST}); giá trị thấp chỉ dùng khi chạy kiểm thử`,
+      );
+    }
   }
   return {
     env: e.NODE_ENV,
@@ -193,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFailures: e.LOGIN_MAX_FAILURES,
       maxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
       lockMs: e.LOGIN_LOCK_MINUTES * 60_000,
+      passwordHashCost: e.PASSWORD_HASH_COST,
     },
     citizenLinkRetentionMs: e.CITIZEN_LINK_RETENTION_DAYS * 86_400_000,
     lookupRatePerMinute: e.LOOKUP_RATE_PER_MINUTE,

@@ -93,7 +93,7 @@ export async function main(argv: string[]): Promise<void> {
         if (config.demo && (await isEmpty(s))) await loadDemo(s, announce);
         await startServer(s);
         const database = config.database.client === 'pg' ? 'PostgreSQL' : config.database.filename;
-        logger.info({ url: config.publicBaseUrl, database }, `Hẹn Lại đang chạy tại ${config.publicBaseUrl}  (cơ sở dữ liệu: ${database})`);
+        logger.info({ url: config.publicBaseUrl, database }, `Hẹn Lại listening at ${config.publicBaseUrl} (database: ${database})`);
         if (config.demo && fs.existsSync(demoTokenFile(config))) {
           printDemoAccess(config, announce);
           announce(`Thử: curl -H "Authorization: Bearer <mã>" ${config.publicBaseUrl}/api/v1/dossiers?timeliness=overdue`);
@@ -191,7 +191,7 @@ export async function main(argv: string[]): Promise<void> {
           async (s) => {
             await migrateLatest(s.db);
             const stop = s.dispatcher.start(Math.max(1, config.dispatch.intervalSeconds) * 1000);
-            logger.info('Đang gửi tin nhắn; Ctrl+C để dừng.');
+            logger.info('dispatching notices; Ctrl+C to stop');
             await new Promise<void>((resolve) => {
               process.once('SIGINT', resolve);
               process.once('SIGTERM', resolve);

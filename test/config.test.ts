@@ -42,6 +42,24 @@ describe('configuration', () => {
     assert.equal(c.demo, false);
   });
 
+  it('hashes passwords at cost 15 unless told otherwise, and refuses a lower cost in production', () => {
+    assert.equal(loadConfig({}).auth.passwordHashCost, 15);
+    assert.equal(loadConfig({ NODE_ENV: 'test', PASSWORD_HASH_COST: '4' }).auth.passwordHashCost, 4);
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u@db/h',
+      PUBLIC_BASE_URL: 'https://henlai.cantho.gov.vn',
+      SMTP_URL: 'smtp://henlai:secret@mail.cantho.gov.vn:587',
+      ZALO_APP_ID: '2074138120372622546',
+      ZALO_APP_SECRET: 's',
+      ZALO_OA_SECRET_KEY: 'k',
+      ZALO_TEMPLATE_NEW_APPOINTMENT: '492946',
+    };
+    assert.throws(() => loadConfig({ ...production, PASSWORD_HASH_COST: '14' }), (err: unknown) => err instanceof ConfigError && err.message.includes('PASSWORD_HASH_COST'));
+    assert.equal(loadConfig({ ...production, PASSWORD_HASH_COST: '17' }).auth.passwordHashCost, 17);
+    assert.equal(loadConfig(production).auth.passwordHashCost, 15);
+  });
+
   it('names the setting that is malformed', () => {
     assert.throws(() => loadConfig({ PORT: 'http' }), /PORT/);
     assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);

@@ -1,6 +1,7 @@
 import { NOTICE_EVENTS, movableFrom, movableTo, type NoticeEvent, type NoticeStatus, type OutcomeStatus } from '../domain/notice-lifecycle';
 import { visibleToAgencies } from './scope';
 import { isPostgres, rowsOf, type Db } from './connection';
+import { currentRequestId } from '../request-context';
 
 export type { NoticeStatus } from '../domain/notice-lifecycle';
 export type NoticeChannel = 'zalo' | 'email' | 'sms' | 'print';
@@ -52,6 +53,8 @@ export interface Notice {
   fallbackOf: number | null;
   calledAt: number | null;
   calledBy: string | null;
+  /** The HTTP request that created it (its X-Request-Id); null when a worker did. */
+  requestId: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -59,7 +62,11 @@ export interface Notice {
 export type NewNotice = Pick<
   Notice,
   'businessKey' | 'kind' | 'audience' | 'channel' | 'recipient' | 'agencyId' | 'dossierId' | 'apologyId' | 'payload' | 'notBefore'
-> & { fallbackOf?: number | null };
+> & {
+  fallbackOf?: number | null;
+  /** Left out: the request the caller is part of (see request-context), if any. */
+  requestId?: string | null;
+};
 
 export interface Attempt {
   id: number;
@@ -116,6 +123,7 @@ function fromRow(r: Record<string, unknown>): Notice {
     fallbackOf: num(r.fallback_of),
     calledAt: num(r.called_at),
     calledBy: (r.called_by as string | null) ?? null,
+    requestId: (r.request_id as string | null) ?? null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -142,6 +150,7 @@ export class NoticeRepository {
           payload: JSON.stringify(n.payload),
           not_before: n.notBefore,
           fallback_of: n.fallbackOf ?? null,
+          request_id: n.requestId === undefined ? currentRequestId() : n.requestId,
           created_at: now,
           updated_at: now,
         })

@@ -6,6 +6,7 @@ import { deadWorkers, decide, fallbackChannel, inSendWindow, type SendWindow } f
 import type { Logger } from '../logger';
 import { runPeriodically } from '../workers/periodic';
 import type { Clock } from '../clock';
+import { withRequestId } from '../request-context';
 import { GroupWriter } from './group-write';
 
 export interface DispatchSettings {
@@ -200,6 +201,16 @@ export class Dispatcher {
     return report;
   }
 
+  private async send(channel: Channel, notice: Notice, attachments: Claimed['attachments']): Promise<SendResult> {
+    try {
+      return await channel.send(outgoing(notice), attachments);
+    } catch (err) {
+      // A channel bug must not lose the notice: it is retried like a network error.
+      this.logger.error({ err, notice: notice.id }, 'channel threw');
+      return { outcome: 'technical-failure', errorClass: 'exception', providerAnswer: String((err as Error)?.message ?? err) };
+    }
+  }
+
   /**
    * Sends one claimed notice and records the outcome; true when it queued a fallback notice.
    * Throws only before the provider is called (the start mark could not be written): the
@@ -217,13 +228,8 @@ export class Dispatcher {
       if (!start.held) return false; // cancelled since the claim: not sent
       startedAt = start.at;
       calledProvider = true;
-      try {
-        result = await channel.send(outgoing(notice), attachments);
-      } catch (err) {
-        // A channel bug must not lose the notice: it is retried like a network error.
-        result = { outcome: 'technical-failure', errorClass: 'exception', providerAnswer: String((err as Error)?.message ?? err) };
-        this.logger.error({ err, notice: notice.id }, 'channel threw');
-      }
+      // As part of the request that created the notice: the channel's log lines carry its id.
+      result = await withRequestId(notice.requestId, () => this.send(channel, notice, attachments));
     }
     const decision = decide(
       result,
@@ -444,6 +450,7 @@ function fallbackFor(notice: Notice, now: number): NewNotice | null {
     payload: notice.payload,
     notBefore: now,
     fallbackOf: notice.id,
+    requestId: notice.requestId,
   };
 }
 

@@ -10,6 +10,8 @@ export interface SignInSettings extends SignInLimits {
   sessionMs: number;
   /** The window failures are counted in, and so the longest an address is held back. */
   lockMs: number;
+  /** The cost of the decoy hash: that of every new password hash, so that a check costs the same. */
+  passwordHashCost: number;
 }
 
 /** Hashed with its kind, so that a name and an address never share a key. */
@@ -38,7 +40,7 @@ export class SignInService {
   async attempt(username: string, password: string, address: string): Promise<{ sessionId: string } & SignedIn> {
     const { users, sessions, attempts, clock, settings } = this.deps;
     // Made once, on the first attempt of any kind, so that it is ready before a name is unknown.
-    this.decoy ??= hashPassword(crypto.randomBytes(16).toString('hex'));
+    this.decoy ??= hashPassword(crypto.randomBytes(16).toString('hex'), settings.passwordHashCost);
     const now = clock.now().getTime();
     const since = now - settings.lockMs;
     const name = username.trim().toLowerCase();

@@ -12,16 +12,19 @@ import { authorize, authorizeFor } from './authorize';
 
 const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
 
-// N=2^15, r=8 (OWASP's scrypt minimum is 2^17 with r=8 or 2^15 with r=8,p=3; we take p=3):
-// ~0.1 s per check on a counter server — slow for a guesser, invisible to a person.
-const SCRYPT = { N: 2 ** 15, r: 8, p: 3, maxmem: 64 * 1024 * 1024 };
+// N=2^cost, r=8 (OWASP's scrypt minimum is 2^17 with r=8 or 2^15 with r=8,p=3; we take p=3 and
+// production's cost is at least 15): ~0.1 s per check on a counter server — slow for a guesser,
+// invisible to a person. The parameters are stored with the hash, so a check costs what the hash did.
+const SCRYPT = { r: 8, p: 3, maxmem: 64 * 1024 * 1024 };
 const KEY_LENGTH = 32;
 export const MIN_PASSWORD_LENGTH = 10;
 
-export async function hashPassword(password: string): Promise<string> {
+/** `cost` is log2 of scrypt's N: the `PASSWORD_HASH_COST` setting (config.auth.passwordHashCost). */
+export async function hashPassword(password: string, cost: number): Promise<string> {
   const salt = crypto.randomBytes(16);
-  const key = await scrypt(password.normalize('NFC'), salt, KEY_LENGTH, SCRYPT);
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+  const N = 2 ** cost;
+  const key = await scrypt(password.normalize('NFC'), salt, KEY_LENGTH, { ...SCRYPT, N });
+  return ['scrypt', N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
@@ -50,7 +53,7 @@ export interface UserServiceDeps {
   sessions: SessionRepository;
   agencies: AgencyRepository;
   clock: Clock;
-  settings: { sessionMs: number };
+  settings: { sessionMs: number; passwordHashCost: number };
 }
 
 export class UserService {
@@ -96,7 +99,7 @@ export class UserService {
     const clean = await this.validated(input, password, true);
     authorizeFor(actor, 'user.manage', clean.agencyId);
     try {
-      return await this.deps.users.insert(clean, await hashPassword(password), this.deps.clock.now().getTime());
+      return await this.deps.users.insert(clean, await hashPassword(password, this.deps.settings.passwordHashCost), this.deps.clock.now().getTime());
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError('user-exists', `Tên đăng nhập "${clean.username}" đã có`);
       throw err;
@@ -118,7 +121,7 @@ export class UserService {
       if (isUniqueViolation(err)) throw new ConflictError('user-exists', `Tên đăng nhập "${clean.username}" đã có`);
       throw err;
     }
-    if (newPassword !== null) await this.deps.users.setPassword(id, await hashPassword(newPassword), now);
+    if (newPassword !== null) await this.deps.users.setPassword(id, await hashPassword(newPassword, this.deps.settings.passwordHashCost), now);
     // A changed role, agency, password or a disabled account must not keep old sessions alive.
     if (newPassword !== null || clean.role !== current.role || clean.agencyId !== current.agencyId || !clean.active) {
       await this.deps.sessions.removeForUser(id);

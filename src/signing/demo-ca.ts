@@ -127,14 +127,21 @@ interface CertificateSpec {
   ca: boolean;
 }
 
+/** A certificate serial number from random bytes, as the bytes of a DER INTEGER's content. */
+export function certificateSerial(random: Buffer): ArrayBuffer {
+  const serial = Buffer.from(random);
+  // Positive and never a leading zero byte: DER allows one only before a byte with its top bit
+  // set, and OpenSSL refuses a certificate whose serial carries a needless one.
+  serial[0] = (serial[0] & 0x7f) | 0x40;
+  return serial.buffer.slice(serial.byteOffset, serial.byteOffset + serial.length);
+}
+
 function buildCertificate(spec: CertificateSpec): Buffer {
-  const serial = randomBytes(16);
-  serial[0] &= 0x7f; // positive
   const algorithm = signatureAlgorithm(spec.issuerKey);
   const usage = spec.ca ? KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign : KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation;
   const tbs = new TBSCertificate({
     version: 2,
-    serialNumber: serial.buffer.slice(serial.byteOffset, serial.byteOffset + serial.length),
+    serialNumber: certificateSerial(randomBytes(16)),
     signature: algorithm,
     issuer: spec.issuer,
     validity: new Validity({ notBefore: spec.notBefore, notAfter: spec.notAfter }),

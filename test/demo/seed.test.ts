@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../../src/config';
-import { createDb, migrateLatest, MIGRATIONS, type Db } from '../../src/db/connection';
+import type { Db } from '../../src/db/connection';
 import { normalizeVnMobile } from '../../src/domain/contact';
 import { DOSSIER_STATES, type DossierState } from '../../src/domain/dossier';
 import { createLogger } from '../../src/logger';
@@ -11,6 +7,8 @@ import { buildServices, type Services } from '../../src/compose';
 import { FixedClock } from '../../src/clock';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { DEMO_DOSSIERS, isEmpty, seedDemo } from '../../src/demo/seed';
+import { FakePdfRenderer } from '../fakes/pdf';
+import { freshDatabase } from '../support/context';
 
 // Tue 10/03/2026 10:15 in Vietnam: a working day, mid-morning, so dossiers can be due today.
 const NOW = new Date('2026-03-10T10:15:00+07:00');
@@ -21,30 +19,11 @@ interface Fresh {
   close(): Promise<void>;
 }
 
-/** A fresh, migrated database: a new SQLite file, or PostgreSQL emptied when DATABASE_URL names one. */
+/** A fresh, migrated database (test/support/context.ts) and the services around it. */
 async function fresh(now: Date): Promise<Fresh> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-demo-'));
-  const url = process.env.DATABASE_URL;
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATA_DIR: dataDir,
-    DATABASE_URL: url && /^postgres/.test(url) ? url : undefined,
-    LOG_LEVEL: 'silent',
-  });
-  const db = createDb(config.database, createLogger('silent'));
-  if (config.database.client === 'pg') {
-    await db.migrate.rollback(MIGRATIONS, true);
-  }
-  await migrateLatest(db);
-  const s = buildServices(config, db, new FixedClock(now), createLogger('silent'));
-  return {
-    db,
-    s,
-    async close() {
-      await db.destroy();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  const { config, db, close } = await freshDatabase();
+  const s = buildServices(config, db, new FixedClock(now), createLogger('silent'), { pdf: new FakePdfRenderer() });
+  return { db, s, close };
 }
 
 async function allViews(s: Services) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
-import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
+import { createTestContext, dossierBody, seedBasics, sharedPdf, type TestContext } from '../support/context';
 import { assertAccessible, launchBrowser, screenshot, serve } from './browser';
 
 const CODE = 'H13.01-260202-0042';
@@ -22,7 +22,8 @@ describe('browser: from a slipped dossier to the citizen’s acknowledgement', f
 
   before(async () => {
     // Accepted Mon 02/02/2026, 20 working days with Tết off → due Mon 09/03 17:00; today is Tue 10/03.
-    ctx = await createTestContext('2026-03-10T09:00:00+07:00');
+    // The whole story with the real PDF renderer, as in production.
+    ctx = await createTestContext('2026-03-10T09:00:00+07:00', { pdf: sharedPdf() });
     await seedBasics(ctx);
     await ctx.api('post', '/api/v1/dossiers')
       .send(dossierBody({ code: CODE, acceptedAt: '2026-02-02T08:00:00+07:00', applicant: { kind: 'person', name: 'Trần Thị Bích Ngọc' } }))

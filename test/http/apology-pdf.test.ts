@@ -4,17 +4,23 @@ import { createApp } from '../../src/app';
 import type { PdfRenderer } from '../../src/documents/pdf';
 import { createLogger } from '../../src/logger';
 import { buildServices, type Services } from '../../src/compose';
-import { createTestContext, dossierBody, seedBasics, sharedPdf, type TestContext } from '../support/context';
+import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
+import { FakePdfRenderer } from '../fakes/pdf';
 
-/** The real renderer, except for the letters `fails` picks (all of them by default), as when Chromium cannot start. */
+/**
+ * A renderer that fails the letters `fails` picks (all of them by default), as when Chromium
+ * cannot start, and makes the others (the fake's bytes: this is about when a PDF is made, not
+ * what is in it).
+ */
 class FlakyPdf implements PdfRenderer {
   fails: (html: string) => boolean = () => true;
   attempts = 0;
+  private readonly working = new FakePdfRenderer();
 
   async render(html: string): Promise<Buffer> {
     this.attempts++;
     if (this.fails(html)) throw new Error('Chromium could not be launched (simulated)');
-    return sharedPdf().render(html);
+    return this.working.render(html);
   }
 
   async close(): Promise<void> {}

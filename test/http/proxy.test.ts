@@ -3,7 +3,8 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app';
 import type { Config } from '../../src/config';
 import { buildServices } from '../../src/compose';
-import { createTestContext, sharedPdf, type TestContext } from '../support/context';
+import { createTestContext, type TestContext } from '../support/context';
+import { FakePdfRenderer } from '../fakes/pdf';
 import { capturingLogger, consoleDuring } from '../support/log-capture';
 
 /**
@@ -22,7 +23,7 @@ describe('behind a reverse proxy (TRUST_PROXY)', function () {
   function appWith(settings: Partial<Config>) {
     const { logger, lines } = capturingLogger('warn');
     const config = { ...ctx.config, lookupRatePerMinute: 2, ...settings };
-    return { http: supertest(createApp(buildServices(config, ctx.db, ctx.clock, logger, { pdf: sharedPdf() }))), lines };
+    return { http: supertest(createApp(buildServices(config, ctx.db, ctx.clock, logger, { pdf: new FakePdfRenderer() }))), lines };
   }
 
   const lookUp = (http: supertest.Agent | ReturnType<typeof supertest>, forwardedFor: string) =>

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { buildServices } from '../../src/compose';
 import { createLogger } from '../../src/logger';
-import { createTestContext, dossierBody, seedBasics, sharedPdf, type TestContext } from '../support/context';
+import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
+import { FakePdfRenderer } from '../fakes/pdf';
 
 describe('deadline watcher', function () {
   this.timeout(60_000);
@@ -56,9 +57,9 @@ describe('deadline watcher', function () {
 
   it('never doubles work when several watchers run at once or the process restarts', async () => {
     ctx.clock.set(new Date('2026-03-10T08:00:00+07:00'));
-    const other = buildServices(ctx.config, ctx.db, ctx.clock, createLogger('silent'), { pdf: sharedPdf() });
+    const other = buildServices(ctx.config, ctx.db, ctx.clock, createLogger('silent'), { pdf: new FakePdfRenderer() });
     await Promise.all([ctx.services.watcher.tick(), other.watcher.tick(), ctx.services.watcher.tick()]);
-    const restarted = buildServices(ctx.config, ctx.db, ctx.clock, createLogger('silent'), { pdf: sharedPdf() });
+    const restarted = buildServices(ctx.config, ctx.db, ctx.clock, createLogger('silent'), { pdf: new FakePdfRenderer() });
     await restarted.watcher.tick();
     assert.equal(await count('apologies'), 2);
     const numbers = (await ctx.db('apologies').select('letter_number').orderBy('letter_number')).map((r: { letter_number: string }) => r.letter_number);

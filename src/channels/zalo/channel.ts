@@ -161,7 +161,7 @@ export function createZaloChannel(deps: ZaloChannelDeps): ZaloChannel {
       if (first.errorClass !== ZALO_TOKEN_INVALID) return first;
 
       // Zalo may void a token before its stated expiry: one refresh, one retry, never a loop.
-      logger?.warn({ noticeId: notice.id }, 'zalo: access token bị từ chối (-124), làm mới rồi gửi lại một lần');
+      logger?.warn({ noticeId: notice.id }, 'zalo: access token refused (-124); refreshed, sending once more');
       try {
         token = await tokens.forceRefresh(token, clock.now());
       } catch (err) {

@@ -112,7 +112,7 @@ export class ZaloTokenStore {
       if (updated === 0) await trx('zalo_tokens').insert({ id: 1, ...fields, version: 1 });
       await trx('alerts').where({ kind: ZALO_GRANT_ALERT }).whereNull('resolved_at').update({ resolved_at: now.getTime() });
     });
-    this.options.logger?.info('zalo: quyền OA được cấp lại bằng refresh token mới');
+    this.options.logger?.info('zalo: OA permission granted again with a new refresh token');
   }
 
   /** For the staff pages and /ready: never the tokens themselves. */
@@ -184,10 +184,10 @@ export class ZaloTokenStore {
       return { token: pair.accessToken };
     });
     if ('broken' in outcome) {
-      this.options.logger?.error({ reason: outcome.broken }, 'zalo: mất quyền gửi tin OA');
+      this.options.logger?.error({ reason: outcome.broken }, 'zalo: lost the OA permission to send');
       throw new ZaloGrantError(outcome.broken);
     }
-    this.options.logger?.info('zalo: access token đã được làm mới');
+    this.options.logger?.info('zalo: access token refreshed');
     return outcome.token;
   }
 

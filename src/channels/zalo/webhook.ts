@@ -127,7 +127,7 @@ export async function handleZaloWebhook(
   signatureHeader: string | undefined,
 ): Promise<ZaloWebhookResponse> {
   if (!verifyZaloSignature(rawBody, signatureHeader, deps.config.appId, deps.config.oaSecretKey)) {
-    deps.logger?.warn('zalo: webhook bị từ chối vì chữ ký không hợp lệ');
+    deps.logger?.warn('zalo: webhook refused, invalid signature');
     return { status: 401, body: { error: 'Chữ ký webhook Zalo không hợp lệ' } };
   }
   const event = JSON.parse(rawBody.toString('utf8')) as unknown; // parseable: the signature check read it

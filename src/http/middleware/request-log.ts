@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../logger';
+import { withRequestId } from '../../request-context';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -28,10 +29,11 @@ export function loggedUrl(url: string): string {
 }
 
 /**
- * Request ids and one log line per request. Every response carries X-Request-Id and the error
- * handler logs with it; the line for each request (method, address as `loggedUrl` shapes it,
- * status, time, id — no headers, so neither tokens nor cookies, and not the client's IP address)
- * is written at `info`, or at `error` for a 5xx.
+ * Request ids and one log line per request. Every response carries X-Request-Id, and whatever
+ * the request sets off runs in its request context: every log line written meanwhile has `reqId`,
+ * every notice created keeps it. The line for each request (method, address as `loggedUrl` shapes
+ * it, status, time, id — no headers, so neither tokens nor cookies, and not the client's IP
+ * address) is written at `info`, or at `error` for a 5xx.
  *
  * pino-http did the same but built a child logger with the serialised request (all headers) on
  * every request, whatever the level: ~10–15% of a citizen page's server time. Here nothing is
@@ -43,7 +45,8 @@ export function requestLog(logger: Logger): RequestHandler {
     const id = typeof given === 'string' && CALLER_ID.test(given) ? given : crypto.randomUUID();
     req.id = id;
     res.setHeader('X-Request-Id', id);
-    if (QUIET.has(req.url)) return next();
+    // The rest of the request runs as part of it: the log lines of the use cases it starts carry its id.
+    if (QUIET.has(req.url)) return withRequestId(id, next);
     const started = performance.now();
     res.once('close', () => {
       const status = res.statusCode;
@@ -61,6 +64,6 @@ export function requestLog(logger: Logger): RequestHandler {
         aborted ? 'request aborted' : status >= 500 ? 'request errored' : 'request completed',
       );
     });
-    next();
+    withRequestId(id, next);
   };
 }

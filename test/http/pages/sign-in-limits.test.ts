@@ -5,7 +5,8 @@ import { createApp } from '../../../src/app';
 import { buildServices } from '../../../src/compose';
 import { SYSTEM_ACTOR } from '../../../src/domain/actor';
 import { createLogger } from '../../../src/logger';
-import { createTestContext, seedBasics, sharedPdf, type TestContext } from '../../support/context';
+import { createTestContext, seedBasics, type TestContext } from '../../support/context';
+import { FakePdfRenderer } from '../../fakes/pdf';
 import { csrfOf } from '../../support/pages';
 
 const RIGHT = 'mat-khau-quan-tri-dung';
@@ -40,7 +41,7 @@ describe('staff sign-in: limits that neither reveal accounts nor lock their owne
 
   /** Another instance of the service on the same database, with LOGIN_MAX_FAILURES_PER_ADDRESS at 4 to keep the test short. */
   const fewPerAddress = () =>
-    createApp(buildServices({ ...ctx.config, auth: { ...ctx.config.auth, maxFailuresPerAddress: 4 } }, ctx.db, ctx.clock, createLogger('silent'), { pdf: sharedPdf() }));
+    createApp(buildServices({ ...ctx.config, auth: { ...ctx.config.auth, maxFailuresPerAddress: 4 } }, ctx.db, ctx.clock, createLogger('silent'), { pdf: new FakePdfRenderer() }));
 
   it('answers a wrong password, an unknown name and a disabled account with the same page, status and message', async () => {
     const wrong = await attempt(ctx.app, A, 'quantri', 'sai-mat-khau-1');
@@ -94,7 +95,7 @@ describe('staff sign-in: limits that neither reveal accounts nor lock their owne
   });
 
   it('counts in the database: a second instance of the service sees the failures the first one counted', async () => {
-    const second = createApp(buildServices(ctx.config, ctx.db, ctx.clock, createLogger('silent'), { pdf: sharedPdf() }));
+    const second = createApp(buildServices(ctx.config, ctx.db, ctx.clock, createLogger('silent'), { pdf: new FakePdfRenderer() }));
     for (let i = 0; i < 5; i++) await attempt(ctx.app, A, 'quantri', `sai-${i}`);
     assert.equal((await attempt(second, A, 'quantri', RIGHT)).status, 429);
   });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { loadConfig } from '../../src/config';
-import { createZaloChannel } from '../../src/channels/zalo/channel';
-import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
-import { startZaloFake, type ZaloFake } from '../fakes/zalo-fake';
+import { loadConfig } from '../../../src/config';
+import { createZaloChannel } from '../../../src/channels/zalo/channel';
+import { createTestContext, dossierBody, seedBasics, type TestContext } from '../../support/context';
+import { startZaloFake, type ZaloFake } from '../../fakes/zalo-fake';
 
-const BIN = path.resolve(__dirname, '../../src/bin.cjs');
+const BIN = path.resolve(__dirname, '../../../src/bin.cjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the command line to its end without blocking this process, which also serves the Zalo fake. */

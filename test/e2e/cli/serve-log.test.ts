@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDb } from '../../src/db/connection';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
+import { createDb } from '../../../src/db/connection';
+import { loadConfig } from '../../../src/config';
+import { createLogger } from '../../../src/logger';
 
-const BIN = path.resolve(__dirname, '../../src/bin.cjs');
+const BIN = path.resolve(__dirname, '../../../src/bin.cjs');
 const SUITE_DATABASE = process.env.DATABASE_URL ?? '';
 
 interface Run {
@@ -92,7 +92,7 @@ describe('henlai serve: every line it prints is a JSON log line', function () {
     const run = await serve({ ...quiet, DATA_DIR: dataDir, DATABASE_URL: SUITE_DATABASE, HENLAI_DEMO: '1' }, /Mã truy cập API mẫu/);
     const entries = assertAllJson(run);
     const messages = entries.map((e) => String(e.msg));
-    assert.ok(messages.some((m) => /^Hẹn Lại đang chạy tại http:\/\//.test(m)), `the address is not announced:\n${messages.join('\n')}`);
+    assert.ok(messages.some((m) => /^Hẹn Lại listening at http:\/\//.test(m)), `the address is not announced:\n${messages.join('\n')}`);
     assert.ok(messages.some((m) => /quantri/.test(m)), 'the demo accounts are announced');
     assert.ok(entries.some((e) => e.msg === 'shutting down'), 'the process stopped on SIGTERM');
   });

@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { onPostgres } from '../support/context';
+import { onPostgres } from '../../support/context';
 
-const BIN = path.resolve(__dirname, '../../src/bin.cjs');
+const BIN = path.resolve(__dirname, '../../../src/bin.cjs');
 
 function henlai(args: string[], env: NodeJS.ProcessEnv): string {
   return execFileSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

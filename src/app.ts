@@ -1,3 +1,4 @@
+import { AppError } from './errors';
 import express, { type Express } from 'express';
 import type { Services } from './compose';
 import { apiRouter } from './http/api/routes';
@@ -13,6 +14,7 @@ import { TEMPLATES_DIR } from './documents/renderer';
 import { ViewRenderer } from './http/views';
 import { loadSession } from './http/staff/session';
 import { staffRouter } from './http/staff/routes';
+import { multipartBody } from './http/multipart';
 import { staffPageGroups } from './http/staff';
 
 /**
@@ -70,6 +72,19 @@ export function createApp(s: Services): Express {
     );
     res.status(answer.status).json(answer.body);
   });
+  // A remote-signing service's callback (one URL per agency account): raw, since its signature
+  // covers the exact bytes. A forged one is refused (401) and changes nothing; any other only
+  // wakes the letter, whose outcome is then read from the service.
+  app.post('/webhooks/ky-so/:agency', express.raw({ type: '*/*', limit: '64kb' }), async (req, res) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    try {
+      await s.apologyWorkflow.signatureCallback(String(req.params.agency), raw, req.headers);
+      res.json({ status: 0, message: 'ok' });
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      res.status(err.status).type('application/problem+json').json({ type: 'about:blank', title: err.message, status: err.status, code: err.code });
+    }
+  });
   app.use(express.json({ limit: s.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   const views = new ViewRenderer(path.join(TEMPLATES_DIR, 'views'));
 
@@ -95,6 +110,7 @@ export function createApp(s: Services): Express {
   const form = express.urlencoded({ extended: false, limit: s.config.bodyLimit });
   app.use(citizenRouter(s, views, form));
   app.use(form);
+  app.use('/quan-tri/ky-so', multipartBody(2 * 1024 * 1024));
   app.use(cookieParser());
   app.use(loadSession(s.users));
   app.use(staffRouter(s, views, staffPageGroups(s, views)));

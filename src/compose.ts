@@ -40,6 +40,12 @@ import { SignInService } from './services/sign-in';
 import { DashboardService } from './services/dashboard';
 import { CitizenService } from './services/citizen';
 import { ChannelHealthService } from './services/health';
+import { SigningRepository } from './db/signing';
+import { SecretBox } from './services/signing/secrets';
+import { SigningSettingsService } from './services/signing/settings';
+import { LetterSigningService } from './services/signing/letters';
+import { VerificationService } from './services/signing/verification';
+import type { RemoteSigningService } from './signing';
 
 /** Everything the HTTP layer, the workers and the command line use; built once per process. */
 export interface Services {
@@ -73,6 +79,12 @@ export interface Services {
   dashboard: DashboardService;
   citizen: CitizenService;
   health: ChannelHealthService;
+  /** Who signs for each agency and leader (admin pages, seed-demo). */
+  signingSettings: SigningSettingsService;
+  /** Each letter's two signatures. */
+  signing: LetterSigningService;
+  /** /xac-thuc: a letter checked by its code or its file. */
+  verification: VerificationService;
 }
 
 export interface ServiceOptions {
@@ -80,6 +92,8 @@ export interface ServiceOptions {
   pdf?: PdfRenderer;
   /** Replaces the configured channels (tests, benchmarks). */
   channels?: Map<NoticeChannel, Channel>;
+  /** Replaces the remote-signing client built from an agency's account (tests: the fake's). */
+  remoteSigning?: (account: { baseUrl: string; spId: string; spPassword: string; callbackSecret?: string }) => RemoteSigningService;
 }
 
 export function buildServices(config: Config, db: Db, clock: Clock, logger: Logger, options: ServiceOptions = {}): Services {
@@ -89,14 +103,28 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const apologyRepo = new ApologyRepository(db);
   const escalations = new EscalationRepository(db);
   const notices = new NoticeRepository(db);
-  const calendars = new CalendarService(db, new CalendarRepository(db), agencies, clock);
+  const calendars = new CalendarService({ db, repo: new CalendarRepository(db), agencies, clock });
   const documents = new DocumentRenderer({ templatesDir: TEMPLATES_DIR, overridesDir: config.templatesOverrideDir });
   const pdf = options.pdf ?? createPdfRenderer({ executablePath: config.chromiumPath });
+  const signingRepo = new SigningRepository(db);
+  const signingSettings = new SigningSettingsService({ repo: signingRepo, secrets: new SecretBox(config.signing.secretKey), clock, remoteClient: options.remoteSigning });
+  const signing = new LetterSigningService({
+    repo: signingRepo,
+    settings: signingSettings,
+    users: new UserRepository(db),
+    pdf,
+    clock,
+    logger,
+    publicBaseUrl: config.publicBaseUrl,
+    pollMs: config.signing.pollMs,
+    required: config.signing.required,
+  });
   const apologyAccess = new ApologyAccess({ apologies: apologyRepo, dossiers: dossierRepo, agencies, notices });
   const apologyFiles = new ApologyFiles({ apologies: apologyRepo, pdf, clock });
   const apologies = new ApologyService({ access: apologyAccess, apologies: apologyRepo, agencies, notices, files: apologyFiles, publicBaseUrl: config.publicBaseUrl });
   const apologyWorkflow = new ApologyWorkflow({
     db,
+    signing,
     apologies: apologyRepo,
     notices,
     dossiers: dossierRepo,
@@ -123,9 +151,9 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
       if (n.channel === 'zalo') await markDeliveredFromReceipts(db, n.id, clock.now());
     },
   });
-  const dossiers = new DossierService(db, dossierRepo, agencies, procedures, calendars, apologyRepo, notices, clock);
+  const dossiers = new DossierService({ db, dossiers: dossierRepo, agencies, procedures, calendars, apologies: apologyRepo, notices, clock });
   const messages = new MessageService({ notices, dossiers: dossierRepo, clock });
-  const imports = new ImportService(db, new ImportRepository(db), dossierRepo, agencies, procedures, calendars, clock);
+  const imports = new ImportService({ db, repo: new ImportRepository(db), dossiers: dossierRepo, agencies, procedures, calendars, clock });
   const userRepo = new UserRepository(db);
   const sessions = new SessionRepository(db);
   return {
@@ -133,11 +161,11 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     db,
     clock,
     logger,
-    registry: new RegistryService(agencies, procedures, clock),
+    registry: new RegistryService({ agencies, procedures, clock }),
     calendars,
     dossiers,
-    recompute: new RecomputeService(db, dossierRepo, agencies, calendars, clock),
-    tokens: new TokenService(new TokenRepository(db), agencies, clock),
+    recompute: new RecomputeService({ db, dossiers: dossierRepo, agencies, calendars, clock }),
+    tokens: new TokenService({ tokens: new TokenRepository(db), agencies, clock }),
     idempotency: new IdempotencyRepository(db),
     rateLimits: new RateLimitRepository(db),
     documents,
@@ -145,16 +173,19 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     apologies,
     apologyWorkflow,
     apologyFiles,
+    signingSettings,
+    signing,
+    verification: new VerificationService({ repo: signingRepo, apologies: apologyRepo, agencies, settings: signingSettings, trustDemoRoots: config.signing.trustDemoRoots }),
     escalations,
     notices,
     messages,
     channels,
     dispatcher,
-    reports: new ReportService(new ReportRepository(db), agencies, procedures, clock),
+    reports: new ReportService({ reports: new ReportRepository(db), agencies, procedures, clock }),
     imports,
-    importJobs: new ImportJobService(new ImportJobRepository(db), imports, clock, logger),
+    importJobs: new ImportJobService({ jobs: new ImportJobRepository(db), imports, clock, logger }),
     dashboard: new DashboardService({ dossiers, dossierRepo, apologies, messages, agencies, clock }),
-    health: new ChannelHealthService(config, channels, notices, clock),
+    health: new ChannelHealthService({ config, channels, notices, clock }),
     citizen: new CitizenService({
       db,
       apologies: apologyRepo,
@@ -165,7 +196,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
       clock,
       linkRetentionMs: config.citizenLinkRetentionMs,
     }),
-    users: new UserService(userRepo, sessions, agencies, clock, config.auth),
+    users: new UserService({ users: userRepo, sessions, agencies, clock, settings: config.auth }),
     signIn: new SignInService({ users: userRepo, sessions, attempts: new SignInAttemptRepository(db), clock, settings: config.auth }),
     watcher: new DeadlineWatcher({
       db,

@@ -52,6 +52,8 @@ const schema = z.object({
   CITIZEN_LINK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   LOOKUP_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(10),
   TRUST_PROXY: z.string().default('loopback'),
+  SIGNING_SECRET_KEY: z.string().min(16, 'ít nhất 16 ký tự (nên là 32 byte ngẫu nhiên, base64)').optional(),
+  SIGNING_POLL_SECONDS: z.coerce.number().min(1).max(3600).default(5),
   SEND_WINDOW: z.string().regex(/^\d\d:\d\d-\d\d:\d\d$/, 'dạng "06:00-22:00"').default('06:00-22:00'),
 });
 
@@ -90,6 +92,22 @@ export interface Config {
    * addresses, subnets and Express's names (`loopback`…), a number of hops, or none.
    */
   trustProxy: string[] | number | false;
+  signing: {
+    /**
+     * Encrypts the signing secrets stored in the database (PKCS#12 passwords, remote-signing
+     * service passwords). Outside production a fixed development key is used when unset.
+     */
+    secretKey: string;
+    /** Demo roots (created by seed-demo) are trusted outside production only. */
+    trustDemoRoots: boolean;
+    /** How often a letter waiting for a remote signature is checked (a callback wakes it sooner). */
+    pollMs: number;
+    /**
+     * Production: an agency that has chosen neither a signer nor "off" cannot issue. Elsewhere
+     * its letters are issued unsigned and say so ("Cơ quan chưa cài đặt chữ ký số").
+     */
+    required: boolean;
+  };
   dispatch: {
     /** Seconds between outbox runs inside the server; 0 turns the in-server worker off. */
     intervalSeconds: number;
@@ -177,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Without these the outbox would mark citizens' messages sent while they never left the machine.
     if (!e.SMTP_URL) missing.push('SMTP_URL (máy chủ gửi thư; không có thì thư chỉ được ghi ra thư mục outbox)');
     if (!e.ZALO_APP_ID) missing.push('ZALO_APP_ID và các thiết lập ZALO_* (không có thì kênh Zalo chỉ là mô phỏng)');
+    if (!e.SIGNING_SECRET_KEY) missing.push('SIGNING_SECRET_KEY (khóa mã hóa mật khẩu chứng thư số lưu trong cơ sở dữ liệu)');
     if (missing.length) {
       throw new ConfigError(`Chế độ production thiếu các thiết lập bắt buộc:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
     }
@@ -211,6 +230,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     citizenLinkRetentionMs: e.CITIZEN_LINK_RETENTION_DAYS * 86_400_000,
     lookupRatePerMinute: e.LOOKUP_RATE_PER_MINUTE,
     trustProxy: trustProxyOf(e.TRUST_PROXY),
+    signing: {
+      secretKey: e.SIGNING_SECRET_KEY ?? 'henlai-development-signing-key (không dùng cho production)',
+      trustDemoRoots: e.NODE_ENV !== 'production',
+      pollMs: e.SIGNING_POLL_SECONDS * 1000,
+      required: e.NODE_ENV === 'production',
+    },
     dispatch: {
       intervalSeconds: e.DISPATCH_INTERVAL_SECONDS,
       concurrency: e.DISPATCH_CONCURRENCY,

@@ -10,6 +10,7 @@ import { SYSTEM_ACTOR } from './domain/actor';
 import { startServer } from './server';
 import { seedDemo, isEmpty } from './demo/seed';
 import { createDemoAccounts } from './demo/accounts';
+import { seedDemoSigning } from './demo/signing';
 import { ROLE_LABELS } from './domain/access';
 
 async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>, logger = createLogger(config.logLevel)): Promise<T> {
@@ -30,6 +31,7 @@ const demoAccountsFile = (config: Config) => path.join(config.dataDir, 'demo-acc
 async function loadDemo(s: Services, print: (line: string) => void): Promise<void> {
   const report = await seedDemo(s, s.clock.now());
   const accounts = await createDemoAccounts(s);
+  await seedDemoSigning(s);
   fs.mkdirSync(s.config.dataDir, { recursive: true });
   fs.writeFileSync(demoTokenFile(s.config), `${report.token}\n`, { mode: 0o600 });
   const lines = accounts.map((a) => `${ROLE_LABELS[a.role].padEnd(20)} ${a.username.padEnd(10)} ${a.password}  (${a.fullName}${a.agencyCode ? `, ${a.agencyCode}` : ''})`);

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import type { Services } from './compose';
+import { runPeriodically } from './workers/periodic';
 
 /** Listens, runs the deadline watcher and the outbox worker, and shuts everything down cleanly on SIGINT/SIGTERM. */
 export async function startServer(s: Services): Promise<Server> {
@@ -12,6 +13,13 @@ export async function startServer(s: Services): Promise<Server> {
   const stopWatcher = s.config.watchIntervalSeconds > 0 ? s.watcher.start(s.config.watchIntervalSeconds * 1000) : async () => undefined;
   const stopDispatcher =
     s.config.dispatch.intervalSeconds > 0 ? s.dispatcher.start(s.config.dispatch.intervalSeconds * 1000) : async () => undefined;
+  // Letters waiting for a remote signature: asked about at their due time (a callback wakes them sooner).
+  const stopSigning = runPeriodically(
+    () => s.apologyWorkflow.checkSignatures(),
+    s.config.signing.pollMs,
+    () => undefined,
+    (err) => s.logger.warn({ err }, 'signature checks failed; the next run retries'),
+  );
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -21,6 +29,7 @@ export async function startServer(s: Services): Promise<Server> {
     server.closeIdleConnections();
     await stopWatcher();
     await stopDispatcher();
+    await stopSigning();
     for (const channel of s.channels.values()) await channel.close();
     await s.pdf.close();
     await s.db.destroy();

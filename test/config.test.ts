@@ -23,7 +23,7 @@ describe('configuration', () => {
   it('refuses to start in production without the settings production needs, naming each', () => {
     assert.throws(
       () => loadConfig({ NODE_ENV: 'production' }),
-      (err: unknown) => err instanceof ConfigError && ['DATABASE_URL', 'PUBLIC_BASE_URL', 'SMTP_URL', 'ZALO_APP_ID'].every((k) => err.message.includes(k)),
+      (err: unknown) => err instanceof ConfigError && ['DATABASE_URL', 'PUBLIC_BASE_URL', 'SMTP_URL', 'ZALO_APP_ID', 'SIGNING_SECRET_KEY'].every((k) => err.message.includes(k)),
     );
   });
 
@@ -38,8 +38,10 @@ describe('configuration', () => {
       ZALO_APP_SECRET: 's',
       ZALO_OA_SECRET_KEY: 'k',
       ZALO_TEMPLATE_NEW_APPOINTMENT: '492946',
+      SIGNING_SECRET_KEY: 'k3y-for-signing-secrets-0123456789',
     });
     assert.equal(c.demo, false);
+    assert.equal(c.signing.trustDemoRoots, false, 'a demo CA never vouches for a letter in production');
   });
 
   it('hashes passwords at cost 15 unless told otherwise, and refuses a lower cost in production', () => {
@@ -54,6 +56,7 @@ describe('configuration', () => {
       ZALO_APP_SECRET: 's',
       ZALO_OA_SECRET_KEY: 'k',
       ZALO_TEMPLATE_NEW_APPOINTMENT: '492946',
+      SIGNING_SECRET_KEY: 'k3y-for-signing-secrets-0123456789',
     };
     assert.throws(() => loadConfig({ ...production, PASSWORD_HASH_COST: '14' }), (err: unknown) => err instanceof ConfigError && err.message.includes('PASSWORD_HASH_COST'));
     assert.equal(loadConfig({ ...production, PASSWORD_HASH_COST: '17' }).auth.passwordHashCost, 17);

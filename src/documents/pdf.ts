@@ -23,7 +23,47 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 export interface PdfRenderer {
   render(html: string): Promise<Buffer>;
+  /**
+   * Renders and tells where elements landed (the first match of each selector), in PDF points
+   * (origin bottom left) on a 0-based page: where a signature or a stamp goes.
+   */
+  renderLocated?(html: string, selectors: string[]): Promise<{ pdf: Buffer; boxes: Array<LocatedBox | null> }>;
   close(): Promise<void>;
+}
+
+export interface LocatedBox {
+  page: number;
+  rect: [number, number, number, number];
+}
+
+/**
+ * The letter's page (letter-style.hbs: A4, margins 20/15/20/30 mm). Positions are measured on
+ * the print stylesheet laid out at the page's content width, then placed on the page: exact on
+ * the first page, and on later ones as long as no block is pushed over a page break (the
+ * signature table is not split).
+ */
+const A4 = { widthPt: 595.28, heightPt: 841.89, marginTopMm: 20, marginBottomMm: 20, marginLeftMm: 30, marginRightMm: 15 };
+const MM_PT = 72 / 25.4;
+
+async function locate(page: Page, selectors: string[]): Promise<Array<LocatedBox | null>> {
+  const contentWidthPt = A4.widthPt - (A4.marginLeftMm + A4.marginRightMm) * MM_PT;
+  const contentHeightPt = A4.heightPt - (A4.marginTopMm + A4.marginBottomMm) * MM_PT;
+  await page.emulateMedia({ media: 'print' });
+  await page.setViewportSize({ width: Math.round(contentWidthPt / 0.75), height: 1000 });
+  // A string, so that the DOM names need no DOM typings here.
+  const rects = (await page.evaluate(
+    `${JSON.stringify(selectors)}.map((sel) => { const el = document.querySelector(sel); if (!el) return null;` +
+      ' const r = el.getBoundingClientRect(); return { left: r.left + window.scrollX, top: r.top + window.scrollY, width: r.width, height: r.height }; })',
+  )) as Array<{ left: number; top: number; width: number; height: number } | null>;
+  return rects.map((r) => {
+    if (!r) return null;
+    const topPt = r.top * 0.75;
+    const pageIndex = Math.max(0, Math.floor(topPt / contentHeightPt));
+    const yTop = A4.heightPt - A4.marginTopMm * MM_PT - (topPt - pageIndex * contentHeightPt);
+    const x1 = A4.marginLeftMm * MM_PT + r.left * 0.75;
+    const round = (v: number) => Math.round(v * 100) / 100;
+    return { page: pageIndex, rect: [round(x1), round(yTop - r.height * 0.75), round(x1 + r.width * 0.75), round(yTop)] };
+  });
 }
 
 /** What createPdfRenderer returns: the interface plus a test hook. */
@@ -218,14 +258,21 @@ export function createPdfRenderer(options: PdfRendererOptions = {}): PooledPdfRe
     return page;
   };
 
-  const printOnce = async (html: string): Promise<Buffer> => {
+  const printOnce = async (html: string, selectors: string[] = []): Promise<{ pdf: Buffer; boxes: Array<LocatedBox | null> }> => {
     const page = await takePage();
     let healthy = false;
     try {
       await page.setContent(fonts.rewrite(html), { waitUntil: 'load', timeout: timeoutMs });
       const pdf = await page.pdf(PRINT);
+      // Measured after printing, on a page of its own: the print is never affected by it.
+      const boxes = selectors.length ? await locate(page, selectors) : [];
+      if (selectors.length) {
+        healthy = false;
+        page.close().catch(() => undefined);
+        return { pdf, boxes };
+      }
       healthy = true;
-      return pdf;
+      return { pdf, boxes };
     } finally {
       if (healthy && !closed && !page.isClosed()) idle.push(page);
       else page.close().catch(() => undefined);
@@ -235,26 +282,32 @@ export function createPdfRenderer(options: PdfRendererOptions = {}): PooledPdfRe
   const isBrowserGone = (e: unknown): boolean =>
     /Target (page, context or browser )?(has been )?closed|Browser has been closed|browser has disconnected|crash/i.test(String((e as Error)?.message ?? e));
 
+  const renderLocated = async (html: string, selectors: string[]): Promise<{ pdf: Buffer; boxes: Array<LocatedBox | null> }> => {
+    if (closed) throw new Error('PdfRenderer đã đóng (close() đã được gọi)');
+    await acquireSlot();
+    try {
+      let out: { pdf: Buffer; boxes: Array<LocatedBox | null> };
+      try {
+        out = await printOnce(html, selectors);
+      } catch (e) {
+        if (!isBrowserGone(e) || closed) throw e;
+        // The browser crashed under this render: relaunch once and retry.
+        browser = null;
+        idle = [];
+        out = await printOnce(html, selectors);
+      }
+      return { pdf: fixPdfDates(out.pdf, timestamp), boxes: out.boxes };
+    } finally {
+      releaseSlot();
+    }
+  };
+
   return {
     async render(html: string): Promise<Buffer> {
-      if (closed) throw new Error('PdfRenderer đã đóng (close() đã được gọi)');
-      await acquireSlot();
-      try {
-        let pdf: Buffer;
-        try {
-          pdf = await printOnce(html);
-        } catch (e) {
-          if (!isBrowserGone(e) || closed) throw e;
-          // The browser crashed under this render: relaunch once and retry.
-          browser = null;
-          idle = [];
-          pdf = await printOnce(html);
-        }
-        return fixPdfDates(pdf, timestamp);
-      } finally {
-        releaseSlot();
-      }
+      return (await renderLocated(html, [])).pdf;
     },
+
+    renderLocated,
 
     async simulateCrash(): Promise<void> {
       const current = browser;

@@ -161,7 +161,8 @@ export class DocumentRenderer {
     if (typeof form !== 'string' || !FORM_NAME.test(form)) {
       throw new TemplateDataError('form', name, `Dữ liệu "form" không hợp lệ (${String(form)}) khi dựng văn bản xin lỗi`);
     }
-    const prepared = prepareData(data, LETTER_FIELDS, name);
+    // A letter of an agency that does not sign has no verification mark (the partial skips it).
+    const prepared = prepareData({ ...data, verification: data.verification ?? null }, LETTER_FIELDS, name);
     const bundle = this.bundle(agencyCode, `${name}.hbs`, 'html');
     let html = this.run(bundle, prepared.data, name);
     if (prepared.needsOutputNfc) html = html.normalize('NFC');

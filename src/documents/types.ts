@@ -54,6 +54,11 @@ export interface LetterData {
   recipients: string[];
   /** e.g. "TTPVHCC" for "Lưu: VT, TTPVHCC." */
   archive: string;
+  /**
+   * The verification mark of a signed letter: its code, the page that checks it and a QR code
+   * of that page's address (an SVG data URL made by us from those two).
+   */
+  verification?: { code: string; url: string; qrImage: string } | null;
 }
 
 export interface NoticeData {

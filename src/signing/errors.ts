@@ -30,7 +30,10 @@ export type SigningErrorCode =
   | 'remote-refused-request'
   | 'remote-protocol'
   | 'remote-no-certificate'
-  | 'callback-unauthenticated';
+  | 'callback-unauthenticated'
+  | 'secret-unreadable'
+  | 'signer-not-configured'
+  | 'signer-unknown';
 
 export class SigningError extends AppError {
   constructor(

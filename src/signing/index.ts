@@ -15,7 +15,7 @@ export {
   type SignatureField,
   type SignatureInfo,
 } from './pades';
-export type { Appearance, Rect } from './pdf/appearance';
+export type { Appearance, Rect, Stamp } from './pdf/appearance';
 export { leaderSignature, agencySignature, sealRect, agencyTextRect, MM } from './layers';
 export { openCertificateFile, createKeySigner, type CertificateFileOptions, type KeySigner } from './certificate-file';
 export { parseCertificate, parseCertificates, subjectMismatches, toPem, type CertificateInfo, type ExpectedSubject } from './certificates';

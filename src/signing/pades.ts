@@ -17,7 +17,7 @@ import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString, type PD
 import { parseCertificate } from './certificates';
 import { buildCms, buildSignedAttributes, signatureKindOf, signatureMatches } from './cms';
 import { SigningError } from './errors';
-import { addAppearance, addEmptyAppearance, type Appearance, type Rect } from './pdf/appearance';
+import { addAppearance, addEmptyAppearance, addStampAppearance, type Appearance, type Rect, type Stamp } from './pdf/appearance';
 import { IncrementalUpdate, refKey } from './pdf/incremental';
 import { findPage, mediaBox } from './pdf/reader';
 import { pdfText } from './pdf/text-font';
@@ -57,6 +57,11 @@ export interface PrepareOptions extends SignatureField {
   signingTimeAttribute?: boolean;
   /** Bytes reserved for the CMS (default: chain size + room for a 4096-bit signature). */
   reserveBytes?: number;
+  /**
+   * Text added to the pages in the same update, so covered by this signature (the agency's
+   * signature writes the letter's number and date into the blanks the leader signed).
+   */
+  stamps?: Stamp[];
 }
 
 /** Everything needed to finish the signature later; plain data. */
@@ -173,6 +178,22 @@ export async function prepareSignature(pdf: Buffer, options: PrepareOptions): Pr
   const widgetRef = update.add(widget);
   fields.push(widgetRef);
   update.editable(page.node, page.ref, 'Annots', () => context.obj([])).value.push(widgetRef);
+
+  for (const stamp of options.stamps ?? []) {
+    const target = findPage(context, catalog, stamp.page);
+    if (!target.ref) throw new SigningError('pdf-page-missing', `Tài liệu không có trang ${stamp.page + 1} (có ${target.count} trang)`);
+    checkRect(stamp.rect, mediaBox(target.node));
+    const annotation = context.obj({
+      Type: 'Annot',
+      Subtype: 'Stamp',
+      Rect: stamp.rect,
+      F: 4 + 128, // print, locked
+      P: target.ref,
+      Contents: pdfText(stamp.text),
+      AP: { N: await addStampAppearance(update, stamp) },
+    });
+    update.editable(target.node, target.ref, 'Annots', () => context.obj([])).value.push(update.add(annotation));
+  }
 
   const { bytes, rawOffsets } = update.write();
 

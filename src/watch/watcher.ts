@@ -161,6 +161,7 @@ export class DeadlineWatcher {
 
   private async actOn(candidate: Dossier, agency: Agency, report: TickReport): Promise<void> {
     const actor: Actor = { name: `hệ thống (thay mặt ${agency.code})`, agencyId: null, role: 'system' };
+    let toSign: number | null = null;
     await this.deps.db.transaction(async () => {
       const d = await this.deps.watch.lockForWatch(candidate.id);
       if (!d || d.deadlineVersion !== candidate.deadlineVersion || d.currentDueAt !== candidate.currentDueAt) return;
@@ -187,10 +188,22 @@ export class DeadlineWatcher {
       const draft = await this.deps.workflow.draftInTx(d, {}, actor, 'watcher');
       report.drafted++;
       if (agency.settings.apologyMode === 'auto') {
-        await this.deps.workflow.issueInTx(draft, actor);
-        report.issued++;
+        // An agency that signs approves like a leader, with its configured signer, after this transaction.
+        if ((await this.deps.workflow.signingPolicy(draft.id)).sign) toSign = draft.id;
+        else {
+          await this.deps.workflow.issueInTx(draft, actor);
+          report.issued++;
+        }
       }
     });
+    if (toSign !== null) {
+      try {
+        const view = await this.deps.workflow.approve(toSign, actor);
+        if (view.apology.status === 'issued') report.issued++;
+      } catch (err) {
+        this.deps.logger.warn({ err, apology: toSign }, 'auto-mode apology not signed; it stays a draft with the reason shown');
+      }
+    }
   }
 
   /**

@@ -53,6 +53,7 @@ export function productionEnv(dataDir: string, port: number): NodeJS.ProcessEnv 
     ZALO_APP_SECRET: 'app-secret',
     ZALO_OA_SECRET_KEY: 'oa-secret',
     ZALO_TEMPLATE_NEW_APPOINTMENT: '1',
+    SIGNING_SECRET_KEY: 'production-test-signing-secret-key',
     ZALO_API_BASE: 'http://127.0.0.1:1',
     ZALO_OAUTH_BASE: 'http://127.0.0.1:1',
     WATCH_INTERVAL_SECONDS: '0',

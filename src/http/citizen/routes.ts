@@ -7,6 +7,7 @@ import { citizenPage, errorPage, formErrors, sendLetterHtml } from '../pages';
 import { DatabaseRateLimitStore } from '../middleware/rate-limit-store';
 import { parse } from '../validate';
 import type { ViewRenderer } from '../views';
+import { verificationRouter } from './verify';
 
 /** The apology's token as drafted: 24 random bytes in base64url. */
 const TOKEN = /^[A-Za-z0-9_-]{32}$/;
@@ -42,6 +43,7 @@ const percent = (rate: number | null) => (rate === null ? null : `${formatNumber
  */
 export function citizenRouter(s: Services, views: ViewRenderer, form: RequestHandler): Router {
   const r = Router();
+  r.use(verificationRouter(s, views));
   // Unknown, malformed, not yet issued and expired links all get this same page.
   const linkNotFound = (req: Request, res: Response) => errorPage(views, req, res, 404, NOT_FOUND_MESSAGE);
   const tokenOf = (req: Request): string | null => {

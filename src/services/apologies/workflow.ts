@@ -30,6 +30,10 @@ import { decidesApology, type Actor } from '../../domain/actor';
 import { authorize } from '../authorize';
 import type { ApologyAccess, ApologyView } from './access';
 import type { ApologyFiles } from './files';
+import type { LetterSigningService } from '../signing/letters';
+import { SigningError } from '../../signing';
+import { NotFoundError } from '../../errors';
+import { placeDateLine } from '../../domain/vn-format';
 
 export interface DraftInput {
   reason?: string;
@@ -78,6 +82,8 @@ export interface ApologyWorkflowDeps {
   clock: Clock;
   publicBaseUrl: string;
   logger: Logger;
+  /** The letter's two digital signatures (issue 14). */
+  signing: LetterSigningService;
 }
 
 /** Where a dossier's apology is decided and what it is checked against. */
@@ -93,6 +99,12 @@ interface IssuedLetter {
   seq: number;
   number: string;
   rendered: RenderedLetter;
+}
+
+/** What a signed issue adds: the verification mark printed on the letter and the agency's signature. */
+interface SignedIssue {
+  verification: { code: string; url: string; qrImage: string };
+  seal: (issued: { numberLine: string; placeDateLine: string }) => Promise<Buffer>;
 }
 
 function refuse(r: Refusal): never {
@@ -198,9 +210,13 @@ export class ApologyWorkflow {
    */
   async approve(id: number, actor: Actor): Promise<ApologyView> {
     authorize(actor, 'apology.approve');
+    const policy = await this.signingPolicy(id);
+    if (policy.sign) return this.approveSigned(id, actor);
     const issued = await this.deps.db.transaction(async () => {
       const draft = await this.draftToDecide(id, actor, 'approve');
-      return this.issueInTx(draft, actor);
+      const done = await this.issueInTx(draft, actor);
+      await this.deps.signing.markUnsigned(draft.id, actor.name, policy.reason ?? 'Không ký số');
+      return done;
     });
     await this.afterIssue(issued);
     return this.deps.access.view(issued);
@@ -210,13 +226,18 @@ export class ApologyWorkflow {
    * Issues a draft: letter number, rendered letter, the dossier's new due date and deadline
    * version, the history event and the notices — or nothing, if any step fails.
    */
-  async issueInTx(a: Apology, actor: Actor): Promise<Apology> {
+  async issueInTx(a: Apology, actor: Actor, signed?: SignedIssue): Promise<Apology> {
     requireTransaction(this.deps.db, 'Issuing an apology');
     const now = this.deps.clock.now();
     const { d, context } = await this.stillIssuable(a, now);
     const receiving = (await this.deps.agencies.byId(d.receivingAgencyId)) as Agency;
-    const letter = await this.numberAndRender(a, d, context, receiving, now);
+    const letter = await this.numberAndRender(a, d, context, receiving, now, signed?.verification ?? null);
     await this.recordIssue(a, d, letter, actor, now);
+    if (signed) {
+      // The agency's signature, with the number and date, before any notice exists (issue 14).
+      const pdf = await signed.seal({ numberLine: `Số: ${letter.number}`, placeDateLine: placeDateLine(context.agency.placeName, localDayOf(now)) });
+      await this.deps.apologies.storePdf(a.id, pdf, now.getTime());
+    }
     await this.queueNotices(a, d, context, receiving, letter.number, now);
     return (await this.deps.apologies.byId(a.id)) as Apology;
   }
@@ -364,11 +385,11 @@ export class ApologyWorkflow {
   }
 
   /** The next number in the agency's yearly series, and the letter rendered with it. */
-  private async numberAndRender(a: Apology, d: Dossier, { agency, procedure }: Context, receiving: Agency, now: Date): Promise<IssuedLetter> {
+  private async numberAndRender(a: Apology, d: Dossier, { agency, procedure }: Context, receiving: Agency, now: Date, verification: SignedIssue['verification'] | null): Promise<IssuedLetter> {
     const year = dayToYmd(localDayOf(now)).year;
     const seq = await this.deps.apologies.nextLetterSeq(agency.id, year);
     const number = letterNumber(seq, agency.letterSymbol);
-    const rendered = this.deps.documents.renderLetter(agency.code, letterData({ fields: a, dossier: d, agency, receiving, procedure, letterNumber: number, now }));
+    const rendered = this.deps.documents.renderLetter(agency.code, { ...letterData({ fields: a, dossier: d, agency, receiving, procedure, letterNumber: number, now }), verification });
     return { year, seq, number, rendered };
   }
 
@@ -421,6 +442,107 @@ export class ApologyWorkflow {
     await this.deps.files
       .ensurePdf(issued.id)
       .catch((err: unknown) => this.deps.logger.warn({ err, apology: issued.id }, 'letter PDF not made at issue; the watcher retries'));
+  }
+
+  // ——— digital signatures (issue 14): approval starts the leader's signature; issuance follows it ———
+
+  /** Whether the apology's agency signs its letters (an agency may only turn it off explicitly). */
+  async signingPolicy(id: number): Promise<{ sign: boolean; reason: string | null }> {
+    const a = await this.deps.apologies.byId(id);
+    if (!a) return { sign: false, reason: null };
+    return this.deps.signing.policy(await this.agencyOf(a));
+  }
+
+  /**
+   * A signed approval: the draft is checked as issuing would check it, the leader's signature is
+   * asked for on the letter as approved (number and date blank), and the letter waits ("chờ ký
+   * số") until it arrives; then it is issued. A refusal that retrying cannot cure returns the
+   * draft with the reason (and answers 422 naming it); nothing is sent.
+   */
+  private async approveSigned(id: number, actor: Actor): Promise<ApologyView> {
+    const a = await this.deps.db.transaction(async () => {
+      const draft = await this.draftToDecide(id, actor, 'approve');
+      await this.stillIssuable(draft, this.deps.clock.now());
+      await this.deps.signing.open(draft.id, { userId: actor.userId ?? null, name: actor.name }, await this.deps.signing.state(draft.id));
+      return draft;
+    });
+    const outcome = await this.deps.signing.signLeader(a.id, await this.leaderLetterHtml(a), await this.agencyOf(a), await this.signingDescription(a));
+    if (outcome.state === 'returned') throw new SigningError('signer-not-configured', `Chưa ký số được, thư trả lại bản nháp: ${outcome.message}`);
+    if (outcome.state === 'leader-signed') await this.issueSigned(a.id);
+    return this.deps.access.view((await this.deps.apologies.byId(a.id)) as Apology);
+  }
+
+  /** Asks the remote signer about a letter waiting for the leader, and issues it once signed. */
+  async continueSigning(id: number): Promise<void> {
+    const a = await this.deps.apologies.byId(id);
+    if (!a || a.status !== 'draft') return;
+    const outcome = await this.deps.signing.check(a.id, await this.agencyOf(a), await this.signingDescription(a));
+    if (outcome?.state === 'leader-signed') await this.issueSigned(a.id);
+  }
+
+  /** The poller: every letter whose remote signature is due for a check. */
+  async checkSignatures(limit = 50): Promise<number> {
+    const ids = await this.deps.signing.due(limit);
+    for (const id of ids) {
+      await this.continueSigning(id).catch((err: unknown) => this.deps.logger.warn({ err, apology: id }, 'signature check failed; the next check retries'));
+    }
+    return ids.length;
+  }
+
+  /** A callback from an agency's remote-signing service: authenticated or refused (401), then a wake-up. */
+  async signatureCallback(agencyCode: string, rawBody: Buffer, headers: Record<string, string | string[] | undefined>): Promise<void> {
+    const agency = await this.deps.agencies.byCode(agencyCode);
+    if (!agency) throw new NotFoundError(`Không có cơ quan mã "${agencyCode}"`);
+    const id = await this.deps.signing.callback(agency.id, rawBody, headers);
+    if (id !== null) await this.continueSigning(id);
+  }
+
+  /**
+   * Issues a letter the leader has signed: number, the agency's signature with the number and
+   * date, then the notices — one transaction. If the agency's signature cannot be made the issue
+   * rolls back, the reason is recorded and shown, and the next check (or approval) tries again.
+   */
+  private async issueSigned(id: number): Promise<void> {
+    try {
+      await this.deps.db.transaction(async () => {
+        const a = await this.deps.apologies.byId(id, true);
+        const l = await this.deps.signing.state(id);
+        if (!a || a.status !== 'draft' || !l || l.state !== 'leader-signed') return;
+        const agency = await this.agencyOf(a);
+        const actor: Actor = { name: l.approvedBy, agencyId: a.issuingAgencyId, role: 'leader', ...(l.approverUserId === null ? {} : { userId: l.approverUserId }) };
+        await this.issueInTx(a, actor, {
+          verification: await this.deps.signing.verificationMark(l.verificationCode),
+          seal: (issued) => this.deps.signing.sealAtIssue(a.id, agency, issued),
+        });
+      });
+    } catch (err) {
+      await this.deps.signing.agencyFailed(id, err);
+      throw err;
+    }
+  }
+
+  /** The letter the leader signs: as it will be issued, but with the number and date left blank. */
+  private async leaderLetterHtml(a: Apology): Promise<string> {
+    const d = (await this.deps.dossiers.byId(a.dossierId)) as Dossier;
+    const { agency, procedure } = await this.context(d);
+    const receiving = (await this.deps.agencies.byId(d.receivingAgencyId)) as Agency;
+    const now = this.deps.clock.now();
+    const l = await this.deps.signing.state(a.id);
+    const blank = '\u00a0'.repeat(10);
+    return this.deps.documents.renderLetter(agency.code, {
+      ...letterData({ fields: a, dossier: d, agency, receiving, procedure, letterNumber: `${blank}/${agency.letterSymbol}`, now }),
+      placeDateLine: `${agency.placeName}, ngày${blank}tháng${blank}năm ${dayToYmd(localDayOf(now)).year}`,
+      verification: l ? await this.deps.signing.verificationMark(l.verificationCode) : null,
+    }).html;
+  }
+
+  private async agencyOf(a: Apology): Promise<Agency> {
+    return (await this.deps.agencies.byId(a.issuingAgencyId)) as Agency;
+  }
+
+  private async signingDescription(a: Apology): Promise<string> {
+    const d = await this.deps.dossiers.byId(a.dossierId);
+    return `Văn bản xin lỗi, hồ sơ ${d?.code ?? a.dossierId}`;
   }
 
   private async viewOf(id: number, actor: Actor): Promise<ApologyView> {

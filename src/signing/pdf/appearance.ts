@@ -157,3 +157,37 @@ export function addEmptyAppearance(update: IncrementalUpdate): PDFRef {
   const dict = update.context.obj({ Type: 'XObject', Subtype: 'Form', BBox: [0, 0, 0, 0] });
   return update.add(PDFRawStream.of(dict, new Uint8Array()));
 }
+
+/**
+ * Text written onto the page at issuance (the letter's number and date, as the VGCA plugin's
+ * "sign issued" call writes them): one line on a white ground over the blank left for it,
+ * centred, `fontSize` points, slanted like italic when asked.
+ */
+export interface Stamp {
+  page: number;
+  rect: Rect;
+  text: string;
+  fontSize: number;
+  italic?: boolean;
+}
+
+export async function addStampAppearance(update: IncrementalUpdate, stamp: Stamp): Promise<PDFRef> {
+  const width = stamp.rect[2] - stamp.rect[0];
+  const height = stamp.rect[3] - stamp.rect[1];
+  const shaped = shapeLine(stamp.text);
+  const size = Math.min(stamp.fontSize, ((width - 2 * PADDING) * 1000) / Math.max(1, shaped.width));
+  const fonts = new TextFonts();
+  fonts.add(shaped.runs);
+  const { fonts: resources, encode } = await fonts.embed(update);
+  const x = (width - (shaped.width * size) / 1000) / 2;
+  const baseline = (height - size * 0.7) / 2;
+  const slant = stamp.italic ? 0.21 : 0;
+  const ops = ['q', '1 g', `0 0 ${n(width)} ${n(height)} re f`, '0 g', 'BT', `1 0 ${slant} 1 ${n(x)} ${n(baseline)} Tm`];
+  for (const run of shaped.runs) {
+    const { font, hex } = encode(run);
+    ops.push(`/${font} ${n(size)} Tf <${hex}> Tj`);
+  }
+  ops.push('ET', 'Q');
+  const dict = update.context.obj({ Type: 'XObject', Subtype: 'Form', BBox: [0, 0, Number(n(width)), Number(n(height))], Resources: { Font: resources } as never });
+  return update.add(PDFRawStream.of(dict, Buffer.from(ops.join('\n'), 'latin1')));
+}

@@ -69,6 +69,8 @@ describe('the apology workflow (use cases)', function () {
       clock: ctx.clock,
       publicBaseUrl: 'https://henlai.example.vn',
       logger: createLogger('silent'),
+      // No agency here has chosen how it signs: letters are issued unsigned, and say so.
+      signing: ctx.services.signing,
     });
   });
   afterEach(async () => ctx.close());

@@ -16,11 +16,12 @@ import { previewPages } from './preview';
 import { procedurePages } from './procedures';
 import type { AdminDeps } from './shared';
 import { tokenPages } from './tokens';
+import { signingPages } from './signing';
 
 export type { AdminDeps } from './shared';
 
 export function adminPages(deps: AdminDeps): PageGroup {
-  const areas = [adminHome, agencyPages, procedurePages, calendarPages, accountPages, tokenPages, previewPages, channelPages].map((area) => area(deps));
+  const areas = [adminHome, agencyPages, procedurePages, calendarPages, accountPages, tokenPages, previewPages, channelPages, signingPages].map((area) => area(deps));
   return (r) => {
     for (const area of areas) r.use(area);
   };

@@ -1,0 +1,394 @@
+import crypto from 'node:crypto';
+import QRCode from 'qrcode';
+import type { Agency } from '../../db/agencies';
+import type { LetterSigning, LetterSigningState, SigningRepository } from '../../db/signing';
+import type { User, UserRepository } from '../../db/users';
+import type { LocatedBox, PdfRenderer } from '../../documents/pdf';
+import { AppError, ConflictError } from '../../errors';
+import type { Logger } from '../../logger';
+import {
+  agencySignature,
+  agencyTextRect,
+  completeSignature,
+  leaderSignature,
+  MM,
+  parseCertificate,
+  parsePrepared,
+  subjectMismatches,
+  prepareSignature,
+  sealRect,
+  serializePrepared,
+  SigningError,
+  type ExpectedSubject,
+  type Rect,
+  type RemoteRequest,
+} from '../../signing';
+import type { Clock } from '../../clock';
+import type { ResolvedSigner, SigningSettingsService } from './settings';
+
+/** Where the leader's version of a letter leaves room for what issuance adds. */
+const SELECTORS = ['.national-header .number', '.national-header .place-date', '.signer-space'];
+
+/** Where a letter's layers and stamps go, measured on the leader's version. */
+interface Layout {
+  number: LocatedBox;
+  date: LocatedBox;
+  leader: LocatedBox;
+}
+
+/** Crockford's base 32 without I, L, O, U: read aloud and typed without confusion. */
+const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+export function newVerificationCode(): string {
+  const bytes = crypto.randomBytes(10);
+  return Array.from(bytes, (b) => CODE_ALPHABET[b & 31]).join('');
+}
+
+/** "K7QX9M2PAB" → "K7QX-9M2P-AB"; the reverse accepts any case, spaces, dashes and O/I/L typed for 0/1/1. */
+export function formatVerificationCode(code: string): string {
+  return code.match(/.{1,4}/g)?.join('-') ?? code;
+}
+
+export function normaliseVerificationCode(input: string): string | null {
+  const code = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+  return /^[0-9A-HJKMNP-TV-Z]{10}$/.test(code) ? code : null;
+}
+
+export const SIGNING_STATE_LABELS: Record<LetterSigningState, string> = {
+  'leader-waiting': 'Chờ ký số',
+  'leader-signed': 'Lãnh đạo đã ký, chờ ban hành',
+  returned: 'Trả lại: chưa ký được',
+  signed: 'Đã ký số 2 lớp',
+  unsigned: 'Không ký số',
+};
+
+export interface LetterSigningDeps {
+  repo: SigningRepository;
+  settings: SigningSettingsService;
+  users: UserRepository;
+  pdf: PdfRenderer;
+  clock: Clock;
+  logger: Logger;
+  publicBaseUrl: string;
+  pollMs: number;
+  /** Production refuses to issue for an agency that has not chosen how it signs. */
+  required: boolean;
+}
+
+export type LeaderOutcome = { state: 'leader-signed' } | { state: 'leader-waiting' } | { state: 'returned'; message: string };
+
+/**
+ * The two signatures of one letter (Nghị định 30/2020): the approving leader's on the letter
+ * as approved (its number and date left blank), then the agency's at issuance, which writes the
+ * number and date into those blanks in the same incremental update. A remote signature is a
+ * request the leader confirms on the phone; its outcome arrives by polling or callback and is
+ * recorded whatever it is. Nothing here sends anything to the citizen.
+ */
+export class LetterSigningService {
+  constructor(private readonly deps: LetterSigningDeps) {}
+
+  /** 'sign' when the agency signs; 'off' when it chose not to (or, outside production, never chose). */
+  async policy(agency: Agency): Promise<{ sign: boolean; reason: string | null }> {
+    const s = await this.deps.repo.settings({ kind: 'agency', id: agency.id });
+    if (s && s.mode !== 'off') return { sign: true, reason: null };
+    if (s) return { sign: false, reason: 'Cơ quan đã chọn không ký số' };
+    if (this.deps.required) throw new SigningError('signer-not-configured', `Cơ quan ${agency.name} chưa cài đặt chữ ký số (tệp chứng thư số hoặc tài khoản ký số từ xa), cũng chưa chọn "không ký số": chưa ban hành được văn bản`);
+    return { sign: false, reason: 'Cơ quan chưa cài đặt chữ ký số' };
+  }
+
+  async state(apologyId: number): Promise<LetterSigning | null> {
+    return this.deps.repo.letter(apologyId);
+  }
+
+  async states(apologyIds: number[]): Promise<Map<number, LetterSigning>> {
+    return this.deps.repo.letters(apologyIds);
+  }
+
+  async events(apologyId: number) {
+    return this.deps.repo.events(apologyId);
+  }
+
+  /** The mark printed on the letter: code, checking page, QR code of the page with the code. */
+  async verificationMark(code: string): Promise<{ code: string; url: string; qrImage: string }> {
+    const url = `${this.deps.publicBaseUrl}/xac-thuc?ma=${formatVerificationCode(code)}`;
+    const svg = await QRCode.toString(url, { type: 'svg', margin: 0, errorCorrectionLevel: 'M' });
+    const qrImage = `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+    return { code: formatVerificationCode(code), url: `${this.deps.publicBaseUrl}/xac-thuc`, qrImage };
+  }
+
+  /** Opens a signing round for an approved draft (inside the approval's transaction). */
+  async open(apologyId: number, approver: { userId: number | null; name: string }, previous: LetterSigning | null): Promise<string> {
+    if (previous && ['leader-waiting', 'leader-signed'].includes(previous.state)) {
+      throw new ConflictError('signature-pending', 'Thư đang chờ chữ ký số của lãnh đạo: không phê duyệt lại được');
+    }
+    const now = this.deps.clock.now().getTime();
+    const code = previous?.verificationCode ?? newVerificationCode();
+    await this.deps.repo.start({
+      apologyId,
+      verificationCode: code,
+      state: 'leader-waiting',
+      leaderSigner: 'agency',
+      approverUserId: approver.userId,
+      approvedBy: approver.name,
+      approvedAt: now,
+      request: null,
+      prepared: null,
+      stamps: null,
+      message: null,
+      nextCheckAt: now,
+      updatedAt: now,
+    });
+    return code;
+  }
+
+  /** Records that a letter was issued without signatures, and why (shown on staff pages and reports). */
+  async markUnsigned(apologyId: number, approvedBy: string, reason: string): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    await this.deps.repo.start({
+      apologyId, verificationCode: newVerificationCode(), state: 'unsigned', leaderSigner: 'agency', approverUserId: null, approvedBy,
+      approvedAt: now, request: null, prepared: null, stamps: null, message: reason, nextCheckAt: null, updatedAt: now,
+    });
+  }
+
+  /**
+   * The leader's signature on the letter as approved (`html`: number and date blank, the
+   * verification mark printed). A certificate file signs at once; a remote signer is asked and
+   * the letter waits. A fault that retrying may cure (the provider down) keeps it waiting; any
+   * other refusal returns the draft to the leader with the reason.
+   */
+  async signLeader(apologyId: number, html: string, agency: Agency, description: string): Promise<LeaderOutcome> {
+    const now = this.deps.clock.now();
+    const leader = await this.approverOf(apologyId);
+    let unsigned: Buffer;
+    let layout: Layout;
+    try {
+      ({ pdf: unsigned, layout } = await this.renderForSigning(html));
+    } catch (err) {
+      // Nothing to retry from: the leader approves again once the letter renders.
+      const cause = err instanceof AppError ? err.message : 'bản PDF của thư không tạo được';
+      return this.retryLater(apologyId, 'leader', new AppError(422, 'letter-pdf-failed', `Chưa tạo được bản thư để ký: ${cause}`));
+    }
+    await this.deps.repo.transition(apologyId, ['leader-waiting'], { stamps: JSON.stringify(layout), updatedAt: now.getTime() }, unsigned);
+    return this.requestLeader(apologyId, unsigned, layout, agency, leader, description);
+  }
+
+  private async requestLeader(apologyId: number, unsigned: Buffer, layout: Layout, agency: Agency, leader: User | null, description: string): Promise<LeaderOutcome> {
+    const now = this.deps.clock.now();
+    try {
+      const signer = await this.deps.settings.leaderSigner(agency, leader);
+      if (signer.kind === 'off') throw new SigningError('signer-not-configured', `Cơ quan ${agency.name} không ký số`);
+      const image = signer.layerOwner === 'leader' && leader ? await this.deps.settings.image({ kind: 'user', id: leader.id }) : null;
+      const chain = await signer.signer.certificateChain();
+      if (signer.kind === 'remote') checkRemoteCertificate(chain, signer.layerOwner === 'leader' && leader ? { commonName: leader.fullName } : { organization: agency.name }, now);
+      const prepared = await prepareSignature(unsigned, {
+        ...leaderSignature({ page: layout.leader.page, rect: leaderRect(layout.leader.rect), name: signer.signerName, agencyName: agency.name, signatureImage: image, signingTime: now, location: agency.placeName }),
+        signingTime: now,
+        certificateChain: chain,
+      });
+      const leaderSigner = signer.kind === 'immediate' ? 'certificate' : 'remote';
+      if (signer.kind === 'immediate') {
+        const signed = completeSignature(prepared, await signer.signer.signDigest(prepared));
+        await this.leaderSigned(apologyId, signed, null);
+        await this.deps.repo.transition(apologyId, ['leader-signed'], { leaderSigner });
+        return { state: 'leader-signed' };
+      }
+      const request = await signer.signer.requestSignature({ digest: prepared.digest, signedAttributes: prepared.signedAttributes, documentId: `henlai-${apologyId}`, description });
+      await this.deps.repo.transition(apologyId, ['leader-waiting'], {
+        leaderSigner,
+        request: JSON.stringify(request),
+        prepared: serializePrepared(prepared),
+        message: null,
+        nextCheckAt: now.getTime() + this.deps.pollMs,
+        updatedAt: now.getTime(),
+      });
+      await this.event(apologyId, 'leader', 'requested', 'Đã gửi yêu cầu ký số, chờ lãnh đạo xác nhận trên điện thoại', request.transactionId);
+      return { state: 'leader-waiting' };
+    } catch (err) {
+      return this.retryLater(apologyId, 'leader', err);
+    }
+  }
+
+  /**
+   * What a fault means: the service unavailable (503) is retried at the next check; anything
+   * else (expired certificate, wrong password, a leader no longer of the agency…) returns the
+   * draft to the leader with the reason.
+   */
+  private async retryLater(apologyId: number, layer: 'leader' | 'agency', err: unknown): Promise<LeaderOutcome> {
+    const now = this.deps.clock.now().getTime();
+    const message = err instanceof AppError ? err.message : 'Lỗi không xác định khi ký số';
+    if (!(err instanceof AppError)) this.deps.logger.error({ err, apology: apologyId }, 'signing failed');
+    const retry = !(err instanceof AppError) || err.status >= 500;
+    const current = await this.deps.repo.letter(apologyId);
+    if (retry) {
+      const attempts = (current?.attempts ?? 0) + 1;
+      await this.deps.repo.transition(apologyId, ['leader-waiting'], { message: `${message} — sẽ thử lại`, attempts, nextCheckAt: now + Math.min(this.deps.pollMs * 2 ** attempts, 15 * 60_000), updatedAt: now });
+      await this.event(apologyId, layer, 'unavailable', message, null);
+      return { state: 'leader-waiting' };
+    }
+    await this.deps.repo.transition(apologyId, ['leader-waiting'], { state: 'returned', message, nextCheckAt: null, updatedAt: now });
+    await this.event(apologyId, layer, 'failed', message, null);
+    return { state: 'returned', message };
+  }
+
+  private async leaderSigned(apologyId: number, signed: Buffer, transactionId: string | null): Promise<boolean> {
+    const now = this.deps.clock.now().getTime();
+    const moved = await this.deps.repo.transition(apologyId, ['leader-waiting'], { state: 'leader-signed', leaderSignedAt: now, message: null, nextCheckAt: null, prepared: null, updatedAt: now }, signed);
+    if (moved) await this.event(apologyId, 'leader', 'confirmed', 'Lãnh đạo đã ký số', transactionId);
+    return moved;
+  }
+
+  /**
+   * Asks the provider about a waiting letter (the poller, a callback, or a page). Settles it at
+   * most once: of two pollers learning the same outcome, one records it.
+   */
+  async check(apologyId: number, agency: Agency, description: string): Promise<LeaderOutcome | null> {
+    const l = await this.deps.repo.letter(apologyId);
+    if (!l || l.state !== 'leader-waiting') return l ? this.outcomeOf(l) : null;
+    const leader = await this.approverOf(apologyId);
+    const now = this.deps.clock.now().getTime();
+    if (!l.request || !l.prepared) {
+      // The request never reached the provider (it was down): ask again with the stored letter.
+      const unsigned = await this.deps.repo.leaderPdf(apologyId);
+      if (!unsigned || !l.stamps) return this.retryLater(apologyId, 'leader', new AppError(422, 'letter-pdf-failed', 'Bản thư để ký bị thiếu: hãy phê duyệt lại'));
+      return this.requestLeader(apologyId, unsigned, JSON.parse(l.stamps) as Layout, agency, leader, description);
+    }
+    const request = JSON.parse(l.request) as RemoteRequest;
+    let outcome;
+    try {
+      const signer = await this.deps.settings.leaderSigner(agency, leader);
+      if (signer.kind !== 'remote') throw new SigningError('signer-not-configured', 'Người ký không còn dùng ký số từ xa: hãy phê duyệt lại');
+      outcome = await signer.signer.checkRequest(request);
+    } catch (err) {
+      const retry = !(err instanceof AppError) || err.status >= 500;
+      if (retry) {
+        await this.deps.repo.transition(apologyId, ['leader-waiting'], { attempts: l.attempts + 1, message: `${err instanceof AppError ? err.message : 'Lỗi khi hỏi dịch vụ ký số'} — sẽ hỏi lại`, nextCheckAt: now + Math.min(this.deps.pollMs * 2 ** (l.attempts + 1), 15 * 60_000), updatedAt: now });
+        return { state: 'leader-waiting' };
+      }
+      return this.retryLater(apologyId, 'leader', err);
+    }
+    if (outcome.status === 'pending') {
+      await this.deps.repo.transition(apologyId, ['leader-waiting'], { nextCheckAt: now + this.deps.pollMs, updatedAt: now });
+      return { state: 'leader-waiting' };
+    }
+    if (outcome.status === 'signed') {
+      const signed = completeSignature(parsePrepared(l.prepared), outcome.signature);
+      await this.leaderSigned(apologyId, signed, request.transactionId);
+      return { state: 'leader-signed' };
+    }
+    const label = outcome.status === 'refused' ? 'Lãnh đạo từ chối ký' : 'Yêu cầu ký số hết hạn, lãnh đạo chưa xác nhận';
+    const message = `${label}${outcome.message ? `: ${outcome.message}` : ''}`;
+    const moved = await this.deps.repo.transition(apologyId, ['leader-waiting'], { state: 'returned', message, nextCheckAt: null, updatedAt: now });
+    if (moved) await this.event(apologyId, 'leader', outcome.status, message, request.transactionId);
+    return { state: 'returned', message };
+  }
+
+  /** The approving leader's account (null: approved by the system or an API token). */
+  private async approverOf(apologyId: number): Promise<User | null> {
+    const id = (await this.deps.repo.letter(apologyId))?.approverUserId ?? null;
+    return id === null ? null : this.deps.users.byId(id);
+  }
+
+  private outcomeOf(l: LetterSigning): LeaderOutcome {
+    if (l.state === 'returned') return { state: 'returned', message: l.message ?? '' };
+    if (l.state === 'leader-waiting') return { state: 'leader-waiting' };
+    return { state: 'leader-signed' };
+  }
+
+  /**
+   * A callback from the agency's remote-signing service. A forged one (wrong signature when a
+   * secret is set) is refused with 401 and changes nothing; any accepted one is a wake-up: the
+   * outcome is read from the provider (and a signature value is embedded only if it verifies).
+   */
+  async callback(agencyId: number, rawBody: Buffer, headers: Record<string, string | string[] | undefined>): Promise<number | null> {
+    const service = await this.deps.settings.agencyRemoteService(agencyId);
+    const parsed = service.parseCallback(rawBody, headers);
+    return this.deps.repo.byTransaction(parsed.transactionId);
+  }
+
+  async due(limit: number): Promise<number[]> {
+    return this.deps.repo.due(this.deps.clock.now().getTime(), limit);
+  }
+
+  /**
+   * The agency's signature at issuance (inside the issuing transaction): the number and date
+   * written into their blanks, the seal over the left third of the leader's signature (or the
+   * agency's text top right), signed with the agency's certificate. Throws, and the issue rolls
+   * back, when it cannot be made.
+   */
+  async sealAtIssue(apologyId: number, agency: Agency, issued: { numberLine: string; placeDateLine: string }): Promise<Buffer> {
+    const l = await this.deps.repo.letter(apologyId);
+    const leaderPdf = await this.deps.repo.leaderPdf(apologyId);
+    if (!l || l.state !== 'leader-signed' || !leaderPdf || !l.stamps) {
+      throw new ConflictError('signature-pending', 'Thư chưa có chữ ký số của lãnh đạo: chưa ban hành được');
+    }
+    const layout = JSON.parse(l.stamps) as Layout;
+    const now = this.deps.clock.now();
+    const signer: ResolvedSigner = await this.deps.settings.agencySigner(agency);
+    if (signer.kind !== 'immediate') {
+      throw new SigningError('signer-not-configured', `Chữ ký số của cơ quan ${agency.name} phải là tệp chứng thư số (ký số từ xa cho lớp cơ quan chưa được hỗ trợ)`);
+    }
+    const seal = await this.deps.settings.image({ kind: 'agency', id: agency.id });
+    const lRect = leaderRect(layout.leader.rect);
+    const field = seal
+      ? agencySignature({ page: layout.leader.page, rect: sealRect(lRect, 36), agencyName: agency.name, sealImage: seal, signingTime: now, location: agency.placeName })
+      : agencySignature({ page: 0, rect: agencyTextRect(595.28, 841.89), agencyName: agency.name, signingTime: now, location: agency.placeName });
+    const prepared = await prepareSignature(leaderPdf, {
+      ...field,
+      signingTime: now,
+      certificateChain: await signer.signer.certificateChain(),
+      stamps: [
+        { page: layout.number.page, rect: layout.number.rect, text: issued.numberLine, fontSize: 13 },
+        { page: layout.date.page, rect: layout.date.rect, text: issued.placeDateLine, fontSize: 14, italic: true },
+      ],
+    });
+    const signed = completeSignature(prepared, await signer.signer.signDigest(prepared));
+    const pdfSha256 = crypto.createHash('sha256').update(signed).digest('hex');
+    await this.deps.repo.transition(apologyId, ['leader-signed'], { state: 'signed', agencySignedAt: now.getTime(), pdfSha256, message: null, updatedAt: now.getTime() });
+    await this.event(apologyId, 'agency', 'signed', `Cơ quan ${agency.name} đã ký số khi ban hành`, null);
+    return signed;
+  }
+
+  /** Records why the agency layer could not be made (outside the rolled-back issue). */
+  async agencyFailed(apologyId: number, err: unknown): Promise<void> {
+    const message = err instanceof AppError ? err.message : 'Lỗi không xác định khi ký số của cơ quan';
+    await this.deps.repo.transition(apologyId, ['leader-signed'], { message, updatedAt: this.deps.clock.now().getTime() });
+    await this.event(apologyId, 'agency', 'failed', message, null);
+  }
+
+  private async renderForSigning(html: string): Promise<{ pdf: Buffer; layout: Layout }> {
+    if (!this.deps.pdf.renderLocated) throw new AppError(500, 'pdf-locate-missing', 'Bộ tạo PDF không cho biết vị trí khối chữ ký');
+    const { pdf, boxes } = await this.deps.pdf.renderLocated(html, SELECTORS);
+    const [number, date, leader] = boxes;
+    if (!number || !date || !leader) {
+      throw new SigningError('pdf-rect-invalid', 'Mẫu thư không có chỗ cho số, ngày hoặc chữ ký (các lớp .number, .place-date, .signer-space của mẫu chuẩn)');
+    }
+    return { pdf, layout: { number, date, leader } };
+  }
+
+  private async event(apologyId: number, layer: 'leader' | 'agency', outcome: string, message: string | null, transactionId: string | null): Promise<void> {
+    await this.deps.repo.recordEvent({ apologyId, layer, outcome, message: message?.slice(0, 500) ?? null, transactionId, at: this.deps.clock.now().getTime() });
+  }
+}
+
+/** The signature image's place: the blank of the signature block, at most 60 mm wide, centred. */
+function leaderRect(space: Rect): Rect {
+  const [x1, y1, x2, y2] = space;
+  const width = Math.min(x2 - x1, 60 * MM);
+  const cx = (x1 + x2) / 2;
+  return [cx - width / 2, y1, cx + width / 2, y2];
+}
+
+/**
+ * A remote service's certificate is checked as a certificate file is: valid now, and the
+ * leader's (or the agency's) own — a service answering with someone else's is refused.
+ */
+function checkRemoteCertificate(chain: Buffer[], expected: ExpectedSubject, now: Date): void {
+  if (!chain[0]) throw new SigningError('remote-no-certificate', 'Dịch vụ ký số không trả về chứng thư số của người ký');
+  const cert = parseCertificate(chain[0]);
+  if (now > cert.notAfter) throw new SigningError('certificate-expired', `Chứng thư số của người ký tại dịch vụ ký số đã hết hạn ngày ${cert.notAfter.toISOString().slice(0, 10)}`);
+  if (now < cert.notBefore) throw new SigningError('certificate-not-yet-valid', `Chứng thư số của người ký tại dịch vụ ký số chưa có hiệu lực (từ ${cert.notBefore.toISOString().slice(0, 10)})`);
+  const problems = subjectMismatches(cert, expected);
+  if (problems.length) {
+    throw new SigningError('certificate-subject-mismatch', `Chứng thư số tại dịch vụ ký số không thuộc người ký: ${problems.map((p) => `"${p.actual}" thay vì "${p.expected}"`).join('; ')}`);
+  }
+}

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
+import { createDemoCa, type DemoCa } from '../../../src/signing';
+import { SmartCaFake } from '../../fakes/smartca-fake';
+import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../../support/context';
+import { requirePoppler } from '../signing/support';
+import { assertTwoValidSignatures } from './signing-support';
+
+const CODE = 'H13.01-260202-0001';
+const LEADER = 'Trần Văn Bình';
+const CCCD = '092080001234';
+const SECRET = 'callback-secret-of-the-agency';
+
+describe('signed letters: the leader confirms a remote signature (SmartCA fake)', function () {
+  this.timeout(120_000);
+  let ctx: TestContext;
+  let ca: DemoCa;
+  let fake: SmartCaFake;
+  let leader: Actor;
+  let app: Express | null = null;
+  let acceptCallbacks = true;
+  let receiver: http.Server;
+
+  before(async function () {
+    requirePoppler(this);
+    ca = await createDemoCa({ now: new Date('2026-01-01T00:00:00Z') });
+    // The callback URL the fake posts to: whichever test app is current.
+    receiver = http.createServer((req, res) => {
+      if (!app || !acceptCallbacks) {
+        res.statusCode = 503;
+        res.end();
+        return;
+      }
+      app(req, res);
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/ky-so/${AGENCY.code}`;
+    fake = new SmartCaFake({ users: [{ userId: CCCD, name: LEADER, agencyName: AGENCY.name, notBefore: new Date('2026-01-01T00:00:00Z') }], now: () => (ctx ? ctx.clock.now() : new Date('2026-03-02T02:00:00Z')), callbackUrl: url, callbackSecret: SECRET, callbackCopies: 2 });
+    await fake.start();
+  });
+  after(async () => {
+    await fake?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  beforeEach(async () => {
+    ctx = await createTestContext('2026-03-02T09:00:00+07:00', { pdf: sharedPdf() });
+    app = ctx.app;
+    acceptCallbacks = true;
+    fake.mode = 'up';
+    fake.requests.clear();
+    await seedBasics(ctx);
+    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: CODE, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
+    const agency = await ctx.services.registry.agency(AGENCY.code);
+    const user = await ctx.services.users.create({ username: 'lanhdao', fullName: LEADER, role: 'leader', agencyCode: AGENCY.code, agencyId: null, active: true }, 'mat-khau-dai-1234', SYSTEM_ACTOR);
+    leader = { name: LEADER, agencyId: agency.id, role: 'leader', userId: user.id };
+    const settings = ctx.services.signingSettings;
+    await settings.trustRoot({ name: 'test CA', certificatePem: ca.certificatePem, demo: true });
+    await settings.trustRoot({ name: 'SmartCA fake CA', certificatePem: fake.ca.certificatePem, demo: true });
+    await settings.connectAgencyRemote(agency.id, { baseUrl: fake.baseUrl, spId: fake.spId, spPassword: fake.spPassword, callbackSecret: SECRET, userId: '' }, 'test');
+    const org = await ca.issueAgency(AGENCY.name, { password: 'p-co-quan' });
+    await settings.installCertificate({ kind: 'agency', id: agency.id }, { organization: AGENCY.name }, org.p12, 'p-co-quan', 'test');
+    await settings.connectLeaderRemote(user.id, CCCD, '', 'test');
+  });
+  afterEach(async () => {
+    app = null;
+    await ctx?.close();
+  });
+
+  const draftAndApprove = async () => {
+    const { id } = (await ctx.api('post', `/api/v1/dossiers/${encodeURIComponent(CODE)}/apologies`).send({ reason: 'Cần khảo sát lại hiện trạng công trình', newDueDate: '2026-03-18' }).expect(201)).body as { id: number };
+    ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
+    const view = await ctx.services.apologyWorkflow.approve(id, leader);
+    return { id, view };
+  };
+  const outcomes = async (id: number) => (await ctx.services.signing.events(id)).map((e) => `${e.layer}:${e.outcome}`);
+
+  it('waits ("chờ ký số") with nothing sent, and issues once the leader confirms — duplicate callbacks change nothing', async () => {
+    const { id, view } = await draftAndApprove();
+    assert.equal(view.apology.status, 'draft');
+    assert.equal((await ctx.services.signing.state(id))?.state, 'leader-waiting');
+    assert.equal((await ctx.services.notices.forApology(id)).length, 0, 'nothing queued before the signature');
+    await fake.confirm(fake.requestOf(CCCD).tranCode); // two authenticated callbacks
+    const a = await ctx.services.apologies.get(id, leader);
+    assert.equal(a.apology.status, 'issued');
+    assert.equal(a.apology.letterNumber, '01/PXL-SXD');
+    assertTwoValidSignatures((await ctx.services.apologies.letterPdf(id, leader)).pdf);
+    assert.deepEqual(await outcomes(id), ['leader:requested', 'leader:confirmed', 'agency:signed']);
+    assert.equal(a.notices.length, 1, 'one notice, however many callbacks');
+    assert.deepEqual(fake.callbacksSent.slice(-2).map((c) => c.status), [200, 200]);
+  });
+
+  it('two processes polling the same request issue it once', async () => {
+    acceptCallbacks = false;
+    const { id } = await draftAndApprove();
+    await fake.confirm(fake.requestOf(CCCD).tranCode);
+    await Promise.all([ctx.services.apologyWorkflow.continueSigning(id), ctx.services.apologyWorkflow.continueSigning(id)]);
+    const a = await ctx.services.apologies.get(id, leader);
+    assert.equal(a.apology.status, 'issued');
+    assert.equal(a.notices.length, 1);
+    assert.deepEqual(await outcomes(id), ['leader:requested', 'leader:confirmed', 'agency:signed']);
+  });
+
+  it('a refusal returns the draft to the leader with the reason; nothing is sent', async () => {
+    const { id } = await draftAndApprove();
+    await fake.refuse(fake.requestOf(CCCD).tranCode);
+    const a = await ctx.services.apologies.get(id, leader);
+    assert.equal(a.apology.status, 'draft');
+    const state = await ctx.services.signing.state(id);
+    assert.equal(state?.state, 'returned');
+    assert.match(state?.message ?? '', /từ chối/);
+    assert.equal(a.notices.length, 0);
+    assert.deepEqual(await outcomes(id), ['leader:requested', 'leader:refused']);
+  });
+
+  it('an expired request is recorded and returned; the leader may approve again', async () => {
+    acceptCallbacks = false;
+    const { id } = await draftAndApprove();
+    ctx.clock.advance(6 * 60_000);
+    await ctx.services.apologyWorkflow.checkSignatures();
+    const state = await ctx.services.signing.state(id);
+    assert.equal(state?.state, 'returned');
+    assert.match(state?.message ?? '', /hết hạn/);
+    assert.equal((await ctx.services.apologies.get(id, leader)).apology.status, 'draft');
+    fake.requests.clear();
+    await ctx.services.apologyWorkflow.approve(id, leader);
+    assert.equal((await ctx.services.signing.state(id))?.state, 'leader-waiting', 'a new request after approving again');
+  });
+
+  it('a provider that is down keeps the letter waiting and retries; nothing is lost', async () => {
+    fake.mode = 'down';
+    const { id, view } = await draftAndApprove();
+    assert.equal(view.apology.status, 'draft');
+    const waiting = await ctx.services.signing.state(id);
+    assert.equal(waiting?.state, 'leader-waiting');
+    assert.match(waiting?.message ?? '', /thử lại/);
+    fake.mode = 'up';
+    ctx.clock.advance(60_000);
+    await ctx.services.apologyWorkflow.checkSignatures();
+    await fake.confirm(fake.requestOf(CCCD).tranCode);
+    assert.equal((await ctx.services.apologies.get(id, leader)).apology.status, 'issued');
+    assert.deepEqual(await outcomes(id), ['leader:unavailable', 'leader:requested', 'leader:confirmed', 'agency:signed']);
+  });
+
+  it('a callback with a forged origin is refused (401, problem+json) and changes nothing', async () => {
+    acceptCallbacks = true;
+    const { id } = await draftAndApprove();
+    const r = fake.requestOf(CCCD);
+    const status = await fake.postCallback({ ...fake.callbackBody({ ...r, state: 'confirmed', signatures: [{ doc_id: `henlai-${id}`, signature_value: Buffer.alloc(256, 1).toString('base64') }] }) }, 'not-the-secret');
+    assert.equal(status, 401);
+    assert.equal((await ctx.services.signing.state(id))?.state, 'leader-waiting');
+    assert.equal((await ctx.services.apologies.get(id, leader)).apology.status, 'draft');
+  });
+});

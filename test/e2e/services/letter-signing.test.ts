@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
+import { createDemoCa, type DemoCa } from '../../../src/signing';
+import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../../support/context';
+import { requirePoppler } from '../signing/support';
+import { assertTwoValidSignatures } from './signing-support';
+
+const CODE = 'H13.01-260202-0001';
+const LEADER = 'Trần Văn Bình';
+
+describe('signed letters: leader at approval, agency at issuance (certificate files)', function () {
+  this.timeout(120_000);
+  let ctx: TestContext;
+  let ca: DemoCa;
+  let leader: Actor;
+
+  before(async function () {
+    requirePoppler(this);
+    ca = await createDemoCa({ now: new Date('2026-01-01T00:00:00Z') });
+  });
+
+  beforeEach(async () => {
+    ctx = await createTestContext('2026-03-02T09:00:00+07:00', { pdf: sharedPdf() });
+    await seedBasics(ctx);
+    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: CODE, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
+    const agency = await ctx.services.registry.agency(AGENCY.code);
+    const user = await ctx.services.users.create({ username: 'lanhdao', fullName: LEADER, role: 'leader', agencyCode: AGENCY.code, agencyId: null, active: true }, 'mat-khau-dai-1234', SYSTEM_ACTOR);
+    leader = { name: LEADER, agencyId: agency.id, role: 'leader', userId: user.id };
+    await ctx.services.signingSettings.trustRoot({ name: 'test CA', certificatePem: ca.certificatePem, demo: true });
+    const org = await ca.issueAgency(AGENCY.name, { password: 'p-co-quan' });
+    await ctx.services.signingSettings.installCertificate({ kind: 'agency', id: agency.id }, { organization: AGENCY.name }, org.p12, 'p-co-quan', 'test');
+    const person = await ca.issueLeader({ name: LEADER, agencyName: AGENCY.name }, { password: 'p-lanh-dao' });
+    await ctx.services.signingSettings.installCertificate({ kind: 'user', id: user.id }, { commonName: LEADER }, person.p12, 'p-lanh-dao', 'test');
+  });
+  afterEach(async () => ctx?.close());
+
+  const draft = async () =>
+    (await ctx.api('post', `/api/v1/dossiers/${encodeURIComponent(CODE)}/apologies`).send({ reason: 'Cần khảo sát lại hiện trạng công trình', newDueDate: '2026-03-18' }).expect(201)).body as { id: number };
+
+  it('issues a letter signed twice, verified by pdfsig; the code and the file check at /xac-thuc', async () => {
+    const { id } = await draft();
+    ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
+    const view = await ctx.services.apologyWorkflow.approve(id, leader);
+    assert.equal(view.apology.status, 'issued');
+    assert.equal(view.apology.letterNumber, '01/PXL-SXD');
+    const pdf = (await ctx.services.apologies.letterPdf(id, leader)).pdf;
+    assertTwoValidSignatures(pdf);
+    const notices = await ctx.services.notices.forApology(id);
+    assert.ok(notices.length >= 1, 'the notices are queued once the letter is signed');
+    const attachments = await ctx.services.apologyFiles.noticeAttachments(notices);
+    const attached = attachments.get(notices[0].id) as Array<{ content: Buffer }>;
+    assert.ok(attached[0].content.equals(pdf), 'the e-mail attaches exactly the signed bytes');
+
+    const state = await ctx.services.signing.state(id);
+    assert.equal(state?.state, 'signed');
+    const byCode = await ctx.services.verification.byCode((state as { verificationCode: string }).verificationCode.toLowerCase());
+    assert.equal(byCode?.found, 'issued');
+    assert.equal(byCode?.valid, true, JSON.stringify(byCode));
+    assert.equal(byCode?.letterNumber, '01/PXL-SXD');
+    assert.deepEqual(byCode?.signatures.map((s) => s.signer), [LEADER, AGENCY.name]);
+    assert.ok(!JSON.stringify(byCode).includes('Nguyễn Văn An'), 'no personal data of the citizen');
+
+    const byFile = await ctx.services.verification.byFile(pdf);
+    assert.equal(byFile.sameFile, true);
+    assert.equal(byFile.valid, true);
+    const other = Buffer.from(pdf);
+    other[other.length - 20] ^= 1;
+    const changed = await ctx.services.verification.byFile(other);
+    assert.equal(changed.found, 'unknown');
+
+    const page = await ctx.api('get', `/xac-thuc?ma=${(state as { verificationCode: string }).verificationCode}`).expect(200);
+    assert.match(page.text, /Đúng là văn bản đã ban hành/);
+    assert.match(page.text, /01\/PXL-SXD/);
+    assert.doesNotMatch(page.text, /Nguyễn Văn An/);
+  });
+});

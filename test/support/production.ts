@@ -100,7 +100,11 @@ export function serve(bin: string, env: NodeJS.ProcessEnv): Served {
   };
 }
 
-/** Polls `url` until it answers 200 or the process exits; answers the body. */
+/**
+ * Polls `url` until it answers 200 or the process exits; answers the body. An answer counts only
+ * once the process has said it listens: the port was free when chosen, but on a shared machine
+ * another process may take it meanwhile, and its 200 would not be this service's.
+ */
 export async function waitFor(url: string, served: Served, timeoutMs = 120_000): Promise<unknown> {
   const deadline = Date.now() + timeoutMs;
   let gone = false;
@@ -109,7 +113,7 @@ export async function waitFor(url: string, served: Served, timeoutMs = 120_000):
     if (gone) throw new Error(`the service exited before ${url} answered:\n${served.lines.join('\n')}`);
     try {
       const res = await fetch(url);
-      if (res.ok) return await res.json();
+      if (res.ok && served.lines.some((l) => l.includes('listening at'))) return await res.json();
     } catch {
       // not listening yet
     }

@@ -107,6 +107,14 @@ function connect(database: DatabaseSettings, logger: Logger): Knex {
 }
 
 /**
+ * The transactions open in the current asynchronous call chain, by database. One storage for
+ * every database of the process: Node hands every promise the process makes to each storage in
+ * use, so one per database made each promise dearer with each database opened (the test suite
+ * opens hundreds: a third of its CPU went there).
+ */
+const openTransactions = new AsyncLocalStorage<ReadonlyMap<Knex, Knex.Transaction>>();
+
+/**
  * Makes the transaction the unit of work rather than an argument each call must remember.
  *
  * A repository that fell back to the pool when its caller forgot the transaction waited for ever
@@ -119,9 +127,8 @@ function connect(database: DatabaseSettings, logger: Logger): Knex {
  * (a timer, a promise not awaited) is not part of it and uses the pool.
  */
 function unitOfWork(root: Knex): Db {
-  const current = new AsyncLocalStorage<Knex.Transaction>();
   const active = (): Knex.Transaction | undefined => {
-    const trx = current.getStore();
+    const trx = openTransactions.getStore()?.get(root);
     return trx && !trx.isCompleted() ? trx : undefined;
   };
   type Work = (trx: Knex.Transaction) => Promise<unknown>;
@@ -135,7 +142,7 @@ function unitOfWork(root: Knex): Db {
           'Call the work directly (it joins the open transaction), or use trx.transaction() for a savepoint.',
       );
     }
-    return root.transaction((trx) => current.run(trx, () => (work as Work)(trx)), config);
+    return root.transaction((trx) => openTransactions.run(new Map(openTransactions.getStore()).set(root, trx), () => (work as Work)(trx)), config);
   };
   return new Proxy(root, {
     apply: (target, _this, args: unknown[]) => Reflect.apply(active() ?? target, undefined, args),

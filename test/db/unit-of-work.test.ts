@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { AgencyRepository, DEFAULT_AGENCY_SETTINGS, type AgencyInput } from '../../src/db/agencies';
 import { DossierRepository, type Dossier } from '../../src/db/dossiers';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
-import { createTestContext, dossierBody, onPostgres, seedBasics, type TestContext } from '../support/context';
+import { createTestContext, dossierBody, freshDatabase, onPostgres, seedBasics, type TestContext } from '../support/context';
 
 const HANG =
   "hangs: the repository used the pool while a transaction held SQLite's one connection (or, on PostgreSQL, waited for a row the transaction locked)";
@@ -125,6 +125,30 @@ describe('unit of work: a transaction is never optional by accident', function (
     if (onPostgres) {
       assert.equal(a.other, null, 'a repository call in one transaction saw the other’s uncommitted row');
       assert.equal(b.other, null, 'a repository call in one transaction saw the other’s uncommitted row');
+    }
+  });
+
+  it('keeps the transactions of two databases apart, one opened inside the other', async () => {
+    const other = await freshDatabase();
+    try {
+      const elsewhere = new AgencyRepository(other.db);
+      await within(
+        5000,
+        rolledBack(ctx, async () => {
+          await agencies.insert(agency('OUTER'), 1);
+          await other.db.transaction(async () => {
+            await elsewhere.insert(agency('INNER'), 2);
+            assert.equal((await agencies.byCode('OUTER'))?.code, 'OUTER', 'inside the other database’s transaction, this database’s calls left their own transaction');
+            assert.equal(await agencies.byCode('INNER'), null, 'a write to the other database showed up in this one');
+            await agencies.insert(agency('MIDDLE'), 3);
+          });
+        }),
+      );
+      assert.equal(await stored('OUTER'), false, 'the outer transaction’s write survived its rollback');
+      assert.equal(await stored('MIDDLE'), false, 'a write made while the other database’s transaction was open escaped this one’s rollback');
+      assert.equal((await elsewhere.byCode('INNER'))?.code, 'INNER', 'the other database’s transaction committed on its own');
+    } finally {
+      await other.close();
     }
   });
 

@@ -5,10 +5,10 @@
  * which unpacks Chromium into the temp directory.
  */
 import assert from 'node:assert/strict';
-import { createPdfRenderer, type PooledPdfRenderer } from '../../src/documents/pdf';
-import { DocumentRenderer } from '../../src/documents/renderer';
-import { HOSTILE_NAME, letterData, TEMPLATES_DIR } from './fixtures';
-import { flat, pdfPages, pdftotext } from './pdf-text';
+import { createPdfRenderer, type PooledPdfRenderer } from '../../../src/documents/pdf';
+import { DocumentRenderer } from '../../../src/documents/renderer';
+import { HOSTILE_NAME, letterData, TEMPLATES_DIR } from '../../documents/fixtures';
+import { flat, pdfPages, pdftotext } from '../../documents/pdf-text';
 
 const MM = 72 / 25.4;
 

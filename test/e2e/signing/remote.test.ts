@@ -6,14 +6,14 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { demoSignaturePng } from '../../src/signing/demo-images';
-import { leaderSignature } from '../../src/signing/layers';
-import { completeSignature, parsePrepared, prepareSignature, serializePrepared } from '../../src/signing/pades';
-import { createSmartCaClient, type RemoteSigningService, type SmartCaSettings } from '../../src/signing/remote/smartca';
-import { createSigningSimulator } from '../../src/signing/remote/simulator';
-import type { RemoteOutcome, RemoteRequest, RemoteSigner } from '../../src/signing/signer';
-import { verifyPdfSignatures } from '../../src/signing/verify';
-import { SmartCaFake } from '../fakes/smartca-fake';
+import { demoSignaturePng } from '../../../src/signing/demo-images';
+import { leaderSignature } from '../../../src/signing/layers';
+import { completeSignature, parsePrepared, prepareSignature, serializePrepared } from '../../../src/signing/pades';
+import { createSmartCaClient, type RemoteSigningService, type SmartCaSettings } from '../../../src/signing/remote/smartca';
+import { createSigningSimulator } from '../../../src/signing/remote/simulator';
+import type { RemoteOutcome, RemoteRequest, RemoteSigner } from '../../../src/signing/signer';
+import { verifyPdfSignatures } from '../../../src/signing/verify';
+import { SmartCaFake } from '../../fakes/smartca-fake';
 import { AGENCY_NAME, demoPki, LEADER_NAME, letterPdf, pdfsig, requirePoppler, SIGNING_TIME } from './support';
 
 const USER = '079190001234';

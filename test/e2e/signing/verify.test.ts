@@ -4,11 +4,11 @@
  * each signature covers, whose text is the letter as drafted.
  */
 import assert from 'node:assert/strict';
-import { createKeySigner, openCertificateFile, type KeySigner } from '../../src/signing/certificate-file';
-import { createDemoCa } from '../../src/signing/demo-ca';
-import { demoSignaturePng } from '../../src/signing/demo-images';
-import { signPdf } from '../../src/signing/pades';
-import { signedRevision, verifyPdfSignatures } from '../../src/signing/verify';
+import { createKeySigner, openCertificateFile, type KeySigner } from '../../../src/signing/certificate-file';
+import { createDemoCa } from '../../../src/signing/demo-ca';
+import { demoSignaturePng } from '../../../src/signing/demo-images';
+import { signPdf } from '../../../src/signing/pades';
+import { signedRevision, verifyPdfSignatures } from '../../../src/signing/verify';
 import { AGENCY_NAME, demoPki, LEADER_NAME, letterPdf, pdfsig, pdftotextPlain, requirePoppler, SIGNING_TIME, type Pki } from './support';
 
 describe('signing: verifying a signed PDF', function () {

@@ -11,10 +11,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DocumentRenderer } from '../../src/documents/renderer';
-import { createDemoCa, type DemoCa, type IssuedCertificate } from '../../src/signing/demo-ca';
-import { letterData, TEMPLATES_DIR } from '../documents/fixtures';
-import { sharedPdf } from '../support/context';
+import { DocumentRenderer } from '../../../src/documents/renderer';
+import { createDemoCa, type DemoCa, type IssuedCertificate } from '../../../src/signing/demo-ca';
+import { letterData, TEMPLATES_DIR } from '../../documents/fixtures';
+import { sharedPdf } from '../../support/context';
 
 export const AGENCY_NAME = 'Trung tâm Phục vụ hành chính công thành phố Cần Thơ';
 export const LEADER_NAME = 'Trần Thị Bích Ngọc';

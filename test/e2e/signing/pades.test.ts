@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { PDFDocument } from 'pdf-lib';
-import { openCertificateFile, type KeySigner } from '../../src/signing/certificate-file';
-import { demoSealPng, demoSignaturePng } from '../../src/signing/demo-images';
-import { agencySignature, agencyTextRect, leaderSignature, sealRect, MM } from '../../src/signing/layers';
-import { completeSignature, parsePrepared, prepareSignature, serializePrepared, signPdf } from '../../src/signing/pades';
-import { verifyPdfSignatures } from '../../src/signing/verify';
+import { openCertificateFile, type KeySigner } from '../../../src/signing/certificate-file';
+import { demoSealPng, demoSignaturePng } from '../../../src/signing/demo-images';
+import { agencySignature, agencyTextRect, leaderSignature, sealRect, MM } from '../../../src/signing/layers';
+import { completeSignature, parsePrepared, prepareSignature, serializePrepared, signPdf } from '../../../src/signing/pades';
+import { verifyPdfSignatures } from '../../../src/signing/verify';
 import { AGENCY_NAME, demoPki, LEADER_NAME, letterPdf, pdfsig, requirePoppler, SIGNING_TIME, signatureBlock, words, type Pki } from './support';
 
 describe('signing: PAdES signatures on a letter (pdfsig as the independent verifier)', function () {

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
-import { createKeySigner, openCertificateFile } from '../../src/signing/certificate-file';
-import { signPdf } from '../../src/signing/pades';
-import { verifyPdfSignatures } from '../../src/signing/verify';
+import { createKeySigner, openCertificateFile } from '../../../src/signing/certificate-file';
+import { signPdf } from '../../../src/signing/pades';
+import { verifyPdfSignatures } from '../../../src/signing/verify';
 import { AGENCY_NAME, demoPki, LEADER_NAME, letterPdf, pdfsig, requirePoppler, SIGNING_TIME, type Pki } from './support';
 
 type Coded = Error & { code?: string; status?: number };

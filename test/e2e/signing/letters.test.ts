@@ -73,4 +73,18 @@ describe('signed letters: leader at approval, agency at issuance (certificate fi
     assert.match(page.text, /01\/PXL-SXD/);
     assert.doesNotMatch(page.text, /Nguyễn Văn An/);
   });
+
+  it('a leader certificate that expired before the approval: 422 naming the cause, the draft handed back, nothing sent', async () => {
+    const short = await ca.issueLeader({ name: LEADER, agencyName: AGENCY.name }, { password: 'p-ngan-han', notAfter: new Date('2026-03-02T12:00:00Z') });
+    await ctx.services.signingSettings.installCertificate({ kind: 'user', id: leader.userId as number }, { commonName: LEADER }, short.p12, 'p-ngan-han', 'test');
+    const { id } = await draft();
+    ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
+    await assert.rejects(ctx.services.apologyWorkflow.approve(id, leader), (err: Error & { status?: number }) => err.status === 422 && /hết hạn/.test(err.message));
+    const view = await ctx.services.apologies.get(id, leader);
+    assert.equal(view.apology.status, 'draft');
+    assert.equal(view.notices.length, 0);
+    const state = await ctx.services.signing.state(id);
+    assert.equal(state?.state, 'returned');
+    assert.match(state?.message ?? '', /hết hạn/);
+  });
 });

@@ -103,7 +103,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const apologyRepo = new ApologyRepository(db);
   const escalations = new EscalationRepository(db);
   const notices = new NoticeRepository(db);
-  const calendars = new CalendarService(db, new CalendarRepository(db), agencies, clock);
+  const calendars = new CalendarService({ db, repo: new CalendarRepository(db), agencies, clock });
   const documents = new DocumentRenderer({ templatesDir: TEMPLATES_DIR, overridesDir: config.templatesOverrideDir });
   const pdf = options.pdf ?? createPdfRenderer({ executablePath: config.chromiumPath });
   const signingRepo = new SigningRepository(db);
@@ -151,9 +151,9 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
       if (n.channel === 'zalo') await markDeliveredFromReceipts(db, n.id, clock.now());
     },
   });
-  const dossiers = new DossierService(db, dossierRepo, agencies, procedures, calendars, apologyRepo, notices, clock);
+  const dossiers = new DossierService({ db, dossiers: dossierRepo, agencies, procedures, calendars, apologies: apologyRepo, notices, clock });
   const messages = new MessageService({ notices, dossiers: dossierRepo, clock });
-  const imports = new ImportService(db, new ImportRepository(db), dossierRepo, agencies, procedures, calendars, clock);
+  const imports = new ImportService({ db, repo: new ImportRepository(db), dossiers: dossierRepo, agencies, procedures, calendars, clock });
   const userRepo = new UserRepository(db);
   const sessions = new SessionRepository(db);
   return {
@@ -161,11 +161,11 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     db,
     clock,
     logger,
-    registry: new RegistryService(agencies, procedures, clock),
+    registry: new RegistryService({ agencies, procedures, clock }),
     calendars,
     dossiers,
-    recompute: new RecomputeService(db, dossierRepo, agencies, calendars, clock),
-    tokens: new TokenService(new TokenRepository(db), agencies, clock),
+    recompute: new RecomputeService({ db, dossiers: dossierRepo, agencies, calendars, clock }),
+    tokens: new TokenService({ tokens: new TokenRepository(db), agencies, clock }),
     idempotency: new IdempotencyRepository(db),
     rateLimits: new RateLimitRepository(db),
     documents,
@@ -181,11 +181,11 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     messages,
     channels,
     dispatcher,
-    reports: new ReportService(new ReportRepository(db), agencies, procedures, clock),
+    reports: new ReportService({ reports: new ReportRepository(db), agencies, procedures, clock }),
     imports,
-    importJobs: new ImportJobService(new ImportJobRepository(db), imports, clock, logger),
+    importJobs: new ImportJobService({ jobs: new ImportJobRepository(db), imports, clock, logger }),
     dashboard: new DashboardService({ dossiers, dossierRepo, apologies, messages, agencies, clock }),
-    health: new ChannelHealthService(config, channels, notices, clock),
+    health: new ChannelHealthService({ config, channels, notices, clock }),
     citizen: new CitizenService({
       db,
       apologies: apologyRepo,
@@ -196,7 +196,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
       clock,
       linkRetentionMs: config.citizenLinkRetentionMs,
     }),
-    users: new UserService(userRepo, sessions, agencies, clock, config.auth),
+    users: new UserService({ users: userRepo, sessions, agencies, clock, settings: config.auth }),
     signIn: new SignInService({ users: userRepo, sessions, attempts: new SignInAttemptRepository(db), clock, settings: config.auth }),
     watcher: new DeadlineWatcher({
       db,

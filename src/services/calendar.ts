@@ -29,6 +29,14 @@ interface Cached {
   calendar: WorkingCalendar;
 }
 
+export interface CalendarServiceDeps {
+  db: Db;
+  repo: CalendarRepository;
+  agencies: AgencyRepository;
+  clock: Clock;
+  recheckMs?: number;
+}
+
 /**
  * Builds working calendars from the stored decisions and overrides. Calendars are cached per
  * agency; the cache is checked against a cheap fingerprint of the table so that a decision
@@ -40,13 +48,11 @@ export class CalendarService {
   private fingerprint = '';
   private checkedAt = 0;
 
-  constructor(
-    private readonly db: Db,
-    private readonly repo: CalendarRepository,
-    private readonly agencies: AgencyRepository,
-    private readonly clock: Clock,
-    private readonly recheckMs = 2000,
-  ) {}
+  private readonly recheckMs: number;
+
+  constructor(private readonly deps: CalendarServiceDeps) {
+    this.recheckMs = deps.recheckMs ?? 2000;
+  }
 
   invalidate(): void {
     this.cache.clear();
@@ -57,9 +63,9 @@ export class CalendarService {
   private async allEntries(): Promise<StoredCalendarEntry[]> {
     const t = Date.now();
     if (this.entries && t - this.checkedAt < this.recheckMs) return this.entries;
-    const fp = await this.repo.fingerprint();
+    const fp = await this.deps.repo.fingerprint();
     if (!this.entries || fp !== this.fingerprint) {
-      this.entries = await this.repo.all();
+      this.entries = await this.deps.repo.all();
       this.fingerprint = fp;
       this.cache.clear();
     }
@@ -99,14 +105,14 @@ export class CalendarService {
 
   async forAgencyCode(code: string | undefined): Promise<{ agency: Agency | null; calendar: WorkingCalendar }> {
     if (!code) return { agency: null, calendar: await this.forAgency(null) };
-    const agency = await this.agencies.byCode(code);
+    const agency = await this.deps.agencies.byCode(code);
     if (!agency) throw new NotFoundError(`Không có cơ quan mã "${code}"`);
     return { agency, calendar: await this.forAgency(agency) };
   }
 
   async year(year: number, agencyCode?: string): Promise<{ days: (CalendarDay & { id: number | null })[]; estimated: boolean }> {
     const { calendar } = await this.forAgencyCode(agencyCode);
-    const stored = await this.repo.byYear(year);
+    const stored = await this.deps.repo.byYear(year);
     const idOf = new Map(stored.map((e) => [`${e.agencyCode ?? '*'}|${e.date}`, e.id]));
     const days = calendar.nonStandardDays(year).map((d) => ({ ...d, id: idOf.get(`${d.agencyCode ?? '*'}|${d.date}`) ?? null }));
     return { days, estimated: calendar.isEstimated(year) };
@@ -122,14 +128,14 @@ export class CalendarService {
   async saveEntries(entries: CalendarEntry[], actor: Actor): Promise<StoredCalendarEntry[]> {
     await this.assertMayEdit(entries.map((e) => e.agencyCode), actor);
     await this.assertAgenciesExist(entries);
-    const saved = await this.db.transaction(() => this.repo.replace(entries, actor.name, this.clock.now().getTime()));
+    const saved = await this.deps.db.transaction(() => this.deps.repo.replace(entries, actor.name, this.deps.clock.now().getTime()));
     this.invalidate();
     return saved;
   }
 
   async removeEntry(id: number, actor: Actor): Promise<StoredCalendarEntry> {
-    const removed = await this.db.transaction(async () => {
-      const entry = await this.repo.remove(id);
+    const removed = await this.deps.db.transaction(async () => {
+      const entry = await this.deps.repo.remove(id);
       if (!entry) throw new NotFoundError(`Không có ngày lịch số ${id}`);
       await this.assertMayEdit([entry.agencyCode], actor);
       return entry;
@@ -142,7 +148,7 @@ export class CalendarService {
   private async assertAgenciesExist(entries: CalendarEntry[]): Promise<void> {
     const problems: FieldProblem[] = [];
     for (const [i, e] of entries.entries()) {
-      if (e.agencyCode !== null && !(await this.agencies.byCode(e.agencyCode))) {
+      if (e.agencyCode !== null && !(await this.deps.agencies.byCode(e.agencyCode))) {
         problems.push({ field: `entries.${i}.agencyCode`, message: `Không có cơ quan mã "${e.agencyCode}"` });
       }
     }
@@ -152,7 +158,7 @@ export class CalendarService {
   private async assertMayEdit(scopes: (string | null)[], actor: Actor): Promise<void> {
     authorize(actor, 'registry.manage');
     if (actor.agencyId === null) return;
-    const own = await this.agencies.byId(actor.agencyId);
+    const own = await this.deps.agencies.byId(actor.agencyId);
     for (const scope of scopes) {
       if (scope === null) throw new ForbiddenError('Chỉ mã truy cập toàn hệ thống mới được sửa lịch nghỉ toàn quốc');
       if (scope !== own?.code) throw new ForbiddenError(`Mã truy cập này không được sửa lịch của cơ quan ${scope}`);

@@ -99,36 +99,38 @@ function contentHash(input: DossierInput): string {
   return crypto.createHash('sha256').update(canonical).digest('hex');
 }
 
+export interface DossierServiceDeps {
+  db: Db;
+  dossiers: DossierRepository;
+  agencies: AgencyRepository;
+  procedures: ProcedureRepository;
+  calendars: CalendarService;
+  apologies: ApologyRepository;
+  notices: NoticeRepository;
+  clock: Clock;
+}
+
 /**
  * Use cases of the dossier registry: receive, look up, list and move dossiers through their
  * states, keeping the due date right through supplements and pauses.
  */
 export class DossierService {
-  constructor(
-    private readonly db: Db,
-    private readonly dossiers: DossierRepository,
-    private readonly agencies: AgencyRepository,
-    private readonly procedures: ProcedureRepository,
-    private readonly calendars: CalendarService,
-    private readonly apologies: ApologyRepository,
-    private readonly notices: NoticeRepository,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly deps: DossierServiceDeps) {}
 
   async create(input: DossierInput, actor: Actor): Promise<{ view: DossierView; created: boolean }> {
     authorize(actor, 'dossier.create');
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const problems: FieldProblem[] = [];
-    const procedure = await this.procedures.byCode(input.procedureCode);
+    const procedure = await this.deps.procedures.byCode(input.procedureCode);
     if (!procedure) problems.push({ field: 'procedureCode', message: `Không có thủ tục mã "${input.procedureCode}"` });
-    const receiving = await this.agencies.byCode(input.receivingAgencyCode);
+    const receiving = await this.deps.agencies.byCode(input.receivingAgencyCode);
     if (!receiving) problems.push({ field: 'receivingAgencyCode', message: `Không có cơ quan mã "${input.receivingAgencyCode}"` });
     let deciding: Agency | null = null;
     if (input.decidingAgencyCode) {
-      deciding = await this.agencies.byCode(input.decidingAgencyCode);
+      deciding = await this.deps.agencies.byCode(input.decidingAgencyCode);
       if (!deciding) problems.push({ field: 'decidingAgencyCode', message: `Không có cơ quan mã "${input.decidingAgencyCode}"` });
     } else if (procedure?.agencyId) {
-      deciding = await this.agencies.byId(procedure.agencyId);
+      deciding = await this.deps.agencies.byId(procedure.agencyId);
     } else {
       deciding = receiving;
     }
@@ -143,10 +145,10 @@ export class DossierService {
     this.assertScope(actor, [receiving.id, deciding.id]);
 
     const hash = contentHash(input);
-    const existing = await this.dossiers.byCode(input.code);
+    const existing = await this.deps.dossiers.byCode(input.code);
     if (existing) return { view: await this.sameOrConflict(existing, hash), created: false };
 
-    const calendar = await this.calendars.forAgency(deciding);
+    const calendar = await this.deps.calendars.forAgency(deciding);
     const time = procedureTime(procedure);
     const due = computeDue(calendar, input.acceptedAt, time).getTime();
     const rep = input.representative ?? null;
@@ -184,9 +186,9 @@ export class DossierService {
       contentHash: hash,
     };
     try {
-      const dossier = await this.db.transaction(async () => {
-        const d = await this.dossiers.insert(record, now.getTime());
-        await this.dossiers.addEvent(
+      const dossier = await this.deps.db.transaction(async () => {
+        const d = await this.deps.dossiers.insert(record, now.getTime());
+        await this.deps.dossiers.addEvent(
           { dossierId: d.id, kind: 'created', occurredAt: d.acceptedAt, recordedAt: now.getTime(), actor: actor.name, data: { dueAt: due }, note: null },
         );
         return d;
@@ -195,7 +197,7 @@ export class DossierService {
     } catch (err) {
       // Two requests with the same code raced; the loser answers like a re-send.
       if (!isUniqueViolation(err)) throw err;
-      const winner = await this.dossiers.byCode(input.code);
+      const winner = await this.deps.dossiers.byCode(input.code);
       if (!winner) throw err;
       return { view: await this.sameOrConflict(winner, hash), created: false };
     }
@@ -209,21 +211,21 @@ export class DossierService {
   }
 
   async get(code: string, actor: Actor): Promise<DossierView> {
-    const dossier = await this.dossiers.byCode(code);
+    const dossier = await this.deps.dossiers.byCode(code);
     if (!dossier || !mayAccessDossier(actor, dossier, 'read')) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
     return this.viewOf(dossier);
   }
 
   async history(code: string, actor: Actor): Promise<{ events: DossierEvent[]; pauses: Pause[] }> {
-    const dossier = await this.dossiers.byCode(code);
+    const dossier = await this.deps.dossiers.byCode(code);
     if (!dossier || !mayAccessDossier(actor, dossier, 'read')) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
-    const [events, pauses] = await Promise.all([this.dossiers.events(dossier.id), this.dossiers.pauses(dossier.id)]);
+    const [events, pauses] = await Promise.all([this.deps.dossiers.events(dossier.id), this.deps.dossiers.pauses(dossier.id)]);
     return { events, pauses };
   }
 
   async list(filter: ListFilter, sort: DossierSort, limit: number, offset: number, actor: Actor): Promise<{ items: DossierView[]; total: number }> {
-    const now = this.clock.now();
-    const agencies = await this.agencies.list();
+    const now = this.deps.clock.now();
+    const agencies = await this.deps.agencies.list();
     const byId = new Map(agencies.map((a) => [a.id, a]));
     const f: DossierFilter = { states: filter.states, dueFrom: filter.dueFrom, dueTo: filter.dueTo, apology: filter.apology, search: filter.search && foldForSearch(filter.search) };
     let scoped = agencies;
@@ -234,22 +236,22 @@ export class DossierService {
     if (filter.agencyCode) f.agencyIds = scoped.map((a) => a.id);
     f.visibleTo = scopeAgencies(actor, undefined);
     if (filter.procedureCode) {
-      const p = await this.procedures.byCode(filter.procedureCode);
+      const p = await this.deps.procedures.byCode(filter.procedureCode);
       if (!p) throw new ValidationError([{ field: 'procedure', message: `Không có thủ tục mã "${filter.procedureCode}"` }]);
       f.procedureIds = [p.id];
     }
     if (filter.timeliness === 'overdue') f.overdueAt = now.getTime();
     if (filter.timeliness === 'due_soon' || filter.timeliness === 'not_due') {
-      const thresholds = await this.calendars.dueSoonUntil(scoped, now);
+      const thresholds = await this.deps.calendars.dueSoonUntil(scoped, now);
       if (filter.timeliness === 'due_soon') f.dueSoon = { at: now.getTime(), untilByAgency: thresholds };
       else f.notDue = { at: now.getTime(), untilByAgency: thresholds };
     }
-    const { items, total } = await this.dossiers.list(f, sort, limit, offset);
-    const procedures = new Map((await this.procedures.list()).map((p) => [p.id, p]));
+    const { items, total } = await this.deps.dossiers.list(f, sort, limit, offset);
+    const procedures = new Map((await this.deps.procedures.list()).map((p) => [p.id, p]));
     const views: DossierView[] = [];
     for (const d of items) {
       const deciding = byId.get(d.decidingAgencyId) as Agency;
-      const calendar = await this.calendars.forAgency(deciding);
+      const calendar = await this.deps.calendars.forAgency(deciding);
       views.push({
         dossier: d,
         procedure: procedures.get(d.procedureId) as Procedure,
@@ -262,13 +264,13 @@ export class DossierService {
   }
 
   async recordEvent(code: string, input: EventInput, actor: Actor): Promise<DossierView> {
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const at = input.occurredAt.getTime();
     if (at > now.getTime()) throw new ValidationError([{ field: 'occurredAt', message: 'Thời điểm sự kiện không được ở tương lai' }]);
 
     authorize(actor, 'dossier.event');
-    const updated = await this.db.transaction(async () => {
-      const d = await this.dossiers.byCode(code, true);
+    const updated = await this.deps.db.transaction(async () => {
+      const d = await this.deps.dossiers.byCode(code, true);
       if (!d || !mayAccessDossier(actor, d, 'write')) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
       if (at < d.acceptedAt) {
         throw new ValidationError([{ field: 'occurredAt', message: 'Thời điểm sự kiện không được trước thời điểm tiếp nhận hồ sơ' }]);
@@ -280,9 +282,9 @@ export class DossierService {
           `Không thể ghi nhận "${EVENT_LABELS[input.kind]}" cho hồ sơ đang ở trạng thái "${STATE_LABELS[d.state]}"`,
         );
       }
-      const procedure = (await this.procedures.byId(d.procedureId)) as Procedure;
-      const deciding = (await this.agencies.byId(d.decidingAgencyId)) as Agency;
-      const calendar = await this.calendars.forAgency(deciding);
+      const procedure = (await this.deps.procedures.byId(d.procedureId)) as Procedure;
+      const deciding = (await this.deps.agencies.byId(d.decidingAgencyId)) as Agency;
+      const calendar = await this.deps.calendars.forAgency(deciding);
       const patch: Partial<Dossier> = { state: to };
       const data: Record<string, unknown> = { from: d.state, to, dueBefore: d.currentDueAt };
 
@@ -290,7 +292,7 @@ export class DossierService {
         case 'supplement_requested': {
           const remaining = keptOnSupplementRequest(calendar, procedure.supplementPolicy, input.occurredAt, d.currentDueAt === null ? null : new Date(d.currentDueAt), d.clockUnit);
           const rem = remaining ? clockOf(remaining) : null;
-          await this.dossiers.startPause(
+          await this.deps.dossiers.startPause(
             {
               dossierId: d.id,
               policy: procedure.supplementPolicy,
@@ -306,8 +308,8 @@ export class DossierService {
           break;
         }
         case 'supplement_received': {
-          const pause = await this.dossiers.openPause(d.id);
-          if (pause) await this.dossiers.endPause(pause.id, at);
+          const pause = await this.deps.dossiers.openPause(d.id);
+          if (pause) await this.deps.dossiers.endPause(pause.id, at);
           const time =
             pause?.policy === 'pause' && pause.remainingUnit && pause.remainingAmount !== null
               ? processingTimeOf(pause.remainingUnit, pause.remainingAmount)
@@ -335,8 +337,8 @@ export class DossierService {
         case 'withdrawn':
         case 'rejected': {
           patch.closedAt = at;
-          const pause = await this.dossiers.openPause(d.id);
-          if (pause) await this.dossiers.endPause(pause.id, at);
+          const pause = await this.deps.dossiers.openPause(d.id);
+          if (pause) await this.deps.dossiers.endPause(pause.id, at);
           break;
         }
         case 'processing_started':
@@ -345,15 +347,15 @@ export class DossierService {
       // A draft apology is about the deadline it was written for: once the clock stops or the
       // dossier closes it is moot, and a closed dossier's citizen notices must not go out.
       if (input.kind === 'supplement_requested' || CLOSED_STATES.includes(to)) {
-        const cancelled = await this.apologies.cancelDrafts({ dossierId: d.id }, actor.name, `Hồ sơ ${EVENT_LABELS[input.kind]}`, now.getTime());
+        const cancelled = await this.deps.apologies.cancelDrafts({ dossierId: d.id }, actor.name, `Hồ sơ ${EVENT_LABELS[input.kind]}`, now.getTime());
         if (cancelled) data.draftsCancelled = cancelled;
       }
       if (CLOSED_STATES.includes(to)) {
-        const stopped = await this.notices.cancelUnsentForDossier(d.id, now.getTime());
+        const stopped = await this.deps.notices.cancelUnsentForDossier(d.id, now.getTime());
         if (stopped) data.noticesCancelled = stopped;
       }
-      await this.dossiers.update(d.id, patch, now.getTime());
-      await this.dossiers.addEvent(
+      await this.deps.dossiers.update(d.id, patch, now.getTime());
+      await this.deps.dossiers.addEvent(
         { dossierId: d.id, kind: input.kind, occurredAt: at, recordedAt: now.getTime(), actor: actor.name, data, note: input.note ?? null },
       );
       return { ...d, ...patch };
@@ -363,18 +365,18 @@ export class DossierService {
 
   async viewOf(d: Dossier, calendar?: WorkingCalendar): Promise<DossierView> {
     const [procedure, receivingAgency, decidingAgency] = await Promise.all([
-      this.procedures.byId(d.procedureId),
-      this.agencies.byId(d.receivingAgencyId),
-      this.agencies.byId(d.decidingAgencyId),
+      this.deps.procedures.byId(d.procedureId),
+      this.deps.agencies.byId(d.receivingAgencyId),
+      this.deps.agencies.byId(d.decidingAgencyId),
     ]);
     const deciding = decidingAgency as Agency;
-    const cal = calendar ?? (await this.calendars.forAgency(deciding));
+    const cal = calendar ?? (await this.deps.calendars.forAgency(deciding));
     return {
       dossier: d,
       procedure: procedure as Procedure,
       receivingAgency: receivingAgency as Agency,
       decidingAgency: deciding,
-      timeliness: this.timelinessOf(d, deciding, cal, this.clock.now()),
+      timeliness: this.timelinessOf(d, deciding, cal, this.deps.clock.now()),
     };
   }
 

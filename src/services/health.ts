@@ -40,18 +40,20 @@ export interface ChannelHealth {
 
 const isZalo = (c: Channel | undefined): c is ZaloChannel => c !== undefined && 'tokens' in c;
 
+export interface ChannelHealthServiceDeps {
+  config: ChannelSettings;
+  channels: Map<NoticeChannel, Channel>;
+  notices: NoticeRepository;
+  clock: Clock;
+}
+
 export class ChannelHealthService {
-  constructor(
-    private readonly config: ChannelSettings,
-    private readonly channels: Map<NoticeChannel, Channel>,
-    private readonly notices: NoticeRepository,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly deps: ChannelHealthServiceDeps) {}
 
   /** The channels serve every agency, so only an installation-wide administrator sees or mends them. */
   async check(actor: Actor): Promise<ChannelHealth> {
     authorizeFor(actor, 'channel.manage', null);
-    const [zalo, email, alerts] = await Promise.all([this.zalo(), this.email(), this.notices.openAlerts()]);
+    const [zalo, email, alerts] = await Promise.all([this.zalo(), this.email(), this.deps.notices.openAlerts()]);
     return { zalo, email, alerts };
   }
 
@@ -61,24 +63,24 @@ export class ChannelHealthService {
     const store = this.zaloStore();
     if (!store) throw new ConflictError('zalo-simulated', 'Kênh Zalo đang chạy giả lập: không có quyền OA nào để cấp lại');
     if (!refreshToken.trim()) throw new ValidationError([{ field: 'refreshToken', message: 'Cần nhập refresh token mới' }]);
-    await store.resetGrant(refreshToken, this.clock.now());
+    await store.resetGrant(refreshToken, this.deps.clock.now());
   }
 
   private zaloStore() {
-    const channel = this.channels.get('zalo');
+    const channel = this.deps.channels.get('zalo');
     return isZalo(channel) ? channel.tokens : null;
   }
 
   private async zalo(): Promise<ZaloHealth> {
     const store = this.zaloStore();
     if (!store) return { mode: 'simulator', grant: null, tokenAgeMs: null, quota: null, quotaProblem: null };
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     // Asking the quota takes an access token, which also seeds the grant from ZALO_REFRESH_TOKEN
     // on first use; so the grant is read after it. A broken or absent grant is not touched: a
     // page view must not raise the sender's alert.
     let grant = await store.status();
     let asked: Pick<ZaloHealth, 'quota' | 'quotaProblem'> = { quota: null, quotaProblem: null };
-    if (grant.state === 'ok' || (grant.state === 'missing' && this.config.zalo.initialRefreshToken)) {
+    if (grant.state === 'ok' || (grant.state === 'missing' && this.deps.config.zalo.initialRefreshToken)) {
       asked = await this.zaloQuota(store, now);
       grant = await store.status();
     }
@@ -87,7 +89,7 @@ export class ChannelHealthService {
   }
 
   private async zaloQuota(store: NonNullable<ZaloChannel['tokens']>, now: Date): Promise<Pick<ZaloHealth, 'quota' | 'quotaProblem'>> {
-    const z = this.config.zalo;
+    const z = this.deps.config.zalo;
     const client = new ZaloClient({ apiBase: z.apiBase, oauthBase: z.oauthBase, appId: z.appId, appSecret: z.appSecret, timeoutMs: z.timeoutMs });
     try {
       const answer = await client.quota(await store.accessToken(now));
@@ -104,10 +106,10 @@ export class ChannelHealthService {
   }
 
   private async email(): Promise<EmailHealth> {
-    const smtp = this.config.email.smtp;
-    if (!smtp) return { mode: 'outbox', destination: `${this.config.dataDir}/outbox`, reachable: null, problem: null };
+    const smtp = this.deps.config.email.smtp;
+    if (!smtp) return { mode: 'outbox', destination: `${this.deps.config.dataDir}/outbox`, reachable: null, problem: null };
     const destination = `${smtp.host}:${smtp.port}`;
-    const transport = smtpTransport(smtp, this.config.email.dkim);
+    const transport = smtpTransport(smtp, this.deps.config.email.dkim);
     try {
       await transport.verify();
       return { mode: 'smtp', destination, reachable: true, problem: null };

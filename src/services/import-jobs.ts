@@ -44,26 +44,28 @@ export interface UploadedList {
   format: ImportFormat;
 }
 
+export interface ImportJobServiceDeps {
+  jobs: ImportJobRepository;
+  imports: ImportService;
+  clock: Clock;
+  logger: Logger;
+}
+
 /**
  * Imports of uploaded dossier lists in the background, their progress and results in the
  * database: whichever instance serves the progress page sees them, and a result outlives a
  * restart. Only the person who uploaded a file sees its import (the rows name citizens).
  */
 export class ImportJobService {
-  constructor(
-    private readonly jobs: ImportJobRepository,
-    private readonly imports: ImportService,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: ImportJobServiceDeps) {}
 
   /** Registers the import and starts it; answers its id at once. */
   async start(list: UploadedList, uploader: Actor): Promise<string> {
     authorize(uploader, 'dossier.create');
-    const now = this.clock.now().getTime();
-    await this.jobs.forgetBefore(now - KEEP_JOBS_MS);
+    const now = this.deps.clock.now().getTime();
+    await this.deps.jobs.forgetBefore(now - KEEP_JOBS_MS);
     const id = crypto.randomBytes(12).toString('base64url');
-    await this.jobs.create({
+    await this.deps.jobs.create({
       id, userId: uploader.userId ?? -1, fileName: list.fileName, bytes: list.bytes, bytesRead: 0,
       startedAt: now, updatedAt: now, finishedAt: null, progress: EMPTY, rejections: null, failure: null,
     });
@@ -72,7 +74,7 @@ export class ImportJobService {
   }
 
   async view(id: string, actor: Actor): Promise<ImportJob> {
-    const row = await this.jobs.byId(id);
+    const row = await this.deps.jobs.byId(id);
     if (!row || row.userId !== (actor.userId ?? -1)) {
       throw new NotFoundError('Không có lần nhập tệp này (kết quả được giữ 24 giờ, và chỉ người tải tệp lên xem được)');
     }
@@ -86,7 +88,7 @@ export class ImportJobService {
       progress: (row.progress as ImportProgress | null) ?? EMPTY,
       rejections: (row.rejections as ImportRejection[] | null) ?? [],
       failure: row.failure as string[] | null,
-      interrupted: row.finishedAt === null && row.updatedAt < this.clock.now().getTime() - STALE_AFTER_MS,
+      interrupted: row.finishedAt === null && row.updatedAt < this.deps.clock.now().getTime() - STALE_AFTER_MS,
     };
   }
 
@@ -99,14 +101,14 @@ export class ImportJobService {
     let writing = Promise.resolve();
     const write = () =>
       (writing = writing
-        .then(() => this.jobs.update(id, { bytesRead, progress, updatedAt: this.clock.now().getTime() }))
-        .catch((err) => this.logger.warn({ err, job: id }, 'import progress not written')));
+        .then(() => this.deps.jobs.update(id, { bytesRead, progress, updatedAt: this.deps.clock.now().getTime() }))
+        .catch((err) => this.deps.logger.warn({ err, job: id }, 'import progress not written')));
     const timer = setInterval(write, WRITE_EVERY_MS);
     let result: { progress: ImportProgress; rejections: ImportRejection[] | null; failure: string[] | null };
     try {
       const source = fs.createReadStream(list.file);
       source.on('data', (chunk) => (bytesRead += chunk.length));
-      const report = await this.imports.importDossiers(source, list.format, { actor, onProgress: (p) => (progress = p) });
+      const report = await this.deps.imports.importDossiers(source, list.format, { actor, onProgress: (p) => (progress = p) });
       const { rejections, ...counts } = report;
       result = { progress: counts, rejections: rejections.slice(0, KEPT_REJECTIONS), failure: null };
     } catch (err) {
@@ -114,7 +116,7 @@ export class ImportJobService {
       if (err instanceof AppError && err.status < 500) {
         failure = err.fields.length ? err.fields.map((f) => f.message) : [err.message];
       } else {
-        this.logger.error({ err, job: id }, 'import failed');
+        this.deps.logger.error({ err, job: id }, 'import failed');
         failure = [`Không đọc được tệp ${list.format === 'xlsx' ? 'Excel (.xlsx)' : 'CSV'}: tệp hỏng hoặc không đúng định dạng. Các dòng đã ghi trước lỗi (nếu có) vẫn được giữ.`];
       }
       result = { progress, rejections: null, failure };
@@ -124,9 +126,9 @@ export class ImportJobService {
     }
     await writing;
     await writing;
-    const now = this.clock.now().getTime();
-    await this.jobs
+    const now = this.deps.clock.now().getTime();
+    await this.deps.jobs
       .update(id, { ...result, bytesRead, updatedAt: now, finishedAt: now })
-      .catch((err) => this.logger.error({ err, job: id }, 'import result not written'));
+      .catch((err) => this.deps.logger.error({ err, job: id }, 'import result not written'));
   }
 }

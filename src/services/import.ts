@@ -12,7 +12,6 @@ import { isOpen } from '../domain/dossier';
 import { IMPORT_COLUMNS, mapHeader, parseRow, type ImportRow } from '../import/columns';
 import { csvLines } from '../import/csv';
 import { DEFAULT_READ_LIMITS, FileRefused, type Line, type ReadLimits } from '../import/read';
-import { xlsxLines } from '../import/xlsx';
 import { ValidationError } from '../errors';
 import type { CalendarService } from './calendar';
 import type { Clock } from '../clock';
@@ -58,21 +57,23 @@ const MAX_REJECTIONS = 10_000;
 const DEFAULT_BATCH = 20_000;
 const WHOLE_ROW = '(dòng)';
 
+export interface ImportServiceDeps {
+  db: Db;
+  repo: ImportRepository;
+  dossiers: DossierRepository;
+  agencies: AgencyRepository;
+  procedures: ProcedureRepository;
+  calendars: CalendarService;
+  clock: Clock;
+}
+
 /**
  * Imports a dossier list exported from another one-stop system: each row is checked on its own
  * (a bad row is reported with its line, column and reason and the others go on), new codes are
  * registered with their due date computed here, known codes are updated, in batched transactions.
  */
 export class ImportService {
-  constructor(
-    private readonly db: Db,
-    private readonly repo: ImportRepository,
-    private readonly dossiers: DossierRepository,
-    private readonly agencies: AgencyRepository,
-    private readonly procedures: ProcedureRepository,
-    private readonly calendars: CalendarService,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly deps: ImportServiceDeps) {}
 
   /**
    * The documented column set, for the upload page. Importing registers dossiers, which is the
@@ -86,7 +87,8 @@ export class ImportService {
   async importDossiers(input: Readable, format: ImportFormat, options: ImportOptions): Promise<ImportReport> {
     authorize(options.actor, 'dossier.create');
     const limits = options.limits ?? DEFAULT_READ_LIMITS;
-    const lines = format === 'csv' ? csvLines(input, limits) : xlsxLines(input, limits);
+    // The XLSX reader (exceljs, ~1.3 s to load) only when an XLSX file comes, not at every start.
+    const lines = format === 'csv' ? csvLines(input, limits) : (require('../import/xlsx') as typeof import('../import/xlsx')).xlsxLines(input, limits);
     const first = await lines.next();
     if (first.done) throw new ValidationError([{ field: 'file', message: 'Tệp trống: cần dòng tiêu đề và các dòng hồ sơ' }]);
     const { index, missing } = mapHeader(first.value.cells.map((c) => String(c ?? '')));
@@ -95,7 +97,7 @@ export class ImportService {
         missing.map((h) => ({ field: h, message: `Thiếu cột "${h}" ở dòng tiêu đề (các cột: ${IMPORT_COLUMNS.map((c) => c.header).join(', ')})` })),
       );
     }
-    return this.repo.withLargeCache(() => this.run(lines, index, options));
+    return this.deps.repo.withLargeCache(() => this.run(lines, index, options));
   }
 
   private async run(lines: AsyncGenerator<Line>, index: ReturnType<typeof mapHeader>['index'], options: ImportOptions): Promise<ImportReport> {
@@ -151,10 +153,10 @@ export class ImportService {
   }
 
   private async context(): Promise<ImportContext> {
-    const agencies = await this.agencies.list();
-    const procedures = await this.procedures.list();
+    const agencies = await this.deps.agencies.list();
+    const procedures = await this.deps.procedures.list();
     const calendars = new Map<number, WorkingCalendar>();
-    for (const a of agencies) calendars.set(a.id, await this.calendars.forAgency(a));
+    for (const a of agencies) calendars.set(a.id, await this.deps.calendars.forAgency(a));
     return {
       agencies: new Map(agencies.map((a) => [a.code, a])),
       agencyById: new Map(agencies.map((a) => [a.id, a])),
@@ -170,7 +172,7 @@ export class ImportService {
     report: ImportReport,
     reject: (line: number, field: string, reason: string) => void,
   ): Promise<void> {
-    const now = this.clock.now().getTime();
+    const now = this.deps.clock.now().getTime();
     const ready: Prepared[] = [];
     const seen = new Map<string, number>();
     for (const { line, row } of rows) {
@@ -184,10 +186,10 @@ export class ImportService {
       if (p) ready.push(p);
     }
     if (!ready.length) return;
-    await this.db.transaction(async () => {
-      const existing = await this.repo.existing(ready.map((p) => p.dossier.code));
+    await this.deps.db.transaction(async () => {
+      const existing = await this.deps.repo.existing(ready.map((p) => p.dossier.code));
       const fresh = ready.filter((p) => !existing.has(p.dossier.code));
-      const ids = await this.repo.insertDossiers(fresh.map((p) => p.dossier), now);
+      const ids = await this.deps.repo.insertDossiers(fresh.map((p) => p.dossier), now);
       const events: Omit<DossierEvent, 'id'>[] = [];
       for (const p of fresh) {
         const dossierId = ids.get(p.dossier.code) as number;
@@ -210,7 +212,7 @@ export class ImportService {
         const known = existing.get(p.dossier.code);
         if (known) await this.update(known, p, actor, now, report, reject, events);
       }
-      await this.repo.insertEvents(events);
+      await this.deps.repo.insertEvents(events);
     });
   }
 
@@ -329,7 +331,7 @@ export class ImportService {
       report.unchanged++;
       return;
     }
-    await this.dossiers.update(known.id, patch, now);
+    await this.deps.dossiers.update(known.id, patch, now);
     report.updated++;
   }
 }

@@ -12,31 +12,37 @@ export interface RecomputeReport {
   moved: number;
 }
 
+export interface RecomputeServiceDeps {
+  db: Db;
+  dossiers: DossierRepository;
+  agencies: AgencyRepository;
+  calendars: CalendarService;
+  clock: Clock;
+  batchSize?: number;
+}
+
 /**
  * After a calendar decision is entered, every open dossier whose due date still comes from the
  * calendar alone (never re-appointed, not waiting for a supplement) is counted again; those whose
  * due date changes are moved and get a 'due_recomputed' event saying from what to what.
  */
 export class RecomputeService {
-  constructor(
-    private readonly db: Db,
-    private readonly dossiers: DossierRepository,
-    private readonly agencies: AgencyRepository,
-    private readonly calendars: CalendarService,
-    private readonly clock: Clock,
-    private readonly batchSize = 5000,
-  ) {}
+  private readonly batchSize: number;
+
+  constructor(private readonly deps: RecomputeServiceDeps) {
+    this.batchSize = deps.batchSize ?? 5000;
+  }
 
   /** `agencyCodes` null: a national change, every agency is affected. */
   async recompute(agencyCodes: string[] | null, actor: Actor, reason: string): Promise<RecomputeReport> {
-    const all = await this.agencies.list();
+    const all = await this.deps.agencies.list();
     const affected = agencyCodes ? all.filter((a) => agencyCodes.includes(a.code)) : all;
     const byId = new Map<number, Agency>(affected.map((a) => [a.id, a]));
-    const now = this.clock.now().getTime();
+    const now = this.deps.clock.now().getTime();
     const report: RecomputeReport = { examined: 0, moved: 0 };
     let afterId = 0;
     for (;;) {
-      const batch = await this.dossiers.recomputable(afterId, this.batchSize, agencyCodes ? [...byId.keys()] : null);
+      const batch = await this.deps.dossiers.recomputable(afterId, this.batchSize, agencyCodes ? [...byId.keys()] : null);
       if (!batch.length) break;
       afterId = batch[batch.length - 1].id;
       const moves: DueMove[] = [];
@@ -44,7 +50,7 @@ export class RecomputeService {
       for (const d of batch) {
         const agency = byId.get(d.decidingAgencyId);
         if (!agency) continue;
-        const calendar = await this.calendars.forAgency(agency);
+        const calendar = await this.deps.calendars.forAgency(agency);
         const due = computeDue(calendar, new Date(d.clockStartedAt), processingTimeOf(d.clockUnit, d.clockAmount)).getTime();
         report.examined++;
         if (due === d.currentDueAt) continue;
@@ -62,9 +68,9 @@ export class RecomputeService {
       if (moves.length) {
         // A dossier changed since it was read is left as it now is: an apology's new date is what
         // the citizen's letter says, a pause stopped the clock, a resolved dossier is done.
-        report.moved += await this.db.transaction(async () => {
-          const moved = new Set(await this.dossiers.moveDueDates(moves, now));
-          await this.dossiers.addEvents(events.filter((e) => moved.has(e.dossierId)));
+        report.moved += await this.deps.db.transaction(async () => {
+          const moved = new Set(await this.deps.dossiers.moveDueDates(moves, now));
+          await this.deps.dossiers.addEvents(events.filter((e) => moved.has(e.dossierId)));
           return moved.size;
         });
       }

@@ -95,24 +95,26 @@ export const GROUPING_LABELS: Record<ReportGrouping, string> = {
 
 const PUBLIC_BOARD_LIMIT = 500;
 
+export interface ReportServiceDeps {
+  reports: ReportRepository;
+  agencies: AgencyRepository;
+  procedures: ProcedureRepository;
+  clock: Clock;
+}
+
 /**
  * Supervision: what each agency received, resolved and left late in a period, the overdue
  * ranking, apology compliance and the public board — all taken from the event history at a
  * moment, so a report once given does not change.
  */
 export class ReportService {
-  constructor(
-    private readonly reports: ReportRepository,
-    private readonly agencies: AgencyRepository,
-    private readonly procedures: ProcedureRepository,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly deps: ReportServiceDeps) {}
 
   async period(input: { period: Period; groupBy: ReportGrouping; asOf?: Date; agencyCode?: string }, actor: Actor): Promise<PeriodReport> {
     authorize(actor, 'report.read');
-    const agencies = await this.agencies.list();
+    const agencies = await this.deps.agencies.list();
     const moment = this.moment(input.period, input.asOf);
-    const counts = await this.reports.periodCounts(
+    const counts = await this.deps.reports.periodCounts(
       { ...moment, ...this.scope(agencies, input.agencyCode, actor, input.groupBy === 'unit' ? 'receiving_agency_id' : 'deciding_agency_id') },
       input.groupBy,
     );
@@ -132,10 +134,10 @@ export class ReportService {
 
   async overdue(input: { at?: Date }, actor: Actor): Promise<OverdueReport> {
     authorize(actor, 'report.read');
-    const agencies = await this.agencies.list();
+    const agencies = await this.deps.agencies.list();
     const byId = new Map(agencies.map((a) => [a.id, a]));
-    const atMs = Math.min(input.at?.getTime() ?? Infinity, this.clock.now().getTime());
-    const found = await this.reports.overdue({ fromMs: atMs, atMs, asOfMs: atMs, ...this.scope(agencies, undefined, actor, 'deciding_agency_id') });
+    const atMs = Math.min(input.at?.getTime() ?? Infinity, this.deps.clock.now().getTime());
+    const found = await this.deps.reports.overdue({ fromMs: atMs, atMs, asOfMs: atMs, ...this.scope(agencies, undefined, actor, 'deciding_agency_id') });
     found.sort((a, b) => b.overdue - a.overdue || a.oldestDueAt - b.oldestDueAt);
     const rows = found.map((r, i) => ({
       rank: i + 1,
@@ -156,10 +158,10 @@ export class ReportService {
 
   async compliance(input: { period: Period; asOf?: Date; agencyCode?: string }, actor: Actor): Promise<ComplianceReport> {
     authorize(actor, 'report.read');
-    const agencies = await this.agencies.list();
+    const agencies = await this.deps.agencies.list();
     const byId = new Map(agencies.map((a) => [a.id, a]));
     const moment = this.moment(input.period, input.asOf);
-    const found = await this.reports.compliance({ ...moment, ...this.scope(agencies, input.agencyCode, actor, 'deciding_agency_id') });
+    const found = await this.deps.reports.compliance({ ...moment, ...this.scope(agencies, input.agencyCode, actor, 'deciding_agency_id') });
     const withRate = (c: ComplianceCounts): ComplianceFigures => ({ ...c, complianceRate: complianceRate(c) });
     const rows = found
       .map(({ agencyId, ...c }) => {
@@ -184,13 +186,13 @@ export class ReportService {
    * locates or reaches a citizen.
    */
   async publicBoard(days: number): Promise<PublicBoard> {
-    const now = this.clock.now().getTime();
-    const published = (await this.agencies.list()).filter((a) => a.settings.publicBoard);
+    const now = this.deps.clock.now().getTime();
+    const published = (await this.deps.agencies.list()).filter((a) => a.settings.publicBoard);
     const since = now - days * DAY_MS;
     const byId = new Map(published.map((a) => [a.id, a]));
-    const rows = await this.reports.publicApologies([...byId.keys()], since, PUBLIC_BOARD_LIMIT);
+    const rows = await this.deps.reports.publicApologies([...byId.keys()], since, PUBLIC_BOARD_LIMIT);
     const counts = published.length
-      ? await this.reports.periodCounts({ fromMs: since, atMs: now, asOfMs: now, agencyIds: [...byId.keys()] }, 'agency')
+      ? await this.deps.reports.periodCounts({ fromMs: since, atMs: now, asOfMs: now, agencyIds: [...byId.keys()] }, 'agency')
       : new Map();
     return {
       days,
@@ -278,7 +280,7 @@ export class ReportService {
 
   /** The instants a period report is taken at; a period still running is taken now. */
   private moment(period: Period, asOf: Date | undefined): Pick<AsOf, 'fromMs' | 'atMs' | 'asOfMs'> {
-    const now = this.clock.now().getTime();
+    const now = this.deps.clock.now().getTime();
     const asOfMs = Math.min(asOf?.getTime() ?? now, now);
     const { fromMs, toMs } = periodInstants(period);
     if (asOfMs < fromMs) {
@@ -301,7 +303,7 @@ export class ReportService {
   private async namesFor(groupBy: ReportGrouping, agencies: Agency[]): Promise<Map<string, { key: string; name: string }>> {
     if (groupBy === 'agency' || groupBy === 'unit') return new Map(agencies.map((a) => [String(a.id), { key: a.code, name: a.name }]));
     if (groupBy === 'field') return new Map();
-    const procedures: Procedure[] = await this.procedures.list();
+    const procedures: Procedure[] = await this.deps.procedures.list();
     return new Map(procedures.map((p) => [String(p.id), { key: p.code, name: p.name }]));
   }
 }

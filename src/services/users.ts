@@ -48,14 +48,16 @@ export interface SignedIn {
   csrfToken: string;
 }
 
+export interface UserServiceDeps {
+  users: UserRepository;
+  sessions: SessionRepository;
+  agencies: AgencyRepository;
+  clock: Clock;
+  settings: { sessionMs: number; passwordHashCost: number };
+}
+
 export class UserService {
-  constructor(
-    private readonly users: UserRepository,
-    private readonly sessions: SessionRepository,
-    private readonly agencies: AgencyRepository,
-    private readonly clock: Clock,
-    private readonly settings: { sessionMs: number; passwordHashCost: number },
-  ) {}
+  constructor(private readonly deps: UserServiceDeps) {}
 
   static actorOf(user: User): Actor {
     return { name: user.fullName, agencyId: user.agencyId, role: user.role, userId: user.id };
@@ -63,31 +65,31 @@ export class UserService {
 
   /** The person behind a session cookie, or null when the session is unknown, expired or the account disabled. */
   async fromSession(sessionId: string): Promise<SignedIn | null> {
-    const now = this.clock.now().getTime();
+    const now = this.deps.clock.now().getTime();
     const idHash = hashSessionId(sessionId);
-    const session = await this.sessions.live(idHash, now);
+    const session = await this.deps.sessions.live(idHash, now);
     if (!session) return null;
-    const user = await this.users.byId(session.userId);
+    const user = await this.deps.users.byId(session.userId);
     if (!user || !user.active) return null;
     // Extending on every request would make each page view a write; once a minute is enough.
-    if (now - session.lastSeenAt > 60_000) await this.sessions.extend(idHash, now, now + this.settings.sessionMs);
+    if (now - session.lastSeenAt > 60_000) await this.deps.sessions.extend(idHash, now, now + this.deps.settings.sessionMs);
     return { user, actor: UserService.actorOf(user), csrfToken: session.csrfToken };
   }
 
   async signOut(sessionId: string): Promise<void> {
-    await this.sessions.remove(hashSessionId(sessionId));
+    await this.deps.sessions.remove(hashSessionId(sessionId));
   }
 
   /** The accounts this administrator manages: every one for an installation-wide administrator, else its own agency's. */
   async list(actor: Actor): Promise<User[]> {
     authorize(actor, 'user.manage');
-    return (await this.users.list()).filter((u) => actsFor(actor, u.agencyId));
+    return (await this.deps.users.list()).filter((u) => actsFor(actor, u.agencyId));
   }
 
   /** An account outside the administrator's agency is answered like a missing one. */
   async get(id: number, actor: Actor): Promise<User> {
     authorize(actor, 'user.manage');
-    const user = await this.users.byId(id);
+    const user = await this.deps.users.byId(id);
     if (!user || !actsFor(actor, user.agencyId)) throw new NotFoundError(`Không có tài khoản số ${id}`);
     return user;
   }
@@ -97,7 +99,7 @@ export class UserService {
     const clean = await this.validated(input, password, true);
     authorizeFor(actor, 'user.manage', clean.agencyId);
     try {
-      return await this.users.insert(clean, await hashPassword(password, this.settings.passwordHashCost), this.clock.now().getTime());
+      return await this.deps.users.insert(clean, await hashPassword(password, this.deps.settings.passwordHashCost), this.deps.clock.now().getTime());
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError('user-exists', `Tên đăng nhập "${clean.username}" đã có`);
       throw err;
@@ -111,18 +113,18 @@ export class UserService {
     if (actor.userId === id && (clean.role !== current.role || !clean.active)) {
       throw new ValidationError([{ field: 'role', message: 'Không tự đổi vai trò hoặc tự khoá tài khoản của chính mình' }]);
     }
-    const now = this.clock.now().getTime();
+    const now = this.deps.clock.now().getTime();
     let user: User;
     try {
-      user = await this.users.update(id, clean, now);
+      user = await this.deps.users.update(id, clean, now);
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError('user-exists', `Tên đăng nhập "${clean.username}" đã có`);
       throw err;
     }
-    if (newPassword !== null) await this.users.setPassword(id, await hashPassword(newPassword, this.settings.passwordHashCost), now);
+    if (newPassword !== null) await this.deps.users.setPassword(id, await hashPassword(newPassword, this.deps.settings.passwordHashCost), now);
     // A changed role, agency, password or a disabled account must not keep old sessions alive.
     if (newPassword !== null || clean.role !== current.role || clean.agencyId !== current.agencyId || !clean.active) {
-      await this.sessions.removeForUser(id);
+      await this.deps.sessions.removeForUser(id);
     }
     return user;
   }
@@ -141,7 +143,7 @@ export class UserService {
     if (input.agencyCode !== undefined) {
       agencyId = null;
       if (input.agencyCode) {
-        const agency = await this.agencies.byCode(input.agencyCode);
+        const agency = await this.deps.agencies.byCode(input.agencyCode);
         if (agency) agencyId = agency.id;
         else problems.push({ field: 'agencyCode', message: `Không có cơ quan mã "${input.agencyCode}"` });
       }

@@ -42,7 +42,7 @@ describe('ChannelHealthService: a real Zalo OA (local fake) and an SMTP relay', 
       SMTP_URL: `smtp://127.0.0.1:${await closedPort()}?connectionTimeout=2000`,
     });
     zalo = createZaloChannel({ db: ctx.db, config: config.zalo, clock: ctx.clock });
-    health = new ChannelHealthService(config, new Map<NoticeChannel, Channel>([['zalo', zalo]]), ctx.services.notices, ctx.clock);
+    health = new ChannelHealthService({ config, channels: new Map<NoticeChannel, Channel>([['zalo', zalo]]), notices: ctx.services.notices, clock: ctx.clock });
   });
 
   afterEach(async () => {

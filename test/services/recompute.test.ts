@@ -32,7 +32,7 @@ describe('recomputing due dates after a calendar change', function () {
 
   it('keeps a re-appointment issued, or a pause started, between its read and its write, and still moves the others', async () => {
     const dossiers = new InterleavedDossiers(ctx.db);
-    const recompute = new RecomputeService(ctx.db, dossiers, new AgencyRepository(ctx.db), ctx.services.calendars, ctx.clock);
+    const recompute = new RecomputeService({ db: ctx.db, dossiers, agencies: new AgencyRepository(ctx.db), calendars: ctx.services.calendars, clock: ctx.clock });
     await ctx.services.calendars.saveEntries(
       [{ date: '2026-03-10', kind: 'off', occasion: null, name: 'Nghỉ đột xuất', source: 'Quyết định 12/QĐ-SXD', estimate: false, agencyCode: 'SXD' }],
       SYSTEM_ACTOR,

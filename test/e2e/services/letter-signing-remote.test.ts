@@ -6,8 +6,8 @@ import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
 import { createDemoCa, type DemoCa } from '../../../src/signing';
 import { SmartCaFake } from '../../fakes/smartca-fake';
 import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../../support/context';
-import { requirePoppler } from './support';
-import { assertTwoValidSignatures } from './letters-support';
+import { requirePoppler } from '../signing/support';
+import { assertTwoValidSignatures } from './signing-support';
 
 const CODE = 'H13.01-260202-0001';
 const LEADER = 'Trần Văn Bình';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { pdfsig } from './support';
+import { pdfsig } from '../signing/support';
 
 /** A stored letter as pdfsig sees it: both layers valid, the last covering the whole file. */
 export function assertTwoValidSignatures(pdf: Buffer): void {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
 import { createDemoCa, type DemoCa } from '../../../src/signing';
 import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../../support/context';
-import { requirePoppler } from './support';
-import { assertTwoValidSignatures } from './letters-support';
+import { requirePoppler } from '../signing/support';
+import { assertTwoValidSignatures } from './signing-support';
 
 const CODE = 'H13.01-260202-0001';
 const LEADER = 'Trần Văn Bình';

@@ -3,7 +3,8 @@ import type { Db } from './connection';
 export type SigningOwner = { kind: 'agency' | 'user'; id: number };
 
 /** Agency: certificate | remote | off. Leader: certificate | remote | agency (the agency's policy). */
-export type SigningMode = 'certificate' | 'remote' | 'off' | 'agency';
+/** Leader 'external': a document-management system signs and returns the PDF through the API. */
+export type SigningMode = 'certificate' | 'remote' | 'off' | 'agency' | 'external';
 
 export interface StoredSigningSettings {
   owner: SigningOwner;
@@ -27,7 +28,7 @@ export interface LetterSigning {
   apologyId: number;
   verificationCode: string;
   state: LetterSigningState;
-  leaderSigner: 'certificate' | 'remote' | 'agency';
+  leaderSigner: 'certificate' | 'remote' | 'agency' | 'external';
   approverUserId: number | null;
   approvedBy: string;
   approvedAt: number;

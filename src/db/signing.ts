@@ -205,9 +205,9 @@ export class SigningRepository {
     return n > 0;
   }
 
-  /** Letters waiting for a remote signature whose next check is due. */
+  /** Letters waiting for a remote signature, or signed by the leader but not yet issued, whose next check is due. */
   async due(now: number, limit: number): Promise<number[]> {
-    const rows = await this.db('letter_signing').select('apology_id').where({ state: 'leader-waiting' }).where('next_check_at', '<=', now).orderBy('next_check_at').limit(limit);
+    const rows = await this.db('letter_signing').select('apology_id').whereIn('state', ['leader-waiting', 'leader-signed']).where('next_check_at', '<=', now).orderBy('next_check_at').limit(limit);
     return rows.map((r: { apology_id: number }) => Number(r.apology_id));
   }
 

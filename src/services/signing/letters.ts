@@ -399,7 +399,11 @@ export class LetterSigningService {
   /** Records why the agency layer could not be made (outside the rolled-back issue). */
   async agencyFailed(apologyId: number, err: unknown): Promise<void> {
     const message = err instanceof AppError ? err.message : 'Lỗi không xác định khi ký số của cơ quan';
-    await this.deps.repo.transition(apologyId, ['leader-signed'], { message, updatedAt: this.deps.clock.now().getTime() });
+    const l = await this.deps.repo.letter(apologyId);
+    const attempts = (l?.attempts ?? 0) + 1;
+    const now = this.deps.clock.now().getTime();
+    // Retried by the poller (a renewed certificate, a fixed password), visibly meanwhile.
+    await this.deps.repo.transition(apologyId, ['leader-signed'], { message: `${message} — sẽ thử lại`, attempts, nextCheckAt: now + Math.min(this.deps.pollMs * 2 ** attempts, 60 * 60_000), updatedAt: now });
     await this.event(apologyId, 'agency', 'failed', message, null);
   }
 

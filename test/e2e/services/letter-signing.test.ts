@@ -126,4 +126,26 @@ describe('signed letters: leader at approval, agency at issuance (certificate fi
     assert.equal(issued.body.status, 'issued');
     assertTwoValidSignatures((await ctx.services.apologyFiles.ensurePdf(id)));
   });
+
+  it('an agency certificate that cannot sign at issuance: nothing issued or sent, the reason shown, retried once a valid one is installed', async () => {
+    const agency = await ctx.services.registry.agency(AGENCY.code);
+    const short = await ca.issueAgency(AGENCY.name, { password: 'p-ngan', notAfter: new Date('2026-03-02T12:00:00Z') });
+    await ctx.services.signingSettings.installCertificate({ kind: 'agency', id: agency.id }, { organization: AGENCY.name }, short.p12, 'p-ngan', 'test');
+    const { id } = await draft();
+    ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
+    await assert.rejects(ctx.services.apologyWorkflow.approve(id, leader), (err: Error & { status?: number }) => err.status === 422 && /hết hạn/.test(err.message));
+    const stuck = await ctx.services.signing.state(id);
+    assert.equal(stuck?.state, 'leader-signed', "the leader's signature is kept");
+    assert.match(stuck?.message ?? '', /hết hạn.*sẽ thử lại/);
+    const view = await ctx.services.apologies.get(id, leader);
+    assert.equal(view.apology.status, 'draft');
+    assert.equal(view.notices.length, 0);
+
+    const renewed = await ca.issueAgency(AGENCY.name, { password: 'p-moi' });
+    await ctx.services.signingSettings.installCertificate({ kind: 'agency', id: agency.id }, { organization: AGENCY.name }, renewed.p12, 'p-moi', 'test');
+    ctx.clock.advance(10 * 60_000);
+    await ctx.services.apologyWorkflow.checkSignatures();
+    assert.equal((await ctx.services.apologies.get(id, leader)).apology.status, 'issued');
+    assertTwoValidSignatures(await ctx.services.apologyFiles.ensurePdf(id));
+  });
 });

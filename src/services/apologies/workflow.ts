@@ -480,6 +480,25 @@ export class ApologyWorkflow {
     if (outcome?.state === 'leader-signed') await this.issueSigned(a.id);
   }
 
+  /** The letter as approved, unsigned, for the agency's document-management system to sign (external signer). */
+  async letterToSign(id: number, actor: Actor): Promise<Buffer> {
+    authorize(actor, 'apology.approve');
+    const a = await this.deps.access.apology(id, actor, 'read');
+    if (!decidesApology(actor, a)) throw new ForbiddenError('Chỉ cơ quan ban hành thư mới lấy được bản thư để ký');
+    return this.deps.signing.letterToSign(a.id);
+  }
+
+  /** The letter signed by the document-management system: checked, then issued with the agency's signature. */
+  async acceptSignedPdf(id: number, pdf: Buffer, actor: Actor): Promise<ApologyView> {
+    authorize(actor, 'apology.approve');
+    const a = await this.deps.access.apology(id, actor, 'read');
+    if (!decidesApology(actor, a)) throw new ForbiddenError('Chỉ cơ quan ban hành thư mới gửi được bản thư đã ký');
+    if (a.status !== 'draft') throw new ConflictError('apology-not-draft', `Thư xin lỗi đang ở trạng thái "${STATUS_LABELS[a.status]}"`);
+    await this.deps.signing.acceptExternal(a.id, pdf, await this.agencyOf(a));
+    await this.issueSigned(a.id);
+    return this.deps.access.view((await this.deps.apologies.byId(a.id)) as Apology);
+  }
+
   /** The poller: every letter whose remote signature is due for a check. */
   async checkSignatures(limit = 50): Promise<number> {
     const ids = await this.deps.signing.due(limit);

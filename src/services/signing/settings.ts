@@ -3,8 +3,13 @@ import type { User } from '../../db/users';
 import type { SigningMode, SigningOwner, SigningRepository, StoredSigningSettings } from '../../db/signing';
 import { ValidationError } from '../../errors';
 import {
+  createDemoCa,
+  createKeySigner,
+  createSigningSimulator,
   createSmartCaClient,
+  SIGNING_SIMULATOR_USERS,
   openCertificateFile,
+  openDemoCa,
   parseCertificates,
   SigningError,
   type ExpectedSubject,
@@ -12,6 +17,7 @@ import {
   type RemoteSigner,
   type RemoteSigningService,
 } from '../../signing';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { Clock } from '../../clock';
 import type { SecretBox } from './secrets';
 
@@ -19,7 +25,7 @@ import type { SecretBox } from './secrets';
 export interface SignerView {
   mode: SigningMode | null;
   certificate: { subject: string; issuer: string; serialNumber: string; notBefore: number; notAfter: number } | null;
-  remote: { baseUrl: string; spId: string; userId: string; serialNumber: string; hasPassword: boolean; hasCallbackSecret: boolean } | null;
+  remote: { baseUrl: string; spId: string; userId: string; serialNumber: string; hasPassword: boolean; hasCallbackSecret: boolean; simulator: boolean } | null;
   hasImage: boolean;
   updatedBy: string | null;
   updatedAt: number | null;
@@ -76,8 +82,9 @@ export class SigningSettingsService {
       mode: s.mode,
       certificate: s.certificate ? (JSON.parse(s.certificate) as SignerView['certificate']) : null,
       remote:
-        s.settings.baseUrl || s.settings.userId
+        s.settings.baseUrl || s.settings.userId || s.settings.simulator
           ? {
+              simulator: s.settings.simulator === '1',
               baseUrl: s.settings.baseUrl ?? '',
               spId: s.settings.spId ?? '',
               userId: s.settings.userId ?? '',
@@ -154,6 +161,27 @@ export class SigningSettingsService {
     return this.view(owner);
   }
 
+  /**
+   * Remote signing simulated, for a province without a contract yet: nothing leaves the
+   * machine, leaders "confirm" after a few seconds and magic ID numbers give the other outcomes
+   * (SIGNING_SIMULATOR_USERS). Signatures come from demo certificates ("DEMO — không có giá trị
+   * pháp lý"). The agency's own layer keeps its certificate file if it has one; otherwise it is
+   * signed with a simulated organisational certificate. A real account (connectAgencyRemote)
+   * ends the simulation.
+   */
+  async useRemoteSimulator(agencyId: number, by: string): Promise<SignerView> {
+    const owner: SigningOwner = { kind: 'agency', id: agencyId };
+    const s = await this.current(owner, by);
+    const mode = s.mode === 'certificate' ? 'certificate' : 'remote';
+    await this.deps.repo.saveSettings({ ...s, mode, settings: { simulator: '1' }, updatedBy: by, updatedAt: this.now().getTime() });
+    return this.view(owner);
+  }
+
+  /** The simulator's magic ID numbers and what each gives (shown on the admin page). */
+  simulatorUsers(): ReadonlyArray<{ userId: string; explanation: string }> {
+    return SIGNING_SIMULATOR_USERS;
+  }
+
   /** A leader who confirms on the phone: their ID number at the agency's remote-signing service. */
   async connectLeaderRemote(userId: number, remoteUserId: string, serialNumber: string, by: string): Promise<SignerView> {
     if (!/^\d{9,12}$/.test(remoteUserId.trim())) {
@@ -171,7 +199,7 @@ export class SigningSettingsService {
     if (!allowed.includes(mode)) throw new ValidationError([{ field: 'mode', message: `Chọn một trong: ${allowed.join(', ')}` }], 'Cách ký không hợp lệ');
     const s = await this.current(owner, by);
     if (mode === 'certificate' && !s.p12) throw new ValidationError([{ field: 'mode', message: 'Tải tệp .p12 lên trước' }], 'Chưa cài tệp chứng thư số');
-    if (mode === 'remote' && !s.settings.userId && !s.settings.baseUrl) throw new ValidationError([{ field: 'mode', message: 'Nhập tài khoản ký số từ xa trước' }], 'Chưa kết nối tài khoản ký số từ xa');
+    if (mode === 'remote' && !s.settings.userId && !s.settings.baseUrl && !s.settings.simulator) throw new ValidationError([{ field: 'mode', message: 'Nhập tài khoản ký số từ xa trước' }], 'Chưa kết nối tài khoản ký số từ xa');
     await this.deps.repo.saveSettings({ ...s, mode, updatedBy: by, updatedAt: this.now().getTime() });
     return this.view(owner);
   }
@@ -190,7 +218,7 @@ export class SigningSettingsService {
   async agencySigner(agency: Agency): Promise<ResolvedSigner> {
     const s = await this.deps.repo.settings({ kind: 'agency', id: agency.id });
     if (!s) throw new SigningError('signer-not-configured', `Cơ quan ${agency.name} chưa cài đặt chữ ký số (tệp chứng thư số hoặc tài khoản ký số từ xa), cũng chưa chọn "không ký số"`);
-    return this.resolve(s, s, { organization: agency.name }, agency.name);
+    return this.resolve(s, s, { organization: agency.name }, agency.name, agency.name);
   }
 
   /**
@@ -206,13 +234,13 @@ export class SigningSettingsService {
       const own = await this.deps.repo.settings({ kind: 'user', id: leader.id });
       if (own && own.mode !== 'agency') {
         if (!agencySettings || agencySettings.mode === 'off') return { kind: 'off', layerOwner: 'leader' };
-        return { ...(await this.resolve(own, agencySettings, { commonName: leader.fullName }, leader.fullName)), layerOwner: 'leader' };
+        return { ...(await this.resolve(own, agencySettings, { commonName: leader.fullName }, leader.fullName, agency.name)), layerOwner: 'leader' };
       }
     }
     return { ...(await this.agencySigner(agency)), layerOwner: 'agency' };
   }
 
-  private async resolve(s: StoredSigningSettings, account: StoredSigningSettings, expected: ExpectedSubject, name: string): Promise<ResolvedSigner> {
+  private async resolve(s: StoredSigningSettings, account: StoredSigningSettings, expected: ExpectedSubject, name: string, agencyName: string): Promise<ResolvedSigner> {
     if (s.mode === 'off') return { kind: 'off' };
     if (s.mode === 'external') return { kind: 'external', signerName: name };
     const secrets = this.deps.secrets.open(s.secrets);
@@ -220,14 +248,67 @@ export class SigningSettingsService {
       if (!s.p12) throw new SigningError('signer-not-configured', `Chưa cài tệp chứng thư số của ${name}`);
       return { kind: 'immediate', signer: openCertificateFile(s.p12, secrets.p12Password ?? '', { now: this.now(), expected }), signerName: name };
     }
+    if (account.settings.simulator === '1') return this.simulated(s, account, name, agencyName, expected);
     const service = this.remoteService(account);
     const userId = s.settings.userId;
     if (!userId) throw new SigningError('signer-not-configured', `Chưa có số định danh của ${name} tại dịch vụ ký số từ xa`);
     return { kind: 'remote', signer: service.signer(userId, s.settings.serialNumber || undefined), service, signerName: name };
   }
 
+  /**
+   * A signer under the simulated account: a leader's ID number goes to the simulator (magic
+   * numbers give each outcome); the agency's layer signs at once with its simulated
+   * organisational certificate.
+   */
+  private async simulated(s: StoredSigningSettings, account: StoredSigningSettings, name: string, agencyName: string, expected: ExpectedSubject): Promise<ResolvedSigner> {
+    if (s.owner.kind === 'agency') {
+      const own = await this.simulatedCredentials(account.owner.id, 'agency', name, agencyName);
+      return { kind: 'immediate', signer: createKeySigner(own.privateKey, own.chain, { now: this.now(), expected }), signerName: name };
+    }
+    const userId = s.settings.userId;
+    if (!userId) throw new SigningError('signer-not-configured', `Chưa có số định danh của ${name} tại dịch vụ ký số (mô phỏng)`);
+    // Keys are made before the simulator needs them: it reads them synchronously, in any process.
+    const creds = await this.simulatedCredentials(account.owner.id, userId, name, agencyName);
+    const service = createSigningSimulator({ now: () => this.now(), credentials: () => creds });
+    return { kind: 'remote', signer: service.signer(userId), service, signerName: name };
+  }
+
+  /**
+   * The demo key and certificate the simulator signs with for one signer, made once and kept
+   * (sealed) in the agency's settings so that every process and every poll signs with the same
+   * key. Issued by the demo CA (made and trusted as a demo root if there is none).
+   */
+  private async simulatedCredentials(agencyId: number, who: string, name: string, agencyName: string): Promise<{ privateKey: KeyObject; chain: Buffer[] }> {
+    const owner: SigningOwner = { kind: 'agency', id: agencyId };
+    const slot = `sim:${who}`;
+    const load = (sealed: string | null) => {
+      const saved = this.deps.secrets.open(sealed)[slot];
+      if (!saved) return null;
+      const { key, chain } = JSON.parse(saved) as { key: string; chain: string[] };
+      return { privateKey: createPrivateKey(key), chain: chain.map((c) => Buffer.from(c, 'base64')) };
+    };
+    const existing = load((await this.deps.repo.settings(owner))?.secrets ?? null);
+    if (existing) return existing;
+    const now = this.now();
+    const root = await this.deps.repo.demoRoot();
+    let ca;
+    if (root) ca = openDemoCa({ ...root, now });
+    else {
+      ca = await createDemoCa({ now, commonName: 'Hẹn Lại DEMO CA (mô phỏng ký số từ xa)' });
+      await this.trustRoot({ name: 'Hẹn Lại DEMO CA (mô phỏng ký số từ xa)', certificatePem: ca.certificatePem, demo: true, privateKeyPem: ca.privateKeyPem });
+    }
+    const issued = who === 'agency' ? await ca.issueAgency(agencyName, { password: 'mo-phong' }) : await ca.issueLeader({ name, agencyName }, { password: 'mo-phong' });
+    const record = JSON.stringify({ key: issued.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), chain: issued.chain.map((c) => c.toString('base64')) });
+    const s = await this.current(owner, 'mô phỏng ký số');
+    await this.deps.repo.saveSettings({ ...s, secrets: this.deps.secrets.seal({ ...this.deps.secrets.open(s.secrets), [slot]: record }) });
+    return { privateKey: issued.privateKey, chain: issued.chain };
+  }
+
   /** The agency's remote-signing client (its account: base URL, SP id and password). */
   remoteService(account: StoredSigningSettings): RemoteSigningService {
+    if (account.settings.simulator === '1') {
+      return createSigningSimulator({ now: () => this.now(), credentials: () => null });
+    }
     const secrets = this.deps.secrets.open(account.secrets);
     const baseUrl = account.settings.baseUrl;
     if (!baseUrl || !account.settings.spId || !secrets.spPassword) {

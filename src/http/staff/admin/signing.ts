@@ -17,6 +17,14 @@ const MODE_LABELS: Record<string, string> = {
   external: 'Hệ thống quản lý văn bản ký, gửi lại qua API',
 };
 
+const SIMULATED = 'Ký số từ xa — MÔ PHỎNG (không gửi đi đâu, chứng thư DEMO không có giá trị pháp lý)';
+
+/** The simulated account says so wherever the agency's way of signing is shown. */
+function modeLabel(v: { mode: string | null; remote: { simulator: boolean } | null }): string {
+  if (v.mode === 'remote' && v.remote?.simulator) return SIMULATED;
+  return MODE_LABELS[v.mode ?? ''] ?? 'Chưa cài đặt';
+}
+
 export function signingPages({ services: s, views }: AdminDeps<'registry' | 'users' | 'signingSettings' | 'config'>): Router {
   const r = Router();
   const page = adminPage(views);
@@ -32,8 +40,9 @@ export function signingPages({ services: s, views }: AdminDeps<'registry' | 'use
       {
         title: `Chữ ký số — ${agency.name}`,
         agency,
-        signer: { ...view, modeLabel: view.mode ? MODE_LABELS[view.mode] : 'Chưa cài đặt' },
+        signer: { ...view, modeLabel: view.mode ? modeLabel(view) : 'Chưa cài đặt' },
         callbackUrl: `${s.config.publicBaseUrl}/webhooks/ky-so/${agency.code}`,
+        simulatorUsers: s.signingSettings.simulatorUsers(),
         leaders: await Promise.all(
           leaders.map(async (u) => {
             const v = await s.signingSettings.view({ kind: 'user', id: u.id });
@@ -52,7 +61,7 @@ export function signingPages({ services: s, views }: AdminDeps<'registry' | 'use
     const rows = await Promise.all(
       agencies.map(async (a) => {
         const v = await s.signingSettings.view({ kind: 'agency', id: a.id });
-        return { agency: a, modeLabel: v.mode ? MODE_LABELS[v.mode] : 'Chưa cài đặt', notAfter: v.certificate?.notAfter ?? null, hasImage: v.hasImage };
+        return { agency: a, modeLabel: v.mode ? modeLabel(v) : 'Chưa cài đặt', notAfter: v.certificate?.notAfter ?? null, hasImage: v.hasImage };
       }),
     );
     page(req, res, 'signing', { title: 'Chữ ký số', rows });
@@ -101,6 +110,12 @@ export function signingPages({ services: s, views }: AdminDeps<'registry' | 'use
       const f = formOf(req);
       await s.signingSettings.connectAgencyRemote(owner.id, { baseUrl: f.baseUrl ?? '', spId: f.spId ?? '', spPassword: f.spPassword ?? '', callbackSecret: f.callbackSecret ?? '', userId: f.userId ?? '' }, actorOf(req).name);
     }, 'remote-connected'),
+  );
+  r.post(
+    '/quan-tri/ky-so/:code/mo-phong',
+    handle(async (req, { owner }) => {
+      await s.signingSettings.useRemoteSimulator(owner.id, actorOf(req).name);
+    }, 'simulator-on'),
   );
   r.post('/quan-tri/ky-so/:code/lanh-dao/:userId/chung-thu', certificate);
   r.post('/quan-tri/ky-so/:code/lanh-dao/:userId/chu-ky', image);

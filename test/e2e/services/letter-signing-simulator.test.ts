@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
+import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../../support/context';
+import { signIn } from '../../support/pages';
+import { requirePoppler } from '../signing/support';
+import { assertTwoValidSignatures } from './signing-support';
+
+const CODE = 'H13.01-260202-0001';
+const LEADER = 'Trần Văn Bình';
+
+describe('signed letters: remote signing simulated from the admin page (no provider, no contract)', function () {
+  this.timeout(120_000);
+  let ctx: TestContext;
+  let leader: Actor;
+  let agent: Awaited<ReturnType<typeof signIn>>;
+
+  before(function () {
+    requirePoppler(this);
+  });
+  beforeEach(async () => {
+    ctx = await createTestContext('2026-03-02T09:00:00+07:00', { pdf: sharedPdf() });
+    await seedBasics(ctx);
+    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: CODE, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
+    const agency = await ctx.services.registry.agency(AGENCY.code);
+    const user = await ctx.services.users.create({ username: 'lanhdao', fullName: LEADER, role: 'leader', agencyCode: AGENCY.code, agencyId: null, active: true }, 'mat-khau-dai-1234', SYSTEM_ACTOR);
+    leader = { name: LEADER, agencyId: agency.id, role: 'leader', userId: user.id };
+    agent = await signIn(ctx, 'admin', null);
+  });
+  afterEach(async () => ctx?.close());
+
+  /** The admin chooses the simulator and gives the leader an ID number, all through the page. */
+  const simulateWith = async (cccd: string) => {
+    await agent.agent.post(`/quan-tri/ky-so/${AGENCY.code}/mo-phong`).type('form').send({ _csrf: agent.csrf }).expect(303);
+    await agent.agent.post(`/quan-tri/ky-so/${AGENCY.code}/lanh-dao/${leader.userId}/tu-xa`).type('form').send({ _csrf: agent.csrf, userId: cccd, serialNumber: '' }).expect(303);
+  };
+  const draftAndApprove = async () => {
+    const { id } = (await ctx.api('post', `/api/v1/dossiers/${encodeURIComponent(CODE)}/apologies`).send({ reason: 'Cần khảo sát lại hiện trạng công trình', newDueDate: '2026-03-18' }).expect(201)).body as { id: number };
+    ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
+    await ctx.services.apologyWorkflow.approve(id, leader);
+    return id;
+  };
+  const outcomes = async (id: number) => (await ctx.services.signing.events(id)).map((e) => `${e.layer}:${e.outcome}`);
+
+  it('is named as a simulation on the page, lists the magic ID numbers, and a confirmation issues a letter signed in two layers', async () => {
+    await simulateWith('092080001234');
+    const page = await agent.agent.get(`/quan-tri/ky-so/${AGENCY.code}`).expect(200);
+    assert.match(page.text, /MÔ PHỎNG/);
+    for (const magic of ['000000000002', '000000000003', '000000000004']) assert.match(page.text, new RegExp(magic));
+    assert.match((await agent.agent.get('/quan-tri/ky-so').expect(200)).text, /MÔ PHỎNG/);
+
+    const id = await draftAndApprove();
+    assert.equal((await ctx.services.signing.state(id))?.state, 'leader-waiting');
+    assert.equal((await ctx.services.notices.forApology(id)).length, 0);
+    ctx.clock.advance(1_000);
+    await ctx.services.apologyWorkflow.continueSigning(id);
+    assert.equal((await ctx.services.signing.state(id))?.state, 'leader-waiting', 'the simulated leader takes a few seconds');
+    ctx.clock.advance(5_000);
+    await ctx.services.apologyWorkflow.continueSigning(id);
+    const a = await ctx.services.apologies.get(id, leader);
+    assert.equal(a.apology.status, 'issued');
+    assert.equal(a.notices.length, 1);
+    assertTwoValidSignatures((await ctx.services.apologies.letterPdf(id, leader)).pdf);
+    assert.deepEqual(await outcomes(id), ['leader:requested', 'leader:confirmed', 'agency:signed']);
+  });
+
+  for (const [cccd, outcome, reason] of [['000000000002', 'refused', /từ chối/], ['000000000003', 'expired', /hết hạn/]] as const) {
+    it(`the magic ID ${cccd} gives "${outcome}": the draft is returned to the leader with the reason, nothing sent`, async () => {
+      await simulateWith(cccd);
+      const id = await draftAndApprove();
+      ctx.clock.advance(10_000);
+      await ctx.services.apologyWorkflow.checkSignatures();
+      const state = await ctx.services.signing.state(id);
+      assert.equal(state?.state, 'returned');
+      assert.match(state?.message ?? '', reason);
+      assert.match(state?.message ?? '', /mô phỏng/);
+      const a = await ctx.services.apologies.get(id, leader);
+      assert.equal(a.apology.status, 'draft');
+      assert.equal(a.notices.length, 0);
+      assert.deepEqual(await outcomes(id), ['leader:requested', `leader:${outcome}`]);
+    });
+  }
+
+  it('the magic ID 000000000004 (service down) keeps the letter waiting, to be retried', async () => {
+    await simulateWith('000000000004');
+    const id = await draftAndApprove();
+    const state = await ctx.services.signing.state(id);
+    assert.equal(state?.state, 'leader-waiting');
+    assert.match(state?.message ?? '', /không kết nối được \(mô phỏng\).*thử lại/);
+  });
+});

@@ -32,14 +32,18 @@ async function startOnce(bin: string, env: NodeJS.ProcessEnv): Promise<{ readyMs
   const port = await freePort();
   const started = process.hrtime.bigint();
   const served = serve(bin, { ...env, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
+  let figures: { readyMs: number; rssMb: number };
   try {
     await waitFor(`http://127.0.0.1:${port}/ready`, served);
     const readyMs = Number(process.hrtime.bigint() - started) / 1e6;
-    return { readyMs: Math.round(readyMs), rssMb: rssMb(served.child.pid!) };
-  } finally {
-    const code = await served.stop();
-    if (code !== 0) throw new Error(`henlai serve exited with ${code}:\n${served.lines.join('\n')}`);
+    figures = { readyMs: Math.round(readyMs), rssMb: rssMb(served.child.pid!) };
+  } catch (e) {
+    await served.stop();
+    throw e;
   }
+  const code = await served.stop();
+  if (code !== 0) throw new Error(`henlai serve exited with ${code}:\n${served.lines.join('\n')}`);
+  return figures;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

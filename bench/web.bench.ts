@@ -48,7 +48,7 @@ function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: RegExp | st
           (res) => (res.ok ? resolve({ child, url: ready }) : setTimeout(poll, 200)),
           () => child.exitCode === null && setTimeout(poll, 200),
         );
-      poll();
+      void poll();
     }
   });
 }

@@ -117,6 +117,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     logger,
     publicBaseUrl: config.publicBaseUrl,
     pollMs: config.signing.pollMs,
+    trustDemoRoots: config.signing.trustDemoRoots,
     required: config.signing.required,
   });
   const apologyAccess = new ApologyAccess({ apologies: apologyRepo, dossiers: dossierRepo, agencies, notices });

@@ -44,6 +44,12 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** The value, or a NotFoundError with `message` when there is none. */
+export function found<T>(value: T | null | undefined, message: string): T {
+  if (value === null || value === undefined) throw new NotFoundError(message);
+  return value;
+}
+
 /** The request is well-formed but conflicts with the current state (duplicate code, impossible transition). */
 export class ConflictError extends AppError {
   constructor(code: string, message: string) {

@@ -1,32 +1,8 @@
 import type { Db } from './connection';
-import { Snapshot, tableFingerprint } from './snapshot';
+import { CachedTable, type CachedRow } from './cached-table';
+import { DEFAULT_AGENCY_SETTINGS, type AgencySettings } from '../domain/agency';
 
 export type AgencyLevel = 'province' | 'center' | 'department' | 'commune';
-export type ApologyMode = 'auto' | 'review';
-
-/** "HH:MM-HH:MM" ranges per weekday; an absent day uses the national default. */
-export type WeekHours = Partial<Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', string[]>>;
-
-export interface AgencySettings {
-  apologyLeadWorkingDays: number;
-  apologyMode: ApologyMode;
-  maxExtensions: number;
-  signerName: string | null;
-  signerTitle: string | null;
-  officeHours: WeekHours;
-  publicBoard: boolean;
-}
-
-export const DEFAULT_AGENCY_SETTINGS: AgencySettings = {
-  apologyLeadWorkingDays: 1,
-  apologyMode: 'auto',
-  maxExtensions: 1,
-  signerName: null,
-  signerTitle: null,
-  officeHours: {},
-  publicBoard: false,
-};
-
 export interface Agency {
   id: number;
   code: string;
@@ -45,7 +21,7 @@ export interface Agency {
 
 export type AgencyInput = Omit<Agency, 'id' | 'createdAt' | 'updatedAt'>;
 
-interface AgencyRow {
+interface AgencyRow extends CachedRow {
   id: number;
   code: string;
   name: string;
@@ -94,71 +70,12 @@ function toRow(a: AgencyInput): Omit<AgencyRow, 'id' | 'created_at' | 'updated_a
   };
 }
 
-export class AgencyRepository {
-  private readonly snapshot: Snapshot<Agency>;
-
-  constructor(private readonly db: Db) {
-    this.snapshot = new Snapshot(
-      () => this.all(),
-      () => tableFingerprint(this.db, 'agencies'),
-    );
-  }
-
-  private async all(): Promise<Agency[]> {
-    return (await this.db<AgencyRow>('agencies').orderBy('code')).map(fromRow);
-  }
-
-  /**
-   * From the snapshot outside transactions; a row it lacks is read from the database. Inside one
-   * (`this.db` is then the transaction) the database is read, and the snapshot neither
-   * used nor touched: it must not keep what a transaction that may roll back wrote.
-   */
-  private async cached(match: (row: Agency) => boolean, where: Partial<AgencyRow>): Promise<Agency | null> {
-    if (!this.db.isTransaction) {
-      const hit = await this.snapshot.find(match);
-      if (hit) return hit;
-    }
-    const row = await this.db<AgencyRow>('agencies').where(where).first();
-    if (row && !this.db.isTransaction) this.snapshot.invalidate();
-    return row ? fromRow(row as AgencyRow) : null;
-  }
-
-  async list(): Promise<Agency[]> {
-    if (this.db.isTransaction) return this.all();
-    return [...(await this.snapshot.all())];
-  }
-
-  async byCode(code: string): Promise<Agency | null> {
-    return this.cached((a) => a.code === code, { code });
-  }
-
-  async byId(id: number): Promise<Agency | null> {
-    return this.cached((a) => a.id === id, { id });
-  }
-
-  async insert(input: AgencyInput, now: number): Promise<Agency> {
-    this.snapshot.invalidate();
-    const [row] = await this.db<AgencyRow>('agencies')
-      .insert({ ...toRow(input), created_at: now, updated_at: now })
-      .returning('*');
-    this.snapshot.invalidate();
-    return fromRow(row as AgencyRow);
-  }
-
-  async update(id: number, input: AgencyInput, now: number): Promise<Agency> {
-    this.snapshot.invalidate();
-    await this.db<AgencyRow>('agencies').where({ id }).update({ ...toRow(input), updated_at: now });
-    this.snapshot.invalidate();
-    return (await this.byId(id)) as Agency;
+export class AgencyRepository extends CachedTable<Agency, AgencyRow, AgencyInput> {
+  constructor(db: Db) {
+    super(db, { table: 'agencies', noun: 'cơ quan', fromRow, toRow });
   }
 
   async hasDossiers(id: number): Promise<boolean> {
     return Boolean(await this.db('dossiers').where('receiving_agency_id', id).orWhere('deciding_agency_id', id).first('id'));
-  }
-
-  async remove(id: number): Promise<void> {
-    this.snapshot.invalidate();
-    await this.db('agencies').where({ id }).delete();
-    this.snapshot.invalidate();
   }
 }

@@ -1,5 +1,6 @@
 import { visibleToAgencies } from './scope';
-import { requireTransaction, type Db } from './connection';
+import { isPostgres, requireTransaction, type Db } from './connection';
+import { found } from '../errors';
 import type { Dossier } from './dossiers';
 import type { LetterForm } from '../domain/apology';
 
@@ -164,14 +165,19 @@ export class ApologyRepository {
       })
       .returning('id');
     const id = typeof row === 'object' ? Number((row as { id: number }).id) : Number(row);
-    return (await this.byId(id)) as Apology;
+    return this.get(id);
   }
 
   async byId(id: number, forUpdate = false): Promise<Apology | null> {
     const q = this.select().where({ id }).first();
-    if (forUpdate && this.db.client.config.client === 'pg') q.forUpdate();
+    if (forUpdate && isPostgres(this.db)) q.forUpdate();
     const row = await q;
     return row ? this.map([row])[0] : null;
+  }
+
+  /** `byId` for a letter that must exist (just written, or a foreign key points at it). */
+  async get(id: number, forUpdate = false): Promise<Apology> {
+    return found(await this.byId(id, forUpdate), `Không có thư xin lỗi số ${id}`);
   }
 
   async byCitizenToken(token: string): Promise<Apology | null> {

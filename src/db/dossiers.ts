@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { rowsOf, type Db } from './connection';
+import { isPostgres, rowsOf, type Db } from './connection';
+import { found } from '../errors';
 import type { DossierState, HistoryKind } from '../domain/dossier';
 import type { Resolution } from '../domain/deadline';
 import type { TimeUnit } from './procedures';
@@ -220,16 +221,21 @@ export class DossierRepository {
 
   async byCode(code: string, forUpdate = false): Promise<Dossier | null> {
     const q = this.db('dossiers').where({ code }).first();
-    if (forUpdate && this.db.client.config.client === 'pg') q.forUpdate();
+    if (forUpdate && isPostgres(this.db)) q.forUpdate();
     const row = await q;
     return row ? dossierFromRow(row) : null;
   }
 
   async byId(id: number, forUpdate = false): Promise<Dossier | null> {
     const q = this.db('dossiers').where({ id }).first();
-    if (forUpdate && this.db.client.config.client === 'pg') q.forUpdate();
+    if (forUpdate && isPostgres(this.db)) q.forUpdate();
     const row = await q;
     return row ? dossierFromRow(row) : null;
+  }
+
+  /** `byId` for a dossier that must exist (a foreign key points at it). */
+  async get(id: number, forUpdate = false): Promise<Dossier> {
+    return found(await this.byId(id, forUpdate), `Không có hồ sơ số ${id}`);
   }
 
   async update(id: number, patch: Partial<Dossier>, now: number): Promise<void> {
@@ -369,10 +375,9 @@ export class DossierRepository {
    */
   async moveDueDates(moves: DueMove[], now: number): Promise<number[]> {
     const moved: number[] = [];
-    const cast =
-      this.db.client.config.client === 'pg'
-        ? { id: 'v.id::int', due: 'v.due::bigint', version: 'v.version::int', before: 'v.before::bigint' }
-        : { id: 'v.id', due: 'v.due', version: 'v.version', before: 'v.before' };
+    const cast = isPostgres(this.db)
+      ? { id: 'v.id::int', due: 'v.due::bigint', version: 'v.version::int', before: 'v.before::bigint' }
+      : { id: 'v.id', due: 'v.due', version: 'v.version', before: 'v.before' };
     for (let i = 0; i < moves.length; i += 400) {
       const chunk = moves.slice(i, i + 400);
       const values = chunk.map(() => '(?, ?, ?, ?)').join(', ');

@@ -57,7 +57,7 @@ async function insertAll(db: Db, table: string, columns: string[], rows: unknown
   });
   const bound = columns.map((_, c) => c).filter((c) => literal[c] === null);
   const boundRows = bound.length === columns.length ? rows : rows.map((r) => bound.map((c) => r[c]));
-  if (db.client.config.client !== 'pg') {
+  if (!isPostgres(db)) {
     let k = 0;
     const values = columns.map((_, c) => literal[c] ?? `value ->> ${k++}`);
     const sql = `insert into ${table} (${columns.join(', ')}) select ${values.join(', ')} from json_each(?) where true${ret}`;
@@ -102,7 +102,7 @@ export class ImportRepository {
       'id', 'code', 'procedure_id', 'receiving_agency_id', 'deciding_agency_id', 'accepted_at', 'state', 'current_due_at', 'applicant_kind',
       'applicant_name', 'phone', 'email', 'address', 'consent_zalo', 'consent_email', 'consent_sms', 'channel', 'submitted_at',
     ];
-    const sqlite = this.db.client.config.client !== 'pg';
+    const sqlite = !isPostgres(this.db);
     // SQLite: the whole batch's codes in one statement, as one JSON parameter.
     const step = sqlite ? Math.max(1, codes.length) : LOOKUPS_PER_STATEMENT;
     for (let i = 0; i < codes.length; i += step) {

@@ -1,5 +1,5 @@
 import type { Db } from './connection';
-import { Snapshot, tableFingerprint } from './snapshot';
+import { CachedTable, type CachedRow } from './cached-table';
 import type { SupplementPolicy } from '../domain/deadline';
 
 export type { SupplementPolicy };
@@ -24,7 +24,7 @@ export interface Procedure {
 
 export type ProcedureInput = Omit<Procedure, 'id' | 'createdAt' | 'updatedAt'>;
 
-interface ProcedureRow {
+interface ProcedureRow extends CachedRow {
   id: number;
   code: string;
   name: string;
@@ -73,68 +73,9 @@ function toRow(p: ProcedureInput): Omit<ProcedureRow, 'id' | 'created_at' | 'upd
   };
 }
 
-export class ProcedureRepository {
-  private readonly snapshot: Snapshot<Procedure>;
-
-  constructor(private readonly db: Db) {
-    this.snapshot = new Snapshot(
-      () => this.all(),
-      () => tableFingerprint(this.db, 'procedures'),
-    );
-  }
-
-  private async all(): Promise<Procedure[]> {
-    return (await this.db<ProcedureRow>('procedures').orderBy('code')).map(fromRow);
-  }
-
-  /**
-   * From the snapshot outside transactions; a row it lacks is read from the database. Inside one
-   * (`this.db` is then the transaction) the database is read, and the snapshot neither
-   * used nor touched: it must not keep what a transaction that may roll back wrote.
-   */
-  private async cached(match: (row: Procedure) => boolean, where: Partial<ProcedureRow>): Promise<Procedure | null> {
-    if (!this.db.isTransaction) {
-      const hit = await this.snapshot.find(match);
-      if (hit) return hit;
-    }
-    const row = await this.db<ProcedureRow>('procedures').where(where).first();
-    if (row && !this.db.isTransaction) this.snapshot.invalidate();
-    return row ? fromRow(row as ProcedureRow) : null;
-  }
-
-  async list(): Promise<Procedure[]> {
-    if (this.db.isTransaction) return this.all();
-    return [...(await this.snapshot.all())];
-  }
-
-  async byCode(code: string): Promise<Procedure | null> {
-    return this.cached((p) => p.code === code, { code });
-  }
-
-  async byId(id: number): Promise<Procedure | null> {
-    return this.cached((p) => p.id === id, { id });
-  }
-
-  async insert(input: ProcedureInput, now: number): Promise<Procedure> {
-    this.snapshot.invalidate();
-    const [row] = await this.db<ProcedureRow>('procedures')
-      .insert({ ...toRow(input), created_at: now, updated_at: now })
-      .returning('*');
-    this.snapshot.invalidate();
-    return fromRow(row as ProcedureRow);
-  }
-
-  async update(id: number, input: ProcedureInput, now: number): Promise<Procedure> {
-    this.snapshot.invalidate();
-    await this.db<ProcedureRow>('procedures').where({ id }).update({ ...toRow(input), updated_at: now });
-    this.snapshot.invalidate();
-    return (await this.byId(id)) as Procedure;
-  }
-
-  async remove(id: number): Promise<void> {
-    this.snapshot.invalidate();
-    await this.db('procedures').where({ id }).delete();
-    this.snapshot.invalidate();
+export class ProcedureRepository extends CachedTable<Procedure, ProcedureRow, ProcedureInput> {
+  constructor(db: Db) {
+    super(db, { table: 'procedures', noun: 'thủ tục', fromRow, toRow });
   }
 
   async isUsed(id: number): Promise<boolean> {

@@ -3,7 +3,8 @@ import type { Db } from './connection';
 export type SigningOwner = { kind: 'agency' | 'user'; id: number };
 
 /** Agency: certificate | remote | off. Leader: certificate | remote | agency (the agency's policy). */
-export type SigningMode = 'certificate' | 'remote' | 'off' | 'agency';
+/** Leader 'external': a document-management system signs and returns the PDF through the API. */
+export type SigningMode = 'certificate' | 'remote' | 'off' | 'agency' | 'external';
 
 export interface StoredSigningSettings {
   owner: SigningOwner;
@@ -27,7 +28,7 @@ export interface LetterSigning {
   apologyId: number;
   verificationCode: string;
   state: LetterSigningState;
-  leaderSigner: 'certificate' | 'remote' | 'agency';
+  leaderSigner: 'certificate' | 'remote' | 'agency' | 'external';
   approverUserId: number | null;
   approvedBy: string;
   approvedAt: number;
@@ -204,9 +205,9 @@ export class SigningRepository {
     return n > 0;
   }
 
-  /** Letters waiting for a remote signature whose next check is due. */
+  /** Letters waiting for a remote signature, or signed by the leader but not yet issued, whose next check is due. */
   async due(now: number, limit: number): Promise<number[]> {
-    const rows = await this.db('letter_signing').select('apology_id').where({ state: 'leader-waiting' }).where('next_check_at', '<=', now).orderBy('next_check_at').limit(limit);
+    const rows = await this.db('letter_signing').select('apology_id').whereIn('state', ['leader-waiting', 'leader-signed']).where('next_check_at', '<=', now).orderBy('next_check_at').limit(limit);
     return rows.map((r: { apology_id: number }) => Number(r.apology_id));
   }
 

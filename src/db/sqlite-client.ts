@@ -11,7 +11,8 @@
  * which are never the same twice) goes the driver's usual way.
  */
 import { promisify } from 'node:util';
-// knex publishes no types for its dialect classes; the little used here is declared below.
+// knex publishes no types for its dialect classes (so no typed import); the little used here is declared below.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const BaseClient = require('knex/lib/dialects/sqlite3') as SqliteClientClass;
 
 const STATEMENTS_PER_CONNECTION = 256;

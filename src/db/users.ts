@@ -1,5 +1,6 @@
 import type { UserRole } from '../domain/access';
 import type { Db } from './connection';
+import { found } from '../errors';
 
 export interface User {
   id: number;
@@ -80,7 +81,7 @@ export class UserRepository {
     await this.db('users')
       .where({ id })
       .update({ username: input.username, full_name: input.fullName, role: input.role, agency_id: input.agencyId, active: input.active, updated_at: now });
-    return (await this.byId(id)) as User;
+    return this.get(id);
   }
 
   async setPassword(id: number, passwordHash: string, now: number): Promise<void> {
@@ -90,6 +91,11 @@ export class UserRepository {
   async byId(id: number): Promise<User | null> {
     const row = (await this.db<Row>('users').where({ id }).first()) as Row | undefined;
     return row ? withoutHash(fromRow(row)) : null;
+  }
+
+  /** `byId` for an account that must exist (just written). */
+  async get(id: number): Promise<User> {
+    return found(await this.byId(id), `Không có tài khoản số ${id}`);
   }
 
   async byUsernameWithHash(username: string): Promise<UserWithHash | null> {

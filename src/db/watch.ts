@@ -1,4 +1,4 @@
-import { requireTransaction, type Db } from './connection';
+import { isPostgres, requireTransaction, type Db } from './connection';
 import { dossierFromRow, type Dossier } from './dossiers';
 
 const OPEN = ['received', 'processing'];
@@ -63,7 +63,7 @@ export class WatchRepository {
   async lockForWatch(id: number): Promise<Dossier | null> {
     requireTransaction(this.db, 'Locking a dossier for the watcher');
     const q = this.db('dossiers').where({ id }).first();
-    if (this.db.client.config.client === 'pg') q.forUpdate().skipLocked();
+    if (isPostgres(this.db)) q.forUpdate().skipLocked();
     const row = await q;
     return row ? dossierFromRow(row) : null;
   }

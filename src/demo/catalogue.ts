@@ -8,7 +8,8 @@
  * format (e.g. 1.001193) but are illustrative, not checked against the national procedure
  * database.
  */
-import { DEFAULT_AGENCY_SETTINGS, type AgencyInput, type AgencySettings } from '../db/agencies';
+import type { AgencyInput } from '../db/agencies';
+import { DEFAULT_AGENCY_SETTINGS, type AgencySettings } from '../domain/agency';
 import type { ProcedureInput, SupplementPolicy, TimeUnit } from '../db/procedures';
 
 const CITY = 'UBND THÀNH PHỐ CẦN THƠ';

@@ -124,7 +124,7 @@ function pathAt(lines: string[], line: number | undefined, column: number | unde
   if (!line || column === undefined) return null;
   const text = lines[line - 1];
   if (text === undefined) return null;
-  const m = /^[@A-Za-z0-9_$.\/\[\]-]+/.exec(text.slice(column));
+  const m = /^[@A-Za-z0-9_$./[\]-]+/.exec(text.slice(column));
   return m ? m[0] : null;
 }
 

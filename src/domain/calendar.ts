@@ -39,7 +39,7 @@ export const DEFAULT_WEEK_SCHEDULE: WeekSchedule = freezeSchedule([
 ]);
 
 /** A day that differs from the plain weekly schedule: the entry that decided it. */
-export interface CalendarDay extends CalendarEntry {}
+export type CalendarDay = CalendarEntry;
 
 /** Years the calendar materialises; beyond them the lunar astronomy is not trusted. */
 export const CALENDAR_MIN_YEAR = 1900;

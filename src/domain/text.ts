@@ -24,8 +24,10 @@ export function normalizeText(text: string, options: { multiline?: boolean } = {
 
 // C0 controls, DEL, C1 controls, format characters (Cf), line and paragraph separators, and lone
 // surrogates (not characters at all: they cannot be written as UTF-8).
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const FORBIDDEN_ONE_LINE = /[\u0000-\u001F\u007F-\u009F\p{Cf}\u2028\u2029\p{Cs}]/u;
 // The same, except LF.
+// eslint-disable-next-line no-control-regex -- as above
 const FORBIDDEN_MULTI_LINE = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\p{Cf}\u2028\u2029\p{Cs}]/u;
 
 export interface ForbiddenCharacter {

@@ -1,6 +1,7 @@
 import type { Db } from '../db/connection';
 import { CalendarRepository, StoredCalendarEntry } from '../db/calendar';
-import type { Agency, AgencyRepository, WeekHours } from '../db/agencies';
+import type { Agency, AgencyRepository } from '../db/agencies';
+import type { WeekHours } from '../domain/agency';
 import { WorkingCalendar, DEFAULT_WEEK_SCHEDULE, type WeekSchedule, type CalendarDay } from '../domain/calendar';
 import type { CalendarEntry } from '../domain/holidays';
 import { instantAt, localDayOf, parseHhmm } from '../domain/time';

@@ -111,7 +111,7 @@ export class CitizenService {
       const { apology } = found;
       const now = this.deps.clock.now().getTime();
       if (!(await this.deps.apologies.markAcknowledged(apology.id, now))) {
-        const current = (await this.deps.apologies.byId(apology.id)) as Apology;
+        const current = await this.deps.apologies.get(apology.id);
         return { acknowledgedAt: current.acknowledgedAt as number, first: false };
       }
       await this.deps.dossiers.addEvent(

@@ -125,7 +125,7 @@ export class DossierService {
     if (!procedure) problems.push({ field: 'procedureCode', message: `Không có thủ tục mã "${input.procedureCode}"` });
     const receiving = await this.deps.agencies.byCode(input.receivingAgencyCode);
     if (!receiving) problems.push({ field: 'receivingAgencyCode', message: `Không có cơ quan mã "${input.receivingAgencyCode}"` });
-    let deciding: Agency | null = null;
+    let deciding: Agency | null;
     if (input.decidingAgencyCode) {
       deciding = await this.deps.agencies.byCode(input.decidingAgencyCode);
       if (!deciding) problems.push({ field: 'decidingAgencyCode', message: `Không có cơ quan mã "${input.decidingAgencyCode}"` });
@@ -282,8 +282,8 @@ export class DossierService {
           `Không thể ghi nhận "${EVENT_LABELS[input.kind]}" cho hồ sơ đang ở trạng thái "${STATE_LABELS[d.state]}"`,
         );
       }
-      const procedure = (await this.deps.procedures.byId(d.procedureId)) as Procedure;
-      const deciding = (await this.deps.agencies.byId(d.decidingAgencyId)) as Agency;
+      const procedure = await this.deps.procedures.get(d.procedureId);
+      const deciding = await this.deps.agencies.get(d.decidingAgencyId);
       const calendar = await this.deps.calendars.forAgency(deciding);
       const patch: Partial<Dossier> = { state: to };
       const data: Record<string, unknown> = { from: d.state, to, dueBefore: d.currentDueAt };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { AgencyRepository, DEFAULT_AGENCY_SETTINGS } from '../../src/db/agencies';
+import { AgencyRepository } from '../../src/db/agencies';
+import { DEFAULT_AGENCY_SETTINGS } from '../../src/domain/agency';
 import { NoticeRepository, type NewNotice } from '../../src/db/notices';
 import { NOTICE_STATUSES, allows, type NoticeEvent, type NoticeStatus } from '../../src/domain/notice-lifecycle';
 import { createTestContext, freshDatabase, seedBasics, type FreshDatabase, type TestContext } from '../support/context';

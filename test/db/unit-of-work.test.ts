@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
-import { AgencyRepository, DEFAULT_AGENCY_SETTINGS, type AgencyInput } from '../../src/db/agencies';
+import { AgencyRepository } from '../../src/db/agencies';
 import { DossierRepository, type Dossier } from '../../src/db/dossiers';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
+import { agencyInput } from '../support/rows';
 import { createTestContext, dossierBody, freshDatabase, onPostgres, seedBasics, type TestContext } from '../support/context';
 
 const HANG =
@@ -31,21 +32,6 @@ function barrier(parties: number): () => Promise<void> {
   return () => {
     if (++arrived === parties) open();
     return opened;
-  };
-}
-
-function agency(code: string): AgencyInput {
-  return {
-    code,
-    name: `Cơ quan ${code}`,
-    parentName: 'UBND THÀNH PHỐ CẦN THƠ',
-    placeName: 'Cần Thơ',
-    letterSymbol: code,
-    level: 'department',
-    contactEmail: null,
-    contactPhone: null,
-    address: null,
-    settings: DEFAULT_AGENCY_SETTINGS,
   };
 }
 
@@ -85,7 +71,7 @@ describe('unit of work: a transaction is never optional by accident', function (
         // ...and read and written by a repository that was never given it.
         const seen = await agencies.byCode('TX');
         assert.equal(seen?.name, 'Trong giao dịch', 'the repository read outside the transaction: it did not see the row the transaction had just written');
-        await agencies.insert(agency('REPO'), 2);
+        await agencies.insert(agencyInput('REPO'), 2);
       }),
     );
     assert.equal(await stored('TX'), false, 'the transaction’s own write was rolled back');
@@ -135,12 +121,12 @@ describe('unit of work: a transaction is never optional by accident', function (
       await within(
         5000,
         rolledBack(ctx, async () => {
-          await agencies.insert(agency('OUTER'), 1);
+          await agencies.insert(agencyInput('OUTER'), 1);
           await other.db.transaction(async () => {
-            await elsewhere.insert(agency('INNER'), 2);
+            await elsewhere.insert(agencyInput('INNER'), 2);
             assert.equal((await agencies.byCode('OUTER'))?.code, 'OUTER', 'inside the other database’s transaction, this database’s calls left their own transaction');
             assert.equal(await agencies.byCode('INNER'), null, 'a write to the other database showed up in this one');
-            await agencies.insert(agency('MIDDLE'), 3);
+            await agencies.insert(agencyInput('MIDDLE'), 3);
           });
         }),
       );

@@ -108,7 +108,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     });
 
     let terminated = 0;
-    let acceptedBeforeOutage = 0;
+    let acceptedBeforeOutage: number;
     try {
       const inFlight = Date.now() + 30_000;
       while (fake.state.sends < 8 && Date.now() < inFlight) await sleep(5);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Agency } from '../../src/db/agencies';
-import { DEFAULT_AGENCY_SETTINGS } from '../../src/db/agencies';
+import { DEFAULT_AGENCY_SETTINGS } from '../../src/domain/agency';
 import type { Apology } from '../../src/db/apologies';
 import type { Dossier } from '../../src/db/dossiers';
 import type { Procedure } from '../../src/db/procedures';

@@ -74,7 +74,11 @@ describe('the notice lifecycle', () => {
       for (const from of [...reached]) {
         for (const event of NOTICE_EVENTS) {
           if (!allows(from, event)) continue;
-          for (const to of movableTo(event)) if (!reached.has(to)) (reached.add(to), (grew = true));
+          for (const to of movableTo(event)) {
+            if (reached.has(to)) continue;
+            reached.add(to);
+            grew = true;
+          }
         }
       }
     }

@@ -89,8 +89,7 @@ export const emailEnvShape = {
   DKIM_PRIVATE_KEY: z.string().optional(),
 };
 
-const emailEnvSchema = z.object(emailEnvShape);
-type EmailEnv = z.output<typeof emailEnvSchema>;
+type EmailEnv = z.output<z.ZodObject<typeof emailEnvShape>>;
 
 type IntSetting = 'maxConnections' | 'maxMessages' | 'connectionTimeoutMs' | 'greetingTimeoutMs' | 'socketTimeoutMs' | 'sendTimeoutMs';
 const INT_PARAMS: Record<string, { key: IntSetting; min: number; max: number }> = {

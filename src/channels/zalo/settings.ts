@@ -74,8 +74,7 @@ export const zaloEnvShape = {
   ZALO_MODE: z.enum(['live', 'development']).default('live'),
 };
 
-const zaloEnvSchema = z.object(zaloEnvShape);
-type ZaloEnv = z.output<typeof zaloEnvSchema>;
+type ZaloEnv = z.output<z.ZodObject<typeof zaloEnvShape>>;
 
 /**
  * The settings and, when ZALO_APP_ID is set, the list of settings that must come with it

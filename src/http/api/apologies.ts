@@ -1,4 +1,5 @@
-import type { Router } from 'express';
+import express, { type Router } from 'express';
+import { ValidationError } from '../../errors';
 import type { Services } from '../../compose';
 import { STATUS_LABELS, type ApologyView } from '../../services/apologies';
 import { scopeAgencies, type Actor } from '../../domain/actor';
@@ -110,6 +111,17 @@ export function registerApologyRoutes(r: Router, s: Services): void {
   r.get('/apologies/:id/letter.html', async (req, res) => {
     const html = await s.apologies.letterHtml(parse(entryId, req.params.id, 'id'), actorOf(req));
     res.type('text/html; charset=utf-8').send(html);
+  });
+  // The external signer (a document-management system): it fetches the letter as approved,
+  // has the leader sign it, and sends the signed PDF back; refused with 422 naming what failed.
+  r.get('/apologies/:id/letter-to-sign.pdf', async (req, res) => {
+    const pdf = await s.apologyWorkflow.letterToSign(parse(entryId, req.params.id, 'id'), actorOf(req));
+    res.set('Cache-Control', 'private, no-store').type('application/pdf').send(pdf);
+  });
+  r.post('/apologies/:id/signed-letter', express.raw({ type: 'application/pdf', limit: '5mb' }), async (req, res) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (!body.subarray(0, 5).equals(Buffer.from('%PDF-'))) throw new ValidationError([{ field: 'pdf', message: 'Gửi tệp PDF (Content-Type: application/pdf)' }]);
+    res.json(json(await s.apologyWorkflow.acceptSignedPdf(parse(entryId, req.params.id, 'id'), body, actorOf(req))));
   });
   r.get('/apologies/:id/letter.pdf', async (req, res) => {
     const { pdf, fileName } = await s.apologies.letterPdf(parse(entryId, req.params.id, 'id'), actorOf(req));

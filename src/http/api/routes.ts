@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Services } from '../../compose';
-import { DEFAULT_AGENCY_SETTINGS, type Agency, type AgencyInput } from '../../db/agencies';
+import type { Agency, AgencyInput } from '../../db/agencies';
+import { DEFAULT_AGENCY_SETTINGS } from '../../domain/agency';
 import type { Procedure, ProcedureInput } from '../../db/procedures';
 import { isSupportedInstant } from '../../domain/calendar';
 import { computeDue } from '../../domain/deadline';

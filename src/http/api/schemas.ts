@@ -191,7 +191,7 @@ export const agencySchema = z.strictObject({
   name: text(255),
   parentName: text(255, 0).default(''),
   placeName: text(64),
-  letterSymbol: z.string().regex(/^[A-ZĐ0-9][A-ZĐ0-9.\-]{0,31}$/u, 'Ký hiệu văn bản viết hoa, ví dụ PXL-TTPVHCC'),
+  letterSymbol: z.string().regex(/^[A-ZĐ0-9][A-ZĐ0-9.-]{0,31}$/u, 'Ký hiệu văn bản viết hoa, ví dụ PXL-TTPVHCC'),
   level: z.enum(['province', 'center', 'department', 'commune']),
   contactEmail: email.nullable().optional(),
   contactPhone: z.string().regex(/^[0-9+ .()-]{6,16}$/, 'Số điện thoại liên hệ không hợp lệ').nullable().optional(),

@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
+import { formatVerificationCode, SIGNING_STATE_LABELS } from '../../services/signing/letters';
 import type { Services } from '../../compose';
 import { STATUS_LABELS, type DraftInput } from '../../services/apologies';
 import { NOTICE_STATUS_LABELS } from '../../services/messages';
@@ -69,6 +70,16 @@ function reasonErrors(errors: Record<string, string>): Record<string, string> {
 
 const escape = (s: string) => Handlebars.escapeExpression(s);
 
+const SIGNING_OUTCOME_LABELS: Record<string, string> = {
+  requested: 'đã gửi yêu cầu ký',
+  confirmed: 'đã ký',
+  refused: 'từ chối ký',
+  expired: 'hết hạn, chưa xác nhận',
+  unavailable: 'dịch vụ ký số không kết nối được (sẽ thử lại)',
+  failed: 'không ký được',
+  signed: 'đã ký khi ban hành',
+};
+
 /** The apology form, its live preview, and the apology pages (list, details, approve, cancel, print, PDF, resend). */
 export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
   const showForm = async (req: Request, res: Response, code: string, form: { values?: FormValues; errors?: Record<string, string>; error?: string } = {}, status = 200) => {
@@ -114,6 +125,8 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
     const v = await s.apologies.get(id, actor);
     const a = v.apology;
     const notices = await Promise.all(v.notices.map((n) => s.messages.get(n.id, actor)));
+    const signing = await s.signing.state(a.id);
+    const signingEvents = signing ? await s.signing.events(a.id) : [];
     staffPage(
       views,
       req,
@@ -145,7 +158,18 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
             reason: noticeReason(t.interrupted ? 'interrupted' : t.errorClass),
           })),
         })),
-        mayApprove: a.status === 'draft' && can(actor.role, 'apology.approve') && decidesApology(actor, a),
+        signing: signing
+          ? {
+              label: SIGNING_STATE_LABELS[signing.state],
+              waiting: a.status === 'draft' && ['leader-waiting', 'leader-signed'].includes(signing.state),
+              returned: a.status === 'draft' && signing.state === 'returned',
+              unsigned: signing.state === 'unsigned',
+              message: signing.message,
+              code: formatVerificationCode(signing.verificationCode),
+              events: signingEvents.map((e) => ({ at: e.at, layer: e.layer === 'leader' ? 'Lãnh đạo' : 'Cơ quan', outcome: SIGNING_OUTCOME_LABELS[e.outcome] ?? e.outcome, message: e.message })),
+            }
+          : null,
+        mayApprove: a.status === 'draft' && can(actor.role, 'apology.approve') && decidesApology(actor, a) && !(signing && ['leader-waiting', 'leader-signed'].includes(signing.state)),
         mayCancel: a.status === 'draft' && can(actor.role, 'apology.cancel') && decidesApology(actor, a),
         mayResend: a.status === 'issued' && can(actor.role, 'message.manage'),
         values: form.values ?? {},

@@ -147,7 +147,7 @@ export class ApologyWorkflow {
     const d = await this.deps.access.dossier(code, actor, 'write');
     const now = this.deps.clock.now();
     const { fields, agency, procedure } = await this.checkedDraft(d, input, now);
-    const receiving = (await this.deps.agencies.byId(d.receivingAgencyId)) as Agency;
+    const receiving = await this.deps.agencies.get(d.receivingAgencyId);
     const letter = this.deps.documents.renderLetter(
       agency.code,
       letterData({ fields, dossier: d, agency, receiving, procedure, letterNumber: previewLetterNumber(agency), now }),
@@ -230,7 +230,7 @@ export class ApologyWorkflow {
     requireTransaction(this.deps.db, 'Issuing an apology');
     const now = this.deps.clock.now();
     const { d, context } = await this.stillIssuable(a, now);
-    const receiving = (await this.deps.agencies.byId(d.receivingAgencyId)) as Agency;
+    const receiving = await this.deps.agencies.get(d.receivingAgencyId);
     const letter = await this.numberAndRender(a, d, context, receiving, now, signed?.verification ?? null);
     await this.recordIssue(a, d, letter, actor, now);
     if (signed) {
@@ -239,7 +239,7 @@ export class ApologyWorkflow {
       await this.deps.apologies.storePdf(a.id, pdf, now.getTime());
     }
     await this.queueNotices(a, d, context, receiving, letter.number, now);
-    return (await this.deps.apologies.byId(a.id)) as Apology;
+    return await this.deps.apologies.get(a.id);
   }
 
   async cancel(id: number, reason: string, actor: Actor): Promise<ApologyView> {
@@ -310,8 +310,8 @@ export class ApologyWorkflow {
   // ——— the steps ———
 
   private async context(d: Dossier): Promise<Context> {
-    const agency = (await this.deps.agencies.byId(d.decidingAgencyId)) as Agency;
-    const procedure = (await this.deps.procedures.byId(d.procedureId)) as Procedure;
+    const agency = await this.deps.agencies.get(d.decidingAgencyId);
+    const procedure = await this.deps.procedures.get(d.procedureId);
     return { agency, procedure, calendar: await this.deps.calendars.forAgency(agency) };
   }
 
@@ -372,7 +372,7 @@ export class ApologyWorkflow {
 
   /** The dossier, locked, still on the deadline the draft was written for and still allowed an apology on that date. */
   private async stillIssuable(a: Apology, now: Date): Promise<{ d: Dossier; context: Context }> {
-    const d = (await this.deps.dossiers.byId(a.dossierId, true)) as Dossier;
+    const d = await this.deps.dossiers.get(a.dossierId, true);
     if (d.deadlineVersion !== a.deadlineVersion) {
       throw new ConflictError('deadline-changed', 'Thời hạn của hồ sơ đã thay đổi sau khi soạn thư: hãy huỷ và soạn lại');
     }
@@ -469,7 +469,7 @@ export class ApologyWorkflow {
     const outcome = await this.deps.signing.signLeader(a.id, await this.leaderLetterHtml(a), await this.agencyOf(a), await this.signingDescription(a));
     if (outcome.state === 'returned') throw new SigningError('signer-not-configured', `Chưa ký số được, thư trả lại bản nháp: ${outcome.message}`);
     if (outcome.state === 'leader-signed') await this.issueSigned(a.id);
-    return this.deps.access.view((await this.deps.apologies.byId(a.id)) as Apology);
+    return this.deps.access.view(await this.deps.apologies.get(a.id));
   }
 
   /** Asks the remote signer about a letter waiting for the leader, and issues it once signed. */
@@ -478,6 +478,25 @@ export class ApologyWorkflow {
     if (!a || a.status !== 'draft') return;
     const outcome = await this.deps.signing.check(a.id, await this.agencyOf(a), await this.signingDescription(a));
     if (outcome?.state === 'leader-signed') await this.issueSigned(a.id);
+  }
+
+  /** The letter as approved, unsigned, for the agency's document-management system to sign (external signer). */
+  async letterToSign(id: number, actor: Actor): Promise<Buffer> {
+    authorize(actor, 'apology.approve');
+    const a = await this.deps.access.apology(id, actor, 'read');
+    if (!decidesApology(actor, a)) throw new ForbiddenError('Chỉ cơ quan ban hành thư mới lấy được bản thư để ký');
+    return this.deps.signing.letterToSign(a.id);
+  }
+
+  /** The letter signed by the document-management system: checked, then issued with the agency's signature. */
+  async acceptSignedPdf(id: number, pdf: Buffer, actor: Actor): Promise<ApologyView> {
+    authorize(actor, 'apology.approve');
+    const a = await this.deps.access.apology(id, actor, 'read');
+    if (!decidesApology(actor, a)) throw new ForbiddenError('Chỉ cơ quan ban hành thư mới gửi được bản thư đã ký');
+    if (a.status !== 'draft') throw new ConflictError('apology-not-draft', `Thư xin lỗi đang ở trạng thái "${STATUS_LABELS[a.status]}"`);
+    await this.deps.signing.acceptExternal(a.id, pdf, await this.agencyOf(a));
+    await this.issueSigned(a.id);
+    return this.deps.access.view((await this.deps.apologies.byId(a.id)) as Apology);
   }
 
   /** The poller: every letter whose remote signature is due for a check. */
@@ -523,9 +542,9 @@ export class ApologyWorkflow {
 
   /** The letter the leader signs: as it will be issued, but with the number and date left blank. */
   private async leaderLetterHtml(a: Apology): Promise<string> {
-    const d = (await this.deps.dossiers.byId(a.dossierId)) as Dossier;
+    const d = await this.deps.dossiers.get(a.dossierId);
     const { agency, procedure } = await this.context(d);
-    const receiving = (await this.deps.agencies.byId(d.receivingAgencyId)) as Agency;
+    const receiving = await this.deps.agencies.get(d.receivingAgencyId);
     const now = this.deps.clock.now();
     const l = await this.deps.signing.state(a.id);
     const blank = '\u00a0'.repeat(10);
@@ -537,7 +556,7 @@ export class ApologyWorkflow {
   }
 
   private async agencyOf(a: Apology): Promise<Agency> {
-    return (await this.deps.agencies.byId(a.issuingAgencyId)) as Agency;
+    return await this.deps.agencies.get(a.issuingAgencyId);
   }
 
   private async signingDescription(a: Apology): Promise<string> {

@@ -15,6 +15,8 @@ import {
   parseCertificate,
   parsePrepared,
   subjectMismatches,
+  signedRevision,
+  verifyPdfSignatures,
   prepareSignature,
   sealRect,
   serializePrepared,
@@ -71,6 +73,7 @@ export interface LetterSigningDeps {
   logger: Logger;
   publicBaseUrl: string;
   pollMs: number;
+  trustDemoRoots: boolean;
   /** Production refuses to issue for an agency that has not chosen how it signs. */
   required: boolean;
 }
@@ -177,6 +180,11 @@ export class LetterSigningService {
     try {
       const signer = await this.deps.settings.leaderSigner(agency, leader);
       if (signer.kind === 'off') throw new SigningError('signer-not-configured', `Cơ quan ${agency.name} không ký số`);
+      if (signer.kind === 'external') {
+        await this.deps.repo.transition(apologyId, ['leader-waiting'], { leaderSigner: 'external', message: null, nextCheckAt: null, updatedAt: now.getTime() });
+        await this.event(apologyId, 'leader', 'requested', 'Chờ hệ thống quản lý văn bản gửi lại bản thư đã ký số', null);
+        return { state: 'leader-waiting' };
+      }
       const image = signer.layerOwner === 'leader' && leader ? await this.deps.settings.image({ kind: 'user', id: leader.id }) : null;
       const chain = await signer.signer.certificateChain();
       if (signer.kind === 'remote') checkRemoteCertificate(chain, signer.layerOwner === 'leader' && leader ? { commonName: leader.fullName } : { organization: agency.name }, now);
@@ -348,10 +356,54 @@ export class LetterSigningService {
     return signed;
   }
 
+  /** The letter as approved, unsigned, for a document-management system to sign (external signer). */
+  async letterToSign(apologyId: number): Promise<Buffer> {
+    const l = await this.deps.repo.letter(apologyId);
+    const pdf = await this.deps.repo.leaderPdf(apologyId);
+    if (!l || l.state !== 'leader-waiting' || l.leaderSigner !== 'external' || !pdf) {
+      throw new ConflictError('not-waiting-external', 'Thư không chờ chữ ký từ hệ thống quản lý văn bản');
+    }
+    return pdf;
+  }
+
+  /**
+   * The PDF a document-management system signed (external signer). Accepted only if every
+   * signature verifies (chain to a trusted root), the last covers the whole file, there is one
+   * signature and it is the approving leader's (or the agency's), and what it signed is the
+   * letter we drafted byte for byte plus its own update; otherwise 422 naming what failed, and
+   * nothing changes.
+   */
+  async acceptExternal(apologyId: number, signed: Buffer, agency: Agency): Promise<void> {
+    const unsigned = await this.letterToSign(apologyId);
+    const leader = await this.approverOf(apologyId);
+    const fail = (what: string) => new AppError(422, 'signed-pdf-refused', `Bản đã ký không được nhận: ${what}`, [{ field: 'pdf', message: what }]);
+    let result;
+    try {
+      result = await verifyPdfSignatures(signed, { trustedRoots: await this.deps.settings.trustedRoots(this.deps.trustDemoRoots) });
+    } catch {
+      throw fail('tệp không phải PDF đọc được');
+    }
+    if (result.signatures.length !== 1) throw fail(`cần đúng một chữ ký (của lãnh đạo), tệp có ${result.signatures.length}`);
+    const sig = result.signatures[0];
+    if (!sig.valid) throw fail(`chữ ký không hợp lệ (${sig.problems.map((p) => p.message).join('; ')})`);
+    if (!result.lastCoversWholeFile) throw fail('có nội dung được thêm sau chữ ký');
+    const expected = leader ? { commonName: leader.fullName } : { organization: agency.name };
+    const mismatch = sig.certificate ? subjectMismatches(sig.certificate, expected) : [{ expected: '?', actual: '?' }];
+    if (mismatch.length) throw fail(`chứng thư số không thuộc ${leader ? `lãnh đạo ${leader.fullName}` : agency.name}`);
+    const revision = signedRevision(signed, sig);
+    if (revision.length < unsigned.length || !revision.subarray(0, unsigned.length).equals(unsigned)) throw fail('nội dung không phải bản thư đã soạn (tệp gốc bị thay đổi)');
+    const moved = await this.leaderSigned(apologyId, signed, null);
+    if (!moved) throw new ConflictError('not-waiting-external', 'Thư không còn chờ chữ ký');
+  }
+
   /** Records why the agency layer could not be made (outside the rolled-back issue). */
   async agencyFailed(apologyId: number, err: unknown): Promise<void> {
     const message = err instanceof AppError ? err.message : 'Lỗi không xác định khi ký số của cơ quan';
-    await this.deps.repo.transition(apologyId, ['leader-signed'], { message, updatedAt: this.deps.clock.now().getTime() });
+    const l = await this.deps.repo.letter(apologyId);
+    const attempts = (l?.attempts ?? 0) + 1;
+    const now = this.deps.clock.now().getTime();
+    // Retried by the poller (a renewed certificate, a fixed password), visibly meanwhile.
+    await this.deps.repo.transition(apologyId, ['leader-signed'], { message: `${message} — sẽ thử lại`, attempts, nextCheckAt: now + Math.min(this.deps.pollMs * 2 ** attempts, 60 * 60_000), updatedAt: now });
     await this.event(apologyId, 'agency', 'failed', message, null);
   }
 

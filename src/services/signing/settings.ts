@@ -29,7 +29,8 @@ export interface SignerView {
 export type ResolvedSigner =
   | { kind: 'off' }
   | { kind: 'immediate'; signer: ImmediateSigner; signerName: string }
-  | { kind: 'remote'; signer: RemoteSigner; service: RemoteSigningService; signerName: string };
+  | { kind: 'remote'; signer: RemoteSigner; service: RemoteSigningService; signerName: string }
+  | { kind: 'external'; signerName: string };
 
 export interface RemoteAccountInput {
   baseUrl: string;
@@ -165,8 +166,8 @@ export class SigningSettingsService {
   }
 
   /** Agency: 'off' (explicitly unsigned letters). Leader: 'agency' (follow the agency). */
-  async setMode(owner: SigningOwner, mode: 'off' | 'agency' | 'certificate' | 'remote', by: string): Promise<SignerView> {
-    const allowed = owner.kind === 'agency' ? ['off', 'certificate', 'remote'] : ['agency', 'certificate', 'remote'];
+  async setMode(owner: SigningOwner, mode: 'off' | 'agency' | 'certificate' | 'remote' | 'external', by: string): Promise<SignerView> {
+    const allowed = owner.kind === 'agency' ? ['off', 'certificate', 'remote'] : ['agency', 'certificate', 'remote', 'external'];
     if (!allowed.includes(mode)) throw new ValidationError([{ field: 'mode', message: `Chọn một trong: ${allowed.join(', ')}` }], 'Cách ký không hợp lệ');
     const s = await this.current(owner, by);
     if (mode === 'certificate' && !s.p12) throw new ValidationError([{ field: 'mode', message: 'Tải tệp .p12 lên trước' }], 'Chưa cài tệp chứng thư số');
@@ -213,6 +214,7 @@ export class SigningSettingsService {
 
   private async resolve(s: StoredSigningSettings, account: StoredSigningSettings, expected: ExpectedSubject, name: string): Promise<ResolvedSigner> {
     if (s.mode === 'off') return { kind: 'off' };
+    if (s.mode === 'external') return { kind: 'external', signerName: name };
     const secrets = this.deps.secrets.open(s.secrets);
     if (s.mode === 'certificate') {
       if (!s.p12) throw new SigningError('signer-not-configured', `Chưa cài tệp chứng thư số của ${name}`);

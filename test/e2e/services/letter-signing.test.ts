@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
-import { createDemoCa, type DemoCa } from '../../../src/signing';
+import { createDemoCa, leaderSignature, openCertificateFile, signPdf, type DemoCa } from '../../../src/signing';
 import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../../support/context';
 import { requirePoppler } from '../signing/support';
 import { assertTwoValidSignatures } from './signing-support';
@@ -72,5 +72,80 @@ describe('signed letters: leader at approval, agency at issuance (certificate fi
     assert.match(page.text, /Đúng là văn bản đã ban hành/);
     assert.match(page.text, /01\/PXL-SXD/);
     assert.doesNotMatch(page.text, /Nguyễn Văn An/);
+  });
+
+  it('a leader certificate that expired before the approval: 422 naming the cause, the draft handed back, nothing sent', async () => {
+    const short = await ca.issueLeader({ name: LEADER, agencyName: AGENCY.name }, { password: 'p-ngan-han', notAfter: new Date('2026-03-02T12:00:00Z') });
+    await ctx.services.signingSettings.installCertificate({ kind: 'user', id: leader.userId as number }, { commonName: LEADER }, short.p12, 'p-ngan-han', 'test');
+    const { id } = await draft();
+    ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
+    await assert.rejects(ctx.services.apologyWorkflow.approve(id, leader), (err: Error & { status?: number }) => err.status === 422 && /hết hạn/.test(err.message));
+    const view = await ctx.services.apologies.get(id, leader);
+    assert.equal(view.apology.status, 'draft');
+    assert.equal(view.notices.length, 0);
+    const state = await ctx.services.signing.state(id);
+    assert.equal(state?.state, 'returned');
+    assert.match(state?.message ?? '', /hết hạn/);
+  });
+
+  it('external signer: the document-management system signs the letter as approved; a forged or altered file is refused (422) and changes nothing', async () => {
+    await ctx.services.signingSettings.setMode({ kind: 'user', id: leader.userId as number }, 'external', 'test');
+    const { id } = await draft();
+    ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
+    const waiting = await ctx.services.apologyWorkflow.approve(id, leader);
+    assert.equal(waiting.apology.status, 'draft');
+    assert.equal((await ctx.services.signing.state(id))?.state, 'leader-waiting');
+    const apiToken = ctx.token;
+    const toSign = await ctx.api('get', `/api/v1/apologies/${id}/letter-to-sign.pdf`, apiToken).buffer(true).parse((res, cb) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => cb(null, Buffer.concat(chunks)));
+    }).expect(200);
+    const unsigned = toSign.body as Buffer;
+    const sign = async (pdf: Buffer, name: string, p12: Buffer, password: string) =>
+      signPdf(pdf, openCertificateFile(p12, password, { now: ctx.clock.now() }), {
+        ...leaderSignature({ page: 0, rect: [360, 104, 488, 171], name, signingTime: ctx.clock.now() }),
+        signingTime: ctx.clock.now(),
+      });
+    const post = (pdf: Buffer) => ctx.api('post', `/api/v1/apologies/${id}/signed-letter`, apiToken).set('Content-Type', 'application/pdf').send(pdf);
+
+    const stranger = await ca.issueLeader({ name: 'Người Khác', agencyName: AGENCY.name }, { password: 'x' });
+    const wrongPerson = await post(await sign(unsigned, 'Người Khác', stranger.p12, 'x')).expect(422);
+    assert.match(wrongPerson.body.title, /không thuộc lãnh đạo Trần Văn Bình/);
+    const altered = Buffer.from(unsigned);
+    altered[altered.indexOf('stream') + 40] ^= 1;
+    const person = await ca.issueLeader({ name: LEADER, agencyName: AGENCY.name }, { password: 'p' });
+    const otherText = await post(await sign(altered, LEADER, person.p12, 'p')).expect(422);
+    assert.match(otherText.body.title, /không phải bản thư đã soạn/);
+    const signed = await sign(unsigned, LEADER, person.p12, 'p');
+    const appended = Buffer.concat([signed, Buffer.from('\n% thêm sau chữ ký\n')]);
+    await post(appended).expect(422);
+    assert.equal((await ctx.services.apologies.get(id, leader)).apology.status, 'draft', 'nothing changed');
+
+    const issued = await post(signed).expect(200);
+    assert.equal(issued.body.status, 'issued');
+    assertTwoValidSignatures((await ctx.services.apologyFiles.ensurePdf(id)));
+  });
+
+  it('an agency certificate that cannot sign at issuance: nothing issued or sent, the reason shown, retried once a valid one is installed', async () => {
+    const agency = await ctx.services.registry.agency(AGENCY.code);
+    const short = await ca.issueAgency(AGENCY.name, { password: 'p-ngan', notAfter: new Date('2026-03-02T12:00:00Z') });
+    await ctx.services.signingSettings.installCertificate({ kind: 'agency', id: agency.id }, { organization: AGENCY.name }, short.p12, 'p-ngan', 'test');
+    const { id } = await draft();
+    ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
+    await assert.rejects(ctx.services.apologyWorkflow.approve(id, leader), (err: Error & { status?: number }) => err.status === 422 && /hết hạn/.test(err.message));
+    const stuck = await ctx.services.signing.state(id);
+    assert.equal(stuck?.state, 'leader-signed', "the leader's signature is kept");
+    assert.match(stuck?.message ?? '', /hết hạn.*sẽ thử lại/);
+    const view = await ctx.services.apologies.get(id, leader);
+    assert.equal(view.apology.status, 'draft');
+    assert.equal(view.notices.length, 0);
+
+    const renewed = await ca.issueAgency(AGENCY.name, { password: 'p-moi' });
+    await ctx.services.signingSettings.installCertificate({ kind: 'agency', id: agency.id }, { organization: AGENCY.name }, renewed.p12, 'p-moi', 'test');
+    ctx.clock.advance(10 * 60_000);
+    await ctx.services.apologyWorkflow.checkSignatures();
+    assert.equal((await ctx.services.apologies.get(id, leader)).apology.status, 'issued');
+    assertTwoValidSignatures(await ctx.services.apologyFiles.ensurePdf(id));
   });
 });

@@ -1,6 +1,7 @@
 /** Agencies: the list, and the form that creates one (installation-wide only) or edits one's settings. */
 import { Router, type Request, type Response } from 'express';
-import { DEFAULT_AGENCY_SETTINGS, type Agency, type AgencyInput } from '../../../db/agencies';
+import type { Agency, AgencyInput } from '../../../db/agencies';
+import { DEFAULT_AGENCY_SETTINGS } from '../../../domain/agency';
 import { ConflictError } from '../../../errors';
 import { agencyInput } from '../../api/routes';
 import { agencyPatchSchema, agencySchema } from '../../api/schemas';

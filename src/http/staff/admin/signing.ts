@@ -14,6 +14,7 @@ const MODE_LABELS: Record<string, string> = {
   remote: 'Ký số từ xa (xác nhận trên điện thoại)',
   off: 'Không ký số (đã chọn rõ)',
   agency: 'Theo cơ quan',
+  external: 'Hệ thống quản lý văn bản ký, gửi lại qua API',
 };
 
 export function signingPages({ services: s, views }: AdminDeps<'registry' | 'users' | 'signingSettings' | 'config'>): Router {

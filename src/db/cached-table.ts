@@ -1,0 +1,96 @@
+import type { Db } from './connection';
+import { Snapshot, tableFingerprint } from './snapshot';
+import { found } from '../errors';
+
+/** The columns every cached reference table has. */
+export interface CachedRow {
+  id: number;
+  code: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CachedTableSpec<T, Row extends CachedRow, Input> {
+  table: string;
+  /** What a row is, in the not-found message: "cơ quan", "thủ tục". */
+  noun: string;
+  fromRow(row: Row): T;
+  toRow(input: Input): Omit<Row, 'id' | 'created_at' | 'updated_at'>;
+}
+
+/**
+ * A small reference table (agencies, procedures) read by id and code through an in-memory
+ * snapshot (see Snapshot), and written through here so the snapshot is dropped at once.
+ */
+export class CachedTable<T extends { id: number; code: string }, Row extends CachedRow, Input> {
+  private readonly snapshot: Snapshot<T>;
+
+  constructor(
+    protected readonly db: Db,
+    private readonly spec: CachedTableSpec<T, Row, Input>,
+  ) {
+    this.snapshot = new Snapshot(
+      () => this.all(),
+      () => tableFingerprint(this.db, spec.table),
+    );
+  }
+
+  private async all(): Promise<T[]> {
+    return ((await this.db(this.spec.table).orderBy('code')) as Row[]).map((r) => this.spec.fromRow(r));
+  }
+
+  /**
+   * From the snapshot outside transactions; a row it lacks is read from the database. Inside one
+   * (`this.db` is then the transaction) the database is read, and the snapshot neither
+   * used nor touched: it must not keep what a transaction that may roll back wrote.
+   */
+  private async cached(match: (row: T) => boolean, where: Pick<CachedRow, 'id'> | Pick<CachedRow, 'code'>): Promise<T | null> {
+    if (!this.db.isTransaction) {
+      const hit = await this.snapshot.find(match);
+      if (hit) return hit;
+    }
+    const row = (await this.db(this.spec.table).where(where).first()) as Row | undefined;
+    if (row && !this.db.isTransaction) this.snapshot.invalidate();
+    return row ? this.spec.fromRow(row) : null;
+  }
+
+  async list(): Promise<T[]> {
+    if (this.db.isTransaction) return this.all();
+    return [...(await this.snapshot.all())];
+  }
+
+  async byCode(code: string): Promise<T | null> {
+    return this.cached((r) => r.code === code, { code });
+  }
+
+  async byId(id: number): Promise<T | null> {
+    return this.cached((r) => r.id === id, { id });
+  }
+
+  /** `byId` for a row that must exist (a foreign key points at it). */
+  async get(id: number): Promise<T> {
+    return found(await this.byId(id), `Không có ${this.spec.noun} số ${id}`);
+  }
+
+  async insert(input: Input, now: number): Promise<T> {
+    this.snapshot.invalidate();
+    const [row] = (await this.db(this.spec.table)
+      .insert({ ...this.spec.toRow(input), created_at: now, updated_at: now })
+      .returning('*')) as Row[];
+    this.snapshot.invalidate();
+    return this.spec.fromRow(row);
+  }
+
+  async update(id: number, input: Input, now: number): Promise<T> {
+    this.snapshot.invalidate();
+    await this.db(this.spec.table).where({ id }).update({ ...this.spec.toRow(input), updated_at: now });
+    this.snapshot.invalidate();
+    return this.get(id);
+  }
+
+  async remove(id: number): Promise<void> {
+    this.snapshot.invalidate();
+    await this.db(this.spec.table).where({ id }).delete();
+    this.snapshot.invalidate();
+  }
+}

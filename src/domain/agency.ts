@@ -1,0 +1,25 @@
+/** How an agency works, as its administrator set it: the lead time and review of its letters, its office hours. */
+export type ApologyMode = 'auto' | 'review';
+
+/** "HH:MM-HH:MM" ranges per weekday; an absent day uses the national default. */
+export type WeekHours = Partial<Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', string[]>>;
+
+export interface AgencySettings {
+  apologyLeadWorkingDays: number;
+  apologyMode: ApologyMode;
+  maxExtensions: number;
+  signerName: string | null;
+  signerTitle: string | null;
+  officeHours: WeekHours;
+  publicBoard: boolean;
+}
+
+export const DEFAULT_AGENCY_SETTINGS: AgencySettings = {
+  apologyLeadWorkingDays: 1,
+  apologyMode: 'auto',
+  maxExtensions: 1,
+  signerName: null,
+  signerTitle: null,
+  officeHours: {},
+  publicBoard: false,
+};

@@ -38,6 +38,12 @@ describe('apology workflow API', function () {
     assert.equal(issued.body.letterNumber, '01/PXL-SXD', 'the first letter of the year is number 01 with the agency’s symbol');
     assert.equal(issued.body.late, false, 'issued on 03/03, before the 09/03 deadline: on time');
     assert.equal(issued.body.issuedAt, '2026-03-03T10:00:00+07:00');
+    assert.equal(drafted.body.signing, null, 'no signing before approval');
+    assert.deepEqual(
+      issued.body.signing,
+      { state: 'unsigned', stateLabel: 'Không ký số', waitingFor: null, reason: 'Cơ quan chưa cài đặt chữ ký số', verificationCode: null },
+      'an agency without signing set up (outside production) issues unsigned, and the answer says so',
+    );
     assert.deepEqual(
       issued.body.notices.map((n: { channel: string; recipient: string; status: string }) => `${n.channel}:${n.recipient}:${n.status}`),
       ['zalo:+84912345678:created'],

@@ -30,5 +30,8 @@ describe('OpenAPI document', () => {
     assert.equal(res.body.openapi, '3.1.0');
     const create = res.body.paths['/dossiers'].post;
     assert.ok(create.requestBody.content['application/json'].schema.properties.acceptedAt, 'POST /dossiers should document acceptedAt');
+    const approved = res.body.paths['/apologies/{id}/approve'].post.responses['200'].content['application/json'].schema;
+    assert.deepEqual(approved.properties.signing.properties.state.enum, ['waiting', 'signed', 'returned', 'unsigned'], 'the approve answer documents the signing state');
+    assert.ok(approved.properties.signing.properties.reason, 'and the reason a letter was returned');
   });
 });

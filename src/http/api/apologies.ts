@@ -5,6 +5,8 @@ import { STATUS_LABELS, type ApologyView } from '../../services/apologies';
 import { scopeAgencies, type Actor } from '../../domain/actor';
 import type { AtRiskItem } from '../../watch/watcher';
 import type { Notice } from '../../db/notices';
+import type { LetterSigning } from '../../db/signing';
+import { formatVerificationCode, SIGNING_STATE_LABELS } from '../../services/signing/letters';
 import { dayToIso, isoToDay, localDayOf } from '../../domain/time';
 import { actorOf } from '../middleware/auth';
 import { parse } from '../validate';
@@ -15,7 +17,24 @@ function noticeJson(n: Notice) {
   return { id: n.id, channel: n.channel, recipient: n.recipient, status: n.status, kind: n.kind, createdAt: iso(n.createdAt) };
 }
 
-export function apologyJson(v: ApologyView, links: { citizen: string }) {
+/**
+ * Where the letter's signatures stand, for a caller that approved through the API: waiting (for
+ * the leader's confirmation, or for the agency's layer at issuance), signed, returned to the
+ * leader with the reason, or issued unsigned (and why). Null before any approval.
+ */
+export function signingJson(l: LetterSigning | null) {
+  if (!l) return null;
+  const state = l.state === 'leader-waiting' || l.state === 'leader-signed' ? 'waiting' : l.state;
+  return {
+    state,
+    stateLabel: SIGNING_STATE_LABELS[l.state],
+    waitingFor: l.state === 'leader-waiting' ? 'leader' : l.state === 'leader-signed' ? 'agency' : null,
+    reason: state === 'signed' ? null : l.message,
+    verificationCode: state === 'signed' ? formatVerificationCode(l.verificationCode) : null,
+  };
+}
+
+export function apologyJson(v: ApologyView, links: { citizen: string }, signing: LetterSigning | null = null) {
   const a = v.apology;
   return {
     id: a.id,
@@ -44,6 +63,7 @@ export function apologyJson(v: ApologyView, links: { citizen: string }) {
     cancelledAt: iso(a.cancelledAt),
     cancelReason: a.cancelReason,
     notices: v.notices.map(noticeJson),
+    signing: signingJson(signing),
     links:
       a.status === 'issued'
         ? { html: `/api/v1/apologies/${a.id}/letter.html`, pdf: `/api/v1/apologies/${a.id}/letter.pdf`, citizen: links.citizen }
@@ -67,7 +87,7 @@ function atRiskJson(i: AtRiskItem) {
 
 /** Apologies, the at-risk list and escalations; mounted on the authenticated API router. */
 export function registerApologyRoutes(r: Router, s: Services): void {
-  const json = (v: ApologyView) => apologyJson(v, { citizen: s.apologies.citizenLink(v.apology) });
+  const json = async (v: ApologyView) => apologyJson(v, { citizen: s.apologies.citizenLink(v.apology) }, await s.signing.state(v.apology.id));
 
   r.get('/dossiers/:code/apologies/proposal', async (req, res) => {
     const p = await s.apologyWorkflow.proposal(req.params.code, actorOf(req));
@@ -86,7 +106,7 @@ export function registerApologyRoutes(r: Router, s: Services): void {
       { ...body, newDueDay: body.newDueDate ? isoToDay(body.newDueDate) : undefined },
       actorOf(req),
     );
-    res.status(201).location(`/api/v1/apologies/${v.apology.id}`).json(json(v));
+    res.status(201).location(`/api/v1/apologies/${v.apology.id}`).json(await json(v));
   });
   r.get('/apologies', async (req, res) => {
     const q = parse(listApologiesQuery, req.query, 'query');
@@ -96,17 +116,18 @@ export function registerApologyRoutes(r: Router, s: Services): void {
       (q.page - 1) * q.pageSize,
       actorOf(req),
     );
-    res.json({ items: items.map(json), page: q.page, pageSize: q.pageSize, total });
+    const states = await s.signing.states(items.map((v) => v.apology.id));
+    res.json({ items: items.map((v) => apologyJson(v, { citizen: s.apologies.citizenLink(v.apology) }, states.get(v.apology.id) ?? null)), page: q.page, pageSize: q.pageSize, total });
   });
   r.get('/apologies/:id', async (req, res) => {
-    res.json(json(await s.apologies.get(parse(entryId, req.params.id, 'id'), actorOf(req))));
+    res.json(await json(await s.apologies.get(parse(entryId, req.params.id, 'id'), actorOf(req))));
   });
   r.post('/apologies/:id/approve', async (req, res) => {
-    res.json(json(await s.apologyWorkflow.approve(parse(entryId, req.params.id, 'id'), actorOf(req))));
+    res.json(await json(await s.apologyWorkflow.approve(parse(entryId, req.params.id, 'id'), actorOf(req))));
   });
   r.post('/apologies/:id/cancel', async (req, res) => {
     const body = parse(cancelApologySchema, req.body);
-    res.json(json(await s.apologyWorkflow.cancel(parse(entryId, req.params.id, 'id'), body.reason, actorOf(req))));
+    res.json(await json(await s.apologyWorkflow.cancel(parse(entryId, req.params.id, 'id'), body.reason, actorOf(req))));
   });
   r.get('/apologies/:id/letter.html', async (req, res) => {
     const html = await s.apologies.letterHtml(parse(entryId, req.params.id, 'id'), actorOf(req));
@@ -121,7 +142,7 @@ export function registerApologyRoutes(r: Router, s: Services): void {
   r.post('/apologies/:id/signed-letter', express.raw({ type: 'application/pdf', limit: '5mb' }), async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (!body.subarray(0, 5).equals(Buffer.from('%PDF-'))) throw new ValidationError([{ field: 'pdf', message: 'Gửi tệp PDF (Content-Type: application/pdf)' }]);
-    res.json(json(await s.apologyWorkflow.acceptSignedPdf(parse(entryId, req.params.id, 'id'), body, actorOf(req))));
+    res.json(await json(await s.apologyWorkflow.acceptSignedPdf(parse(entryId, req.params.id, 'id'), body, actorOf(req))));
   });
   r.get('/apologies/:id/letter.pdf', async (req, res) => {
     const { pdf, fileName } = await s.apologies.letterPdf(parse(entryId, req.params.id, 'id'), actorOf(req));

@@ -26,9 +26,41 @@ interface Operation {
   body?: z.ZodType;
   query?: z.ZodObject;
   ok: number;
+  /** The success answer's JSON schema, where documented. */
+  response?: Record<string, unknown>;
   /** Served without a token. */
   open?: boolean;
 }
+
+/** Where the letter's two digital signatures stand (null before the first approval). */
+const SIGNING_STATE = {
+  type: ['object', 'null'],
+  description:
+    'Chữ ký số của thư. waiting: đang chờ ký (waitingFor = leader: chờ lãnh đạo xác nhận ký số từ xa hoặc hệ thống quản lý văn bản gửi lại bản đã ký; agency: lãnh đạo đã ký, chờ chữ ký của cơ quan khi ban hành) — thư chưa ban hành, chưa gửi gì cho người dân; signed: đã ký số 2 lớp và ban hành; returned: trả lại lãnh đạo (reason: lý do, ví dụ từ chối ký, hết hạn, chứng thư hết hạn) — bản nháp, phê duyệt lại để ký lại; unsigned: ban hành không ký số (reason: vì sao).',
+  properties: {
+    state: { type: 'string', enum: ['waiting', 'signed', 'returned', 'unsigned'] },
+    stateLabel: { type: 'string', examples: ['Chờ ký số'] },
+    waitingFor: { type: ['string', 'null'], enum: ['leader', 'agency', null] },
+    reason: { type: ['string', 'null'], description: 'Lý do trả lại / không ký số, hoặc lỗi tạm thời đang được thử lại khi state = waiting' },
+    verificationCode: { type: ['string', 'null'], description: 'Mã xác thực in trên thư (kiểm tra tại /xac-thuc), khi đã ký', examples: ['K7QX-9M2P-AB'] },
+  },
+  required: ['state', 'stateLabel', 'waitingFor', 'reason', 'verificationCode'],
+};
+
+const APOLOGY = {
+  type: 'object',
+  description: 'Một thư xin lỗi (các trường chính)',
+  properties: {
+    id: { type: 'integer' },
+    dossierCode: { type: 'string' },
+    status: { type: 'string', enum: ['draft', 'issued', 'cancelled'] },
+    statusLabel: { type: 'string' },
+    letterNumber: { type: ['string', 'null'] },
+    issuedAt: { type: ['string', 'null'], format: 'date-time' },
+    notices: { type: 'array', items: { type: 'object' } },
+    signing: SIGNING_STATE,
+  },
+};
 
 // The request schemas are the same zod objects the routes validate with, so the document cannot
 // drift from what the API accepts; a test checks that every route appears here and vice versa.
@@ -67,13 +99,13 @@ const OPERATIONS: Operation[] = [
   { method: 'get', path: '/dossiers/{code}/apologies/proposal', summary: 'Đề xuất ngày hẹn mới, các lý do thường dùng, và hồ sơ có được hẹn lại không', ok: 200 },
   { method: 'post', path: '/dossiers/{code}/apologies', summary: 'Soạn thư xin lỗi và hẹn lại (bản nháp chờ lãnh đạo duyệt)', body: draftApologySchema, ok: 201 },
   { method: 'get', path: '/apologies', summary: 'Danh sách thư xin lỗi (lọc theo cơ quan, trạng thái, đúng hạn / trễ)', query: listApologiesQuery, ok: 200 },
-  { method: 'get', path: '/apologies/{id}', summary: 'Một thư xin lỗi và các thông báo đã tạo', ok: 200 },
-  { method: 'post', path: '/apologies/{id}/approve', summary: 'Lãnh đạo duyệt: cấp số, ban hành văn bản, dời hạn, tạo thông báo', ok: 200 },
+  { method: 'get', path: '/apologies/{id}', summary: 'Một thư xin lỗi, trạng thái ký số và các thông báo đã tạo', ok: 200, response: APOLOGY },
+  { method: 'post', path: '/apologies/{id}/approve', summary: 'Lãnh đạo duyệt: ký số lớp lãnh đạo, rồi cấp số, ký số lớp cơ quan, ban hành, dời hạn, tạo thông báo — hoặc chờ ký số (signing.state = waiting) / trả lại (returned, kèm lý do)', ok: 200, response: APOLOGY },
   { method: 'post', path: '/apologies/{id}/cancel', summary: 'Huỷ bản nháp', body: cancelApologySchema, ok: 200 },
   { method: 'get', path: '/apologies/{id}/letter.html', summary: 'Văn bản đã ban hành (HTML, bản in A4)', ok: 200 },
   { method: 'get', path: '/apologies/{id}/letter.pdf', summary: 'Văn bản đã ban hành (PDF)', ok: 200 },
   { method: 'get', path: '/apologies/{id}/letter-to-sign.pdf', summary: 'Bản thư đã phê duyệt, chưa ký (cho hệ thống quản lý văn bản ký số)', ok: 200 },
-  { method: 'post', path: '/apologies/{id}/signed-letter', summary: 'Nhận bản thư đã ký số từ hệ thống quản lý văn bản (application/pdf); kiểm tra rồi ban hành', ok: 200 },
+  { method: 'post', path: '/apologies/{id}/signed-letter', summary: 'Nhận bản thư đã ký số từ hệ thống quản lý văn bản (application/pdf); kiểm tra rồi ban hành', ok: 200, response: APOLOGY },
   { method: 'get', path: '/at-risk', summary: 'Hồ sơ sắp đến hạn hoặc quá hạn chưa được xin lỗi', query: agencyQuery, ok: 200 },
   { method: 'get', path: '/escalations', summary: 'Hồ sơ trễ cả ngày hẹn lại, đã báo cáo cấp trên', query: agencyQuery, ok: 200 },
   { method: 'get', path: '/messages', summary: 'Tin nhắn gửi người dân và cán bộ (lọc theo trạng thái, kênh, cơ quan)', query: listMessagesQuery, ok: 200 },
@@ -143,7 +175,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...(op.open ? { security: [] } : {}),
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
       responses: {
-        [op.ok]: { description: 'Thành công' },
+        [op.ok]: { description: 'Thành công', ...(op.response ? { content: { 'application/json': { schema: op.response } } } : {}) },
         '400': problem,
         '401': problem,
         '403': problem,

@@ -50,6 +50,8 @@ describe('signed letters: remote signing simulated from the admin page (no provi
 
     const id = await draftAndApprove();
     assert.equal((await ctx.services.signing.state(id))?.state, 'leader-waiting');
+    const waiting = (await ctx.api('get', `/api/v1/apologies/${id}`).expect(200)).body;
+    assert.deepEqual(waiting.signing, { state: 'waiting', stateLabel: 'Chờ ký số', waitingFor: 'leader', reason: null, verificationCode: null }, 'the API says the letter waits for the leader');
     assert.equal((await ctx.services.notices.forApology(id)).length, 0);
     ctx.clock.advance(1_000);
     await ctx.services.apologyWorkflow.continueSigning(id);
@@ -61,6 +63,18 @@ describe('signed letters: remote signing simulated from the admin page (no provi
     assert.equal(a.notices.length, 1);
     assertTwoValidSignatures((await ctx.services.apologies.letterPdf(id, leader)).pdf);
     assert.deepEqual(await outcomes(id), ['leader:requested', 'leader:confirmed', 'agency:signed']);
+    const signed = (await ctx.api('get', `/api/v1/apologies/${id}`).expect(200)).body;
+    assert.equal(signed.signing.state, 'signed');
+    assert.match(signed.signing.verificationCode, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}$/);
+  });
+
+  it('an approval through the API (no leader account: the agency signs both layers) answers "signed"', async () => {
+    await simulateWith('092080001234');
+    const { id } = (await ctx.api('post', `/api/v1/dossiers/${encodeURIComponent(CODE)}/apologies`).send({ reason: 'Cần khảo sát lại hiện trạng công trình', newDueDate: '2026-03-18' }).expect(201)).body as { id: number };
+    const approved = (await ctx.api('post', `/api/v1/apologies/${id}/approve`).expect(200)).body;
+    assert.equal(approved.status, 'issued');
+    assert.equal(approved.signing.state, 'signed');
+    assertTwoValidSignatures((await ctx.services.apologies.letterPdf(id, leader)).pdf);
   });
 
   for (const [cccd, outcome, reason] of [['000000000002', 'refused', /từ chối/], ['000000000003', 'expired', /hết hạn/]] as const) {
@@ -77,6 +91,9 @@ describe('signed letters: remote signing simulated from the admin page (no provi
       assert.equal(a.apology.status, 'draft');
       assert.equal(a.notices.length, 0);
       assert.deepEqual(await outcomes(id), ['leader:requested', `leader:${outcome}`]);
+      const answer = (await ctx.api('get', `/api/v1/apologies/${id}`).expect(200)).body;
+      assert.equal(answer.signing.state, 'returned');
+      assert.match(answer.signing.reason, reason, 'the API gives the reason the draft came back');
     });
   }
 

@@ -462,6 +462,7 @@ export class ApologyWorkflow {
   private async approveSigned(id: number, actor: Actor): Promise<ApologyView> {
     const a = await this.deps.db.transaction(async () => {
       const draft = await this.draftToDecide(id, actor, 'approve');
+      await this.deps.signing.checkAgencyLayer(await this.agencyOf(draft));
       await this.stillIssuable(draft, this.deps.clock.now());
       await this.deps.signing.open(draft.id, { userId: actor.userId ?? null, name: actor.name }, await this.deps.signing.state(draft.id));
       return draft;

@@ -99,6 +99,17 @@ export class LetterSigningService {
     return { sign: false, reason: 'Cơ quan chưa cài đặt chữ ký số' };
   }
 
+  /**
+   * The agency's layer is made at issuance, inside the issuing transaction, with a key at hand:
+   * a remote agency signer (an organisational certificate at a SmartCA-like service) cannot wait
+   * for a phone confirmation there yet. It is refused before the leader is asked to sign
+   * anything, naming what to do; the simulated remote account signs the agency layer locally.
+   */
+  async checkAgencyLayer(agency: Agency): Promise<void> {
+    const s = await this.deps.repo.settings({ kind: 'agency', id: agency.id });
+    if (s?.mode === 'remote' && s.settings.simulator !== '1') throw new SigningError('signer-not-configured', agencyRemoteRefusal(agency.name));
+  }
+
   async state(apologyId: number): Promise<LetterSigning | null> {
     return this.deps.repo.letter(apologyId);
   }
@@ -333,7 +344,7 @@ export class LetterSigningService {
     const now = this.deps.clock.now();
     const signer: ResolvedSigner = await this.deps.settings.agencySigner(agency);
     if (signer.kind !== 'immediate') {
-      throw new SigningError('signer-not-configured', `Chữ ký số của cơ quan ${agency.name} phải là tệp chứng thư số (ký số từ xa cho lớp cơ quan chưa được hỗ trợ)`);
+      throw new SigningError('signer-not-configured', agencyRemoteRefusal(agency.name));
     }
     const seal = await this.deps.settings.image({ kind: 'agency', id: agency.id });
     const lRect = leaderRect(layout.leader.rect);
@@ -420,6 +431,10 @@ export class LetterSigningService {
   private async event(apologyId: number, layer: 'leader' | 'agency', outcome: string, message: string | null, transactionId: string | null): Promise<void> {
     await this.deps.repo.recordEvent({ apologyId, layer, outcome, message: message?.slice(0, 500) ?? null, transactionId, at: this.deps.clock.now().getTime() });
   }
+}
+
+function agencyRemoteRefusal(agencyName: string): string {
+  return `Chữ ký số của cơ quan ${agencyName} đang đặt là ký số từ xa, nhưng lớp chữ ký của cơ quan khi ban hành chưa hỗ trợ ký số từ xa (chứng thư tổ chức tại dịch vụ ký số): cài tệp chứng thư số (.p12) của cơ quan tại Quản trị → Chữ ký số (lãnh đạo vẫn ký số từ xa được). Thư chưa được phê duyệt, chưa gửi gì.`;
 }
 
 /** The signature image's place: the blank of the signature block, at most 60 mm wide, centred. */

@@ -152,7 +152,8 @@ export class SigningSettingsService {
     const secrets = { ...old, ...(input.spPassword ? { spPassword: input.spPassword } : {}), ...(input.callbackSecret ? { callbackSecret: input.callbackSecret } : {}) };
     await this.deps.repo.saveSettings({
       ...s,
-      mode: 'remote',
+      // The account serves the leaders; an agency that signs its own layer with a certificate file keeps doing so.
+      mode: s.mode === 'certificate' && s.p12 ? 'certificate' : 'remote',
       settings: { baseUrl: input.baseUrl.trim().replace(/\/$/, ''), spId: input.spId.trim(), userId: input.userId.trim() },
       secrets: this.deps.secrets.seal(secrets),
       updatedBy: by,

@@ -43,4 +43,13 @@ describe('admin pages: digital signatures (/quan-tri/ky-so)', function () {
     assert.doesNotMatch(after.text, /dung-mat-khau/, 'the password is never shown back');
     await agent.post(`/quan-tri/ky-so/${AGENCY.code}/chung-thu`).field('password', 'x').attach('p12', mine.p12, 'coquan.p12').expect(403);
   });
+
+  it('warns that the agency’s own layer cannot be signed remotely when the agency has only a remote account', async () => {
+    const { agent, csrf } = await signIn(ctx, 'admin', null);
+    await agent.post(`/quan-tri/ky-so/${AGENCY.code}/tu-xa`).type('form').send({ _csrf: csrf, baseUrl: 'https://ky-so.example.vn/sca', spId: 'sp-1', spPassword: 'bi-mat', callbackSecret: '' }).expect(303);
+    const page = await agent.get(`/quan-tri/ky-so/${AGENCY.code}`).expect(200);
+    assert.match(page.text, /Lớp chữ ký của cơ quan khi ban hành chưa hỗ trợ ký số từ xa/);
+    await agent.post(`/quan-tri/ky-so/${AGENCY.code}/mo-phong`).type('form').send({ _csrf: csrf }).expect(303);
+    assert.doesNotMatch((await agent.get(`/quan-tri/ky-so/${AGENCY.code}`).expect(200)).text, /chưa hỗ trợ ký số từ xa/, 'the simulator signs the agency layer itself');
+  });
 });

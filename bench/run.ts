@@ -21,6 +21,7 @@ import { benchWeb } from './web.bench';
 import { benchReports } from './reports.bench';
 import { benchImport } from './import.bench';
 import { benchSigning } from './signing.bench';
+import { benchLettersSigned } from './letters-signed.bench';
 import { benchStartup } from './startup.bench';
 
 type Figures = Record<string, number | string>;
@@ -76,6 +77,11 @@ const TARGETS: Record<string, Record<string, Target>> = {
   signing: {
     signed_per_s: { op: '>=', value: 40, unit: '/s', why: 'letters rendered and signed twice (leader + agency, certificate files) per second, browser warm' },
     sign_ms_per_letter: { op: '<=', value: 10, unit: 'ms', why: 'the two signatures of one letter, on a printed PDF' },
+  },
+  letters_signed: {
+    signed_per_s: { op: '>=', value: 40, unit: '/s', why: "letters through the product's issuing path — leader's version rendered with its layout, leader's and agency's layers (certificate files) — per second, browser warm" },
+    overhead_ms_per_letter: { op: '<=', value: 10, unit: 'ms', why: 'wall time a signed letter costs over an unsigned one, measured in the same run' },
+    overhead_cpu_ms_per_letter: { op: '<=', value: 10, unit: 'ms', why: "the same in this process's CPU (process.cpuUsage)" },
   },
   startup: {
     ready_ratio: { op: '>=', value: 1, unit: '×', why: 'the compiled service (dist/, production) reaches /ready no later than the tsx demo' },
@@ -152,6 +158,8 @@ async function main(): Promise<void> {
   const documents = await benchDocuments();
   process.stderr.write('signing: letters rendered and signed twice (leader, agency) vs unsigned…\n');
   const signing = await benchSigning();
+  process.stderr.write("letters_signed: the product's signing path (located render + both layers) vs unsigned issuance, same run…\n");
+  const lettersSigned = await benchLettersSigned();
   process.stderr.write('reports: a quarter over 1,000,000 dossiers (BENCH_ROWS to change)…\n');
   const reports = await benchReports();
   process.stderr.write('import: 1,000,000 CSV rows and 100,000 XLSX rows (BENCH_IMPORT_ROWS, BENCH_IMPORT_XLSX_ROWS to change)…\n');
@@ -161,7 +169,7 @@ async function main(): Promise<void> {
   process.stderr.write('watcher: one tick over 1,000,000 dossiers, 1,000 slipped (BENCH_ROWS, BENCH_SLIPPED to change)…\n');
   const watcher = await benchWatcher();
 
-  const sections = { deadline, web, startup, email, dispatch, slip, documents, signing, reports, import: imports, registry, watcher };
+  const sections = { deadline, web, startup, email, dispatch, slip, documents, signing, letters_signed: lettersSigned, reports, import: imports, registry, watcher };
   const rows = Object.entries(sections).flatMap(([name, figures]) => verdicts(name, figures));
   process.stdout.write(`\n${table(rows)}\n`);
   const missed = rows.filter((r) => r.met === false);

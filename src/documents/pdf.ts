@@ -48,8 +48,18 @@ const MM_PT = 72 / 25.4;
 async function locate(page: Page, selectors: string[]): Promise<Array<LocatedBox | null>> {
   const contentWidthPt = A4.widthPt - (A4.marginLeftMm + A4.marginRightMm) * MM_PT;
   const contentHeightPt = A4.heightPt - (A4.marginTopMm + A4.marginBottomMm) * MM_PT;
+  const viewport = page.viewportSize();
   await page.emulateMedia({ media: 'print' });
   await page.setViewportSize({ width: Math.round(contentWidthPt / 0.75), height: 1000 });
+  try {
+    return await measure(page, selectors, contentHeightPt);
+  } finally {
+    await page.emulateMedia({ media: null });
+    if (viewport) await page.setViewportSize(viewport);
+  }
+}
+
+async function measure(page: Page, selectors: string[], contentHeightPt: number): Promise<Array<LocatedBox | null>> {
   // A string, so that the DOM names need no DOM typings here.
   const rects = (await page.evaluate(
     `${JSON.stringify(selectors)}.map((sel) => { const el = document.querySelector(sel); if (!el) return null;` +
@@ -70,6 +80,9 @@ async function locate(page: Page, selectors: string[]): Promise<Array<LocatedBox
 export interface PooledPdfRenderer extends PdfRenderer {
   /** Test hook: closes the browser behind the renderer's back, as a crash would. The next render relaunches it. */
   simulateCrash(): Promise<void>;
+  /** Test hook: pages opened since the start (a warm pool reuses them). */
+  pagesOpened(): number;
+  renderLocated(html: string, selectors: string[]): Promise<{ pdf: Buffer; boxes: Array<LocatedBox | null> }>;
 }
 
 export interface PdfRendererOptions {
@@ -246,6 +259,7 @@ export function createPdfRenderer(options: PdfRendererOptions = {}): PooledPdfRe
     waiters.shift()?.();
   };
 
+  let opened = 0;
   const takePage = async (): Promise<Page> => {
     for (;;) {
       const page = idle.pop();
@@ -254,6 +268,7 @@ export function createPdfRenderer(options: PdfRendererOptions = {}): PooledPdfRe
     }
     const { context } = await getBrowser();
     const page = await context.newPage();
+    opened++;
     page.setDefaultTimeout(timeoutMs);
     return page;
   };
@@ -264,13 +279,9 @@ export function createPdfRenderer(options: PdfRendererOptions = {}): PooledPdfRe
     try {
       await page.setContent(fonts.rewrite(html), { waitUntil: 'load', timeout: timeoutMs });
       const pdf = await page.pdf(PRINT);
-      // Measured after printing, on a page of its own: the print is never affected by it.
+      // Measured after printing, so the print is never affected by it; then the page is put
+      // back as it was, since opening a page per signed letter cost more than signing it.
       const boxes = selectors.length ? await locate(page, selectors) : [];
-      if (selectors.length) {
-        healthy = false;
-        page.close().catch(() => undefined);
-        return { pdf, boxes };
-      }
       healthy = true;
       return { pdf, boxes };
     } finally {
@@ -308,6 +319,8 @@ export function createPdfRenderer(options: PdfRendererOptions = {}): PooledPdfRe
     },
 
     renderLocated,
+
+    pagesOpened: () => opened,
 
     async simulateCrash(): Promise<void> {
       const current = browser;

@@ -22,6 +22,7 @@ import {
   serializePrepared,
   SigningError,
   type ExpectedSubject,
+  type PrepareOptions,
   type Rect,
   type RemoteRequest,
 } from '../../signing';
@@ -29,14 +30,15 @@ import type { Clock } from '../../clock';
 import type { ResolvedSigner, SigningSettingsService } from './settings';
 
 /** Where the leader's version of a letter leaves room for what issuance adds. */
-const SELECTORS = ['.national-header .number', '.national-header .place-date', '.signer-space'];
+export const LETTER_SIGNING_SELECTORS = ['.national-header .number', '.national-header .place-date', '.signer-space'];
 
 /** Where a letter's layers and stamps go, measured on the leader's version. */
-interface Layout {
+export interface LetterLayout {
   number: LocatedBox;
   date: LocatedBox;
   leader: LocatedBox;
 }
+type Layout = LetterLayout;
 
 /** Crockford's base 32 without I, L, O, U: read aloud and typed without confusion. */
 const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -54,6 +56,14 @@ export function formatVerificationCode(code: string): string {
 export function normaliseVerificationCode(input: string): string | null {
   const code = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   return /^[0-9A-HJKMNP-TV-Z]{10}$/.test(code) ? code : null;
+}
+
+/** The mark printed on the letter: code, checking page, QR code of the page with the code. */
+export async function verificationMark(publicBaseUrl: string, code: string): Promise<{ code: string; url: string; qrImage: string }> {
+  const url = `${publicBaseUrl}/xac-thuc?ma=${formatVerificationCode(code)}`;
+  const svg = await QRCode.toString(url, { type: 'svg', margin: 0, errorCorrectionLevel: 'M' });
+  const qrImage = `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+  return { code: formatVerificationCode(code), url: `${publicBaseUrl}/xac-thuc`, qrImage };
 }
 
 export const SIGNING_STATE_LABELS: Record<LetterSigningState, string> = {
@@ -113,10 +123,7 @@ export class LetterSigningService {
 
   /** The mark printed on the letter: code, checking page, QR code of the page with the code. */
   async verificationMark(code: string): Promise<{ code: string; url: string; qrImage: string }> {
-    const url = `${this.deps.publicBaseUrl}/xac-thuc?ma=${formatVerificationCode(code)}`;
-    const svg = await QRCode.toString(url, { type: 'svg', margin: 0, errorCorrectionLevel: 'M' });
-    const qrImage = `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
-    return { code: formatVerificationCode(code), url: `${this.deps.publicBaseUrl}/xac-thuc`, qrImage };
+    return verificationMark(this.deps.publicBaseUrl, code);
   }
 
   /** Opens a signing round for an approved draft (inside the approval's transaction). */
@@ -188,11 +195,7 @@ export class LetterSigningService {
       const image = signer.layerOwner === 'leader' && leader ? await this.deps.settings.image({ kind: 'user', id: leader.id }) : null;
       const chain = await signer.signer.certificateChain();
       if (signer.kind === 'remote') checkRemoteCertificate(chain, signer.layerOwner === 'leader' && leader ? { commonName: leader.fullName } : { organization: agency.name }, now);
-      const prepared = await prepareSignature(unsigned, {
-        ...leaderSignature({ page: layout.leader.page, rect: leaderRect(layout.leader.rect), name: signer.signerName, agencyName: agency.name, signatureImage: image, signingTime: now, location: agency.placeName }),
-        signingTime: now,
-        certificateChain: chain,
-      });
+      const prepared = await prepareSignature(unsigned, { ...leaderLayer(layout, { name: signer.signerName, agency, image, now }), certificateChain: chain });
       const leaderSigner = signer.kind === 'immediate' ? 'certificate' : 'remote';
       if (signer.kind === 'immediate') {
         const signed = completeSignature(prepared, await signer.signer.signDigest(prepared));
@@ -336,19 +339,7 @@ export class LetterSigningService {
       throw new SigningError('signer-not-configured', `Chữ ký số của cơ quan ${agency.name} phải là tệp chứng thư số (ký số từ xa cho lớp cơ quan chưa được hỗ trợ)`);
     }
     const seal = await this.deps.settings.image({ kind: 'agency', id: agency.id });
-    const lRect = leaderRect(layout.leader.rect);
-    const field = seal
-      ? agencySignature({ page: layout.leader.page, rect: sealRect(lRect, 36), agencyName: agency.name, sealImage: seal, signingTime: now, location: agency.placeName })
-      : agencySignature({ page: 0, rect: agencyTextRect(595.28, 841.89), agencyName: agency.name, signingTime: now, location: agency.placeName });
-    const prepared = await prepareSignature(leaderPdf, {
-      ...field,
-      signingTime: now,
-      certificateChain: await signer.signer.certificateChain(),
-      stamps: [
-        { page: layout.number.page, rect: layout.number.rect, text: issued.numberLine, fontSize: 13 },
-        { page: layout.date.page, rect: layout.date.rect, text: issued.placeDateLine, fontSize: 14, italic: true },
-      ],
-    });
+    const prepared = await prepareSignature(leaderPdf, { ...agencyLayer(layout, { agency, seal, now, issued }), certificateChain: await signer.signer.certificateChain() });
     const signed = completeSignature(prepared, await signer.signer.signDigest(prepared));
     const pdfSha256 = crypto.createHash('sha256').update(signed).digest('hex');
     await this.deps.repo.transition(apologyId, ['leader-signed'], { state: 'signed', agencySignedAt: now.getTime(), pdfSha256, message: null, updatedAt: now.getTime() });
@@ -409,7 +400,7 @@ export class LetterSigningService {
 
   private async renderForSigning(html: string): Promise<{ pdf: Buffer; layout: Layout }> {
     if (!this.deps.pdf.renderLocated) throw new AppError(500, 'pdf-locate-missing', 'Bộ tạo PDF không cho biết vị trí khối chữ ký');
-    const { pdf, boxes } = await this.deps.pdf.renderLocated(html, SELECTORS);
+    const { pdf, boxes } = await this.deps.pdf.renderLocated(html, LETTER_SIGNING_SELECTORS);
     const [number, date, leader] = boxes;
     if (!number || !date || !leader) {
       throw new SigningError('pdf-rect-invalid', 'Mẫu thư không có chỗ cho số, ngày hoặc chữ ký (các lớp .number, .place-date, .signer-space của mẫu chuẩn)');
@@ -420,6 +411,36 @@ export class LetterSigningService {
   private async event(apologyId: number, layer: 'leader' | 'agency', outcome: string, message: string | null, transactionId: string | null): Promise<void> {
     await this.deps.repo.recordEvent({ apologyId, layer, outcome, message: message?.slice(0, 500) ?? null, transactionId, at: this.deps.clock.now().getTime() });
   }
+}
+
+/** The leader's layer on the letter as approved: the signature (image or text) in the signature block's blank. */
+export function leaderLayer(layout: LetterLayout, l: { name: string; agency: Pick<Agency, 'name' | 'placeName'>; image: Buffer | null; now: Date }): Omit<PrepareOptions, 'certificateChain'> {
+  return {
+    ...leaderSignature({ page: layout.leader.page, rect: leaderRect(layout.leader.rect), name: l.name, agencyName: l.agency.name, signatureImage: l.image, signingTime: l.now, location: l.agency.placeName }),
+    signingTime: l.now,
+  };
+}
+
+/**
+ * The agency's layer at issuance: the seal over the left third of the leader's signature (or the
+ * agency's text top right), and the number and date written into their blanks.
+ */
+export function agencyLayer(
+  layout: LetterLayout,
+  a: { agency: Pick<Agency, 'name' | 'placeName'>; seal: Buffer | null; now: Date; issued: { numberLine: string; placeDateLine: string } },
+): Omit<PrepareOptions, 'certificateChain'> {
+  const { agency, seal, now, issued } = a;
+  const field = seal
+    ? agencySignature({ page: layout.leader.page, rect: sealRect(leaderRect(layout.leader.rect), 36), agencyName: agency.name, sealImage: seal, signingTime: now, location: agency.placeName })
+    : agencySignature({ page: 0, rect: agencyTextRect(595.28, 841.89), agencyName: agency.name, signingTime: now, location: agency.placeName });
+  return {
+    ...field,
+    signingTime: now,
+    stamps: [
+      { page: layout.number.page, rect: layout.number.rect, text: issued.numberLine, fontSize: 13 },
+      { page: layout.date.page, rect: layout.date.rect, text: issued.placeDateLine, fontSize: 14, italic: true },
+    ],
+  };
 }
 
 /** The signature image's place: the blank of the signature block, at most 60 mm wide, centred. */

@@ -89,6 +89,23 @@ describe('documents: letter PDF (createPdfRenderer)', function () {
     assert.ok(outs[0].toString('latin1').includes("/CreationDate (D:20000101000000+00'00')"), 'the creation date is the fixed one');
   });
 
+  it('puts the page of a located render (signed letters) back in the pool, and the next print is as from a fresh page', async () => {
+    const html = renderer.renderLetter('TTPVHCC', letterData()).html;
+    const one = createPdfRenderer({ concurrency: 1 });
+    const fresh = createPdfRenderer({ concurrency: 1 });
+    try {
+      const located = await one.renderLocated(html, ['.signer-space']);
+      assert.ok(located.boxes[0], 'the signature block is located');
+      await one.renderLocated(html, ['.signer-space']);
+      const after = await one.render(html);
+      assert.equal(one.pagesOpened(), 1, 'one page serves every render: opening a page per signed letter costs more than the signing');
+      assert.ok(after.equals(await fresh.render(html)), 'locating leaves nothing behind (media, viewport) that changes the next print');
+      assert.deepEqual((await one.renderLocated(html, ['.signer-space'])).boxes, located.boxes, 'and the next location is the same');
+    } finally {
+      await Promise.all([one.close(), fresh.close()]);
+    }
+  });
+
   it('relaunches the browser after a crash, and refuses work after close()', async () => {
     const html = renderer.renderLetter('TTPVHCC', letterData()).html;
     await pdf.render(html);

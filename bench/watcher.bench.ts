@@ -196,14 +196,14 @@ function sampleLetter(i: number): LetterData {
   };
 }
 
-type Phase = 'digests' | 'slipped' | 'renderMissingPdfs';
+type Phase = 'digests' | 'slipped' | 'signatureReminders' | 'renderMissingPdfs';
 
 /**
  * Times the watcher's phases as tick() calls them, by wrapping the instance's own methods (tick
  * calls them through `this`); nothing else changes. Returns the seconds of the last call of each.
  */
 function timePhases(watcher: object): Record<Phase, number> {
-  const times: Record<Phase, number> = { digests: 0, slipped: 0, renderMissingPdfs: 0 };
+  const times: Record<Phase, number> = { digests: 0, slipped: 0, signatureReminders: 0, renderMissingPdfs: 0 };
   const w = watcher as unknown as Record<Phase, (...args: unknown[]) => Promise<unknown>>;
   for (const phase of Object.keys(times) as Phase[]) {
     const original = w[phase].bind(watcher);
@@ -222,16 +222,18 @@ function timePhases(watcher: object): Record<Phase, number> {
 /** Progress on stderr while the tick runs: counts issued letters and rendered PDFs. */
 function watchProgress(setup: BenchSetup, every: number): { issued: number; pdfs: number } {
   const counts = { issued: 0, pdfs: 0 };
-  const apologies = setup.s.apologies as unknown as Record<'issueInTx' | 'ensurePdf', (...args: unknown[]) => Promise<unknown>>;
+  // Issuing is the workflow's and PDFs the files service's since the apology services were split.
+  const workflow = setup.s.apologyWorkflow as unknown as Record<'issueInTx', (...args: unknown[]) => Promise<unknown>>;
+  const files = setup.s.apologyFiles as unknown as Record<'ensurePdf', (...args: unknown[]) => Promise<unknown>>;
   const t0 = process.hrtime.bigint();
-  const issueInTx = apologies.issueInTx.bind(setup.s.apologies);
-  apologies.issueInTx = async (...args: unknown[]) => {
+  const issueInTx = workflow.issueInTx.bind(setup.s.apologyWorkflow);
+  workflow.issueInTx = async (...args: unknown[]) => {
     const r = await issueInTx(...args);
     if (++counts.issued % every === 0) log(`[${setup.label}]   ${counts.issued.toLocaleString('en')} apologies issued (${seconds(t0).toFixed(1)} s)`);
     return r;
   };
-  const ensurePdf = apologies.ensurePdf.bind(setup.s.apologies);
-  apologies.ensurePdf = async (...args: unknown[]) => {
+  const ensurePdf = files.ensurePdf.bind(setup.s.apologyFiles);
+  files.ensurePdf = async (...args: unknown[]) => {
     const r = await ensurePdf(...args);
     if (++counts.pdfs % every === 0) log(`[${setup.label}]   ${counts.pdfs.toLocaleString('en')} PDFs rendered (${seconds(t0).toFixed(1)} s)`);
     return r;
@@ -297,7 +299,7 @@ async function runOn(kind: DbKind, rows: number, slipped: number, pgUrl?: string
     const tickSeconds = seconds(t);
     const split = { ...phases };
     log(
-      `[${label}] tick: ${tickSeconds.toFixed(2)} s — digests ${split.digests.toFixed(2)} s, apologies ${split.slipped.toFixed(2)} s, PDFs ${split.renderMissingPdfs.toFixed(2)} s; ` +
+      `[${label}] tick: ${tickSeconds.toFixed(2)} s — digests ${split.digests.toFixed(2)} s, apologies ${split.slipped.toFixed(2)} s, signature reminders ${split.signatureReminders.toFixed(2)} s, PDFs ${split.renderMissingPdfs.toFixed(2)} s; ` +
         `report ${JSON.stringify(first)}`,
     );
 
@@ -314,7 +316,7 @@ async function runOn(kind: DbKind, rows: number, slipped: number, pgUrl?: string
       if (r.drafted || r.issued || r.pdfs || r.digests || r.escalated || r.refused) throw new Error(`tick ${i + 2} did something: ${JSON.stringify(r)}`);
     }
     log(
-      `[${label}] second tick: ${secondMs.toFixed(0)} ms (digests ${(steadySplit.digests * 1000).toFixed(0)} ms, slipped query ${(steadySplit.slipped * 1000).toFixed(0)} ms, ` +
+      `[${label}] second tick: ${secondMs.toFixed(0)} ms (digests ${(steadySplit.digests * 1000).toFixed(0)} ms, slipped query ${(steadySplit.slipped * 1000).toFixed(0)} ms, waiting signatures ${(steadySplit.signatureReminders * 1000).toFixed(0)} ms, ` +
         `PDF query ${(steadySplit.renderMissingPdfs * 1000).toFixed(0)} ms); median of ${STEADY_TICKS}: ${median(steady).toFixed(0)} ms; report ${JSON.stringify(second)}`,
     );
 

@@ -5,7 +5,8 @@ import { currentRequestId } from '../request-context';
 
 export type { NoticeStatus } from '../domain/notice-lifecycle';
 export type NoticeChannel = 'zalo' | 'email' | 'sms' | 'print';
-export type NoticeKind = 'new_appointment' | 'at_risk_digest';
+/** Staff notices ('at_risk_digest', 'signature_reminder') are text-only e-mails to the agency. */
+export type NoticeKind = 'new_appointment' | 'at_risk_digest' | 'signature_reminder';
 
 /** One finished try to send a notice, and what the notice becomes. */
 export interface FinishedAttempt {

@@ -179,7 +179,9 @@ export class ReportRepository {
    * re-appointed by an apology issued before its end — and what was done about them: the first
    * apology (before or after the due date, or none), a missed new date, the citizen's notice.
    * A notice changed since the moment asked about (retried after failing, say) counts as failed
-   * then if its last attempt before that moment failed for good.
+   * then if its last attempt before that moment failed for good. A letter counts as signed only
+   * when it was issued with both signatures ('signed'); the state is set in the issuing
+   * transaction, so an apology issued by the moment asked about already has its final state.
    */
   async compliance(q: AsOf): Promise<ComplianceRow[]> {
     const s = statusAt(q, isPostgres(this.db));
@@ -198,10 +200,11 @@ export class ReportRepository {
                else 0 end) as failed
            from notices nt where nt.audience = 'citizen' and nt.apology_id is not null and nt.created_at <= ? group by nt.apology_id
          ), late as (
-           select s.deciding_agency_id, s.st, s.due, s.resolution, fa.late as apology_late, fa.id as apology_id
+           select s.deciding_agency_id, s.st, s.due, s.resolution, fa.late as apology_late, fa.id as apology_id, ls.state as signing_state
            from (${s.sql}) s
            left join a on a.dossier_id = s.id
            left join apologies fa on fa.id = a.first_id
+           left join letter_signing ls on ls.apology_id = fa.id
            where ${IN_PERIOD} and s.st in ('open', 'paused', 'resolved')
              and (a.first_id is not null or s.st = 'resolved' and s.resolution = 'late' or s.st = 'open' and s.due < ?)
          )
@@ -212,7 +215,9 @@ export class ReportRepository {
            sum(case when late.apology_id is not null and (late.st = 'resolved' and late.resolution = 'late' or late.st = 'open' and late.due < ?) then 1 else 0 end) as second_slips,
            sum(case when late.apology_id is not null and n.reached = 1 then 1 else 0 end) as delivered,
            sum(case when late.apology_id is not null and coalesce(n.reached, 0) = 0 and n.failed = 1 then 1 else 0 end) as failed,
-           sum(case when late.apology_id is not null and coalesce(n.reached, 0) = 0 and coalesce(n.failed, 0) = 0 then 1 else 0 end) as not_sent
+           sum(case when late.apology_id is not null and coalesce(n.reached, 0) = 0 and coalesce(n.failed, 0) = 0 then 1 else 0 end) as not_sent,
+           sum(case when late.apology_id is not null and late.signing_state = 'signed' then 1 else 0 end) as signed,
+           sum(case when late.apology_id is not null and coalesce(late.signing_state, 'none') <> 'signed' then 1 else 0 end) as unsigned
          from late left join n on n.apology_id = late.apology_id
          group by late.deciding_agency_id`,
         [q.atMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, ...s.bindings, q.fromMs, q.atMs, q.atMs],
@@ -229,6 +234,8 @@ export class ReportRepository {
       noticesDelivered: num(r.delivered),
       noticesFailed: num(r.failed),
       noticesNotSent: num(r.not_sent),
+      lettersSigned: num(r.signed),
+      lettersUnsigned: num(r.unsigned),
     }));
   }
 

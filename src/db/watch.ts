@@ -7,8 +7,23 @@ export interface AtRiskRow {
   dossier: Dossier;
   apologyId: number | null;
   apologyStatus: 'draft' | 'issued' | null;
+  /** When the leader approved a draft whose signature has not arrived yet ("chờ ký số"), else null. */
+  signatureWaitingSince: number | null;
   escalated: boolean;
 }
+
+/** A letter approved by its leader and still waiting for their signature. */
+export interface WaitingSignature {
+  apologyId: number;
+  agencyId: number;
+  dossierCode: string;
+  dueAt: number;
+  approvedAt: number;
+  approvedBy: string;
+}
+
+/** The leader's signature has been asked for and has not arrived (see services/signing/letters.ts). */
+const LEADER_WAITING = 'leader-waiting';
 
 /** The deadline watcher's questions. */
 export class WatchRepository {
@@ -41,8 +56,9 @@ export class WatchRepository {
   async atRisk(untilByAgency: Map<number, number>, limit: number): Promise<AtRiskRow[]> {
     if (!untilByAgency.size) return [];
     const rows = await this.db('dossiers as d')
-      .select('d.*', 'a.id as apology_id', 'a.status as apology_status', 'e.id as escalation_id')
+      .select('d.*', 'a.id as apology_id', 'a.status as apology_status', 'e.id as escalation_id', 'ls.approved_at as signature_waiting_since')
       .leftJoin('apologies as a', (j) => j.on('a.dossier_id', 'd.id').andOn('a.active_version', 'd.deadline_version'))
+      .leftJoin('letter_signing as ls', (j) => j.on('ls.apology_id', 'a.id').andOnVal('ls.state', LEADER_WAITING))
       .leftJoin('escalations as e', (j) => j.on('e.dossier_id', 'd.id').andOn('e.deadline_version', 'd.deadline_version'))
       .whereIn('d.state', OPEN)
       .whereNotNull('d.current_due_at')
@@ -55,7 +71,29 @@ export class WatchRepository {
       dossier: dossierFromRow(r),
       apologyId: r.apology_id === null ? null : Number(r.apology_id),
       apologyStatus: (r.apology_status as 'draft' | 'issued' | null) ?? null,
+      signatureWaitingSince: r.apology_status === 'draft' && r.signature_waiting_since !== null ? Number(r.signature_waiting_since) : null,
       escalated: r.escalation_id !== null,
+    }));
+  }
+
+  /** Drafts whose leader's signature is still awaited, oldest approval first, with their dossier's due instant. */
+  async waitingSignatures(limit: number): Promise<WaitingSignature[]> {
+    const rows = await this.db('letter_signing as ls')
+      .join('apologies as a', 'a.id', 'ls.apology_id')
+      .join('dossiers as d', 'd.id', 'a.dossier_id')
+      .select('a.id as apology_id', 'a.issuing_agency_id', 'd.code', 'd.current_due_at', 'ls.approved_at', 'ls.approved_by')
+      .where('ls.state', LEADER_WAITING)
+      .where('a.status', 'draft')
+      .whereNotNull('d.current_due_at')
+      .orderBy('ls.approved_at')
+      .limit(limit);
+    return rows.map((r: Record<string, unknown>) => ({
+      apologyId: Number(r.apology_id),
+      agencyId: Number(r.issuing_agency_id),
+      dossierCode: String(r.code),
+      dueAt: Number(r.current_due_at),
+      approvedAt: Number(r.approved_at),
+      approvedBy: String(r.approved_by),
     }));
   }
 

@@ -141,6 +141,10 @@ export interface ComplianceCounts {
   noticesDelivered: number;
   noticesFailed: number;
   noticesNotSent: number;
+  /** Of the apologies counted, letters issued with the leader's and the agency's signatures. */
+  lettersSigned: number;
+  /** …and letters issued without them (signing turned off, not set up, or issued before signing existed). */
+  lettersUnsigned: number;
 }
 
 export const ZERO_COMPLIANCE: ComplianceCounts = {
@@ -152,6 +156,8 @@ export const ZERO_COMPLIANCE: ComplianceCounts = {
   noticesDelivered: 0,
   noticesFailed: 0,
   noticesNotSent: 0,
+  lettersSigned: 0,
+  lettersUnsigned: 0,
 };
 
 export function addCompliance(a: ComplianceCounts, b: ComplianceCounts): ComplianceCounts {

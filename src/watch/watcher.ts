@@ -3,7 +3,8 @@ import type { Agency, AgencyRepository } from '../db/agencies';
 import type { ApologyRepository, EscalationRepository } from '../db/apologies';
 import type { Dossier, DossierRepository } from '../db/dossiers';
 import type { NoticeRepository } from '../db/notices';
-import type { AtRiskRow, WatchRepository } from '../db/watch';
+import type { AtRiskRow, WaitingSignature, WatchRepository } from '../db/watch';
+import { signatureWait, waitInWords } from '../domain/signature-wait';
 import { dayToIso, localDayOf } from '../domain/time';
 import { shortDate, shortInstant } from '../domain/vn-format';
 import { AppError } from '../errors';
@@ -24,12 +25,17 @@ export interface TickReport {
   /** Letters whose PDF could not be made this time; the next tick tries them again. */
   pdfsFailed: number;
   refused: number;
+  /** Leaders warned again about a letter still waiting for their signature. */
+  signatureReminders: number;
 }
 
 export interface AtRiskItem extends AtRiskRow {
   agency: Agency;
   overdue: boolean;
-  /** Overdue with nothing done yet, or a draft still waiting for approval after the deadline. */
+  /**
+   * Overdue with nothing done yet, or a draft still waiting for approval after the deadline, or
+   * a letter that has waited too long for the leader's signature (domain/signature-wait).
+   */
   urgent: boolean;
 }
 
@@ -74,18 +80,19 @@ export class DeadlineWatcher {
     const now = this.deps.clock.now();
     const rows = await this.deps.watch.atRisk(await this.deps.calendars.dueSoonUntil(scoped, now), limit);
     const byId = new Map(all.map((a) => [a.id, a]));
-    return rows.map((r) => ({
-      ...r,
-      agency: byId.get(r.dossier.decidingAgencyId) as Agency,
-      overdue: (r.dossier.currentDueAt as number) < now.getTime(),
-      urgent: (r.dossier.currentDueAt as number) < now.getTime() && r.apologyStatus !== 'issued',
-    }));
+    return rows.map((r) => {
+      const dueAt = r.dossier.currentDueAt as number;
+      const overdue = dueAt < now.getTime();
+      const waitUrgent = r.signatureWaitingSince !== null && signatureWait(r.signatureWaitingSince, dueAt, now).urgent;
+      return { ...r, agency: byId.get(r.dossier.decidingAgencyId) as Agency, overdue, urgent: (overdue && r.apologyStatus !== 'issued') || waitUrgent };
+    });
   }
 
   async tick(): Promise<TickReport> {
-    const report: TickReport = { atRisk: 0, digests: 0, drafted: 0, issued: 0, escalated: 0, pdfs: 0, pdfsFailed: 0, refused: 0 };
+    const report: TickReport = { atRisk: 0, digests: 0, drafted: 0, issued: 0, escalated: 0, pdfs: 0, pdfsFailed: 0, refused: 0, signatureReminders: 0 };
     await this.digests(report);
     await this.slipped(report);
+    await this.signatureReminders(report);
     Object.assign(report, await this.renderMissingPdfs());
     return report;
   }
@@ -132,6 +139,40 @@ export class DeadlineWatcher {
         return true;
       });
       if (sent) report.digests++;
+    }
+  }
+
+  /**
+   * A leader who approved but has not signed holds the citizen's new date back. Once the wait is
+   * urgent (domain/signature-wait) the agency's staff address gets one reminder per approval; a
+   * new approval after a refusal may be reminded again.
+   */
+  private async signatureReminders(report: TickReport): Promise<void> {
+    const now = this.deps.clock.now();
+    const waiting = await this.deps.watch.waitingSignatures(10_000);
+    if (!waiting.length) return;
+    const agencies = new Map((await this.deps.agencies.list()).map((a) => [a.id, a]));
+    for (const w of waiting) {
+      const agency = agencies.get(w.agencyId);
+      const wait = signatureWait(w.approvedAt, w.dueAt, now);
+      if (!agency?.contactEmail || !wait.urgent) continue;
+      report.signatureReminders += await this.deps.notices.enqueue(
+        [
+          {
+            businessKey: `signature-reminder:${w.apologyId}:${w.approvedAt}`,
+            kind: 'signature_reminder',
+            audience: 'staff',
+            channel: 'email',
+            recipient: agency.contactEmail,
+            agencyId: agency.id,
+            dossierId: null,
+            apologyId: w.apologyId,
+            notBefore: now.getTime(),
+            payload: signatureReminderMessage(agency, w, wait.waitedMs),
+          },
+        ],
+        now.getTime(),
+      );
     }
   }
 
@@ -240,7 +281,7 @@ export class DeadlineWatcher {
       () => this.tick(),
       intervalMs,
       (r) => {
-        if (r.drafted || r.escalated || r.digests || r.refused || r.pdfsFailed) this.deps.logger.info({ tick: r }, 'deadline watcher');
+        if (r.drafted || r.escalated || r.digests || r.refused || r.pdfsFailed || r.signatureReminders) this.deps.logger.info({ tick: r }, 'deadline watcher');
       },
       (err) => this.deps.logger.error({ err }, 'deadline watcher tick failed'),
     );
@@ -250,7 +291,9 @@ export class DeadlineWatcher {
 function digestMessage(agency: Agency, list: AtRiskItem[], now: Date): Record<string, unknown> {
   const subject = `[Hẹn Lại] ${list.length} hồ sơ sắp đến hạn hoặc quá hạn — ${agency.name} — ${shortDate(localDayOf(now))}`;
   const lines = list.map((i) => {
-    const state = i.urgent ? (i.apologyStatus === 'draft' ? 'QUÁ HẠN, thư xin lỗi chờ duyệt' : 'QUÁ HẠN, chưa xin lỗi') : 'sắp đến hạn';
+    const state = i.signatureWaitingSince !== null
+      ? `${i.overdue ? 'QUÁ HẠN, ' : ''}thư xin lỗi chờ ký số (đã chờ ${waitInWords(now.getTime() - i.signatureWaitingSince)})`
+      : i.urgent ? (i.apologyStatus === 'draft' ? 'QUÁ HẠN, thư xin lỗi chờ duyệt' : 'QUÁ HẠN, chưa xin lỗi') : 'sắp đến hạn';
     return `- ${i.dossier.code} — ${i.dossier.applicantName} — hạn ${shortInstant(new Date(i.dossier.currentDueAt as number))} — ${state}`;
   });
   const text = [
@@ -261,6 +304,20 @@ function digestMessage(agency: Agency, list: AtRiskItem[], now: Date): Record<st
     ...lines,
     '',
     'Thư này do hệ thống Hẹn Lại gửi tự động mỗi ngày một lần.',
+  ].join('\n');
+  return { subject, text };
+}
+
+function signatureReminderMessage(agency: Agency, w: WaitingSignature, waitedMs: number): Record<string, unknown> {
+  const due = shortInstant(new Date(w.dueAt));
+  const subject = `[Hẹn Lại] Nhắc ký số: thư xin lỗi hồ sơ ${w.dossierCode} đã chờ ${waitInWords(waitedMs)} — ${agency.name}`;
+  const text = [
+    `Kính gửi ${agency.name},`,
+    '',
+    `Thư xin lỗi và hẹn lại của hồ sơ ${w.dossierCode} đã được phê duyệt (${w.approvedBy}, ${shortInstant(new Date(w.approvedAt))}) nhưng chưa có chữ ký số của lãnh đạo: đã chờ ${waitInWords(waitedMs)}, hạn giải quyết hồ sơ ${due}.`,
+    'Người dân chưa nhận được ngày hẹn mới cho đến khi thư được ký. Đề nghị lãnh đạo xác nhận ký trên ứng dụng ký số từ xa hoặc hệ thống quản lý văn bản.',
+    '',
+    'Thư này do hệ thống Hẹn Lại gửi tự động, một lần cho mỗi lần phê duyệt.',
   ].join('\n');
   return { subject, text };
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import ExcelJS from 'exceljs';
 import supertest from 'supertest';
 import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
 
@@ -124,6 +125,7 @@ describe('apology compliance report and public board', function () {
       const n = (k: string) => Number(r[k]);
       assert.equal(n('late'), n('apologyBeforeDue') + n('apologyAfterDue') + n('noApology'));
       assert.equal(n('apologyBeforeDue') + n('apologyAfterDue'), n('noticesDelivered') + n('noticesFailed') + n('noticesNotSent'));
+      assert.equal(n('apologyBeforeDue') + n('apologyAfterDue'), n('lettersSigned') + n('lettersUnsigned'), 'every apology counted is signed or unsigned');
     }
   });
 
@@ -195,5 +197,34 @@ describe('apology compliance report and public board', function () {
     const sxd = now.rows.find((r: Row) => r.agencyCode === 'SXD');
     assert.equal(sxd.noticesFailed, 0, 'A2’s notice is queued again: no longer failed');
     assert.equal(sxd.noticesNotSent, 2, 'A3’s and now A2’s notices are waiting');
+  });
+
+  it('counts the letters issued with and without digital signatures, per agency, in the table and its export', async () => {
+    const letterOf = (code: string) => ctx.db('letter_signing as l').join('apologies as a', 'a.id', 'l.apology_id').join('dossiers as d', 'd.id', 'a.dossier_id').where('d.code', code).first('l.apology_id', 'l.state');
+    const signedFigures = (r: Row) => ({ signed: r.lettersSigned, unsigned: r.lettersUnsigned });
+    // Neither agency has a signer (allowed outside production): every letter went out unsigned, and says so.
+    assert.equal((await letterOf('A1')).state, 'unsigned');
+    let body = await q1();
+    assert.deepEqual(body.rows.map(signedFigures), [{ signed: 0, unsigned: 4 }, { signed: 0, unsigned: 1 }]);
+    // A1 as a letter issued with both signatures (making real ones needs Chromium and a CA:
+    // test/e2e/services/letter-signing*.test.ts), A8 as a letter issued before signing existed (no row).
+    await ctx.db('letter_signing').where({ apology_id: (await letterOf('A1')).apology_id }).update({ state: 'signed' });
+    await ctx.db('letter_signing').where({ apology_id: (await letterOf('A8')).apology_id }).delete();
+    body = await q1();
+    assert.deepEqual(signedFigures(body.rows[0]), { signed: 1, unsigned: 3 }, 'A1 signed; A2, A3 unsigned, and A8 with no signing record');
+    assert.deepEqual(signedFigures(body.total), { signed: 1, unsigned: 4 });
+    const csv = await ctx.api('get', '/api/v1/reports/apologies?period=2026-Q1&format=csv').responseType('blob').expect(200);
+    const text = (csv.body as Buffer).toString('utf8');
+    assert.match(text, /Thư xin lỗi có chữ ký số,Thư xin lỗi không có chữ ký số/);
+    assert.match(text, /\nSXD,Sở Xây dựng thành phố Cần Thơ,6,3,1,2,2,2,0,2,1,3,/);
+    const xlsx = await ctx.api('get', '/api/v1/reports/apologies?period=2026-Q1&format=xlsx').responseType('blob').expect(200);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(new Uint8Array(xlsx.body as Buffer).buffer as ArrayBuffer);
+    const rows: unknown[][] = [];
+    book.worksheets[0].eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+    const header = rows.find((r) => r.includes('Thư xin lỗi có chữ ký số')) as unknown[];
+    const sxd = rows.find((r) => r[0] === 'SXD') as unknown[];
+    assert.equal(sxd[header.indexOf('Thư xin lỗi có chữ ký số')], 1);
+    assert.equal(sxd[header.indexOf('Thư xin lỗi không có chữ ký số')], 3);
   });
 });

@@ -5,7 +5,8 @@
  *
  * - Apology notices ('new_appointment'): HTML (CSS inlined, since mail clients drop <style>) with
  *   the plain-text alternative, and the letter PDF attached.
- * - Staff digests ('at_risk_digest'): text only (their payload has no HTML).
+ * - Staff digests ('at_risk_digest') and signature reminders ('signature_reminder'): text only
+ *   (their payload has no HTML).
  */
 import crypto from 'node:crypto';
 import { domainToASCII } from 'node:url';

@@ -168,7 +168,10 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
               code: formatVerificationCode(signing.verificationCode),
               events: signingEvents.map((e) => ({ at: e.at, layer: e.layer === 'leader' ? 'Lãnh đạo' : 'Cơ quan', outcome: SIGNING_OUTCOME_LABELS[e.outcome] ?? e.outcome, message: e.message })),
             }
-          : null,
+          : a.status === 'issued'
+            ? // Issued before signatures existed: unsigned, and the page must say so like any other.
+              { label: SIGNING_STATE_LABELS.unsigned, waiting: false, returned: false, unsigned: true, message: 'Ban hành trước khi có chữ ký số', code: null, events: [] }
+            : null,
         mayApprove: a.status === 'draft' && can(actor.role, 'apology.approve') && decidesApology(actor, a) && !(signing && ['leader-waiting', 'leader-signed'].includes(signing.state)),
         mayCancel: a.status === 'draft' && can(actor.role, 'apology.cancel') && decidesApology(actor, a),
         mayResend: a.status === 'issued' && can(actor.role, 'message.manage'),

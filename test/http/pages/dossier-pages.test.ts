@@ -166,6 +166,10 @@ describe('staff pages: dossiers, apologies and messages', function () {
     assert.equal(a.status, 'issued');
     const issued = await leader.agent.get(approved.headers.location).expect(200);
     assert.ok(issued.text.includes(`<a href="/c/${a.citizen_token}">Trang thông báo cho người dân</a>`));
+    assert.match(issued.text, /Chữ ký số: <span class="badge late">Không ký số<\/span> — Cơ quan chưa cài đặt chữ ký số/, 'a letter issued unsigned says so, and why');
+    await ctx.db('letter_signing').where({ apology_id: a.id }).delete(); // as a letter issued before signatures existed
+    const older = await leader.agent.get(apologyPath).expect(200);
+    assert.match(older.text, /Chữ ký số: <span class="badge late">Không ký số<\/span> — Ban hành trước khi có chữ ký số/, 'a letter with no signing record is unsigned too');
     const print = await leader.agent.get(`${apologyPath}/in`).expect(200);
     assert.match(print.text, /A4/, 'the print view is the A4 letter');
     const pdf = await leader.agent.get(`${apologyPath}/thu.pdf`).buffer(true).expect(200);

@@ -110,6 +110,7 @@ describe('pages: reports (/bao-cao)', function () {
 
     const compliance = (await supervisor.agent.get('/bao-cao/xin-loi?period=2026-Q1').expect(200)).text;
     assert.match(compliance, /<li><strong>Sở Xây dựng thành phố Cần Thơ<\/strong> \(SXD\): 2 hồ sơ trễ hạn chưa có thư xin lỗi<\/li>/, 'the agency that did not apologise is named');
+    assert.match(compliance, /Thư xin lỗi có chữ ký số.*Thư xin lỗi không có chữ ký số/s, 'signed and unsigned letters are counted on the page');
   });
 
   it('prints agency names as text, never as markup', async () => {

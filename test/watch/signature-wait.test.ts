@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
+
+/**
+ * A letter approved by its leader but not yet signed (remote or external signer) waits in
+ * "chờ ký số". The watcher must not draft a second apology for it, must name it in the at-risk
+ * digest with how long it has waited, and must warn the leader again once the wait is urgent.
+ */
+describe('deadline watcher: letters waiting for the leader’s signature', function () {
+  this.timeout(60_000);
+  let ctx: TestContext;
+  let apologyId: number;
+
+  beforeEach(async () => {
+    ctx = await createTestContext('2026-03-02T09:00:00+07:00');
+    await seedBasics(ctx);
+    await ctx.api('patch', '/api/v1/agencies/SXD').send({ settings: { apologyMode: 'review' } }).expect(200);
+    // Accepted 02/02 → due Mon 09/03 17:00.
+    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: 'LATE-1', acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
+    const res = await ctx.api('post', '/api/v1/dossiers/LATE-1/apologies').send({ reason: 'Cần khảo sát lại hiện trạng công trình', newDueDate: '2026-03-18' }).expect(201);
+    apologyId = (res.body as { id: number }).id;
+    // Approved on Thu 05/03 09:00 with a remote signer: the signing round opens exactly as the
+    // approval opens it, and the leader has not confirmed on the phone.
+    ctx.clock.set(new Date('2026-03-05T09:00:00+07:00'));
+    await ctx.db.transaction(async () => ctx.services.signing.open(apologyId, { userId: null, name: 'Trần Văn Bình' }, null));
+  });
+  afterEach(async () => ctx.close());
+
+  const reminders = async () => ctx.db('notices').where({ kind: 'signature_reminder' }).orderBy('id');
+
+  it('reminds the agency once when half the time left at approval has gone by waiting', async () => {
+    // 4 days 8 hours were left at approval: urgent after 2 days 4 hours, on Sat 07/03 13:00.
+    ctx.clock.set(new Date('2026-03-06T08:00:00+07:00'));
+    assert.equal((await ctx.services.watcher.tick()).signatureReminders, 0, 'a day’s wait is not yet urgent');
+    ctx.clock.set(new Date('2026-03-07T14:00:00+07:00'));
+    assert.equal((await ctx.services.watcher.tick()).signatureReminders, 1);
+    ctx.clock.advance(60_000);
+    assert.equal((await ctx.services.watcher.tick()).signatureReminders, 0, 'one reminder per approval, however often it ticks');
+    const [reminder, ...more] = await reminders();
+    assert.equal(more.length, 0);
+    assert.equal(reminder.recipient, 'sxd@cantho.example.vn');
+    assert.equal(reminder.audience, 'staff');
+    assert.equal(reminder.apology_id, apologyId);
+    const payload = JSON.parse(reminder.payload) as { subject: string; text: string };
+    assert.match(payload.subject, /Nhắc ký số: thư xin lỗi hồ sơ LATE-1 đã chờ 2 ngày 5 giờ/);
+    assert.match(payload.text, /chưa có chữ ký số của lãnh đạo/);
+  });
+
+  it('drafts no second apology once the deadline passes, and the digest names the letter as waiting for a signature', async () => {
+    ctx.clock.set(new Date('2026-03-10T08:00:00+07:00'));
+    const r = await ctx.services.watcher.tick();
+    assert.equal(r.drafted, 0, 'the waiting letter is the apology: no second draft');
+    assert.equal(Number((await ctx.db('apologies').count({ n: '*' }).first())?.n), 1);
+    const digest = await ctx.db('notices').where({ kind: 'at_risk_digest' }).orderBy('id', 'desc').first();
+    assert.match(JSON.parse(digest.payload).text, /LATE-1 — .* — QUÁ HẠN, thư xin lỗi chờ ký số \(đã chờ 4 ngày 23 giờ\)/);
+    const atRisk = await ctx.api('get', '/api/v1/at-risk').expect(200);
+    const late1 = atRisk.body.items.find((i: { dossierCode: string }) => i.dossierCode === 'LATE-1');
+    assert.equal(late1.urgent, true);
+    assert.equal(late1.apology.status, 'draft');
+    assert.equal(late1.apology.signatureWaitingSince, '2026-03-05T09:00:00+07:00');
+  });
+
+  it('stops reminding and listing the wait once the signature has been refused (the draft is back with the leader)', async () => {
+    await ctx.db('letter_signing').where({ apology_id: apologyId }).update({ state: 'returned' });
+    ctx.clock.set(new Date('2026-03-10T08:00:00+07:00'));
+    assert.equal((await ctx.services.watcher.tick()).signatureReminders, 0);
+    const digest = await ctx.db('notices').where({ kind: 'at_risk_digest' }).orderBy('id', 'desc').first();
+    assert.match(JSON.parse(digest.payload).text, /LATE-1 — .* — QUÁ HẠN, thư xin lỗi chờ duyệt/);
+  });
+});

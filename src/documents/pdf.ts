@@ -45,18 +45,16 @@ export interface LocatedBox {
 const A4 = { widthPt: 595.28, heightPt: 841.89, marginTopMm: 20, marginBottomMm: 20, marginLeftMm: 30, marginRightMm: 15 };
 const MM_PT = 72 / 25.4;
 
+/**
+ * Every page of the pool is laid out on screen as it prints — print media, the A4 text width —
+ * so that where an element lands can be read off the screen layout at once. page.pdf() lays the
+ * document out for print anyway: the printed bytes are the same whatever the screen's size.
+ * (Switching a page back and forth per letter cost ~30 ms of a signed letter.)
+ */
+const MEASURE_VIEWPORT = { width: Math.round((A4.widthPt - (A4.marginLeftMm + A4.marginRightMm) * MM_PT) / 0.75), height: 1000 };
+
 async function locate(page: Page, selectors: string[]): Promise<Array<LocatedBox | null>> {
-  const contentWidthPt = A4.widthPt - (A4.marginLeftMm + A4.marginRightMm) * MM_PT;
-  const contentHeightPt = A4.heightPt - (A4.marginTopMm + A4.marginBottomMm) * MM_PT;
-  const viewport = page.viewportSize();
-  await page.emulateMedia({ media: 'print' });
-  await page.setViewportSize({ width: Math.round(contentWidthPt / 0.75), height: 1000 });
-  try {
-    return await measure(page, selectors, contentHeightPt);
-  } finally {
-    await page.emulateMedia({ media: null });
-    if (viewport) await page.setViewportSize(viewport);
-  }
+  return measure(page, selectors, A4.heightPt - (A4.marginTopMm + A4.marginBottomMm) * MM_PT);
 }
 
 async function measure(page: Page, selectors: string[], contentHeightPt: number): Promise<Array<LocatedBox | null>> {
@@ -227,7 +225,7 @@ export function createPdfRenderer(options: PdfRendererOptions = {}): PooledPdfRe
           if (browser === launching) browser = null;
           idle = [];
         });
-        const context = await b.newContext({ javaScriptEnabled: false, viewport: { width: 794, height: 1123 } });
+        const context = await b.newContext({ javaScriptEnabled: false, viewport: MEASURE_VIEWPORT });
         // Nothing leaves the page: the embedded fonts are answered from memory, anything else
         // (an override referring to an outside image, say) fails at once instead of hanging.
         await context.route('**/*', (route) => {
@@ -270,6 +268,7 @@ export function createPdfRenderer(options: PdfRendererOptions = {}): PooledPdfRe
     const page = await context.newPage();
     opened++;
     page.setDefaultTimeout(timeoutMs);
+    await page.emulateMedia({ media: 'print' });
     return page;
   };
 
@@ -279,8 +278,8 @@ export function createPdfRenderer(options: PdfRendererOptions = {}): PooledPdfRe
     try {
       await page.setContent(fonts.rewrite(html), { waitUntil: 'load', timeout: timeoutMs });
       const pdf = await page.pdf(PRINT);
-      // Measured after printing, so the print is never affected by it; then the page is put
-      // back as it was, since opening a page per signed letter cost more than signing it.
+      // Measured on the same page, which goes back to the pool: opening a page per signed
+      // letter cost more than signing it.
       const boxes = selectors.length ? await locate(page, selectors) : [];
       healthy = true;
       return { pdf, boxes };

@@ -128,6 +128,24 @@ describe('pages: administration (/quan-tri)', function () {
       await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send(good()).expect(303);
     });
 
+    it('edits the parent organisation and the place name after creation, refusing an empty place name by its field', async () => {
+      const form = await admin.agent.get('/quan-tri/co-quan/SXD').expect(200);
+      assert.match(form.text, /id="f-parentName"/, 'the edit form offers the parent organisation');
+      assert.match(form.text, /id="f-placeName"/, 'the edit form offers the place name');
+      const before = await ctx.services.registry.agency('SXD');
+      const bad = await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send({ ...good(), parentName: 'UBND TỈNH MỚI', placeName: '  ' });
+      assert.equal(bad.status, 400);
+      assertFieldError(bad.text, 'placeName', /Không được để trống/);
+      assert.deepEqual(await ctx.services.registry.agency('SXD'), before, 'a refused form must not change the agency');
+      await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send({ ...good(), parentName: 'UBND THÀNH PHỐ CẦN THƠ', placeName: 'Ninh Kiều' }).expect(303);
+      const a = await ctx.services.registry.agency('SXD');
+      assert.deepEqual({ parent: a.parentName, place: a.placeName }, { parent: 'UBND THÀNH PHỐ CẦN THƠ', place: 'Ninh Kiều' });
+      assert.match((await admin.agent.get('/quan-tri/co-quan/SXD').expect(200)).text, /id="f-placeName"[^>]*value="Ninh Kiều"/, 'the form shows the saved place name');
+      await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send({ ...good(), parentName: '', placeName: before.placeName }).expect(303);
+      assert.equal((await ctx.services.registry.agency('SXD')).parentName, '', 'the parent organisation can be emptied');
+      await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send({ ...good(), parentName: before.parentName, placeName: before.placeName }).expect(303);
+    });
+
     it('refuses a post without the form token (CSRF) and saves nothing', async () => {
       const { _csrf: _, ...noToken } = good();
       const res = await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send({ ...noToken, name: 'Không được lưu' });

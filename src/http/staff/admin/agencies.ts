@@ -28,6 +28,8 @@ const MESSAGES = {
 function agencyValues(a: Agency): Form {
   return {
     name: a.name,
+    parentName: a.parentName,
+    placeName: a.placeName,
     letterSymbol: a.letterSymbol,
     signerName: a.settings.signerName ?? '',
     signerTitle: a.settings.signerTitle ?? '',
@@ -60,7 +62,7 @@ function agencyBody(f: Form, creating: boolean) {
   };
   return creating
     ? parse(agencySchema, { ...common, code: f.code ?? '', parentName: f.parentName ?? '', placeName: f.placeName ?? '', level: f.level })
-    : parse(agencyPatchSchema, common);
+    : parse(agencyPatchSchema, { ...common, parentName: f.parentName, placeName: f.placeName });
 }
 
 export function agencyPages({ services: s, views }: AdminDeps<'registry' | 'calendars'>): Router {

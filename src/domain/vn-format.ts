@@ -52,3 +52,14 @@ export function formatNumber(n: number, fractionDigits = 0): string {
 export function letterNumber(sequence: number, symbol: string): string {
   return `${pad2(sequence)}/${symbol}`;
 }
+
+/**
+ * A phone number as people in Vietnam write it: a mobile (stored +84…) as "0912 345 678";
+ * anything else (a landline, a foreign number) is left as it was written.
+ */
+export function phoneAsWritten(phone: string): string {
+  const m = /^(?:\+?84|0)([35789]\d{8})$/.exec(phone.replace(/[\s.\-()]/g, ''));
+  if (!m) return phone;
+  const local = `0${m[1]}`;
+  return `${local.slice(0, 4)} ${local.slice(4, 7)} ${local.slice(7)}`;
+}

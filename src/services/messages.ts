@@ -3,7 +3,13 @@ import { ConflictError, NotFoundError } from '../errors';
 import type { Clock } from '../clock';
 import { actsFor, mayAccessDossier, readsFor, scopeAgencies, type Actor } from '../domain/actor';
 import { authorize } from './authorize';
-import type { DossierRepository } from '../db/dossiers';
+import type { Dossier, DossierRepository } from '../db/dossiers';
+
+/** Why a message last failed (its provider's error text) and when it was last tried (epoch ms, null if never). */
+export interface NoticeTry {
+  lastError: string | null;
+  at: number | null;
+}
 
 export const NOTICE_STATUS_LABELS: Record<NoticeStatus, string> = {
   created: 'Chờ gửi',
@@ -25,16 +31,30 @@ export class MessageService {
     limit: number,
     offset: number,
     actor: Actor,
-  ): Promise<{ items: Notice[]; total: number; dossierCodes: Map<number, string> }> {
+  ): Promise<{ items: Notice[]; total: number; dossierCodes: Map<number, string>; dossiers: Map<number, Dossier>; tries: Map<number, NoticeTry> }> {
     const agencyIds = scopeAgencies(actor, filter.agencyId !== undefined ? [filter.agencyId] : undefined);
     const { items, total } = await this.deps.notices.list({ statuses: filter.statuses, channels: filter.channels, agencyIds }, limit, offset);
-    // Staff recognise a message by its dossier's code, not by the internal id.
+    // Staff recognise a message by its dossier's code and call the applicant from its contact details.
     const dossierCodes = new Map<number, string>();
+    const dossiers = new Map<number, Dossier>();
     for (const id of new Set(items.map((n) => n.dossierId).filter((id): id is number => id !== null))) {
       const d = await this.deps.dossiers.byId(id);
-      if (d) dossierCodes.set(id, d.code);
+      if (d) {
+        dossierCodes.set(id, d.code);
+        dossiers.set(id, d);
+      }
     }
-    return { items, total, dossierCodes };
+    const tries = new Map<number, NoticeTry>();
+    for (const n of items) tries.set(n.id, await this.lastTry(n));
+    return { items, total, dossierCodes, dossiers, tries };
+  }
+
+  /** A counter fallback is never tried itself: why and when it failed is the original message's. */
+  private async lastTry(n: Notice): Promise<NoticeTry> {
+    const origin = n.fallbackOf !== null && n.lastError === null ? ((await this.deps.notices.byId(n.fallbackOf)) ?? n) : n;
+    const attempts = await this.deps.notices.attempts(origin.id);
+    const at = attempts.reduce<number | null>((latest, a) => (latest === null || a.startedAt > latest ? a.startedAt : latest), null);
+    return { lastError: origin.lastError, at };
   }
 
   async get(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {

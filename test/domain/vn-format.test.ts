@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { dateInWords, formatNumber, instantInWords, letterNumber, placeDateLine, shortDate, weekdayDate } from '../../src/domain/vn-format';
+import { dateInWords, formatNumber, instantInWords, letterNumber, phoneAsWritten, placeDateLine, shortDate, weekdayDate } from '../../src/domain/vn-format';
 import { ymdToDay } from '../../src/domain/time';
 
 describe('domain/vn-format: how Vietnamese administration writes dates and numbers', () => {
@@ -29,5 +29,13 @@ describe('domain/vn-format: how Vietnamese administration writes dates and numbe
     assert.equal(letterNumber(123, 'PXL-SXD'), '123/PXL-SXD');
     assert.equal(formatNumber(169055), '169.055');
     assert.equal(formatNumber(8.2, 1), '8,2');
+  });
+
+  it('writes a phone number as people in Vietnam write it: a mobile in 4-3-3 groups with its leading 0', () => {
+    assert.equal(phoneAsWritten('+84912345678'), '0912 345 678');
+    assert.equal(phoneAsWritten('0912345678'), '0912 345 678');
+    assert.equal(phoneAsWritten('84 912.345.678'), '0912 345 678');
+    assert.equal(phoneAsWritten('0292 3820 000'), '0292 3820 000', 'a landline is left as written');
+    assert.equal(phoneAsWritten('+1 555 0100'), '+1 555 0100', 'a foreign number is left as written');
   });
 });

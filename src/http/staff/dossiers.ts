@@ -19,6 +19,7 @@ import { eventSchema, dossierListArgs, listDossiersQuery } from '../api/schemas'
 import { staffOf } from './session';
 import { noticeReason } from './notice-reason';
 import type { PageGroup } from './index';
+import { applicantContact } from './applicant-contact';
 
 export const TIMELINESS_LABELS: Record<NonNullable<TimelinessView>, string> = {
   not_due: 'Còn hạn',
@@ -152,6 +153,7 @@ export function dossierPages(s: Services, views: ViewRenderer): PageGroup {
         receiving: view.receivingAgency,
         deciding: view.decidingAgency,
         state: STATE_LABELS[d.state],
+        contact: applicantContact(d),
         badge: timelinessBadge(view.timeliness),
         extended: d.originalDueAt !== d.currentDueAt,
         apologies: apologies.map((a) => ({

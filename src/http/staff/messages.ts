@@ -12,6 +12,7 @@ import { staffOf } from './session';
 import { CHANNEL_LABELS, dossierPath, filterErrors } from './dossiers';
 import { errorClassOf, noticeReason } from './notice-reason';
 import type { PageGroup } from './index';
+import { applicantContact } from './applicant-contact';
 
 const STATUS_CHOICES = [
   { value: '', label: 'Lỗi hoặc đang chờ gửi' },
@@ -56,6 +57,8 @@ export function messagePages(s: Services, views: ViewRenderer): PageGroup {
       const manage = can(actor.role, 'message.manage');
       rows = result.items.map((n) => {
         const code = n.dossierId === null ? null : result.dossierCodes.get(n.dossierId) ?? null;
+        const dossier = n.dossierId === null ? undefined : result.dossiers.get(n.dossierId);
+        const tried = result.tries.get(n.id);
         const actions = manage ? staffActions(n) : [];
         return {
           id: n.id,
@@ -65,7 +68,9 @@ export function messagePages(s: Services, views: ViewRenderer): PageGroup {
           channel: CHANNEL_LABELS[n.channel],
           recipient: n.recipient,
           status: NOTICE_STATUS_LABELS[n.status],
-          reason: reasonOf(n.channel, n.status, n.lastError),
+          reason: reasonOf(n.channel, n.status, tried?.lastError ?? n.lastError),
+          lastTriedAt: tried?.at ?? null,
+          contact: n.audience === 'citizen' && dossier ? applicantContact(dossier) : null,
           attempts: n.attempts,
           updatedAt: n.updatedAt,
           mayRetry: actions.includes('retry'),

@@ -181,6 +181,16 @@ describe('staff pages: dossiers, apologies and messages', function () {
     assert.match(failed.text, /Số điện thoại chưa đăng ký Zalo/, 'the Zalo failure is explained in plain words');
     const toCall = await counter.agent.get('/tin-nhan?channel=print&status=created').expect(200);
     assert.ok(toCall.text.includes(OVERDUE_CODE), 'the fallback waits on the counter call list');
+    assert.ok(toCall.text.includes('Lê Thị Hoa'), "the call list names the applicant");
+    assert.ok(toCall.text.includes('<a href="tel:+84900000118">0900 000 118</a>'), 'the call list shows the phone as written in Vietnam, as a link to call');
+    assert.ok(toCall.text.includes('an.nguyen@example.vn'), "the call list shows the applicant's e-mail");
+    assert.match(toCall.text, /Đồng ý nhận tin qua: Zalo(?!, thư điện tử)/, 'the call list shows the consent given (Zalo only here)');
+    assert.match(toCall.text, /Số điện thoại chưa đăng ký Zalo/, 'the call list says why the message could not be sent');
+    assert.match(toCall.text, /Lần gửi gần nhất: \d\d:\d\d/, 'the call list says when the message was last tried');
+    const dossierPage = await counter.agent.get(PATH).expect(200);
+    assert.ok(dossierPage.text.includes('<a href="tel:+84900000118">0900 000 118</a>'), 'the dossier page shows the phone as written in Vietnam');
+    assert.ok(dossierPage.text.includes('an.nguyen@example.vn'), 'the dossier page shows the e-mail');
+    assert.match(dossierPage.text, /Đồng ý nhận tin qua: Zalo/, 'the dossier page shows the consent given');
     const printNotice = await ctx.db('notices').where({ channel: 'print' }).first();
     assert.ok(printNotice, 'the dispatcher fell back to the counter');
 

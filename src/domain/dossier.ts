@@ -55,6 +55,13 @@ export const STATE_LABELS: Record<DossierState, string> = {
   rejected: 'Từ chối giải quyết',
 };
 
+/** Steps that end the dossier or stop its clock on the citizen's side: staff confirm them before they are recorded. */
+const CONFIRMED_EVENT_KINDS: readonly string[] = ['supplement_requested', 'withdrawn', 'rejected'] satisfies EventKind[];
+
+export function needsConfirmation(kind: string): boolean {
+  return CONFIRMED_EVENT_KINDS.includes(kind);
+}
+
 export const EVENT_LABELS: Record<EventKind, string> = {
   processing_started: 'bắt đầu xử lý',
   supplement_requested: 'yêu cầu bổ sung',

@@ -7,7 +7,7 @@ import { STATUS_LABELS } from '../../services/apologies';
 import { NOTICE_STATUS_LABELS } from '../../services/messages';
 import type { Attempt } from '../../db/notices';
 import type { DossierEvent, Pause } from '../../db/dossiers';
-import { DOSSIER_STATES, EVENT_KINDS, EVENT_LABELS, HISTORY_LABELS, STATE_LABELS, nextState } from '../../domain/dossier';
+import { DOSSIER_STATES, EVENT_KINDS, EVENT_LABELS, HISTORY_LABELS, STATE_LABELS, needsConfirmation, nextState } from '../../domain/dossier';
 import { can } from '../../domain/access';
 import { formatVnIso } from '../../domain/time';
 import { shortInstant } from '../../domain/vn-format';
@@ -126,7 +126,18 @@ const eventForm = z.object({
   kind: z.string().optional(),
   occurredAt: z.string().optional(),
   note: z.string().optional(),
+  confirm: z.string().optional(),
 });
+
+/** No action is chosen for staff, and one that ends the dossier or asks the citizen for more needs the box ticked. */
+function unsafeEvent(kind: string, confirm: string | undefined): Record<string, string> | null {
+  if (!kind) return { kind: 'Chọn việc đã xảy ra' };
+  if (needsConfirmation(kind) && confirm !== 'on') {
+    const label = (EVENT_LABELS as Record<string, string>)[kind] ?? kind;
+    return { confirm: `Đánh dấu ô xác nhận để ghi nhận "${label}"` };
+  }
+  return null;
+}
 
 /** The dossier list, a dossier's page and recording an event on it. */
 export function dossierPages(s: Services, views: ViewRenderer): PageGroup {
@@ -170,6 +181,7 @@ export function dossierPages(s: Services, views: ViewRenderer): PageGroup {
         mayRecord: can(actor.role, 'dossier.event') && kinds.length > 0,
         mayApologise,
         values: { occurredAt: formatVnIso(now).slice(0, 16), ...form.values },
+        nowHint: `Mặc định là lúc mở trang: ${shortInstant(now)}; sửa nếu việc xảy ra lúc khác`,
         errors: form.errors,
         error: form.error,
       },
@@ -234,6 +246,11 @@ export function dossierPages(s: Services, views: ViewRenderer): PageGroup {
       const code = req.params.code as string;
       const form = parse(eventForm, req.body);
       const values = { kind: form.kind ?? '', occurredAt: form.occurredAt ?? '', note: form.note ?? '' };
+      const unsafe = unsafeEvent(values.kind, form.confirm);
+      if (unsafe) {
+        await showDossier(req, res, code, { values, errors: unsafe, error: 'Chưa ghi nhận: xem thông báo cạnh từng ô' }, 400);
+        return;
+      }
       try {
         const body = parse(eventSchema, { kind: values.kind, occurredAt: values.occurredAt, ...(values.note.trim() ? { note: values.note } : {}) });
         await s.dossiers.recordEvent(code, body, staffOf(req).actor);

@@ -104,6 +104,29 @@ describe('staff pages: dossiers, apologies and messages', function () {
     assert.ok(page.text.includes('Ghi chú: &lt;script&gt;'), 'the note is shown as text');
   });
 
+  it('the progress form is safe: no action chosen by default, withdraw / reject / supplement request need a confirmation, the time shows now', async () => {
+    await seedDossiers(ctx);
+    const officer = await signIn(ctx, 'officer', 'SXD');
+    const state = async () => (await ctx.db('dossiers').where({ code: OVERDUE_CODE }).first()).state as string;
+    const form = await officer.agent.get(PATH).expect(200);
+    assert.match(form.text, /<option value="" selected>— Chọn việc đã xảy ra —<\/option>/, 'no action is selected by default');
+    assert.doesNotMatch(form.text, /<option value="[a-z_]+" selected>/, 'no real action is preselected');
+    assert.match(form.text, /id="f-occurredAt"[^>]*value="2026-03-20T09:00"/, 'the time defaults to now');
+    assert.match(form.text, /Mặc định là lúc mở trang: 09:00 ngày 20\/03\/2026/, 'the default time is said in words');
+    assert.match(form.text, /id="f-confirm"/, 'the form offers the confirmation box');
+
+    const none = await officer.agent.post(`${PATH}/su-kien`).type('form').send({ _csrf: officer.csrf, kind: '', occurredAt: '2026-03-20T08:00' }).expect(400);
+    assert.match(none.text, /id="e-kind">Chọn việc đã xảy ra/, 'an unchosen action is refused next to its field');
+    for (const kind of ['withdrawn', 'rejected', 'supplement_requested']) {
+      const unconfirmed = await officer.agent.post(`${PATH}/su-kien`).type('form').send({ _csrf: officer.csrf, kind, occurredAt: '2026-03-20T08:00' }).expect(400);
+      assert.match(unconfirmed.text, /id="e-confirm">Đánh dấu ô xác nhận/, `${kind} without confirmation is refused next to the box`);
+      assert.match(unconfirmed.text, new RegExp(`<option value="${kind}" selected>`), 'the chosen action is kept');
+    }
+    assert.equal(await state(), 'received', 'nothing recorded without confirmation');
+    await officer.agent.post(`${PATH}/su-kien`).type('form').send({ _csrf: officer.csrf, kind: 'supplement_requested', occurredAt: '2026-03-20T08:00', confirm: 'on' }).expect(303);
+    assert.equal(await state(), 'waiting_supplement', 'a confirmed request is recorded');
+  });
+
   it('the apology form offers working days and previews the letter without saving; bad input re-shows the form', async () => {
     await seedDossiers(ctx);
     const counter = await signIn(ctx, 'counter', 'SXD');

@@ -7,12 +7,19 @@ export interface AtRiskRow {
   dossier: Dossier;
   apologyId: number | null;
   apologyStatus: 'draft' | 'issued' | null;
-  /** When the leader approved a draft whose signature has not arrived yet ("chờ ký số"), else null. */
+  /**
+   * When a draft started waiting for a signature ("chờ ký số"), else null: since the leader's
+   * approval for the leader's, since the leader signed for the agency's that keeps failing.
+   */
   signatureWaitingSince: number | null;
+  signatureWaitingFor: SignatureLayer | null;
   escalated: boolean;
 }
 
-/** A letter approved by its leader and still waiting for their signature. */
+/** Whose signature a letter waits for: the approving leader's, or the agency's at issuance. */
+export type SignatureLayer = 'leader' | 'agency';
+
+/** A letter approved by its leader and still waiting for a signature. */
 export interface WaitingSignature {
   apologyId: number;
   agencyId: number;
@@ -20,10 +27,25 @@ export interface WaitingSignature {
   dueAt: number;
   approvedAt: number;
   approvedBy: string;
+  waitingFor: SignatureLayer;
+  waitingSince: number;
+  /** Why the agency's signature failed last (the poller retries), for the agency layer. */
+  problem: string | null;
 }
 
 /** The leader's signature has been asked for and has not arrived (see services/signing/letters.ts). */
 const LEADER_WAITING = 'leader-waiting';
+/**
+ * The leader signed but issuing failed on the agency's signature (a message is recorded and the
+ * poller retries); without a message the letter is merely being issued.
+ */
+const AGENCY_FAILING = 'leader-signed';
+
+const waitingColumns = (db: Db) =>
+  db.raw(
+    `case when ls.state = ? then 'leader' else 'agency' end as waiting_for, case when ls.state = ? then ls.approved_at else ls.leader_signed_at end as waiting_since`,
+    [LEADER_WAITING, LEADER_WAITING],
+  );
 
 /** The deadline watcher's questions. */
 export class WatchRepository {
@@ -56,9 +78,11 @@ export class WatchRepository {
   async atRisk(untilByAgency: Map<number, number>, limit: number): Promise<AtRiskRow[]> {
     if (!untilByAgency.size) return [];
     const rows = await this.db('dossiers as d')
-      .select('d.*', 'a.id as apology_id', 'a.status as apology_status', 'e.id as escalation_id', 'ls.approved_at as signature_waiting_since')
+      .select('d.*', 'a.id as apology_id', 'a.status as apology_status', 'e.id as escalation_id', waitingColumns(this.db))
       .leftJoin('apologies as a', (j) => j.on('a.dossier_id', 'd.id').andOn('a.active_version', 'd.deadline_version'))
-      .leftJoin('letter_signing as ls', (j) => j.on('ls.apology_id', 'a.id').andOnVal('ls.state', LEADER_WAITING))
+      .leftJoin('letter_signing as ls', (j) =>
+        j.on('ls.apology_id', 'a.id').andOn((k) => k.onVal('ls.state', LEADER_WAITING).orOn((x) => x.onVal('ls.state', AGENCY_FAILING).andOnNotNull('ls.message'))),
+      )
       .leftJoin('escalations as e', (j) => j.on('e.dossier_id', 'd.id').andOn('e.deadline_version', 'd.deadline_version'))
       .whereIn('d.state', OPEN)
       .whereNotNull('d.current_due_at')
@@ -71,18 +95,20 @@ export class WatchRepository {
       dossier: dossierFromRow(r),
       apologyId: r.apology_id === null ? null : Number(r.apology_id),
       apologyStatus: (r.apology_status as 'draft' | 'issued' | null) ?? null,
-      signatureWaitingSince: r.apology_status === 'draft' && r.signature_waiting_since !== null ? Number(r.signature_waiting_since) : null,
+      ...(r.apology_status === 'draft' && r.waiting_since !== null
+        ? { signatureWaitingSince: Number(r.waiting_since), signatureWaitingFor: r.waiting_for as SignatureLayer }
+        : { signatureWaitingSince: null, signatureWaitingFor: null }),
       escalated: r.escalation_id !== null,
     }));
   }
 
-  /** Drafts whose leader's signature is still awaited, oldest approval first, with their dossier's due instant. */
+  /** Drafts still waiting for a signature (either layer), oldest approval first, with their dossier's due instant. */
   async waitingSignatures(limit: number): Promise<WaitingSignature[]> {
     const rows = await this.db('letter_signing as ls')
       .join('apologies as a', 'a.id', 'ls.apology_id')
       .join('dossiers as d', 'd.id', 'a.dossier_id')
-      .select('a.id as apology_id', 'a.issuing_agency_id', 'd.code', 'd.current_due_at', 'ls.approved_at', 'ls.approved_by')
-      .where('ls.state', LEADER_WAITING)
+      .select('a.id as apology_id', 'a.issuing_agency_id', 'd.code', 'd.current_due_at', 'ls.approved_at', 'ls.approved_by', 'ls.message', waitingColumns(this.db))
+      .where((w) => w.where('ls.state', LEADER_WAITING).orWhere((x) => x.where('ls.state', AGENCY_FAILING).whereNotNull('ls.message')))
       .where('a.status', 'draft')
       .whereNotNull('d.current_due_at')
       .orderBy('ls.approved_at')
@@ -94,6 +120,9 @@ export class WatchRepository {
       dueAt: Number(r.current_due_at),
       approvedAt: Number(r.approved_at),
       approvedBy: String(r.approved_by),
+      waitingFor: r.waiting_for as SignatureLayer,
+      waitingSince: Number(r.waiting_since),
+      problem: r.waiting_for === 'agency' ? ((r.message as string | null) ?? null) : null,
     }));
   }
 

@@ -154,12 +154,14 @@ export class DeadlineWatcher {
     const agencies = new Map((await this.deps.agencies.list()).map((a) => [a.id, a]));
     for (const w of waiting) {
       const agency = agencies.get(w.agencyId);
-      const wait = signatureWait(w.approvedAt, w.dueAt, now);
+      const wait = signatureWait(w.waitingSince, w.dueAt, now);
       if (!agency?.contactEmail || !wait.urgent) continue;
       report.signatureReminders += await this.deps.notices.enqueue(
         [
           {
-            businessKey: `signature-reminder:${w.apologyId}:${w.approvedAt}`,
+            // The agency layer has its own key: a letter reminded while the leader's signature was
+            // awaited is reminded again when its agency's certificate fails.
+            businessKey: w.waitingFor === 'leader' ? `signature-reminder:${w.apologyId}:${w.approvedAt}` : `signature-reminder:agency:${w.apologyId}:${w.waitingSince}`,
             kind: 'signature_reminder',
             audience: 'staff',
             channel: 'email',
@@ -168,7 +170,7 @@ export class DeadlineWatcher {
             dossierId: null,
             apologyId: w.apologyId,
             notBefore: now.getTime(),
-            payload: signatureReminderMessage(agency, w, wait.waitedMs),
+            payload: w.waitingFor === 'leader' ? signatureReminderMessage(agency, w, wait.waitedMs) : agencySignatureReminderMessage(agency, w, wait.waitedMs),
           },
         ],
         now.getTime(),
@@ -292,7 +294,7 @@ function digestMessage(agency: Agency, list: AtRiskItem[], now: Date): Record<st
   const subject = `[Hẹn Lại] ${list.length} hồ sơ sắp đến hạn hoặc quá hạn — ${agency.name} — ${shortDate(localDayOf(now))}`;
   const lines = list.map((i) => {
     const state = i.signatureWaitingSince !== null
-      ? `${i.overdue ? 'QUÁ HẠN, ' : ''}thư xin lỗi chờ ký số (đã chờ ${waitInWords(now.getTime() - i.signatureWaitingSince)})`
+      ? `${i.overdue ? 'QUÁ HẠN, ' : ''}thư xin lỗi ${i.signatureWaitingFor === 'agency' ? 'chờ chữ ký số của cơ quan, cần kiểm tra chứng thư số của cơ quan' : 'chờ ký số'} (đã chờ ${waitInWords(now.getTime() - i.signatureWaitingSince)})`
       : i.urgent ? (i.apologyStatus === 'draft' ? 'QUÁ HẠN, thư xin lỗi chờ duyệt' : 'QUÁ HẠN, chưa xin lỗi') : 'sắp đến hạn';
     return `- ${i.dossier.code} — ${i.dossier.applicantName} — hạn ${shortInstant(new Date(i.dossier.currentDueAt as number))} — ${state}`;
   });
@@ -318,6 +320,21 @@ function signatureReminderMessage(agency: Agency, w: WaitingSignature, waitedMs:
     'Người dân chưa nhận được ngày hẹn mới cho đến khi thư được ký. Đề nghị lãnh đạo xác nhận ký trên ứng dụng ký số từ xa hoặc hệ thống quản lý văn bản.',
     '',
     'Thư này do hệ thống Hẹn Lại gửi tự động, một lần cho mỗi lần phê duyệt.',
+  ].join('\n');
+  return { subject, text };
+}
+
+function agencySignatureReminderMessage(agency: Agency, w: WaitingSignature, waitedMs: number): Record<string, unknown> {
+  const due = shortInstant(new Date(w.dueAt));
+  const subject = `[Hẹn Lại] Nhắc ký số: thư xin lỗi hồ sơ ${w.dossierCode} chưa ban hành được: chữ ký số của cơ quan lỗi, đã chờ ${waitInWords(waitedMs)} — ${agency.name}`;
+  const text = [
+    `Kính gửi ${agency.name},`,
+    '',
+    `Thư xin lỗi và hẹn lại của hồ sơ ${w.dossierCode} đã có chữ ký số của lãnh đạo (${w.approvedBy}) nhưng chưa ban hành được vì không ký số được bằng chứng thư số của cơ quan: đã chờ ${waitInWords(waitedMs)}, hạn giải quyết hồ sơ ${due}.`,
+    ...(w.problem ? [`Lỗi gần nhất: ${w.problem}.`] : []),
+    'Người dân chưa nhận được ngày hẹn mới cho đến khi thư được ban hành. Đề nghị quản trị viên kiểm tra chứng thư số của cơ quan (còn hạn, đúng mật khẩu) trong mục Quản trị › Ký số; hệ thống tự thử ban hành lại.',
+    '',
+    'Thư này do hệ thống Hẹn Lại gửi tự động, một lần cho mỗi lần chờ.',
   ].join('\n');
   return { subject, text };
 }

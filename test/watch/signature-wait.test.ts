@@ -67,4 +67,46 @@ describe('deadline watcher: letters waiting for the leader’s signature', funct
     const digest = await ctx.db('notices').where({ kind: 'at_risk_digest' }).orderBy('id', 'desc').first();
     assert.match(JSON.parse(digest.payload).text, /LATE-1 — .* — QUÁ HẠN, thư xin lỗi chờ duyệt/);
   });
+
+  describe('a letter the leader signed whose agency signature keeps failing at issuance', () => {
+    beforeEach(async () => {
+      // The leader signed at 10:00; issuing failed on the agency's certificate and the poller retries.
+      await ctx.db('letter_signing').where({ apology_id: apologyId }).update({
+        state: 'leader-signed',
+        leader_signed_at: new Date('2026-03-05T10:00:00+07:00').getTime(),
+        message: 'Chứng thư số của cơ quan đã hết hạn — sẽ thử lại',
+        attempts: 3,
+      });
+    });
+
+    it('reminds the agency once the wait is urgent, saying its certificate needs attention', async () => {
+      // 4 days 7 hours were left when the leader signed: urgent after 2 days 3.5 hours, Sat 07/03 13:30.
+      ctx.clock.set(new Date('2026-03-06T08:00:00+07:00'));
+      assert.equal((await ctx.services.watcher.tick()).signatureReminders, 0);
+      ctx.clock.set(new Date('2026-03-07T14:00:00+07:00'));
+      assert.equal((await ctx.services.watcher.tick()).signatureReminders, 1);
+      ctx.clock.advance(60_000);
+      assert.equal((await ctx.services.watcher.tick()).signatureReminders, 0, 'once');
+      const [reminder, ...more] = await reminders();
+      assert.equal(more.length, 0);
+      assert.equal(reminder.recipient, 'sxd@cantho.example.vn');
+      assert.equal(reminder.apology_id, apologyId);
+      const payload = JSON.parse(reminder.payload) as { subject: string; text: string };
+      assert.match(payload.subject, /thư xin lỗi hồ sơ LATE-1 chưa ban hành được: chữ ký số của cơ quan lỗi/);
+      assert.match(payload.text, /Chứng thư số của cơ quan đã hết hạn/);
+      assert.match(payload.text, /kiểm tra chứng thư số của cơ quan/);
+    });
+
+    it('names the letter in the digest as waiting for the agency’s signature, and drafts no second apology', async () => {
+      ctx.clock.set(new Date('2026-03-10T08:00:00+07:00'));
+      const r = await ctx.services.watcher.tick();
+      assert.equal(r.drafted, 0);
+      const digest = await ctx.db('notices').where({ kind: 'at_risk_digest' }).orderBy('id', 'desc').first();
+      assert.match(JSON.parse(digest.payload).text, /LATE-1 — .* — QUÁ HẠN, thư xin lỗi chờ chữ ký số của cơ quan, cần kiểm tra chứng thư số của cơ quan \(đã chờ 4 ngày 22 giờ\)/);
+      const atRisk = await ctx.api('get', '/api/v1/at-risk').expect(200);
+      const late1 = atRisk.body.items.find((i: { dossierCode: string }) => i.dossierCode === 'LATE-1');
+      assert.equal(late1.urgent, true);
+      assert.equal(late1.apology.signatureWaitingSince, '2026-03-05T10:00:00+07:00');
+    });
+  });
 });

@@ -3,6 +3,8 @@ import Handlebars from 'handlebars';
 import { z } from 'zod';
 import { formatVerificationCode, SIGNING_STATE_LABELS } from '../../services/signing/letters';
 import type { Services } from '../../compose';
+import type { ApologyStatus } from '../../db/apologies';
+import type { LetterSigningState } from '../../db/signing';
 import { STATUS_LABELS, type DraftInput } from '../../services/apologies';
 import { NOTICE_STATUS_LABELS } from '../../services/messages';
 import { decidesApology } from '../../domain/actor';
@@ -236,6 +238,8 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
         );
         ({ total } = result);
         ({ page, pageSize } = q);
+        // One batched read for the whole page, never one per row.
+        const signing = await s.signing.states(result.items.map((v) => v.apology.id));
         rows = result.items.map((v) => ({
           id: v.apology.id,
           label: v.apology.letterNumber ? `Số ${v.apology.letterNumber}` : `Bản nháp #${v.apology.id}`,
@@ -243,6 +247,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
           dossierHref: dossierPath(v.dossierCode),
           recipient: v.apology.recipientName,
           status: STATUS_LABELS[v.apology.status],
+          signing: signingBadge(signing.get(v.apology.id)?.state ?? null, v.apology.status),
           late: v.apology.late,
           newDueAt: v.apology.newDueAt,
           draftedAt: v.apology.draftedAt,
@@ -333,6 +338,20 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
     });
   };
 }
+
+/** The list's short signing badge; a letter issued before signatures existed is unsigned, a draft never sent to sign has none. */
+function signingBadge(state: LetterSigningState | null, status: ApologyStatus): string | null {
+  if (state) return SIGNING_BADGES[state];
+  return status === 'issued' ? SIGNING_BADGES.unsigned : null;
+}
+
+const SIGNING_BADGES: Record<LetterSigningState, string> = {
+  'leader-waiting': 'Chờ ký số — lãnh đạo',
+  'leader-signed': 'Chờ ký số — cơ quan',
+  signed: 'Đã ký số',
+  returned: 'Trả lại',
+  unsigned: 'Không ký số',
+};
 
 /** Who asked for a notice to be sent again, as the resend recorded it in the payload. */
 function resendOf(payload: Record<string, unknown>): { by: string; at: number } | null {

@@ -107,6 +107,14 @@ export default tseslint.config(
     },
   },
   {
+    // Tool configuration read by Node as CommonJS (mocha's).
+    files: ['*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', process: 'readonly', require: 'readonly' },
+    },
+  },
+  {
     // The pages' one script runs in the browser.
     files: ['templates/static/**/*.js'],
     languageOptions: {

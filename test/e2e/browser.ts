@@ -46,3 +46,18 @@ export async function assertAccessible(page: Page, label: string): Promise<void>
     `accessibility problems on ${label}`,
   );
 }
+
+/** Signs in through the real form and waits for the dashboard. */
+export async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.goto('/dang-nhap');
+  await page.getByLabel('Tên đăng nhập').fill(username);
+  await page.getByLabel('Mật khẩu').fill(password);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.waitForURL('**/tong-quan');
+}
+
+/** A screenshot for the artefacts, then the accessibility check of the page as it stands. */
+export async function look(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  await assertAccessible(page, name);
+}

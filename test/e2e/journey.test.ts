@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { createTestContext, dossierBody, seedBasics, sharedPdf, type TestContext } from '../support/context';
-import { assertAccessible, launchBrowser, screenshot, serve } from './browser';
+import { launchBrowser, look, serve, signIn } from './browser';
 
 const CODE = 'H13.01-260202-0042';
 const PASSWORD = 'mat-khau-thu-nghiem';
@@ -45,19 +45,6 @@ describe('browser: from a slipped dossier to the citizen’s acknowledgement', f
   });
   afterEach(async () => staff.close());
 
-  async function signIn(page: Page, username: string): Promise<void> {
-    await page.goto('/dang-nhap');
-    await page.getByLabel('Tên đăng nhập').fill(username);
-    await page.getByLabel('Mật khẩu').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    await page.waitForURL('**/tong-quan');
-  }
-
-  async function look(page: Page, name: string): Promise<void> {
-    await screenshot(page, name);
-    await assertAccessible(page, name);
-  }
-
   it('walks the whole story', async () => {
     const page = await staff.newPage();
     // Confirmation dialogs ("Duyệt và ban hành thư này?") are answered yes.
@@ -66,7 +53,7 @@ describe('browser: from a slipped dossier to the citizen’s acknowledgement', f
     await look(page, '01-dang-nhap');
 
     // The counter finds the overdue dossier from the dashboard.
-    await signIn(page, 'motcua');
+    await signIn(page, 'motcua', PASSWORD);
     await look(page, '02-tong-quan');
     await page.getByRole('link', { name: /hồ sơ quá hạn chưa có thư xin lỗi/ }).click();
     await look(page, '03-ho-so-qua-han');
@@ -85,7 +72,7 @@ describe('browser: from a slipped dossier to the citizen’s acknowledgement', f
 
     // The leader signs in and approves it.
     await page.context().clearCookies();
-    await signIn(page, 'lanhdao');
+    await signIn(page, 'lanhdao', PASSWORD);
     await page.goto('/thu-xin-loi?status=draft');
     await look(page, '07-thu-cho-duyet');
     await page.getByRole('link', { name: new RegExp(CODE) }).first().click();

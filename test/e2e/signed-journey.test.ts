@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { createDemoCa } from '../../src/signing';
 import { SmartCaFake } from '../fakes/smartca-fake';
 import { AGENCY, createTestContext, dossierBody, seedBasics, sharedPdf, type TestContext } from '../support/context';
-import { assertAccessible, launchBrowser, screenshot, serve } from './browser';
+import { launchBrowser, look, serve, signIn } from './browser';
 import { assertTwoValidSignatures } from './services/signing-support';
 import { requirePoppler } from './signing/support';
 
@@ -72,25 +72,12 @@ describe('browser: a signed letter from draft to /xac-thuc (remote signing, Smar
   });
   afterEach(async () => staff.close());
 
-  async function signIn(page: Page, username: string): Promise<void> {
-    await page.goto('/dang-nhap');
-    await page.getByLabel('Tên đăng nhập').fill(username);
-    await page.getByLabel('Mật khẩu').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    await page.waitForURL('**/tong-quan');
-  }
-
-  async function look(page: Page, name: string): Promise<void> {
-    await screenshot(page, name);
-    await assertAccessible(page, name);
-  }
-
   it('drafts, waits for the leader’s remote signature, issues, serves a PDF pdfsig validates, and /xac-thuc confirms it', async () => {
     const page = await staff.newPage();
     page.on('dialog', (d) => void d.accept());
 
     // The counter drafts the apology from the dossier's page.
-    await signIn(page, 'motcua');
+    await signIn(page, 'motcua', PASSWORD);
     await page.goto(`/ho-so/${encodeURIComponent(CODE)}`);
     await page.getByRole('link', { name: 'Soạn thư xin lỗi' }).or(page.getByRole('button', { name: 'Soạn thư xin lỗi' })).first().click();
     await page.getByRole('button', { name: 'Lưu bản nháp' }).click();
@@ -101,7 +88,7 @@ describe('browser: a signed letter from draft to /xac-thuc (remote signing, Smar
 
     // The leader approves: the signature request goes to the provider; the letter waits.
     await page.context().clearCookies();
-    await signIn(page, 'lanhdao');
+    await signIn(page, 'lanhdao', PASSWORD);
     await page.goto(`/thu-xin-loi/${id}`);
     await page.getByRole('button', { name: 'Duyệt và ban hành' }).click();
     await page.waitForLoadState('networkidle');

@@ -421,6 +421,24 @@ export class NoticeRepository {
     }));
   }
 
+  /**
+   * Why each notice last failed and when it was last tried, in one read for a whole page. A
+   * counter fallback is never tried itself: its answer is the notice it replaced (when it
+   * carries no error of its own).
+   */
+  async lastTries(ids: number[]): Promise<Map<number, { lastError: string | null; at: number | null }>> {
+    if (!ids.length) return new Map();
+    const rows = (await this.db('notices as n')
+      .leftJoin('notices as o', (j) => j.on('o.id', '=', 'n.fallback_of').andOnNull('n.last_error'))
+      .whereIn('n.id', ids)
+      .select(
+        'n.id',
+        this.db.raw('CASE WHEN o.id IS NULL THEN n.last_error ELSE o.last_error END AS last_error'),
+        this.db.raw('(SELECT MAX(a.started_at) FROM notice_attempts a WHERE a.notice_id = COALESCE(o.id, n.id)) AS last_at'),
+      )) as { id: number; last_error: string | null; last_at: number | string | null }[];
+    return new Map(rows.map((r) => [Number(r.id), { lastError: r.last_error ?? null, at: num(r.last_at) }]));
+  }
+
   /** A failed notice back in the queue with a fresh retry window; false when it had not failed. */
   async retry(id: number, now: number): Promise<boolean> {
     return this.move(id, 'retry', { status: status('retry', 'created'), not_before: now, first_attempt_at: null }, now);

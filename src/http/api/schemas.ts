@@ -274,7 +274,7 @@ export const agencyQuery = z.strictObject({ agency: agencyCode.optional() });
 
 export const listMessagesQuery = z.strictObject({
   status: csv(NOTICE_STATUSES).optional(),
-  channel: csv(['zalo', 'email', 'sms', 'print'] as const).optional(),
+  channel: csv(['zalo', 'email', 'sms', 'print', 'onestop'] as const).optional(),
   agency: agencyCode.optional(),
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),

@@ -1,10 +1,11 @@
-import { NOTICE_EVENTS, movableFrom, movableTo, type NoticeEvent, type NoticeStatus, type OutcomeStatus } from '../domain/notice-lifecycle';
+import { NOTICE_EVENTS, movableFrom, movableTo, type NoticeAudience, type NoticeEvent, type NoticeStatus, type OutcomeStatus } from '../domain/notice-lifecycle';
 import { visibleToAgencies } from './scope';
 import { isPostgres, rowsOf, type Db } from './connection';
 import { currentRequestId } from '../request-context';
 
 export type { NoticeStatus } from '../domain/notice-lifecycle';
-export type NoticeChannel = 'zalo' | 'email' | 'sms' | 'print';
+/** 'onestop': the source system a dossier came from, told the new appointment (audience 'system'). */
+export type NoticeChannel = 'zalo' | 'email' | 'sms' | 'print' | 'onestop';
 /** Staff notices ('at_risk_digest', 'signature_reminder') are text-only e-mails to the agency. */
 export type NoticeKind = 'new_appointment' | 'at_risk_digest' | 'signature_reminder';
 
@@ -35,7 +36,7 @@ export interface Notice {
   id: number;
   businessKey: string;
   kind: NoticeKind;
-  audience: 'citizen' | 'staff';
+  audience: NoticeAudience;
   channel: NoticeChannel;
   recipient: string;
   agencyId: number;
@@ -221,7 +222,8 @@ export class NoticeRepository {
       .orderBy('not_before')
       .orderBy('id')
       .limit(opts.limit);
-    if (!opts.citizensAllowed) sub.where('audience', 'staff');
+    // The send window protects people's nights; staff and other systems are reached any time.
+    if (!opts.citizensAllowed) sub.whereNot('audience', 'citizen');
     if (pg) sub.forUpdate().skipLocked();
     const rows = await this.db('notices')
       .whereIn('id', sub)

@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
-import { formatVerificationCode, SIGNING_STATE_LABELS } from '../../services/signing/letters';
+import { formatVerificationCode, signatureWaitingFor, SIGNING_STATE_LABELS } from '../../services/signing/letters';
 import type { Services } from '../../compose';
 import type { ApologyStatus } from '../../db/apologies';
 import type { LetterSigningState } from '../../db/signing';
@@ -144,7 +144,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
     const notices = await Promise.all(v.notices.map((n) => s.messages.get(n.id, actor)));
     const signing = await s.signing.state(a.id);
     const signingEvents = signing ? await s.signing.events(a.id) : [];
-    const signingBusy = signing !== null && ['leader-waiting', 'leader-signed'].includes(signing.state);
+    const signingBusy = signing !== null && signatureWaitingFor(signing.state) !== null;
     const returned = a.status === 'draft' && a.returnedAt !== null;
     const mayRevise = a.status === 'draft' && !signingBusy && can(actor.role, 'apology.draft') && (returned || decidesApology(actor, a));
     const reviewValues = { reason: a.reason, newDueDate: dayToIso(localDayOf(new Date(a.newDueAt))), comment: '', ...form.values };
@@ -183,7 +183,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
         signing: signing
           ? {
               label: SIGNING_STATE_LABELS[signing.state],
-              waiting: a.status === 'draft' && ['leader-waiting', 'leader-signed'].includes(signing.state),
+              waiting: a.status === 'draft' && signatureWaitingFor(signing.state) !== null,
               returned: a.status === 'draft' && signing.state === 'returned',
               unsigned: signing.state === 'unsigned',
               message: signing.message,
@@ -409,6 +409,7 @@ function signingBadge(state: LetterSigningState | null, status: ApologyStatus): 
 const SIGNING_BADGES: Record<LetterSigningState, string> = {
   'leader-waiting': 'Chờ ký số — lãnh đạo',
   'leader-signed': 'Chờ ký số — cơ quan',
+  'agency-waiting': 'Chờ ký số — cơ quan',
   signed: 'Đã ký số',
   returned: 'Trả lại',
   unsigned: 'Không ký số',

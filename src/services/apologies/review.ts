@@ -5,7 +5,7 @@ import { localDayOf, type DayNumber } from '../../domain/time';
 import { decidesApology, type Actor } from '../../domain/actor';
 import { ConflictError, ForbiddenError } from '../../errors';
 import type { Clock } from '../../clock';
-import type { LetterSigningService } from '../signing/letters';
+import { signatureWaitingFor, type LetterSigningService } from '../signing/letters';
 import { authorize } from '../authorize';
 import type { ApologyAccess, ApologyView } from './access';
 import type { ApologyWorkflow } from './workflow';
@@ -107,7 +107,7 @@ export class ApologyReview {
 
   private async notSigning(a: Apology): Promise<void> {
     const l = await this.deps.signing.state(a.id);
-    if (l && (l.state === 'leader-waiting' || l.state === 'leader-signed')) {
+    if (l && signatureWaitingFor(l.state) !== null) {
       throw new ConflictError('apology-signing', 'Thư đang chờ ký số: không sửa hay trả lại được lúc này');
     }
   }

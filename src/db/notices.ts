@@ -471,11 +471,11 @@ export class NoticeRepository {
    * route is queued. False when the notice was not 'sent' (a repeated report changes nothing).
    */
   async reportUndelivered(id: number, reason: string, now: number): Promise<boolean> {
-    return this.db.transaction(async (trx) => {
-      const row = await trx('notices').where({ id }).first();
+    const work = async (): Promise<boolean> => {
+      const row = await this.db('notices').where({ id }).first();
       if (!row) return false;
       const notice = fromRow(row);
-      const moved = await trx('notices')
+      const moved = await this.db('notices')
         .where({ id })
         .whereIn('status', FROM.undeliveredReport)
         .update({ status: status('undeliveredReport', 'permanent-failure'), last_error: reason.slice(0, 1000), updated_at: now });
@@ -483,7 +483,9 @@ export class NoticeRepository {
       const fallback = notice.audience === 'citizen' ? fallbackNotice(notice, now) : null;
       if (fallback) await this.enqueue([fallback], now);
       return true;
-    });
+    };
+    // Joins the caller's transaction (a report recorded with it), else is one of its own.
+    return this.db.isTransaction ? work() : this.db.transaction(work);
   }
 
   /** Moves a notice by `event`, only from the statuses the lifecycle allows it from. */

@@ -20,7 +20,7 @@ import { DispatchWorkerRepository } from './db/dispatch-workers';
 import { WatchRepository } from './db/watch';
 import { DocumentRenderer, TEMPLATES_DIR } from './documents/renderer';
 import { createPdfRenderer, type PdfRenderer } from './documents/pdf';
-import { ApologyAccess, ApologyFiles, ApologyService, ApologyWorkflow } from './services/apologies';
+import { ApologyAccess, ApologyFiles, ApologyReview, ApologyService, ApologyWorkflow } from './services/apologies';
 import { DeadlineWatcher } from './watch/watcher';
 import { buildChannels } from './channels/index';
 import type { Channel } from './channels/types';
@@ -65,6 +65,8 @@ export interface Services {
   pdf: PdfRenderer;
   apologies: ApologyService;
   apologyWorkflow: ApologyWorkflow;
+  /** The leader's review between drafting and approval: read, revise, return to the drafter. */
+  apologyReview: ApologyReview;
   apologyFiles: ApologyFiles;
   escalations: EscalationRepository;
   watcher: DeadlineWatcher;
@@ -175,6 +177,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     pdf,
     apologies,
     apologyWorkflow,
+    apologyReview: new ApologyReview({ db, apologies: apologyRepo, dossiers: dossierRepo, signing, access: apologyAccess, workflow: apologyWorkflow, clock }),
     apologyFiles,
     signingSettings,
     signing,

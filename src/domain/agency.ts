@@ -18,6 +18,8 @@ export interface AgencySettings {
   noticeChannels: CitizenChannel[];
   /** SMS with diacritics (Unicode: 70 characters a segment) instead of the registered text without them (160). */
   smsUnicode: boolean;
+  /** The drafting unit's abbreviation filed under "Lưu: VT, …" on its letters; null: the letter symbol's. */
+  draftingUnit: string | null;
 }
 
 export const DEFAULT_AGENCY_SETTINGS: AgencySettings = {
@@ -30,4 +32,5 @@ export const DEFAULT_AGENCY_SETTINGS: AgencySettings = {
   publicBoard: false,
   noticeChannels: [...DEFAULT_NOTICE_CHANNELS],
   smsUnicode: false,
+  draftingUnit: null,
 };

@@ -11,6 +11,8 @@ import {
   procedureSchema,
   draftApologySchema,
   cancelApologySchema,
+  returnApologySchema,
+  reviseApologySchema,
   listApologiesQuery,
   agencyQuery,
   listMessagesQuery,
@@ -59,6 +61,11 @@ const APOLOGY = {
     issuedAt: { type: ['string', 'null'], format: 'date-time' },
     notices: { type: 'array', items: { type: 'object' } },
     signing: SIGNING_STATE,
+    returned: {
+      type: ['object', 'null'],
+      description: 'Bản nháp lãnh đạo đã trả lại người soạn, chưa sửa (null nếu không)',
+      properties: { at: { type: 'string', format: 'date-time' }, by: { type: 'string' }, comment: { type: 'string' } },
+    },
   },
 };
 
@@ -102,6 +109,8 @@ const OPERATIONS: Operation[] = [
   { method: 'get', path: '/apologies/{id}', summary: 'Một thư xin lỗi, trạng thái ký số và các thông báo đã tạo', ok: 200, response: APOLOGY },
   { method: 'post', path: '/apologies/{id}/approve', summary: 'Lãnh đạo duyệt: ký số lớp lãnh đạo, rồi cấp số, ký số lớp cơ quan, ban hành, dời hạn, tạo thông báo — hoặc chờ ký số (signing.state = waiting) / trả lại (returned, kèm lý do)', ok: 200, response: APOLOGY },
   { method: 'post', path: '/apologies/{id}/cancel', summary: 'Huỷ bản nháp', body: cancelApologySchema, ok: 200 },
+  { method: 'post', path: '/apologies/{id}/revise', summary: 'Sửa lý do hoặc ngày hẹn mới của bản nháp (kiểm tra như khi soạn); bản nháp đã trả lại được gửi lại để duyệt', body: reviseApologySchema, ok: 200, response: APOLOGY },
+  { method: 'post', path: '/apologies/{id}/return', summary: 'Lãnh đạo trả lại bản nháp cho người soạn kèm ý kiến (không huỷ)', body: returnApologySchema, ok: 200, response: APOLOGY },
   { method: 'get', path: '/apologies/{id}/letter.html', summary: 'Văn bản đã ban hành (HTML, bản in A4)', ok: 200 },
   { method: 'get', path: '/apologies/{id}/letter.pdf', summary: 'Văn bản đã ban hành (PDF)', ok: 200 },
   { method: 'get', path: '/apologies/{id}/letter-to-sign.pdf', summary: 'Bản thư đã phê duyệt, chưa ký (cho hệ thống quản lý văn bản ký số)', ok: 200 },

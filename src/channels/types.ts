@@ -4,6 +4,7 @@
  * (retry, defer, fall back, stop the channel) and records it.
  */
 import type { NoticeChannel, NoticeKind } from '../db/notices';
+import type { NoticeAudience } from '../domain/notice-lifecycle';
 
 export type SendOutcome = 'sent' | 'delivered' | 'temporary-failure' | 'permanent-failure' | 'technical-failure';
 
@@ -36,7 +37,7 @@ export interface OutgoingNotice {
   id: number;
   businessKey: string;
   kind: NoticeKind;
-  audience: 'citizen' | 'staff';
+  audience: NoticeAudience;
   channel: NoticeChannel;
   recipient: string;
   /** What the apology use case rendered for this channel (see ApologyService.noticesFor). */

@@ -233,6 +233,13 @@ export class DossierRepository {
     return row ? dossierFromRow(row) : null;
   }
 
+  /** Several dossiers in one read, by id (those that exist). */
+  async byIds(ids: number[]): Promise<Map<number, Dossier>> {
+    if (!ids.length) return new Map();
+    const rows = await this.db('dossiers').whereIn('id', [...new Set(ids)]);
+    return new Map(rows.map((r: Record<string, unknown>) => [Number(r.id), dossierFromRow(r)]));
+  }
+
   /** `byId` for a dossier that must exist (a foreign key points at it). */
   async get(id: number, forUpdate = false): Promise<Dossier> {
     return found(await this.byId(id, forUpdate), `Không có hồ sơ số ${id}`);

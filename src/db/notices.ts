@@ -1,10 +1,11 @@
-import { NOTICE_EVENTS, movableFrom, movableTo, type NoticeEvent, type NoticeStatus, type OutcomeStatus } from '../domain/notice-lifecycle';
+import { NOTICE_EVENTS, movableFrom, movableTo, type NoticeAudience, type NoticeEvent, type NoticeStatus, type OutcomeStatus } from '../domain/notice-lifecycle';
 import { visibleToAgencies } from './scope';
 import { isPostgres, rowsOf, type Db } from './connection';
 import { currentRequestId } from '../request-context';
 
 export type { NoticeStatus } from '../domain/notice-lifecycle';
-export type NoticeChannel = 'zalo' | 'email' | 'sms' | 'print';
+/** 'onestop': the source system a dossier came from, told the new appointment (audience 'system'). */
+export type NoticeChannel = 'zalo' | 'email' | 'sms' | 'print' | 'onestop';
 /** Staff notices ('at_risk_digest', 'signature_reminder') are text-only e-mails to the agency. */
 export type NoticeKind = 'new_appointment' | 'at_risk_digest' | 'signature_reminder';
 
@@ -35,7 +36,7 @@ export interface Notice {
   id: number;
   businessKey: string;
   kind: NoticeKind;
-  audience: 'citizen' | 'staff';
+  audience: NoticeAudience;
   channel: NoticeChannel;
   recipient: string;
   agencyId: number;
@@ -221,7 +222,8 @@ export class NoticeRepository {
       .orderBy('not_before')
       .orderBy('id')
       .limit(opts.limit);
-    if (!opts.citizensAllowed) sub.where('audience', 'staff');
+    // The send window protects people's nights; staff and other systems are reached any time.
+    if (!opts.citizensAllowed) sub.whereNot('audience', 'citizen');
     if (pg) sub.forUpdate().skipLocked();
     const rows = await this.db('notices')
       .whereIn('id', sub)
@@ -417,6 +419,24 @@ export class NoticeRepository {
       providerMessageId: (r.provider_message_id as string | null) ?? null,
       interrupted: Boolean(r.interrupted),
     }));
+  }
+
+  /**
+   * Why each notice last failed and when it was last tried, in one read for a whole page. A
+   * counter fallback is never tried itself: its answer is the notice it replaced (when it
+   * carries no error of its own).
+   */
+  async lastTries(ids: number[]): Promise<Map<number, { lastError: string | null; at: number | null }>> {
+    if (!ids.length) return new Map();
+    const rows = (await this.db('notices as n')
+      .leftJoin('notices as o', (j) => j.on('o.id', '=', 'n.fallback_of').andOnNull('n.last_error'))
+      .whereIn('n.id', ids)
+      .select(
+        'n.id',
+        this.db.raw('CASE WHEN o.id IS NULL THEN n.last_error ELSE o.last_error END AS last_error'),
+        this.db.raw('(SELECT MAX(a.started_at) FROM notice_attempts a WHERE a.notice_id = COALESCE(o.id, n.id)) AS last_at'),
+      )) as { id: number; last_error: string | null; last_at: number | string | null }[];
+    return new Map(rows.map((r) => [Number(r.id), { lastError: r.last_error ?? null, at: num(r.last_at) }]));
   }
 
   /** A failed notice back in the queue with a fresh retry window; false when it had not failed. */

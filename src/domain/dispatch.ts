@@ -2,7 +2,7 @@
  * What the dispatcher does with a provider's answer. Pure: the caller passes the notice's
  * facts, the answer, the settings and `now`.
  */
-import type { OutcomeStatus } from './notice-lifecycle';
+import type { NoticeAudience, OutcomeStatus } from './notice-lifecycle';
 import { instantAt, localDayOf, minuteOfDay } from './time';
 
 export interface SendWindow {
@@ -32,7 +32,7 @@ export function backoffMs(attempts: number, random: number): number {
   return Math.round(plain * (0.8 + 0.4 * random));
 }
 
-export type Channel = 'zalo' | 'email' | 'sms' | 'print';
+export type Channel = 'zalo' | 'email' | 'sms' | 'print' | 'onestop';
 
 /** Where a citizen's notice goes when a channel cannot reach them: Zalo → e-mail (if agreed) → the counter. */
 export function fallbackChannel(failed: Channel, contact: { email: string | null }): { channel: Channel; recipient: string } | null {
@@ -60,7 +60,7 @@ export interface Decision {
 
 export function decide(
   answer: Answer,
-  notice: { audience: 'citizen' | 'staff'; firstAttemptAt: number; attempts: number },
+  notice: { audience: NoticeAudience; firstAttemptAt: number; attempts: number },
   now: number,
   settings: { retryWindowMs: number; channelDownRetryMs: number },
   random: number,

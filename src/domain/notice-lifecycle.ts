@@ -103,13 +103,16 @@ export function isPending(status: NoticeStatus): boolean {
   return status === 'sending' || AWAITING_WORKER.includes(status);
 }
 
+/** Who reads a notice: a citizen, the agency's staff, or another system (a one-stop system told the new date). */
+export type NoticeAudience = 'citizen' | 'staff' | 'system';
+
 export type StaffAction = 'retry' | 'cancel' | 'markCalled';
 
 /**
  * What staff may do with a notice, as the messages page offers it. Marking "called" is offered
  * only for a citizen's notice: the counter calls citizens, not staff.
  */
-export function staffActions(notice: { status: NoticeStatus; audience: 'citizen' | 'staff' }): StaffAction[] {
+export function staffActions(notice: { status: NoticeStatus; audience: NoticeAudience }): StaffAction[] {
   const actions: StaffAction[] = [];
   if (allows(notice.status, 'retry')) actions.push('retry');
   if (allows(notice.status, 'cancel')) actions.push('cancel');

@@ -35,26 +35,12 @@ export class MessageService {
     const agencyIds = scopeAgencies(actor, filter.agencyId !== undefined ? [filter.agencyId] : undefined);
     const { items, total } = await this.deps.notices.list({ statuses: filter.statuses, channels: filter.channels, agencyIds }, limit, offset);
     // Staff recognise a message by its dossier's code and call the applicant from its contact details.
-    const dossierCodes = new Map<number, string>();
-    const dossiers = new Map<number, Dossier>();
-    for (const id of new Set(items.map((n) => n.dossierId).filter((id): id is number => id !== null))) {
-      const d = await this.deps.dossiers.byId(id);
-      if (d) {
-        dossierCodes.set(id, d.code);
-        dossiers.set(id, d);
-      }
-    }
-    const tries = new Map<number, NoticeTry>();
-    for (const n of items) tries.set(n.id, await this.lastTry(n));
+    const [dossiers, tries] = await Promise.all([
+      this.deps.dossiers.byIds(items.map((n) => n.dossierId).filter((id): id is number => id !== null)),
+      this.deps.notices.lastTries(items.map((n) => n.id)),
+    ]);
+    const dossierCodes = new Map([...dossiers].map(([id, d]) => [id, d.code]));
     return { items, total, dossierCodes, dossiers, tries };
-  }
-
-  /** A counter fallback is never tried itself: why and when it failed is the original message's. */
-  private async lastTry(n: Notice): Promise<NoticeTry> {
-    const origin = n.fallbackOf !== null && n.lastError === null ? ((await this.deps.notices.byId(n.fallbackOf)) ?? n) : n;
-    const attempts = await this.deps.notices.attempts(origin.id);
-    const at = attempts.reduce<number | null>((latest, a) => (latest === null || a.startedAt > latest ? a.startedAt : latest), null);
-    return { lastError: origin.lastError, at };
   }
 
   async get(id: number, actor: Actor): Promise<{ notice: Notice; attempts: Attempt[] }> {

@@ -184,6 +184,7 @@ export const agencySettingsSchema = z.strictObject({
     .partial()
     .optional(),
   publicBoard: z.boolean().optional(),
+  draftingUnit: z.string().regex(/^[A-ZĐ0-9][A-ZĐ0-9.&-]{0,15}$/u, 'Viết tắt tên đơn vị soạn thảo, viết hoa, ví dụ QLXD').nullable().optional(),
 });
 
 export const agencySchema = z.strictObject({
@@ -274,7 +275,7 @@ export const agencyQuery = z.strictObject({ agency: agencyCode.optional() });
 
 export const listMessagesQuery = z.strictObject({
   status: csv(NOTICE_STATUSES).optional(),
-  channel: csv(['zalo', 'email', 'sms', 'print'] as const).optional(),
+  channel: csv(['zalo', 'email', 'sms', 'print', 'onestop'] as const).optional(),
   agency: agencyCode.optional(),
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),

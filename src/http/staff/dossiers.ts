@@ -99,7 +99,7 @@ function timelineOf(events: DossierEvent[], pauses: Pause[], apologies: ApologyV
   }
   for (const v of apologies) {
     for (const n of v.notices) {
-      items.push({ at: n.createdAt, title: `Tạo thông báo cho người dân qua ${CHANNEL_LABELS[n.channel]}`, details: [`Trạng thái: ${NOTICE_STATUS_LABELS[n.status]}`] });
+      items.push({ at: n.createdAt, title: n.audience === 'system' ? 'Tạo thông báo ngày hẹn mới cho hệ thống một cửa' : `Tạo thông báo cho người dân qua ${CHANNEL_LABELS[n.channel]}`, details: [`Trạng thái: ${NOTICE_STATUS_LABELS[n.status]}`] });
       for (const a of attempts.get(n.id) ?? []) {
         const reason = noticeReason(a.interrupted ? 'interrupted' : a.errorClass);
         items.push({ at: a.finishedAt ?? a.startedAt, title: `Gửi qua ${CHANNEL_LABELS[n.channel]}: ${OUTCOME_LABELS[a.outcome ?? ''] ?? a.outcome ?? 'đang gửi'}`, details: reason ? [reason] : [] });
@@ -112,7 +112,7 @@ function timelineOf(events: DossierEvent[], pauses: Pause[], apologies: ApologyV
   return items.sort((a, b) => a.at - b.at);
 }
 
-export const CHANNEL_LABELS: Record<string, string> = { zalo: 'Zalo', email: 'thư điện tử', sms: 'tin nhắn SMS', print: 'thư in / gọi điện' };
+export const CHANNEL_LABELS: Record<string, string> = { zalo: 'Zalo', email: 'thư điện tử', sms: 'tin nhắn SMS', print: 'thư in / gọi điện', onestop: 'hệ thống một cửa' };
 export const OUTCOME_LABELS: Record<string, string> = {
   sent: 'đã gửi',
   delivered: 'đã đến người nhận',

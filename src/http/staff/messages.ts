@@ -28,6 +28,7 @@ const CHANNEL_CHOICES = [
   { value: 'email', label: 'Thư điện tử' },
   { value: 'sms', label: 'Tin nhắn SMS' },
   { value: 'print', label: 'Gọi điện / in thư tại bộ phận một cửa' },
+  { value: 'onestop', label: 'Báo ngày hẹn mới cho hệ thống một cửa' },
 ];
 
 /** A notice waiting on the counter's list has no error: the channel itself is the reason. */

@@ -27,6 +27,7 @@ import type { Channel } from './channels/types';
 import type { NoticeChannel } from './db/notices';
 import { Dispatcher } from './dispatch/dispatcher';
 import { markDeliveredFromReceipts } from './channels/zalo';
+import { applyEarlySmsReport } from './channels/sms';
 import { MessageService } from './services/messages';
 import { ReportRepository } from './db/reports';
 import { ReportService } from './services/reports';
@@ -152,6 +153,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     settings: { ...config.dispatch, channelDownRetryMs: 10 * 60_000 },
     afterSent: async (n) => {
       if (n.channel === 'zalo') await markDeliveredFromReceipts(db, n.id, clock.now());
+      if (n.channel === 'sms') await applyEarlySmsReport(db, n.id, clock.now());
     },
   });
   const dossiers = new DossierService({ db, dossiers: dossierRepo, agencies, procedures, calendars, apologies: apologyRepo, notices, clock });

@@ -184,6 +184,12 @@ export const agencySettingsSchema = z.strictObject({
     .partial()
     .optional(),
   publicBoard: z.boolean().optional(),
+  noticeChannels: z
+    .array(z.enum(['zalo', 'sms', 'email']))
+    .max(3)
+    .refine((list) => new Set(list).size === list.length, { message: 'Mỗi kênh chỉ ghi một lần' })
+    .optional(),
+  smsUnicode: z.boolean().optional(),
   draftingUnit: z.string().regex(/^[A-ZĐ0-9][A-ZĐ0-9.&-]{0,15}$/u, 'Viết tắt tên đơn vị soạn thảo, viết hoa, ví dụ QLXD').nullable().optional(),
 });
 

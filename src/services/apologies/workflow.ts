@@ -463,7 +463,7 @@ export class ApologyWorkflow {
   private async queueNotices(a: Apology, d: Dossier, { agency, procedure }: Context, receiving: Agency, number: string, now: Date): Promise<void> {
     const data = noticeData({ apology: a, dossier: d, agency, receiving, procedure, letterNumber: number, link: citizenLink(this.deps.publicBaseUrl, a) });
     const rendered = this.deps.documents.renderNotice(agency.code, data);
-    await this.deps.notices.enqueue(citizenNotices(a, d, agency.id, rendered, now), now.getTime());
+    await this.deps.notices.enqueue(citizenNotices(a, d, agency, rendered, now), now.getTime());
   }
 
   /**

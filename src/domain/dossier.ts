@@ -127,3 +127,17 @@ export function isOpen(state: DossierState): boolean {
 export const DOSSIER_CODE = { pattern: /^[A-Za-z0-9][A-Za-z0-9.\-_/]{0,63}$/, message: 'Mã hồ sơ gồm 1–64 ký tự: chữ, số và . - _ /, bắt đầu bằng chữ hoặc số' };
 export const AGENCY_CODE = { pattern: /^[A-Za-z0-9][A-Za-z0-9.\-_]{0,31}$/, message: 'Mã cơ quan gồm 1–32 ký tự: chữ, số và . - _, bắt đầu bằng chữ hoặc số' };
 export const PROCEDURE_CODE = { pattern: /^[A-Za-z0-9][A-Za-z0-9.\-_]{0,31}$/, message: 'Mã thủ tục gồm 1–32 ký tự: chữ, số và . - _, bắt đầu bằng chữ hoặc số' };
+
+/**
+ * A dossier code as a citizen types it from a paper receipt, in the form it is compared in:
+ * full-width characters folded (NFKC), every space dropped, every kind of dash made "-", upper
+ * case. Stored codes are compared in upper case too, so "h13.nk – 260212 – 0007" finds
+ * H13.NK-260212-0007.
+ */
+export function typedDossierCode(input: string): string {
+  return input
+    .normalize('NFKC')
+    .replace(/[\s\p{Z}]+/gu, '')
+    .replace(/[\p{Pd}\u2212]/gu, '-')
+    .toUpperCase();
+}

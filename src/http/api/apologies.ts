@@ -82,7 +82,7 @@ function atRiskJson(i: AtRiskItem) {
     currentDueAt: iso(d.currentDueAt),
     overdue: i.overdue,
     urgent: i.urgent,
-    apology: i.apologyId === null ? null : { id: i.apologyId, status: i.apologyStatus, signatureWaitingSince: iso(i.signatureWaitingSince) },
+    apology: i.apologyId === null ? null : { id: i.apologyId, status: i.apologyStatus, signatureWaitingFor: i.signatureWaitingFor, signatureWaitingSince: iso(i.signatureWaitingSince) },
     escalated: i.escalated,
   };
 }

@@ -183,7 +183,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
         signing: signing
           ? {
               label: SIGNING_STATE_LABELS[signing.state],
-              waiting: a.status === 'draft' && signatureWaitingFor(signing.state) !== null,
+              waiting: a.status === 'draft' && signatureWaitingFor(signing.state) !== null ? SIGNING_BADGES[signing.state] : null,
               returned: a.status === 'draft' && signing.state === 'returned',
               unsigned: signing.state === 'unsigned',
               message: signing.message,

@@ -46,6 +46,7 @@ import { SigningSettingsService } from './services/signing/settings';
 import { LetterSigningService } from './services/signing/letters';
 import { VerificationService } from './services/signing/verification';
 import type { RemoteSigningService } from './signing';
+import { OnestopOutbound } from './services/interop-outbound';
 
 /** Everything the HTTP layer, the workers and the command line use; built once per process. */
 export interface Services {
@@ -85,6 +86,8 @@ export interface Services {
   signing: LetterSigningService;
   /** /xac-thuc: a letter checked by its code or its file. */
   verification: VerificationService;
+  /** Queues the appointment updates told to the one-stop systems dossiers came from. */
+  onestopOutbound: OnestopOutbound;
 }
 
 export interface ServiceOptions {
@@ -123,9 +126,11 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const apologyAccess = new ApologyAccess({ apologies: apologyRepo, dossiers: dossierRepo, agencies, notices });
   const apologyFiles = new ApologyFiles({ apologies: apologyRepo, pdf, clock });
   const apologies = new ApologyService({ access: apologyAccess, apologies: apologyRepo, agencies, notices, files: apologyFiles, publicBaseUrl: config.publicBaseUrl });
+  const onestopOutbound = new OnestopOutbound({ sources: TODO_SOURCES, notices, apologies: apologyRepo, publicBaseUrl: config.publicBaseUrl });
   const apologyWorkflow = new ApologyWorkflow({
     db,
     signing,
+    outbound: onestopOutbound,
     apologies: apologyRepo,
     notices,
     dossiers: dossierRepo,
@@ -179,6 +184,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     verification: new VerificationService({ repo: signingRepo, apologies: apologyRepo, agencies, settings: signingSettings, trustDemoRoots: config.signing.trustDemoRoots }),
     escalations,
     notices,
+    onestopOutbound,
     messages,
     channels,
     dispatcher,

@@ -47,6 +47,9 @@ import { LetterSigningService } from './services/signing/letters';
 import { VerificationService } from './services/signing/verification';
 import type { RemoteSigningService } from './signing';
 import { OnestopOutbound } from './services/interop-outbound';
+import { InteropOutboundRepository } from './db/interop-outbound';
+import { InteropSourceRepository } from './db/interop-sources';
+import { createOnestopChannel } from './channels/onestop/channel';
 
 /** Everything the HTTP layer, the workers and the command line use; built once per process. */
 export interface Services {
@@ -110,7 +113,11 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const documents = new DocumentRenderer({ templatesDir: TEMPLATES_DIR, overridesDir: config.templatesOverrideDir });
   const pdf = options.pdf ?? createPdfRenderer({ executablePath: config.chromiumPath });
   const signingRepo = new SigningRepository(db);
-  const signingSettings = new SigningSettingsService({ repo: signingRepo, secrets: new SecretBox(config.signing.secretKey), clock, remoteClient: options.remoteSigning });
+  const secrets = new SecretBox(config.signing.secretKey);
+  const signingSettings = new SigningSettingsService({ repo: signingRepo, secrets, clock, remoteClient: options.remoteSigning });
+  const interopSources = new InteropSourceRepository(db);
+  /** A source's shared secret, opened; null when none is set. */
+  const sourceSecret = (sealed: string | null): string | null => secrets.open(sealed).sharedSecret ?? null;
   const signing = new LetterSigningService({
     repo: signingRepo,
     settings: signingSettings,
@@ -126,7 +133,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const apologyAccess = new ApologyAccess({ apologies: apologyRepo, dossiers: dossierRepo, agencies, notices });
   const apologyFiles = new ApologyFiles({ apologies: apologyRepo, pdf, clock });
   const apologies = new ApologyService({ access: apologyAccess, apologies: apologyRepo, agencies, notices, files: apologyFiles, publicBaseUrl: config.publicBaseUrl });
-  const onestopOutbound = new OnestopOutbound({ sources: TODO_SOURCES, notices, apologies: apologyRepo, publicBaseUrl: config.publicBaseUrl });
+  const onestopOutbound = new OnestopOutbound({ sources: new InteropOutboundRepository(db), notices, apologies: apologyRepo, publicBaseUrl: config.publicBaseUrl });
   const apologyWorkflow = new ApologyWorkflow({
     db,
     signing,
@@ -144,7 +151,18 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     publicBaseUrl: config.publicBaseUrl,
     logger,
   });
-  const channels = options.channels ?? buildChannels(config, db, clock, logger);
+  const onestop = createOnestopChannel({
+    // Read at each send: an administrator may change the URL or the secret, or disable the source, meanwhile.
+    target: async (code) => {
+      const source = await interopSources.byCode(code);
+      const secret = source?.enabled && source.outboundUrl ? sourceSecret(source.secretSealed) : null;
+      return source?.outboundUrl && secret ? { url: source.outboundUrl, secret } : null;
+    },
+    clock,
+    logger,
+    timeoutMs: config.onestop.timeoutMs,
+  });
+  const channels = options.channels ?? new Map([...buildChannels(config, db, clock, logger), ['onestop', onestop]]);
   const dispatcher = new Dispatcher({
     notices,
     workers: new DispatchWorkerRepository(db),

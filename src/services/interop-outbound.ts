@@ -1,19 +1,8 @@
 import type { Apology, ApologyRepository } from '../db/apologies';
 import type { Dossier } from '../db/dossiers';
 import type { NoticeRepository } from '../db/notices';
+import type { InteropOutboundRepository } from '../db/interop-outbound';
 import { appointmentUpdate } from '../domain/onestop-update';
-
-/** The source a dossier came from, when that source is to be told new appointments. */
-export interface PushTarget {
-  sourceCode: string;
-  /** The dossier's code in the source's own system (its MaHoSo). */
-  remoteCode: string;
-}
-
-export interface OutboundSources {
-  /** Null when the dossier did not come from a source, or its source has no outbound URL or is disabled. */
-  pushTargetOf(dossierId: number): Promise<PushTarget | null>;
-}
 
 /**
  * Tells the system a dossier came from its new appointment (issue 16, item 4). Called inside
@@ -24,7 +13,7 @@ export interface OutboundSources {
  * the letter it replaces.
  */
 export class OnestopOutbound {
-  constructor(private readonly deps: { sources: OutboundSources; notices: NoticeRepository; apologies: ApologyRepository; publicBaseUrl: string }) {}
+  constructor(private readonly deps: { sources: InteropOutboundRepository; notices: NoticeRepository; apologies: ApologyRepository; publicBaseUrl: string }) {}
 
   async queueFor(a: Apology, d: Dossier, letterNumber: string, now: Date): Promise<void> {
     const target = await this.deps.sources.pushTargetOf(d.id);

@@ -1,13 +1,18 @@
 import type { PullClient } from '../channels/onestop/pull-client';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
+import type { Actor } from '../domain/actor';
+import { authorizeFor } from './authorize';
 
 /** What the puller needs of a pull-mode source. */
 export interface PullSource {
   id: number;
   code: string;
+  name: string;
   pullUrl: string | null;
   pullCursor: string | null;
+  /** The last poll, whatever its outcome; the last that succeeded; why the last one failed (null: it did not). */
+  lastPullAt: number | null;
   lastPullOkAt: number | null;
   lastPullError: string | null;
 }
@@ -56,6 +61,12 @@ export interface InteropPullerDeps {
  */
 export class InteropPuller {
   constructor(private readonly deps: InteropPullerDeps) {}
+
+  /** Each pull source's last successful sync and its last error, for the administrator's page. */
+  async status(actor: Actor): Promise<PullSource[]> {
+    authorizeFor(actor, 'channel.manage', null);
+    return this.deps.sources.pullSources();
+  }
 
   async runOnce(): Promise<PullReport[]> {
     const reports: PullReport[] = [];

@@ -10,12 +10,13 @@ const dossier = (n: number, status = 2) => ({ MaHoSo: `H13.01-260301-${String(n)
 
 /** The sources table as the puller sees it: one pull source whose cursor survives "restarts". */
 class MemorySources implements PullSources {
-  source: PullSource = { id: 1, code: 'OPENCPS-CT', pullUrl: '', pullCursor: null, lastPullOkAt: null, lastPullError: null };
+  source: PullSource = { id: 1, code: 'OPENCPS-CT', name: 'OpenCPS Cần Thơ', pullUrl: '', pullCursor: null, lastPullAt: null, lastPullOkAt: null, lastPullError: null };
   async pullSources(): Promise<PullSource[]> {
     return [{ ...this.source }];
   }
   async recordPull(id: number, outcome: { at: number; cursor?: string | null; error?: string }): Promise<void> {
     assert.equal(id, this.source.id);
+    this.source.lastPullAt = outcome.at;
     if (outcome.error !== undefined) this.source.lastPullError = outcome.error;
     else {
       this.source.lastPullOkAt = outcome.at;

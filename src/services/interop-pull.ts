@@ -4,22 +4,11 @@ import type { Logger } from '../logger';
 import type { Actor } from '../domain/actor';
 import { authorizeFor } from './authorize';
 
-/** What the puller needs of a pull-mode source. */
-export interface PullSource {
-  id: number;
-  code: string;
-  name: string;
-  pullUrl: string | null;
-  pullCursor: string | null;
-  /** The last poll, whatever its outcome; the last that succeeded; why the last one failed (null: it did not). */
-  lastPullAt: number | null;
-  lastPullOkAt: number | null;
-  lastPullError: string | null;
-}
+import type { InteropSource } from '../domain/interop';
 
 export interface PullSources {
   /** The enabled pull-mode sources. */
-  pullSources(): Promise<PullSource[]>;
+  pullSources(): Promise<InteropSource[]>;
   /** After a poll: success moves the cursor (when given) and clears the error; failure records the error only. */
   recordPull(id: number, outcome: { at: number; cursor?: string | null; error?: string }): Promise<void>;
 }
@@ -42,10 +31,10 @@ export interface PullReport {
 export interface InteropPullerDeps {
   sources: PullSources;
   /** The source's shared secret, opened; null when none is set. */
-  secretOf: (source: PullSource) => Promise<string | null>;
+  secretOf: (source: InteropSource) => Promise<string | null>;
   client: PullClient;
   /** The push endpoint's ingestion, fed one page: idempotent, so a page applied twice changes nothing the second time. */
-  ingest: (source: PullSource, items: unknown[]) => Promise<IngestSummary>;
+  ingest: (source: InteropSource, items: unknown[]) => Promise<IngestSummary>;
   clock: Clock;
   logger: Logger;
   pageSize: number;
@@ -63,7 +52,7 @@ export class InteropPuller {
   constructor(private readonly deps: InteropPullerDeps) {}
 
   /** Each pull source's last successful sync and its last error, for the administrator's page. */
-  async status(actor: Actor): Promise<PullSource[]> {
+  async status(actor: Actor): Promise<InteropSource[]> {
     authorizeFor(actor, 'channel.manage', null);
     return this.deps.sources.pullSources();
   }
@@ -74,7 +63,7 @@ export class InteropPuller {
     return reports;
   }
 
-  private async pull(source: PullSource): Promise<PullReport> {
+  private async pull(source: InteropSource): Promise<PullReport> {
     const { sources, client, clock } = this.deps;
     const report: PullReport = { source: source.code, pages: 0, items: 0, accepted: 0, refused: 0, error: null };
     let cursor = source.pullCursor;

@@ -2,16 +2,25 @@ import assert from 'node:assert/strict';
 import { FixedClock } from '../../src/clock';
 import { createLogger } from '../../src/logger';
 import { createPullClient } from '../../src/channels/onestop/pull-client';
-import { InteropPuller, type PullSources, type PullSource } from '../../src/services/interop-pull';
+import { InteropPuller, type PullSources } from '../../src/services/interop-pull';
+import type { InteropSource } from '../../src/domain/interop';
 import { OnestopPullServer } from '../fakes/onestop/pull';
+import { InteropSourceRepository } from '../../src/db/interop-sources';
+import { InteropInboundRepository } from '../../src/db/interop-inbound';
+import { SecretBox } from '../../src/services/signing/secrets';
+import { createTestContext, seedBasics, type TestContext } from '../support/context';
+import { signIn } from '../support/pages';
 
 const SECRET = 'khoá-kéo-dữ-liệu';
 const dossier = (n: number, status = 2) => ({ MaHoSo: `H13.01-260301-${String(n).padStart(4, '0')}`, TrangThaiHoSo: status });
 
 /** The sources table as the puller sees it: one pull source whose cursor survives "restarts". */
 class MemorySources implements PullSources {
-  source: PullSource = { id: 1, code: 'OPENCPS-CT', name: 'OpenCPS Cần Thơ', pullUrl: '', pullCursor: null, lastPullAt: null, lastPullOkAt: null, lastPullError: null };
-  async pullSources(): Promise<PullSource[]> {
+  source: InteropSource = {
+    id: 1, code: 'OPENCPS-CT', name: 'OpenCPS Cần Thơ', mode: 'pull', agencyId: null, tokenId: null, secretSealed: null, outboundUrl: null, pullUrl: '',
+    pullCursor: null, lastPullAt: null, lastPullOkAt: null, lastPullError: null, dueGoverns: 'ours', enabled: true, updatedBy: 'test', createdAt: 0, updatedAt: 0,
+  };
+  async pullSources(): Promise<InteropSource[]> {
     return [{ ...this.source }];
   }
   async recordPull(id: number, outcome: { at: number; cursor?: string | null; error?: string }): Promise<void> {
@@ -40,7 +49,7 @@ describe('pulling dossiers from a one-stop system that cannot push', () => {
   });
   afterEach(async () => server.stop());
 
-  function puller(ingest = async (_s: PullSource, items: unknown[]) => {
+  function puller(ingest = async (_s: InteropSource, items: unknown[]) => {
     for (const i of items) ingested.push((i as { MaHoSo: string }).MaHoSo);
     return { accepted: items.length, refused: 0 };
   }) {
@@ -124,5 +133,77 @@ describe('pulling dossiers from a one-stop system that cannot push', () => {
     server.script.push({ httpStatus: 200, body: JSON.stringify({ error_code: 0, data: 'không phải danh sách' }) });
     assert.match(String((await puller().runOnce())[0]?.error), /data/);
     assert.equal(sources.source.pullCursor, null);
+  });
+});
+
+/** The same, through the whole app: the pulled pages go through the push endpoint's ingestion. */
+describe('pulling through the registry’s ingestion', function () {
+  this.timeout(60_000);
+  let ctx: TestContext;
+  let server: OnestopPullServer;
+  let sourceId: number;
+
+  const payload = (n: number, over: Record<string, unknown> = {}) => ({
+    MaHoSo: `H13.01-260302-${String(n).padStart(4, '0')}`,
+    MaTTHC: 'TTHC-1.009972',
+    DonViXuLy: '000.00.12.H13',
+    ChuHoSo: 'Trần Thị Bích',
+    LoaiDoiTuong: 1,
+    NgayTiepNhan: '20260302080000',
+    TrangThaiHoSo: 2,
+    ...over,
+  });
+
+  beforeEach(async () => {
+    ctx = await createTestContext('2026-03-10T08:00:00+07:00');
+    await seedBasics(ctx);
+    server = await new OnestopPullServer({ secret: SECRET, clock: () => ctx.clock.now().getTime() }).start();
+    const now = ctx.clock.now().getTime();
+    const sources = new InteropSourceRepository(ctx.db);
+    const source = await sources.insert(
+      { code: 'OPENCPS-CT', name: 'OpenCPS Cần Thơ', mode: 'pull', agencyId: null, outboundUrl: null, pullUrl: server.url, dueGoverns: 'ours', enabled: true },
+      'test',
+      now,
+    );
+    sourceId = source.id;
+    await sources.setCredentials(source.id, { secretSealed: new SecretBox(ctx.config.signing.secretKey).seal({ sharedSecret: SECRET }) }, 'test', now);
+    const inbound = new InteropInboundRepository(ctx.db);
+    await inbound.setMapping(source.id, 'procedure', 'TTHC-1.009972', Number((await ctx.db('procedures').first('id')).id), 'test', now);
+    await inbound.setMapping(source.id, 'agency', '000.00.12.H13', Number((await ctx.db('agencies').where({ code: 'SXD' }).first('id')).id), 'test', now);
+  });
+  afterEach(async () => {
+    await server.stop();
+    await ctx.close();
+  });
+
+  it('creates and moves the dossiers, refuses an unknown code by name, and changes nothing on a second pass', async () => {
+    server.change(payload(1));
+    server.change(payload(2, { MaTTHC: 'TTHC-KHONG-CO' }));
+    server.change(payload(1, { TrangThaiHoSo: 4 }));
+    const [report] = await ctx.services.interopPuller.runOnce();
+    assert.deepEqual({ ...report, pages: undefined }, { source: 'OPENCPS-CT', pages: undefined, items: 3, accepted: 2, refused: 1, error: null });
+    const d = await ctx.api('get', '/api/v1/dossiers/H13.01-260302-0001').expect(200);
+    assert.equal(d.body.state, 'processing', 'the later change (TrangThaiHoSo 4) moved the dossier on');
+    const refusals = await new InteropInboundRepository(ctx.db).refusals({ sourceId, open: true });
+    assert.equal(refusals.length, 1);
+    assert.match(JSON.stringify(refusals[0]?.problems), /TTHC-KHONG-CO/, 'the refusal names the unknown code');
+    // The cursor lost (an operator reset it): the same changes come again and change nothing.
+    await ctx.db('interop_sources').where({ id: sourceId }).update({ pull_cursor: null });
+    const events = Number((await ctx.db('dossier_events').count({ n: '*' }).first())?.n);
+    await ctx.services.interopPuller.runOnce();
+    assert.equal(Number((await ctx.db('dossier_events').count({ n: '*' }).first())?.n), events, 'a page applied twice changes nothing');
+  });
+
+  it('shows each source’s last successful sync and its last error on the administration page', async () => {
+    server.change(payload(1));
+    await ctx.services.interopPuller.runOnce();
+    ctx.clock.advance(60_000);
+    server.script.push({ httpStatus: 503 });
+    await ctx.services.interopPuller.runOnce();
+    const admin = await signIn(ctx, 'admin', null);
+    const page = await admin.agent.get('/quan-tri/dong-bo').expect(200);
+    assert.match(page.text, /OPENCPS-CT/);
+    assert.match(page.text, /08:00 ngày 10\/03\/2026/, 'the last successful sync');
+    assert.match(page.text, /HTTP 503/, 'the last error');
   });
 });

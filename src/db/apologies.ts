@@ -323,6 +323,16 @@ export class ApologyRepository {
       .returning('last_seq');
     return Number(typeof row === 'object' ? (row as { last_seq: number }).last_seq : row);
   }
+
+  /**
+   * Gives a reserved number back to the register, only if it is still the last one taken (no
+   * later number exists, so no gap opens); false otherwise.
+   */
+  async releaseLetterSeq(agencyId: number, year: number, seq: number): Promise<boolean> {
+    requireTransaction(this.db, 'Releasing a letter number');
+    const n = await this.db('letter_sequences').where({ agency_id: agencyId, year, last_seq: seq }).update({ last_seq: seq - 1 });
+    return n > 0;
+  }
 }
 
 export interface Escalation {

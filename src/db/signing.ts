@@ -22,7 +22,15 @@ export interface StoredSigningSettings {
 }
 
 /** Where a letter's signing stands (see services/signing/letters.ts for the transitions). */
-export type LetterSigningState = 'leader-waiting' | 'leader-signed' | 'returned' | 'signed' | 'unsigned';
+export type LetterSigningState = 'leader-waiting' | 'leader-signed' | 'agency-waiting' | 'returned' | 'signed' | 'unsigned';
+
+/** A letter number and date taken from the agency's register for one letter, kept for its retries. */
+export interface LetterReservation {
+  year: number;
+  seq: number;
+  number: string;
+  at: number;
+}
 
 export interface LetterSigning {
   apologyId: number;
@@ -42,6 +50,7 @@ export interface LetterSigning {
   attempts: number;
   nextCheckAt: number | null;
   updatedAt: number;
+  reservation: LetterReservation | null;
 }
 
 export interface SigningEvent {
@@ -59,6 +68,7 @@ const buf = (v: unknown): Buffer | null => (v ? Buffer.from(v as Uint8Array) : n
 const LETTER_COLUMNS = [
   'apology_id', 'verification_code', 'state', 'leader_signer', 'approver_user_id', 'approved_by', 'approved_at', 'request',
   'prepared', 'stamps', 'leader_signed_at', 'agency_signed_at', 'pdf_sha256', 'message', 'attempts', 'next_check_at', 'updated_at',
+  'reserved_year', 'reserved_seq', 'reserved_number', 'reserved_at',
 ];
 
 function letterFromRow(r: Record<string, unknown>): LetterSigning {
@@ -80,10 +90,13 @@ function letterFromRow(r: Record<string, unknown>): LetterSigning {
     attempts: Number(r.attempts),
     nextCheckAt: num(r.next_check_at),
     updatedAt: Number(r.updated_at),
+    reservation: r.reserved_number
+      ? { year: Number(r.reserved_year), seq: Number(r.reserved_seq), number: String(r.reserved_number), at: Number(r.reserved_at) }
+      : null,
   };
 }
 
-const LETTER_FIELDS: Record<keyof Omit<LetterSigning, 'apologyId'>, string> = {
+const LETTER_FIELDS: Record<keyof Omit<LetterSigning, 'apologyId' | 'reservation'>, string> = {
   verificationCode: 'verification_code',
   state: 'state',
   leaderSigner: 'leader_signer',
@@ -102,9 +115,11 @@ const LETTER_FIELDS: Record<keyof Omit<LetterSigning, 'apologyId'>, string> = {
   updatedAt: 'updated_at',
 };
 
-function letterColumns(patch: Partial<Omit<LetterSigning, 'apologyId'>>): Record<string, unknown> {
+function letterColumns(patch: LetterPatch): Record<string, unknown> {
   return Object.fromEntries(Object.entries(patch).map(([k, v]) => [LETTER_FIELDS[k as keyof typeof LETTER_FIELDS], v]));
 }
+
+type LetterPatch = Partial<Omit<LetterSigning, 'apologyId' | 'reservation'>>;
 
 /** Signing settings, trusted roots, and each letter's signing state: the only SQL about signing. */
 export class SigningRepository {
@@ -188,7 +203,8 @@ export class SigningRepository {
   }
 
   /** A new signing round for an approved draft (a returned one starts over). */
-  async start(l: Omit<LetterSigning, 'attempts' | 'leaderSignedAt' | 'agencySignedAt' | 'pdfSha256' | 'apologyId'> & { apologyId: number }): Promise<void> {
+  async start(l: Omit<LetterSigning, 'attempts' | 'leaderSignedAt' | 'agencySignedAt' | 'pdfSha256' | 'apologyId' | 'reservation'> & { apologyId: number }): Promise<void> {
+    // A reserved number is not among the columns written: a new round keeps it (gap-free register).
     const { apologyId, ...rest } = l;
     const row = { apology_id: apologyId, ...letterColumns({ ...rest, attempts: 0, leaderSignedAt: null, agencySignedAt: null, pdfSha256: null }), leader_pdf: null };
     await this.db('letter_signing').insert(row).onConflict('apology_id').merge();
@@ -198,22 +214,36 @@ export class SigningRepository {
    * Moves a letter on only from the state it was read in: of two pollers (or a poller and a
    * callback) that learn the same outcome, one records it and the other sees `false`.
    */
-  async transition(apologyId: number, from: LetterSigningState[], patch: Partial<Omit<LetterSigning, 'apologyId'>>, leaderPdf?: Buffer): Promise<boolean> {
+  async transition(apologyId: number, from: LetterSigningState[], patch: LetterPatch, leaderPdf?: Buffer): Promise<boolean> {
     const update: Record<string, unknown> = letterColumns(patch);
     if (leaderPdf) update.leader_pdf = leaderPdf;
     const n = await this.db('letter_signing').where({ apology_id: apologyId }).whereIn('state', from).update(update);
     return n > 0;
   }
 
+  /** Records the number and date a letter took from the register (only once the leader has signed). */
+  async reserve(apologyId: number, r: LetterReservation): Promise<boolean> {
+    const n = await this.db('letter_signing')
+      .where({ apology_id: apologyId, state: 'leader-signed' })
+      .whereNull('reserved_number')
+      .update({ reserved_year: r.year, reserved_seq: r.seq, reserved_number: r.number, reserved_at: r.at });
+    return n > 0;
+  }
+
+  /** The number went back to the register (its letter was cancelled while holding the last one). */
+  async clearReservation(apologyId: number): Promise<void> {
+    await this.db('letter_signing').where({ apology_id: apologyId }).update({ reserved_year: null, reserved_seq: null, reserved_number: null, reserved_at: null });
+  }
+
   /** Letters waiting for a remote signature, or signed by the leader but not yet issued, whose next check is due. */
   async due(now: number, limit: number): Promise<number[]> {
-    const rows = await this.db('letter_signing').select('apology_id').whereIn('state', ['leader-waiting', 'leader-signed']).where('next_check_at', '<=', now).orderBy('next_check_at').limit(limit);
+    const rows = await this.db('letter_signing').select('apology_id').whereIn('state', ['leader-waiting', 'leader-signed', 'agency-waiting']).where('next_check_at', '<=', now).orderBy('next_check_at').limit(limit);
     return rows.map((r: { apology_id: number }) => Number(r.apology_id));
   }
 
   async byTransaction(transactionId: string): Promise<number | null> {
     // The transaction id is inside the request JSON; ids are unique random strings.
-    const r = await this.db('letter_signing').select('apology_id').where({ state: 'leader-waiting' }).where('request', 'like', `%"transactionId":"${transactionId.replace(/[%_"\\]/g, '')}"%`).first();
+    const r = await this.db('letter_signing').select('apology_id').whereIn('state', ['leader-waiting', 'agency-waiting']).where('request', 'like', `%"transactionId":"${transactionId.replace(/[%_"\\]/g, '')}"%`).first();
     return r ? Number(r.apology_id) : null;
   }
 

@@ -40,6 +40,8 @@ const LEADER_WAITING = 'leader-waiting';
  * poller retries); without a message the letter is merely being issued.
  */
 const AGENCY_FAILING = 'leader-signed';
+/** The agency's remote signature has been asked for (its number reserved) and has not arrived. */
+const AGENCY_WAITING = 'agency-waiting';
 
 const waitingColumns = (db: Db) =>
   db.raw(
@@ -81,7 +83,7 @@ export class WatchRepository {
       .select('d.*', 'a.id as apology_id', 'a.status as apology_status', 'e.id as escalation_id', waitingColumns(this.db))
       .leftJoin('apologies as a', (j) => j.on('a.dossier_id', 'd.id').andOn('a.active_version', 'd.deadline_version'))
       .leftJoin('letter_signing as ls', (j) =>
-        j.on('ls.apology_id', 'a.id').andOn((k) => k.onVal('ls.state', LEADER_WAITING).orOn((x) => x.onVal('ls.state', AGENCY_FAILING).andOnNotNull('ls.message'))),
+        j.on('ls.apology_id', 'a.id').andOn((k) => k.onVal('ls.state', LEADER_WAITING).orOnVal('ls.state', AGENCY_WAITING).orOn((x) => x.onVal('ls.state', AGENCY_FAILING).andOnNotNull('ls.message'))),
       )
       .leftJoin('escalations as e', (j) => j.on('e.dossier_id', 'd.id').andOn('e.deadline_version', 'd.deadline_version'))
       .whereIn('d.state', OPEN)
@@ -108,7 +110,7 @@ export class WatchRepository {
       .join('apologies as a', 'a.id', 'ls.apology_id')
       .join('dossiers as d', 'd.id', 'a.dossier_id')
       .select('a.id as apology_id', 'a.issuing_agency_id', 'd.code', 'd.current_due_at', 'ls.approved_at', 'ls.approved_by', 'ls.message', waitingColumns(this.db))
-      .where((w) => w.where('ls.state', LEADER_WAITING).orWhere((x) => x.where('ls.state', AGENCY_FAILING).whereNotNull('ls.message')))
+      .where((w) => w.where('ls.state', LEADER_WAITING).orWhere('ls.state', AGENCY_WAITING).orWhere((x) => x.where('ls.state', AGENCY_FAILING).whereNotNull('ls.message')))
       .where('a.status', 'draft')
       .whereNotNull('d.current_due_at')
       .orderBy('ls.approved_at')

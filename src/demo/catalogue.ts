@@ -12,11 +12,15 @@ import type { AgencyInput } from '../db/agencies';
 import { DEFAULT_AGENCY_SETTINGS, type AgencySettings } from '../domain/agency';
 import type { ProcedureInput, SupplementPolicy, TimeUnit } from '../db/procedures';
 
-const CITY = 'UBND THÀNH PHỐ CẦN THƠ';
-const PLACE = 'Cần Thơ';
+const CITY = 'UBND thành phố Cần Thơ';
+const CITY_PLACE = 'Cần Thơ';
 
-function agency(input: Omit<AgencyInput, 'placeName' | 'settings'> & { settings: Partial<AgencySettings> }): AgencyInput {
-  return { ...input, placeName: PLACE, settings: { ...DEFAULT_AGENCY_SETTINGS, ...input.settings } };
+/**
+ * The place-and-date line names the administrative unit where the issuing body sits (NĐ 30/2020):
+ * the city for its departments and centre, the ward or commune itself for its People's Committee.
+ */
+function agency(input: Omit<AgencyInput, 'placeName' | 'settings'> & { placeName?: string; settings: Partial<AgencySettings> }): AgencyInput {
+  return { ...input, placeName: input.placeName ?? CITY_PLACE, settings: { ...DEFAULT_AGENCY_SETTINGS, ...input.settings } };
 }
 
 /**
@@ -34,7 +38,7 @@ export const AGENCIES: AgencyInput[] = [
     contactEmail: 'ttpvhcc@cantho.example',
     contactPhone: '0292 3700 100',
     address: 'phường Ninh Kiều, thành phố Cần Thơ',
-    settings: { signerName: 'Trần Minh Khoa', signerTitle: 'PHÓ GIÁM ĐỐC', publicBoard: true },
+    settings: { draftingUnit: 'TNTKQ', signerName: 'Trần Minh Khoa', signerTitle: 'PHÓ GIÁM ĐỐC', publicBoard: true },
   }),
   agency({
     code: 'SXD',
@@ -45,7 +49,7 @@ export const AGENCIES: AgencyInput[] = [
     contactEmail: 'soxaydung@cantho.example',
     contactPhone: '0292 3700 201',
     address: 'phường Ninh Kiều, thành phố Cần Thơ',
-    settings: { signerName: 'Lê Hoàng Phúc', signerTitle: 'PHÓ GIÁM ĐỐC' },
+    settings: { draftingUnit: 'QLXD', signerName: 'Lê Hoàng Phúc', signerTitle: 'PHÓ GIÁM ĐỐC' },
   }),
   agency({
     code: 'STP',
@@ -56,7 +60,7 @@ export const AGENCIES: AgencyInput[] = [
     contactEmail: 'sotuphap@cantho.example',
     contactPhone: '0292 3700 202',
     address: 'phường Ninh Kiều, thành phố Cần Thơ',
-    settings: { signerName: 'Nguyễn Thị Thu Hương', signerTitle: 'PHÓ GIÁM ĐỐC' },
+    settings: { draftingUnit: 'HCTP', signerName: 'Nguyễn Thị Thu Hương', signerTitle: 'PHÓ GIÁM ĐỐC' },
   }),
   agency({
     code: 'SNNMT',
@@ -69,7 +73,7 @@ export const AGENCIES: AgencyInput[] = [
     address: 'phường Cái Khế, thành phố Cần Thơ',
     // Land dossiers: the department wants to read each letter before it goes out, and two
     // working days to do it.
-    settings: { signerName: 'Phạm Quốc Bảo', signerTitle: 'PHÓ GIÁM ĐỐC', apologyMode: 'review', apologyLeadWorkingDays: 2 },
+    settings: { draftingUnit: 'QLĐĐ', signerName: 'Phạm Quốc Bảo', signerTitle: 'PHÓ GIÁM ĐỐC', apologyMode: 'review', apologyLeadWorkingDays: 2 },
   }),
   agency({
     code: 'SYT',
@@ -80,7 +84,7 @@ export const AGENCIES: AgencyInput[] = [
     contactEmail: 'soyte@cantho.example',
     contactPhone: '0292 3700 204',
     address: 'phường Ninh Kiều, thành phố Cần Thơ',
-    settings: { signerName: 'Võ Thanh Tâm', signerTitle: 'PHÓ GIÁM ĐỐC' },
+    settings: { draftingUnit: 'NVY', signerName: 'Võ Thanh Tâm', signerTitle: 'PHÓ GIÁM ĐỐC' },
   }),
   agency({
     code: 'SCT',
@@ -91,41 +95,44 @@ export const AGENCIES: AgencyInput[] = [
     contactEmail: 'socongthuong@cantho.example',
     contactPhone: '0292 3700 205',
     address: 'phường Tân An, thành phố Cần Thơ',
-    settings: { signerName: 'Huỳnh Ngọc Lan', signerTitle: 'PHÓ GIÁM ĐỐC' },
+    settings: { draftingUnit: 'QLTM', signerName: 'Huỳnh Ngọc Lan', signerTitle: 'PHÓ GIÁM ĐỐC' },
   }),
   agency({
     code: 'NINHKIEU',
     name: 'UBND phường Ninh Kiều',
     parentName: '',
     letterSymbol: 'PXL-UBND',
+    placeName: 'Ninh Kiều',
     level: 'commune',
     contactEmail: 'ninhkieu@cantho.example',
     contactPhone: '0292 3700 301',
     address: 'phường Ninh Kiều, thành phố Cần Thơ',
     // The busiest ward keeps its one-stop counter open on Saturday mornings.
-    settings: { signerName: 'Đặng Văn Hùng', signerTitle: 'PHÓ CHỦ TỊCH', officeHours: { sat: ['07:30-11:30'] }, publicBoard: true },
+    settings: { draftingUnit: 'VP', signerName: 'Đặng Văn Hùng', signerTitle: 'PHÓ CHỦ TỊCH', officeHours: { sat: ['07:30-11:30'] }, publicBoard: true },
   }),
   agency({
     code: 'CAIRANG',
     name: 'UBND phường Cái Răng',
     parentName: '',
     letterSymbol: 'PXL-UBND',
+    placeName: 'Cái Răng',
     level: 'commune',
     contactEmail: 'cairang@cantho.example',
     contactPhone: '0292 3700 302',
     address: 'phường Cái Răng, thành phố Cần Thơ',
-    settings: { signerName: 'Bùi Thị Mai', signerTitle: 'PHÓ CHỦ TỊCH' },
+    settings: { draftingUnit: 'VP', signerName: 'Bùi Thị Mai', signerTitle: 'PHÓ CHỦ TỊCH' },
   }),
   agency({
     code: 'PHONGDIEN',
     name: 'UBND xã Phong Điền',
     parentName: '',
     letterSymbol: 'PXL-UBND',
+    placeName: 'Phong Điền',
     level: 'commune',
     contactEmail: 'phongdien@cantho.example',
     contactPhone: '0292 3700 303',
     address: 'xã Phong Điền, thành phố Cần Thơ',
-    settings: { signerName: 'Thạch Văn Sơn', signerTitle: 'PHÓ CHỦ TỊCH' },
+    settings: { draftingUnit: 'VP', signerName: 'Thạch Văn Sơn', signerTitle: 'PHÓ CHỦ TỊCH' },
   }),
 ];
 

@@ -11,7 +11,7 @@ import type { NewNotice } from '../db/notices';
 import type { Procedure } from '../db/procedures';
 import { addressesPerson, letterFormFor } from '../domain/apology';
 import { localDayOf } from '../domain/time';
-import { dateInWords, instantInWords, placeDateLine, shortDate } from '../domain/vn-format';
+import { agencyNameInText, dateInWords, instantInWords, placeDateLine, shortDate } from '../domain/vn-format';
 import type { LetterData, NoticeData, RenderedNotice } from './types';
 
 /** What the letter shows of an apology: a stored one, or a preview's values. */
@@ -68,7 +68,10 @@ export interface LetterFacts {
 
 /** The Mẫu 04 letter's template data. */
 export function letterData({ fields: a, dossier: d, agency, receiving, procedure, letterNumber, now }: LetterFacts): LetterData {
-  const recipients = [agency.parentName ? `${agency.parentName.normalize('NFC')} (để báo cáo)` : null, receiving.id !== agency.id ? `${receiving.name} (để phối hợp trả kết quả)` : null].filter(
+  const recipients = [
+    agency.parentName ? `${agencyNameInText(agency.parentName.normalize('NFC'))} (để báo cáo)` : null,
+    receiving.id !== agency.id ? `${agencyNameInText(receiving.name)} (để phối hợp trả kết quả)` : null,
+  ].filter(
     (r): r is string => r !== null,
   );
   return {
@@ -86,7 +89,8 @@ export function letterData({ fields: a, dossier: d, agency, receiving, procedure
       code: d.code,
       procedureName: procedure.name,
       acceptedAt: instantInWords(new Date(d.acceptedAt)),
-      originalDue: dateInWords(localDayOf(new Date(a.dueBefore))),
+      // A due time within the day is part of an appointment counted in working hours.
+      originalDue: d.clockUnit === 'hours' ? instantInWords(new Date(a.dueBefore)) : dateInWords(localDayOf(new Date(a.dueBefore))),
     },
     delay: {
       responsibleUnit: a.responsibleUnit,
@@ -96,8 +100,16 @@ export function letterData({ fields: a, dossier: d, agency, receiving, procedure
     },
     signature: { onBehalf: a.signerOnBehalf, title: a.signerTitle, name: a.signerName },
     recipients,
-    archive: agency.code,
+    archive: archiveUnit(agency),
   };
+}
+
+/**
+ * "Lưu: VT, QLXD": the drafting unit's abbreviation from the agency's settings; without one, the
+ * unit its letter symbol names ("PXL-SXD" → "SXD").
+ */
+export function archiveUnit(agency: Pick<Agency, 'letterSymbol' | 'settings'>): string {
+  return agency.settings.draftingUnit ?? agency.letterSymbol.split('-').pop() ?? agency.letterSymbol;
 }
 
 /** The citizen's page for an apology (letter, PDF, acknowledgement). */

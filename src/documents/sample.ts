@@ -6,7 +6,8 @@
 import type { Agency } from '../db/agencies';
 import type { LetterForm } from '../domain/apology';
 import type { DayNumber } from '../domain/time';
-import { dateInWords, letterNumber, placeDateLine, shortDate } from '../domain/vn-format';
+import { agencyNameInText, dateInWords, letterNumber, placeDateLine, shortDate } from '../domain/vn-format';
+import { archiveUnit } from './apology-letter';
 import type { LetterData, NoticeData } from './types';
 
 const SAMPLE = {
@@ -38,8 +39,8 @@ export function sampleLetterData(agency: Agency, form: LetterForm, today: DayNum
     },
     delay: { responsibleUnit: agency.name, reason: SAMPLE.reason, newDue: dateInWords(today + 5), returnPlace: returnPlace(agency) },
     signature: { onBehalf: null, title: agency.settings.signerTitle ?? UNSET, name: agency.settings.signerName ?? UNSET },
-    recipients: agency.parentName ? [`${agency.parentName} (để báo cáo)`] : [],
-    archive: agency.code,
+    recipients: agency.parentName ? [`${agencyNameInText(agency.parentName)} (để báo cáo)`] : [],
+    archive: archiveUnit(agency),
   };
 }
 

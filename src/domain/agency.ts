@@ -12,6 +12,8 @@ export interface AgencySettings {
   signerTitle: string | null;
   officeHours: WeekHours;
   publicBoard: boolean;
+  /** The drafting unit's abbreviation filed under "Lưu: VT, …" on its letters; null: the letter symbol's. */
+  draftingUnit: string | null;
 }
 
 export const DEFAULT_AGENCY_SETTINGS: AgencySettings = {
@@ -22,4 +24,5 @@ export const DEFAULT_AGENCY_SETTINGS: AgencySettings = {
   signerTitle: null,
   officeHours: {},
   publicBoard: false,
+  draftingUnit: null,
 };

@@ -63,3 +63,35 @@ export function phoneAsWritten(phone: string): string {
   const local = `0${m[1]}`;
   return `${local.slice(0, 4)} ${local.slice(4, 7)} ${local.slice(7)}`;
 }
+
+/** Words after which an administrative unit's own name follows ("thành phố Cần Thơ"). */
+const PLACE_KINDS = ['tỉnh', 'thành phố', 'phường', 'xã', 'đặc khu', 'quận', 'huyện', 'thị xã', 'thị trấn'];
+/** Heads opening a name, whose next word starts the body's own name ("Sở Xây dựng", "Trung tâm Phục vụ …"). */
+const BODY_KINDS = ['sở', 'bộ', 'cục', 'vụ', 'ban', 'trung tâm', 'văn phòng'];
+/** The shape of one Vietnamese syllable (without tone marks): anything else, like UBND or TTPVHCC, is an abbreviation. */
+const SYLLABLE = /^(NGH|NG|NH|CH|GH|GI|KH|PH|QU|TH|TR|[BCDGHKLMNPQRSTVX])?[AEIOUY]{1,3}(NG|NH|CH|[CMNPT])?$/;
+
+const isAbbreviation = (word: string) => !SYLLABLE.test(word.normalize('NFD').replace(/\p{M}/gu, '').replace(/Đ/g, 'D'));
+const capitalised = (word: string) => word.charAt(0).toLocaleUpperCase('vi') + word.slice(1);
+const endsWith = (words: string[], kind: string) => words.slice(-kind.split(' ').length).join(' ') === kind;
+
+/**
+ * An agency named in capitals (as letter heads print it) written in normal case for a sentence
+ * or the "Nơi nhận" list, as NĐ 30/2020's samples do: "UBND THÀNH PHỐ CẦN THƠ" → "UBND thành phố
+ * Cần Thơ". Abbreviations stay, the first word and the body's own name are capitalised, every
+ * word of a place's name is. A name with any lower-case letter was typed in normal case: kept.
+ */
+export function agencyNameInText(name: string): string {
+  if (name !== name.toLocaleUpperCase('vi')) return name;
+  const lower: string[] = [];
+  let inPlaceName = false;
+  const out = name.split(/\s+/).filter(Boolean).map((word, i) => {
+    const small = word.toLocaleLowerCase('vi');
+    const startsName = i === 0 || inPlaceName || BODY_KINDS.includes(lower.join(' '));
+    lower.push(small);
+    if (isAbbreviation(word)) return word;
+    inPlaceName ||= PLACE_KINDS.some((k) => endsWith(lower, k));
+    return startsName ? capitalised(small) : small;
+  });
+  return out.join(' ');
+}

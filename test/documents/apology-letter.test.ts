@@ -194,12 +194,29 @@ describe('the apology letter’s content', () => {
 
     it('sends copies to the parent body and to a different receiving agency, which is where the result is returned', () => {
       const both = letterData({ fields: letterFields(dossier(), SETTLED), dossier: dossier(), agency: AGENCY, receiving: COUNTER, procedure: PROCEDURE, letterNumber: 'x', now });
-      assert.deepEqual(both.recipients, ['UBND THÀNH PHỐ CẦN THƠ (để báo cáo)', 'Trung tâm Phục vụ hành chính công thành phố Cần Thơ (để phối hợp trả kết quả)']);
+      assert.deepEqual(both.recipients, ['UBND thành phố Cần Thơ (để báo cáo)', 'Trung tâm Phục vụ hành chính công thành phố Cần Thơ (để phối hợp trả kết quả)']);
       assert.equal(both.delay.returnPlace, 'Trung tâm Phục vụ hành chính công thành phố Cần Thơ, số 2 Hòa Bình');
       const none = letterData({ fields: letterFields(dossier(), SETTLED), dossier: dossier(), agency: COUNTER, receiving: COUNTER, procedure: PROCEDURE, letterNumber: 'x', now });
       assert.deepEqual(none.recipients, []);
       const noAddress = letterData({ fields: letterFields(dossier(), SETTLED), dossier: dossier(), agency: AGENCY, receiving: { ...AGENCY, address: null }, procedure: PROCEDURE, letterNumber: 'x', now });
       assert.equal(noAddress.delay.returnPlace, 'Sở Xây dựng thành phố Cần Thơ');
+    });
+
+    it('files the copy under the drafting unit of the agency’s settings ("Lưu: VT, QLXD"), else the abbreviation of its letter symbol, never the system code', () => {
+      const base = { fields: letterFields(dossier(), SETTLED), dossier: dossier(), receiving: AGENCY, procedure: PROCEDURE, letterNumber: 'x', now };
+      const set = letterData({ ...base, agency: { ...AGENCY, settings: { ...DEFAULT_AGENCY_SETTINGS, draftingUnit: 'QLXD' } } });
+      assert.equal(set.archive, 'QLXD');
+      const unset = letterData({ ...base, agency: { ...AGENCY, code: 'SO_XAY_DUNG', letterSymbol: 'PXL-SXD' } });
+      assert.equal(unset.archive, 'SXD', 'without the setting, the symbol after "PXL-" names the unit');
+    });
+
+    it('keeps the time of the original due date when the procedure counts in working hours', () => {
+      const hours = dossier({ clockUnit: 'hours', clockAmount: 8 });
+      const settled = { ...SETTLED, dueBefore: ms('2026-03-19T15:30:00+07:00') };
+      const data = letterData({ fields: letterFields(hours, settled), dossier: hours, agency: AGENCY, receiving: AGENCY, procedure: PROCEDURE, letterNumber: 'x', now });
+      assert.equal(data.dossier.originalDue, '15 giờ 30 phút, ngày 19 tháng 3 năm 2026');
+      const days = letterData({ fields: letterFields(dossier(), settled), dossier: dossier(), agency: AGENCY, receiving: AGENCY, procedure: PROCEDURE, letterNumber: 'x', now });
+      assert.equal(days.dossier.originalDue, 'ngày 19 tháng 3 năm 2026', 'a procedure counted in days gives the day alone');
     });
 
     it('leaves a preview’s number blank before the symbol, as on a paper draft', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { dateInWords, formatNumber, instantInWords, letterNumber, phoneAsWritten, placeDateLine, shortDate, weekdayDate } from '../../src/domain/vn-format';
+import { agencyNameInText, dateInWords, formatNumber, instantInWords, letterNumber, phoneAsWritten, placeDateLine, shortDate, weekdayDate } from '../../src/domain/vn-format';
 import { ymdToDay } from '../../src/domain/time';
 
 describe('domain/vn-format: how Vietnamese administration writes dates and numbers', () => {
@@ -37,5 +37,15 @@ describe('domain/vn-format: how Vietnamese administration writes dates and numbe
     assert.equal(phoneAsWritten('84 912.345.678'), '0912 345 678');
     assert.equal(phoneAsWritten('0292 3820 000'), '0292 3820 000', 'a landline is left as written');
     assert.equal(phoneAsWritten('+1 555 0100'), '+1 555 0100', 'a foreign number is left as written');
+  });
+
+  it('writes an agency named in capitals in normal case inside a sentence or a list (NĐ 30: "- UBND thành phố Cần Thơ;"), keeping abbreviations', () => {
+    assert.equal(agencyNameInText('UBND THÀNH PHỐ CẦN THƠ'), 'UBND thành phố Cần Thơ');
+    assert.equal(agencyNameInText('ỦY BAN NHÂN DÂN TỈNH QUẢNG NAM'), 'Ủy ban nhân dân tỉnh Quảng Nam');
+    assert.equal(agencyNameInText('UBND XÃ PHONG ĐIỀN'), 'UBND xã Phong Điền');
+    assert.equal(agencyNameInText('SỞ XÂY DỰNG'), 'Sở Xây dựng');
+    assert.equal(agencyNameInText('VĂN PHÒNG HĐND VÀ UBND THÀNH PHỐ HỒ CHÍ MINH'), 'Văn phòng HĐND và UBND thành phố Hồ Chí Minh');
+    assert.equal(agencyNameInText('UBND thành phố Cần Thơ'), 'UBND thành phố Cần Thơ', 'a name already in normal case is kept as typed');
+    assert.equal(agencyNameInText(''), '');
   });
 });

@@ -6,7 +6,7 @@ import { scopeAgencies, type Actor } from '../../domain/actor';
 import type { AtRiskItem } from '../../watch/watcher';
 import type { Notice } from '../../db/notices';
 import type { LetterSigning } from '../../db/signing';
-import { formatVerificationCode, SIGNING_STATE_LABELS } from '../../services/signing/letters';
+import { formatVerificationCode, signatureWaitingFor, SIGNING_STATE_LABELS } from '../../services/signing/letters';
 import { dayToIso, isoToDay, localDayOf } from '../../domain/time';
 import { actorOf } from '../middleware/auth';
 import { parse } from '../validate';
@@ -24,11 +24,12 @@ function noticeJson(n: Notice) {
  */
 export function signingJson(l: LetterSigning | null) {
   if (!l) return null;
-  const state = l.state === 'leader-waiting' || l.state === 'leader-signed' ? 'waiting' : l.state;
+  const waitingFor = signatureWaitingFor(l.state);
+  const state = waitingFor ? 'waiting' : l.state;
   return {
     state,
     stateLabel: SIGNING_STATE_LABELS[l.state],
-    waitingFor: l.state === 'leader-waiting' ? 'leader' : l.state === 'leader-signed' ? 'agency' : null,
+    waitingFor,
     reason: state === 'signed' ? null : l.message,
     verificationCode: state === 'signed' ? formatVerificationCode(l.verificationCode) : null,
   };

@@ -184,6 +184,7 @@ export const agencySettingsSchema = z.strictObject({
     .partial()
     .optional(),
   publicBoard: z.boolean().optional(),
+  draftingUnit: z.string().regex(/^[A-ZĐ0-9][A-ZĐ0-9.&-]{0,15}$/u, 'Viết tắt tên đơn vị soạn thảo, viết hoa, ví dụ QLXD').nullable().optional(),
 });
 
 export const agencySchema = z.strictObject({

@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
-import { formatVerificationCode, SIGNING_STATE_LABELS } from '../../services/signing/letters';
+import { formatVerificationCode, signatureWaitingFor, SIGNING_STATE_LABELS } from '../../services/signing/letters';
 import type { Services } from '../../compose';
 import type { ApologyStatus } from '../../db/apologies';
 import type { LetterSigningState } from '../../db/signing';
@@ -163,7 +163,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
         signing: signing
           ? {
               label: SIGNING_STATE_LABELS[signing.state],
-              waiting: a.status === 'draft' && ['leader-waiting', 'leader-signed'].includes(signing.state),
+              waiting: a.status === 'draft' && signatureWaitingFor(signing.state) !== null,
               returned: a.status === 'draft' && signing.state === 'returned',
               unsigned: signing.state === 'unsigned',
               message: signing.message,
@@ -174,7 +174,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
             ? // Issued before signatures existed: unsigned, and the page must say so like any other.
               { label: SIGNING_STATE_LABELS.unsigned, waiting: false, returned: false, unsigned: true, message: 'Ban hành trước khi có chữ ký số', code: null, events: [] }
             : null,
-        mayApprove: a.status === 'draft' && can(actor.role, 'apology.approve') && decidesApology(actor, a) && !(signing && ['leader-waiting', 'leader-signed'].includes(signing.state)),
+        mayApprove: a.status === 'draft' && can(actor.role, 'apology.approve') && decidesApology(actor, a) && !(signing && signatureWaitingFor(signing.state) !== null),
         mayCancel: a.status === 'draft' && can(actor.role, 'apology.cancel') && decidesApology(actor, a),
         mayResend: a.status === 'issued' && can(actor.role, 'message.manage'),
         values: form.values ?? {},
@@ -348,6 +348,7 @@ function signingBadge(state: LetterSigningState | null, status: ApologyStatus): 
 const SIGNING_BADGES: Record<LetterSigningState, string> = {
   'leader-waiting': 'Chờ ký số — lãnh đạo',
   'leader-signed': 'Chờ ký số — cơ quan',
+  'agency-waiting': 'Chờ ký số — cơ quan',
   signed: 'Đã ký số',
   returned: 'Trả lại',
   unsigned: 'Không ký số',

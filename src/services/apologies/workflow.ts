@@ -31,6 +31,7 @@ import { authorize } from '../authorize';
 import type { ApologyAccess, ApologyView } from './access';
 import type { ApologyFiles } from './files';
 import type { LetterSigningService } from '../signing/letters';
+import type { LetterReservation, LetterSigning } from '../../db/signing';
 import { SigningError } from '../../signing';
 import { NotFoundError } from '../../errors';
 import type { OnestopOutbound } from '../interop-outbound';
@@ -101,6 +102,8 @@ interface IssuedLetter {
   year: number;
   seq: number;
   number: string;
+  /** The letter's date: when its number was taken from the register. */
+  at: Date;
   rendered: RenderedLetter;
 }
 
@@ -238,7 +241,7 @@ export class ApologyWorkflow {
     await this.recordIssue(a, d, letter, actor, now);
     if (signed) {
       // The agency's signature, with the number and date, before any notice exists (issue 14).
-      const pdf = await signed.seal({ numberLine: `Số: ${letter.number}`, placeDateLine: placeDateLine(context.agency.placeName, localDayOf(now)) });
+      const pdf = await signed.seal(stampLines(context.agency, letter));
       await this.deps.apologies.storePdf(a.id, pdf, now.getTime());
     }
     await this.queueNotices(a, d, context, receiving, letter.number, now);
@@ -250,6 +253,7 @@ export class ApologyWorkflow {
     const now = this.deps.clock.now().getTime();
     await this.deps.db.transaction(async () => {
       const a = await this.draftToDecide(id, actor, 'cancel');
+      await this.releaseNumber(a);
       await this.deps.apologies.cancelDrafts({ id }, actor.name, reason, now);
       await this.deps.dossiers.addEvent({
         dossierId: a.dossierId,
@@ -387,13 +391,38 @@ export class ApologyWorkflow {
     return { d, context };
   }
 
-  /** The next number in the agency's yearly series, and the letter rendered with it. */
+  /**
+   * The letter's number and date — the ones it reserved, if it did (an agency signing remotely),
+   * otherwise the next in the agency's yearly series — and the letter rendered with them.
+   */
   private async numberAndRender(a: Apology, d: Dossier, { agency, procedure }: Context, receiving: Agency, now: Date, verification: SignedIssue['verification'] | null): Promise<IssuedLetter> {
+    const reserved = (await this.deps.signing.state(a.id))?.reservation ?? (await this.takeNumber(agency, now));
+    const at = new Date(reserved.at);
+    const rendered = this.deps.documents.renderLetter(agency.code, { ...letterData({ fields: a, dossier: d, agency, receiving, procedure, letterNumber: reserved.number, now: at }), verification });
+    return { year: reserved.year, seq: reserved.seq, number: reserved.number, at, rendered };
+  }
+
+  /** The next number of the agency's register for the year of `now` (inside the transaction that keeps it). */
+  private async takeNumber(agency: Agency, now: Date): Promise<LetterReservation> {
     const year = dayToYmd(localDayOf(now)).year;
     const seq = await this.deps.apologies.nextLetterSeq(agency.id, year);
-    const number = letterNumber(seq, agency.letterSymbol);
-    const rendered = this.deps.documents.renderLetter(agency.code, { ...letterData({ fields: a, dossier: d, agency, receiving, procedure, letterNumber: number, now }), verification });
-    return { year, seq, number, rendered };
+    return { year, seq, number: letterNumber(seq, agency.letterSymbol), at: now.getTime() };
+  }
+
+  /**
+   * A cancelled draft gives back the number it reserved — only if no later number was taken,
+   * so the register keeps no gap; otherwise the cancel is refused, naming the number.
+   */
+  private async releaseNumber(a: Apology): Promise<void> {
+    const reserved = (await this.deps.signing.state(a.id))?.reservation;
+    if (!reserved) return;
+    if (!(await this.deps.apologies.releaseLetterSeq(a.issuingAgencyId, reserved.year, reserved.seq))) {
+      throw new ConflictError(
+        'letter-number-reserved',
+        `Thư đã giữ số ${reserved.number} trong sổ văn bản đi và đã có văn bản mang số sau: không huỷ được (sổ không được có số trống). Hãy phê duyệt lại để ban hành thư với số này.`,
+      );
+    }
+    await this.deps.signing.clearReservation(a.id);
   }
 
   /** The apology issued with its letter, the dossier's new due date, and the history event. */
@@ -477,10 +506,11 @@ export class ApologyWorkflow {
     return this.deps.access.view(await this.deps.apologies.get(a.id));
   }
 
-  /** Asks the remote signer about a letter waiting for the leader, and issues it once signed. */
+  /** Asks the remote signer about a letter waiting for the leader or the agency, and issues it once signed. */
   async continueSigning(id: number): Promise<void> {
     const a = await this.deps.apologies.byId(id);
     if (!a || a.status !== 'draft') return;
+    if ((await this.deps.signing.state(id))?.state === 'agency-waiting') return this.continueAgency(a);
     const outcome = await this.deps.signing.check(a.id, await this.agencyOf(a), await this.signingDescription(a));
     if (outcome?.state === 'leader-signed') await this.issueSigned(a.id);
   }
@@ -525,22 +555,74 @@ export class ApologyWorkflow {
    * Issues a letter the leader has signed: number, the agency's signature with the number and
    * date, then the notices — one transaction. If the agency's signature cannot be made the issue
    * rolls back, the reason is recorded and shown, and the next check (or approval) tries again.
+   * An agency that signs remotely goes in two steps instead (requestAgencySignature).
    */
   private async issueSigned(id: number): Promise<void> {
+    const agency = await this.agencyOf(await this.deps.apologies.get(id));
+    if (await this.deps.signing.agencySignsRemotely(agency)) return this.requestAgencySignature(id, agency);
     try {
       await this.deps.db.transaction(async () => {
         const a = await this.deps.apologies.byId(id, true);
         const l = await this.deps.signing.state(id);
         if (!a || a.status !== 'draft' || !l || l.state !== 'leader-signed') return;
         const agency = await this.agencyOf(a);
-        const actor: Actor = { name: l.approvedBy, agencyId: a.issuingAgencyId, role: 'leader', ...(l.approverUserId === null ? {} : { userId: l.approverUserId }) };
-        await this.issueInTx(a, actor, {
+        await this.issueInTx(a, approverOf(a, l), {
           verification: await this.deps.signing.verificationMark(l.verificationCode),
           seal: (issued) => this.deps.signing.sealAtIssue(a.id, agency, issued),
         });
       });
     } catch (err) {
       await this.deps.signing.agencyFailed(id, err);
+      throw err;
+    }
+  }
+
+  /**
+   * The first step of a remote agency signature: the letter's number and date are reserved in
+   * their own transaction (or the ones it already holds are kept), stamped into the letter,
+   * and the agency's certificate holder is asked to sign it. Nothing is issued or sent yet.
+   */
+  private async requestAgencySignature(id: number, agency: Agency): Promise<void> {
+    let reserved: LetterReservation | null;
+    try {
+      reserved = await this.deps.db.transaction(async () => {
+        const a = await this.deps.apologies.byId(id, true);
+        const l = await this.deps.signing.state(id);
+        if (!a || a.status !== 'draft' || l?.state !== 'leader-signed') return null;
+        const now = this.deps.clock.now();
+        await this.stillIssuable(a, now);
+        if (l.reservation) return l.reservation;
+        const taken = await this.takeNumber(agency, now);
+        await this.deps.signing.reserve(id, taken);
+        return taken;
+      });
+    } catch (err) {
+      await this.deps.signing.agencyFailed(id, err);
+      throw err;
+    }
+    if (!reserved) return;
+    const a = await this.deps.apologies.get(id);
+    await this.deps.signing.requestAgency(id, agency, stampLines(agency, { number: reserved.number, at: new Date(reserved.at) }), await this.signingDescription(a));
+  }
+
+  /** The second step: once the agency's signature is confirmed, the letter is issued with it and the notices queued — one transaction. */
+  private async continueAgency(a: Apology): Promise<void> {
+    const agency = await this.agencyOf(a);
+    const signed = await this.deps.signing.checkAgency(a.id, agency);
+    if (!signed) return;
+    try {
+      await this.deps.db.transaction(async () => {
+        const draft = await this.deps.apologies.byId(a.id, true);
+        const l = await this.deps.signing.state(a.id);
+        if (!draft || draft.status !== 'draft' || l?.state !== 'agency-waiting') return;
+        await this.issueInTx(draft, approverOf(draft, l), {
+          verification: await this.deps.signing.verificationMark(l.verificationCode),
+          seal: () => this.deps.signing.agencyConfirmed(a.id, agency, signed),
+        });
+      });
+    } catch (err) {
+      if (err instanceof ConflictError && err.code === 'signature-settled') return;
+      await this.deps.signing.agencyFailed(a.id, err);
       throw err;
     }
   }
@@ -572,4 +654,14 @@ export class ApologyWorkflow {
   private async viewOf(id: number, actor: Actor): Promise<ApologyView> {
     return this.deps.access.view(await this.deps.access.apology(id, actor, 'read'));
   }
+}
+
+/** Who approved a letter being issued after its signatures (the leader, or the system). */
+function approverOf(a: Apology, l: LetterSigning): Actor {
+  return { name: l.approvedBy, agencyId: a.issuingAgencyId, role: 'leader', ...(l.approverUserId === null ? {} : { userId: l.approverUserId }) };
+}
+
+/** The number and date written into the letter's blanks by the agency's layer. */
+function stampLines(agency: Agency, letter: { number: string; at: Date }): { numberLine: string; placeDateLine: string } {
+  return { numberLine: `Số: ${letter.number}`, placeDateLine: placeDateLine(agency.placeName, localDayOf(letter.at)) };
 }

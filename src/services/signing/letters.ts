@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import QRCode from 'qrcode';
 import type { Agency } from '../../db/agencies';
-import type { LetterSigning, LetterSigningState, SigningRepository } from '../../db/signing';
+import type { LetterReservation, LetterSigning, LetterSigningState, SigningRepository } from '../../db/signing';
 import type { User, UserRepository } from '../../db/users';
 import type { LocatedBox, PdfRenderer } from '../../documents/pdf';
 import { AppError, ConflictError } from '../../errors';
@@ -69,10 +69,17 @@ export async function verificationMark(publicBaseUrl: string, code: string): Pro
 export const SIGNING_STATE_LABELS: Record<LetterSigningState, string> = {
   'leader-waiting': 'Chờ ký số',
   'leader-signed': 'Lãnh đạo đã ký, chờ ban hành',
+  'agency-waiting': 'Chờ chữ ký số của cơ quan',
   returned: 'Trả lại: chưa ký được',
   signed: 'Đã ký số 2 lớp',
   unsigned: 'Không ký số',
 };
+
+/** Which signature a letter not yet issued waits for: the leader's, or the agency's at issuance; null when it waits for none. */
+export function signatureWaitingFor(state: LetterSigningState): 'leader' | 'agency' | null {
+  if (state === 'leader-waiting') return 'leader';
+  return state === 'leader-signed' || state === 'agency-waiting' ? 'agency' : null;
+}
 
 export interface LetterSigningDeps {
   repo: SigningRepository;
@@ -89,6 +96,12 @@ export interface LetterSigningDeps {
 }
 
 export type LeaderOutcome = { state: 'leader-signed' } | { state: 'leader-waiting' } | { state: 'returned'; message: string };
+
+/** The agency's layer as the remote service signed it: embedded, not yet issued. */
+export interface AgencySigned {
+  pdf: Buffer;
+  transactionId: string;
+}
 
 /**
  * The two signatures of one letter (Nghị định 30/2020): the approving leader's on the letter
@@ -110,14 +123,122 @@ export class LetterSigningService {
   }
 
   /**
-   * The agency's layer is made at issuance, inside the issuing transaction, with a key at hand:
-   * a remote agency signer (an organisational certificate at a SmartCA-like service) cannot wait
-   * for a phone confirmation there yet. It is refused before the leader is asked to sign
-   * anything, naming what to do; the simulated remote account signs the agency layer locally.
+   * An agency whose own layer is signed remotely needs its own ID at the service (its
+   * organisational certificate): without it the approval is refused before the leader is asked
+   * to sign anything, naming what to do.
    */
   async checkAgencyLayer(agency: Agency): Promise<void> {
     const s = await this.deps.repo.settings({ kind: 'agency', id: agency.id });
-    if (s?.mode === 'remote' && s.settings.simulator !== '1') throw new SigningError('signer-not-configured', agencyRemoteRefusal(agency.name));
+    if (s?.mode === 'remote' && s.settings.simulator !== '1' && !s.settings.userId) throw new SigningError('signer-not-configured', agencyRemoteRefusal(agency.name));
+  }
+
+  /**
+   * Whether the agency's layer is a request its certificate holder confirms later (a remote
+   * account, not simulated): issuance then goes in two steps (reserve the number, then commit
+   * on confirmation) instead of one transaction.
+   */
+  async agencySignsRemotely(agency: Agency): Promise<boolean> {
+    const s = await this.deps.repo.settings({ kind: 'agency', id: agency.id });
+    return s?.mode === 'remote' && s.settings.simulator !== '1';
+  }
+
+  /** Records the number and date the letter took from the register (see docs/signing.md, "Số văn bản"). */
+  async reserve(apologyId: number, reservation: LetterReservation): Promise<void> {
+    if (!(await this.deps.repo.reserve(apologyId, reservation))) throw new ConflictError('signature-pending', 'Thư không còn chờ ban hành: không giữ được số');
+  }
+
+  async clearReservation(apologyId: number): Promise<void> {
+    await this.deps.repo.clearReservation(apologyId);
+  }
+
+  /**
+   * Asks the agency's remote signer to sign the letter with its number and date stamped in. A
+   * fault is recorded and retried by the poller (the letter stays signed by the leader, its
+   * number kept); nothing here throws, so the leader's approval stands.
+   */
+  async requestAgency(apologyId: number, agency: Agency, issued: { numberLine: string; placeDateLine: string }, description: string): Promise<void> {
+    const now = this.deps.clock.now();
+    try {
+      const { layout, leaderPdf } = await this.leaderSignedLetter(apologyId);
+      const signer = await this.deps.settings.agencySigner(agency);
+      if (signer.kind !== 'remote') throw new SigningError('signer-not-configured', `Cơ quan ${agency.name} không còn ký số từ xa: thư sẽ được ký lại`);
+      const chain = await signer.signer.certificateChain();
+      checkRemoteCertificate(chain, { organization: agency.name }, now);
+      const seal = await this.deps.settings.image({ kind: 'agency', id: agency.id });
+      const prepared = await prepareSignature(leaderPdf, { ...agencyLayer(layout, { agency, seal, now, issued }), certificateChain: chain });
+      const request = await signer.signer.requestSignature({ digest: prepared.digest, signedAttributes: prepared.signedAttributes, documentId: `henlai-${apologyId}-co-quan`, description });
+      const moved = await this.deps.repo.transition(apologyId, ['leader-signed'], {
+        state: 'agency-waiting',
+        request: JSON.stringify(request),
+        prepared: serializePrepared(prepared),
+        message: null,
+        attempts: 0,
+        nextCheckAt: now.getTime() + this.deps.pollMs,
+        updatedAt: now.getTime(),
+      });
+      if (moved) await this.event(apologyId, 'agency', 'requested', `Đã gửi yêu cầu ký số của cơ quan (${issued.numberLine}), chờ xác nhận`, request.transactionId);
+    } catch (err) {
+      await this.agencyFailed(apologyId, err);
+    }
+  }
+
+  /**
+   * Asks the service about the agency's request: the signed letter once confirmed (embedded,
+   * for the caller to issue); a refusal or expiry hands the draft back to the leader with the
+   * reason, keeping the reserved number; a service down is asked again later.
+   */
+  async checkAgency(apologyId: number, agency: Agency): Promise<AgencySigned | null> {
+    const l = await this.deps.repo.letter(apologyId);
+    if (!l || l.state !== 'agency-waiting' || !l.request || !l.prepared) return null;
+    const now = this.deps.clock.now().getTime();
+    const request = JSON.parse(l.request) as RemoteRequest;
+    let outcome;
+    try {
+      const signer = await this.deps.settings.agencySigner(agency);
+      if (signer.kind !== 'remote') throw new SigningError('signer-not-configured', `Cơ quan ${agency.name} không còn ký số từ xa: hãy phê duyệt lại`);
+      outcome = await signer.signer.checkRequest(request);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) {
+        await this.agencyFailed(apologyId, err);
+        return null;
+      }
+      await this.handBack(apologyId, 'agency-waiting', 'agency', 'failed', err.message, request.transactionId);
+      return null;
+    }
+    if (outcome.status === 'pending') {
+      await this.deps.repo.transition(apologyId, ['agency-waiting'], { nextCheckAt: now + this.deps.pollMs, updatedAt: now });
+      return null;
+    }
+    if (outcome.status === 'signed') return { pdf: completeSignature(parsePrepared(l.prepared), outcome.signature), transactionId: request.transactionId };
+    const label = outcome.status === 'refused' ? `Người giữ chứng thư số của cơ quan ${agency.name} từ chối ký` : `Yêu cầu ký số của cơ quan ${agency.name} hết hạn, chưa được xác nhận`;
+    const number = l.reservation ? ` (thư giữ số ${l.reservation.number}; phê duyệt lại để ký lại với số này)` : '';
+    await this.handBack(apologyId, 'agency-waiting', 'agency', outcome.status, `${label}${outcome.message ? `: ${outcome.message}` : ''}${number}`, request.transactionId);
+    return null;
+  }
+
+  /** Inside the issuing transaction: the agency's confirmed signature is the letter's; a second poller finds it done and rolls back. */
+  async agencyConfirmed(apologyId: number, agency: Agency, signed: AgencySigned): Promise<Buffer> {
+    const now = this.deps.clock.now().getTime();
+    const pdfSha256 = crypto.createHash('sha256').update(signed.pdf).digest('hex');
+    const moved = await this.deps.repo.transition(apologyId, ['agency-waiting'], { state: 'signed', agencySignedAt: now, pdfSha256, message: null, nextCheckAt: null, prepared: null, updatedAt: now });
+    if (!moved) throw new ConflictError('signature-settled', 'Chữ ký của cơ quan đã được ghi nhận');
+    await this.event(apologyId, 'agency', 'confirmed', `Cơ quan ${agency.name} đã ký số khi ban hành`, signed.transactionId);
+    return signed.pdf;
+  }
+
+  private async handBack(apologyId: number, from: LetterSigningState, layer: 'leader' | 'agency', outcome: string, message: string, transactionId: string | null): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    const moved = await this.deps.repo.transition(apologyId, [from], { state: 'returned', message, nextCheckAt: null, updatedAt: now });
+    if (moved) await this.event(apologyId, layer, outcome, message, transactionId);
+  }
+
+  private async leaderSignedLetter(apologyId: number): Promise<{ layout: Layout; leaderPdf: Buffer }> {
+    const l = await this.deps.repo.letter(apologyId);
+    const leaderPdf = await this.deps.repo.leaderPdf(apologyId);
+    if (!l || l.state !== 'leader-signed' || !leaderPdf || !l.stamps) {
+      throw new ConflictError('signature-pending', 'Thư chưa có chữ ký số của lãnh đạo: chưa ban hành được');
+    }
+    return { layout: JSON.parse(l.stamps) as Layout, leaderPdf };
   }
 
   async state(apologyId: number): Promise<LetterSigning | null> {
@@ -139,7 +260,7 @@ export class LetterSigningService {
 
   /** Opens a signing round for an approved draft (inside the approval's transaction). */
   async open(apologyId: number, approver: { userId: number | null; name: string }, previous: LetterSigning | null): Promise<string> {
-    if (previous && ['leader-waiting', 'leader-signed'].includes(previous.state)) {
+    if (previous && ['leader-waiting', 'leader-signed', 'agency-waiting'].includes(previous.state)) {
       throw new ConflictError('signature-pending', 'Thư đang chờ chữ ký số của lãnh đạo: không phê duyệt lại được');
     }
     const now = this.deps.clock.now().getTime();
@@ -299,8 +420,7 @@ export class LetterSigningService {
     }
     const label = outcome.status === 'refused' ? 'Lãnh đạo từ chối ký' : 'Yêu cầu ký số hết hạn, lãnh đạo chưa xác nhận';
     const message = `${label}${outcome.message ? `: ${outcome.message}` : ''}`;
-    const moved = await this.deps.repo.transition(apologyId, ['leader-waiting'], { state: 'returned', message, nextCheckAt: null, updatedAt: now });
-    if (moved) await this.event(apologyId, 'leader', outcome.status, message, request.transactionId);
+    await this.handBack(apologyId, 'leader-waiting', 'leader', outcome.status, message, request.transactionId);
     return { state: 'returned', message };
   }
 
@@ -338,17 +458,10 @@ export class LetterSigningService {
    * back, when it cannot be made.
    */
   async sealAtIssue(apologyId: number, agency: Agency, issued: { numberLine: string; placeDateLine: string }): Promise<Buffer> {
-    const l = await this.deps.repo.letter(apologyId);
-    const leaderPdf = await this.deps.repo.leaderPdf(apologyId);
-    if (!l || l.state !== 'leader-signed' || !leaderPdf || !l.stamps) {
-      throw new ConflictError('signature-pending', 'Thư chưa có chữ ký số của lãnh đạo: chưa ban hành được');
-    }
-    const layout = JSON.parse(l.stamps) as Layout;
+    const { layout, leaderPdf } = await this.leaderSignedLetter(apologyId);
     const now = this.deps.clock.now();
     const signer: ResolvedSigner = await this.deps.settings.agencySigner(agency);
-    if (signer.kind !== 'immediate') {
-      throw new SigningError('signer-not-configured', agencyRemoteRefusal(agency.name));
-    }
+    if (signer.kind !== 'immediate') throw new SigningError('signer-not-configured', `Chữ ký số của cơ quan ${agency.name} không ký được ngay khi ban hành`);
     const seal = await this.deps.settings.image({ kind: 'agency', id: agency.id });
     const prepared = await prepareSignature(leaderPdf, { ...agencyLayer(layout, { agency, seal, now, issued }), certificateChain: await signer.signer.certificateChain() });
     const signed = completeSignature(prepared, await signer.signer.signDigest(prepared));
@@ -398,15 +511,19 @@ export class LetterSigningService {
     if (!moved) throw new ConflictError('not-waiting-external', 'Thư không còn chờ chữ ký');
   }
 
-  /** Records why the agency layer could not be made (outside the rolled-back issue). */
+  /**
+   * Records why the agency layer could not be made or committed (outside the rolled-back issue):
+   * retried by the poller (a renewed certificate, a fixed password, the service back), visibly
+   * meanwhile; a letter whose agency request is out keeps waiting for its outcome.
+   */
   async agencyFailed(apologyId: number, err: unknown): Promise<void> {
     const message = err instanceof AppError ? err.message : 'Lỗi không xác định khi ký số của cơ quan';
+    if (!(err instanceof AppError)) this.deps.logger.error({ err, apology: apologyId }, 'agency signing failed');
     const l = await this.deps.repo.letter(apologyId);
     const attempts = (l?.attempts ?? 0) + 1;
     const now = this.deps.clock.now().getTime();
-    // Retried by the poller (a renewed certificate, a fixed password), visibly meanwhile.
-    await this.deps.repo.transition(apologyId, ['leader-signed'], { message: `${message} — sẽ thử lại`, attempts, nextCheckAt: now + Math.min(this.deps.pollMs * 2 ** attempts, 60 * 60_000), updatedAt: now });
-    await this.event(apologyId, 'agency', 'failed', message, null);
+    const moved = await this.deps.repo.transition(apologyId, ['leader-signed', 'agency-waiting'], { message: `${message} — sẽ thử lại`, attempts, nextCheckAt: now + Math.min(this.deps.pollMs * 2 ** attempts, 60 * 60_000), updatedAt: now });
+    if (moved) await this.event(apologyId, 'agency', err instanceof AppError && err.status >= 500 ? 'unavailable' : 'failed', message, null);
   }
 
   private async renderForSigning(html: string): Promise<{ pdf: Buffer; layout: Layout }> {
@@ -425,7 +542,7 @@ export class LetterSigningService {
 }
 
 function agencyRemoteRefusal(agencyName: string): string {
-  return `Chữ ký số của cơ quan ${agencyName} đang đặt là ký số từ xa, nhưng lớp chữ ký của cơ quan khi ban hành chưa hỗ trợ ký số từ xa (chứng thư tổ chức tại dịch vụ ký số): cài tệp chứng thư số (.p12) của cơ quan tại Quản trị → Chữ ký số (lãnh đạo vẫn ký số từ xa được). Thư chưa được phê duyệt, chưa gửi gì.`;
+  return `Chữ ký số của cơ quan ${agencyName} đang đặt là ký số từ xa, nhưng chưa có mã định danh của cơ quan tại dịch vụ ký số (chứng thư số tổ chức): nhập mã đó trong tài khoản ký số từ xa, hoặc cài tệp chứng thư số (.p12) của cơ quan tại Quản trị → Chữ ký số. Thư chưa được phê duyệt, chưa gửi gì.`;
 }
 
 /** The leader's layer on the letter as approved: the signature (image or text) in the signature block's blank. */

@@ -8,6 +8,11 @@ import assert from 'node:assert/strict';
 import { createPdfRenderer, type PooledPdfRenderer } from '../../../src/documents/pdf';
 import { DocumentRenderer } from '../../../src/documents/renderer';
 import { HOSTILE_NAME, letterData, TEMPLATES_DIR } from '../../documents/fixtures';
+import { letterData as apologyLetterData, letterFields } from '../../../src/documents/apology-letter';
+import { AGENCIES } from '../../../src/demo/catalogue';
+import type { Agency } from '../../../src/db/agencies';
+import type { Dossier } from '../../../src/db/dossiers';
+import type { Procedure } from '../../../src/db/procedures';
 import { flat, pdfPages, pdftotext } from '../../documents/pdf-text';
 
 const MM = 72 / 25.4;
@@ -59,6 +64,47 @@ describe('documents: letter PDF (createPdfRenderer)', function () {
       }
     });
   }
+
+  it('a ward’s letter: dated at the ward, copies in normal case, filed under its drafting unit, the number row intact', async () => {
+    const demo = (code: string, id: number) => ({ ...AGENCIES.find((a) => a.code === code), id, createdAt: 0, updatedAt: 0 }) as Agency;
+    const ward = demo('NINHKIEU', 1);
+    const centre = { ...demo('TTPVHCC', 2), parentName: 'UBND THÀNH PHỐ CẦN THƠ' };
+    const at = (iso: string) => new Date(iso).getTime();
+    const dossier = {
+      id: 1, code: 'H13.NK-260302-0001', applicantKind: 'person', applicantName: 'Nguyễn Văn An', representativeName: null, phone: '+84912345678',
+      address: 'phường Ninh Kiều', acceptedAt: at('2026-03-02T08:00:00+07:00'), clockUnit: 'hours', clockAmount: 8,
+    } as Dossier;
+    const fields = letterFields(dossier, {
+      reason: 'Cần xác minh thêm', responsibleUnit: 'Công chức Tư pháp - Hộ tịch', dueBefore: at('2026-03-03T10:30:00+07:00'),
+      newDueAt: at('2026-03-05T17:00:00+07:00'), signerName: 'Đặng Văn Hùng', signerTitle: 'PHÓ CHỦ TỊCH',
+    });
+    const procedure = { name: 'Chứng thực bản sao từ bản chính' } as Procedure;
+    const now = new Date('2026-03-03T09:00:00+07:00');
+    const wardPdf = await pdf.render(renderer.renderLetter('NINHKIEU', apologyLetterData({ fields, dossier, agency: ward, receiving: ward, procedure, letterNumber: '03/PXL-UBND', now })).html);
+    const centrePdf = await pdf.render(renderer.renderLetter('TTPVHCC', apologyLetterData({ fields, dossier, agency: centre, receiving: centre, procedure, letterNumber: '03/PXL-TTPVHCC', now })).html);
+    const poppler = pdftotext(wardPdf) ?? (await pdfPages(wardPdf)).map((p) => p.text).join(' ');
+    for (const [what, needle] of [
+      ['the ward’s own place name on the place-and-date line', 'Ninh Kiều, ngày 03 tháng 3 năm 2026'],
+      ['the original due time of a procedure counted in hours', '10 giờ 30 phút, ngày 03 tháng 3 năm 2026'],
+      ['the archive line with the drafting unit', '- Lưu: VT, VP.'],
+    ] as const) {
+      assert.ok(poppler.includes(needle), `the ward's letter must show ${what}: "${needle}"\n--- pdftotext ---\n${poppler}`);
+    }
+    const centreText = pdftotext(centrePdf) ?? (await pdfPages(centrePdf)).map((p) => p.text).join(' ');
+    assert.ok(centreText.includes('- UBND thành phố Cần Thơ (để báo cáo);'), `a parent typed in capitals is listed in normal case under "Nơi nhận":\n${centreText}`);
+    assert.ok(centreText.includes('- Lưu: VT, TNTKQ.'), `the centre files under its drafting unit, not its system code:\n${centreText}`);
+    const numberRow = async (bytes: Buffer) => {
+      const [page] = await pdfPages(bytes);
+      // pdfjs splits lines at accented letters: the number row is the one holding "/PXL-…", the
+      // place-and-date line the first from the top holding the year.
+      const number = page.items.find((it) => it.str.includes('/PXL-'));
+      const place = page.items.filter((it) => it.str.includes('2026')).sort((a, b) => b.y - a.y)[0];
+      assert.ok(number && place, `the number and the place-and-date line are on page 1: ${JSON.stringify(page.items.slice(0, 30))}`);
+      return { numberY: Math.round(number.y), placeY: Math.round(place.y) };
+    };
+    const w = await numberRow(wardPdf);
+    assert.ok(Math.abs(w.numberY - w.placeY) <= 2, `the number and the place-and-date line share one row: ${JSON.stringify(w)}`);
+  });
 
   it(`shows ${HOSTILE_NAME} as the literal text in the PDF`, async () => {
     const html = renderer.renderLetter('TTPVHCC', letterData({ addressee: { salutation: 'Ông/Bà', name: HOSTILE_NAME, address: null, phone: null, onBehalfOf: null } })).html;

@@ -155,14 +155,14 @@ describe('signed letters: the leader confirms a remote signature (SmartCA fake)'
     assert.equal((await ctx.services.apologies.get(id, leader)).apology.status, 'issued');
   });
 
-  it('an agency whose own layer is set to a remote signer: the approval is refused (422) naming what to do, before the leader is asked to sign; nothing changes', async () => {
+  it('an agency whose own layer is set to a remote signer without its ID at the service: the approval is refused (422) naming what to do, before the leader is asked to sign; nothing changes', async () => {
     const agency = await ctx.services.registry.agency(AGENCY.code);
     await ctx.services.signingSettings.setMode({ kind: 'agency', id: agency.id }, 'remote', 'test');
     const { id } = (await ctx.api('post', `/api/v1/dossiers/${encodeURIComponent(CODE)}/apologies`).send({ reason: 'Cần khảo sát lại hiện trạng công trình', newDueDate: '2026-03-18' }).expect(201)).body as { id: number };
     ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
     await assert.rejects(ctx.services.apologyWorkflow.approve(id, leader), (err: Error & { status?: number }) => {
       assert.equal(err.status, 422);
-      assert.match(err.message, /lớp chữ ký của cơ quan khi ban hành chưa hỗ trợ ký số từ xa/);
+      assert.match(err.message, /chưa có mã định danh của cơ quan tại dịch vụ ký số/);
       assert.match(err.message, /cài tệp chứng thư số \(\.p12\) của cơ quan/);
       return true;
     });
@@ -173,7 +173,7 @@ describe('signed letters: the leader confirms a remote signature (SmartCA fake)'
     assert.equal(a.notices.length, 0);
     const api = await ctx.api('post', `/api/v1/apologies/${id}/approve`).expect(422);
     assert.match(api.headers['content-type'], /problem\+json/);
-    assert.match(api.body.title, /chưa hỗ trợ ký số từ xa/);
+    assert.match(api.body.title, /chưa có mã định danh của cơ quan/);
   });
 
   it('a callback with a forged origin is refused (401, problem+json) and changes nothing', async () => {

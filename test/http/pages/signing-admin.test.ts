@@ -44,12 +44,17 @@ describe('admin pages: digital signatures (/quan-tri/ky-so)', function () {
     await agent.post(`/quan-tri/ky-so/${AGENCY.code}/chung-thu`).field('password', 'x').attach('p12', mine.p12, 'coquan.p12').expect(403);
   });
 
-  it('warns that the agency’s own layer cannot be signed remotely when the agency has only a remote account', async () => {
+  it('an agency signing its own layer remotely: warned until its own ID at the service is entered, which the page then shows', async () => {
     const { agent, csrf } = await signIn(ctx, 'admin', null);
     await agent.post(`/quan-tri/ky-so/${AGENCY.code}/tu-xa`).type('form').send({ _csrf: csrf, baseUrl: 'https://ky-so.example.vn/sca', spId: 'sp-1', spPassword: 'bi-mat', callbackSecret: '' }).expect(303);
     const page = await agent.get(`/quan-tri/ky-so/${AGENCY.code}`).expect(200);
-    assert.match(page.text, /Lớp chữ ký của cơ quan khi ban hành chưa hỗ trợ ký số từ xa/);
+    assert.match(page.text, /chưa có mã định danh của cơ quan tại dịch vụ ký số/, 'without its ID the agency layer cannot be asked for: the page says so');
+    assert.match(page.text, /name="userId"/, 'the account form asks for the agency’s ID at the service');
+    await agent.post(`/quan-tri/ky-so/${AGENCY.code}/tu-xa`).type('form').send({ _csrf: csrf, baseUrl: 'https://ky-so.example.vn/sca', spId: 'sp-1', spPassword: '', callbackSecret: '', userId: '0100000001' }).expect(303);
+    const connected = await agent.get(`/quan-tri/ky-so/${AGENCY.code}`).expect(200);
+    assert.doesNotMatch(connected.text, /chưa có mã định danh của cơ quan/, 'the agency layer is signed remotely once the ID is there');
+    assert.match(connected.text, /0100000001/);
     await agent.post(`/quan-tri/ky-so/${AGENCY.code}/mo-phong`).type('form').send({ _csrf: csrf }).expect(303);
-    assert.doesNotMatch((await agent.get(`/quan-tri/ky-so/${AGENCY.code}`).expect(200)).text, /chưa hỗ trợ ký số từ xa/, 'the simulator signs the agency layer itself');
+    assert.doesNotMatch((await agent.get(`/quan-tri/ky-so/${AGENCY.code}`).expect(200)).text, /chưa có mã định danh của cơ quan/, 'the simulator signs the agency layer itself');
   });
 });

@@ -33,6 +33,7 @@ function agencyValues(a: Agency): Form {
     letterSymbol: a.letterSymbol,
     signerName: a.settings.signerName ?? '',
     signerTitle: a.settings.signerTitle ?? '',
+    draftingUnit: a.settings.draftingUnit ?? '',
     apologyMode: a.settings.apologyMode,
     apologyLeadWorkingDays: String(a.settings.apologyLeadWorkingDays),
     maxExtensions: String(a.settings.maxExtensions),
@@ -47,6 +48,7 @@ function agencyBody(f: Form, creating: boolean) {
   const settings = {
     signerName: orNull(f.signerName),
     signerTitle: orNull(f.signerTitle),
+    draftingUnit: orNull(f.draftingUnit),
     apologyMode: f.apologyMode,
     apologyLeadWorkingDays: numberOrText(f.apologyLeadWorkingDays),
     maxExtensions: numberOrText(f.maxExtensions),

@@ -43,7 +43,7 @@ export function signingPages({ services: s, views }: AdminDeps<'registry' | 'use
         signer: { ...view, modeLabel: view.mode ? modeLabel(view) : 'Chưa cài đặt' },
         callbackUrl: `${s.config.publicBaseUrl}/webhooks/ky-so/${agency.code}`,
         simulatorUsers: s.signingSettings.simulatorUsers(),
-        agencyRemoteUnsupported: view.mode === 'remote' && !view.remote?.simulator,
+        agencyRemoteWithoutId: view.mode === 'remote' && !view.remote?.simulator && !view.remote?.userId,
         leaders: await Promise.all(
           leaders.map(async (u) => {
             const v = await s.signingSettings.view({ kind: 'user', id: u.id });

@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
+import { createDemoCa, type DemoCa } from '../../../src/signing';
+import { SmartCaFake } from '../../fakes/smartca-fake';
+import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../../support/context';
+import { requirePoppler } from '../signing/support';
+import { assertTwoValidSignatures } from './signing-support';
+
+const CODE = 'H13.01-260202-0001';
+const OTHER = 'H13.01-260202-0002';
+const LEADER = 'Trần Văn Bình';
+/** The agency's own account at the remote-signing service (its organisational certificate). */
+const AGENCY_ID = '0100000001';
+const SECRET = 'callback-secret-of-the-agency';
+
+describe('signed letters: the agency layer signed remotely (SmartCA fake) — number reserved, issued on confirmation', function () {
+  this.timeout(120_000);
+  let ctx: TestContext;
+  let ca: DemoCa;
+  let fake: SmartCaFake;
+  let leader: Actor;
+  let app: Express | null = null;
+  let acceptCallbacks = true;
+  let receiver: http.Server;
+
+  before(async function () {
+    requirePoppler(this);
+    ca = await createDemoCa({ now: new Date('2026-01-01T00:00:00Z') });
+    receiver = http.createServer((req, res) => {
+      if (!app || !acceptCallbacks) {
+        res.statusCode = 503;
+        res.end();
+        return;
+      }
+      app(req, res);
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/ky-so/${AGENCY.code}`;
+    // The agency's organisational certificate at the service: CN and O are the agency's name.
+    fake = new SmartCaFake({ users: [{ userId: AGENCY_ID, name: AGENCY.name, agencyName: AGENCY.name, notBefore: new Date('2026-01-01T00:00:00Z') }], now: () => (ctx ? ctx.clock.now() : new Date('2026-03-02T02:00:00Z')), callbackUrl: url, callbackSecret: SECRET, callbackCopies: 2 });
+    await fake.start();
+  });
+  after(async () => {
+    await fake?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  beforeEach(async () => {
+    ctx = await createTestContext('2026-03-02T09:00:00+07:00', { pdf: sharedPdf() });
+    app = ctx.app;
+    acceptCallbacks = true;
+    fake.mode = 'up';
+    fake.requests.clear();
+    await seedBasics(ctx);
+    for (const code of [CODE, OTHER]) await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
+    const agency = await ctx.services.registry.agency(AGENCY.code);
+    const user = await ctx.services.users.create({ username: 'lanhdao', fullName: LEADER, role: 'leader', agencyCode: AGENCY.code, agencyId: null, active: true }, 'mat-khau-dai-1234', SYSTEM_ACTOR);
+    leader = { name: LEADER, agencyId: agency.id, role: 'leader', userId: user.id };
+    const settings = ctx.services.signingSettings;
+    await settings.trustRoot({ name: 'test CA', certificatePem: ca.certificatePem, demo: true });
+    await settings.trustRoot({ name: 'SmartCA fake CA', certificatePem: fake.ca.certificatePem, demo: true });
+    // No certificate file for the agency: its own layer goes to the remote service.
+    await settings.connectAgencyRemote(agency.id, { baseUrl: fake.baseUrl, spId: fake.spId, spPassword: fake.spPassword, callbackSecret: SECRET, userId: AGENCY_ID }, 'test');
+    // The leader signs with a certificate file, at once: the wait is the agency's.
+    const own = await ca.issueLeader({ name: LEADER, agencyName: AGENCY.name }, { password: 'p-lanh-dao' });
+    await settings.installCertificate({ kind: 'user', id: user.id }, { commonName: LEADER }, own.p12, 'p-lanh-dao', 'test');
+  });
+  afterEach(async () => {
+    app = null;
+    await ctx?.close();
+  });
+
+  const draft = async (code: string) => {
+    ctx.clock.set(new Date('2026-03-03T09:00:00+07:00'));
+    const { id } = (await ctx.api('post', `/api/v1/dossiers/${encodeURIComponent(code)}/apologies`).send({ reason: 'Cần khảo sát lại hiện trạng công trình', newDueDate: '2026-03-18' }).expect(201)).body as { id: number };
+    return id;
+  };
+  const approve = async (id: number) => {
+    ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
+    return ctx.services.apologyWorkflow.approve(id, leader);
+  };
+  /** The agency's one pending request at the service (earlier, settled ones are ignored). */
+  const pending = () => {
+    const all = [...fake.requests.values()].filter((r) => r.userId === AGENCY_ID && r.state === 'pending');
+    assert.equal(all.length, 1, `expected one pending sign request of the agency at the service, found ${all.length}`);
+    return all[0];
+  };
+  const outcomes = async (id: number) => (await ctx.services.signing.events(id)).map((e) => `${e.layer}:${e.outcome}`);
+  const issuedNumbers = async () => (await ctx.db('apologies').whereNotNull('letter_number').orderBy('letter_seq').pluck('letter_number')) as string[];
+
+  it('waits for the agency with the number reserved and nothing sent; the confirmation issues it once, whatever the duplicate callbacks', async () => {
+    const id = await draft(CODE);
+    const view = await approve(id);
+    assert.equal(view.apology.status, 'draft', 'not issued before the agency signs');
+    const waiting = await ctx.services.signing.state(id);
+    assert.equal(waiting?.state, 'agency-waiting', `the letter waits for the agency's signature (state ${waiting?.state}, ${waiting?.message})`);
+    assert.equal(waiting?.reservation?.number, '01/PXL-SXD', 'the number is reserved before the agency is asked to sign');
+    assert.equal((await ctx.services.notices.forApology(id)).length, 0, 'nothing queued before the agency signs');
+    const api = await ctx.api('get', `/api/v1/apologies/${id}`).expect(200);
+    assert.equal(api.body.signing.waitingFor, 'agency');
+    await fake.confirm(pending().tranCode); // two authenticated callbacks
+    const a = await ctx.services.apologies.get(id, leader);
+    assert.equal(a.apology.status, 'issued');
+    assert.equal(a.apology.letterNumber, '01/PXL-SXD');
+    assertTwoValidSignatures((await ctx.services.apologies.letterPdf(id, leader)).pdf);
+    assert.deepEqual(await outcomes(id), ['leader:confirmed', 'agency:requested', 'agency:confirmed']);
+    assert.equal(a.notices.length, 1, 'one notice, however many callbacks');
+    assert.deepEqual(fake.callbacksSent.slice(-2).map((c) => c.status), [200, 200]);
+  });
+
+  it('two processes polling the same agency request issue it once', async () => {
+    acceptCallbacks = false;
+    const id = await draft(CODE);
+    await approve(id);
+    await fake.confirm(pending().tranCode);
+    await Promise.all([ctx.services.apologyWorkflow.continueSigning(id), ctx.services.apologyWorkflow.continueSigning(id)]);
+    const a = await ctx.services.apologies.get(id, leader);
+    assert.equal(a.apology.status, 'issued');
+    assert.equal(a.notices.length, 1);
+    assertTwoValidSignatures((await ctx.services.apologies.letterPdf(id, leader)).pdf);
+    assert.deepEqual(await outcomes(id), ['leader:confirmed', 'agency:requested', 'agency:confirmed']);
+  });
+
+  it('a refusal hands the draft back with the reason and nothing sent; the letter keeps its number, so the register has no gap', async () => {
+    acceptCallbacks = false;
+    const first = await draft(CODE);
+    await approve(first);
+    await fake.refuse(pending().tranCode);
+    await ctx.services.apologyWorkflow.continueSigning(first);
+    const returned = await ctx.services.signing.state(first);
+    assert.equal(returned?.state, 'returned');
+    assert.match(returned?.message ?? '', /từ chối/);
+    assert.equal(returned?.reservation?.number, '01/PXL-SXD', 'the refused letter keeps the number it reserved');
+    assert.equal((await ctx.services.notices.forApology(first)).length, 0, 'nothing sent after a refusal');
+    assert.deepEqual(await outcomes(first), ['leader:confirmed', 'agency:requested', 'agency:refused']);
+
+    // Another letter meanwhile takes the next number, not the refused letter's.
+    const second = await draft(OTHER);
+    await approve(second);
+    await fake.confirm(pending().tranCode);
+    await ctx.services.apologyWorkflow.continueSigning(second);
+    assert.equal((await ctx.services.apologies.get(second, leader)).apology.letterNumber, '02/PXL-SXD');
+
+    // The leader approves the refused letter again: it is issued with the number it kept.
+    await approve(first);
+    await fake.confirm(pending().tranCode);
+    await ctx.services.apologyWorkflow.continueSigning(first);
+    const a = await ctx.services.apologies.get(first, leader);
+    assert.equal(a.apology.status, 'issued');
+    assert.equal(a.apology.letterNumber, '01/PXL-SXD');
+    assertTwoValidSignatures((await ctx.services.apologies.letterPdf(first, leader)).pdf);
+    assert.deepEqual(await issuedNumbers(), ['01/PXL-SXD', '02/PXL-SXD'], 'numbers issued without a gap');
+  });
+
+  it('an expired agency request is recorded and handed back; approving again reuses the reserved number', async () => {
+    acceptCallbacks = false;
+    const id = await draft(CODE);
+    await approve(id);
+    ctx.clock.advance(6 * 60_000);
+    await ctx.services.apologyWorkflow.checkSignatures();
+    const state = await ctx.services.signing.state(id);
+    assert.equal(state?.state, 'returned');
+    assert.match(state?.message ?? '', /hết hạn/);
+    assert.equal((await ctx.services.notices.forApology(id)).length, 0);
+    await approve(id);
+    assert.equal((await ctx.services.signing.state(id))?.reservation?.number, '01/PXL-SXD');
+    await fake.confirm(pending().tranCode);
+    await ctx.services.apologyWorkflow.continueSigning(id);
+    assert.equal((await ctx.services.apologies.get(id, leader)).apology.letterNumber, '01/PXL-SXD');
+    assert.deepEqual(await issuedNumbers(), ['01/PXL-SXD']);
+  });
+
+  it('a provider that is down keeps the letter waiting with the reason, nothing sent; the next check asks again with the same number', async () => {
+    fake.mode = 'down';
+    const id = await draft(CODE);
+    await approve(id);
+    const waiting = await ctx.services.signing.state(id);
+    assert.equal(waiting?.state, 'leader-signed');
+    assert.match(waiting?.message ?? '', /thử lại/);
+    assert.equal((await ctx.services.notices.forApology(id)).length, 0);
+    const api = await ctx.api('get', `/api/v1/apologies/${id}`).expect(200);
+    assert.equal(api.body.signing.waitingFor, 'agency');
+    assert.match(api.body.signing.reason, /thử lại/);
+    fake.mode = 'up';
+    ctx.clock.advance(60 * 60_000);
+    await ctx.services.apologyWorkflow.checkSignatures();
+    assert.equal((await ctx.services.signing.state(id))?.state, 'agency-waiting');
+    await fake.confirm(pending().tranCode);
+    const a = await ctx.services.apologies.get(id, leader);
+    assert.equal(a.apology.status, 'issued');
+    assert.equal(a.apology.letterNumber, '01/PXL-SXD');
+    assertTwoValidSignatures((await ctx.services.apologies.letterPdf(id, leader)).pdf);
+    assert.deepEqual(await outcomes(id), ['leader:confirmed', 'agency:unavailable', 'agency:requested', 'agency:confirmed']);
+  });
+
+  it('cancelling a handed-back draft releases its number only if no later number was issued; otherwise the cancel is refused (409) and nothing changes', async () => {
+    acceptCallbacks = false;
+    const first = await draft(CODE);
+    await approve(first);
+    await fake.refuse(pending().tranCode);
+    await ctx.services.apologyWorkflow.continueSigning(first);
+    const second = await draft(OTHER);
+    await approve(second);
+    await fake.confirm(pending().tranCode);
+    await ctx.services.apologyWorkflow.continueSigning(second);
+    await assert.rejects(ctx.services.apologyWorkflow.cancel(first, 'Không cần nữa', leader), (err: Error & { status?: number }) => {
+      assert.equal(err.status, 409);
+      assert.match(err.message, /01\/PXL-SXD/);
+      return true;
+    });
+    assert.equal((await ctx.services.apologies.get(first, leader)).apology.status, 'draft', 'the refused cancel changed nothing');
+  });
+
+  it('cancelling the draft that holds the last reserved number gives the number back', async () => {
+    acceptCallbacks = false;
+    const first = await draft(CODE);
+    await approve(first);
+    await fake.refuse(pending().tranCode);
+    await ctx.services.apologyWorkflow.continueSigning(first);
+    await ctx.services.apologyWorkflow.cancel(first, 'Không cần nữa', leader);
+    const second = await draft(OTHER);
+    await approve(second);
+    await fake.confirm(pending().tranCode);
+    await ctx.services.apologyWorkflow.continueSigning(second);
+    assert.deepEqual(await issuedNumbers(), ['01/PXL-SXD'], 'the released number is the next one issued');
+  });
+});

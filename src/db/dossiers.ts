@@ -226,6 +226,12 @@ export class DossierRepository {
     return row ? dossierFromRow(row) : null;
   }
 
+  /** The dossier whose code, in upper case, is `upperCode` (index dossiers_code_upper); the oldest if two differ only in case. */
+  async byUpperCaseCode(upperCode: string): Promise<Dossier | null> {
+    const row = await this.db('dossiers').whereRaw('upper(code) = ?', [upperCode]).orderBy('id').first();
+    return row ? dossierFromRow(row) : null;
+  }
+
   async byId(id: number, forUpdate = false): Promise<Dossier | null> {
     const q = this.db('dossiers').where({ id }).first();
     if (forUpdate && isPostgres(this.db)) q.forUpdate();

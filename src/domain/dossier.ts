@@ -83,6 +83,8 @@ export const HISTORY_KINDS = [
   'apology_drafted',
   'apology_issued',
   'apology_cancelled',
+  'apology_revised',
+  'apology_returned',
   'escalated',
   'citizen_acknowledged',
 ] as const;
@@ -102,6 +104,8 @@ export const HISTORY_LABELS: Record<HistoryKind, string> = {
   apology_drafted: 'Soạn thư xin lỗi',
   apology_issued: 'Ban hành thư xin lỗi, hẹn lại ngày trả kết quả',
   apology_cancelled: 'Huỷ bản nháp thư xin lỗi',
+  apology_revised: 'Sửa lý do hoặc ngày hẹn mới của bản nháp thư xin lỗi',
+  apology_returned: 'Lãnh đạo trả lại bản nháp thư xin lỗi cho người soạn',
   escalated: 'Báo cáo lãnh đạo: trễ hẹn lần hai',
   citizen_acknowledged: 'Người dân xác nhận đã nhận được thông báo',
 };
@@ -123,3 +127,17 @@ export function isOpen(state: DossierState): boolean {
 export const DOSSIER_CODE = { pattern: /^[A-Za-z0-9][A-Za-z0-9.\-_/]{0,63}$/, message: 'Mã hồ sơ gồm 1–64 ký tự: chữ, số và . - _ /, bắt đầu bằng chữ hoặc số' };
 export const AGENCY_CODE = { pattern: /^[A-Za-z0-9][A-Za-z0-9.\-_]{0,31}$/, message: 'Mã cơ quan gồm 1–32 ký tự: chữ, số và . - _, bắt đầu bằng chữ hoặc số' };
 export const PROCEDURE_CODE = { pattern: /^[A-Za-z0-9][A-Za-z0-9.\-_]{0,31}$/, message: 'Mã thủ tục gồm 1–32 ký tự: chữ, số và . - _, bắt đầu bằng chữ hoặc số' };
+
+/**
+ * A dossier code as a citizen types it from a paper receipt, in the form it is compared in:
+ * full-width characters folded (NFKC), every space dropped, every kind of dash made "-", upper
+ * case. Stored codes are compared in upper case too, so "h13.nk – 260212 – 0007" finds
+ * H13.NK-260212-0007.
+ */
+export function typedDossierCode(input: string): string {
+  return input
+    .normalize('NFKC')
+    .replace(/[\s\p{Z}]+/gu, '')
+    .replace(/[\p{Pd}\u2212]/gu, '-')
+    .toUpperCase();
+}

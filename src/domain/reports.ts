@@ -172,12 +172,21 @@ export function complianceRate(c: ComplianceCounts): number | null {
 }
 
 /**
- * A dossier code for a public page, "H13.01-260212-0007" → "H13.**********0007": a citizen
- * recognises their own code, yet the list cannot be used to look a dossier up. At most 4
- * characters show at each end and at least 3 in the middle are always masked.
+ * A dossier code for a public page, "H13.NK-260212-0007" → "H13.NK-******-0007": the receiving
+ * unit's prefix (before the first "-") and the last four characters show, so a citizen recognises
+ * their entry beside its procedure and dates; the digits between them (the receipt date) are
+ * masked, so the list cannot be used to look a dossier up. A code without that shape, or where
+ * that would hide fewer than 4 characters, shows at most 4 characters at each end and at least 3
+ * masked in the middle.
  */
 export function maskCode(code: string): string {
   const chars = [...code];
+  const prefixEnd = chars.indexOf('-');
+  const tail = chars.length - 4;
+  if (prefixEnd > 0 && prefixEnd < tail) {
+    const middle = chars.slice(prefixEnd, tail).map((c) => (/\d/.test(c) ? '*' : c));
+    if (middle.filter((c) => c === '*').length >= 4) return [...chars.slice(0, prefixEnd), ...middle, ...chars.slice(tail)].join('');
+  }
   if (chars.length <= 3) return '*'.repeat(chars.length);
   const keep = Math.min(4, Math.floor((chars.length - 3) / 2));
   return chars.slice(0, keep).join('') + '*'.repeat(chars.length - 2 * keep) + chars.slice(chars.length - keep).join('');

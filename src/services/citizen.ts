@@ -5,7 +5,7 @@ import type { Apology, ApologyRepository, CitizenDossier } from '../db/apologies
 import type { DossierRepository } from '../db/dossiers';
 import type { Procedure, ProcedureRepository } from '../db/procedures';
 import { addressesPerson } from '../domain/apology';
-import { STATE_LABELS, type DossierState } from '../domain/dossier';
+import { STATE_LABELS, typedDossierCode, type DossierState } from '../domain/dossier';
 import type { ApologyFiles } from './apologies';
 import type { Clock } from '../clock';
 
@@ -133,10 +133,10 @@ export class CitizenService {
    * The public look-up. The dossier is always read, and the digits always compared in constant
    * time, so an unknown code and wrong digits take the same path and give the same null: codes
    * cannot be enumerated through the answer or its timing. Either the applicant's or the
-   * representative's phone matches.
+   * representative's phone matches. The code is read as typed from paper (typedDossierCode).
    */
   async lookup(code: string, lastFourDigits: string): Promise<LookupResult | null> {
-    const d = await this.deps.dossiers.byCode(code);
+    const d = await this.deps.dossiers.byUpperCaseCode(typedDossierCode(code));
     const candidates = [d?.phone ?? null, d?.representativePhone ?? null].map((p) => (p ? p.slice(-4) : NO_PHONE));
     const given = Buffer.from(/^\d{4}$/.test(lastFourDigits) ? lastFourDigits : NOT_DIGITS);
     let matches = false;

@@ -173,7 +173,7 @@ describe('apology compliance report and public board', function () {
     const [item] = board.apologies;
     assert.equal(item.agencyName, 'Sở Tư pháp thành phố Cần Thơ');
     assert.equal(item.procedureName, 'Cấp Phiếu lý lịch tư pháp');
-    assert.equal(item.maskedCode, 'H13.**********0001');
+    assert.equal(item.maskedCode, 'H13.02-******-0001');
     assert.equal(item.reason, 'Cần khảo sát lại hiện trạng công trình');
     assert.equal(item.issuedAt.toISOString(), new Date(at('2026-03-10T10:00:00')).toISOString());
 

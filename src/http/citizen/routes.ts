@@ -2,6 +2,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Services } from '../../compose';
+import { typedDossierCode } from '../../domain/dossier';
 import { formatNumber } from '../../domain/vn-format';
 import { citizenPage, errorPage, formErrors, sendLetterHtml } from '../pages';
 import { DatabaseRateLimitStore } from '../middleware/rate-limit-store';
@@ -9,16 +10,23 @@ import { parse } from '../validate';
 import type { ViewRenderer } from '../views';
 import { verificationRouter } from './verify';
 
+/** A receipt number as the one-stop centres print them: the province's and unit's prefix, the day received (yymmdd), the sequence. */
+const CODE_EXAMPLE = 'H13.TTPV-260212-0007';
+
 /** The apology's token as drafted: 24 random bytes in base64url. */
 const TOKEN = /^[A-Za-z0-9_-]{32}$/;
 
 const lookupForm = z.object({
   ma: z
     .string()
-    .trim()
-    .min(1, 'Cần nhập mã hồ sơ')
-    .max(64, 'Mã hồ sơ quá dài')
-    .regex(/^[A-Za-z0-9./_-]+$/, 'Mã hồ sơ gồm chữ, số và các dấu . - / _ (ví dụ H13.01-260212-0007)'),
+    .transform(typedDossierCode)
+    .pipe(
+      z
+        .string()
+        .min(1, 'Cần nhập mã hồ sơ')
+        .max(64, 'Mã hồ sơ quá dài')
+        .regex(/^[A-Z0-9./_-]+$/, `Mã hồ sơ gồm chữ, số và các dấu . - / _ (ví dụ ${CODE_EXAMPLE})`),
+    ),
   so: z.string().trim().regex(/^\d{4}$/, 'Nhập đúng 4 chữ số cuối của số điện thoại đã khai khi nộp hồ sơ'),
 });
 
@@ -98,7 +106,7 @@ export function citizenRouter(s: Services, views: ViewRenderer, form: RequestHan
   });
 
   const lookupPage = (req: Request, res: Response, data: Record<string, unknown>, status = 200) =>
-    citizenPage(views, req, res, 'citizen/lookup', { title: 'Tra cứu hồ sơ', values: { ma: '', so: '' }, errors: {}, ...data }, status);
+    citizenPage(views, req, res, 'citizen/lookup', { title: 'Tra cứu hồ sơ', codeHint: `Ví dụ: ${CODE_EXAMPLE} (chữ hoa hay chữ thường, có dấu cách đều được)`, values: { ma: '', so: '' }, errors: {}, ...data }, status);
 
   r.get('/tra-cuu', (req, res) => lookupPage(req, res, {}));
 

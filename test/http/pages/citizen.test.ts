@@ -202,6 +202,15 @@ describe('citizen pages', function () {
       }
     });
 
+    it('finds the dossier whatever the case, spaces or kind of dash the code was typed with, and gives an example in the real format', async () => {
+      const html = (await lookup({ ma: ' h13.01 – 260202 — 0001 ', so: '5678' }).expect(200)).text;
+      assert.match(textOf(html), /Tình trạng Đã tiếp nhận/, `a code typed in lower case with spaces and long dashes must still be found:\n${textOf(html).slice(0, 600)}`);
+      const form = (await supertest(ctx.app).get('/tra-cuu').expect(200)).text;
+      const example = /Ví dụ: ([^ <;,]+)/.exec(form)?.[1];
+      assert.ok(example, 'the form gives an example code');
+      assert.match(example, /^H\d\d\.[A-Z]+-\d{6}-\d{4}$/, `the example "${example}" has the receipt number's shape (unit prefix, yymmdd, sequence)`);
+    });
+
     it('answers an unknown code and wrong digits with the same page', async () => {
       const wrongDigits = { ma: CODE, so: '1111' };
       const unknownCode = { ma: 'H13.01-999999-9999', so: '5678' };

@@ -49,8 +49,13 @@ import { VerificationService } from './services/signing/verification';
 import type { RemoteSigningService } from './signing';
 import { OnestopOutbound } from './services/interop-outbound';
 import { InteropOutboundRepository } from './db/interop-outbound';
-import { InteropSourceRepository } from './db/interop-sources';
 import { createOnestopChannel } from './channels/onestop/channel';
+import { createPullClient } from './channels/onestop/pull-client';
+import { InteropPuller } from './services/interop-pull';
+import { InteropSourceRepository } from './db/interop-sources';
+import { InteropInboundRepository } from './db/interop-inbound';
+import { InteropSourceService } from './services/interop-sources';
+import { InteropInboundService } from './services/interop-inbound';
 
 /** Everything the HTTP layer, the workers and the command line use; built once per process. */
 export interface Services {
@@ -94,6 +99,12 @@ export interface Services {
   verification: VerificationService;
   /** Queues the appointment updates told to the one-stop systems dossiers came from. */
   onestopOutbound: OnestopOutbound;
+  /** Polls the pull-mode one-stop sources for changed dossiers; their sync status. */
+  interopPuller: InteropPuller;
+  /** One-stop systems exchanging dossiers with us: their configuration and code mappings. */
+  interopSources: InteropSourceService;
+  /** Dossiers they send in the national synchronisation format. */
+  interopInbound: InteropInboundService;
 }
 
 export interface ServiceOptions {
@@ -116,11 +127,9 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const documents = new DocumentRenderer({ templatesDir: TEMPLATES_DIR, overridesDir: config.templatesOverrideDir });
   const pdf = options.pdf ?? createPdfRenderer({ executablePath: config.chromiumPath });
   const signingRepo = new SigningRepository(db);
-  const secrets = new SecretBox(config.signing.secretKey);
-  const signingSettings = new SigningSettingsService({ repo: signingRepo, secrets, clock, remoteClient: options.remoteSigning });
-  const interopSources = new InteropSourceRepository(db);
-  /** A source's shared secret, opened; null when none is set. */
-  const sourceSecret = (sealed: string | null): string | null => secrets.open(sealed).sharedSecret ?? null;
+  const secretBox = new SecretBox(config.signing.secretKey);
+  const signingSettings = new SigningSettingsService({ repo: signingRepo, secrets: secretBox, clock, remoteClient: options.remoteSigning });
+  const interopSourceRepo = new InteropSourceRepository(db);
   const signing = new LetterSigningService({
     repo: signingRepo,
     settings: signingSettings,
@@ -157,8 +166,9 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const onestop = createOnestopChannel({
     // Read at each send: an administrator may change the URL or the secret, or disable the source, meanwhile.
     target: async (code) => {
-      const source = await interopSources.byCode(code);
-      const secret = source?.enabled && source.outboundUrl ? sourceSecret(source.secretSealed) : null;
+      const source = await interopSourceRepo.byCode(code);
+      // interopSources is built further down; this runs only at send time, long after.
+      const secret = source?.enabled && source.outboundUrl ? interopSources.sharedSecret(source) : null;
       return source?.outboundUrl && secret ? { url: source.outboundUrl, secret } : null;
     },
     clock,
@@ -184,6 +194,34 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const imports = new ImportService({ db, repo: new ImportRepository(db), dossiers: dossierRepo, agencies, procedures, calendars, clock });
   const userRepo = new UserRepository(db);
   const sessions = new SessionRepository(db);
+  const tokenRepo = new TokenRepository(db);
+  const interopInboundRepo = new InteropInboundRepository(db);
+  const interopInbound = new InteropInboundService({ inbound: interopInboundRepo, dossierRepo, dossiers, agencies, procedures, calendars, clock });
+  const interopSources = new InteropSourceService({
+    sources: interopSourceRepo,
+    inbound: interopInboundRepo,
+    tokens: tokenRepo,
+    agencies,
+    procedures,
+    secrets: secretBox,
+    receive: interopInbound,
+    clock,
+  });
+  const interopPuller = new InteropPuller({
+    sources: { pullSources: () => interopSourceRepo.list({ mode: 'pull', enabled: true }), recordPull: (id, outcome) => interopSourceRepo.recordPull(id, outcome) },
+    secretOf: async (source) => interopSources.sharedSecret(source),
+    client: createPullClient({ clock, timeoutMs: config.onestop.timeoutMs }),
+    // The push endpoint's ingestion, acting as the source (an agency-bound source stays in its agency).
+    ingest: async (source, items) => {
+      const results = await interopInbound.receive(source, 'DongBoHoSoMC', items, { name: `nguồn ${source.code}`, agencyId: source.agencyId, role: 'integration' });
+      const refused = results.filter((r) => r.outcome === 'refused').length;
+      return { accepted: results.length - refused, refused };
+    },
+    clock,
+    logger,
+    pageSize: config.onestop.pullPageSize,
+    maxPagesPerRun: 10,
+  });
   return {
     config,
     db,
@@ -193,7 +231,10 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     calendars,
     dossiers,
     recompute: new RecomputeService({ db, dossiers: dossierRepo, agencies, calendars, clock }),
-    tokens: new TokenService({ tokens: new TokenRepository(db), agencies, clock }),
+    tokens: new TokenService({ tokens: tokenRepo, agencies, clock }),
+    interopSources,
+    interopInbound,
+    interopPuller,
     idempotency: new IdempotencyRepository(db),
     rateLimits: new RateLimitRepository(db),
     documents,

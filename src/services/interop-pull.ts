@@ -53,7 +53,7 @@ export class InteropPuller {
 
   /** Each pull source's last successful sync and its last error, for the administrator's page. */
   async status(actor: Actor): Promise<InteropSource[]> {
-    authorizeFor(actor, 'channel.manage', null);
+    authorizeFor(actor, 'interop.manage', null);
     return this.deps.sources.pullSources();
   }
 

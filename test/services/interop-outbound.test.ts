@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { SecretBox } from '../../src/services/signing/secrets';
 import { InteropSourceRepository } from '../../src/db/interop-sources';
+import { InteropInboundRepository } from '../../src/db/interop-inbound';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { AGENCY, PROCEDURE, createTestContext, dossierBody, type TestContext } from '../support/context';
 import { OnestopReceiver } from '../fakes/onestop/receiver';
 
@@ -31,6 +33,9 @@ describe('telling the one-stop system the new appointment', function () {
       now,
     );
     sourceId = source.id;
+    const inbound = new InteropInboundRepository(ctx.db);
+    await inbound.setMapping(source.id, 'procedure', 'TTHC-1.009972', Number((await ctx.db('procedures').first('id')).id), 'test', now);
+    await inbound.setMapping(source.id, 'agency', '000.00.12.H13', Number((await ctx.db('agencies').where({ code: 'SXD' }).first('id')).id), 'test', now);
     await sources.setCredentials(source.id, { secretSealed: new SecretBox(ctx.config.signing.secretKey).seal({ sharedSecret: SECRET }) }, 'test', now);
   });
   afterEach(async () => {
@@ -38,11 +43,16 @@ describe('telling the one-stop system the new appointment', function () {
     await ctx.close();
   });
 
-  /** A dossier as the source's ingestion leaves it: ours, with a row saying which source sent it. */
+  /** A dossier the source pushed, through the inbound ingestion (DongBoHoSoMC). */
   async function fromSource(code: string): Promise<void> {
-    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
-    const d = (await ctx.db('dossiers').where({ code }).first('id')) as { id: number };
-    await ctx.db('interop_dossiers').insert({ dossier_id: d.id, source_id: sourceId, payload_hash: 'x'.repeat(64), progress: 2, updated_at: ctx.clock.now().getTime() });
+    const source = await ctx.services.interopSources.get('IGATE-CT', SYSTEM_ACTOR);
+    const [result] = await ctx.services.interopInbound.receive(
+      source,
+      'DongBoHoSoMC',
+      [{ MaHoSo: code, MaTTHC: 'TTHC-1.009972', DonViXuLy: '000.00.12.H13', ChuHoSo: 'Nguyễn Văn An', SoDienThoai: '0912345678', NgayTiepNhan: '20260202080000', TrangThaiHoSo: 2 }],
+      { name: 'nguồn IGATE-CT', agencyId: null, role: 'integration' },
+    );
+    assert.equal(result?.error_code, 0, `the source's dossier should be taken: ${result?.message}`);
   }
   async function issue(code: string, body: Record<string, unknown> = {}): Promise<{ id: number; letterNumber: string; citizenLink: string }> {
     const d = await ctx.api('post', `/api/v1/dossiers/${code}/apologies`).send(body).expect(201);

@@ -255,7 +255,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     reports: new ReportService({ reports: new ReportRepository(db), agencies, procedures, clock }),
     imports,
     importJobs: new ImportJobService({ jobs: new ImportJobRepository(db), imports, clock, logger }),
-    dashboard: new DashboardService({ dossiers, dossierRepo, apologies, messages, agencies, clock }),
+    dashboard: new DashboardService({ dossierRepo, apologyRepo, messages, signing, agencies, calendars, clock }),
     health: new ChannelHealthService({ config, channels, notices, clock }),
     citizen: new CitizenService({
       db,

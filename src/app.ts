@@ -7,6 +7,7 @@ import { errorHandler, notFound } from './http/middleware/errors';
 import { requestLog } from './http/middleware/request-log';
 import { citizenRouter } from './http/citizen/routes';
 import { handleZaloWebhook } from './channels/zalo';
+import { gatewayOf, handleSmsCallback } from './channels/sms';
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
@@ -69,6 +70,15 @@ export function createApp(s: Services): Express {
       { db: s.db, config: s.config.zalo, now: s.clock.now(), logger: s.logger },
       raw,
       req.get('X-ZEvent-Signature'),
+    );
+    res.status(answer.status).json(answer.body);
+  });
+  // The SMS gateway's delivery reports: a GET whose path carries the installation's secret token.
+  app.get('/webhooks/sms/:token', async (req, res) => {
+    const answer = await handleSmsCallback(
+      { db: s.db, gateway: gatewayOf(s.config.sms), callbackToken: s.config.sms.callbackToken, now: s.clock.now(), logger: s.logger },
+      String(req.params.token),
+      req.query as Record<string, unknown>,
     );
     res.status(answer.status).json(answer.body);
   });

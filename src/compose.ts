@@ -20,13 +20,14 @@ import { DispatchWorkerRepository } from './db/dispatch-workers';
 import { WatchRepository } from './db/watch';
 import { DocumentRenderer, TEMPLATES_DIR } from './documents/renderer';
 import { createPdfRenderer, type PdfRenderer } from './documents/pdf';
-import { ApologyAccess, ApologyFiles, ApologyService, ApologyWorkflow } from './services/apologies';
+import { ApologyAccess, ApologyFiles, ApologyReview, ApologyService, ApologyWorkflow } from './services/apologies';
 import { DeadlineWatcher } from './watch/watcher';
 import { buildChannels } from './channels/index';
 import type { Channel } from './channels/types';
 import type { NoticeChannel } from './db/notices';
 import { Dispatcher } from './dispatch/dispatcher';
 import { markDeliveredFromReceipts } from './channels/zalo';
+import { applyEarlySmsReport } from './channels/sms';
 import { MessageService } from './services/messages';
 import { ReportRepository } from './db/reports';
 import { ReportService } from './services/reports';
@@ -64,6 +65,8 @@ export interface Services {
   pdf: PdfRenderer;
   apologies: ApologyService;
   apologyWorkflow: ApologyWorkflow;
+  /** The leader's review between drafting and approval: read, revise, return to the drafter. */
+  apologyReview: ApologyReview;
   apologyFiles: ApologyFiles;
   escalations: EscalationRepository;
   watcher: DeadlineWatcher;
@@ -150,6 +153,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     settings: { ...config.dispatch, channelDownRetryMs: 10 * 60_000 },
     afterSent: async (n) => {
       if (n.channel === 'zalo') await markDeliveredFromReceipts(db, n.id, clock.now());
+      if (n.channel === 'sms') await applyEarlySmsReport(db, n.id, clock.now());
     },
   });
   const dossiers = new DossierService({ db, dossiers: dossierRepo, agencies, procedures, calendars, apologies: apologyRepo, notices, clock });
@@ -173,6 +177,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     pdf,
     apologies,
     apologyWorkflow,
+    apologyReview: new ApologyReview({ db, apologies: apologyRepo, dossiers: dossierRepo, signing, access: apologyAccess, workflow: apologyWorkflow, clock }),
     apologyFiles,
     signingSettings,
     signing,

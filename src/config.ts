@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { readZaloSettings, zaloEnvShape, type ZaloSettings } from './channels/zalo/settings';
 import { emailEnvShape, readEmailSettings, type EmailSettings } from './channels/email/settings';
+import { readSmsSettings, smsEnvShape, type SmsSettings } from './channels/sms/settings';
 import type { DatabaseSettings } from './db/connection';
 
 /**
@@ -39,6 +40,7 @@ const schema = z.object({
   HENLAI_CHROMIUM_PATH: z.string().optional(),
   ...zaloEnvShape,
   ...emailEnvShape,
+  ...smsEnvShape,
   DISPATCH_INTERVAL_SECONDS: z.coerce.number().min(0).max(3600).default(5),
   DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
   DISPATCH_RETRY_HOURS: z.coerce.number().min(0).max(720).default(24),
@@ -77,6 +79,8 @@ export interface Config {
   zalo: ZaloSettings;
   /** The e-mail channel: SMTP relay or, without SMTP_URL, the .eml outbox folder (see src/channels/email/settings.ts). */
   email: EmailSettings;
+  /** The SMS channel: a brandname gateway, or the simulator without SMS_API_KEY (see src/channels/sms/settings.ts). */
+  sms: SmsSettings;
   /**
    * Staff sign-in: session lifetime (renewed while used); failures counted over `lockMs` per
    * account and address, per account, and per address (see src/domain/sign-in.ts); the cost
@@ -181,6 +185,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (email.problems.length) {
     throw new ConfigError(`Cấu hình e-mail không hợp lệ:\n${email.problems.map((m) => `  - ${m}`).join('\n')}`);
   }
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+  const sms = readSmsSettings(e, publicBaseUrl, e.NODE_ENV === 'production');
+  if (sms.problems.length) {
+    throw new ConfigError(`SMS_API_KEY đã đặt nhưng thiếu các thiết lập SMS đi kèm:\n${sms.problems.map((m) => `  - ${m}`).join('\n')}`);
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   const url = e.DATABASE_URL;
   const database: DatabaseSettings =
@@ -213,13 +222,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database,
     // Production never loads demo data, whatever HENLAI_DEMO says.
     demo: e.NODE_ENV !== 'production' && e.HENLAI_DEMO,
-    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    publicBaseUrl,
     logLevel: e.LOG_LEVEL,
     bodyLimit: e.BODY_LIMIT,
     watchIntervalSeconds: e.WATCH_INTERVAL_SECONDS,
     chromiumPath: e.HENLAI_CHROMIUM_PATH,
     zalo: zalo.settings,
     email: email.settings,
+    sms: sms.settings,
     auth: {
       sessionMs: e.SESSION_HOURS * 3_600_000,
       maxFailures: e.LOGIN_MAX_FAILURES,

@@ -4,6 +4,8 @@ import type { Logger } from '../logger';
 import type { Clock } from '../clock';
 import { createEmailChannel } from './email/channel';
 import type { EmailSettings } from './email/settings';
+import { createSmsChannel } from './sms/channel';
+import type { SmsSettings } from './sms/settings';
 import type { Channel } from './types';
 import { createZaloChannel } from './zalo/channel';
 import type { ZaloSettings } from './zalo/settings';
@@ -12,6 +14,7 @@ import type { ZaloSettings } from './zalo/settings';
 export interface ChannelSettings {
   zalo: ZaloSettings;
   email: EmailSettings;
+  sms: SmsSettings;
   /** The e-mail outbox folder (no SMTP relay) lives under it. */
   dataDir: string;
 }
@@ -24,5 +27,6 @@ export function buildChannels(config: ChannelSettings, db: Db, clock: Clock, log
   return new Map<NoticeChannel, Channel>([
     ['zalo', createZaloChannel({ db, config: config.zalo, clock, logger })],
     ['email', createEmailChannel({ config: config.email, dataDir: config.dataDir, logger })],
+    ['sms', createSmsChannel(config.sms)],
   ]);
 }

@@ -44,6 +44,10 @@ export interface Apology {
   cancelReason: string | null;
   /** When the citizen pressed "Tôi đã nhận được thông báo" on their page. */
   acknowledgedAt: number | null;
+  /** Set while a leader has handed the draft back to its drafter; cleared when it is revised. */
+  returnedAt: number | null;
+  returnedBy: string | null;
+  returnNote: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -80,7 +84,8 @@ const SUMMARY_COLUMNS = [
   'id', 'dossier_id', 'deadline_version', 'status', 'origin', 'reason', 'responsible_unit', 'due_before', 'new_due_at',
   'signer_name', 'signer_title', 'signer_on_behalf', 'issuing_agency_id', 'drafted_by', 'drafted_at', 'approved_by',
   'issued_at', 'late', 'letter_year', 'letter_seq', 'letter_number', 'recipient_name', 'to_representative', 'form',
-  'template_version', 'content_hash', 'citizen_token', 'cancelled_by', 'cancelled_at', 'cancel_reason', 'acknowledged_at', 'created_at', 'updated_at',
+  'template_version', 'content_hash', 'citizen_token', 'cancelled_by', 'cancelled_at', 'cancel_reason', 'acknowledged_at',
+  'returned_at', 'returned_by', 'return_note', 'created_at', 'updated_at',
 ];
 
 /** Whether the apology (table alias `a`) has its PDF stored. */
@@ -122,6 +127,9 @@ function fromRow(r: Record<string, unknown>, hasPdf: boolean): Apology {
     cancelledAt: num(r.cancelled_at),
     cancelReason: (r.cancel_reason as string | null) ?? null,
     acknowledgedAt: num(r.acknowledged_at),
+    returnedAt: num(r.returned_at),
+    returnedBy: (r.returned_by as string | null) ?? null,
+    returnNote: (r.return_note as string | null) ?? null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -256,6 +264,20 @@ export class ApologyRepository {
     if (where.id !== undefined) q.where({ id: where.id });
     if (where.dossierId !== undefined) q.where({ dossier_id: where.dossierId });
     return q.update({ status: 'cancelled', active_version: null, cancelled_by: by, cancelled_at: now, cancel_reason: reason, updated_at: now });
+  }
+
+  /** A draft's reason and new date changed before approval; a returned draft goes back to its approvers. */
+  async revise(id: number, fields: Pick<Apology, 'reason' | 'newDueAt'>, now: number): Promise<boolean> {
+    const changed = await this.db('apologies')
+      .where({ id, status: 'draft' })
+      .update({ reason: fields.reason, new_due_at: fields.newDueAt, returned_at: null, returned_by: null, return_note: null, updated_at: now });
+    return changed === 1;
+  }
+
+  /** A draft handed back to its drafter with the leader's comment; false when it is no longer a draft waiting for approval. */
+  async markReturned(id: number, by: string, note: string, now: number): Promise<boolean> {
+    const changed = await this.db('apologies').where({ id, status: 'draft' }).whereNull('returned_at').update({ returned_at: now, returned_by: by, return_note: note, updated_at: now });
+    return changed === 1;
   }
 
   /**

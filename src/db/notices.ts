@@ -1,4 +1,5 @@
 import { NOTICE_EVENTS, movableFrom, movableTo, type NoticeAudience, type NoticeEvent, type NoticeStatus, type OutcomeStatus } from '../domain/notice-lifecycle';
+import { nextStep, routeOfPayload } from '../domain/notice-route';
 import { visibleToAgencies } from './scope';
 import { isPostgres, rowsOf, type Db } from './connection';
 import { currentRequestId } from '../request-context';
@@ -128,6 +129,31 @@ function fromRow(r: Record<string, unknown>): Notice {
     requestId: (r.request_id as string | null) ?? null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
+  };
+}
+
+/**
+ * The same message on the next channel of the route it carries (or the counter's list); null if
+ * there is none left. For the dispatcher after a failed send, and for a delivery report that
+ * says the message never arrived.
+ */
+export function fallbackNotice(notice: Notice, now: number): NewNotice | null {
+  const next = nextStep(routeOfPayload(notice.payload), notice.channel);
+  if (!next) return null;
+  const keyed = next.channel === 'print' ? 'counter' : next.recipient;
+  return {
+    businessKey: notice.apologyId !== null ? `apology:${notice.apologyId}:${next.channel}:${keyed}` : `${notice.businessKey}:${next.channel}`,
+    kind: notice.kind,
+    audience: notice.audience,
+    channel: next.channel,
+    recipient: next.recipient,
+    agencyId: notice.agencyId,
+    dossierId: notice.dossierId,
+    apologyId: notice.apologyId,
+    payload: notice.payload,
+    notBefore: now,
+    fallbackOf: notice.id,
+    requestId: notice.requestId,
   };
 }
 
@@ -457,6 +483,29 @@ export class NoticeRepository {
   /** A provider's delivery receipt for a sent notice; false when the notice was not (or not yet) 'sent'. */
   async confirmDelivery(id: number, deliveredAt: number, now: number): Promise<boolean> {
     return this.move(id, 'receipt', { status: status('receipt', 'delivered'), delivered_at: deliveredAt }, now);
+  }
+
+  /**
+   * A provider's report that a sent notice never reached the citizen (an SMS the network could
+   * not deliver): the notice fails for good and, in the same transaction, the next channel of its
+   * route is queued. False when the notice was not 'sent' (a repeated report changes nothing).
+   */
+  async reportUndelivered(id: number, reason: string, now: number): Promise<boolean> {
+    const work = async (): Promise<boolean> => {
+      const row = await this.db('notices').where({ id }).first();
+      if (!row) return false;
+      const notice = fromRow(row);
+      const moved = await this.db('notices')
+        .where({ id })
+        .whereIn('status', FROM.undeliveredReport)
+        .update({ status: status('undeliveredReport', 'permanent-failure'), last_error: reason.slice(0, 1000), updated_at: now });
+      if (!moved) return false;
+      const fallback = notice.audience === 'citizen' ? fallbackNotice(notice, now) : null;
+      if (fallback) await this.enqueue([fallback], now);
+      return true;
+    };
+    // Joins the caller's transaction (a report recorded with it), else is one of its own.
+    return this.db.isTransaction ? work() : this.db.transaction(work);
   }
 
   /** Moves a notice by `event`, only from the statuses the lifecycle allows it from. */

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { Attachment, Channel, OutgoingNotice, SendResult } from '../channels/types';
 import type { DispatchWorkerRepository, RenewalResult } from '../db/dispatch-workers';
-import type { FinishedAttempt, NewNotice, Notice, NoticeChannel, NoticeRepository, Recorded } from '../db/notices';
-import { deadWorkers, decide, fallbackChannel, inSendWindow, type SendWindow } from '../domain/dispatch';
+import { fallbackNotice, type FinishedAttempt, type Notice, type NoticeChannel, type NoticeRepository, type Recorded } from '../db/notices';
+import { deadWorkers, decide, inSendWindow, type SendWindow } from '../domain/dispatch';
 import type { Logger } from '../logger';
 import { runPeriodically } from '../workers/periodic';
 import type { Clock } from '../clock';
@@ -263,7 +263,7 @@ export class Dispatcher {
       },
       calledProvider,
       notice: patch,
-      fallback: decision.fallback ? fallbackFor(notice, at) ?? undefined : undefined,
+      fallback: decision.fallback ? fallbackNotice(notice, at) ?? undefined : undefined,
       at,
     });
     if (!recorded.held) return false; // cancelled or taken by another worker while we were sending
@@ -431,27 +431,6 @@ export class Dispatcher {
       this.logger.warn({ err }, `dispatch: could not ${what}`);
     }
   }
-}
-
-/** The same message on the next channel (or the counter's list); null if there is none left. */
-function fallbackFor(notice: Notice, now: number): NewNotice | null {
-  const contact = (notice.payload.contact ?? { email: null, phone: null }) as { email: string | null; phone: string | null };
-  const next = fallbackChannel(notice.channel, contact);
-  if (!next) return null;
-  return {
-    businessKey: notice.apologyId !== null ? `apology:${notice.apologyId}:${next.channel}:${next.recipient}` : `${notice.businessKey}:${next.channel}`,
-    kind: notice.kind,
-    audience: notice.audience,
-    channel: next.channel,
-    recipient: next.channel === 'print' ? contact.phone ?? notice.recipient : next.recipient,
-    agencyId: notice.agencyId,
-    dossierId: notice.dossierId,
-    apologyId: notice.apologyId,
-    payload: notice.payload,
-    notBefore: now,
-    fallbackOf: notice.id,
-    requestId: notice.requestId,
-  };
 }
 
 /** A channel sees its own rendering: `payload.email` for e-mail, `payload.zalo` for Zalo; a staff digest is e-mail only. */

@@ -10,6 +10,7 @@ import type { Dossier } from '../db/dossiers';
 import type { NewNotice } from '../db/notices';
 import type { Procedure } from '../db/procedures';
 import { addressesPerson, letterFormFor } from '../domain/apology';
+import { noticeRoute, type RouteStep } from '../domain/notice-route';
 import { localDayOf } from '../domain/time';
 import { agencyNameInText, dateInWords, instantInWords, placeDateLine, shortDate } from '../domain/vn-format';
 import type { LetterData, NoticeData, RenderedNotice } from './types';
@@ -135,25 +136,43 @@ export function noticeData(facts: Omit<LetterFacts, 'fields' | 'now'> & { apolog
 }
 
 /**
- * The issued apology's notice: one, on the best channel the citizen agreed to (dispatch falls
- * back from Zalo to e-mail, and from either to the counter's call-or-print list, when a channel
- * cannot reach them). Every rendering travels with it, so a fallback sends exactly the wording
+ * The issued apology's notice: one, on the first channel of the agency's order that the citizen
+ * agreed to (dispatch follows the route the notice carries — by default Zalo → SMS → e-mail →
+ * the counter's call-or-print list — when a channel cannot reach them). Every rendering travels with it, so a fallback sends exactly the wording
  * issued with the letter.
  */
-export function citizenNotices(a: Pick<Apology, 'id' | 'toRepresentative'>, d: Dossier, agencyId: number, rendered: RenderedNotice, now: Date): NewNotice[] {
+export function citizenNotices(
+  a: Pick<Apology, 'id' | 'toRepresentative'>,
+  d: Dossier,
+  agency: Pick<Agency, 'id' | 'settings'>,
+  rendered: RenderedNotice,
+  now: Date,
+): NewNotice[] {
   const { phone, email } = contactOf(a, d);
+  const route = noticeRoute(agency.settings.noticeChannels, { phone, email, consent: { zalo: d.consentZalo, sms: d.consentSms, email: d.consentEmail } });
   const payload = {
     zalo: { params: rendered.zaloParams },
     email: { subject: rendered.emailSubject, html: rendered.emailHtml, text: rendered.emailText },
-    sms: rendered.sms,
+    sms: agency.settings.smsUnicode ? rendered.sms : rendered.smsAscii,
     contact: { phone, email: email && d.consentEmail ? email : null },
+    route,
     templateVersion: rendered.templateVersion,
   };
-  const base = { kind: 'new_appointment' as const, audience: 'citizen' as const, agencyId, dossierId: d.id, apologyId: a.id, notBefore: now.getTime(), payload };
-  const key = (channel: string, recipient: string) => `apology:${a.id}:${channel}:${recipient}`;
-  if (phone && d.consentZalo) return [{ ...base, channel: 'zalo', recipient: phone, businessKey: key('zalo', phone) }];
-  if (email && d.consentEmail) return [{ ...base, channel: 'email', recipient: email, businessKey: key('email', email) }];
-  return [{ ...base, channel: 'print', recipient: phone ?? '', businessKey: key('print', 'counter') }];
+  const [first] = route as [RouteStep, ...RouteStep[]];
+  return [
+    {
+      kind: 'new_appointment',
+      audience: 'citizen',
+      agencyId: agency.id,
+      dossierId: d.id,
+      apologyId: a.id,
+      notBefore: now.getTime(),
+      payload,
+      channel: first.channel,
+      recipient: first.recipient,
+      businessKey: `apology:${a.id}:${first.channel}:${first.channel === 'print' ? 'counter' : first.recipient}`,
+    },
+  ];
 }
 
 /** A preview is never mistaken for the issued letter: a banner across its top says so. */

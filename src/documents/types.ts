@@ -102,9 +102,9 @@ export interface RenderedNotice {
   emailText: string;
   /** Zalo ZNS template parameters by our canonical names, all strings, within Zalo's maximum lengths after NFC. */
   zaloParams: Record<string, string>;
-  /** What the product sends: Vietnamese with diacritics (UCS-2), split into segments. */
+  /** The SMS with diacritics (UCS-2), for an agency that chose Unicode SMS. */
   sms: SmsText;
-  /** Optional: the same SMS without diacritics (usually GSM-7), for a gateway that cannot send UCS-2. Not sent by default. */
-  smsAscii?: SmsText;
+  /** The same SMS without diacritics (GSM-7 when every character allows): what is sent by default. */
+  smsAscii: SmsText;
   templateVersion: string;
 }

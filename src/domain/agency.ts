@@ -1,3 +1,5 @@
+import { DEFAULT_NOTICE_CHANNELS, type CitizenChannel } from './notice-route';
+
 /** How an agency works, as its administrator set it: the lead time and review of its letters, its office hours. */
 export type ApologyMode = 'auto' | 'review';
 
@@ -12,6 +14,10 @@ export interface AgencySettings {
   signerTitle: string | null;
   officeHours: WeekHours;
   publicBoard: boolean;
+  /** The order in which a citizen's notice tries the channels they agreed to; the counter's list always comes last. */
+  noticeChannels: CitizenChannel[];
+  /** SMS with diacritics (Unicode: 70 characters a segment) instead of the registered text without them (160). */
+  smsUnicode: boolean;
   /** The drafting unit's abbreviation filed under "Lưu: VT, …" on its letters; null: the letter symbol's. */
   draftingUnit: string | null;
 }
@@ -24,5 +30,7 @@ export const DEFAULT_AGENCY_SETTINGS: AgencySettings = {
   signerTitle: null,
   officeHours: {},
   publicBoard: false,
+  noticeChannels: [...DEFAULT_NOTICE_CHANNELS],
+  smsUnicode: false,
   draftingUnit: null,
 };

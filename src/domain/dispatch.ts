@@ -34,13 +34,6 @@ export function backoffMs(attempts: number, random: number): number {
 
 export type Channel = 'zalo' | 'email' | 'sms' | 'print' | 'onestop';
 
-/** Where a citizen's notice goes when a channel cannot reach them: Zalo → e-mail (if agreed) → the counter. */
-export function fallbackChannel(failed: Channel, contact: { email: string | null }): { channel: Channel; recipient: string } | null {
-  if ((failed === 'zalo' || failed === 'sms') && contact.email) return { channel: 'email', recipient: contact.email };
-  if (failed !== 'print') return { channel: 'print', recipient: 'counter' };
-  return null;
-}
-
 export interface Answer {
   outcome: 'sent' | 'delivered' | 'temporary-failure' | 'permanent-failure' | 'technical-failure';
   deferUntil?: number;

@@ -83,6 +83,8 @@ export const HISTORY_KINDS = [
   'apology_drafted',
   'apology_issued',
   'apology_cancelled',
+  'apology_revised',
+  'apology_returned',
   'escalated',
   'citizen_acknowledged',
 ] as const;
@@ -102,6 +104,8 @@ export const HISTORY_LABELS: Record<HistoryKind, string> = {
   apology_drafted: 'Soạn thư xin lỗi',
   apology_issued: 'Ban hành thư xin lỗi, hẹn lại ngày trả kết quả',
   apology_cancelled: 'Huỷ bản nháp thư xin lỗi',
+  apology_revised: 'Sửa lý do hoặc ngày hẹn mới của bản nháp thư xin lỗi',
+  apology_returned: 'Lãnh đạo trả lại bản nháp thư xin lỗi cho người soạn',
   escalated: 'Báo cáo lãnh đạo: trễ hẹn lần hai',
   citizen_acknowledged: 'Người dân xác nhận đã nhận được thông báo',
 };

@@ -9,6 +9,7 @@
  *      │              │               | permanent-failure | created (channel down)
  *      │              ├─release→ (the status it was claimed from)
  *      │              ╰─interrupt→ technical-failure
+ *   sent ─undeliveredReport→ permanent-failure (then the next channel)
  *      ├─retry── temporary-, technical-, permanent-failure
  *   created, temporary-, technical-failure ─cancel→ cancelled
  *   created, any failure ─markCalled→ delivered (the counter reached the citizen)
@@ -37,8 +38,10 @@ export type NoticeEvent =
   | 'release'
   /** A sweeper finds a worker dead in the middle of sending: the provider may have the message. */
   | 'interrupt'
-  /** The provider confirms the citizen received it (Zalo's delivery receipt). */
+  /** The provider confirms the citizen received it (Zalo's delivery receipt, an SMS delivery report). */
   | 'receipt'
+  /** The provider reports that a sent message never reached the citizen (an SMS delivery report). */
+  | 'undeliveredReport'
   /** Staff put a failed notice back in the queue. */
   | 'retry'
   /** Staff (or the dossier's closing) stop a notice not yet handed to a provider. */
@@ -71,6 +74,7 @@ const MOVES: Record<NoticeEvent, Move> = {
   release: { from: ['sending'], to: AWAITING_WORKER },
   interrupt: { from: ['sending'], to: ['technical-failure'] },
   receipt: { from: ['sent'], to: ['delivered'] },
+  undeliveredReport: { from: ['sent'], to: ['permanent-failure'] },
   retry: { from: FAILED, to: ['created'] },
   cancel: { from: AWAITING_WORKER, to: ['cancelled'] },
   markCalled: { from: ['created', ...FAILED], to: ['delivered'] },

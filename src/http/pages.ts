@@ -20,6 +20,8 @@ const FLASH: Record<string, string> = {
   'apology-drafted': 'Đã soạn thư xin lỗi; thư chờ lãnh đạo duyệt.',
   'apology-approved': 'Đã duyệt và ban hành thư xin lỗi; thông báo đang được gửi cho người dân.',
   'apology-cancelled': 'Đã huỷ bản nháp thư xin lỗi.',
+  'apology-revised': 'Đã sửa bản nháp; thư chờ lãnh đạo duyệt.',
+  'apology-returned': 'Đã trả lại bản nháp cho người soạn kèm ý kiến.',
   'apology-resent': 'Đã tạo thông báo gửi lại cho người dân; việc gửi lại được ghi tên người yêu cầu.',
   'message-retried': 'Đã đưa tin nhắn vào hàng đợi gửi lại.',
   'message-cancelled': 'Đã huỷ tin nhắn.',

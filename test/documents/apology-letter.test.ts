@@ -115,8 +115,12 @@ const RENDERED: RenderedNotice = {
   emailText: 'Hẹn lại',
   zaloParams: { code: 'H13.01-260212-0007' },
   sms: { text: 'Hẹn lại', encoding: 'UCS-2', segments: ['Hẹn lại'] },
+  smsAscii: { text: 'Hen lai', encoding: 'GSM-7', segments: ['Hen lai'] },
   templateVersion: 'v1',
 };
+
+/** The issuing agency as citizenNotices sees it: its id and its channel settings. */
+const ISSUER = { id: 1, settings: { ...DEFAULT_AGENCY_SETTINGS } };
 
 describe('the apology letter’s content', () => {
   describe('who signs on whose behalf', () => {
@@ -250,11 +254,12 @@ describe('the apology letter’s content', () => {
       { name: 'e-mail when they have no phone', d: { phone: null }, channel: 'email', recipient: 'an@example.vn', email: 'an@example.vn' },
       { name: 'the counter when no channel is agreed', d: { consentZalo: false, consentEmail: false }, channel: 'print', recipient: '+84912345678', email: null },
       { name: 'the counter, with no number to call, when there is no contact at all', d: { phone: null, email: null }, channel: 'print', recipient: '', email: null },
+      { name: 'SMS when they agreed to SMS but not to Zalo', d: { consentZalo: false, consentSms: true }, channel: 'sms', recipient: '+84912345678', email: 'an@example.vn' },
     ];
     for (const c of cases) {
       it(`goes on one channel: ${c.name}`, () => {
         const d = dossier(c.d);
-        const notices = citizenNotices(apology(letterFields(d, SETTLED)), d, 1, RENDERED, now);
+        const notices = citizenNotices(apology(letterFields(d, SETTLED)), d, ISSUER, RENDERED, now);
         assert.equal(notices.length, 1);
         const [n] = notices;
         assert.equal(n.channel, c.channel);
@@ -271,15 +276,31 @@ describe('the apology letter’s content', () => {
 
     it('goes to the representative’s contact, and carries every rendering for a fallback', () => {
       const d = dossier({ representativeName: 'Lê Thị Cúc', representativePhone: '+84987654321', representativeEmail: 'cuc@example.vn' });
-      const [n] = citizenNotices(apology(letterFields(d, SETTLED)), d, 1, RENDERED, now);
+      const [n] = citizenNotices(apology(letterFields(d, SETTLED)), d, ISSUER, RENDERED, now);
       assert.equal(n.recipient, '+84987654321');
       assert.deepEqual(n.payload, {
         zalo: { params: RENDERED.zaloParams },
         email: { subject: RENDERED.emailSubject, html: RENDERED.emailHtml, text: RENDERED.emailText },
-        sms: RENDERED.sms,
+        sms: RENDERED.smsAscii,
         contact: { phone: '+84987654321', email: 'cuc@example.vn' },
+        route: [
+          { channel: 'zalo', recipient: '+84987654321' },
+          { channel: 'email', recipient: 'cuc@example.vn' },
+          { channel: 'print', recipient: '+84987654321' },
+        ],
         templateVersion: 'v1',
       });
+    });
+
+    it('follows the agency’s channel order and sends the SMS without diacritics unless the agency chose Unicode', () => {
+      const d = dossier({ consentSms: true });
+      const smsFirst = { id: 1, settings: { ...DEFAULT_AGENCY_SETTINGS, noticeChannels: ['sms' as const, 'zalo' as const, 'email' as const] } };
+      const [n] = citizenNotices(apology(letterFields(d, SETTLED)), d, smsFirst, RENDERED, now);
+      assert.equal(n.channel, 'sms', 'the agency put SMS first');
+      assert.deepEqual((n.payload.route as { channel: string }[]).map((s) => s.channel), ['sms', 'zalo', 'email', 'print'], 'every later step is on the notice');
+      assert.deepEqual(n.payload.sms, RENDERED.smsAscii, 'by default the registered text without diacritics (one GSM-7 segment)');
+      const unicode = { id: 1, settings: { ...DEFAULT_AGENCY_SETTINGS, smsUnicode: true } };
+      assert.deepEqual(citizenNotices(apology(letterFields(d, SETTLED)), d, unicode, RENDERED, now)[0].payload.sms, RENDERED.sms, 'Unicode where the agency chose it');
     });
   });
 

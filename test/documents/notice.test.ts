@@ -30,19 +30,24 @@ describe('documents: new-appointment notice (DocumentRenderer.renderNotice)', ()
     assert.match(n.emailHtml, /<a href="https:\/\/henlai\.cantho\.gov\.vn\/x\/9f2c4a1b"/, 'the e-mail HTML links to the letter');
     assert.match(n.emailHtml, /max-width:600px/, 'the e-mail is a single column at most 600 px wide');
     assert.ok(!/<style/i.test(n.emailHtml), 'mail clients drop <style>: styles are inline');
-    for (const needle of ['H13.01-260212-0007', '19/03/2026', '26/03/2026', 'https://henlai.cantho.gov.vn/x/9f2c4a1b']) {
+    for (const needle of ['H13.01-260212-0007', '26/03/2026', 'https://henlai.cantho.gov.vn/x/9f2c4a1b']) {
       assert.ok(n.sms.text.includes(needle), `the SMS must contain "${needle}"`);
+      assert.ok(n.smsAscii.text.includes(needle), `the SMS without diacritics must contain "${needle}"`);
     }
     assert.match(n.templateVersion, /^[0-9a-f]{16}$/);
   });
 
-  it('sends the SMS in Vietnamese with diacritics (UCS-2), split in parts of at most 67', () => {
-    const { sms, smsAscii } = renderer.renderNotice('TTPVHCC', noticeData());
-    assert.equal(sms.encoding, 'UCS-2');
-    assert.ok(sms.text.includes('xin lỗi'), 'the SMS keeps its diacritics');
+  it('writes the SMS as a registered brandname template: without diacritics it is one 160-character GSM-7 segment with a real citizen link', () => {
+    // A real link: PUBLIC_BASE_URL of a province's portal and a 32-character citizen token.
+    const link = 'https://dichvucong.cantho.gov.vn/c/Q2FuVGhvLUhlbkxhaS0yMDI2LTAzLTEw';
+    const { sms, smsAscii } = renderer.renderNotice('TTPVHCC', noticeData({ link }));
+    assert.equal(smsAscii.text, `Ho so H13.01-260212-0007 tre hen. Ngay hen moi 26/03/2026. Chi tiet: ${link}`);
+    assert.equal(smsAscii.encoding, 'GSM-7');
+    assert.equal(smsAscii.segments.length, 1, `the province pays for one SMS, not ${smsAscii.segments.length} (${smsAscii.text.length} characters)`);
+    assert.equal(sms.text, `Hồ sơ H13.01-260212-0007 trễ hẹn. Ngày hẹn mới 26/03/2026. Chi tiết: ${link}`);
+    assert.equal(sms.encoding, 'UCS-2', 'with diacritics the SMS is Unicode');
     assert.equal(sms.segments.join(''), sms.text);
-    assert.ok(sms.segments.length > 1 && sms.segments.every((s) => s.length <= 67));
-    assert.ok(smsAscii && smsAscii.encoding === 'GSM-7' && smsAscii.text.includes('xin loi'), 'the ASCII variant is offered for GSM-7 gateways');
+    assert.ok(sms.segments.length > 1 && sms.segments.every((s) => s.length <= 67), 'Unicode parts hold 67 characters each');
   });
 
   it(`keeps ${HOSTILE_NAME} literal: escaped in the e-mail HTML, as-is in text, SMS and Zalo`, () => {
@@ -52,8 +57,8 @@ describe('documents: new-appointment notice (DocumentRenderer.renderNotice)', ()
     assert.ok(n.emailText.includes(`Kính gửi ${HOSTILE_NAME},`), `as-is in the text e-mail (not "&lt;b&gt;"): ${n.emailText.split('\n')[0]}`);
     assert.ok(n.emailText.includes('Thiếu <bản vẽ> & "chữ ký"'), 'the reason as-is in the text e-mail');
     assert.equal(n.zaloParams.customer_name, HOSTILE_NAME, 'Zalo gets the name as-is');
-    const smsN = renderer.renderNotice('TTPVHCC', noticeData({ agencyShortName: HOSTILE_NAME }));
-    assert.ok(smsN.sms.text.startsWith(`${HOSTILE_NAME} xin lỗi`), `the SMS shows it as-is: ${smsN.sms.text}`);
+    const smsN = renderer.renderNotice('TTPVHCC', noticeData({ agencyShortName: HOSTILE_NAME, dossierCode: HOSTILE_NAME }));
+    assert.ok(smsN.sms.text.startsWith(`Hồ sơ ${HOSTILE_NAME} trễ hẹn`), `the SMS shows it as-is: ${smsN.sms.text}`);
     assert.ok(smsN.emailSubject.startsWith(HOSTILE_NAME), 'the subject shows it as-is');
   });
 

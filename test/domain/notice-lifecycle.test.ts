@@ -23,7 +23,7 @@ import {
 const ALLOWED: Record<NoticeStatus, NoticeEvent[]> = {
   created: ['claim', 'outcome', 'cancel', 'markCalled'],
   sending: ['outcome', 'release', 'interrupt'],
-  sent: ['receipt'],
+  sent: ['receipt', 'undeliveredReport'],
   delivered: [],
   'temporary-failure': ['claim', 'outcome', 'retry', 'cancel', 'markCalled'],
   'permanent-failure': ['retry', 'markCalled'],
@@ -38,6 +38,7 @@ const TARGETS: Record<NoticeEvent, NoticeStatus[]> = {
   release: ['created', 'temporary-failure', 'technical-failure'],
   interrupt: ['technical-failure'],
   receipt: ['delivered'],
+  undeliveredReport: ['permanent-failure'],
   retry: ['created'],
   cancel: ['cancelled'],
   markCalled: ['delivered'],

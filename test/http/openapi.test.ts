@@ -33,5 +33,10 @@ describe('OpenAPI document', () => {
     const approved = res.body.paths['/apologies/{id}/approve'].post.responses['200'].content['application/json'].schema;
     assert.deepEqual(approved.properties.signing.properties.state.enum, ['waiting', 'signed', 'returned', 'unsigned'], 'the approve answer documents the signing state');
     assert.ok(approved.properties.signing.properties.reason, 'and the reason a letter was returned');
+    const atRisk = res.body.paths['/at-risk'].get.responses['200'].content?.['application/json']?.schema;
+    assert.ok(atRisk, 'GET /at-risk documents its answer');
+    const apology = atRisk.properties.items.items.properties.apology;
+    assert.deepEqual(apology.properties.signatureWaitingFor.enum, ['leader', 'agency', null], 'the at-risk answer says whose signature a letter waits for');
+    assert.ok(apology.properties.signatureWaitingSince, 'and since when');
   });
 });

@@ -224,6 +224,8 @@ export function removeDatabaseTemplate(): void {
 export interface TestContextOptions {
   /** The PDF renderer; a FakePdfRenderer unless the test reads the PDF (then `sharedPdf()`). */
   pdf?: PdfRenderer;
+  /** Settings on top of the test defaults (a provider's fake: SMS_API_BASE…, PUBLIC_BASE_URL). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -231,7 +233,7 @@ export interface TestContextOptions {
  * controls and a fake PDF renderer unless the test asks for the real one.
  */
 export async function createTestContext(now = '2026-03-02T09:00:00+07:00', options: TestContextOptions = {}): Promise<TestContext> {
-  const { config, db, close } = await freshDatabase();
+  const { config, db, close } = await freshDatabase(options.env);
   const clock = new FixedClock(new Date(now));
   const services = buildServices(config, db, clock, createLogger('silent'), { pdf: options.pdf ?? new FakePdfRenderer() });
   const app = createApp(services);

@@ -58,6 +58,7 @@ describe('deadline watcher: letters waiting for the leader’s signature', funct
     assert.equal(late1.urgent, true);
     assert.equal(late1.apology.status, 'draft');
     assert.equal(late1.apology.signatureWaitingSince, '2026-03-05T09:00:00+07:00');
+    assert.equal(late1.apology.signatureWaitingFor, 'leader', 'the API says whose signature the letter waits for');
   });
 
   it('stops reminding and listing the wait once the signature has been refused (the draft is back with the leader)', async () => {
@@ -107,6 +108,7 @@ describe('deadline watcher: letters waiting for the leader’s signature', funct
       const late1 = atRisk.body.items.find((i: { dossierCode: string }) => i.dossierCode === 'LATE-1');
       assert.equal(late1.urgent, true);
       assert.equal(late1.apology.signatureWaitingSince, '2026-03-05T10:00:00+07:00');
+      assert.equal(late1.apology.signatureWaitingFor, 'agency', 'the API says the agency’s signature is awaited');
     });
   });
 });

@@ -10,7 +10,7 @@ import { formatVerificationCode, signatureWaitingFor, SIGNING_STATE_LABELS } fro
 import { dayToIso, isoToDay, localDayOf } from '../../domain/time';
 import { actorOf } from '../middleware/auth';
 import { parse } from '../validate';
-import { agencyQuery, cancelApologySchema, draftApologySchema, entryId, listApologiesQuery } from './schemas';
+import { agencyQuery, cancelApologySchema, draftApologySchema, entryId, listApologiesQuery, returnApologySchema, reviseApologySchema } from './schemas';
 import { iso } from './present';
 
 function noticeJson(n: Notice) {
@@ -63,6 +63,7 @@ export function apologyJson(v: ApologyView, links: { citizen: string }, signing:
     contentHash: a.contentHash,
     cancelledAt: iso(a.cancelledAt),
     cancelReason: a.cancelReason,
+    returned: a.returnedAt === null ? null : { at: iso(a.returnedAt), by: a.returnedBy, comment: a.returnNote },
     notices: v.notices.map(noticeJson),
     signing: signingJson(signing),
     links:
@@ -81,7 +82,7 @@ function atRiskJson(i: AtRiskItem) {
     currentDueAt: iso(d.currentDueAt),
     overdue: i.overdue,
     urgent: i.urgent,
-    apology: i.apologyId === null ? null : { id: i.apologyId, status: i.apologyStatus, signatureWaitingSince: iso(i.signatureWaitingSince) },
+    apology: i.apologyId === null ? null : { id: i.apologyId, status: i.apologyStatus, signatureWaitingFor: i.signatureWaitingFor, signatureWaitingSince: iso(i.signatureWaitingSince) },
     escalated: i.escalated,
   };
 }
@@ -129,6 +130,15 @@ export function registerApologyRoutes(r: Router, s: Services): void {
   r.post('/apologies/:id/cancel', async (req, res) => {
     const body = parse(cancelApologySchema, req.body);
     res.json(await json(await s.apologyWorkflow.cancel(parse(entryId, req.params.id, 'id'), body.reason, actorOf(req))));
+  });
+  r.post('/apologies/:id/revise', async (req, res) => {
+    const body = parse(reviseApologySchema, req.body);
+    const input = { reason: body.reason, newDueDay: body.newDueDate ? isoToDay(body.newDueDate) : undefined };
+    res.json(await json(await s.apologyReview.revise(parse(entryId, req.params.id, 'id'), input, actorOf(req))));
+  });
+  r.post('/apologies/:id/return', async (req, res) => {
+    const body = parse(returnApologySchema, req.body);
+    res.json(await json(await s.apologyReview.returnToDrafter(parse(entryId, req.params.id, 'id'), body.comment, actorOf(req))));
   });
   r.get('/apologies/:id/letter.html', async (req, res) => {
     const html = await s.apologies.letterHtml(parse(entryId, req.params.id, 'id'), actorOf(req));

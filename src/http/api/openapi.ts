@@ -11,6 +11,8 @@ import {
   procedureSchema,
   draftApologySchema,
   cancelApologySchema,
+  returnApologySchema,
+  reviseApologySchema,
   listApologiesQuery,
   agencyQuery,
   listMessagesQuery,
@@ -47,6 +49,42 @@ const SIGNING_STATE = {
   required: ['state', 'stateLabel', 'waitingFor', 'reason', 'verificationCode'],
 };
 
+const AT_RISK = {
+  type: 'object',
+  properties: {
+    total: { type: 'integer' },
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          dossierCode: { type: 'string' },
+          agencyCode: { type: 'string' },
+          applicantName: { type: 'string' },
+          currentDueAt: { type: 'string', format: 'date-time' },
+          overdue: { type: 'boolean' },
+          urgent: { type: 'boolean', description: 'Cần xử lý ngay (kể cả thư chờ ký số đã chờ quá lâu so với hạn)' },
+          apology: {
+            type: ['object', 'null'],
+            description: 'Thư xin lỗi của thời hạn hiện tại, nếu có',
+            properties: {
+              id: { type: 'integer' },
+              status: { type: 'string', enum: ['draft', 'issued', 'cancelled'] },
+              signatureWaitingFor: {
+                type: ['string', 'null'],
+                enum: ['leader', 'agency', null],
+                description: 'Thư đang chờ chữ ký số của ai: leader — lãnh đạo (xác nhận ký số từ xa hoặc hệ thống quản lý văn bản); agency — cơ quan khi ban hành (chờ xác nhận ký số từ xa của cơ quan, hoặc chữ ký của cơ quan đang lỗi và được thử lại); null — không chờ',
+              },
+              signatureWaitingSince: { type: ['string', 'null'], format: 'date-time', description: 'Chờ từ lúc nào (lãnh đạo phê duyệt, hoặc lãnh đạo đã ký khi chờ cơ quan)' },
+            },
+          },
+          escalated: { type: 'boolean' },
+        },
+      },
+    },
+  },
+};
+
 const APOLOGY = {
   type: 'object',
   description: 'Một thư xin lỗi (các trường chính)',
@@ -59,6 +97,11 @@ const APOLOGY = {
     issuedAt: { type: ['string', 'null'], format: 'date-time' },
     notices: { type: 'array', items: { type: 'object' } },
     signing: SIGNING_STATE,
+    returned: {
+      type: ['object', 'null'],
+      description: 'Bản nháp lãnh đạo đã trả lại người soạn, chưa sửa (null nếu không)',
+      properties: { at: { type: 'string', format: 'date-time' }, by: { type: 'string' }, comment: { type: 'string' } },
+    },
   },
 };
 
@@ -102,11 +145,13 @@ const OPERATIONS: Operation[] = [
   { method: 'get', path: '/apologies/{id}', summary: 'Một thư xin lỗi, trạng thái ký số và các thông báo đã tạo', ok: 200, response: APOLOGY },
   { method: 'post', path: '/apologies/{id}/approve', summary: 'Lãnh đạo duyệt: ký số lớp lãnh đạo, rồi cấp số, ký số lớp cơ quan, ban hành, dời hạn, tạo thông báo — hoặc chờ ký số (signing.state = waiting) / trả lại (returned, kèm lý do)', ok: 200, response: APOLOGY },
   { method: 'post', path: '/apologies/{id}/cancel', summary: 'Huỷ bản nháp', body: cancelApologySchema, ok: 200 },
+  { method: 'post', path: '/apologies/{id}/revise', summary: 'Sửa lý do hoặc ngày hẹn mới của bản nháp (kiểm tra như khi soạn); bản nháp đã trả lại được gửi lại để duyệt', body: reviseApologySchema, ok: 200, response: APOLOGY },
+  { method: 'post', path: '/apologies/{id}/return', summary: 'Lãnh đạo trả lại bản nháp cho người soạn kèm ý kiến (không huỷ)', body: returnApologySchema, ok: 200, response: APOLOGY },
   { method: 'get', path: '/apologies/{id}/letter.html', summary: 'Văn bản đã ban hành (HTML, bản in A4)', ok: 200 },
   { method: 'get', path: '/apologies/{id}/letter.pdf', summary: 'Văn bản đã ban hành (PDF)', ok: 200 },
   { method: 'get', path: '/apologies/{id}/letter-to-sign.pdf', summary: 'Bản thư đã phê duyệt, chưa ký (cho hệ thống quản lý văn bản ký số)', ok: 200 },
   { method: 'post', path: '/apologies/{id}/signed-letter', summary: 'Nhận bản thư đã ký số từ hệ thống quản lý văn bản (application/pdf); kiểm tra rồi ban hành', ok: 200, response: APOLOGY },
-  { method: 'get', path: '/at-risk', summary: 'Hồ sơ sắp đến hạn hoặc quá hạn chưa được xin lỗi', query: agencyQuery, ok: 200 },
+  { method: 'get', path: '/at-risk', summary: 'Hồ sơ sắp đến hạn hoặc quá hạn chưa được xin lỗi', query: agencyQuery, ok: 200, response: AT_RISK },
   { method: 'get', path: '/escalations', summary: 'Hồ sơ trễ cả ngày hẹn lại, đã báo cáo cấp trên', query: agencyQuery, ok: 200 },
   { method: 'get', path: '/messages', summary: 'Tin nhắn gửi người dân và cán bộ (lọc theo trạng thái, kênh, cơ quan)', query: listMessagesQuery, ok: 200 },
   { method: 'get', path: '/messages/{id}', summary: 'Một tin nhắn và từng lần gửi', ok: 200 },

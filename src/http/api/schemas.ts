@@ -184,6 +184,12 @@ export const agencySettingsSchema = z.strictObject({
     .partial()
     .optional(),
   publicBoard: z.boolean().optional(),
+  noticeChannels: z
+    .array(z.enum(['zalo', 'sms', 'email']))
+    .max(3)
+    .refine((list) => new Set(list).size === list.length, { message: 'Mỗi kênh chỉ ghi một lần' })
+    .optional(),
+  smsUnicode: z.boolean().optional(),
   draftingUnit: z.string().regex(/^[A-ZĐ0-9][A-ZĐ0-9.&-]{0,15}$/u, 'Viết tắt tên đơn vị soạn thảo, viết hoa, ví dụ QLXD').nullable().optional(),
 });
 
@@ -259,6 +265,15 @@ export const draftApologySchema = z.strictObject({
   signerTitle: text(100).optional(),
   signerOnBehalf: text(100).nullable().optional(),
 });
+
+/** What a reviewer may change in a draft before approving it; an absent field keeps its value. */
+export const reviseApologySchema = z.strictObject({
+  reason: text(2000).optional(),
+  newDueDate: isoDate.optional(),
+});
+
+/** Why a draft goes back to its drafter: shown to the drafter, never printed. */
+export const returnApologySchema = z.strictObject({ comment: text(1000, 1, { multiline: true }) });
 
 /** Why a draft was dropped: kept on the record, never printed, so it may take several lines. */
 export const cancelApologySchema = z.strictObject({ reason: text(500, 1, { multiline: true }) });

@@ -12,8 +12,11 @@ declare module 'express-serve-static-core' {
 
 const CALLER_ID = /^[\w.-]{1,64}$/;
 const QUIET = new Set(['/health', '/ready']);
-/** A citizen's link: the segment after /c/ is the key to the letter. */
-const CITIZEN_LINK = /^\/c\/[^/]+/;
+/** Secrets in a path: a citizen's link (the key to the letter), the SMS gateway's report address (the installation's token). */
+const SECRET_PATHS: Array<[RegExp, string]> = [
+  [/^\/c\/[^/?]+/, '/c/:token'],
+  [/^\/webhooks\/sms\/[^/?]+/, '/webhooks/sms/:token'],
+];
 
 /**
  * The address as logged: the citizen's token replaced by `:token`, and of the query only its
@@ -22,7 +25,7 @@ const CITIZEN_LINK = /^\/c\/[^/]+/;
  */
 export function loggedUrl(url: string): string {
   const q = url.indexOf('?');
-  const path = (q < 0 ? url : url.slice(0, q)).replace(CITIZEN_LINK, '/c/:token');
+  const path = SECRET_PATHS.reduce((p, [secret, shown]) => p.replace(secret, shown), q < 0 ? url : url.slice(0, q));
   if (q < 0) return path;
   const keys = [...new Set(new URLSearchParams(url.slice(q + 1)).keys())];
   return keys.length ? `${path}?${keys.map(encodeURIComponent).join('&')}` : path;

@@ -9,13 +9,13 @@ import { STATUS_LABELS, type DraftInput } from '../../services/apologies';
 import { NOTICE_STATUS_LABELS } from '../../services/messages';
 import { decidesApology } from '../../domain/actor';
 import { can } from '../../domain/access';
-import { dayToIso, isoToDay } from '../../domain/time';
+import { dayToIso, isoToDay, localDayOf } from '../../domain/time';
 import { weekdayDate } from '../../domain/vn-format';
 import { ValidationError, type FieldProblem } from '../../errors';
 import { filterValues, formErrors, sendLetterHtml, staffPage } from '../pages';
 import { parse } from '../validate';
 import type { ViewRenderer } from '../views';
-import { cancelApologySchema, entryId, isoDate, listApologiesQuery, optionalText } from '../api/schemas';
+import { cancelApologySchema, entryId, isoDate, listApologiesQuery, optionalText, returnApologySchema } from '../api/schemas';
 import { staffOf } from './session';
 import { CHANNEL_LABELS, OUTCOME_LABELS, dossierPath, filterErrors } from './dossiers';
 import { errorClassOf, noticeReason } from './notice-reason';
@@ -61,6 +61,21 @@ function draftInput(values: FormValues): DraftInput {
     signerName: f.signerName,
     signerTitle: f.signerTitle,
   };
+}
+
+/** The review form: the reason and the new date, both required (blank is not "keep"). */
+const reviseForm = z.object({
+  reason: optionalText(2000),
+  newDueDate: optionalText(10).pipe(isoDate.optional()),
+});
+
+function revisionInput(values: Record<string, string>): { reason: string; newDueDay: number } {
+  const f = parse(reviseForm, values);
+  const problems: FieldProblem[] = [];
+  if (!f.reason) problems.push({ field: 'reason', message: 'Cần nêu lý do chậm trễ' });
+  if (!f.newDueDate) problems.push({ field: 'newDueDate', message: 'Cần chọn ngày hẹn mới' });
+  if (!f.reason || !f.newDueDate) throw new ValidationError(problems);
+  return { reason: f.reason, newDueDay: isoToDay(f.newDueDate) };
 }
 
 /** Zod names the typed or picked reason; the page shows one reason message beside the reason box. */
@@ -129,6 +144,11 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
     const notices = await Promise.all(v.notices.map((n) => s.messages.get(n.id, actor)));
     const signing = await s.signing.state(a.id);
     const signingEvents = signing ? await s.signing.events(a.id) : [];
+    const signingBusy = signing !== null && signatureWaitingFor(signing.state) !== null;
+    const returned = a.status === 'draft' && a.returnedAt !== null;
+    const mayRevise = a.status === 'draft' && !signingBusy && can(actor.role, 'apology.draft') && (returned || decidesApology(actor, a));
+    const reviewValues = { reason: a.reason, newDueDate: dayToIso(localDayOf(new Date(a.newDueAt))), comment: '', ...form.values };
+    const days = mayRevise ? await reviewDays(v.dossierCode, reviewValues.newDueDate, actor) : [];
     staffPage(
       views,
       req,
@@ -163,7 +183,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
         signing: signing
           ? {
               label: SIGNING_STATE_LABELS[signing.state],
-              waiting: a.status === 'draft' && signatureWaitingFor(signing.state) !== null,
+              waiting: a.status === 'draft' && signatureWaitingFor(signing.state) !== null ? SIGNING_BADGES[signing.state] : null,
               returned: a.status === 'draft' && signing.state === 'returned',
               unsigned: signing.state === 'unsigned',
               message: signing.message,
@@ -174,7 +194,13 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
             ? // Issued before signatures existed: unsigned, and the page must say so like any other.
               { label: SIGNING_STATE_LABELS.unsigned, waiting: false, returned: false, unsigned: true, message: 'Ban hành trước khi có chữ ký số', code: null, events: [] }
             : null,
-        mayApprove: a.status === 'draft' && can(actor.role, 'apology.approve') && decidesApology(actor, a) && !(signing && signatureWaitingFor(signing.state) !== null),
+        mayApprove: a.status === 'draft' && !returned && can(actor.role, 'apology.approve') && decidesApology(actor, a) && !signingBusy,
+        mayReturn: a.status === 'draft' && !returned && can(actor.role, 'apology.approve') && decidesApology(actor, a) && !signingBusy,
+        mayRevise,
+        returned,
+        reviewSrc: a.status === 'draft' ? `/thu-xin-loi/${a.id}/xem-truoc` : null,
+        review: reviewValues,
+        days,
         mayCancel: a.status === 'draft' && can(actor.role, 'apology.cancel') && decidesApology(actor, a),
         mayResend: a.status === 'issued' && can(actor.role, 'message.manage'),
         values: form.values ?? {},
@@ -185,7 +211,30 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
     );
   };
 
+  /** The working days the review form offers for the new date, the draft's own among them. */
+  const reviewDays = async (code: string, current: string, actor: ReturnType<typeof staffOf>['actor']) => {
+    const choices = (await s.apologyWorkflow.proposal(code, actor)).choices.map(dayToIso);
+    if (!choices.includes(current)) choices.unshift(current);
+    return choices.map((iso) => ({ value: iso, label: weekdayDate(isoToDay(iso)), selected: iso === current }));
+  };
+
   const idOf = (req: Request) => parse(entryId, req.params.id, 'id');
+
+  /** A review step from its form: done → back to the letter with `ok`; refused → the page again, the values kept, the field named. */
+  const reviewStep = (run: (id: number, values: Record<string, string>, req: Request) => Promise<unknown>, ok: string) => async (req: Request, res: Response) => {
+    const id = idOf(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const values = Object.fromEntries(['reason', 'newDueDate', 'comment'].map((k) => [k, typeof body[k] === 'string' ? (body[k] as string) : '']));
+    try {
+      await run(id, values, req);
+      res.redirect(303, `/thu-xin-loi/${id}?ok=${ok}`);
+    } catch (err) {
+      const shown = formErrors(err);
+      if (!shown) throw err;
+      const kept = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ''));
+      await showApology(req, res, id, { values: kept, errors: shown.errors, error: shown.message }, shown.status);
+    }
+  };
 
   return (r: Router) => {
     r.get('/ho-so/:code/xin-loi', async (req, res) => {
@@ -300,6 +349,18 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
         await showApology(req, res, id, { error: shown.message }, shown.status);
       }
     });
+
+    // The draft as it will be issued, number and date blank: what the leader reads before approving.
+    r.get('/thu-xin-loi/:id/xem-truoc', async (req, res) => {
+      sendLetterHtml(res, await s.apologyReview.letter(idOf(req), staffOf(req).actor));
+    });
+
+    r.post('/thu-xin-loi/:id/sua', reviewStep((id, values, req) => s.apologyReview.revise(id, revisionInput(values), staffOf(req).actor), 'apology-revised'));
+
+    r.post(
+      '/thu-xin-loi/:id/tra-lai',
+      reviewStep((id, values, req) => s.apologyReview.returnToDrafter(id, parse(returnApologySchema, { comment: values.comment }).comment, staffOf(req).actor), 'apology-returned'),
+    );
 
     r.post('/thu-xin-loi/:id/huy', async (req, res) => {
       const id = idOf(req);

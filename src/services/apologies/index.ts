@@ -9,6 +9,7 @@ import type { ApologyFiles, LetterFile } from './files';
 
 export { ApologyAccess, type ApologyView } from './access';
 export { ApologyFiles, type LetterFile } from './files';
+export { ApologyReview, type RevisionInput } from './review';
 export { ApologyWorkflow, COMMON_REASONS, STATUS_LABELS, type DraftInput, type Proposal } from './workflow';
 
 export interface ApologyServiceDeps {

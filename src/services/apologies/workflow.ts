@@ -88,7 +88,7 @@ export interface ApologyWorkflowDeps {
 }
 
 /** Where a dossier's apology is decided and what it is checked against. */
-interface Context {
+export interface Context {
   agency: Agency;
   procedure: Procedure;
   calendar: WorkingCalendar;
@@ -313,7 +313,7 @@ export class ApologyWorkflow {
 
   // ——— the steps ———
 
-  private async context(d: Dossier): Promise<Context> {
+  async context(d: Dossier): Promise<Context> {
     const agency = await this.deps.agencies.get(d.decidingAgencyId);
     const procedure = await this.deps.procedures.get(d.procedureId);
     return { agency, procedure, calendar: await this.deps.calendars.forAgency(agency) };
@@ -324,7 +324,7 @@ export class ApologyWorkflow {
    * 409/422 naming the rule (and the field) that refuses. Drafting and previewing share it, so a
    * preview shows exactly what the draft would hold.
    */
-  private async checkedDraft(d: Dossier, input: DraftInput, now: Date): Promise<{ fields: LetterFields } & Context> {
+  async checkedDraft(d: Dossier, input: DraftInput, now: Date): Promise<{ fields: LetterFields } & Context> {
     const context = await this.context(d);
     const { agency, procedure, calendar } = context;
     const refusal = apologyRefusal({ ...d, maxExtensions: agency.settings.maxExtensions });
@@ -358,7 +358,7 @@ export class ApologyWorkflow {
    * The draft, locked, for approving or cancelling: one rule for both. Those who cannot see it
    * are told it does not exist; the receiving agency, which sees it, is told who decides it.
    */
-  private async draftToDecide(id: number, actor: Actor, decision: 'approve' | 'cancel'): Promise<Apology> {
+  async draftToDecide(id: number, actor: Actor, decision: 'approve' | 'cancel'): Promise<Apology> {
     const a = await this.deps.access.apology(id, actor, 'read', true);
     if (!decidesApology(actor, a)) {
       throw new ForbiddenError('Chỉ cơ quan giải quyết hồ sơ (cơ quan ban hành thư) mới được duyệt hoặc huỷ thư xin lỗi này');
@@ -370,6 +370,9 @@ export class ApologyWorkflow {
           ? `Thư xin lỗi đang ở trạng thái "${STATUS_LABELS[a.status]}", không phê duyệt được`
           : `Thư xin lỗi đã ${a.status === 'issued' ? 'ban hành' : 'huỷ'}: chỉ huỷ được bản nháp`,
       );
+    }
+    if (decision === 'approve' && a.returnedAt !== null) {
+      throw new ConflictError('apology-returned', 'Thư đang được trả lại người soạn để sửa: chỉ duyệt được sau khi người soạn sửa và gửi lại');
     }
     return a;
   }
@@ -460,7 +463,7 @@ export class ApologyWorkflow {
   private async queueNotices(a: Apology, d: Dossier, { agency, procedure }: Context, receiving: Agency, number: string, now: Date): Promise<void> {
     const data = noticeData({ apology: a, dossier: d, agency, receiving, procedure, letterNumber: number, link: citizenLink(this.deps.publicBaseUrl, a) });
     const rendered = this.deps.documents.renderNotice(agency.code, data);
-    await this.deps.notices.enqueue(citizenNotices(a, d, agency.id, rendered, now), now.getTime());
+    await this.deps.notices.enqueue(citizenNotices(a, d, agency, rendered, now), now.getTime());
   }
 
   /**
@@ -623,8 +626,8 @@ export class ApologyWorkflow {
     }
   }
 
-  /** The letter the leader signs: as it will be issued, but with the number and date left blank. */
-  private async leaderLetterHtml(a: Apology): Promise<string> {
+  /** The letter the leader signs (and reviews before approving): as it will be issued, but with the number and date left blank. */
+  async leaderLetterHtml(a: Apology): Promise<string> {
     const d = await this.deps.dossiers.get(a.dossierId);
     const { agency, procedure } = await this.context(d);
     const receiving = await this.deps.agencies.get(d.receivingAgencyId);

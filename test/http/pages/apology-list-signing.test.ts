@@ -36,6 +36,7 @@ describe('staff pages: the apology list shows each letter’s signing state', fu
     const ids = {
       leader: await letter(1, 'leader-waiting'),
       agency: await letter(2, 'leader-signed'),
+      agencyRemote: await letter(8, 'agency-waiting'),
       signed: await letter(3, 'signed'),
       returned: await letter(4, 'returned'),
       unsigned: await letter(5, 'unsigned'),
@@ -57,10 +58,20 @@ describe('staff pages: the apology list shows each letter’s signing state', fu
     const badge = (id: number) => rowOf(page.text, id).match(/<span class="badge">([^<]*)<\/span>/)?.[1] ?? null;
     assert.equal(badge(ids.leader), 'Chờ ký số — lãnh đạo');
     assert.equal(badge(ids.agency), 'Chờ ký số — cơ quan');
+    assert.equal(badge(ids.agencyRemote), 'Chờ ký số — cơ quan', 'the agency’s remote signature is awaited');
     assert.equal(badge(ids.signed), 'Đã ký số');
     assert.equal(badge(ids.returned), 'Trả lại');
     assert.equal(badge(ids.unsigned), 'Không ký số');
     assert.equal(badge(ids.issuedBefore), 'Không ký số');
     assert.equal(badge(ids.none), null, 'a draft never sent to sign has no badge');
+  });
+
+  it('the letter’s page says which signature it waits for: the leader’s or the agency’s', async () => {
+    const leader = await letter(1, 'leader-waiting');
+    const agency = await letter(2, 'agency-waiting');
+    const { agent } = await signIn(ctx, 'supervisor', null);
+    const lead = (html: string) => html.match(/<p class="lead">Chữ ký số:[\s\S]*?<\/p>/)?.[0] ?? '';
+    assert.match(lead((await agent.get(`/thu-xin-loi/${leader}`).expect(200)).text), /Chờ ký số — lãnh đạo/, 'a letter waiting for the leader says so');
+    assert.match(lead((await agent.get(`/thu-xin-loi/${agency}`).expect(200)).text), /Chờ ký số — cơ quan/, 'a letter waiting for the agency says so');
   });
 });

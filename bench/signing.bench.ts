@@ -8,7 +8,6 @@
  * Targets: ≥ 40 signed letters/s on the 2-core machine; signing overhead ≤ 10 ms per letter.
  * Run directly: node --import tsx bench/signing.bench.ts   (BENCH_SIGN_LETTERS, default 120)
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { createPdfRenderer } from '../src/documents/pdf';
 import { DocumentRenderer } from '../src/documents/renderer';
@@ -19,6 +18,7 @@ import { agencySignature, leaderSignature, sealRect } from '../src/signing/layer
 import { signPdf } from '../src/signing/pades';
 import type { Rect } from '../src/signing/pdf/appearance';
 import { sampleLetters } from './documents.bench';
+import { treeCpuMs } from './support/cpu';
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../templates');
 const LETTERS = Number(process.env.BENCH_SIGN_LETTERS ?? 120);
@@ -26,31 +26,6 @@ const CONCURRENCY = 2;
 /** The signature block of the sample letter (between "PHÓ GIÁM ĐỐC" and the name), in points. */
 const BLOCK: Rect = [360, 104, 488, 171];
 const NOW = new Date('2026-03-05T02:14:22Z');
-
-/** CPU ms used so far by this process and all its descendants (Chromium), from /proc; null elsewhere. */
-function treeCpuMs(): number | null {
-  if (!fs.existsSync('/proc/self/stat')) return null;
-  const parent = new Map<number, number>();
-  const ticks = new Map<number, number>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parent.set(Number(entry), Number(f[1]));
-      ticks.set(Number(entry), Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
-    } catch {
-      // the process ended while we read
-    }
-  }
-  const mine = (pid: number): boolean => {
-    for (let p: number | undefined = pid, depth = 0; p && depth < 64; p = parent.get(p), depth++) if (p === process.pid) return true;
-    return false;
-  };
-  let total = 0;
-  for (const [pid, t] of ticks) if (mine(pid)) total += t;
-  return total * 10; // USER_HZ is 100 on Linux
-}
 
 /** Runs `work(i)` for i < n with `concurrency` at a time; returns elapsed ms and tree CPU ms. */
 async function measure(n: number, concurrency: number, work: (i: number) => Promise<unknown>): Promise<{ ms: number; cpuMs: number | null }> {

@@ -47,6 +47,10 @@ import { SigningSettingsService } from './services/signing/settings';
 import { LetterSigningService } from './services/signing/letters';
 import { VerificationService } from './services/signing/verification';
 import type { RemoteSigningService } from './signing';
+import { InteropSourceRepository } from './db/interop-sources';
+import { InteropInboundRepository } from './db/interop-inbound';
+import { InteropSourceService } from './services/interop-sources';
+import { InteropInboundService } from './services/interop-inbound';
 
 /** Everything the HTTP layer, the workers and the command line use; built once per process. */
 export interface Services {
@@ -88,6 +92,10 @@ export interface Services {
   signing: LetterSigningService;
   /** /xac-thuc: a letter checked by its code or its file. */
   verification: VerificationService;
+  /** One-stop systems exchanging dossiers with us: their configuration and code mappings. */
+  interopSources: InteropSourceService;
+  /** Dossiers they send in the national synchronisation format. */
+  interopInbound: InteropInboundService;
 }
 
 export interface ServiceOptions {
@@ -110,7 +118,8 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const documents = new DocumentRenderer({ templatesDir: TEMPLATES_DIR, overridesDir: config.templatesOverrideDir });
   const pdf = options.pdf ?? createPdfRenderer({ executablePath: config.chromiumPath });
   const signingRepo = new SigningRepository(db);
-  const signingSettings = new SigningSettingsService({ repo: signingRepo, secrets: new SecretBox(config.signing.secretKey), clock, remoteClient: options.remoteSigning });
+  const secretBox = new SecretBox(config.signing.secretKey);
+  const signingSettings = new SigningSettingsService({ repo: signingRepo, secrets: secretBox, clock, remoteClient: options.remoteSigning });
   const signing = new LetterSigningService({
     repo: signingRepo,
     settings: signingSettings,
@@ -161,6 +170,9 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const imports = new ImportService({ db, repo: new ImportRepository(db), dossiers: dossierRepo, agencies, procedures, calendars, clock });
   const userRepo = new UserRepository(db);
   const sessions = new SessionRepository(db);
+  const tokenRepo = new TokenRepository(db);
+  const interopInboundRepo = new InteropInboundRepository(db);
+  const interopInbound = new InteropInboundService({ inbound: interopInboundRepo, dossierRepo, dossiers, agencies, procedures, calendars, clock });
   return {
     config,
     db,
@@ -170,7 +182,18 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     calendars,
     dossiers,
     recompute: new RecomputeService({ db, dossiers: dossierRepo, agencies, calendars, clock }),
-    tokens: new TokenService({ tokens: new TokenRepository(db), agencies, clock }),
+    tokens: new TokenService({ tokens: tokenRepo, agencies, clock }),
+    interopSources: new InteropSourceService({
+      sources: new InteropSourceRepository(db),
+      inbound: interopInboundRepo,
+      tokens: tokenRepo,
+      agencies,
+      procedures,
+      secrets: secretBox,
+      receive: interopInbound,
+      clock,
+    }),
+    interopInbound,
     idempotency: new IdempotencyRepository(db),
     rateLimits: new RateLimitRepository(db),
     documents,
@@ -190,7 +213,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     reports: new ReportService({ reports: new ReportRepository(db), agencies, procedures, clock }),
     imports,
     importJobs: new ImportJobService({ jobs: new ImportJobRepository(db), imports, clock, logger }),
-    dashboard: new DashboardService({ dossiers, dossierRepo, apologies, messages, agencies, clock }),
+    dashboard: new DashboardService({ dossierRepo, apologyRepo, messages, signing, agencies, calendars, clock }),
     health: new ChannelHealthService({ config, channels, notices, clock }),
     citizen: new CitizenService({
       db,

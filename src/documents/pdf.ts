@@ -19,7 +19,7 @@
  *   same bytes and the same content hash.
  */
 import { createHash } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 
 export interface PdfRenderer {
   render(html: string): Promise<Buffer>;
@@ -194,12 +194,30 @@ class FontCache {
   }
 }
 
-const PRINT = {
-  format: 'A4',
-  printBackground: true,
-  preferCSSPageSize: true,
+/**
+ * Chromium's own print command, with the parameters Playwright's page.pdf() sends for A4, no
+ * margins, backgrounds, the CSS page size preferred — but the PDF returned in the answer
+ * (ReturnAsBase64) instead of as a stream read back in chunks with further round trips, which
+ * cost ~5 ms of this process and ~7 ms of Chromium per letter. Same bytes.
+ */
+const PRINT_TO_PDF = {
+  transferMode: 'ReturnAsBase64',
+  landscape: false,
   displayHeaderFooter: false,
-  margin: { top: '0', right: '0', bottom: '0', left: '0' },
+  headerTemplate: '',
+  footerTemplate: '',
+  printBackground: true,
+  scale: 1,
+  paperWidth: 8.27,
+  paperHeight: 11.7,
+  marginTop: 0,
+  marginBottom: 0,
+  marginLeft: 0,
+  marginRight: 0,
+  pageRanges: '',
+  preferCSSPageSize: true,
+  generateTaggedPDF: false,
+  generateDocumentOutline: false,
 } as const;
 
 export function createPdfRenderer(options: PdfRendererOptions = {}): PooledPdfRenderer {
@@ -258,26 +276,31 @@ export function createPdfRenderer(options: PdfRendererOptions = {}): PooledPdfRe
   };
 
   let opened = 0;
-  const takePage = async (): Promise<Page> => {
+  /** Each page's DevTools session, for the print command. */
+  const sessions = new WeakMap<Page, CDPSession>();
+  const takePage = async (): Promise<{ page: Page; session: CDPSession }> => {
     for (;;) {
       const page = idle.pop();
       if (!page) break;
-      if (!page.isClosed()) return page;
+      const session = sessions.get(page);
+      if (!page.isClosed() && session) return { page, session };
     }
     const { context } = await getBrowser();
     const page = await context.newPage();
     opened++;
     page.setDefaultTimeout(timeoutMs);
     await page.emulateMedia({ media: 'print' });
-    return page;
+    const session = await context.newCDPSession(page);
+    sessions.set(page, session);
+    return { page, session };
   };
 
   const printOnce = async (html: string, selectors: string[] = []): Promise<{ pdf: Buffer; boxes: Array<LocatedBox | null> }> => {
-    const page = await takePage();
+    const { page, session } = await takePage();
     let healthy = false;
     try {
       await page.setContent(fonts.rewrite(html), { waitUntil: 'load', timeout: timeoutMs });
-      const pdf = await page.pdf(PRINT);
+      const pdf = Buffer.from((await session.send('Page.printToPDF', PRINT_TO_PDF)).data, 'base64');
       // Measured on the same page, which goes back to the pool: opening a page per signed
       // letter cost more than signing it.
       const boxes = selectors.length ? await locate(page, selectors) : [];

@@ -116,9 +116,29 @@ export function createKeySigner(privateKey: KeyObject, chainDer: Buffer[], optio
   };
 }
 
+/**
+ * Decrypted files, by the file and password's hash. node-forge spends ~20 ms of CPU decrypting
+ * one (PBKDF2 and 3DES in JavaScript), and issuing opens the agency's file for every letter; what
+ * is cached is only what decryption yields — every check below runs again at each opening, and
+ * a wrong password hashes to another entry, so it still reaches the MAC check and is refused.
+ */
+const decrypted = new Map<string, { keys: KeyObject[]; certificates: Buffer[] }>();
+const MAX_DECRYPTED = 32;
+
+function decryptOnce(file: Buffer, password: string): { keys: KeyObject[]; certificates: Buffer[] } {
+  const id = createHash('sha256').update(file).update('\0').update(password, 'utf8').digest('base64');
+  let content = decrypted.get(id);
+  if (!content) {
+    content = bagsContent(readPkcs12(file, password));
+    if (decrypted.size >= MAX_DECRYPTED) decrypted.delete(decrypted.keys().next().value!);
+    decrypted.set(id, content);
+  }
+  return content;
+}
+
 /** Opens a PKCS#12 file; throws SigningError with a precise code when it cannot be used. */
 export function openCertificateFile(file: Buffer, password: string, options: CertificateFileOptions): KeySigner {
-  const { keys, certificates } = bagsContent(readPkcs12(file, password));
+  const { keys, certificates } = decryptOnce(file, password);
   if (keys.length === 0) throw new SigningError('p12-no-private-key', 'Tệp chứng thư số không chứa khóa bí mật (chỉ có chứng thư): không thể ký');
   if (certificates.length === 0) throw new SigningError('p12-no-certificate', 'Tệp chứng thư số không chứa chứng thư');
   return createKeySigner(keys[0], certificates, options);

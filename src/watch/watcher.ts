@@ -9,6 +9,7 @@ import { dayToIso, localDayOf } from '../domain/time';
 import { shortDate, shortInstant } from '../domain/vn-format';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
+import { eachConcurrently } from '../workers/concurrently';
 import { runPeriodically } from '../workers/periodic';
 import type { ApologyFiles, ApologyWorkflow } from '../services/apologies';
 import type { CalendarService } from '../services/calendar';
@@ -41,6 +42,11 @@ export interface AtRiskItem extends AtRiskRow {
 
 export interface WatcherOptions {
   batchSize: number;
+  /**
+   * Letters rendered at once (the PDF renderer's pages): slipped dossiers are handled this many
+   * at a time — a signed letter is rendered while another is numbered and signed — and missing
+   * PDFs rendered this many at a time.
+   */
   pdfConcurrency: number;
 }
 
@@ -155,7 +161,9 @@ export class DeadlineWatcher {
     for (const w of waiting) {
       const agency = agencies.get(w.agencyId);
       const wait = signatureWait(w.waitingSince, w.dueAt, now);
-      if (!agency?.contactEmail || !wait.urgent) continue;
+      // The leader who must sign, when their account has an address; otherwise the agency's contact.
+      const recipient = (w.waitingFor === 'leader' ? w.approverEmail : null) ?? agency?.contactEmail;
+      if (!agency || !recipient || !wait.urgent) continue;
       report.signatureReminders += await this.deps.notices.enqueue(
         [
           {
@@ -165,7 +173,7 @@ export class DeadlineWatcher {
             kind: 'signature_reminder',
             audience: 'staff',
             channel: 'email',
-            recipient: agency.contactEmail,
+            recipient,
             agencyId: agency.id,
             dossierId: null,
             apologyId: w.apologyId,
@@ -187,7 +195,10 @@ export class DeadlineWatcher {
       if (!batch.length) break;
       const last = batch[batch.length - 1];
       after = { dueAt: last.currentDueAt as number, id: last.id };
-      for (const candidate of batch) {
+      // Each dossier is its own transactions, so two run side by side: numbers stay gap-free (a
+      // number is taken and used in the issuing transaction, the sequence row locked until it
+      // commits) and notices are still queued only in that transaction.
+      await eachConcurrently(batch, this.options.pdfConcurrency, async (candidate) => {
         const agency = agencies.get(candidate.decidingAgencyId) as Agency;
         try {
           await this.actOn(candidate, agency, report);
@@ -198,7 +209,7 @@ export class DeadlineWatcher {
           report.refused++;
           this.deps.logger.warn({ dossier: candidate.code, code: err.code, err: err.message }, 'watcher could not apologise');
         }
-      }
+      });
     }
   }
 
@@ -260,20 +271,15 @@ export class DeadlineWatcher {
       const ids = await this.deps.apologies.issuedWithoutPdf(afterId, 200);
       if (!ids.length) return done;
       afterId = ids[ids.length - 1];
-      let next = 0;
-      const worker = async () => {
-        while (next < ids.length) {
-          const id = ids[next++];
-          try {
-            await this.deps.files.ensurePdf(id);
-            done.pdfs++;
-          } catch (err) {
-            done.pdfsFailed++;
-            this.deps.logger.warn({ err, apology: id }, 'letter PDF could not be made; the next tick tries again');
-          }
+      await eachConcurrently(ids, this.options.pdfConcurrency, async (id) => {
+        try {
+          await this.deps.files.ensurePdf(id);
+          done.pdfs++;
+        } catch (err) {
+          done.pdfsFailed++;
+          this.deps.logger.warn({ err, apology: id }, 'letter PDF could not be made; the next tick tries again');
         }
-      };
-      await Promise.all(Array.from({ length: this.options.pdfConcurrency }, worker));
+      });
     }
   }
 

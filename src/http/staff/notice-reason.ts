@@ -68,3 +68,11 @@ export function noticeReason(errorClass: string | null): string | null {
   }
   return OTHER[errorClass] ?? `Lỗi khác (mã ${errorClass})`;
 }
+
+/** Why a notice waits or failed; one waiting on the counter's list has no error: the channel itself is the reason. */
+export function waitingReason(channel: string, status: string, lastError: string | null): string | null {
+  const reason = noticeReason(errorClassOf(lastError));
+  if (reason) return reason;
+  if (channel === 'print' && status === 'created') return 'Không gửi được qua Zalo hay thư điện tử: cần gọi điện hoặc in thư trao cho người dân';
+  return null;
+}

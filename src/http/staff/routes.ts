@@ -6,8 +6,7 @@ import { formErrors, staffPage } from '../pages';
 import { parse } from '../validate';
 import type { ViewRenderer } from '../views';
 import { checkLoginToken, cookieOptions, LOGIN_COOKIE, newLoginToken, requireCsrf, requireStaff, SESSION_COOKIE, staffOf } from './session';
-import { overdueChart } from './chart';
-import { dayStartMs, formatVnIso, localDayOf } from '../../domain/time';
+import { dashboardPage } from './dashboard';
 import type { PageGroup } from './index';
 
 const signInForm = z.object({
@@ -66,13 +65,7 @@ export function staffRouter(s: Services, views: ViewRenderer, groups: PageGroup[
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.redirect(303, '/dang-nhap?ok=signed-out');
   });
-  r.get('/tong-quan', async (req, res) => {
-    const d = await s.dashboard.forActor(staffOf(req).actor);
-    const now = s.clock.now();
-    const endOfToday = new Date(dayStartMs(localDayOf(now)) + 86_400_000 - 1);
-    const dueToday = `/ho-so?${new URLSearchParams({ state: 'received,processing', dueFrom: formatVnIso(now), dueTo: formatVnIso(endOfToday) })}`;
-    staffPage(views, req, res, 'staff/dashboard', { title: 'Tổng quan', nav: 'dashboard', d, links: { dueToday }, chart: overdueChart(d.overdueByAgency) });
-  });
+  r.get('/tong-quan', dashboardPage(s, views));
   for (const register of groups) register(r);
   for (const layer of r.stack as { route?: { path?: unknown } }[]) {
     for (const path of [layer.route?.path].flat()) if (typeof path === 'string') staffSections.add(sectionOf(path));

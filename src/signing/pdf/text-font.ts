@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import fontkit, { type Font, type Glyph } from '@pdf-lib/fontkit';
 import { PDFHexString, PDFRawStream, PDFString, type PDFRef } from 'pdf-lib';
 import type { IncrementalUpdate } from './incremental';
@@ -30,10 +30,48 @@ function loadFaces(): Face[] {
   if (faces) return faces;
   const dir = path.join(path.dirname(require.resolve('@fontsource/tinos/package.json')), 'files');
   faces = FILES.map((file) => {
-    const font = fontkit.create(fs.readFileSync(path.join(dir, file)));
+    const font = fontkit.create(woffToSfnt(fs.readFileSync(path.join(dir, file))));
     return { name: file.replace(/\.woff$/, ''), font, scale: 1000 / font.unitsPerEm };
   });
   return faces;
+}
+
+/**
+ * The WOFF file as the plain TrueType it wraps (WOFF 1.0: each table zlib-compressed on its own).
+ * fontkit reads a WOFF's tables through a decompressing stream and inflates the whole glyf table
+ * again for every glyph it copies into a subset: ~10 ms per subset, against ~2 ms from the sfnt.
+ */
+export function woffToSfnt(woff: Buffer): Buffer {
+  if (woff.toString('latin1', 0, 4) !== 'wOFF') return woff;
+  const numTables = woff.readUInt16BE(12);
+  const tables = Array.from({ length: numTables }, (_, i) => {
+    const at = 44 + i * 20;
+    const [tag, offset, compLength, origLength, checksum] = [0, 4, 8, 12, 16].map((d) => woff.readUInt32BE(at + d));
+    const stored = woff.subarray(offset, offset + compLength);
+    return { tag, checksum, data: compLength < origLength ? inflateSync(stored) : stored };
+  });
+  // The sfnt table directory's binary-search fields (OpenType spec, "Table Directory").
+  const entrySelector = Math.floor(Math.log2(numTables));
+  const searchRange = 2 ** entrySelector * 16;
+  const header = Buffer.alloc(12 + numTables * 16);
+  header.writeUInt32BE(woff.readUInt32BE(4), 0); // flavor: the sfnt version
+  header.writeUInt16BE(numTables, 4);
+  header.writeUInt16BE(searchRange, 6);
+  header.writeUInt16BE(entrySelector, 8);
+  header.writeUInt16BE(numTables * 16 - searchRange, 10);
+  const parts: Buffer[] = [header];
+  let offset = header.length;
+  tables.forEach((t, i) => {
+    header.writeUInt32BE(t.tag, 12 + i * 16);
+    header.writeUInt32BE(t.checksum, 16 + i * 16);
+    header.writeUInt32BE(offset, 20 + i * 16);
+    header.writeUInt32BE(t.data.length, 24 + i * 16);
+    const padded = Buffer.alloc((t.data.length + 3) & ~3); // tables start on 4-byte boundaries
+    t.data.copy(padded);
+    parts.push(padded);
+    offset += padded.length;
+  });
+  return Buffer.concat(parts);
 }
 
 export interface ShapedRun {
@@ -112,6 +150,8 @@ function encodeSubset(face: Face, glyphs: Map<number, { glyph: Glyph; codePoint:
   });
 }
 
+const isDigit = (cp: number) => cp >= 0x30 && cp <= 0x39;
+
 function hex4(n: number): string {
   return n.toString(16).toUpperCase().padStart(4, '0');
 }
@@ -159,6 +199,9 @@ export class TextFonts {
       let m = this.used.get(run.face);
       if (!m) this.used.set(run.face, (m = new Map()));
       run.glyphs.forEach((g, i) => m!.set(g.id, { glyph: g, codePoint: run.codePoints[i] }));
+      // Every letter has its own number: a subset with all ten digits serves every number and
+      // date of an agency from the cache, where one per set of digits was built afresh.
+      if (run.codePoints.some(isDigit)) for (let cp = 0x30; cp <= 0x39; cp++) m.set(run.face.font.glyphForCodePoint(cp).id, { glyph: run.face.font.glyphForCodePoint(cp), codePoint: cp });
     }
   }
 

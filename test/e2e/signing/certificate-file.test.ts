@@ -37,6 +37,19 @@ describe('signing: certificate file (PKCS#12) signer', function () {
     assert.throws(() => openCertificateFile(pki.leader.p12, 'sai-mat-khau', { now: SIGNING_TIME }), withCode('p12-wrong-password', 'Mật khẩu của tệp chứng thư số không đúng'));
   });
 
+  it('a file opened before is checked again on every opening: password, validity at that time, subject', async () => {
+    // Opening decrypts the file once per process (the watcher signs every letter with the same file);
+    // what was decrypted must never stand in for the checks of a later opening.
+    const file = await pki.ca.issueLeader({ name: LEADER_NAME, agencyName: AGENCY_NAME }, { password: 'p', notAfter: new Date('2026-06-30T16:59:59Z') });
+    assert.doesNotThrow(() => openCertificateFile(file.p12, 'p', { now: SIGNING_TIME, expected: { commonName: LEADER_NAME } }), 'the right password opens it');
+    assert.throws(() => openCertificateFile(file.p12, 'sai-mat-khau', { now: SIGNING_TIME }), withCode('p12-wrong-password'), 'a wrong password is refused even after the right one opened the file');
+    assert.throws(() => openCertificateFile(file.p12, 'p', { now: new Date('2026-07-01T00:00:00Z') }), withCode('certificate-expired'), 'validity is checked at each opening’s own time');
+    assert.throws(() => openCertificateFile(file.p12, 'p', { now: SIGNING_TIME, expected: { commonName: 'Nguyễn Văn Bình' } }), withCode('certificate-subject-mismatch'), 'the subject is checked at each opening');
+    const first = openCertificateFile(file.p12, 'p', { now: SIGNING_TIME });
+    const again = openCertificateFile(file.p12, 'p', { now: SIGNING_TIME });
+    assert.deepEqual(await again.certificateChain(), await first.certificateChain(), 'the same file gives the same chain');
+  });
+
   it('a file that is not PKCS#12', () => {
     assert.throws(() => openCertificateFile(Buffer.from('%PDF-1.4 not a certificate'), 'x', { now: SIGNING_TIME }), withCode('p12-unreadable', /không phải tệp PKCS#12/));
   });

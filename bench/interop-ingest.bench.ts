@@ -5,10 +5,11 @@
  * database, in the same run. Every 50th row is bad (an invalid phone number) and must be refused
  * on both paths; a third of the rows are resolved (TrangThaiHoSo 9 with NgayKetThucXuLy).
  *
- * The interop path registers each dossier through DossierService.create and moves it through
- * DossierService.recordEvent, one transaction per step — the one way to change a dossier — where
- * the CSV import writes 20,000 rows per statement batch. Figures: wall time, dossiers per second,
- * CPU milliseconds per dossier, and the load average at the start.
+ * New dossiers of a batch that need nothing beyond registration are registered together through
+ * the import's batched use case (ImportService.registerRows); the bad rows, and any dossier with
+ * further steps, go one by one through DossierService. Batches of 1,000 (as a source would post
+ * them). Figures: wall time, dossiers per second, CPU milliseconds per dossier, and the load
+ * average at the start (wall time means little on a loaded machine; CPU time per item does).
  *
  *   node --import tsx bench/interop-ingest.bench.ts
  *   BENCH_INTEROP_ROWS=10000 node --import tsx bench/interop-ingest.bench.ts

@@ -264,6 +264,8 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
       agencies,
       procedures,
       files: apologyFiles,
+      calendars,
+      signing: signingRepo,
       clock,
       linkRetentionMs: config.citizenLinkRetentionMs,
     }),

@@ -358,6 +358,21 @@ describe('pages: administration (/quan-tri)', function () {
       assert.equal(dup.status, 409);
       assertFieldError(dup.text, 'username', /đã có/);
     });
+
+    it('gives a leader an optional e-mail address (where signature reminders go), refusing a malformed one next to its field', async () => {
+      const body = { _csrf: admin.csrf, username: 'binh.tran', fullName: 'Trần Văn Bình', role: 'leader', agencyCode: 'SXD', active: 'on', password: 'mat-khau-moi-dai' };
+      const bad = await admin.agent.post('/quan-tri/tai-khoan/moi').type('form').send({ ...body, email: 'binh.tran@' });
+      assert.equal(bad.status, 400);
+      assertFieldError(bad.text, 'email', /Địa chỉ e-mail/);
+      assert.equal(await ctx.db('users').where({ username: 'binh.tran' }).first(), undefined, 'nothing created');
+      await admin.agent.post('/quan-tri/tai-khoan/moi').type('form').send({ ...body, email: ' Binh.Tran@CanTho.gov.vn ' }).expect(303);
+      const created = await ctx.db('users').where({ username: 'binh.tran' }).first();
+      assert.equal(created.email, 'binh.tran@cantho.gov.vn', 'kept trimmed and lowercased');
+      const form = await admin.agent.get(`/quan-tri/tai-khoan/${created.id}`).expect(200);
+      assert.match(form.text, /value="binh.tran@cantho.gov.vn"/, 'the edit form shows it');
+      await admin.agent.post(`/quan-tri/tai-khoan/${created.id}`).type('form').send({ ...body, password: '', email: '' }).expect(303);
+      assert.equal((await ctx.db('users').where({ id: created.id }).first()).email, null, 'an emptied field removes it');
+    });
   });
 
   describe('API tokens', () => {

@@ -47,6 +47,11 @@ import { SigningSettingsService } from './services/signing/settings';
 import { LetterSigningService } from './services/signing/letters';
 import { VerificationService } from './services/signing/verification';
 import type { RemoteSigningService } from './signing';
+import { OnestopOutbound } from './services/interop-outbound';
+import { InteropOutboundRepository } from './db/interop-outbound';
+import { createOnestopChannel } from './channels/onestop/channel';
+import { createPullClient } from './channels/onestop/pull-client';
+import { InteropPuller } from './services/interop-pull';
 import { InteropSourceRepository } from './db/interop-sources';
 import { InteropInboundRepository } from './db/interop-inbound';
 import { InteropSourceService } from './services/interop-sources';
@@ -92,6 +97,10 @@ export interface Services {
   signing: LetterSigningService;
   /** /xac-thuc: a letter checked by its code or its file. */
   verification: VerificationService;
+  /** Queues the appointment updates told to the one-stop systems dossiers came from. */
+  onestopOutbound: OnestopOutbound;
+  /** Polls the pull-mode one-stop sources for changed dossiers; their sync status. */
+  interopPuller: InteropPuller;
   /** One-stop systems exchanging dossiers with us: their configuration and code mappings. */
   interopSources: InteropSourceService;
   /** Dossiers they send in the national synchronisation format. */
@@ -120,6 +129,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const signingRepo = new SigningRepository(db);
   const secretBox = new SecretBox(config.signing.secretKey);
   const signingSettings = new SigningSettingsService({ repo: signingRepo, secrets: secretBox, clock, remoteClient: options.remoteSigning });
+  const interopSourceRepo = new InteropSourceRepository(db);
   const signing = new LetterSigningService({
     repo: signingRepo,
     settings: signingSettings,
@@ -135,9 +145,11 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const apologyAccess = new ApologyAccess({ apologies: apologyRepo, dossiers: dossierRepo, agencies, notices });
   const apologyFiles = new ApologyFiles({ apologies: apologyRepo, pdf, clock });
   const apologies = new ApologyService({ access: apologyAccess, apologies: apologyRepo, agencies, notices, files: apologyFiles, publicBaseUrl: config.publicBaseUrl });
+  const onestopOutbound = new OnestopOutbound({ sources: new InteropOutboundRepository(db), notices, apologies: apologyRepo, publicBaseUrl: config.publicBaseUrl });
   const apologyWorkflow = new ApologyWorkflow({
     db,
     signing,
+    outbound: onestopOutbound,
     apologies: apologyRepo,
     notices,
     dossiers: dossierRepo,
@@ -151,7 +163,19 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     publicBaseUrl: config.publicBaseUrl,
     logger,
   });
-  const channels = options.channels ?? buildChannels(config, db, clock, logger);
+  const onestop = createOnestopChannel({
+    // Read at each send: an administrator may change the URL or the secret, or disable the source, meanwhile.
+    target: async (code) => {
+      const source = await interopSourceRepo.byCode(code);
+      // interopSources is built further down; this runs only at send time, long after.
+      const secret = source?.enabled && source.outboundUrl ? interopSources.sharedSecret(source) : null;
+      return source?.outboundUrl && secret ? { url: source.outboundUrl, secret } : null;
+    },
+    clock,
+    logger,
+    timeoutMs: config.onestop.timeoutMs,
+  });
+  const channels = options.channels ?? new Map([...buildChannels(config, db, clock, logger), ['onestop', onestop]]);
   const dispatcher = new Dispatcher({
     notices,
     workers: new DispatchWorkerRepository(db),
@@ -173,6 +197,31 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const tokenRepo = new TokenRepository(db);
   const interopInboundRepo = new InteropInboundRepository(db);
   const interopInbound = new InteropInboundService({ inbound: interopInboundRepo, dossierRepo, dossiers, agencies, procedures, calendars, clock });
+  const interopSources = new InteropSourceService({
+    sources: interopSourceRepo,
+    inbound: interopInboundRepo,
+    tokens: tokenRepo,
+    agencies,
+    procedures,
+    secrets: secretBox,
+    receive: interopInbound,
+    clock,
+  });
+  const interopPuller = new InteropPuller({
+    sources: { pullSources: () => interopSourceRepo.list({ mode: 'pull', enabled: true }), recordPull: (id, outcome) => interopSourceRepo.recordPull(id, outcome) },
+    secretOf: async (source) => interopSources.sharedSecret(source),
+    client: createPullClient({ clock, timeoutMs: config.onestop.timeoutMs }),
+    // The push endpoint's ingestion, acting as the source (an agency-bound source stays in its agency).
+    ingest: async (source, items) => {
+      const results = await interopInbound.receive(source, 'DongBoHoSoMC', items, { name: `nguồn ${source.code}`, agencyId: source.agencyId, role: 'integration' });
+      const refused = results.filter((r) => r.outcome === 'refused').length;
+      return { accepted: results.length - refused, refused };
+    },
+    clock,
+    logger,
+    pageSize: config.onestop.pullPageSize,
+    maxPagesPerRun: 10,
+  });
   return {
     config,
     db,
@@ -183,17 +232,9 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     dossiers,
     recompute: new RecomputeService({ db, dossiers: dossierRepo, agencies, calendars, clock }),
     tokens: new TokenService({ tokens: tokenRepo, agencies, clock }),
-    interopSources: new InteropSourceService({
-      sources: new InteropSourceRepository(db),
-      inbound: interopInboundRepo,
-      tokens: tokenRepo,
-      agencies,
-      procedures,
-      secrets: secretBox,
-      receive: interopInbound,
-      clock,
-    }),
+    interopSources,
     interopInbound,
+    interopPuller,
     idempotency: new IdempotencyRepository(db),
     rateLimits: new RateLimitRepository(db),
     documents,
@@ -207,6 +248,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     verification: new VerificationService({ repo: signingRepo, apologies: apologyRepo, agencies, settings: signingSettings, trustDemoRoots: config.signing.trustDemoRoots }),
     escalations,
     notices,
+    onestopOutbound,
     messages,
     channels,
     dispatcher,
@@ -222,6 +264,8 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
       agencies,
       procedures,
       files: apologyFiles,
+      calendars,
+      signing: signingRepo,
       clock,
       linkRetentionMs: config.citizenLinkRetentionMs,
     }),

@@ -357,7 +357,7 @@ export class DossierService {
         if (cancelled) data.draftsCancelled = cancelled;
       }
       if (CLOSED_STATES.includes(to)) {
-        const stopped = await this.deps.notices.cancelUnsentForDossier(d.id, now.getTime());
+        const stopped = await this.deps.notices.cancelUnsentForDossier(d.id, 'citizen', now.getTime());
         if (stopped) data.noticesCancelled = stopped;
       }
       await this.deps.dossiers.update(d.id, patch, now.getTime());

@@ -54,6 +54,11 @@ export function staffRouter(s: Services, views: ViewRenderer, groups: PageGroup[
     }
   });
 
+  // A signed-out visitor at an address no staff page has (a mistyped citizen link, say) gets the
+  // public 404, which leads to the look-up, instead of the staff sign-in. Filled from the routes
+  // registered below, so a new staff page is covered without a list to keep.
+  const staffSections = new Set<string>();
+  r.use((req, _res, next) => (req.staff || staffSections.has(sectionOf(req.path)) ? next() : next('router')));
   r.use(requireStaff, requireCsrf);
   r.post('/dang-xuat', async (req, res) => {
     await s.users.signOut(staffOf(req).sessionId);
@@ -62,5 +67,13 @@ export function staffRouter(s: Services, views: ViewRenderer, groups: PageGroup[
   });
   r.get('/tong-quan', dashboardPage(s, views));
   for (const register of groups) register(r);
+  for (const layer of r.stack as { route?: { path?: unknown } }[]) {
+    for (const path of [layer.route?.path].flat()) if (typeof path === 'string') staffSections.add(sectionOf(path));
+  }
   return r;
+}
+
+/** "/ho-so/:code/thu" → "ho-so": the first segment of a path, which names a staff section. */
+function sectionOf(path: string): string {
+  return path.split('/')[1] ?? '';
 }

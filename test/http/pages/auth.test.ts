@@ -119,8 +119,9 @@ describe('staff sign-in, sessions and security headers', function () {
   });
 
   it('answers an unknown page with a Vietnamese 404 page, and an unknown API path with problem+json', async () => {
-    const page = await supertest(ctx.app).get('/khong-co-trang-nay').set('Accept', 'text/html').expect(303);
-    assert.match(String(page.headers.location), /^\/dang-nhap/, 'a stranger is asked to sign in first');
+    const page = await supertest(ctx.app).get('/khong-co-trang-nay').set('Accept', 'text/html').expect(404);
+    assert.ok(page.text.includes('href="/tra-cuu"'), 'a stranger (most likely a citizen with a mistyped link) is led to the look-up, not the staff sign-in');
+    await supertest(ctx.app).get('/ho-so/khong-co').set('Accept', 'text/html').expect(303).expect('Location', /^\/dang-nhap/);
     const { agent } = await signIn(ctx, 'counter');
     const signedIn = await agent.get('/khong-co-trang-nay').set('Accept', 'text/html').expect(404);
     assert.match(signedIn.text, /Không có trang này/);

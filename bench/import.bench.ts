@@ -30,7 +30,7 @@ function vnDate(ms: number): string {
   return `${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 }
 
-function row(i: number): string[] {
+export function row(i: number): string[] {
   const p = PROCEDURES[i % PROCEDURES.length];
   const accepted = NOW.getTime() - 400 * DAY + (i % 390) * DAY + (i % 480) * 60_000;
   const done = accepted + (5 + (i % 40)) * DAY;

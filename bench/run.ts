@@ -15,6 +15,7 @@ import { benchRegistry } from './registry.bench';
 import { benchWatcher } from './watcher.bench';
 import { benchDocuments } from './documents.bench';
 import { benchZaloDispatch } from './dispatch.bench';
+import { benchSmsDispatch } from './sms.bench';
 import { benchEmail } from './email.bench';
 import { benchSlipToNotice } from './slip-to-notice.bench';
 import { benchWeb } from './web.bench';
@@ -51,6 +52,10 @@ const TARGETS: Record<string, Record<string, Target>> = {
   dispatch: {
     zalo_per_s: { op: '>=', value: 300, unit: '/s', why: '10,000 Zalo notices through the outbox, fake answering in 50 ms' },
     zalo_check: { op: '==', value: 'ok', why: 'every notice sent once' },
+  },
+  sms: {
+    sms_per_s: { op: '>=', value: 300, unit: '/s', why: '10,000 SMS notices through the outbox, eSMS fake answering in 50 ms' },
+    sms_check: { op: '==', value: 'ok', why: 'every notice sent once' },
   },
   slip: {
     p99_s: { op: '<=', value: 30, unit: 's', why: 'notice queued for a slipped dossier → sent, dispatchers SIGKILLed every 5 s, default settings, 99th percentile' },
@@ -152,6 +157,8 @@ async function main(): Promise<void> {
   const email = await benchEmail();
   process.stderr.write('dispatch: 10,000 Zalo notices through the outbox…\n');
   const dispatch = await benchZaloDispatch();
+  process.stderr.write('sms: 10,000 SMS notices through the outbox, and the bare client in the same run…\n');
+  const sms = await benchSmsDispatch();
   process.stderr.write('slip: notices through henlai dispatch processes killed every 5 s, 180 s (BENCH_SLIP_SECONDS to change)…\n');
   const slip = await benchSlipToNotice();
   process.stderr.write('documents: letters to HTML and PDF…\n');
@@ -169,7 +176,7 @@ async function main(): Promise<void> {
   process.stderr.write('watcher: one tick over 1,000,000 dossiers, 1,000 slipped (BENCH_ROWS, BENCH_SLIPPED to change)…\n');
   const watcher = await benchWatcher();
 
-  const sections = { deadline, web, startup, email, dispatch, slip, documents, signing, letters_signed: lettersSigned, reports, import: imports, registry, watcher };
+  const sections = { deadline, web, startup, email, dispatch, sms, slip, documents, signing, letters_signed: lettersSigned, reports, import: imports, registry, watcher };
   const rows = Object.entries(sections).flatMap(([name, figures]) => verdicts(name, figures));
   process.stdout.write(`\n${table(rows)}\n`);
   const missed = rows.filter((r) => r.met === false);

@@ -11,6 +11,7 @@ import { gatewayOf, handleSmsCallback } from './channels/sms';
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
+import compression from 'compression';
 import { TEMPLATES_DIR } from './documents/renderer';
 import { ViewRenderer } from './http/views';
 import { loadSession } from './http/staff/session';
@@ -56,6 +57,9 @@ export function createApp(s: Services): Express {
   app.set('trust proxy', s.config.trustProxy);
   app.use(requestLog(s.logger));
   app.use(securityHeaders(s.config.publicBaseUrl.startsWith('https:')));
+  // Pages, letters (150 KB with their fonts) and the stylesheet reach a citizen's phone on a slow
+  // network: gzip them (bodies from 1 KB on; PDFs and images are compressed already).
+  app.use(compression());
   app.use('/static', express.static(path.join(TEMPLATES_DIR, 'static'), { maxAge: '1h', index: false }));
   // Everything else may carry personal data (API answers and exports, staff and citizen pages):
   // no browser or proxy may keep a copy. Routes that send files say it again for themselves.

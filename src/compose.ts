@@ -47,6 +47,15 @@ import { SigningSettingsService } from './services/signing/settings';
 import { LetterSigningService } from './services/signing/letters';
 import { VerificationService } from './services/signing/verification';
 import type { RemoteSigningService } from './signing';
+import { OnestopOutbound } from './services/interop-outbound';
+import { InteropOutboundRepository } from './db/interop-outbound';
+import { createOnestopChannel } from './channels/onestop/channel';
+import { createPullClient } from './channels/onestop/pull-client';
+import { InteropPuller } from './services/interop-pull';
+import { InteropSourceRepository } from './db/interop-sources';
+import { InteropInboundRepository } from './db/interop-inbound';
+import { InteropSourceService } from './services/interop-sources';
+import { InteropInboundService } from './services/interop-inbound';
 
 /** Everything the HTTP layer, the workers and the command line use; built once per process. */
 export interface Services {
@@ -88,6 +97,14 @@ export interface Services {
   signing: LetterSigningService;
   /** /xac-thuc: a letter checked by its code or its file. */
   verification: VerificationService;
+  /** Queues the appointment updates told to the one-stop systems dossiers came from. */
+  onestopOutbound: OnestopOutbound;
+  /** Polls the pull-mode one-stop sources for changed dossiers; their sync status. */
+  interopPuller: InteropPuller;
+  /** One-stop systems exchanging dossiers with us: their configuration and code mappings. */
+  interopSources: InteropSourceService;
+  /** Dossiers they send in the national synchronisation format. */
+  interopInbound: InteropInboundService;
 }
 
 export interface ServiceOptions {
@@ -110,7 +127,9 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const documents = new DocumentRenderer({ templatesDir: TEMPLATES_DIR, overridesDir: config.templatesOverrideDir });
   const pdf = options.pdf ?? createPdfRenderer({ executablePath: config.chromiumPath });
   const signingRepo = new SigningRepository(db);
-  const signingSettings = new SigningSettingsService({ repo: signingRepo, secrets: new SecretBox(config.signing.secretKey), clock, remoteClient: options.remoteSigning });
+  const secretBox = new SecretBox(config.signing.secretKey);
+  const signingSettings = new SigningSettingsService({ repo: signingRepo, secrets: secretBox, clock, remoteClient: options.remoteSigning });
+  const interopSourceRepo = new InteropSourceRepository(db);
   const signing = new LetterSigningService({
     repo: signingRepo,
     settings: signingSettings,
@@ -126,9 +145,11 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const apologyAccess = new ApologyAccess({ apologies: apologyRepo, dossiers: dossierRepo, agencies, notices });
   const apologyFiles = new ApologyFiles({ apologies: apologyRepo, pdf, clock });
   const apologies = new ApologyService({ access: apologyAccess, apologies: apologyRepo, agencies, notices, files: apologyFiles, publicBaseUrl: config.publicBaseUrl });
+  const onestopOutbound = new OnestopOutbound({ sources: new InteropOutboundRepository(db), notices, apologies: apologyRepo, publicBaseUrl: config.publicBaseUrl });
   const apologyWorkflow = new ApologyWorkflow({
     db,
     signing,
+    outbound: onestopOutbound,
     apologies: apologyRepo,
     notices,
     dossiers: dossierRepo,
@@ -142,7 +163,19 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     publicBaseUrl: config.publicBaseUrl,
     logger,
   });
-  const channels = options.channels ?? buildChannels(config, db, clock, logger);
+  const onestop = createOnestopChannel({
+    // Read at each send: an administrator may change the URL or the secret, or disable the source, meanwhile.
+    target: async (code) => {
+      const source = await interopSourceRepo.byCode(code);
+      // interopSources is built further down; this runs only at send time, long after.
+      const secret = source?.enabled && source.outboundUrl ? interopSources.sharedSecret(source) : null;
+      return source?.outboundUrl && secret ? { url: source.outboundUrl, secret } : null;
+    },
+    clock,
+    logger,
+    timeoutMs: config.onestop.timeoutMs,
+  });
+  const channels = options.channels ?? new Map([...buildChannels(config, db, clock, logger), ['onestop', onestop]]);
   const dispatcher = new Dispatcher({
     notices,
     workers: new DispatchWorkerRepository(db),
@@ -161,6 +194,34 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const imports = new ImportService({ db, repo: new ImportRepository(db), dossiers: dossierRepo, agencies, procedures, calendars, clock });
   const userRepo = new UserRepository(db);
   const sessions = new SessionRepository(db);
+  const tokenRepo = new TokenRepository(db);
+  const interopInboundRepo = new InteropInboundRepository(db);
+  const interopInbound = new InteropInboundService({ inbound: interopInboundRepo, dossierRepo, dossiers, agencies, procedures, calendars, clock });
+  const interopSources = new InteropSourceService({
+    sources: interopSourceRepo,
+    inbound: interopInboundRepo,
+    tokens: tokenRepo,
+    agencies,
+    procedures,
+    secrets: secretBox,
+    receive: interopInbound,
+    clock,
+  });
+  const interopPuller = new InteropPuller({
+    sources: { pullSources: () => interopSourceRepo.list({ mode: 'pull', enabled: true }), recordPull: (id, outcome) => interopSourceRepo.recordPull(id, outcome) },
+    secretOf: async (source) => interopSources.sharedSecret(source),
+    client: createPullClient({ clock, timeoutMs: config.onestop.timeoutMs }),
+    // The push endpoint's ingestion, acting as the source (an agency-bound source stays in its agency).
+    ingest: async (source, items) => {
+      const results = await interopInbound.receive(source, 'DongBoHoSoMC', items, { name: `nguồn ${source.code}`, agencyId: source.agencyId, role: 'integration' });
+      const refused = results.filter((r) => r.outcome === 'refused').length;
+      return { accepted: results.length - refused, refused };
+    },
+    clock,
+    logger,
+    pageSize: config.onestop.pullPageSize,
+    maxPagesPerRun: 10,
+  });
   return {
     config,
     db,
@@ -170,7 +231,10 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     calendars,
     dossiers,
     recompute: new RecomputeService({ db, dossiers: dossierRepo, agencies, calendars, clock }),
-    tokens: new TokenService({ tokens: new TokenRepository(db), agencies, clock }),
+    tokens: new TokenService({ tokens: tokenRepo, agencies, clock }),
+    interopSources,
+    interopInbound,
+    interopPuller,
     idempotency: new IdempotencyRepository(db),
     rateLimits: new RateLimitRepository(db),
     documents,
@@ -184,13 +248,14 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     verification: new VerificationService({ repo: signingRepo, apologies: apologyRepo, agencies, settings: signingSettings, trustDemoRoots: config.signing.trustDemoRoots }),
     escalations,
     notices,
+    onestopOutbound,
     messages,
     channels,
     dispatcher,
     reports: new ReportService({ reports: new ReportRepository(db), agencies, procedures, clock }),
     imports,
     importJobs: new ImportJobService({ jobs: new ImportJobRepository(db), imports, clock, logger }),
-    dashboard: new DashboardService({ dossiers, dossierRepo, apologies, messages, agencies, clock }),
+    dashboard: new DashboardService({ dossierRepo, apologyRepo, messages, signing, agencies, calendars, clock }),
     health: new ChannelHealthService({ config, channels, notices, clock }),
     citizen: new CitizenService({
       db,
@@ -199,6 +264,8 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
       agencies,
       procedures,
       files: apologyFiles,
+      calendars,
+      signing: signingRepo,
       clock,
       linkRetentionMs: config.citizenLinkRetentionMs,
     }),

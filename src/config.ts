@@ -57,6 +57,9 @@ const schema = z.object({
   SIGNING_SECRET_KEY: z.string().min(16, 'ít nhất 16 ký tự (nên là 32 byte ngẫu nhiên, base64)').optional(),
   SIGNING_POLL_SECONDS: z.coerce.number().min(1).max(3600).default(5),
   SEND_WINDOW: z.string().regex(/^\d\d:\d\d-\d\d:\d\d$/, 'dạng "06:00-22:00"').default('06:00-22:00'),
+  ONESTOP_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
+  ONESTOP_PULL_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  ONESTOP_PULL_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(100),
 });
 
 export interface Config {
@@ -127,6 +130,15 @@ export interface Config {
     leaseMs: number;
     /** Citizen messages only go out in this Vietnam-time window: [start, end) in minutes. */
     sendWindow: { start: number; end: number };
+  };
+  /** Calls to the one-stop systems (issue 16): appointment updates sent, dossiers pulled. */
+  onestop: {
+    /** How long a one-stop system has to answer one call. */
+    timeoutMs: number;
+    /** Seconds between polls of the pull-mode sources inside the server; 0 turns polling off. */
+    pullIntervalSeconds: number;
+    /** Dossiers asked for per page of a poll. */
+    pullPageSize: number;
   };
 }
 
@@ -253,6 +265,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sendingTimeoutMs: e.DISPATCH_SENDING_TIMEOUT_SECONDS * 1000,
       leaseMs: e.DISPATCH_LEASE_SECONDS * 1000,
       sendWindow: sendWindowOf(e.SEND_WINDOW),
+    },
+    onestop: {
+      timeoutMs: e.ONESTOP_TIMEOUT_SECONDS * 1000,
+      pullIntervalSeconds: e.ONESTOP_PULL_INTERVAL_SECONDS,
+      pullPageSize: e.ONESTOP_PULL_PAGE_SIZE,
     },
     templatesOverrideDir: path.resolve(e.TEMPLATES_OVERRIDE_DIR ?? path.join(dataDir, 'templates')),
   };

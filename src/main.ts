@@ -8,6 +8,7 @@ import { buildServices, type Services } from './compose';
 import { systemClock } from './clock';
 import { SYSTEM_ACTOR } from './domain/actor';
 import { startServer } from './server';
+import { runPeriodically } from './workers/periodic';
 import { seedDemo, isEmpty } from './demo/seed';
 import { createDemoAccounts } from './demo/accounts';
 import { seedDemoSigning } from './demo/signing';
@@ -194,6 +195,46 @@ export async function main(argv: string[]): Promise<void> {
             await migrateLatest(s.db);
             const stop = s.dispatcher.start(Math.max(1, config.dispatch.intervalSeconds) * 1000);
             logger.info('dispatching notices; Ctrl+C to stop');
+            await new Promise<void>((resolve) => {
+              process.once('SIGINT', resolve);
+              process.once('SIGTERM', resolve);
+            });
+            await stop();
+          },
+          logger,
+        ),
+      );
+    });
+
+  program
+    .command('pull')
+    .description('lấy hồ sơ thay đổi từ các nguồn một cửa ở chế độ lấy hồ sơ; chạy liên tục, hoặc một lượt với --once')
+    .option('--once', 'lấy một lượt rồi thoát')
+    .action(async (opts: { once?: boolean }) => {
+      const pullOnce = async (s: Services) => {
+        for (const r of await s.interopPuller.runOnce()) {
+          print(`${r.source}: ${r.pages} trang · ${r.items} hồ sơ · nhận ${r.accepted} · từ chối ${r.refused}${r.error ? ` · lỗi: ${r.error}` : ''}`);
+        }
+      };
+      if (opts.once) {
+        await withServices(loadConfig(), async (s) => {
+          await migrateLatest(s.db);
+          await pullOnce(s);
+        });
+        return;
+      }
+      await asService((config, logger) =>
+        withServices(
+          config,
+          async (s) => {
+            await migrateLatest(s.db);
+            const stop = runPeriodically(
+              () => s.interopPuller.runOnce(),
+              Math.max(1, config.onestop.pullIntervalSeconds) * 1000,
+              () => undefined,
+              (err) => logger.warn({ err }, 'interop pull failed; the next run retries'),
+            );
+            logger.info('pulling dossiers from one-stop sources; Ctrl+C to stop');
             await new Promise<void>((resolve) => {
               process.once('SIGINT', resolve);
               process.once('SIGTERM', resolve);

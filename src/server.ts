@@ -20,6 +20,18 @@ export async function startServer(s: Services): Promise<Server> {
     () => undefined,
     (err) => s.logger.warn({ err }, 'signature checks failed; the next run retries'),
   );
+  // Pull-mode one-stop sources: polled for changed dossiers (issue 16).
+  const stopPulling =
+    s.config.onestop.pullIntervalSeconds > 0
+      ? runPeriodically(
+          () => s.interopPuller.runOnce(),
+          s.config.onestop.pullIntervalSeconds * 1000,
+          (reports) => {
+            if (reports.some((r) => r.items || r.error)) s.logger.info({ pulled: reports }, 'interop pull');
+          },
+          (err) => s.logger.warn({ err }, 'interop pull failed; the next run retries'),
+        )
+      : async () => undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -30,6 +42,7 @@ export async function startServer(s: Services): Promise<Server> {
     await stopWatcher();
     await stopDispatcher();
     await stopSigning();
+    await stopPulling();
     for (const channel of s.channels.values()) await channel.close();
     await s.pdf.close();
     await s.db.destroy();

@@ -74,9 +74,16 @@ export type NewApology = Pick<
 
 export interface ApologyFilter {
   agencyIds?: number[];
+  /** Issued by one of these agencies only (those who decide it), not merely visible to them. */
+  issuingAgencyIds?: number[];
   statuses?: ApologyStatus[];
   late?: boolean;
   dossierId?: number;
+  dossierIds?: number[];
+  /** true: drafts a leader returned to their drafter; false: all others. */
+  returned?: boolean;
+  /** Newest first unless asked otherwise: a queue reads oldest first. */
+  order?: 'newest' | 'oldest';
 }
 
 // Everything but the stored documents: lists never need the HTML or the PDF bytes.
@@ -229,10 +236,13 @@ export class ApologyRepository {
       if (f.statuses?.length) q.whereIn('status', f.statuses);
       if (f.late !== undefined) q.where('late', f.late);
       if (f.dossierId !== undefined) q.where('dossier_id', f.dossierId);
+      if (f.dossierIds) q.whereIn('dossier_id', f.dossierIds.length ? f.dossierIds : [-1]);
+      if (f.issuingAgencyIds) q.whereIn('issuing_agency_id', f.issuingAgencyIds.length ? f.issuingAgencyIds : [-1]);
+      if (f.returned !== undefined) q[f.returned ? 'whereNotNull' : 'whereNull']('returned_at');
       return q;
     };
     const [rows, count] = await Promise.all([
-      where(this.select()).orderBy('id', 'desc').limit(limit).offset(offset),
+      where(this.select()).orderBy('id', f.order === 'oldest' ? 'asc' : 'desc').limit(limit).offset(offset),
       where(this.db('apologies')).count({ n: '*' }).first(),
     ]);
     return { items: this.map(rows), total: Number((count as { n?: number | string } | undefined)?.n ?? 0) };

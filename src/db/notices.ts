@@ -523,10 +523,10 @@ export class NoticeRepository {
     return rows.map((r: Record<string, unknown>) => ({ id: Number(r.id), kind: String(r.kind), message: String(r.message), createdAt: Number(r.created_at) }));
   }
 
-  /** Cancels the dossier's citizen notices not yet handed to a provider. */
-  async cancelUnsentForDossier(dossierId: number, now: number): Promise<number> {
+  /** Cancels the dossier's notices for `audience` not yet handed to a provider. */
+  async cancelUnsentForDossier(dossierId: number, audience: NoticeAudience, now: number): Promise<number> {
     return this.db('notices')
-      .where({ dossier_id: dossierId, audience: 'citizen' })
+      .where({ dossier_id: dossierId, audience })
       .whereIn('status', FROM.cancel)
       .update({ status: status('cancel', 'cancelled'), updated_at: now });
   }

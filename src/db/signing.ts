@@ -163,6 +163,17 @@ export class SigningRepository {
     await this.db('signing_settings').insert(row).onConflict(['owner_kind', 'owner_id']).merge();
   }
 
+  /** The simulator's sealed demo key for one signer of an agency, if made. */
+  async simulatedKey(agencyId: number, signer: string): Promise<string | null> {
+    const r = await this.db('signing_simulated_keys').select('sealed').where({ agency_id: agencyId, signer }).first();
+    return r ? String(r.sealed) : null;
+  }
+
+  /** Keeps a simulated key unless another process kept one first (then this one is dropped). */
+  async addSimulatedKey(agencyId: number, signer: string, sealed: string, now: number): Promise<void> {
+    await this.db('signing_simulated_keys').insert({ agency_id: agencyId, signer, sealed, created_at: now }).onConflict(['agency_id', 'signer']).ignore();
+  }
+
   async roots(): Promise<Array<{ name: string; certificatePem: string; demo: boolean }>> {
     const rows = await this.db('signing_roots').select('name', 'certificate_pem', 'demo').orderBy('id');
     return rows.map((r: { name: string; certificate_pem: string; demo: boolean | number }) => ({ name: r.name, certificatePem: r.certificate_pem, demo: Boolean(r.demo) }));

@@ -9,6 +9,8 @@ export interface User {
   role: UserRole;
   agencyId: number | null;
   active: boolean;
+  /** The account's own address (optional): a leader's signature reminders go there. */
+  email: string | null;
   lastLoginAt: number | null;
   createdAt: number;
 }
@@ -25,6 +27,7 @@ interface Row {
   agency_id: number | null;
   password_hash: string;
   active: boolean | number;
+  email: string | null;
   last_login_at: number | string | null;
   created_at: number | string;
 }
@@ -39,6 +42,7 @@ function fromRow(r: Row): UserWithHash {
     role: r.role,
     agencyId: r.agency_id,
     active: Boolean(r.active),
+    email: r.email ?? null,
     lastLoginAt: num(r.last_login_at),
     createdAt: Number(r.created_at),
     passwordHash: r.password_hash,
@@ -56,6 +60,8 @@ export interface UserInput {
   role: UserRole;
   agencyId: number | null;
   active: boolean;
+  /** Absent: none (or, on update, removed). */
+  email?: string | null;
 }
 
 export class UserRepository {
@@ -69,6 +75,7 @@ export class UserRepository {
         role: input.role,
         agency_id: input.agencyId,
         active: input.active,
+        email: input.email ?? null,
         password_hash: passwordHash,
         created_at: now,
         updated_at: now,
@@ -80,7 +87,7 @@ export class UserRepository {
   async update(id: number, input: UserInput, now: number): Promise<User> {
     await this.db('users')
       .where({ id })
-      .update({ username: input.username, full_name: input.fullName, role: input.role, agency_id: input.agencyId, active: input.active, updated_at: now });
+      .update({ username: input.username, full_name: input.fullName, role: input.role, agency_id: input.agencyId, active: input.active, email: input.email ?? null, updated_at: now });
     return this.get(id);
   }
 

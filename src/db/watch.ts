@@ -27,6 +27,8 @@ export interface WaitingSignature {
   dueAt: number;
   approvedAt: number;
   approvedBy: string;
+  /** The approving leader's own address, if their account has one. */
+  approverEmail: string | null;
   waitingFor: SignatureLayer;
   waitingSince: number;
   /** Why the agency's signature failed last (the poller retries), for the agency layer. */
@@ -109,7 +111,8 @@ export class WatchRepository {
     const rows = await this.db('letter_signing as ls')
       .join('apologies as a', 'a.id', 'ls.apology_id')
       .join('dossiers as d', 'd.id', 'a.dossier_id')
-      .select('a.id as apology_id', 'a.issuing_agency_id', 'd.code', 'd.current_due_at', 'ls.approved_at', 'ls.approved_by', 'ls.message', waitingColumns(this.db))
+      .leftJoin('users as u', 'u.id', 'ls.approver_user_id')
+      .select('a.id as apology_id', 'a.issuing_agency_id', 'd.code', 'd.current_due_at', 'ls.approved_at', 'ls.approved_by', 'ls.message', 'u.email as approver_email', waitingColumns(this.db))
       .where((w) => w.where('ls.state', LEADER_WAITING).orWhere('ls.state', AGENCY_WAITING).orWhere((x) => x.where('ls.state', AGENCY_FAILING).whereNotNull('ls.message')))
       .where('a.status', 'draft')
       .whereNotNull('d.current_due_at')
@@ -122,6 +125,7 @@ export class WatchRepository {
       dueAt: Number(r.current_due_at),
       approvedAt: Number(r.approved_at),
       approvedBy: String(r.approved_by),
+      approverEmail: (r.approver_email as string | null) ?? null,
       waitingFor: r.waiting_for as SignatureLayer,
       waitingSince: Number(r.waiting_since),
       problem: r.waiting_for === 'agency' ? ((r.message as string | null) ?? null) : null,

@@ -28,6 +28,7 @@ export const ACTIONS = [
   'channel.manage',
   'user.manage',
   'token.manage',
+  'interop.manage',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -44,6 +45,7 @@ export const ACTION_LABELS: Record<Action, string> = {
   'channel.manage': 'quản lý kênh gửi tin (Zalo OA, thư điện tử)',
   'user.manage': 'quản lý tài khoản',
   'token.manage': 'quản lý mã truy cập API',
+  'interop.manage': 'cấu hình liên thông với hệ thống một cửa',
 };
 
 const EVERYONE: readonly Role[] = ['counter', 'officer', 'leader', 'supervisor', 'admin', 'integration', 'system'];
@@ -65,6 +67,7 @@ const GRANTS: Record<Action, readonly Role[]> = {
   'channel.manage': ['admin', 'system'],
   'user.manage': ['admin', 'system'],
   'token.manage': ['admin', 'system'],
+  'interop.manage': ['admin', ...MACHINES],
 };
 
 export function can(role: Role, action: Action): boolean {

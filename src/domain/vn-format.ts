@@ -36,6 +36,12 @@ export function shortInstant(instant: Date): string {
   return `${pad2(Math.floor(m / 60))}:${pad2(m % 60)} ngày ${shortDate(localDayOf(instant))}`;
 }
 
+/** Office hours of a day, "07:30–11:30, 13:30–17:00" (minutes from local midnight); "" on a day off. */
+export function officeHoursText(ranges: readonly { start: number; end: number }[]): string {
+  const hhmm = (m: number) => `${pad2(Math.floor(m / 60))}:${pad2(m % 60)}`;
+  return ranges.map((r) => `${hhmm(r.start)}–${hhmm(r.end)}`).join(', ');
+}
+
 const WEEKDAYS = ['Chủ nhật', 'Thứ Hai', 'Thứ Ba', 'Thứ Tư', 'Thứ Năm', 'Thứ Sáu', 'Thứ Bảy'];
 
 /** "Thứ Năm, 19/03/2026". */

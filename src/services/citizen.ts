@@ -7,6 +7,12 @@ import type { Procedure, ProcedureRepository } from '../db/procedures';
 import { addressesPerson } from '../domain/apology';
 import { STATE_LABELS, typedDossierCode, type DossierState } from '../domain/dossier';
 import type { ApologyFiles } from './apologies';
+import type { CalendarService } from './calendar';
+import type { SigningRepository } from '../db/signing';
+import { formatVerificationCode } from './signing/letters';
+import { letterContent } from '../documents/reading';
+import { localDayOf } from '../domain/time';
+import { officeHoursText } from '../domain/vn-format';
 import type { Clock } from '../clock';
 
 /** What the citizen's page shows: the apology, the two dates and where to collect the result. */
@@ -20,6 +26,12 @@ export interface CitizenNotice {
   receivingAgency: Agency;
   /** The page speaks to a person ("ông/bà") or to an organisation. */
   addressesPerson: boolean;
+  /** The place of return's office hours on the new date, "07:30–11:30, 13:30–17:00". */
+  returnHours: string;
+  /** The signed letter's verification code ("K7QX-9M2P-AB"), checked at /xac-thuc; null when not signed. */
+  verificationCode: string | null;
+  /** The letter's content as issued, without its page styles, for a reading view that reflows on a phone. */
+  letterBody: string | null;
 }
 
 /** The public look-up's answer: the state and dates, nothing that names or reaches a person. */
@@ -47,6 +59,8 @@ export interface CitizenServiceDeps {
   agencies: AgencyRepository;
   procedures: ProcedureRepository;
   files: ApologyFiles;
+  calendars: CalendarService;
+  signing: SigningRepository;
   clock: Clock;
   /** How long a closed dossier's link still leads to its letter. */
   linkRetentionMs: number;
@@ -73,11 +87,14 @@ export class CitizenService {
     const found = await this.reachable(token);
     if (!found) return null;
     const { apology, dossier } = found;
-    const [procedure, issuing, receiving] = await Promise.all([
+    const [procedure, issuing, receiving, signing, html] = await Promise.all([
       this.deps.procedures.byId(dossier.procedureId),
       this.deps.agencies.byId(apology.issuingAgencyId),
       this.deps.agencies.byId(dossier.receivingAgencyId),
+      this.deps.signing.letter(apology.id),
+      this.deps.apologies.html(apology.id),
     ]);
+    const calendar = await this.deps.calendars.forAgency(receiving);
     return {
       apology,
       dossierCode: dossier.code,
@@ -85,6 +102,9 @@ export class CitizenService {
       issuingAgency: issuing as Agency,
       receivingAgency: receiving as Agency,
       addressesPerson: addressesPerson(dossier.applicantKind, apology.toRepresentative),
+      returnHours: officeHoursText(calendar.officeHours(localDayOf(new Date(apology.newDueAt)))),
+      verificationCode: signing?.state === 'signed' ? formatVerificationCode(signing.verificationCode) : null,
+      letterBody: html === null ? null : letterContent(html),
     };
   }
 

@@ -40,6 +40,11 @@ export interface DossierInput {
   channel: IntakeChannel;
   submittedAt?: Date;
   acceptedAt: Date;
+  /**
+   * The appointment in force when it is not the one our calendar gives: a one-stop system's
+   * NgayHenTra, where its source is set to govern (services/interop-inbound.ts).
+   */
+  dueAt?: Date;
 }
 
 export interface EventInput {
@@ -80,7 +85,7 @@ function clockOf(t: ProcessingTime): { clockUnit: ClockUnit; clockAmount: number
 }
 
 /** JSON with object keys sorted at every level, so equal content always hashes equal. */
-function stableJson(value: unknown): string {
+export function stableJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
@@ -94,6 +99,7 @@ function contentHash(input: DossierInput): string {
     ...input,
     submittedAt: input.submittedAt?.getTime() ?? null,
     acceptedAt: input.acceptedAt.getTime(),
+    dueAt: input.dueAt?.getTime(),
     representative: input.representative ?? null,
   });
   return crypto.createHash('sha256').update(canonical).digest('hex');
@@ -150,7 +156,7 @@ export class DossierService {
 
     const calendar = await this.deps.calendars.forAgency(deciding);
     const time = procedureTime(procedure);
-    const due = computeDue(calendar, input.acceptedAt, time).getTime();
+    const due = input.dueAt?.getTime() ?? computeDue(calendar, input.acceptedAt, time).getTime();
     const rep = input.representative ?? null;
     const record = {
       code: input.code,
@@ -351,7 +357,7 @@ export class DossierService {
         if (cancelled) data.draftsCancelled = cancelled;
       }
       if (CLOSED_STATES.includes(to)) {
-        const stopped = await this.deps.notices.cancelUnsentForDossier(d.id, now.getTime());
+        const stopped = await this.deps.notices.cancelUnsentForDossier(d.id, 'citizen', now.getTime());
         if (stopped) data.noticesCancelled = stopped;
       }
       await this.deps.dossiers.update(d.id, patch, now.getTime());

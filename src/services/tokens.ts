@@ -8,7 +8,7 @@ import { authorize, authorizeFor } from './authorize';
 
 // Tokens carry 256 random bits, so a plain SHA-256 is enough to store them: unlike passwords
 // they cannot be guessed, and a fast hash keeps every API request cheap.
-function hashToken(token: string): string {
+export function hashToken(token: string): string {
   return crypto.createHash('sha256').update(token).digest('hex');
 }
 

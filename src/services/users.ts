@@ -5,6 +5,7 @@ import type { SessionRepository, User, UserInput, UserRepository } from '../db/u
 import { isUniqueViolation } from '../db/connection';
 import { USER_ROLES, type UserRole } from '../domain/access';
 import { normalizeText, textProblem } from '../domain/text';
+import { normalizeEmail } from '../domain/contact';
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../errors';
 import type { Clock } from '../clock';
 import { actsFor, type Actor } from '../domain/actor';
@@ -151,11 +152,13 @@ export class UserService {
     if (agencyId === null && needsAgency(input.role) && !problems.some((p) => p.field === 'agencyCode')) {
       problems.push({ field: 'agencyCode', message: 'Vai trò này phải thuộc một cơ quan' });
     }
+    const email = input.email?.trim() ? normalizeEmail(input.email) : null;
+    if (input.email?.trim() && !email) problems.push({ field: 'email', message: 'Địa chỉ e-mail không hợp lệ (ví dụ: ten@coquan.gov.vn)' });
     if (checkPassword && password.length < MIN_PASSWORD_LENGTH) {
       problems.push({ field: 'password', message: `Mật khẩu cần ít nhất ${MIN_PASSWORD_LENGTH} ký tự` });
     }
     if (problems.length) throw new ValidationError(problems);
-    return { username, fullName, role: input.role, agencyId, active: input.active };
+    return { username, fullName, role: input.role, agencyId, active: input.active, email };
   }
 }
 

@@ -161,7 +161,9 @@ export class DeadlineWatcher {
     for (const w of waiting) {
       const agency = agencies.get(w.agencyId);
       const wait = signatureWait(w.waitingSince, w.dueAt, now);
-      if (!agency?.contactEmail || !wait.urgent) continue;
+      // The leader who must sign, when their account has an address; otherwise the agency's contact.
+      const recipient = (w.waitingFor === 'leader' ? w.approverEmail : null) ?? agency?.contactEmail;
+      if (!agency || !recipient || !wait.urgent) continue;
       report.signatureReminders += await this.deps.notices.enqueue(
         [
           {
@@ -171,7 +173,7 @@ export class DeadlineWatcher {
             kind: 'signature_reminder',
             audience: 'staff',
             channel: 'email',
-            recipient: agency.contactEmail,
+            recipient,
             agencyId: agency.id,
             dossierId: null,
             apologyId: w.apologyId,

@@ -20,6 +20,9 @@ describe('agencies and procedures API', () => {
       signerTitle: null,
       officeHours: {},
       publicBoard: false,
+      draftingUnit: null,
+      noticeChannels: ['zalo', 'sms', 'email'],
+      smsUnicode: false,
     }, 'a new agency gets the documented default settings');
     const patched = await ctx
       .api('patch', '/api/v1/agencies/SXD')

@@ -15,18 +15,18 @@ import { AGENCY, PROCEDURE, createTestContext, dossierBody, seedBasics, type Tes
 const Y = true;
 const N = false;
 const EXPECTED: Record<UserRole, Partial<Record<Action, boolean>>> = {
-  //          read create event draft approve cancel message report registry channel user token
-  counter: row(Y, Y, Y, Y, N, N, Y, N, N, N, N, N),
-  officer: row(Y, N, Y, Y, N, Y, Y, N, N, N, N, N),
-  leader: row(Y, N, Y, Y, Y, Y, Y, Y, N, N, N, N),
-  supervisor: row(Y, N, N, N, N, N, N, Y, N, N, N, N),
-  admin: row(Y, N, N, N, N, N, N, Y, Y, Y, Y, Y),
+  //          read create event draft approve cancel message report registry channel user token interop
+  counter: row(Y, Y, Y, Y, N, N, Y, N, N, N, N, N, N),
+  officer: row(Y, N, Y, Y, N, Y, Y, N, N, N, N, N, N),
+  leader: row(Y, N, Y, Y, Y, Y, Y, Y, N, N, N, N, N),
+  supervisor: row(Y, N, N, N, N, N, N, Y, N, N, N, N, N),
+  admin: row(Y, N, N, N, N, N, N, Y, Y, Y, Y, Y, Y),
 };
 
 function row(...allowed: boolean[]): Partial<Record<Action, boolean>> {
   const actions = [
     'dossier.read', 'dossier.create', 'dossier.event', 'apology.draft', 'apology.approve', 'apology.cancel', 'message.manage', 'report.read',
-    'registry.manage', 'channel.manage', 'user.manage', 'token.manage',
+    'registry.manage', 'channel.manage', 'user.manage', 'token.manage', 'interop.manage',
   ] as Action[];
   return Object.fromEntries(actions.map((a, i) => [a, allowed[i]]));
 }
@@ -105,6 +105,7 @@ describe('roles: who may do what (use cases)', function () {
     'channel.manage': async (actor) => ctx.services.health.check(actor),
     'user.manage': async (actor) => ctx.services.users.list(actor),
     'token.manage': async (actor) => ctx.services.tokens.create(`t${++seq}`, null, actor),
+    'interop.manage': async (actor) => ctx.services.interopSources.list(actor),
   };
 
   for (const role of USER_ROLES) {

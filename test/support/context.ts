@@ -37,7 +37,7 @@ export interface TestContext {
   token: string;
   config: Config;
   /** supertest with the installation-wide token already set. */
-  api(method: 'get' | 'post' | 'patch' | 'delete', url: string, token?: string): supertest.Test;
+  api(method: 'get' | 'post' | 'put' | 'patch' | 'delete', url: string, token?: string): supertest.Test;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
 
 /**
@@ -59,6 +60,15 @@ describe('deadline watcher: letters waiting for the leader’s signature', funct
     assert.equal(late1.apology.status, 'draft');
     assert.equal(late1.apology.signatureWaitingSince, '2026-03-05T09:00:00+07:00');
     assert.equal(late1.apology.signatureWaitingFor, 'leader', 'the API says whose signature the letter waits for');
+  });
+
+  it('reminds the approving leader at their own e-mail address when their account has one', async () => {
+    const leader = await ctx.services.users.create({ username: 'lanhdao', fullName: 'Trần Văn Bình', role: 'leader', agencyCode: 'SXD', agencyId: null, active: true, email: 'binh.tran@cantho.gov.vn' }, 'mat-khau-dai-1234', SYSTEM_ACTOR);
+    await ctx.db('letter_signing').where({ apology_id: apologyId }).update({ approver_user_id: leader.id });
+    ctx.clock.set(new Date('2026-03-07T14:00:00+07:00'));
+    assert.equal((await ctx.services.watcher.tick()).signatureReminders, 1);
+    const [reminder] = await reminders();
+    assert.equal(reminder.recipient, 'binh.tran@cantho.gov.vn', 'the leader who must sign is reminded, not only the agency’s contact');
   });
 
   it('stops reminding and listing the wait once the signature has been refused (the draft is back with the leader)', async () => {

@@ -18,8 +18,9 @@ import {
   listMessagesQuery,
 } from './schemas';
 import { complianceReportQuery, overdueReportQuery, periodReportQuery, publicBoardQuery } from './reports';
+import { disagreementsQuery, mappingSchema, refusalsQuery, secretSchema, sourcePatchSchema, sourceSchema } from './interop';
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 interface Operation {
   method: Method;
@@ -167,6 +168,26 @@ const OPERATIONS: Operation[] = [
   },
   { method: 'get', path: '/reports/overdue', summary: 'Xếp hạng cơ quan theo số hồ sơ đang giải quyết quá hạn', query: overdueReportQuery, ok: 200 },
   { method: 'get', path: '/reports/apologies', summary: 'Tình hình xin lỗi khi hồ sơ trễ hạn, theo cơ quan', query: complianceReportQuery, ok: 200 },
+  {
+    method: 'post',
+    path: '/interop/DongBoHoSoMC',
+    summary:
+      'Nguồn liên thông gửi hồ sơ theo định dạng đồng bộ DVCQG (một hồ sơ, một mảng, hoặc {data: [...]}); ngày giờ yyyyMMddHHmmss giờ Việt Nam; trả {error_code, message} (0 = thành công) và kết quả từng hồ sơ',
+    ok: 200,
+  },
+  { method: 'post', path: '/interop/CapNhatTienDoHoSoMC', summary: 'Nguồn liên thông gửi tiến độ xử lý hồ sơ (một bản hoặc một mảng)', ok: 200 },
+  { method: 'get', path: '/interop/sources', summary: 'Các nguồn liên thông (hệ thống một cửa) đã cấu hình', ok: 200 },
+  { method: 'post', path: '/interop/sources', summary: 'Thêm nguồn liên thông; trả mã truy cập của nguồn một lần', body: sourceSchema, ok: 201 },
+  { method: 'get', path: '/interop/sources/{code}', summary: 'Một nguồn liên thông', ok: 200 },
+  { method: 'patch', path: '/interop/sources/{code}', summary: 'Sửa nguồn liên thông', body: sourcePatchSchema, ok: 200 },
+  { method: 'post', path: '/interop/sources/{code}/token', summary: 'Cấp mã truy cập mới cho nguồn (mã cũ hết hiệu lực ngay)', ok: 201 },
+  { method: 'put', path: '/interop/sources/{code}/secret', summary: 'Đặt khoá bí mật dùng chung của nguồn (không bao giờ hiển thị lại)', body: secretSchema, ok: 204 },
+  { method: 'get', path: '/interop/sources/{code}/mappings', summary: 'Bảng ánh xạ mã thủ tục (MaTTHC) và mã đơn vị (DonViXuLy) của nguồn', ok: 200 },
+  { method: 'put', path: '/interop/sources/{code}/mappings', summary: 'Thêm hoặc sửa một ánh xạ mã', body: mappingSchema, ok: 204 },
+  { method: 'delete', path: '/interop/sources/{code}/mappings/{kind}/{theirCode}', summary: 'Bỏ một ánh xạ mã', ok: 204 },
+  { method: 'get', path: '/interop/refusals', summary: 'Hồ sơ liên thông bị từ chối, để sửa và gửi lại', query: refusalsQuery, ok: 200 },
+  { method: 'post', path: '/interop/refusals/{id}/replay', summary: 'Xử lý lại một hồ sơ bị từ chối (sau khi sửa ánh xạ)', ok: 200 },
+  { method: 'get', path: '/interop/disagreements', summary: 'Số hồ sơ có ngày hẹn trả của nguồn khác ngày Hẹn Lại tính, theo thủ tục hoặc cơ quan', query: disagreementsQuery, ok: 200 },
   { method: 'get', path: '/public/apologies', summary: 'Bảng công khai: thư xin lỗi đã ban hành trong N ngày (không cần mã truy cập)', query: publicBoardQuery, ok: 200, open: true },
 ];
 

@@ -31,6 +31,7 @@ import type { z } from 'zod';
 import { registerApologyRoutes } from './apologies';
 import { registerMessageRoutes } from './messages';
 import { registerPublicRoutes, registerReportRoutes } from './reports';
+import { registerInteropRoutes } from './interop';
 
 type AgencyBody = z.output<typeof agencySchema>;
 type ProcedureBody = z.output<typeof procedureSchema>;
@@ -206,5 +207,6 @@ export function apiRouter(s: Services): Router {
   registerApologyRoutes(r, s);
   registerMessageRoutes(r, s);
   registerReportRoutes(r, s);
+  registerInteropRoutes(r, s);
   return r;
 }

@@ -77,7 +77,10 @@ export function citizenRouter(s: Services, views: ViewRenderer, form: RequestHan
       reason: a.reason,
       oldDue: a.dueBefore,
       newDue: a.newDueAt,
+      returnHours: notice.returnHours,
       place: { name: receiving.name, address: receiving.address, phone: receiving.contactPhone },
+      verificationCode: notice.verificationCode,
+      letterBody: notice.letterBody,
       acknowledgedAt: a.acknowledgedAt,
     });
   });

@@ -1,6 +1,5 @@
 import type { Request, Response, Router } from 'express';
 import type { Services } from '../../compose';
-import type { NoticeChannel, NoticeStatus } from '../../db/notices';
 import { NOTICE_STATUS_LABELS } from '../../services/messages';
 import { can } from '../../domain/access';
 import { FAILED, NEEDS_ATTENTION, staffActions } from '../../domain/notice-lifecycle';
@@ -10,7 +9,7 @@ import type { ViewRenderer } from '../views';
 import { entryId, listMessagesQuery } from '../api/schemas';
 import { staffOf } from './session';
 import { CHANNEL_LABELS, dossierPath, filterErrors } from './dossiers';
-import { errorClassOf, noticeReason } from './notice-reason';
+import { waitingReason } from './notice-reason';
 import type { PageGroup } from './index';
 import { applicantContact } from './applicant-contact';
 
@@ -30,14 +29,6 @@ const CHANNEL_CHOICES = [
   { value: 'print', label: 'Gọi điện / in thư tại bộ phận một cửa' },
   { value: 'onestop', label: 'Báo ngày hẹn mới cho hệ thống một cửa' },
 ];
-
-/** A notice waiting on the counter's list has no error: the channel itself is the reason. */
-function reasonOf(channel: NoticeChannel, status: NoticeStatus, lastError: string | null): string | null {
-  const reason = noticeReason(errorClassOf(lastError));
-  if (reason) return reason;
-  if (channel === 'print' && status === 'created') return 'Không gửi được qua Zalo hay thư điện tử: cần gọi điện hoặc in thư trao cho người dân';
-  return null;
-}
 
 /** The messages page: failed and waiting notices, with retry, cancel and "called the citizen". */
 export function messagePages(s: Services, views: ViewRenderer): PageGroup {
@@ -69,7 +60,7 @@ export function messagePages(s: Services, views: ViewRenderer): PageGroup {
           channel: CHANNEL_LABELS[n.channel],
           recipient: n.recipient,
           status: NOTICE_STATUS_LABELS[n.status],
-          reason: reasonOf(n.channel, n.status, tried?.lastError ?? n.lastError),
+          reason: waitingReason(n.channel, n.status, tried?.lastError ?? n.lastError),
           lastTriedAt: tried?.at ?? null,
           contact: n.audience === 'citizen' && dossier ? applicantContact(dossier) : null,
           attempts: n.attempts,
@@ -112,9 +103,9 @@ export function messagePages(s: Services, views: ViewRenderer): PageGroup {
     );
   };
 
-  /** Back to the list the person was looking at, so that the filter survives the action. */
+  /** Back to the list (or the dashboard queue) the person was looking at, so that the filter survives the action. */
   const backTo = (req: Request, ok: string) => {
-    const back = typeof req.body?.back === 'string' && /^\/tin-nhan(\?[^\s\\]*)?$/.test(req.body.back) ? req.body.back : '/tin-nhan';
+    const back = typeof req.body?.back === 'string' && /^\/(tin-nhan|tong-quan)(\?[^\s\\]*)?$/.test(req.body.back) ? req.body.back : '/tin-nhan';
     return `${back}${back.includes('?') ? '&' : '?'}ok=${ok}`;
   };
 

@@ -62,9 +62,19 @@ export function noticeReason(errorClass: string | null): string | null {
     return 'Địa chỉ thư điện tử không tồn tại hoặc từ chối nhận thư';
   }
   if (errorClass.startsWith('smtp:')) return 'Máy chủ thư điện tử gặp lỗi: hệ thống sẽ tự gửi lại';
+  if (errorClass === 'onestop:no-target') return 'Nguồn hồ sơ đã tắt hoặc chưa có địa chỉ nhận ngày hẹn mới: quản trị viên cần kiểm tra';
+  if (errorClass.startsWith('onestop:')) return `Hệ thống một cửa từ chối cập nhật ngày hẹn (mã ${errorClass.slice(8)})`;
   const http = /^http:(\d{3})$/.exec(errorClass);
   if (http) {
     return Number(http[1]) >= 500 ? 'Máy chủ của nhà cung cấp gặp sự cố: hệ thống sẽ tự gửi lại' : 'Nhà cung cấp từ chối yêu cầu: quản trị viên cần kiểm tra';
   }
   return OTHER[errorClass] ?? `Lỗi khác (mã ${errorClass})`;
+}
+
+/** Why a notice waits or failed; one waiting on the counter's list has no error: the channel itself is the reason. */
+export function waitingReason(channel: string, status: string, lastError: string | null): string | null {
+  const reason = noticeReason(errorClassOf(lastError));
+  if (reason) return reason;
+  if (channel === 'print' && status === 'created') return 'Không gửi được qua Zalo hay thư điện tử: cần gọi điện hoặc in thư trao cho người dân';
+  return null;
 }

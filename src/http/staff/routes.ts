@@ -6,8 +6,7 @@ import { formErrors, staffPage } from '../pages';
 import { parse } from '../validate';
 import type { ViewRenderer } from '../views';
 import { checkLoginToken, cookieOptions, LOGIN_COOKIE, newLoginToken, requireCsrf, requireStaff, SESSION_COOKIE, staffOf } from './session';
-import { overdueChart } from './chart';
-import { dayStartMs, formatVnIso, localDayOf } from '../../domain/time';
+import { dashboardPage } from './dashboard';
 import type { PageGroup } from './index';
 
 const signInForm = z.object({
@@ -55,19 +54,26 @@ export function staffRouter(s: Services, views: ViewRenderer, groups: PageGroup[
     }
   });
 
+  // A signed-out visitor at an address no staff page has (a mistyped citizen link, say) gets the
+  // public 404, which leads to the look-up, instead of the staff sign-in. Filled from the routes
+  // registered below, so a new staff page is covered without a list to keep.
+  const staffSections = new Set<string>();
+  r.use((req, _res, next) => (req.staff || staffSections.has(sectionOf(req.path)) ? next() : next('router')));
   r.use(requireStaff, requireCsrf);
   r.post('/dang-xuat', async (req, res) => {
     await s.users.signOut(staffOf(req).sessionId);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.redirect(303, '/dang-nhap?ok=signed-out');
   });
-  r.get('/tong-quan', async (req, res) => {
-    const d = await s.dashboard.forActor(staffOf(req).actor);
-    const now = s.clock.now();
-    const endOfToday = new Date(dayStartMs(localDayOf(now)) + 86_400_000 - 1);
-    const dueToday = `/ho-so?${new URLSearchParams({ state: 'received,processing', dueFrom: formatVnIso(now), dueTo: formatVnIso(endOfToday) })}`;
-    staffPage(views, req, res, 'staff/dashboard', { title: 'Tổng quan', nav: 'dashboard', d, links: { dueToday }, chart: overdueChart(d.overdueByAgency) });
-  });
+  r.get('/tong-quan', dashboardPage(s, views));
   for (const register of groups) register(r);
+  for (const layer of r.stack as { route?: { path?: unknown } }[]) {
+    for (const path of [layer.route?.path].flat()) if (typeof path === 'string') staffSections.add(sectionOf(path));
+  }
   return r;
+}
+
+/** "/ho-so/:code/thu" → "ho-so": the first segment of a path, which names a staff section. */
+function sectionOf(path: string): string {
+  return path.split('/')[1] ?? '';
 }

@@ -34,6 +34,7 @@ import type { LetterSigningService } from '../signing/letters';
 import type { LetterReservation, LetterSigning } from '../../db/signing';
 import { SigningError } from '../../signing';
 import { NotFoundError } from '../../errors';
+import type { OnestopOutbound } from '../interop-outbound';
 import { placeDateLine } from '../../domain/vn-format';
 
 export interface DraftInput {
@@ -85,6 +86,8 @@ export interface ApologyWorkflowDeps {
   logger: Logger;
   /** The letter's two digital signatures (issue 14). */
   signing: LetterSigningService;
+  /** The system the dossier came from, told the new appointment (issue 16). */
+  outbound: OnestopOutbound;
 }
 
 /** Where a dossier's apology is decided and what it is checked against. */
@@ -459,11 +462,12 @@ export class ApologyWorkflow {
     });
   }
 
-  /** The citizen's notice, in the same transaction (the outbox): it is sent only if the issue commits. */
+  /** The citizen's notice and the source system's update, in the same transaction (the outbox): sent only if the issue commits. */
   private async queueNotices(a: Apology, d: Dossier, { agency, procedure }: Context, receiving: Agency, number: string, now: Date): Promise<void> {
     const data = noticeData({ apology: a, dossier: d, agency, receiving, procedure, letterNumber: number, link: citizenLink(this.deps.publicBaseUrl, a) });
     const rendered = this.deps.documents.renderNotice(agency.code, data);
     await this.deps.notices.enqueue(citizenNotices(a, d, agency, rendered, now), now.getTime());
+    await this.deps.outbound.queueFor(a, d, number, now);
   }
 
   /**

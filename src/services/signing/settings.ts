@@ -276,19 +276,18 @@ export class SigningSettingsService {
 
   /**
    * The demo key and certificate the simulator signs with for one signer, made once and kept
-   * (sealed) in the agency's settings so that every process and every poll signs with the same
-   * key. Issued by the demo CA (made and trusted as a demo root if there is none).
+   * (sealed) so that every process and every poll signs with the same key. Two processes making
+   * it at once both keep the first one stored (unique key, insert-or-ignore). Issued by the demo
+   * CA (made and trusted as a demo root if there is none).
    */
   private async simulatedCredentials(agencyId: number, who: string, name: string, agencyName: string): Promise<{ privateKey: KeyObject; chain: Buffer[] }> {
-    const owner: SigningOwner = { kind: 'agency', id: agencyId };
-    const slot = `sim:${who}`;
-    const load = (sealed: string | null) => {
-      const saved = this.deps.secrets.open(sealed)[slot];
-      if (!saved) return null;
-      const { key, chain } = JSON.parse(saved) as { key: string; chain: string[] };
+    const load = async () => {
+      const sealed = await this.deps.repo.simulatedKey(agencyId, who);
+      if (!sealed) return null;
+      const { key, chain } = JSON.parse(this.deps.secrets.open(sealed).credentials) as { key: string; chain: string[] };
       return { privateKey: createPrivateKey(key), chain: chain.map((c) => Buffer.from(c, 'base64')) };
     };
-    const existing = load((await this.deps.repo.settings(owner))?.secrets ?? null);
+    const existing = await load();
     if (existing) return existing;
     const now = this.now();
     const root = await this.deps.repo.demoRoot();
@@ -299,10 +298,12 @@ export class SigningSettingsService {
       await this.trustRoot({ name: 'Hẹn Lại DEMO CA (mô phỏng ký số từ xa)', certificatePem: ca.certificatePem, demo: true, privateKeyPem: ca.privateKeyPem });
     }
     const issued = who === 'agency' ? await ca.issueAgency(agencyName, { password: 'mo-phong' }) : await ca.issueLeader({ name, agencyName }, { password: 'mo-phong' });
-    const record = JSON.stringify({ key: issued.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), chain: issued.chain.map((c) => c.toString('base64')) });
-    const s = await this.current(owner, 'mô phỏng ký số');
-    await this.deps.repo.saveSettings({ ...s, secrets: this.deps.secrets.seal({ ...this.deps.secrets.open(s.secrets), [slot]: record }) });
-    return { privateKey: issued.privateKey, chain: issued.chain };
+    const credentials = JSON.stringify({ key: issued.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), chain: issued.chain.map((c) => c.toString('base64')) });
+    await this.deps.repo.addSimulatedKey(agencyId, who, this.deps.secrets.seal({ credentials }), now.getTime());
+    const kept = await load();
+    // Insert-or-ignore leaves a row whoever won; none means the database lost it.
+    if (!kept) throw new Error('the simulated signing key was not kept');
+    return kept;
   }
 
   /** The agency's remote-signing client (its account: base URL, SP id and password). */

@@ -358,6 +358,21 @@ describe('pages: administration (/quan-tri)', function () {
       assert.equal(dup.status, 409);
       assertFieldError(dup.text, 'username', /đã có/);
     });
+
+    it('gives a leader an optional e-mail address (where signature reminders go), refusing a malformed one next to its field', async () => {
+      const body = { _csrf: admin.csrf, username: 'binh.tran', fullName: 'Trần Văn Bình', role: 'leader', agencyCode: 'SXD', active: 'on', password: 'mat-khau-moi-dai' };
+      const bad = await admin.agent.post('/quan-tri/tai-khoan/moi').type('form').send({ ...body, email: 'binh.tran@' });
+      assert.equal(bad.status, 400);
+      assertFieldError(bad.text, 'email', /Địa chỉ e-mail/);
+      assert.equal(await ctx.db('users').where({ username: 'binh.tran' }).first(), undefined, 'nothing created');
+      await admin.agent.post('/quan-tri/tai-khoan/moi').type('form').send({ ...body, email: ' Binh.Tran@CanTho.gov.vn ' }).expect(303);
+      const created = await ctx.db('users').where({ username: 'binh.tran' }).first();
+      assert.equal(created.email, 'binh.tran@cantho.gov.vn', 'kept trimmed and lowercased');
+      const form = await admin.agent.get(`/quan-tri/tai-khoan/${created.id}`).expect(200);
+      assert.match(form.text, /value="binh.tran@cantho.gov.vn"/, 'the edit form shows it');
+      await admin.agent.post(`/quan-tri/tai-khoan/${created.id}`).type('form').send({ ...body, password: '', email: '' }).expect(303);
+      assert.equal((await ctx.db('users').where({ id: created.id }).first()).email, null, 'an emptied field removes it');
+    });
   });
 
   describe('API tokens', () => {
@@ -391,7 +406,9 @@ describe('pages: administration (/quan-tri)', function () {
     it('renders the agency’s letter with sample data in a framed letter response, and the notice texts', async () => {
       const page = await admin.agent.get('/quan-tri/mau-thu?mau=tt01-2018&coQuan=SXD').expect(200);
       assert.match(page.text, /<iframe class="preview" src="\/quan-tri\/mau-thu\/van-ban\?mau(=|&#x3D;)tt01-2018&amp;coQuan(=|&#x3D;)SXD"/);
-      assert.match(page.text, /<h2>Tin nhắn SMS<\/h2>\s*<pre class="notice-text">[^<]*MAU-000001/, 'the SMS text is shown for the sample dossier');
+      assert.match(page.text, /<h2>Tin nhắn SMS<\/h2>[\s\S]*?<pre class="notice-text">Ho so MAU-000001[^<]*<\/pre>/, 'the SMS the agency sends (without diacritics by default) is shown for the sample dossier');
+      assert.match(page.text, /Tính cước: 1 tin nhắn \(GSM-7/, 'the preview says how many SMS segments the province pays for');
+      assert.match(page.text, /Hồ sơ MAU-000001[^<]*<\/pre>\s*<p class="hint">Tính cước: [2-9] tin nhắn \(Unicode/, 'and what the Unicode version would cost');
       assert.match(page.text, /<th scope="row">[^<]+<\/th><td>[^<]+<\/td>/, 'the Zalo parameters are listed');
       const letter = await admin.agent.get('/quan-tri/mau-thu/van-ban?mau=tt01-2018&coQuan=SXD').expect(200);
       assert.match(String(letter.headers['content-security-policy']), /style-src 'unsafe-inline'/, 'the letter is answered as a letter (its own styles allowed)');

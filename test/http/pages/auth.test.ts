@@ -105,17 +105,23 @@ describe('staff sign-in, sessions and security headers', function () {
     assert.doesNotMatch(res.text, /\sstyle="/, 'the page has no inline style attribute');
   });
 
-  it('shows the dashboard numbers of the person’s scope with links to the filtered lists', async () => {
-    const { agent } = await signIn(ctx, 'leader');
-    const page = await agent.get('/tong-quan').expect(200);
-    assert.match(page.text, /href="\/ho-so\?timeliness=overdue&amp;apology=none"/);
-    assert.match(page.text, /hồ sơ quá hạn chưa có thư xin lỗi/);
-    assert.match(page.text, /Không có hồ sơ nào đang quá hạn/);
+  it('shows each role its own work queue, saying so when it is empty, with links to the full lists', async () => {
+    const leader = await signIn(ctx, 'leader');
+    const page = await leader.agent.get('/tong-quan').expect(200);
+    assert.match(page.text, /Không có thư nào chờ duyệt/);
+    assert.match(page.text, /href="\/thu-xin-loi\?status&#x3D;draft"|href="\/thu-xin-loi\?status=draft"/);
+    const counter = await signIn(ctx, 'counter');
+    const home = await counter.agent.get('/tong-quan').expect(200);
+    assert.match(home.text, /href="\/ho-so\?timeliness=overdue&amp;apology=none"/);
+    assert.match(home.text, /Không có người dân nào cần gọi/);
+    const supervisor = await signIn(ctx, 'supervisor', null);
+    assert.match((await supervisor.agent.get('/tong-quan').expect(200)).text, /Không có hồ sơ nào đang quá hạn/);
   });
 
   it('answers an unknown page with a Vietnamese 404 page, and an unknown API path with problem+json', async () => {
-    const page = await supertest(ctx.app).get('/khong-co-trang-nay').set('Accept', 'text/html').expect(303);
-    assert.match(String(page.headers.location), /^\/dang-nhap/, 'a stranger is asked to sign in first');
+    const page = await supertest(ctx.app).get('/khong-co-trang-nay').set('Accept', 'text/html').expect(404);
+    assert.ok(page.text.includes('href="/tra-cuu"'), 'a stranger (most likely a citizen with a mistyped link) is led to the look-up, not the staff sign-in');
+    await supertest(ctx.app).get('/ho-so/khong-co').set('Accept', 'text/html').expect(303).expect('Location', /^\/dang-nhap/);
     const { agent } = await signIn(ctx, 'counter');
     const signedIn = await agent.get('/khong-co-trang-nay').set('Accept', 'text/html').expect(404);
     assert.match(signedIn.text, /Không có trang này/);

@@ -4,6 +4,7 @@ import { createApp } from '../../../src/app';
 import { HISTORY_LABELS } from '../../../src/domain/dossier';
 import { maskCode } from '../../../src/domain/reports';
 import { SYSTEM_ACTOR } from '../../../src/domain/actor';
+import { SigningRepository } from '../../../src/db/signing';
 import { AGENCY, PROCEDURE, createTestContext, dossierBody, type TestContext } from '../../support/context';
 
 // A name and a reason a page must show as text, never as markup.
@@ -64,8 +65,9 @@ describe('citizen pages', function () {
       assert.ok(html.includes(CODE), 'the dossier code is shown');
       assert.ok(html.includes(PROCEDURE.name), 'the procedure is shown');
       assert.ok(html.includes('01/PXL-SXD'), 'the letter number is shown');
-      assert.match(html, /Ngày hẹn cũ \(không còn hiệu lực\)<\/span>\s*<strong><del>Thứ Hai, 09\/03\/2026<\/del>/, 'the old date is struck through and labelled in words');
-      assert.match(html, /Ngày hẹn mới<\/span>\s*<strong>Thứ Tư, 18\/03\/2026<\/strong>/, 'the new date is shown beside it');
+      assert.match(html, /<p class="old-date">Ngày hẹn cũ \(không còn hiệu lực\): <del>Thứ Hai, 09\/03\/2026<\/del><\/p>/, 'the old date is struck through, labelled, in a plain line');
+      assert.match(html, /<strong class="new-date">Thứ Tư, 18\/03\/2026<\/strong>/, 'the new date stands out on its own');
+      assert.ok(html.indexOf('class="new-date"') < html.indexOf('class="old-date"'), 'the new date comes first; the old one follows as secondary');
       assert.ok(html.includes('25 Lý Tự Trọng, phường Ninh Kiều, thành phố Cần Thơ'), 'where to collect: the receiving agency’s address');
       assert.ok(html.includes(`href="tel:${RECEIVING_PHONE}"`), 'the receiving agency’s phone can be called from the page');
       assert.ok(html.includes(`href="/c/${token}/thu"`), 'a link to the full letter');
@@ -74,6 +76,43 @@ describe('citizen pages', function () {
       assert.ok(!/\sstyle=|<style/i.test(html), 'no inline styles: the CSP forbids them');
       assert.deepEqual(html.match(/<script[^>]*>/g), ['<script src="/static/app.js" defer>'], 'the only script is the site’s own file');
       assert.equal(html, html.normalize('NFC'), 'Vietnamese text is NFC');
+    });
+
+    it('gives the new date with the office hours of the place of return', async () => {
+      const text = textOf((await supertest(ctx.app).get(`/c/${token}`).expect(200)).text);
+      assert.match(text, /Thứ Tư, 18\/03\/2026 Giờ làm việc: 07:30–11:30, 13:30–17:00/, `Wednesday 18/03 with the receiving agency's hours:\n${text.slice(0, 900)}`);
+    });
+
+    it('shows it is the agency’s official page: the agency, and the signed letter’s verification code with where to check it', async () => {
+      const unsigned = (await supertest(ctx.app).get(`/c/${token}`).expect(200)).text;
+      assert.match(unsigned, /<header class="official">[\s\S]*Sở Xây dựng/, 'the page opens with the agency that sends it');
+      assert.doesNotMatch(unsigned, /Mã xác thực/, 'an unsigned letter has no verification code to show');
+      const apologyId = Number((await ctx.db('apologies').where({ citizen_token: token }).first('id'))?.id);
+      await new SigningRepository(ctx.db).start({
+        apologyId, verificationCode: 'K7QX9M2PAB', state: 'signed', leaderSigner: 'agency', approverUserId: null, approvedBy: 'Lãnh đạo',
+        approvedAt: 0, request: null, prepared: null, stamps: null, message: null, nextCheckAt: null, updatedAt: 0,
+      });
+      const signed = (await supertest(ctx.app).get(`/c/${token}`).expect(200)).text;
+      assert.match(textOf(signed), /Mã xác thực của thư: K7QX-9M2P-AB/, 'the letter’s verification code is shown');
+      assert.ok(signed.includes('href="/xac-thuc?ma=K7QX-9M2P-AB"'), 'with a link that checks it on the verification page');
+    });
+
+    it('carries the whole letter as reflowing text beside the A4 and PDF versions', async () => {
+      const html = (await supertest(ctx.app).get(`/c/${token}`).expect(200)).text;
+      const reading = /<article class="letter-reading"[^>]*>([\s\S]*?)<\/article>/.exec(html)?.[1];
+      assert.ok(reading, 'the notice page carries a reading view of the letter');
+      const text = textOf(reading);
+      for (const part of ['VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT', 'ngày 18 tháng 3 năm 2026', 'Nơi nhận:', '01/PXL-SXD']) {
+        assert.ok(text.includes(part), `the reading view has the letter's "${part}"`);
+      }
+      assert.ok(!/<style|\sstyle=|<script/i.test(reading), 'the reading view brings no styles or scripts of its own (the page’s stylesheet reflows it)');
+      assert.ok(reading.includes('&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;'), 'the letter’s citizen text stays escaped');
+    });
+
+    it('leads a citizen on an unknown address to the look-up, not to the staff sign-in', async () => {
+      const res = await supertest(ctx.app).get('/khong-co-trang-nay').set('Accept', 'text/html').expect(404);
+      assert.ok(res.text.includes('href="/tra-cuu"'), 'the 404 page offers the dossier look-up');
+      assert.doesNotMatch(res.text, /href="\/"|dang-nhap/, 'and no way into the staff side');
     });
 
     it('speaks to a person as "ông/bà", and to an organisation without a representative as "quý cơ quan, tổ chức"', async () => {

@@ -23,6 +23,8 @@ describe('staff pages: why a notice failed, in plain Vietnamese', () => {
     ['auth', 'Máy chủ thư điện tử từ chối tài khoản gửi của cơ quan: quản trị viên cần kiểm tra'],
     ['exception', 'Hệ thống Hẹn Lại gặp lỗi khi gửi: sẽ tự gửi lại'],
     ['interrupted', 'Việc gửi bị gián đoạn giữa chừng: tin có thể đã tới người dân'],
+    ['onestop:no-target', 'Nguồn hồ sơ đã tắt hoặc chưa có địa chỉ nhận ngày hẹn mới: quản trị viên cần kiểm tra'],
+    ['onestop:3', 'Hệ thống một cửa từ chối cập nhật ngày hẹn (mã 3)'],
     ['la-lam', 'Lỗi khác (mã la-lam)'],
   ];
   for (const [errorClass, expected] of table) {

@@ -71,6 +71,7 @@ describe('the apology workflow (use cases)', function () {
       logger: createLogger('silent'),
       // No agency here has chosen how it signs: letters are issued unsigned, and say so.
       signing: ctx.services.signing,
+      outbound: ctx.services.onestopOutbound,
     });
   });
   afterEach(async () => ctx.close());

@@ -15,6 +15,7 @@ function userValues(u: User, agencies: Agency[]): Form {
     role: u.role,
     agencyCode: agencies.find((a) => a.id === u.agencyId)?.code ?? '',
     active: u.active ? 'on' : '',
+    email: u.email ?? '',
   };
 }
 
@@ -25,6 +26,7 @@ const userInput = (f: Form) => ({
   agencyId: null,
   agencyCode: orNull(f.agencyCode),
   active: f.active === 'on',
+  email: f.email ?? '',
 });
 
 /** A refused account form; a taken user name is the user name field's fault. */

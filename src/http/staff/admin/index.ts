@@ -17,11 +17,12 @@ import { procedurePages } from './procedures';
 import type { AdminDeps } from './shared';
 import { tokenPages } from './tokens';
 import { signingPages } from './signing';
+import { syncPages } from './sync';
 
 export type { AdminDeps } from './shared';
 
 export function adminPages(deps: AdminDeps): PageGroup {
-  const areas = [adminHome, agencyPages, procedurePages, calendarPages, accountPages, tokenPages, previewPages, channelPages, signingPages].map((area) => area(deps));
+  const areas = [adminHome, agencyPages, procedurePages, calendarPages, accountPages, tokenPages, previewPages, channelPages, signingPages, syncPages].map((area) => area(deps));
   return (r) => {
     for (const area of areas) r.use(area);
   };

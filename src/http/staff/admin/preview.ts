@@ -3,6 +3,7 @@ import { Router, type Request } from 'express';
 import type { LetterForm } from '../../../domain/apology';
 import { localDayOf } from '../../../domain/time';
 import { sampleLetterData, sampleNoticeData } from '../../../documents/sample';
+import type { SmsText } from '../../../documents/types';
 import { TemplateDataError, TemplateError } from '../../../documents/errors';
 import { NotFoundError, RuleError } from '../../../errors';
 import { sendLetterHtml } from '../../pages';
@@ -12,6 +13,13 @@ const LETTER_FORMS: { value: LetterForm; label: string }[] = [
   { value: 'tt03-2025', label: 'Mẫu theo Thông tư 03/2025 (hồ sơ nhận từ 01/07/2025)' },
   { value: 'tt01-2018', label: 'Mẫu theo Thông tư 01/2018 (hồ sơ nhận trước 01/07/2025)' },
 ];
+
+/** "1 tin nhắn (GSM-7, tối đa 160 ký tự một tin)": what a province's SMS bill counts. */
+function smsCost(t: SmsText): string {
+  const unicode = t.encoding === 'UCS-2';
+  const per = unicode ? (t.segments.length > 1 ? 67 : 70) : t.segments.length > 1 ? 153 : 160;
+  return `Tính cước: ${t.segments.length} tin nhắn (${unicode ? 'Unicode' : 'GSM-7'}, tối đa ${per} ký tự một tin)`;
+}
 
 export function previewPages({ services: s, views }: AdminDeps<'registry' | 'documents' | 'clock' | 'config'>): Router {
   const r = Router();
@@ -38,6 +46,15 @@ export function previewPages({ services: s, views }: AdminDeps<'registry' | 'doc
       problem = err.message;
     }
     const zaloParams = notice ? Object.entries(notice.zaloParams).map(([name, value]) => ({ name, value })) : [];
+    // What the agency sends first (its choice), then the other version, each with what it costs.
+    const sms = notice
+      ? [
+          { label: 'Không dấu', text: notice.smsAscii, chosen: !agency.settings.smsUnicode, otherwise: 'nếu cơ quan chọn gửi tin không dấu' },
+          { label: 'Có dấu', text: notice.sms, chosen: agency.settings.smsUnicode, otherwise: 'nếu cơ quan chọn gửi tin có dấu (Unicode)' },
+        ]
+          .sort((a, b) => Number(b.chosen) - Number(a.chosen))
+          .map((v) => ({ label: v.label, text: v.text, note: v.chosen ? 'cơ quan đang gửi bản này' : v.otherwise, cost: smsCost(v.text) }))
+      : [];
     page(req, res, 'preview', {
       title: 'Xem trước mẫu thư',
       agencies,
@@ -46,6 +63,7 @@ export function previewPages({ services: s, views }: AdminDeps<'registry' | 'doc
       agency,
       notice,
       zaloParams,
+      sms,
       problem,
       letterUrl: `/quan-tri/mau-thu/van-ban?${new URLSearchParams({ mau: form, coQuan: agency.code })}`,
     });

@@ -157,6 +157,12 @@ export function fallbackNotice(notice: Notice, now: number): NewNotice | null {
   };
 }
 
+/** The segments of the SMS a notice carries (payload.sms, see citizenNotices); null without one. */
+function smsSegments(payload: Record<string, unknown>): number | null {
+  const segments = (payload.sms as { segments?: unknown } | undefined)?.segments;
+  return Array.isArray(segments) ? segments.length : null;
+}
+
 export class NoticeRepository {
   constructor(private readonly db: Db) {}
 
@@ -178,6 +184,7 @@ export class NoticeRepository {
           payload: JSON.stringify(n.payload),
           not_before: n.notBefore,
           fallback_of: n.fallbackOf ?? null,
+          sms_segments: n.channel === 'sms' ? smsSegments(n.payload) : null,
           request_id: n.requestId === undefined ? currentRequestId() : n.requestId,
           created_at: now,
           updated_at: now,
@@ -208,7 +215,15 @@ export class NoticeRepository {
   }
 
   async list(
-    where: { agencyIds?: number[]; kind?: NoticeKind; statuses?: NoticeStatus[]; channels?: NoticeChannel[]; apologyId?: number },
+    where: {
+      agencyIds?: number[];
+      kind?: NoticeKind;
+      statuses?: NoticeStatus[];
+      channels?: NoticeChannel[];
+      apologyId?: number;
+      /** Leaves out notices still waiting whose apology the citizen has acknowledged on their page. */
+      skipAcknowledgedWaiting?: boolean;
+    },
     limit = 100,
     offset = 0,
   ): Promise<{ items: Notice[]; total: number }> {
@@ -218,6 +233,13 @@ export class NoticeRepository {
       if (where.statuses?.length) q.whereIn('status', where.statuses);
       if (where.channels?.length) q.whereIn('channel', where.channels);
       if (where.apologyId !== undefined) q.where({ apology_id: where.apologyId });
+      if (where.skipAcknowledgedWaiting) {
+        q.whereNot((w) =>
+          w
+            .where('status', 'created')
+            .whereExists((sub) => sub.select(this.db.raw('1')).from('apologies').whereRaw('apologies.id = notices.apology_id').whereNotNull('apologies.acknowledged_at')),
+        );
+      }
       return q;
     };
     const [rows, count] = await Promise.all([

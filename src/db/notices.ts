@@ -215,7 +215,15 @@ export class NoticeRepository {
   }
 
   async list(
-    where: { agencyIds?: number[]; kind?: NoticeKind; statuses?: NoticeStatus[]; channels?: NoticeChannel[]; apologyId?: number },
+    where: {
+      agencyIds?: number[];
+      kind?: NoticeKind;
+      statuses?: NoticeStatus[];
+      channels?: NoticeChannel[];
+      apologyId?: number;
+      /** Leaves out notices still waiting whose apology the citizen has acknowledged on their page. */
+      skipAcknowledgedWaiting?: boolean;
+    },
     limit = 100,
     offset = 0,
   ): Promise<{ items: Notice[]; total: number }> {
@@ -225,6 +233,13 @@ export class NoticeRepository {
       if (where.statuses?.length) q.whereIn('status', where.statuses);
       if (where.channels?.length) q.whereIn('channel', where.channels);
       if (where.apologyId !== undefined) q.where({ apology_id: where.apologyId });
+      if (where.skipAcknowledgedWaiting) {
+        q.whereNot((w) =>
+          w
+            .where('status', 'created')
+            .whereExists((sub) => sub.select(this.db.raw('1')).from('apologies').whereRaw('apologies.id = notices.apology_id').whereNotNull('apologies.acknowledged_at')),
+        );
+      }
       return q;
     };
     const [rows, count] = await Promise.all([

@@ -126,3 +126,12 @@ export function staffActions(notice: { status: NoticeStatus; audience: NoticeAud
 
 /** What the messages page lists unless asked otherwise: what still needs someone's attention. */
 export const NEEDS_ATTENTION: readonly NoticeStatus[] = ['created', ...FAILED];
+
+/**
+ * When a notice waiting for the worker will next leave, if not now: a citizen's message held for
+ * the night (Zalo does not deliver then) or put off for a retry. Null when it leaves at once or
+ * is not waiting.
+ */
+export function leavesAt(notice: { status: NoticeStatus; notBefore: number }, now: Date): number | null {
+  return AWAITING_WORKER.includes(notice.status) && notice.notBefore > now.getTime() ? notice.notBefore : null;
+}

@@ -3,6 +3,8 @@ import { ConflictError, NotFoundError } from '../errors';
 import type { Clock } from '../clock';
 import { actsFor, mayAccessDossier, readsFor, scopeAgencies, type Actor } from '../domain/actor';
 import { authorize } from './authorize';
+import { leavesAt } from '../domain/notice-lifecycle';
+import { shortInstant } from '../domain/vn-format';
 import type { Dossier, DossierRepository } from '../db/dossiers';
 
 /** Why a message last failed (its provider's error text) and when it was last tried (epoch ms, null if never). */
@@ -22,6 +24,12 @@ export const NOTICE_STATUS_LABELS: Record<NoticeStatus, string> = {
   cancelled: 'Đã huỷ',
 };
 
+/** A notice's status as staff read it: "Chờ gửi — sẽ gửi lúc 06:00 ngày 19/03/2026" when it waits for a set time. */
+export function noticeStatusText(n: Pick<Notice, 'status' | 'notBefore'>, now: Date): string {
+  const at = leavesAt(n, now);
+  return at === null ? NOTICE_STATUS_LABELS[n.status] : `${NOTICE_STATUS_LABELS[n.status]} — sẽ gửi lúc ${shortInstant(new Date(at))}`;
+}
+
 /** What staff do with messages: look, retry a failed one, cancel one not yet sent, record a phone call. */
 export class MessageService {
   constructor(private readonly deps: { notices: NoticeRepository; dossiers: DossierRepository; clock: Clock }) {}
@@ -33,7 +41,8 @@ export class MessageService {
     actor: Actor,
   ): Promise<{ items: Notice[]; total: number; dossierCodes: Map<number, string>; dossiers: Map<number, Dossier>; tries: Map<number, NoticeTry> }> {
     const agencyIds = scopeAgencies(actor, filter.agencyId !== undefined ? [filter.agencyId] : undefined);
-    const { items, total } = await this.deps.notices.list({ statuses: filter.statuses, channels: filter.channels, agencyIds }, limit, offset);
+    // A citizen who acknowledged the letter on their page has it: nobody needs to call them.
+    const { items, total } = await this.deps.notices.list({ statuses: filter.statuses, channels: filter.channels, agencyIds, skipAcknowledgedWaiting: true }, limit, offset);
     // Staff recognise a message by its dossier's code and call the applicant from its contact details.
     const [dossiers, tries] = await Promise.all([
       this.deps.dossiers.byIds(items.map((n) => n.dossierId).filter((id): id is number => id !== null)),

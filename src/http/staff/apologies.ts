@@ -6,7 +6,7 @@ import type { Services } from '../../compose';
 import type { ApologyStatus } from '../../db/apologies';
 import type { LetterSigningState } from '../../db/signing';
 import { STATUS_LABELS, type DraftInput } from '../../services/apologies';
-import { NOTICE_STATUS_LABELS } from '../../services/messages';
+import { noticeStatusText } from '../../services/messages';
 import { decidesApology } from '../../domain/actor';
 import { can } from '../../domain/access';
 import { dayToIso, isoToDay, localDayOf } from '../../domain/time';
@@ -169,7 +169,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
           id: n.id,
           channel: CHANNEL_LABELS[n.channel],
           recipient: n.recipient,
-          status: NOTICE_STATUS_LABELS[n.status],
+          status: noticeStatusText(n, s.clock.now()),
           reason: noticeReason(errorClassOf(n.lastError)),
           resend: resendOf(n.payload),
           calledAt: n.calledAt,

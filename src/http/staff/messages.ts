@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import type { Services } from '../../compose';
-import { NOTICE_STATUS_LABELS } from '../../services/messages';
+import { noticeStatusText } from '../../services/messages';
 import { can } from '../../domain/access';
 import { FAILED, NEEDS_ATTENTION, staffActions } from '../../domain/notice-lifecycle';
 import { filterValues, formErrors, staffPage } from '../pages';
@@ -59,7 +59,7 @@ export function messagePages(s: Services, views: ViewRenderer): PageGroup {
           apologyId: n.apologyId,
           channel: CHANNEL_LABELS[n.channel],
           recipient: n.recipient,
-          status: NOTICE_STATUS_LABELS[n.status],
+          status: noticeStatusText(n, s.clock.now()),
           reason: waitingReason(n.channel, n.status, tried?.lastError ?? n.lastError),
           lastTriedAt: tried?.at ?? null,
           contact: n.audience === 'citizen' && dossier ? applicantContact(dossier) : null,

@@ -14,6 +14,7 @@ import type { Channel, OutgoingNotice, SendResult } from '../types';
 import { esmsGateway } from './esms';
 import type { SmsAnswer, SmsGateway, SmsMessage } from './gateway';
 import type { SmsGatewayName, SmsSettings } from './settings';
+import { parseAnswerBody } from '../answer-body';
 
 const GATEWAYS: Record<SmsGatewayName, SmsGateway> = { esms: esmsGateway };
 
@@ -116,7 +117,7 @@ export function createSmsChannel(config: SmsSettings): Channel {
     const req = gateway.request(config, message);
     try {
       const res = await client.post(req.url, req.body, { headers: req.headers });
-      return { httpStatus: res.status, body: parseBody(res.data), networkErrorCode: null };
+      return { httpStatus: res.status, body: parseAnswerBody(res.data), networkErrorCode: null };
     } catch (err) {
       const c = (err as { code?: unknown }).code;
       return { httpStatus: null, body: null, networkErrorCode: typeof c === 'string' ? c : 'UNKNOWN' };
@@ -138,12 +139,3 @@ export function createSmsChannel(config: SmsSettings): Channel {
   };
 }
 
-function parseBody(data: unknown): unknown {
-  if (typeof data !== 'string') return data ?? null;
-  if (data.trim() === '') return null;
-  try {
-    return JSON.parse(data) as unknown;
-  } catch {
-    return data;
-  }
-}

@@ -11,6 +11,7 @@ import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { SendResult } from '../types';
 import { instantAt, localDayOf, minuteOfDay, MINUTE_MS } from '../../domain/time';
+import { parseAnswerBody } from '../answer-body';
 
 export interface ZaloAnswer {
   /** null when no HTTP answer came back (timeout, refused or reset connection). */
@@ -139,7 +140,7 @@ const IDLE_SOCKET_MS = 4_000;
 type FreshConnection = { httpAgent: http.Agent; httpsAgent: https.Agent };
 
 function answerOf(res: AxiosResponse<unknown>): ZaloAnswer {
-  return { httpStatus: res.status, body: parseBody(res.data), networkErrorCode: null };
+  return { httpStatus: res.status, body: parseAnswerBody(res.data), networkErrorCode: null };
 }
 
 function networkFailure(err: unknown): ZaloAnswer {
@@ -162,15 +163,6 @@ function resetBeforeAnswerOnReusedConnection(err: unknown): boolean {
   return e.response === undefined && e.request?.reusedSocket === true && !e.request.res;
 }
 
-function parseBody(data: unknown): unknown {
-  if (typeof data !== 'string') return data ?? null;
-  if (data.trim() === '') return null;
-  try {
-    return JSON.parse(data) as unknown;
-  } catch {
-    return data;
-  }
-}
 
 /** Zalo's error codes in Vietnamese, for the attempt record that staff read. */
 export const ZALO_ERROR_TEXT: Readonly<Record<number, string>> = {

@@ -191,12 +191,13 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   });
   const dossiers = new DossierService({ db, dossiers: dossierRepo, agencies, procedures, calendars, apologies: apologyRepo, notices, clock });
   const messages = new MessageService({ notices, dossiers: dossierRepo, clock });
-  const imports = new ImportService({ db, repo: new ImportRepository(db), dossiers: dossierRepo, agencies, procedures, calendars, clock });
+  const importRepo = new ImportRepository(db);
+  const imports = new ImportService({ db, repo: importRepo, dossiers: dossierRepo, agencies, procedures, calendars, clock });
   const userRepo = new UserRepository(db);
   const sessions = new SessionRepository(db);
   const tokenRepo = new TokenRepository(db);
   const interopInboundRepo = new InteropInboundRepository(db);
-  const interopInbound = new InteropInboundService({ inbound: interopInboundRepo, dossierRepo, dossiers, agencies, procedures, calendars, clock });
+  const interopInbound = new InteropInboundService({ inbound: interopInboundRepo, dossierRepo, dossiers, agencies, procedures, calendars, imports, importRepo, clock });
   const interopSources = new InteropSourceService({
     sources: interopSourceRepo,
     inbound: interopInboundRepo,

@@ -119,6 +119,21 @@ export class InteropInboundRepository {
     await this.db('interop_dossiers').insert({ dossier_id: link.dossierId, ...columns }).onConflict('dossier_id').merge(columns);
   }
 
+  /** Links of dossiers registered together (none of them linked yet), many rows per statement. */
+  async insertLinks(links: InteropLink[]): Promise<void> {
+    const rows = links.map((l) => ({
+      dossier_id: l.dossierId,
+      source_id: l.sourceId,
+      their_due_at: l.theirDueAt,
+      our_due_at: l.ourDueAt,
+      due_disagrees: l.dueDisagrees,
+      payload_hash: l.payloadHash,
+      updated_at: l.updatedAt,
+    }));
+    // 7 columns: 500 rows stay far below either database's limit on bound parameters.
+    for (let i = 0; i < rows.length; i += 500) await this.db('interop_dossiers').insert(rows.slice(i, i + 500));
+  }
+
   async refuse(r: Omit<Refusal, 'id' | 'replayedAt'>): Promise<number> {
     const [row] = await this.db('interop_refusals')
       .insert({

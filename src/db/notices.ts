@@ -157,6 +157,12 @@ export function fallbackNotice(notice: Notice, now: number): NewNotice | null {
   };
 }
 
+/** The segments of the SMS a notice carries (payload.sms, see citizenNotices); null without one. */
+function smsSegments(payload: Record<string, unknown>): number | null {
+  const segments = (payload.sms as { segments?: unknown } | undefined)?.segments;
+  return Array.isArray(segments) ? segments.length : null;
+}
+
 export class NoticeRepository {
   constructor(private readonly db: Db) {}
 
@@ -178,6 +184,7 @@ export class NoticeRepository {
           payload: JSON.stringify(n.payload),
           not_before: n.notBefore,
           fallback_of: n.fallbackOf ?? null,
+          sms_segments: n.channel === 'sms' ? smsSegments(n.payload) : null,
           request_id: n.requestId === undefined ? currentRequestId() : n.requestId,
           created_at: now,
           updated_at: now,

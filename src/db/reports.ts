@@ -197,7 +197,8 @@ export class ReportRepository {
                when nt.updated_at <= ? then case when nt.status = 'permanent-failure' then 1 else 0 end
                when (select at.outcome from notice_attempts at where at.notice_id = nt.id and at.finished_at <= ? order by at.id desc limit 1)
                  in ('permanent-failure', 'gave-up') then 1
-               else 0 end) as failed
+               else 0 end) as failed,
+             sum(case when nt.channel = 'sms' and nt.sent_at <= ? then coalesce(nt.sms_segments, 0) else 0 end) as sms_segments
            from notices nt where nt.audience = 'citizen' and nt.apology_id is not null and nt.created_at <= ? group by nt.apology_id
          ), late as (
            select s.deciding_agency_id, s.st, s.due, s.resolution, fa.late as apology_late, fa.id as apology_id, ls.state as signing_state
@@ -217,10 +218,11 @@ export class ReportRepository {
            sum(case when late.apology_id is not null and coalesce(n.reached, 0) = 0 and n.failed = 1 then 1 else 0 end) as failed,
            sum(case when late.apology_id is not null and coalesce(n.reached, 0) = 0 and coalesce(n.failed, 0) = 0 then 1 else 0 end) as not_sent,
            sum(case when late.apology_id is not null and late.signing_state = 'signed' then 1 else 0 end) as signed,
-           sum(case when late.apology_id is not null and coalesce(late.signing_state, 'none') <> 'signed' then 1 else 0 end) as unsigned
+           sum(case when late.apology_id is not null and coalesce(late.signing_state, 'none') <> 'signed' then 1 else 0 end) as unsigned,
+           sum(case when late.apology_id is not null then coalesce(n.sms_segments, 0) else 0 end) as sms_segments
          from late left join n on n.apology_id = late.apology_id
          group by late.deciding_agency_id`,
-        [q.atMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, ...s.bindings, q.fromMs, q.atMs, q.atMs],
+        [q.atMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, ...s.bindings, q.fromMs, q.atMs, q.atMs],
       )) as unknown,
     );
     return rows.map((r) => ({
@@ -236,6 +238,7 @@ export class ReportRepository {
       noticesNotSent: num(r.not_sent),
       lettersSigned: num(r.signed),
       lettersUnsigned: num(r.unsigned),
+      smsSegments: num(r.sms_segments),
     }));
   }
 

@@ -145,6 +145,8 @@ export interface ComplianceCounts {
   lettersSigned: number;
   /** …and letters issued without them (signing turned off, not set up, or issued before signing existed). */
   lettersUnsigned: number;
+  /** SMS segments the gateway took for these apologies' notices: what the province pays for. */
+  smsSegments: number;
 }
 
 export const ZERO_COMPLIANCE: ComplianceCounts = {
@@ -158,6 +160,7 @@ export const ZERO_COMPLIANCE: ComplianceCounts = {
   noticesNotSent: 0,
   lettersSigned: 0,
   lettersUnsigned: 0,
+  smsSegments: 0,
 };
 
 export function addCompliance(a: ComplianceCounts, b: ComplianceCounts): ComplianceCounts {

@@ -100,6 +100,22 @@ export class ImportService {
     return this.deps.repo.withLargeCache(() => this.run(lines, index, options));
   }
 
+  /**
+   * Registers records another system already holds as structured data (a one-stop system's
+   * batch), the way a file's rows are written: checked one by one, in one batched transaction.
+   * Answers each refused record's problem, by its index in `rows`.
+   */
+  async registerRows(rows: ImportRow[], actor: Actor): Promise<ImportRejection[]> {
+    authorize(actor, 'dossier.create');
+    const report: ImportReport = { rowsRead: rows.length, created: 0, updated: 0, unchanged: 0, rejected: 0, rejections: [] };
+    const reject = (line: number, field: string, reason: string) => {
+      report.rejected++;
+      report.rejections.push({ line, field, reason });
+    };
+    await this.writeBatch(rows.map((row, line) => ({ line, row })), await this.context(), actor, report, reject);
+    return report.rejections;
+  }
+
   private async run(lines: AsyncGenerator<Line>, index: ReturnType<typeof mapHeader>['index'], options: ImportOptions): Promise<ImportReport> {
     const ctx = await this.context();
     const report: ImportReport = { rowsRead: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, rejections: [] };

@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import type { Agency, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureRepository } from '../db/procedures';
 import type { Dossier, DossierRepository } from '../db/dossiers';
-import type { InteropInboundRepository, InteropLink } from '../db/interop-inbound';
+import type { CodeMapping, InteropInboundRepository, InteropLink } from '../db/interop-inbound';
+import type { ImportRepository } from '../db/import';
+import type { ImportRow } from '../import/columns';
 import type { InteropSource } from '../domain/interop';
 import {
   claimedStage,
@@ -24,6 +26,7 @@ import { AppError } from '../errors';
 import type { Clock } from '../clock';
 import type { CalendarService } from './calendar';
 import { procedureTime, stableJson, type DossierService } from './dossiers';
+import type { ImportService } from './import';
 
 /** The services of the national synchronisation this endpoint speaks. */
 export type SyncService = 'DongBoHoSoMC' | 'CapNhatTienDoHoSoMC';
@@ -53,6 +56,9 @@ export interface InteropInboundDeps {
   agencies: AgencyRepository;
   procedures: ProcedureRepository;
   calendars: CalendarService;
+  /** The import's batched registration, for new dossiers that need nothing more. */
+  imports: ImportService;
+  importRepo: ImportRepository;
   clock: Clock;
 }
 
@@ -84,46 +90,82 @@ export class InteropInboundService {
   constructor(private readonly deps: InteropInboundDeps) {}
 
   async receive(source: InteropSource, service: SyncService, payloads: unknown[], actor: Actor, options: { keepRefusals?: boolean } = {}): Promise<SyncResult[]> {
-    const results: SyncResult[] = [];
-    for (const payload of payloads) {
-      const code = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>).MaHoSo : undefined;
-      try {
-        const outcome = service === 'DongBoHoSoMC' ? await this.dossier(source, payload, actor) : await this.progress(source, payload, actor);
-        results.push({ MaHoSo: String(code), error_code: SYNC_ERROR.ok, message: OK_MESSAGES[outcome.outcome], ...outcome });
-      } catch (err) {
-        const refusal = asRefusal(err);
-        if (!refusal) throw err;
-        const refusalId =
-          options.keepRefusals === false
-            ? undefined
-            : await this.deps.inbound.refuse({
-                sourceId: source.id,
-                service,
-                theirCode: typeof code === 'string' ? code.slice(0, 64) : null,
-                problems: refusal.problems,
-                payload,
-                receivedAt: this.deps.clock.now().getTime(),
-              });
-        results.push({
-          MaHoSo: typeof code === 'string' ? code : null,
-          error_code: refusal.errorCode,
-          message: refusal.message,
-          outcome: 'refused',
-          errors: refusal.problems,
-          refusalId,
-        });
-      }
-    }
-    return results;
+    const maps = await this.deps.inbound.mappings(source.id);
+    const results: (SyncResult | undefined)[] = new Array(payloads.length);
+    if (service === 'DongBoHoSoMC') await this.registerTogether(source, payloads, actor, maps, results);
+    for (let i = 0; i < payloads.length; i++) results[i] ??= await this.one(source, service, payloads[i], actor, maps, options);
+    return results as SyncResult[];
   }
 
-  private async dossier(source: InteropSource, payload: unknown, actor: Actor): Promise<Taken> {
+  private async one(source: InteropSource, service: SyncService, payload: unknown, actor: Actor, maps: CodeMapping[], options: { keepRefusals?: boolean }): Promise<SyncResult> {
+    const code = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>).MaHoSo : undefined;
+    try {
+      const outcome = service === 'DongBoHoSoMC' ? await this.dossier(source, payload, actor, maps) : await this.progress(source, payload, actor);
+      return { MaHoSo: String(code), error_code: SYNC_ERROR.ok, message: OK_MESSAGES[outcome.outcome], ...outcome };
+    } catch (err) {
+      const refusal = asRefusal(err);
+      if (!refusal) throw err;
+      const refusalId =
+        options.keepRefusals === false
+          ? undefined
+          : await this.deps.inbound.refuse({
+              sourceId: source.id,
+              service,
+              theirCode: typeof code === 'string' ? code.slice(0, 64) : null,
+              problems: refusal.problems,
+              payload,
+              receivedAt: this.deps.clock.now().getTime(),
+            });
+      return { MaHoSo: typeof code === 'string' ? code : null, error_code: refusal.errorCode, message: refusal.message, outcome: 'refused', errors: refusal.problems, refusalId };
+    }
+  }
+
+  /**
+   * The new dossiers of a batch that need no step beyond registration (received, or resolved
+   * at once), registered together through the import's batched use case — the path a file's
+   * rows take — instead of one transaction each. Everything else (known codes, a code twice
+   * in the batch, supplement rounds, any refusal) is left for the dossier-by-dossier path.
+   */
+  private async registerTogether(source: InteropSource, payloads: unknown[], actor: Actor, maps: CodeMapping[], results: (SyncResult | undefined)[]): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    const reads = payloads.map((p) => readSyncDossier(p, now));
+    const times = new Map<string, number>();
+    for (const r of reads) if ('dossier' in r) times.set(r.dossier.code, (times.get(r.dossier.code) ?? 0) + 1);
+    const candidates: { index: number; d: SyncDossier; procedure: Procedure; agency: Agency }[] = [];
+    for (const [index, r] of reads.entries()) {
+      if (!('dossier' in r)) continue;
+      const d = r.dossier;
+      if (times.get(d.code) !== 1 || d.rounds.length || (source.dueGoverns === 'theirs' && d.theirDueAt !== null)) continue;
+      const events = eventsBetween(REGISTERED, claimedStage(d.state, 0));
+      if (!events || events.some((e) => e !== 'resolved')) continue;
+      const m = await this.mapped(source, d, maps).catch((err: unknown) => (asRefusal(err) ? null : Promise.reject(err)));
+      if (m) candidates.push({ index, d, ...m });
+    }
+    if (!candidates.length) return;
+    const known = await this.deps.importRepo.existing(candidates.map((c) => c.d.code));
+    const fresh = candidates.filter((c) => !known.has(c.d.code));
+    const refused = new Set((await this.deps.imports.registerRows(fresh.map((c) => importRowOf(c.d, c.procedure, c.agency)), actor)).map((r) => r.line));
+    const written = fresh.filter((_, k) => !refused.has(k));
+    const ids = await this.deps.importRepo.existing(written.map((c) => c.d.code));
+    const links: InteropLink[] = [];
+    for (const c of written) {
+      const dossierId = ids.get(c.d.code)?.id;
+      if (dossierId === undefined) continue;
+      const ourDue = computeDue(await this.deps.calendars.forAgency(c.agency), new Date(c.d.acceptedAt), procedureTime(c.procedure)).getTime();
+      const dueDisagrees = disagree(c.d.theirDueAt, ourDue);
+      links.push({ dossierId, sourceId: source.id, theirDueAt: c.d.theirDueAt, ourDueAt: ourDue, dueDisagrees, payloadHash: hashOf('DongBoHoSoMC', payloads[c.index]), updatedAt: now });
+      results[c.index] = { MaHoSo: c.d.code, error_code: SYNC_ERROR.ok, message: OK_MESSAGES.created, outcome: 'created', dueDisagrees };
+    }
+    await this.deps.inbound.insertLinks(links);
+  }
+
+  private async dossier(source: InteropSource, payload: unknown, actor: Actor, maps: CodeMapping[]): Promise<Taken> {
     const now = this.deps.clock.now().getTime();
     const read = readSyncDossier(payload, now);
     if ('problems' in read) throw new Refused(SYNC_ERROR.invalid, read.problems);
     const d = read.dossier;
-    const hash = crypto.createHash('sha256').update(`DongBoHoSoMC:${stableJson(payload)}`).digest('hex');
-    const { procedure, agency } = await this.mapped(source, d);
+    const hash = hashOf('DongBoHoSoMC', payload);
+    const { procedure, agency } = await this.mapped(source, d, maps);
     let existing = await this.deps.dossierRepo.byCode(d.code);
     let link = existing ? await this.deps.inbound.link(existing.id) : null;
     if (existing && link?.payloadHash === hash) return { outcome: 'unchanged', dueDisagrees: link.dueDisagrees };
@@ -131,7 +173,7 @@ export class InteropInboundService {
       throw new Refused(SYNC_ERROR.conflict, [{ field: 'MaHoSo', message: `Hồ sơ ${d.code} đã có với thủ tục, đơn vị xử lý hoặc ngày tiếp nhận khác; không ghi đè` }]);
     }
     const claimed = claimedStage(d.state, roundSteps(d.rounds));
-    const from = existing ? await this.stageOf(existing, actor) : { supplementSteps: 0, state: 'received' as const };
+    const from = existing ? await this.stageOf(existing, actor) : REGISTERED;
     if (compareStages(claimed, from) < 0) return { outcome: 'stale', dueDisagrees: link?.dueDisagrees };
     const events = eventsBetween(from, claimed);
     if (!events) throw this.impossible(d.code, from, d.status);
@@ -177,7 +219,7 @@ export class InteropInboundService {
     if (!existing || !link || link.sourceId !== source.id) {
       throw new Refused(SYNC_ERROR.notFound, [{ field: 'MaHoSo', message: `Chưa có hồ sơ ${p.code} từ nguồn ${source.code}: cần gửi DongBoHoSoMC trước` }]);
     }
-    const hash = crypto.createHash('sha256').update(`CapNhatTienDoHoSoMC:${stableJson(payload)}`).digest('hex');
+    const hash = hashOf('CapNhatTienDoHoSoMC', payload);
     if (link.payloadHash === hash) return { outcome: 'unchanged', dueDisagrees: link.dueDisagrees };
     const from = await this.stageOf(existing, actor);
     const claimed = claimedStage(p.state, from.supplementSteps);
@@ -190,8 +232,7 @@ export class InteropInboundService {
   }
 
   /** Our procedure and agency for the sender's codes: its mapping table, else the same code in our catalogue. */
-  private async mapped(source: InteropSource, d: SyncDossier): Promise<{ procedure: Procedure; agency: Agency }> {
-    const maps = await this.deps.inbound.mappings(source.id);
+  private async mapped(source: InteropSource, d: SyncDossier, maps: CodeMapping[]): Promise<{ procedure: Procedure; agency: Agency }> {
     const mappedId = (kind: 'procedure' | 'agency', code: string) => maps.find((m) => m.kind === kind && m.theirCode === code)?.ourId;
     const pid = mappedId('procedure', d.procedureCode);
     const procedure = pid !== undefined ? await this.deps.procedures.byId(pid) : await this.deps.procedures.byCode(d.procedureCode);
@@ -228,7 +269,7 @@ export class InteropInboundService {
   }
 
   private async saveLink(source: InteropSource, d: Dossier, link: InteropLink | null, theirDue: number | null, ourDue: number | null, hash: string): Promise<boolean> {
-    const dueDisagrees = theirDue !== null && ourDue !== null && localDayOf(new Date(theirDue)) !== localDayOf(new Date(ourDue));
+    const dueDisagrees = disagree(theirDue, ourDue);
     await this.deps.inbound.saveLink({
       dossierId: d.id,
       sourceId: source.id,
@@ -246,6 +287,39 @@ export class InteropInboundService {
       { field: 'TrangThaiHoSo', message: `Hồ sơ ${code} đang ở trạng thái "${from.state}", không thể chuyển sang ${status} (${SYNC_STATUSES[status].label})` },
     ]);
   }
+}
+
+const REGISTERED: Stage = { supplementSteps: 0, state: 'received' };
+
+function hashOf(service: SyncService, payload: unknown): string {
+  return crypto.createHash('sha256').update(`${service}:${stableJson(payload)}`).digest('hex');
+}
+
+/** Their date and ours name different days (the time of day is each side's own convention). */
+function disagree(theirs: number | null, ours: number | null): boolean {
+  return theirs !== null && ours !== null && localDayOf(new Date(theirs)) !== localDayOf(new Date(ours));
+}
+
+/** A DongBoHoSoMC dossier as the import registers a row (DonViXuLy receives and decides it). */
+function importRowOf(d: SyncDossier, procedure: Procedure, agency: Agency): ImportRow {
+  return {
+    code: d.code,
+    procedureCode: procedure.code,
+    receivingAgencyCode: agency.code,
+    decidingAgencyCode: agency.code,
+    applicantKind: d.applicantKind,
+    applicantName: d.applicantName,
+    phone: d.phone,
+    email: d.email,
+    address: null,
+    consentZalo: d.phone !== null,
+    consentEmail: d.email !== null,
+    consentSms: false,
+    channel: d.channel,
+    submittedAt: d.submittedAt,
+    acceptedAt: d.acceptedAt,
+    resolvedAt: d.state === 'resolved' ? d.resolvedAt : null,
+  };
 }
 
 /** When each registry event happened, by the dates the payload carries. */

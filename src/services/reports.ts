@@ -261,7 +261,7 @@ export class ReportService {
   complianceTable(r: ComplianceReport): ReportTable {
     const line = (key: string, name: string, f: ComplianceFigures) => [
       key, name, f.late, f.apologyBeforeDue, f.apologyAfterDue, f.noApology, f.secondSlips,
-      f.noticesDelivered, f.noticesFailed, f.noticesNotSent, f.lettersSigned, f.lettersUnsigned, f.complianceRate,
+      f.noticesDelivered, f.noticesFailed, f.noticesNotSent, f.lettersSigned, f.lettersUnsigned, f.smsSegments, f.complianceRate,
     ];
     const int = (header: string) => ({ header, kind: 'int' as const });
     return {
@@ -272,7 +272,7 @@ export class ReportService {
         { header: 'Cơ quan', kind: 'text' },
         int('Hồ sơ trễ hạn'), int('Đã xin lỗi trước hạn'), int('Xin lỗi sau khi đã quá hạn'), int('Chưa xin lỗi'),
         int('Trễ cả ngày hẹn lại'), int('Thông báo đã đến người dân'), int('Thông báo gửi không thành công'), int('Thông báo chưa gửi'),
-        int('Thư xin lỗi có chữ ký số'), int('Thư xin lỗi không có chữ ký số'),
+        int('Thư xin lỗi có chữ ký số'), int('Thư xin lỗi không có chữ ký số'), int('Tin nhắn SMS tính cước'),
         { header: 'Tỷ lệ xin lỗi đúng quy định', kind: 'rate' },
       ],
       rows: [...r.rows.map((row) => line(row.key, row.name, row.figures)), line('', 'Tổng cộng', r.total)],

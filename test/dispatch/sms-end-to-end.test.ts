@@ -76,6 +76,19 @@ describe('SMS end to end (eSMS fake, delivery reports over HTTP)', function () {
     assert.match(page.text, /BASIC-1/, 'the citizen’s page for the letter opens from the SMS');
   });
 
+  it('counts SMS notices in the compliance report like the other channels, with the segments the province pays for', async () => {
+    await issue('ASCII-1', { phone: '0912 345 678', email: undefined, consent: SMS_ONLY });
+    await ctx.api('patch', '/api/v1/agencies/SXD').send({ settings: { smsUnicode: true } }).expect(200);
+    await issue('UNICODE-1', { phone: '0912 345 679', email: undefined, consent: SMS_ONLY });
+    await dispatchAndReports();
+    assert.deepEqual(fake.messages.map((m) => [m.unicode, m.segments]), [[false, 1], [true, 2]], 'without diacritics one segment; with them, two');
+    const report = (await ctx.api('get', '/api/v1/reports/apologies?period=2026-Q1').expect(200)).body;
+    const sxd = report.rows.find((r: { agencyCode: string }) => r.agencyCode === 'SXD');
+    assert.equal(sxd.noticesDelivered, 2, 'both SMS reached the citizens');
+    assert.equal(sxd.smsSegments, 3, 'the report counts the SMS segments billed: 1 + 2');
+    assert.equal(report.total.smsSegments, 3);
+  });
+
   it('sends the SMS when Zalo cannot reach the citizen (default order Zalo → SMS → e-mail)', async () => {
     const id = await issue('NOZALO', { phone: '0900000118', consent: { zalo: true, email: true, sms: true } });
     await dispatchAndReports();

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AGENCY, PROCEDURE, createTestContext, dossierBody, type TestContext } from '../support/context';
-import { assertAccessible, launchBrowser, screenshot, serve } from './browser';
+import fs from 'node:fs';
+import path from 'node:path';
+import { assertAccessible, launchBrowser, screenshot, serve, SCREENSHOTS_DIR } from './browser';
 
 const CODE = 'H13.01-260202-0077';
 
@@ -17,6 +19,7 @@ describe('browser: citizen pages on a phone', function () {
   let browser: Browser;
   let phone: BrowserContext;
   let page: Page;
+  let noticePath: string;
 
   before(async () => {
     ctx = await createTestContext('2026-03-02T09:00:00+07:00');
@@ -25,7 +28,8 @@ describe('browser: citizen pages on a phone', function () {
     await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: CODE, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
     const drafted = await ctx.api('post', `/api/v1/dossiers/${CODE}/apologies`).send({ reason: 'Cần lấy ý kiến của cơ quan, đơn vị có liên quan', newDueDate: '2026-03-18' }).expect(201);
     ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
-    await ctx.api('post', `/api/v1/apologies/${drafted.body.id}/approve`).expect(200);
+    const issued = await ctx.api('post', `/api/v1/apologies/${drafted.body.id}/approve`).expect(200);
+    noticePath = new URL(issued.body.links.citizen).pathname;
     server = await serve(ctx);
     browser = await launchBrowser();
   });
@@ -73,5 +77,38 @@ describe('browser: citizen pages on a phone', function () {
     await page.goto(`/c/${'A'.repeat(32)}`);
     await assert.doesNotReject(page.getByText('Đường dẫn không đúng hoặc đã hết hạn.').waitFor());
     await look('citizen-khong-tim-thay');
+  });
+
+  it('the notice page: the whole letter reflowed on a 360 px phone, the new date first', async () => {
+    await page.goto(noticePath);
+    await assert.doesNotReject(page.getByText('Toàn văn thư xin lỗi').waitFor(), 'the page carries the letter');
+    assert.ok(await page.locator('.letter-reading').getByText('Nơi nhận:').isVisible(), 'the reading view runs to the end of the letter');
+    const width = await page.locator('.letter-reading').evaluate((el) => el.scrollWidth - el.clientWidth);
+    assert.ok(width <= 0, `the letter itself needs no sideways scrolling (${width} px too wide)`);
+    const shown = async (selector: string) => {
+      const el = page.locator(selector);
+      return { top: (await el.boundingBox())?.y ?? NaN, size: parseFloat(String(await el.evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { fontSize: string } }).getComputedStyle(e).fontSize))) };
+    };
+    const [fresh, old] = [await shown('.due .new-date'), await shown('.old-date')];
+    assert.ok(fresh.top < old.top && fresh.size > old.size, `the new date is above the old one and larger (new ${JSON.stringify(fresh)}, old ${JSON.stringify(old)})`);
+    await look('citizen-thong-bao');
+  });
+
+  it('the notice page on a slow phone (CPU 6×, 800 kbit/s, 300 ms): loads compressed, and the time is recorded', async () => {
+    const cdp = await phone.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 300, downloadThroughput: (800 * 1024) / 8, uploadThroughput: (800 * 1024) / 8 });
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 });
+    const response = await page.goto(noticePath, { waitUntil: 'load' });
+    assert.match(String(response?.headers()['content-encoding']), /^(gzip|br)$/, 'the page travels compressed');
+    await assert.doesNotReject(page.locator('.due .new-date').waitFor(), 'the new date is on the screen');
+    const timing = JSON.parse(String(await page.evaluate('JSON.stringify(performance.getEntriesByType("navigation")[0].toJSON())'))) as Record<string, number>;
+    const transferred = Number(await page.evaluate('performance.getEntriesByType("resource").reduce((n, r) => n + r.transferSize, performance.getEntriesByType("navigation")[0].transferSize)'));
+    // A figure for docs/benchmarks.md, not a pass/fail: the machine running the tests is shared.
+    const figure = { loadEventEndMs: Math.round(timing.loadEventEnd), domContentLoadedMs: Math.round(timing.domContentLoadedEventEnd), transferredBytes: transferred };
+    fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+    fs.writeFileSync(path.join(SCREENSHOTS_DIR, '..', 'citizen-slow-phone.json'), JSON.stringify(figure, null, 2));
+    console.log(`      slow phone: ${JSON.stringify(figure)}`);
+    await screenshot(page, 'citizen-thong-bao-cham');
   });
 });

@@ -83,6 +83,20 @@ describe('interop inbound: dossiers pushed by a one-stop system (DongBoHoSoMC)',
     assert.equal((await dossier(code)).state, 'returned');
   });
 
+  it('a batch carrying the same dossier twice applies both versions in order, and registers the rest together', async () => {
+    const code = 'H13.01-260212-0021';
+    const first = fake.register(code, '2026-02-12T09:30:00+07:00', ourDue);
+    const later = fake.change(code, { TrangThaiHoSo: '4' });
+    const other = fake.register('H13.01-260212-0022', '2026-02-12T09:30:00+07:00', ourDue);
+    const answer = await fake.push([first, other, later]);
+    assert.deepEqual((answer.body.results as { outcome: string }[]).map((r) => r.outcome), ['created', 'created', 'updated']);
+    assert.equal((await dossier(code)).state, 'processing');
+    assert.deepEqual(await events(code), ['created', 'processing_started']);
+    const again = await fake.push([first, other, later]);
+    assert.deepEqual((again.body.results as { outcome: string }[]).map((r) => r.outcome), ['stale', 'unchanged', 'unchanged'], 'the whole batch again changes nothing');
+    assert.deepEqual(await events(code), ['created', 'processing_started']);
+  });
+
   it('a supplement round stops the clock; the papers back with NgayHenTraMoi restart it, both dates kept', async () => {
     const code = 'H13.01-260212-0003';
     await fake.push(fake.register(code, '2026-02-12T09:30:00+07:00', ourDue));

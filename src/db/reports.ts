@@ -177,7 +177,9 @@ export class ReportRepository {
   /**
    * Late dossiers of the period per deciding agency — resolved late, pending overdue at its end, or
    * re-appointed by an apology issued before its end — and what was done about them: the first
-   * apology (before or after the due date, or none), a missed new date, the citizen's notice.
+   * apology (before or after the due date, or none), a missed new date, the citizen's notice —
+   * which reached the citizen also when they acknowledged the letter on their page (a counter may
+   * have handed it over without recording the call).
    * A notice changed since the moment asked about (retried after failing, say) counts as failed
    * then if its last attempt before that moment failed for good. A letter counts as signed only
    * when it was issued with both signatures ('signed'); the state is set in the issuing
@@ -201,7 +203,8 @@ export class ReportRepository {
              sum(case when nt.channel = 'sms' and nt.sent_at <= ? then coalesce(nt.sms_segments, 0) else 0 end) as sms_segments
            from notices nt where nt.audience = 'citizen' and nt.apology_id is not null and nt.created_at <= ? group by nt.apology_id
          ), late as (
-           select s.deciding_agency_id, s.st, s.due, s.resolution, fa.late as apology_late, fa.id as apology_id, ls.state as signing_state
+           select s.deciding_agency_id, s.st, s.due, s.resolution, fa.late as apology_late, fa.id as apology_id, ls.state as signing_state,
+             case when fa.acknowledged_at <= ? then 1 else 0 end as acknowledged
            from (${s.sql}) s
            left join a on a.dossier_id = s.id
            left join apologies fa on fa.id = a.first_id
@@ -214,15 +217,15 @@ export class ReportRepository {
            sum(case when late.apology_id is not null and late.apology_late then 1 else 0 end) as after_due,
            sum(case when late.apology_id is null then 1 else 0 end) as no_apology,
            sum(case when late.apology_id is not null and (late.st = 'resolved' and late.resolution = 'late' or late.st = 'open' and late.due < ?) then 1 else 0 end) as second_slips,
-           sum(case when late.apology_id is not null and n.reached = 1 then 1 else 0 end) as delivered,
-           sum(case when late.apology_id is not null and coalesce(n.reached, 0) = 0 and n.failed = 1 then 1 else 0 end) as failed,
-           sum(case when late.apology_id is not null and coalesce(n.reached, 0) = 0 and coalesce(n.failed, 0) = 0 then 1 else 0 end) as not_sent,
+           sum(case when late.apology_id is not null and (n.reached = 1 or late.acknowledged = 1) then 1 else 0 end) as delivered,
+           sum(case when late.apology_id is not null and coalesce(n.reached, 0) = 0 and late.acknowledged = 0 and n.failed = 1 then 1 else 0 end) as failed,
+           sum(case when late.apology_id is not null and coalesce(n.reached, 0) = 0 and late.acknowledged = 0 and coalesce(n.failed, 0) = 0 then 1 else 0 end) as not_sent,
            sum(case when late.apology_id is not null and late.signing_state = 'signed' then 1 else 0 end) as signed,
            sum(case when late.apology_id is not null and coalesce(late.signing_state, 'none') <> 'signed' then 1 else 0 end) as unsigned,
            sum(case when late.apology_id is not null then coalesce(n.sms_segments, 0) else 0 end) as sms_segments
          from late left join n on n.apology_id = late.apology_id
          group by late.deciding_agency_id`,
-        [q.atMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, ...s.bindings, q.fromMs, q.atMs, q.atMs],
+        [q.atMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, q.asOfMs, ...s.bindings, q.fromMs, q.atMs, q.atMs],
       )) as unknown,
     );
     return rows.map((r) => ({

@@ -227,4 +227,17 @@ describe('apology compliance report and public board', function () {
     assert.equal(sxd[header.indexOf('Thư xin lỗi có chữ ký số')], 1);
     assert.equal(sxd[header.indexOf('Thư xin lỗi không có chữ ký số')], 3);
   });
+  it('counts a letter the citizen acknowledged on their page as delivered, from that moment on', async () => {
+    const sxdOf = (body: { rows: Row[] }) => body.rows.find((r: Row) => r.agencyCode === 'SXD') as Row;
+    const a3 = await ctx.db('apologies as a').join('dossiers as d', 'd.id', 'a.dossier_id').where({ 'd.code': 'A3', 'a.status': 'issued' }).first('a.id');
+    const link = (await ctx.api('get', `/api/v1/apologies/${a3.id}`).expect(200)).body.links.citizen as string;
+    const before = sxdOf(await q1());
+    const beforeAsOf = ctx.clock.now().toISOString();
+    ctx.clock.set(new Date(at('2026-04-02T11:00:00')));
+    assert.ok(await ctx.services.citizen.acknowledge(link.split('/c/')[1]), 'A3’s citizen link still leads to the letter');
+    const after = sxdOf(await q1());
+    assert.equal(after.noticesDelivered, Number(before.noticesDelivered) + 1, 'A3’s citizen said on the page that they have the letter: it reached them, although no message went out');
+    assert.equal(after.noticesNotSent, Number(before.noticesNotSent) - 1, 'A3 is no longer counted as a notice not sent');
+    assert.deepEqual(sxdOf(await q1(beforeAsOf)), before, 'asked as of a moment before the acknowledgement, the report says what it said then');
+  });
 });

@@ -88,8 +88,16 @@ export interface DossierFilter {
   /** Open and not due before the agency's threshold. */
   notDue?: { at: number; untilByAgency: Map<number, number> };
   search?: string;
+  /** A phone number the search box held, in E.164: it also matches the applicant's or representative's phone. */
+  searchPhone?: string;
   /** none: no draft or issued apology for the current deadline; draft: one waits for approval. */
   apology?: 'none' | 'draft';
+}
+
+/** A dossier in a list, with its latest draft or issued letter (none: null). */
+export interface ListedDossier {
+  dossier: Dossier;
+  latestApology: 'draft' | 'issued' | null;
 }
 
 export type RecomputeCandidate = Pick<Dossier, 'id' | 'decidingAgencyId' | 'clockStartedAt' | 'clockUnit' | 'clockAmount' | 'currentDueAt' | 'deadlineVersion'>;
@@ -281,20 +289,34 @@ export class DossierRepository {
       if (f.apology === 'none') q.whereNotExists((sub) => void current(sub).whereIn('apologies.status', ['draft', 'issued']));
       else q.whereExists((sub) => void current(sub).where('apologies.status', 'draft'));
     }
-    if (f.search) {
-      const term = `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      q.where((w) => w.whereRaw("code like ? escape '\\'", [term]).orWhereRaw("search_text like ? escape '\\'", [term]));
+    if (f.search || f.searchPhone) {
+      const { search, searchPhone } = f;
+      q.where((w) => {
+        if (search) {
+          const term = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+          w.whereRaw("code like ? escape '\\'", [term]).orWhereRaw("search_text like ? escape '\\'", [term]);
+        }
+        if (searchPhone) w.orWhere('phone', searchPhone).orWhere('representative_phone', searchPhone);
+      });
     }
     return q;
   }
 
-  async list(f: DossierFilter, sort: DossierSort, limit: number, offset: number): Promise<{ items: Dossier[]; total: number }> {
+  /** A page of dossiers, each with the state of its latest letter (not cancelled), read in the same query. */
+  async list(f: DossierFilter, sort: DossierSort, limit: number, offset: number): Promise<{ items: ListedDossier[]; total: number }> {
     const [column, direction] = SORTS[sort];
+    const latestApology = this.db.raw(
+      "(select a.status from apologies a where a.dossier_id = dossiers.id and a.status in ('draft', 'issued') order by a.id desc limit 1) as latest_apology_status",
+    );
     const [rows, countRow] = await Promise.all([
-      this.filtered(f).select('*').orderBy(column, direction).orderBy('id', 'asc').limit(limit).offset(offset),
+      this.filtered(f).select('dossiers.*', latestApology).orderBy(column, direction).orderBy('id', 'asc').limit(limit).offset(offset),
       this.filtered(f).count<{ n: number | string }[]>({ n: '*' }).first(),
     ]);
-    return { items: (rows as Record<string, unknown>[]).map(dossierFromRow), total: Number(countRow?.n ?? 0) };
+    const items = (rows as Record<string, unknown>[]).map((row) => ({
+      dossier: dossierFromRow(row),
+      latestApology: (row.latest_apology_status as ListedDossier['latestApology'] | undefined) ?? null,
+    }));
+    return { items, total: Number(countRow?.n ?? 0) };
   }
 
   /** Open dossiers past due at `now`, counted by deciding agency. */

@@ -101,7 +101,7 @@ export class DashboardService {
       QUEUE_LIMIT,
       0,
     );
-    return { items: items.map((dossier) => ({ dossier, urgency: urgencyOf(dossier.currentDueAt as number, now), draft: null })), total };
+    return { items: items.map(({ dossier }) => ({ dossier, urgency: urgencyOf(dossier.currentDueAt as number, now), draft: null })), total };
   }
 
   /** The agency's open dossiers due within its warning period (or late), each with its draft apology if one waits. */
@@ -115,10 +115,10 @@ export class DashboardService {
       QUEUE_LIMIT,
       0,
     );
-    const drafts = await this.deps.apologyRepo.list({ dossierIds: items.map((d) => d.id), statuses: ['draft'] }, QUEUE_LIMIT, 0);
+    const drafts = await this.deps.apologyRepo.list({ dossierIds: items.map(({ dossier }) => dossier.id), statuses: ['draft'] }, QUEUE_LIMIT, 0);
     const draftOf = new Map(drafts.items.map((a) => [a.dossierId, a]));
     return {
-      items: items.map((dossier) => ({
+      items: items.map(({ dossier }) => ({
         dossier,
         urgency: urgencyOf(dossier.currentDueAt as number, now),
         draft: draftOf.get(dossier.id)?.deadlineVersion === dossier.deadlineVersion ? (draftOf.get(dossier.id) as Apology) : null,

@@ -17,7 +17,7 @@ import { computeDue, keptOnSupplementRequest, resolutionOf, timelinessAt, type P
 import { CLOSED_STATES, EVENT_LABELS, STATE_LABELS, isOpen, nextState, type DossierState, type EventKind } from '../domain/dossier';
 import type { ApologyRepository } from '../db/apologies';
 import type { NoticeRepository } from '../db/notices';
-import { foldForSearch } from '../domain/contact';
+import { foldForSearch, normalizeVnMobile } from '../domain/contact';
 import type { WorkingCalendar } from '../domain/calendar';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldProblem } from '../errors';
 import type { CalendarService } from './calendar';
@@ -61,6 +61,8 @@ export interface DossierView {
   receivingAgency: Agency;
   decidingAgency: Agency;
   timeliness: TimelinessView;
+  /** In lists only: the state of its latest draft or issued letter (null: none). */
+  latestApology?: 'draft' | 'issued' | null;
 }
 
 export type ListFilter = Omit<DossierFilter, 'overdueAt' | 'dueSoon' | 'notDue' | 'agencyIds' | 'procedureIds'> & {
@@ -234,6 +236,8 @@ export class DossierService {
     const agencies = await this.deps.agencies.list();
     const byId = new Map(agencies.map((a) => [a.id, a]));
     const f: DossierFilter = { states: filter.states, dueFrom: filter.dueFrom, dueTo: filter.dueTo, apology: filter.apology, search: filter.search && foldForSearch(filter.search) };
+    const phone = filter.search ? normalizeVnMobile(filter.search) : null;
+    if (phone) f.searchPhone = phone;
     let scoped = agencies;
     if (filter.agencyCode) {
       scoped = agencies.filter((a) => a.code === filter.agencyCode);
@@ -255,7 +259,7 @@ export class DossierService {
     const { items, total } = await this.deps.dossiers.list(f, sort, limit, offset);
     const procedures = new Map((await this.deps.procedures.list()).map((p) => [p.id, p]));
     const views: DossierView[] = [];
-    for (const d of items) {
+    for (const { dossier: d, latestApology } of items) {
       const deciding = byId.get(d.decidingAgencyId) as Agency;
       const calendar = await this.deps.calendars.forAgency(deciding);
       views.push({
@@ -264,6 +268,7 @@ export class DossierService {
         receivingAgency: byId.get(d.receivingAgencyId) as Agency,
         decidingAgency: deciding,
         timeliness: this.timelinessOf(d, deciding, calendar, now),
+        latestApology,
       });
     }
     return { items: views, total };

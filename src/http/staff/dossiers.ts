@@ -76,6 +76,7 @@ function listRow(v: DossierView) {
     dueAt: d.currentDueAt,
     state: STATE_LABELS[d.state],
     badge: timelinessBadge(v.timeliness),
+    apology: v.latestApology ? STATUS_LABELS[v.latestApology] : 'Chưa có thư',
   };
 }
 

@@ -53,6 +53,15 @@ export class ViewRenderer {
   }
 }
 
+/**
+ * Markup this service produced with its own escaping templates (an issued letter's content), to be
+ * placed in a page as it is. Making it a value, not a `{{{ }}}` in a view, keeps the one decision
+ * to trust markup in code, where a reader sees where it comes from.
+ */
+export function producedMarkup(html: string): Handlebars.SafeString {
+  return new Handlebars.SafeString(html);
+}
+
 function read(file: string): string {
   return fs.readFileSync(file, 'utf8').normalize('NFC');
 }

@@ -38,3 +38,15 @@ export async function signIn(ctx: TestContext, role: UserRole, agencyCode: strin
   const home = await agent.get('/tong-quan').expect(200);
   return { agent, csrf: csrfOf(home.text), username };
 }
+
+/** The text of the error shown next to a form field (`id="e-<field>"`), or null when there is none. */
+export function fieldError(html: string, field: string): string | null {
+  const m = new RegExp(`id="e-${field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>([^<]*)<`).exec(html);
+  return m ? m[1] : null;
+}
+
+export function assertFieldError(html: string, field: string, expected: RegExp): void {
+  const shown = fieldError(html, field);
+  assert.ok(shown !== null, `the form shows no message next to the field "${field}"`);
+  assert.match(shown, expected, `the message next to "${field}" says "${shown}"`);
+}

@@ -7,7 +7,7 @@ import { formatNumber } from '../../domain/vn-format';
 import { citizenPage, errorPage, formErrors, sendLetterHtml } from '../pages';
 import { DatabaseRateLimitStore } from '../middleware/rate-limit-store';
 import { parse } from '../validate';
-import type { ViewRenderer } from '../views';
+import { producedMarkup, type ViewRenderer } from '../views';
 import { verificationRouter } from './verify';
 
 /** A receipt number as the one-stop centres print them: the province's and unit's prefix, the day received (yymmdd), the sequence. */
@@ -80,7 +80,8 @@ export function citizenRouter(s: Services, views: ViewRenderer, form: RequestHan
       returnHours: notice.returnHours,
       place: { name: receiving.name, address: receiving.address, phone: receiving.contactPhone },
       verificationCode: notice.verificationCode,
-      letterBody: notice.letterBody,
+      // The stored letter, rendered by the escaping letter templates at issuance (documents/reading.ts).
+      letterBody: notice.letterBody === null ? null : producedMarkup(notice.letterBody),
       acknowledgedAt: a.acknowledgedAt,
     });
   });

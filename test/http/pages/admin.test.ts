@@ -1,19 +1,7 @@
 import assert from 'node:assert/strict';
 import { createTestContext, dossierBody, PROCEDURE, seedBasics, type TestContext } from '../../support/context';
 import { SYSTEM_ACTOR } from '../../../src/domain/actor';
-import { signIn, type SignedInAgent } from '../../support/pages';
-
-/** The text of the error shown next to a form field (`id="e-<field>"`), or null when there is none. */
-function fieldError(html: string, field: string): string | null {
-  const m = new RegExp(`id="e-${field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>([^<]*)<`).exec(html);
-  return m ? m[1] : null;
-}
-
-function assertFieldError(html: string, field: string, expected: RegExp): void {
-  const shown = fieldError(html, field);
-  assert.ok(shown !== null, `the form shows no message next to the field "${field}"`);
-  assert.match(shown, expected, `the message next to "${field}" says "${shown}"`);
-}
+import { assertFieldError, signIn, type SignedInAgent } from '../../support/pages';
 
 describe('pages: administration (/quan-tri)', function () {
   this.timeout(60_000);

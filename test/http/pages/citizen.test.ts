@@ -101,6 +101,7 @@ describe('citizen pages', function () {
       const html = (await supertest(ctx.app).get(`/c/${token}`).expect(200)).text;
       const reading = /<article class="letter-reading"[^>]*>([\s\S]*?)<\/article>/.exec(html)?.[1];
       assert.ok(reading, 'the notice page carries a reading view of the letter');
+      assert.ok(!reading.includes('&lt;p') && /<p[\s>]/.test(reading), 'the letter’s paragraphs are markup in the page, not escaped and shown with their tags');
       const text = textOf(reading);
       for (const part of ['VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT', 'ngày 18 tháng 3 năm 2026', 'Nơi nhận:', '01/PXL-SXD']) {
         assert.ok(text.includes(part), `the reading view has the letter's "${part}"`);

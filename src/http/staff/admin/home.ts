@@ -15,6 +15,7 @@ export function adminHome({ services: s, views }: AdminDeps<'registry' | 'clock'
       procedureCount: procedures.length,
       year: new Date(s.clock.now()).getUTCFullYear(),
       mayManageChannels: mayActFor(actor, 'channel.manage', null),
+      mayManageInterop: mayActFor(actor, 'interop.manage', null),
     });
   });
   return r;

@@ -94,12 +94,24 @@ export function errorPage(views: ViewRenderer, req: Request, res: Response, stat
 /**
  * An issued or previewed letter: a complete document with its own <style> and embedded font, so
  * that the stored HTML is exactly what was signed. Inline styles are allowed on this response
- * only; scripts, as everywhere, are not.
+ * only; scripts, as everywhere, only from our own static files (the print button's).
  */
 export function sendLetterHtml(res: Response, html: string): void {
   res
-    .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; font-src data:; img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+    .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; font-src data:; img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
     .set('Cache-Control', 'private, no-store')
     .type('text/html; charset=utf-8')
     .send(html);
+}
+
+/**
+ * The letter's print view with a print button: shown only once the app's script runs (without
+ * JavaScript the browser's own print command is the way), never printed. Added when served, so
+ * the stored letter stays exactly what was signed.
+ */
+export function withPrintButton(html: string): string {
+  const button =
+    '<style>.print-button{display:block;margin:0 auto 6mm;font:14pt sans-serif;padding:6pt 18pt;cursor:pointer}.print-button[hidden]{display:none}@media print{.print-button{display:none!important}}</style>' +
+    '<button type="button" class="print-button" data-print hidden>In thư</button><script src="/static/app.js" defer></script>';
+  return html.replace(/<body[^>]*>/i, (tag) => `${tag}${button}`);
 }

@@ -7,9 +7,10 @@ document.addEventListener('DOMContentLoaded', () => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   }
-  // Print buttons: <button data-print>.
+  // Print buttons: <button data-print hidden>, shown only here since without this script they do nothing.
   for (const button of document.querySelectorAll('[data-print]')) {
     button.addEventListener('click', () => window.print());
+    button.hidden = false;
   }
   // Live letter preview: the iframe named by data-preview-target loads data-preview-url with the
   // form's fields, a moment after the officer stops typing. (A real URL rather than srcdoc: the

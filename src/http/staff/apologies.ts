@@ -12,7 +12,7 @@ import { can } from '../../domain/access';
 import { dayToIso, isoToDay, localDayOf } from '../../domain/time';
 import { weekdayDate } from '../../domain/vn-format';
 import { ValidationError, type FieldProblem } from '../../errors';
-import { filterValues, formErrors, sendLetterHtml, staffPage } from '../pages';
+import { filterValues, formErrors, sendLetterHtml, staffPage, withPrintButton } from '../pages';
 import { parse } from '../validate';
 import type { ViewRenderer } from '../views';
 import { cancelApologySchema, entryId, isoDate, listApologiesQuery, optionalText, returnApologySchema } from '../api/schemas';
@@ -390,7 +390,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
 
     // The issued letter is an A4 document with its own print styles: printing it is printing this page.
     r.get('/thu-xin-loi/:id/in', async (req, res) => {
-      sendLetterHtml(res, await s.apologies.letterHtml(idOf(req), staffOf(req).actor));
+      sendLetterHtml(res, withPrintButton(await s.apologies.letterHtml(idOf(req), staffOf(req).actor)));
     });
 
     r.get('/thu-xin-loi/:id/thu.pdf', async (req, res) => {

@@ -120,7 +120,7 @@ describe('browser: a signed letter from draft to /xac-thuc (remote signing, Smar
       await mobile.goto(new URL(citizenHref, server.baseUrl).pathname);
       await assert.doesNotReject(mobile.getByText(CITIZEN).first().waitFor(), 'the page is addressed to the citizen');
       await look(mobile, 's03-nguoi-dan');
-      const [download] = await Promise.all([mobile.waitForEvent('download'), mobile.getByRole('link', { name: 'Tải thư xin lỗi (tệp PDF)' }).click()]);
+      const [download] = await Promise.all([mobile.waitForEvent('download'), mobile.getByRole('link', { name: 'Tải thư (tệp PDF khổ A4, có chữ ký số)' }).click()]);
       assert.match(download.suggestedFilename(), /\.pdf$/);
       downloaded = fs.readFileSync(await download.path());
     } finally {

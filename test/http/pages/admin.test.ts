@@ -116,6 +116,26 @@ describe('pages: administration (/quan-tri)', function () {
       await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send(good()).expect(303);
     });
 
+    it('sets the order of the citizen channels and the SMS alphabet, refusing a channel named twice by its field', async () => {
+      const form = await admin.agent.get('/quan-tri/co-quan/SXD').expect(200);
+      assert.match(form.text, /id="f-channel1"/, 'the edit form offers the order of the channels');
+      assert.match(form.text, /id="f-smsUnicode"/, 'the edit form offers SMS with diacritics');
+      const before = await ctx.services.registry.agency('SXD');
+      const twice = await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send({ ...good(), channel1: 'sms', channel2: 'sms', channel3: '' });
+      assert.equal(twice.status, 400, 'a channel chosen twice must be refused');
+      assertFieldError(twice.text, 'noticeChannels', /Mỗi kênh chỉ ghi một lần/);
+      assert.deepEqual(await ctx.services.registry.agency('SXD'), before, 'a refused form must not change the agency');
+      await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send({ ...good(), channel1: 'sms', channel2: '', channel3: 'email', smsUnicode: 'on' }).expect(303);
+      let a = await ctx.services.registry.agency('SXD');
+      assert.deepEqual(a.settings.noticeChannels, ['sms', 'email'], 'SMS first, then e-mail, no Zalo: the order chosen, blanks skipped');
+      assert.equal(a.settings.smsUnicode, true);
+      assert.match((await admin.agent.get('/quan-tri/co-quan/SXD').expect(200)).text, /<option value="sms" selected>/, 'the form shows the saved order');
+      await admin.agent.post('/quan-tri/co-quan/SXD').type('form').send({ ...good(), channel1: 'zalo', channel2: 'sms', channel3: 'email' }).expect(303);
+      a = await ctx.services.registry.agency('SXD');
+      assert.deepEqual(a.settings.noticeChannels, ['zalo', 'sms', 'email']);
+      assert.equal(a.settings.smsUnicode, false, 'unticking "SMS có dấu" must save false');
+    });
+
     it('edits the parent organisation and the place name after creation, refusing an empty place name by its field', async () => {
       const form = await admin.agent.get('/quan-tri/co-quan/SXD').expect(200);
       assert.match(form.text, /id="f-parentName"/, 'the edit form offers the parent organisation');

@@ -18,6 +18,20 @@ const AGENCY_LEVELS: Choice[] = [
   { value: 'commune', label: 'Ủy ban nhân dân cấp xã' },
   { value: 'province', label: 'Ủy ban nhân dân cấp tỉnh' },
 ];
+const CHANNELS: Choice[] = [
+  { value: '', label: '(không dùng)' },
+  { value: 'zalo', label: 'Zalo' },
+  { value: 'sms', label: 'Tin nhắn SMS' },
+  { value: 'email', label: 'Thư điện tử' },
+];
+const CHANNEL_FIELDS = ['channel1', 'channel2', 'channel3'] as const;
+
+/** The chosen order, blanks skipped; undefined when the form has no channel fields (left unchanged). */
+function channelOrder(f: Form): string[] | undefined {
+  if (CHANNEL_FIELDS.every((k) => f[k] === undefined)) return undefined;
+  return CHANNEL_FIELDS.map((k) => f[k] ?? '').filter((c) => c !== '');
+}
+
 const MESSAGES = {
   apologyLeadWorkingDays: 'Nhập số ngày làm việc từ 0 đến 10',
   maxExtensions: 'Nhập số lần từ 0 đến 5',
@@ -41,6 +55,8 @@ function agencyValues(a: Agency): Form {
     contactPhone: a.contactPhone ?? '',
     address: a.address ?? '',
     publicBoard: a.settings.publicBoard ? 'on' : '',
+    smsUnicode: a.settings.smsUnicode ? 'on' : '',
+    ...Object.fromEntries(CHANNEL_FIELDS.map((k, i) => [k, a.settings.noticeChannels[i] ?? ''])),
   };
 }
 
@@ -53,6 +69,8 @@ function agencyBody(f: Form, creating: boolean) {
     apologyLeadWorkingDays: numberOrText(f.apologyLeadWorkingDays),
     maxExtensions: numberOrText(f.maxExtensions),
     publicBoard: f.publicBoard === 'on',
+    noticeChannels: channelOrder(f),
+    smsUnicode: f.smsUnicode === 'on',
   };
   const common = {
     name: f.name ?? '',
@@ -76,7 +94,7 @@ export function agencyPages({ services: s, views }: AdminDeps<'registry' | 'cale
       req,
       res,
       'agency-edit',
-      { title: agency ? `Sửa cơ quan ${agency.code}` : 'Thêm cơ quan', agency, values, errors, error, modes: APOLOGY_MODES, levels: AGENCY_LEVELS },
+      { title: agency ? `Sửa cơ quan ${agency.code}` : 'Thêm cơ quan', agency, values, errors, error, modes: APOLOGY_MODES, levels: AGENCY_LEVELS, channels: CHANNELS },
       status,
     );
 
@@ -95,6 +113,7 @@ export function agencyPages({ services: s, views }: AdminDeps<'registry' | 'cale
       apologyMode: d.apologyMode,
       apologyLeadWorkingDays: String(d.apologyLeadWorkingDays),
       maxExtensions: String(d.maxExtensions),
+      ...Object.fromEntries(CHANNEL_FIELDS.map((k, i) => [k, d.noticeChannels[i] ?? ''])),
     });
   });
   r.post('/quan-tri/co-quan/moi', async (req, res) => {

@@ -26,6 +26,32 @@ async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>, 
   }
 }
 
+/**
+ * A worker command (`dispatch`, `pull`): migrations, then the worker `start` returns a stop for,
+ * running until SIGINT or SIGTERM, then stopped so that its work in flight finishes.
+ */
+async function runWorker(
+  what: string,
+  start: (s: Services, config: Config, logger: Logger) => () => Promise<void>,
+): Promise<void> {
+  await asService((config, logger) =>
+    withServices(
+      config,
+      async (s) => {
+        await migrateLatest(s.db);
+        const stop = start(s, config, logger);
+        logger.info(`${what}; Ctrl+C to stop`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await stop();
+      },
+      logger,
+    ),
+  );
+}
+
 const demoTokenFile = (config: Config) => path.join(config.dataDir, 'demo-token.txt');
 const demoAccountsFile = (config: Config) => path.join(config.dataDir, 'demo-accounts.txt');
 
@@ -188,22 +214,7 @@ export async function main(argv: string[]): Promise<void> {
         });
         return;
       }
-      await asService((config, logger) =>
-        withServices(
-          config,
-          async (s) => {
-            await migrateLatest(s.db);
-            const stop = s.dispatcher.start(Math.max(1, config.dispatch.intervalSeconds) * 1000);
-            logger.info('dispatching notices; Ctrl+C to stop');
-            await new Promise<void>((resolve) => {
-              process.once('SIGINT', resolve);
-              process.once('SIGTERM', resolve);
-            });
-            await stop();
-          },
-          logger,
-        ),
-      );
+      await runWorker('dispatching notices', (s, config) => s.dispatcher.start(Math.max(1, config.dispatch.intervalSeconds) * 1000));
     });
 
   program
@@ -223,25 +234,12 @@ export async function main(argv: string[]): Promise<void> {
         });
         return;
       }
-      await asService((config, logger) =>
-        withServices(
-          config,
-          async (s) => {
-            await migrateLatest(s.db);
-            const stop = runPeriodically(
-              () => s.interopPuller.runOnce(),
-              Math.max(1, config.onestop.pullIntervalSeconds) * 1000,
-              () => undefined,
-              (err) => logger.warn({ err }, 'interop pull failed; the next run retries'),
-            );
-            logger.info('pulling dossiers from one-stop sources; Ctrl+C to stop');
-            await new Promise<void>((resolve) => {
-              process.once('SIGINT', resolve);
-              process.once('SIGTERM', resolve);
-            });
-            await stop();
-          },
-          logger,
+      await runWorker('pulling dossiers from one-stop sources', (s, config, logger) =>
+        runPeriodically(
+          () => s.interopPuller.runOnce(),
+          Math.max(1, config.onestop.pullIntervalSeconds) * 1000,
+          () => undefined,
+          (err) => logger.warn({ err }, 'interop pull failed; the next run retries'),
         ),
       );
     });

@@ -13,6 +13,7 @@ import { seedDemo, isEmpty } from './demo/seed';
 import { createDemoAccounts } from './demo/accounts';
 import { seedDemoSigning } from './demo/signing';
 import { ROLE_LABELS } from './domain/access';
+import { replayCommand } from './replay/command';
 
 async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>, logger = createLogger(config.logLevel)): Promise<T> {
   const db = createDb(config.database, logger);
@@ -252,6 +253,8 @@ export async function main(argv: string[]): Promise<void> {
         ),
       );
     });
+
+  program.addCommand(replayCommand(print));
 
   const token = program.command('token').description('quản lý mã truy cập API');
   token

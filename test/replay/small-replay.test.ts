@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knex from 'knex';
+import { runReplay, type ReplayOutcome } from '../../src/replay/run';
+import type { ReplayOverrides } from '../../src/replay/params';
+
+const onPostgres = /^postgres/.test(process.env.DATABASE_URL ?? '');
+
+/**
+ * A month of a small province (about 2,500 dossiers) with the faults of a bad month: Zalo down for
+ * six hours on day 8, e-mail for three on day 15, errors and latency at every provider, the
+ * dispatcher SIGKILLed every 8 s (and a server every 12 s on PostgreSQL, with one database outage
+ * through the proxy). The replay must end with every promise kept.
+ */
+const SMALL_MONTH: ReplayOverrides = {
+  seed: 18,
+  start: '2026-03-02',
+  days: 30,
+  // 2,500 in 30 days.
+  yearlyVolume: Math.round((2_500 * 365) / 30),
+  faults: {
+    providers: {
+      zalo: { latencyMs: 5, errorRate: 0.02, outages: [{ atDay: 8, forHours: 6 }] },
+      email: { latencyMs: 5, errorRate: 0.01, outages: [{ atDay: 15, forHours: 3 }] },
+      sms: { latencyMs: 5, errorRate: 0.02, outages: [] },
+      signing: { latencyMs: 5, errorRate: 0, outages: [] },
+    },
+    kills: onPostgres ? { server: { everySeconds: 12 }, dispatcher: { everySeconds: 8 } } : { dispatcher: { everySeconds: 8 } },
+    database: { outages: onPostgres ? [{ atSecond: 20, forSeconds: 3 }] : [] },
+  },
+  processes: { servers: 2, dispatchers: 2 },
+};
+
+/** The replay's own PostgreSQL database beside the one the tests are given: it recreates its schema. */
+async function replayDatabase(url: string): Promise<string> {
+  const target = new URL(url);
+  const name = `${target.pathname.slice(1)}_replay`;
+  const admin = knex({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
+  try {
+    const exists = await admin.raw('select 1 from pg_database where datname = ?', [name]);
+    if (!exists.rows.length) await admin.raw(`create database "${name}"`);
+  } finally {
+    await admin.destroy();
+  }
+  target.pathname = `/${name}`;
+  return target.toString();
+}
+
+describe(`small replay: a month, a few thousand dossiers, kills and outages (${onPostgres ? 'PostgreSQL, servers and dispatchers as processes' : 'SQLite, one process and a dispatcher process'})`, function () {
+  this.timeout(240_000);
+  let outcome: ReplayOutcome;
+  let out: string;
+
+  before(async () => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-replay-'));
+    outcome = await runReplay({
+      out,
+      overrides: SMALL_MONTH,
+      databaseUrl: onPostgres ? await replayDatabase(process.env.DATABASE_URL as string) : undefined,
+    });
+  });
+
+  after(() => {
+    if (out) fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  it('keeps every promise: each late dossier apologised, none twice, no number skipped, no notice lost', () => {
+    assert.deepEqual(outcome.broken, [], `the audit found broken promises:\n${outcome.broken.join('\n')}`);
+  });
+
+  it('really replayed a month under faults (or the first test would prove nothing)', () => {
+    const { progress, faults } = outcome;
+    assert.ok(progress.received >= 2_000, `only ${progress.received} dossiers were received; about 2,500 were expected`);
+    assert.ok(progress.ticks.issued + progress.approved > 0, 'no apology was issued in the month: nothing slipped, so nothing was tested');
+    assert.ok(faults.kills >= 1, 'no process was killed: the kill schedule did not run');
+    assert.ok(faults.providerErrors > 0, 'the fakes refused nothing: the provider outage and error rates did not take effect');
+    if (onPostgres) assert.ok(faults.dbOutages >= 1, 'the database outage did not happen');
+  });
+
+  it('writes the report people read, and its figures as JSON', () => {
+    assert.ok(fs.existsSync(outcome.htmlFile), `no HTML report at ${outcome.htmlFile}`);
+    const json = JSON.parse(fs.readFileSync(outcome.jsonFile, 'utf8')) as Record<string, unknown>;
+    assert.ok(json.params, 'the JSON report must carry the parameters of the run');
+  });
+});

@@ -121,6 +121,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     }
     print(`Mô phỏng ${params.days} ngày từ ${params.start} (${pg ? 'PostgreSQL' : 'SQLite'}), hạt giống ${params.seed}, khoảng ${Math.round((params.yearlyVolume * params.days) / 365).toLocaleString('vi-VN')} hồ sơ`);
     let lastPrint = Date.now();
+    // Virtual against real time, once a virtual hour: the audit turns latencies into real time with them.
+    const clockMarks: { virtualMs: number; realMs: number }[] = [{ virtualMs: start, realMs: Date.now() }];
     const vclock = clock;
     const driver = new ReplayDriver({
       services,
@@ -132,6 +134,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       staffEveryMs: 60 * MINUTE_MS,
       afterStep: async (p) => {
         await fakes.applySchedule(p.virtualNow - start, Date.now() - startedRealMs);
+        if (p.virtualNow - clockMarks[clockMarks.length - 1].virtualMs >= 60 * MINUTE_MS) clockMarks.push({ virtualMs: p.virtualNow, realMs: Date.now() });
         if (Date.now() - lastPrint > 5_000) {
           lastPrint = Date.now();
           print(`  ${dayToIso(Math.floor((p.virtualNow - start) / DAY_MS) + isoToDay(params.start))}: ${p.received.toLocaleString('vi-VN')} hồ sơ, ${p.ticks.issued} thư xin lỗi ban hành, ${((Date.now() - startedRealMs) / 1000).toFixed(0)} giây`);
@@ -149,7 +152,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       virtualEnd: end,
       kills: processFacts.kills,
       dbOutages: proxy ? proxy.outages() : [],
-      processes: [...processFacts.processes, { role: 'driver', ...ownUsage() }],
+      processes: [...processFacts.processes, { role: 'replay', ...ownUsage() }],
+      clockMarks,
+      database: pg ? 'postgresql' : 'sqlite',
     };
     const deliveries = fakes.deliveries();
     const audit = await auditReplay({ db, deliveries, params, run });

@@ -15,6 +15,10 @@ import { Rng, STREAM, streamRng } from './random';
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
+/** Vietnam time (UTC+7), for the local day. */
+const VN_OFFSET_MS = 7 * HOUR_MS;
+/** The watcher runs at least this often (virtual), whatever the driver knows of deadlines. */
+const WATCHER_IDLE_MS = 2 * HOUR_MS;
 /** Reads across agencies (what each agency's staff see, taken together). */
 const REPLAY_ADMIN: Actor = { name: 'replay', agencyId: null, role: 'admin' };
 
@@ -93,6 +97,12 @@ export class ReplayDriver {
   private readonly answered = new Set<string>();
   /** Each open dossier's due date as the service last answered it (null: paused). */
   private readonly dueOf = new Map<string, number | null>();
+  /** The due dates handed out, to know when one passes (an entry whose dossier moved on is skipped). */
+  private readonly deadlines = new Agenda<string>();
+  private lastTick = -Infinity;
+  private lettersSeen = 0;
+  /** When the officer will finish each open dossier, once its supplements are over (the province model's fate). */
+  private readonly finishOf = new Map<string, number>();
   private readonly progress: DriverProgress = {
     virtualNow: 0,
     steps: 0,
@@ -133,7 +143,7 @@ export class ReplayDriver {
         if (dueAt !== undefined && dueAt !== null && dueAt > now && dueAt < due.at) late.push(due);
         else await this.act(due.at, due.item);
       }
-      await this.tick();
+      if (this.watcherHasWork(now, next)) await this.tick();
       for (const { at, item } of late) await this.act(at, item);
       if (next - lastStaff >= this.deps.staffEveryMs) {
         lastStaff = next;
@@ -146,6 +156,30 @@ export class ReplayDriver {
       await this.deps.afterStep?.({ ...this.progress });
     }
     return { ...this.progress };
+  }
+
+  /**
+   * A tick with nothing to find changes nothing, and costs a few queries: the watcher runs (as
+   * in service, where it runs every minute) whenever a deadline passed during the step, on the
+   * first step of each day (the digests), after a step in which letters were issued or approved
+   * (their PDFs), and at least every WATCHER_IDLE_MS.
+   */
+  private watcherHasWork(now: number, next: number): boolean {
+    let passed = false;
+    for (const { at, item: code } of this.deadlines.takeDue(next)) if (this.dueOf.get(code) === at) passed = true;
+    const newDay = Math.floor((next + VN_OFFSET_MS) / DAY_MS) !== Math.floor((now + VN_OFFSET_MS) / DAY_MS);
+    const lettersMoved = this.progress.approved + this.progress.drafted !== this.lettersSeen;
+    this.lettersSeen = this.progress.approved + this.progress.drafted;
+    if (passed || newDay || lettersMoved || next - this.lastTick >= WATCHER_IDLE_MS) {
+      this.lastTick = next;
+      return true;
+    }
+    return false;
+  }
+
+  private setDue(code: string, dueAt: number | null): void {
+    this.dueOf.set(code, dueAt);
+    if (dueAt !== null) this.deadlines.push(dueAt, code);
   }
 
   private async tick(): Promise<void> {
@@ -163,7 +197,7 @@ export class ReplayDriver {
         const a = action.arrival;
         const { dueAt } = await this.deps.port.receive(dossierInputOf(a));
         this.progress.received++;
-        this.dueOf.set(a.code, dueAt);
+        this.setDue(a.code, dueAt);
         this.planWork(a.code, a.agencyCode, at, a.fate.supplementRounds, a.fate.workShare);
         return;
       }
@@ -178,7 +212,10 @@ export class ReplayDriver {
         return;
       }
       case 'finish':
-        if ((await this.record(action.code, action.agency, 'resolved', at)) === 'done') this.dueOf.delete(action.code);
+        if ((await this.record(action.code, action.agency, 'resolved', at)) === 'done') {
+          this.dueOf.delete(action.code);
+          this.finishOf.delete(action.code);
+        }
         return;
       case 'draft':
         await this.refusable(() => s.apologyWorkflow.draft(action.code, {}, this.actorsOf(action.agency).officer), () => this.progress.drafted++);
@@ -206,14 +243,16 @@ export class ReplayDriver {
     const dueAt = this.dueOf.get(code);
     const calendar = this.calendarOf(agency);
     const allowedHours = dueAt === undefined || dueAt === null ? 8 : workingMsBetween(calendar, new Date(from), new Date(dueAt)) / HOUR_MS;
-    this.agenda.push(this.afterOfficeHours(agency, from, Math.max(0.05, workShare * allowedHours)), { kind: 'finish', code, agency, reason: 'work' });
+    const finishAt = this.afterOfficeHours(agency, from, Math.max(0.05, workShare * allowedHours));
+    this.finishOf.set(code, finishAt);
+    this.agenda.push(finishAt, { kind: 'finish', code, agency, reason: 'work' });
   }
 
   private async record(code: string, agency: string, kind: EventInput['kind'], at: number): Promise<'done' | 'refused'> {
     const { outcome, dueAt } = await this.deps.port.record(code, { kind, occurredAt: new Date(at) }, this.actorsOf(agency).officer);
     if (outcome === 'done') {
       this.progress.events++;
-      this.dueOf.set(code, dueAt);
+      this.setDue(code, dueAt);
     } else this.progress.refused++;
     return outcome;
   }
@@ -241,8 +280,14 @@ export class ReplayDriver {
       if (this.answered.has(key) || item.apologyStatus !== null) continue;
       this.answered.add(key);
       this.progress.warningsSeen++;
+      // A dossier on course to be finished in time needs nothing: the warning matters for those
+      // whose work runs past the deadline (the province model's slips).
+      const dueAt = item.dossier.currentDueAt as number;
+      const finishAt = this.finishOf.get(item.dossier.code);
+      if (item.overdue || (finishAt !== undefined && finishAt <= dueAt)) continue;
       const agency = item.agency.code;
-      const answer = onAtRiskWarning(p, this.staffRng, { agencyCode: agency, dueAt: item.dossier.currentDueAt as number, now, overdue: item.overdue });
+      const officeHoursToDue = Math.max(0, workingMsBetween(this.calendarOf(agency), new Date(now), new Date(dueAt)) / HOUR_MS);
+      const answer = onAtRiskWarning(p, this.staffRng, { slips: true, officeHoursToDue });
       if (!answer.acts) continue;
       const at = this.afterOfficeHours(agency, now, answer.afterOfficeHours);
       this.agenda.push(at, answer.outcome === 'finish_in_time' ? { kind: 'finish', code: item.dossier.code, agency, reason: 'warning' } : { kind: 'draft', code: item.dossier.code, agency });
@@ -253,7 +298,7 @@ export class ReplayDriver {
       if (this.answered.has(key)) continue;
       this.answered.add(key);
       const agency = this.codeOf(a.issuingAgencyId);
-      const answer = onDraftWaiting(p, this.staffRng, { agencyCode: agency, now });
+      const answer = onDraftWaiting(p, this.staffRng);
       this.agenda.push(this.afterOfficeHours(agency, now, answer.afterOfficeHours), { kind: 'approve', apologyId: a.id, agency });
     }
     const calls = await s.messages.list({ statuses: ['created'], channels: ['print'] }, 10_000, 0, REPLAY_ADMIN);
@@ -262,7 +307,7 @@ export class ReplayDriver {
       if (this.answered.has(key)) continue;
       this.answered.add(key);
       const agency = this.codeOf(n.agencyId);
-      const answer = onCallList(p, this.staffRng, { agencyCode: agency, now });
+      const answer = onCallList(p, this.staffRng);
       if (answer.calls) this.agenda.push(this.afterOfficeHours(agency, now, answer.afterOfficeHours), { kind: 'call', noticeId: n.id, agency });
     }
   }
@@ -305,8 +350,8 @@ export function inProcessOutbox(s: Services): Outbox {
   return {
     drain: async () => {
       for (let round = 0; round < 1000; round++) {
-        await s.dispatcher.runOnce();
         if ((await outstanding(s)) === 0) return;
+        await s.dispatcher.runOnce();
       }
       throw new Error('replay: the outbox did not empty after 1000 dispatcher runs');
     },

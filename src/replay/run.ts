@@ -184,7 +184,7 @@ function ownUsage(): { cpuMs: number; maxRssMb: number } {
 function freshSqlite(out: string): string {
   const file = path.resolve(out, 'replay.sqlite');
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
-  return file;
+  return `sqlite:${file}`;
 }
 
 /**

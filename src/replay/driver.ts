@@ -155,6 +155,9 @@ export class ReplayDriver {
       this.progress.steps++;
       await this.deps.afterStep?.({ ...this.progress });
     }
+    // The end: one more look by the watcher at what slipped in the last step, and its notices.
+    await this.tick();
+    await this.deps.outbox.drain();
     return { ...this.progress };
   }
 

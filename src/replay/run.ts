@@ -11,13 +11,17 @@ import { loadReplayParams, type ReplayOverrides } from './params';
 import { installCatalogue } from './province';
 import { httpPort, inProcessPort } from './ports';
 import { VirtualClock, setVirtualNow } from './virtual-clock';
-import { startFakes } from './fakes';
+import { startFakes } from './faults';
+import { streamRng } from './random';
 import { startSupervisor, type Supervisor } from './supervisor';
 import { startDbOutageProxy } from './db-outage';
-import { auditReplay, brokenPromises, writeReport, type Audit, type RunFacts } from './audit';
+import { auditReplay, brokenPromises, type Audit, type RunFacts } from './audit';
+import { writeReport } from './report';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
+/** The random stream of the fakes' errors, apart from the province model's (random.ts STREAM). */
+const FAULT_STREAM = 101;
 
 export interface ReplayOptions {
   paramsFile?: string;
@@ -73,7 +77,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
   if (pg) await recreateSchema(databaseUrl, logger);
 
   let clock: VirtualClock | null = null;
-  const fakes = await startFakes(params.faults, { virtualNow: () => (clock ? clock.now().getTime() : start) });
+  // Which requests the fakes fail is seeded too: the same run fails the same sends.
+  const faultRng = streamRng(params.seed, 0, FAULT_STREAM);
+  const fakes = await startFakes(params.faults, { virtualStart: start, random: () => faultRng.float() });
   const proxy = pg ? await startDbOutageProxy(databaseUrl, params.faults.database) : null;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -133,7 +139,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       stepMs: (options.stepMinutes ?? 15) * MINUTE_MS,
       staffEveryMs: 60 * MINUTE_MS,
       afterStep: async (p) => {
-        await fakes.applySchedule(p.virtualNow - start, Date.now() - startedRealMs);
+        await fakes.applySchedule(p.virtualNow, Date.now() - startedRealMs);
         if (p.virtualNow - clockMarks[clockMarks.length - 1].virtualMs >= 60 * MINUTE_MS) clockMarks.push({ virtualMs: p.virtualNow, realMs: Date.now() });
         if (Date.now() - lastPrint > 5_000) {
           lastPrint = Date.now();

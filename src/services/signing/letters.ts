@@ -149,6 +149,20 @@ export class LetterSigningService {
     return s?.mode === 'remote' && s.settings.simulator !== '1';
   }
 
+  /**
+   * A cancelled letter's signing round ends: it is not checked again, and a late confirmation
+   * (poll or callback) finds nothing waiting, so nothing is issued.
+   */
+  async endRound(apologyId: number, reason: string): Promise<void> {
+    const l = await this.deps.repo.letter(apologyId);
+    const waiting = l && signatureWaitingFor(l.state);
+    if (!waiting) return;
+    const now = this.deps.clock.now().getTime();
+    const message = `Thư đã huỷ (${reason}): không ký tiếp`;
+    const moved = await this.deps.repo.transition(apologyId, [l.state], { state: 'returned', message, nextCheckAt: null, updatedAt: now });
+    if (moved) await this.event(apologyId, waiting, 'cancelled', message, null);
+  }
+
   /** Records the number and date the letter took from the register (see docs/signing.md, "Số văn bản"). */
   async reserve(apologyId: number, reservation: LetterReservation): Promise<void> {
     if (!(await this.deps.repo.reserve(apologyId, reservation))) throw new ConflictError('signature-pending', 'Thư không còn chờ ban hành: không giữ được số');

@@ -26,6 +26,8 @@ const LAYERS = {
   http: { values: ['domain', 'services', 'documents'], types: ['db', 'watch', 'compose'] },
   // Each lower module owns its settings; config.ts reads them from the environment and composes them.
   config: { values: ['channels', 'db'], types: [] },
+  // The replay drives the whole service and reuses the demo's catalogue, names and randomness.
+  replay: { values: ['domain', 'db', 'services', 'watch', 'dispatch', 'channels', 'documents', 'import', 'signing', 'workers', 'demo', 'config'], types: ['compose'] },
   // The base imports nothing of ours but the base.
   base: { values: [], types: [] },
 };

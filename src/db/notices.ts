@@ -255,6 +255,18 @@ export class NoticeRepository {
   }
 
   /**
+   * What a dispatcher still has to do at `now`: notices it would claim (same filter as claimDue)
+   * plus those being sent. The replay advances its clock only once this is 0.
+   */
+  async outstanding(opts: { now: number; channels: NoticeChannel[]; citizensAllowed: boolean }): Promise<number> {
+    if (!opts.channels.length) return 0;
+    const due = this.db('notices').whereIn('status', FROM.claim).where('not_before', '<=', opts.now).whereIn('channel', opts.channels);
+    if (!opts.citizensAllowed) due.whereNot('audience', 'citizen');
+    const [a, b] = await Promise.all([due.count({ n: '*' }).first(), this.db('notices').whereIn('status', HELD).count({ n: '*' }).first()]);
+    return Number((a as { n: unknown }).n) + Number((b as { n: unknown }).n);
+  }
+
+  /**
    * Claims up to `limit` notices that are due, atomically: one UPDATE … RETURNING over a
    * sub-select, which PostgreSQL runs with FOR UPDATE SKIP LOCKED so that several workers never
    * take the same row, and SQLite runs under its single writer lock.

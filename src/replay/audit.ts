@@ -156,7 +156,7 @@ export async function auditReplay(input: AuditInput): Promise<Audit> {
     const missing = checked ? ours.filter((n) => !atFake.has(n.id)).map((n) => String(n.id)) : [];
     const ourIds = new Set(ours.map((n) => n.id));
     return {
-      ...(tallies.get(channel) ?? { provider: channel, accepted: 0, errors: 0, timeouts: 0, refused: 0, segments: 0, distinctKeys: 0 }),
+      ...(tallies.get(channel) ?? { provider: channel, accepted: 0, errors: 0, timeouts: 0, refused: 0, segments: 0, distinctKeys: 0, withoutKey: 0 }),
       noticesSent: ours.length,
       duplicates: dupes.filter((d) => d.provider === channel),
       sentWithoutDelivery: sampleOf(missing.length, missing),

@@ -197,7 +197,7 @@ describe('replay audit: the promises counted from the rows and the fakes', funct
   it('names a message the fake received twice when no attempt was interrupted', async () => {
     deliveries.push({ ...deliveries[0], realAt: Date.now() });
     const a = await audit();
-    onlyBroken(a, 'Gửi trùng không có lý do', deliveries[0].key);
+    onlyBroken(a, 'Gửi trùng không có lý do', String(deliveries[0].key));
   });
 
   it('accepts a duplicate at the fake that an interrupted attempt explains, and reports it', async () => {
@@ -206,6 +206,14 @@ describe('replay audit: the promises counted from the rows and the fakes', funct
     const a = await audit();
     assert.deepEqual(brokenPromises(a), [], 'a resend after a kill is what the outbox must do');
     assert.deepEqual(a.deliveries.find((d) => d.provider === 'zalo')?.duplicates.map((d) => d.explained), [true]);
+  });
+
+  it('accepts a duplicate the fake logged as taken after we had hung up (its answer lost)', async () => {
+    deliveries[0].answerLost = true;
+    deliveries.push({ ...deliveries[0], answerLost: false, realAt: Date.now() });
+    const a = await audit();
+    assert.deepEqual(brokenPromises(a), [], 'we could not know the first was taken: sending again was right');
+    assert.equal(a.deliveries.find((d) => d.provider === 'zalo')?.duplicates.length, 1, 'the duplicate is still reported');
   });
 
   it('writes one self-contained HTML report and a JSON file with the same figures', async () => {

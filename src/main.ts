@@ -71,6 +71,15 @@ async function runWorker(
   );
 }
 
+/**
+ * How often `henlai dispatch` looks for due notices: DISPATCH_INTERVAL_SECONDS, fractions
+ * included (a replay's dispatchers look every 50 ms); 0, which turns the server's own
+ * dispatcher off, means the default second for the command whose whole job is dispatching.
+ */
+function dispatchIntervalMs(config: Config): number {
+  return config.dispatch.intervalSeconds > 0 ? config.dispatch.intervalSeconds * 1000 : 1000;
+}
+
 const demoTokenFile = (config: Config) => path.join(config.dataDir, 'demo-token.txt');
 const demoAccountsFile = (config: Config) => path.join(config.dataDir, 'demo-accounts.txt');
 
@@ -237,7 +246,7 @@ export async function main(argv: string[]): Promise<void> {
         });
         return;
       }
-      await runWorker('dispatching notices', (s, config) => s.dispatcher.start(Math.max(1, config.dispatch.intervalSeconds) * 1000));
+      await runWorker('dispatching notices', (s, config) => s.dispatcher.start(dispatchIntervalMs(config)));
     });
 
   program

@@ -60,6 +60,7 @@ const schema = z.object({
   ONESTOP_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
   ONESTOP_PULL_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   ONESTOP_PULL_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(100),
+  HENLAI_CLOCK: z.enum(['system', 'virtual']).default('system'),
 });
 
 export interface Config {
@@ -140,6 +141,11 @@ export interface Config {
     /** Dossiers asked for per page of a poll. */
     pullPageSize: number;
   };
+  /**
+   * `system`: the machine's time. `virtual`: the simulated time of a replay, shared by every
+   * process through the database (src/replay/virtual-clock.ts, docs/virtual-clock.md).
+   */
+  clock: 'system' | 'virtual';
 }
 
 export class ConfigError extends Error {}
@@ -220,6 +226,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (missing.length) {
       throw new ConfigError(`Chế độ production thiếu các thiết lập bắt buộc:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
     }
+    // Simulated time would date citizens' letters and deadlines on a day that is not today.
+    if (e.HENLAI_CLOCK === 'virtual') {
+      throw new ConfigError(
+        'Cấu hình không hợp lệ:\n  HENLAI_CLOCK: "virtual" (đồng hồ mô phỏng của henlai replay) không được dùng ở chế độ production; hãy bỏ thiết lập này hoặc đặt HENLAI_CLOCK=system',
+      );
+    }
     if (e.PASSWORD_HASH_COST < PRODUCTION_PASSWORD_HASH_COST) {
       throw new ConfigError(
         `Cấu hình không hợp lệ:\n  PASSWORD_HASH_COST: ${e.PASSWORD_HASH_COST} quá thấp cho production (tối thiểu ${PRODUCTION_PASSWORD_HASH_COST}); giá trị thấp chỉ dùng khi chạy kiểm thử`,
@@ -271,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pullIntervalSeconds: e.ONESTOP_PULL_INTERVAL_SECONDS,
       pullPageSize: e.ONESTOP_PULL_PAGE_SIZE,
     },
+    clock: e.HENLAI_CLOCK,
     templatesOverrideDir: path.resolve(e.TEMPLATES_OVERRIDE_DIR ?? path.join(dataDir, 'templates')),
   };
 }

@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, type Config } from './config';
-import { createDb, migrateLatest } from './db/connection';
+import { createDb, migrateLatest, type Db } from './db/connection';
 import { createLogger, type Logger } from './logger';
 import { buildServices, type Services } from './compose';
-import { systemClock } from './clock';
+import { systemClock, type Clock } from './clock';
+import { VirtualClock } from './replay/virtual-clock';
 import { SYSTEM_ACTOR } from './domain/actor';
 import { startServer } from './server';
 import { runPeriodically } from './workers/periodic';
@@ -14,14 +15,32 @@ import { createDemoAccounts } from './demo/accounts';
 import { seedDemoSigning } from './demo/signing';
 import { ROLE_LABELS } from './domain/access';
 
+/**
+ * The clock HENLAI_CLOCK names. The virtual one (a replay's simulated time) is read from the
+ * database, so the migrations run first, and it follows the shared now until `stop`.
+ */
+async function openClock(config: Config, db: Db, logger: Logger): Promise<{ clock: Clock; stop(): Promise<void> }> {
+  if (config.clock === 'system') return { clock: systemClock, stop: async () => undefined };
+  await migrateLatest(db);
+  const clock = await VirtualClock.open(db, { onError: (err) => logger.warn({ err }, 'virtual clock: the shared now could not be read; keeping the last one') });
+  clock.start();
+  logger.warn({ virtualNow: clock.now().toISOString() }, 'HENLAI_CLOCK=virtual: running on the simulated time of a replay');
+  return { clock, stop: () => clock.stop() };
+}
+
 async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>, logger = createLogger(config.logLevel)): Promise<T> {
   const db = createDb(config.database, logger);
-  const services = buildServices(config, db, systemClock, logger);
   try {
-    return await fn(services);
+    const clock = await openClock(config, db, logger);
+    const services = buildServices(config, db, clock.clock, logger);
+    try {
+      return await fn(services);
+    } finally {
+      for (const channel of services.channels.values()) await channel.close();
+      await services.pdf.close();
+      await clock.stop();
+    }
   } finally {
-    for (const channel of services.channels.values()) await channel.close();
-    await services.pdf.close();
     await db.destroy();
   }
 }
@@ -50,6 +69,15 @@ async function runWorker(
       logger,
     ),
   );
+}
+
+/**
+ * How often `henlai dispatch` looks for due notices: DISPATCH_INTERVAL_SECONDS, fractions
+ * included (a replay's dispatchers look every 50 ms); 0, which turns the server's own
+ * dispatcher off, means the default second for the command whose whole job is dispatching.
+ */
+function dispatchIntervalMs(config: Config): number {
+  return config.dispatch.intervalSeconds > 0 ? config.dispatch.intervalSeconds * 1000 : 1000;
 }
 
 const demoTokenFile = (config: Config) => path.join(config.dataDir, 'demo-token.txt');
@@ -117,7 +145,7 @@ export async function main(argv: string[]): Promise<void> {
       asService(async (config, logger) => {
         const announce = (line: string) => logger.info(line);
         const db = createDb(config.database, logger);
-        const s = buildServices(config, db, systemClock, logger);
+        const s = buildServices(config, db, (await openClock(config, db, logger)).clock, logger);
         await migrateLatest(db);
         if (config.demo && (await isEmpty(s))) await loadDemo(s, announce);
         await startServer(s);
@@ -165,11 +193,15 @@ export async function main(argv: string[]): Promise<void> {
     .command('migrate')
     .description('áp dụng các migration còn thiếu')
     .action(async () => {
+      // No services, hence no clock: a virtual one would migrate before this could report what it applied.
       const config = loadConfig();
-      await withServices(config, async (s) => {
-        const applied = await migrateLatest(s.db);
+      const db = createDb(config.database, createLogger(config.logLevel));
+      try {
+        const applied = await migrateLatest(db);
         print(applied.length ? `Đã áp dụng: ${applied.join(', ')}` : 'Cơ sở dữ liệu đã ở phiên bản mới nhất.');
-      });
+      } finally {
+        await db.destroy();
+      }
     });
 
   program
@@ -214,7 +246,7 @@ export async function main(argv: string[]): Promise<void> {
         });
         return;
       }
-      await runWorker('dispatching notices', (s, config) => s.dispatcher.start(Math.max(1, config.dispatch.intervalSeconds) * 1000));
+      await runWorker('dispatching notices', (s, config) => s.dispatcher.start(dispatchIntervalMs(config)));
     });
 
   program

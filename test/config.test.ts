@@ -63,6 +63,29 @@ describe('configuration', () => {
     assert.equal(loadConfig(production).auth.passwordHashCost, 15);
   });
 
+  it('runs on the system clock unless HENLAI_CLOCK=virtual, which production refuses by name', () => {
+    assert.equal(loadConfig({}).clock, 'system');
+    assert.equal(loadConfig({ HENLAI_CLOCK: 'virtual' }).clock, 'virtual');
+    assert.throws(() => loadConfig({ HENLAI_CLOCK: 'simulated' }), /HENLAI_CLOCK/, 'an unknown clock is named in the refusal');
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u@db/h',
+      PUBLIC_BASE_URL: 'https://henlai.cantho.gov.vn',
+      SMTP_URL: 'smtp://henlai:secret@mail.cantho.gov.vn:587',
+      ZALO_APP_ID: '2074138120372622546',
+      ZALO_APP_SECRET: 's',
+      ZALO_OA_SECRET_KEY: 'k',
+      ZALO_TEMPLATE_NEW_APPOINTMENT: '492946',
+      SIGNING_SECRET_KEY: 'k3y-for-signing-secrets-0123456789',
+    };
+    assert.equal(loadConfig(production).clock, 'system');
+    assert.throws(
+      () => loadConfig({ ...production, HENLAI_CLOCK: 'virtual' }),
+      (err: unknown) => err instanceof ConfigError && err.message.includes('HENLAI_CLOCK') && err.message.includes('production'),
+      'production must refuse simulated time, and say which setting to remove',
+    );
+  });
+
   it('names the setting that is malformed', () => {
     assert.throws(() => loadConfig({ PORT: 'http' }), /PORT/);
     assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);

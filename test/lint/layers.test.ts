@@ -53,4 +53,8 @@ describe('lint: layer boundaries', function () {
     const source = "import { authorize } from '../services/authorize';\nimport { actsFor } from '../domain/actor';\nimport { AgencyRepository } from '../db/agencies';\nimport type { Clock } from '../clock';\nexport const x: unknown = [authorize, actsFor, AgencyRepository, {} as Clock];\n";
     assert.deepEqual(await boundaryErrors('src/watch/layer.ts', source), []);
   });
+  it('lets the replay drive the composed service from outside: the settings, the composition root, the workers', async () => {
+    const down = "import { buildServices } from '../compose';\nimport { DeadlineWatcher } from '../watch/watcher';\nimport { loadConfig } from '../config';\nexport const x: unknown = [buildServices, DeadlineWatcher, loadConfig];\n";
+    assert.deepEqual(await boundaryErrors('src/replay/layer.ts', down), []);
+  });
 });

@@ -40,6 +40,13 @@ export interface LetterLayout {
 }
 type Layout = LetterLayout;
 
+/**
+ * How long a letter signed by its leader may wait for the issuance that follows at once before
+ * the poller takes it over (the process issuing it stopped). Long enough that the poller does
+ * not race a live issuance and ask a remote agency signer twice.
+ */
+const ISSUE_GRACE_MS = 60_000;
+
 /** Crockford's base 32 without I, L, O, U: read aloud and typed without confusion. */
 const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -183,6 +190,20 @@ export class LetterSigningService {
   async agencySignsRemotely(agency: Agency): Promise<boolean> {
     const s = await this.deps.repo.settings({ kind: 'agency', id: agency.id });
     return s?.mode === 'remote' && s.settings.simulator !== '1';
+  }
+
+  /**
+   * A cancelled letter's signing round ends: it is not checked again, and a late confirmation
+   * (poll or callback) finds nothing waiting, so nothing is issued.
+   */
+  async endRound(apologyId: number, reason: string): Promise<void> {
+    const l = await this.deps.repo.letter(apologyId);
+    const waiting = l && signatureWaitingFor(l.state);
+    if (!waiting) return;
+    const now = this.deps.clock.now().getTime();
+    const message = `Thư đã huỷ (${reason}): không ký tiếp`;
+    const moved = await this.deps.repo.transition(apologyId, [l.state], { state: 'returned', message, nextCheckAt: null, updatedAt: now });
+    if (moved) await this.event(apologyId, waiting, 'cancelled', message, null);
   }
 
   /** Records the number and date the letter took from the register (see docs/signing.md, "Số văn bản"). */
@@ -418,7 +439,9 @@ export class LetterSigningService {
 
   private async leaderSigned(apologyId: number, signed: Buffer, transactionId: string | null): Promise<boolean> {
     const now = this.deps.clock.now().getTime();
-    const moved = await this.deps.repo.transition(apologyId, ['leader-waiting'], { state: 'leader-signed', leaderSignedAt: now, message: null, nextCheckAt: null, prepared: null, updatedAt: now }, signed);
+    // Issuance follows at once; the next check is for a process that stops before it does.
+    const nextCheckAt = now + Math.max(this.deps.pollMs, ISSUE_GRACE_MS);
+    const moved = await this.deps.repo.transition(apologyId, ['leader-waiting'], { state: 'leader-signed', leaderSignedAt: now, message: null, nextCheckAt, prepared: null, updatedAt: now }, signed);
     if (moved) await this.event(apologyId, 'leader', 'confirmed', 'Lãnh đạo đã ký số', transactionId);
     return moved;
   }
@@ -509,7 +532,7 @@ export class LetterSigningService {
     const prepared = await prepareSignature(leaderPdf, { ...agencyLayer(layout, { agency, seal, now, issued }), certificateChain: await signer.signer.certificateChain() });
     const signed = completeSignature(prepared, await signer.signer.signDigest(prepared));
     const pdfSha256 = crypto.createHash('sha256').update(signed).digest('hex');
-    await this.deps.repo.transition(apologyId, ['leader-signed'], { state: 'signed', agencySignedAt: now.getTime(), pdfSha256, message: null, updatedAt: now.getTime() });
+    await this.deps.repo.transition(apologyId, ['leader-signed'], { state: 'signed', agencySignedAt: now.getTime(), pdfSha256, message: null, nextCheckAt: null, updatedAt: now.getTime() });
     await this.event(apologyId, 'agency', 'signed', `Cơ quan ${agency.name} đã ký số khi ban hành`, null);
     return signed;
   }

@@ -1,0 +1,236 @@
+/**
+ * A local stand-in for a VNPT SmartCA-style remote signing gateway, written from the wire format
+ * in signing.md (and VNPT's sp769 integration guide), not from src/signing/remote: a fake that
+ * shared the client's code would agree with its mistakes.
+ *
+ * - POST /v1/credentials/get_certificate, /v1/signatures/sign, /v1/signatures/sign/{tran_code}/status.
+ * - Users have certificates issued by a test CA (RSA 2048); a confirmed request is signed with
+ *   the user's key over the digest sent (PKCS#1 v1.5, SHA-256), once: every poll then returns
+ *   the same signature_value.
+ * - The test decides what the user does: confirm, refuse, let it expire; or the service is down
+ *   (connections dropped), failing (HTTP 503) or slow. Each settled request posts a callback to
+ *   `callbackUrl` (X-SmartCA-Signature: hex HMAC-SHA256 of the body with `callbackSecret`),
+ *   `callbackCopies` times (duplicates happen in real life).
+ */
+import { createHmac, constants, privateEncrypt, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createDemoCa, type DemoCa } from '../../signing/demo-ca';
+
+export interface SmartCaFakeUser {
+  userId: string;
+  name: string;
+  agencyName: string;
+  /** Default: valid around `now`. */
+  notBefore?: Date;
+  notAfter?: Date;
+}
+
+export interface SmartCaFakeOptions {
+  spId?: string;
+  spPassword?: string;
+  users: SmartCaFakeUser[];
+  now: () => Date;
+  /** A request not confirmed within this time expires (default 5 minutes). */
+  expireAfterMs?: number;
+  latencyMs?: number;
+  callbackUrl?: string;
+  callbackSecret?: string;
+  callbackCopies?: number;
+}
+
+type RequestState = 'pending' | 'confirmed' | 'refused' | 'expired';
+
+interface SignRequest {
+  tranCode: string;
+  transactionId: string;
+  userId: string;
+  createdAt: number;
+  files: Array<{ doc_id: string; digest: Buffer }>;
+  state: RequestState;
+  signatures: Array<{ doc_id: string; signature_value: string }>;
+}
+
+interface UserKeys {
+  serial: string;
+  certificate: Buffer;
+  chain: Buffer[];
+  key: KeyObject;
+}
+
+const DIGEST_INFO_SHA256 = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+
+export class SmartCaFake {
+  readonly spId: string;
+  readonly spPassword: string;
+  ca!: DemoCa;
+  latencyMs: number;
+  /** 'down': connections are dropped; 'failing': HTTP 503. */
+  mode: 'up' | 'down' | 'failing' = 'up';
+  readonly requests = new Map<string, SignRequest>();
+  readonly callbacksSent: Array<{ status: number | string; body: string }> = [];
+  private readonly users = new Map<string, UserKeys>();
+  private server: http.Server | null = null;
+  private readonly sockets = new Set<import('node:net').Socket>();
+
+  constructor(private readonly options: SmartCaFakeOptions) {
+    this.spId = options.spId ?? 'sp-henlai-test';
+    this.spPassword = options.spPassword ?? 'sp-secret';
+    this.latencyMs = options.latencyMs ?? 0;
+  }
+
+  get baseUrl(): string {
+    const port = (this.server!.address() as AddressInfo).port;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  async start(): Promise<void> {
+    this.ca = await createDemoCa({ now: this.options.now() });
+    for (const u of this.options.users) {
+      const issued = await this.ca.issueLeader({ name: u.name, agencyName: u.agencyName }, { password: 'x', notBefore: u.notBefore, notAfter: u.notAfter });
+      const serial = new X509Certificate(issued.certificate).serialNumber;
+      this.users.set(u.userId, { serial, certificate: issued.certificate, chain: issued.chain, key: issued.privateKey });
+    }
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  certificateOf(userId: string): Buffer {
+    return this.users.get(userId)!.certificate;
+  }
+
+  /** The only request of a user (tests start one at a time). */
+  requestOf(userId: string): SignRequest {
+    const all = [...this.requests.values()].filter((r) => r.userId === userId);
+    if (all.length !== 1) throw new Error(`expected one request for ${userId}, found ${all.length}`);
+    return all[0];
+  }
+
+  async confirm(tranCode: string): Promise<void> {
+    const r = this.requests.get(tranCode)!;
+    if (r.state !== 'pending') return;
+    const key = this.users.get(r.userId)!.key;
+    r.signatures = r.files.map((f) => ({
+      doc_id: f.doc_id,
+      signature_value: privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([DIGEST_INFO_SHA256, f.digest])).toString('base64'),
+    }));
+    r.state = 'confirmed';
+    await this.sendCallbacks(r);
+  }
+
+  async refuse(tranCode: string): Promise<void> {
+    const r = this.requests.get(tranCode)!;
+    if (r.state !== 'pending') return;
+    r.state = 'refused';
+    await this.sendCallbacks(r);
+  }
+
+  /** Sends a callback as the service would, or a forged one (wrong secret / no signature / altered body). */
+  async postCallback(body: Record<string, unknown>, signWith: string | null = this.options.callbackSecret ?? null): Promise<number> {
+    const raw = JSON.stringify(body);
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (signWith) headers['x-smartca-signature'] = createHmac('sha256', signWith).update(raw).digest('hex');
+    const res = await fetch(this.options.callbackUrl!, { method: 'POST', headers, body: raw });
+    this.callbacksSent.push({ status: res.status, body: raw });
+    return res.status;
+  }
+
+  callbackBody(r: SignRequest): Record<string, unknown> {
+    const message = r.state === 'confirmed' ? 'SUCCESS' : r.state === 'refused' ? 'sig_user_rejected' : 'sig_expired';
+    return { sp_id: this.spId, status_code: 200, message, transaction_id: r.transactionId, signed_files: r.state === 'confirmed' ? r.signatures.map((s) => ({ ...s, timestamp_signature: null })) : r.files.map((f) => ({ doc_id: f.doc_id })) };
+  }
+
+  private async sendCallbacks(r: SignRequest): Promise<void> {
+    if (!this.options.callbackUrl) return;
+    for (let i = 0; i < (this.options.callbackCopies ?? 1); i++) await this.postCallback(this.callbackBody(r));
+  }
+
+  private stateOf(r: SignRequest): RequestState {
+    if (r.state === 'pending' && this.options.now().getTime() - r.createdAt > (this.options.expireAfterMs ?? 5 * 60_000)) r.state = 'expired';
+    return r.state;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (this.mode === 'down') {
+      req.socket.destroy();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const send = (status: number, body: unknown) => {
+      if (res.destroyed) return;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (this.mode === 'failing') return send(503, { status_code: 500, message: 'SERVER_INTERNAL_ERROR' });
+    let body: Record<string, unknown> = {};
+    try {
+      body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
+    } catch {
+      return send(400, { status_code: 400, message: 'BAD_REQUEST' });
+    }
+    const url = req.url ?? '';
+    const status = /^\/v1\/signatures\/sign\/([^/]+)\/status$/.exec(url);
+    if (req.method === 'POST' && status) {
+      const r = this.requests.get(decodeURIComponent(status[1]));
+      if (!r) return send(404, { status_code: 404, message: 'TRANSACTION_NOT_FOUND' });
+      const state = this.stateOf(r);
+      if (state === 'confirmed') return send(200, { status_code: 200, message: 'SUCCESS', data: { transaction_id: r.transactionId, signatures: r.signatures.map((s) => ({ ...s, timestamp_signature: null })) } });
+      const message = state === 'pending' ? 'sig_wait_for_user_confirm' : state === 'refused' ? 'sig_user_rejected' : 'sig_expired';
+      return send(200, { status_code: 200, message, data: { transaction_id: r.transactionId, tran_code: r.tranCode } });
+    }
+    if (body.sp_id !== this.spId || body.sp_password !== this.spPassword) return send(401, { status_code: 401, message: 'SP_CREDENTIAL_INVALID' });
+    const user = this.users.get(String(body.user_id));
+    if (req.method === 'POST' && url === '/v1/credentials/get_certificate') {
+      if (typeof body.transaction_id !== 'string' || !body.transaction_id) return send(400, { status_code: 400, message: 'BAD_REQUEST' });
+      const certs = user && (!body.serial_number || body.serial_number === user.serial) ? [user] : [];
+      return send(200, {
+        status_code: 200,
+        message: 'Success',
+        data: {
+          user_certificates: certs.map((u) => ({
+            service_type: 'SMARTCA',
+            cert_status: 'Đang hoạt động',
+            serial_number: u.serial,
+            cert_data: u.certificate.toString('base64'),
+            chain_data: { ca_cert: null, root_cert: u.chain[1].toString('base64') },
+            transaction_id: body.transaction_id,
+          })),
+        },
+      });
+    }
+    if (req.method === 'POST' && url === '/v1/signatures/sign') {
+      const files = body.sign_files as Array<Record<string, unknown>> | undefined;
+      const valid =
+        typeof body.transaction_id === 'string' &&
+        /^\d{14}Z$/.test(String(body.time_stamp ?? '')) &&
+        Array.isArray(files) &&
+        files.length > 0 &&
+        files.every((f) => f.sign_type === 'hash' && f.file_type === 'pdf' && typeof f.doc_id === 'string' && /^[0-9a-f]{64}$/i.test(String(f.data_to_be_signed ?? '')));
+      if (!valid) return send(400, { status_code: 400, message: 'BAD_REQUEST' });
+      if (!user || body.serial_number !== user.serial) return send(403, { status_code: 403, message: 'CREDENTIAL_STATUS_INVALID' });
+      const tranCode = randomUUID();
+      this.requests.set(tranCode, {
+        tranCode,
+        transactionId: String(body.transaction_id),
+        userId: String(body.user_id),
+        createdAt: this.options.now().getTime(),
+        files: files!.map((f) => ({ doc_id: String(f.doc_id), digest: Buffer.from(String(f.data_to_be_signed), 'hex') })),
+        state: 'pending',
+        signatures: [],
+      });
+      return send(200, { status_code: 200, message: 'sig_wait_for_user_confirm', data: { transaction_id: body.transaction_id, tran_code: tranCode } });
+    }
+    send(404, { status_code: 404, message: 'NOT_FOUND' });
+  }
+}

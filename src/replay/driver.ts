@@ -169,7 +169,8 @@ export class ReplayDriver {
    */
   private watcherHasWork(now: number, next: number): boolean {
     let passed = false;
-    for (const { at, item: code } of this.deadlines.takeDue(next)) if (this.dueOf.get(code) === at) passed = true;
+    // A dossier is late once its deadline is behind now (strictly): one due at `next` slips in the next step.
+    for (const { at, item: code } of this.deadlines.takeDue(next - 1)) if (this.dueOf.get(code) === at) passed = true;
     const newDay = Math.floor((next + VN_OFFSET_MS) / DAY_MS) !== Math.floor((now + VN_OFFSET_MS) / DAY_MS);
     const lettersMoved = this.progress.approved + this.progress.drafted !== this.lettersSeen;
     this.lettersSeen = this.progress.approved + this.progress.drafted;

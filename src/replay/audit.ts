@@ -46,6 +46,7 @@ export interface LetterRegister {
   lastSeq: number;
   issued: number;
   reserved: number;
+  voided: number;
   gaps: number[];
 }
 
@@ -136,10 +137,10 @@ export async function auditReplay(input: AuditInput): Promise<Audit> {
   const after = lateBy('after');
 
   const letterRegisters: LetterRegister[] = registers.map((r) => {
-    const taken = new Set([...r.used, ...r.reserved]);
+    const taken = new Set([...r.used, ...r.reserved, ...r.voided]);
     const gaps: number[] = [];
     for (let seq = 1; seq <= r.lastSeq; seq++) if (!taken.has(seq)) gaps.push(seq);
-    return { agencyCode: r.agencyCode, year: r.year, lastSeq: r.lastSeq, issued: r.used.length, reserved: r.reserved.length, gaps };
+    return { agencyCode: r.agencyCode, year: r.year, lastSeq: r.lastSeq, issued: r.used.length, reserved: r.reserved.length, voided: r.voided.length, gaps };
   });
 
   // Matching the fakes' log with our notices.

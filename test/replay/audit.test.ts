@@ -157,6 +157,16 @@ describe('replay audit: the promises counted from the rows and the fakes', funct
     onlyBroken(a, 'Sổ văn bản bị hở số', 'SXD 2026 số 3');
   });
 
+  it('counts a number a cancelled letter keeps as void (its dossier closed after a later number was issued) as accounted for, not a gap', async () => {
+    await ctx.db('letter_sequences').update({ last_seq: 3 });
+    const first = await ctx.db('apologies').where({ status: 'issued' }).orderBy('id').first();
+    const { id: _id, ...copy } = first as Record<string, unknown>;
+    await ctx.db('apologies').insert({ ...copy, status: 'cancelled', issued_at: null, active_version: null, letter_seq: 3, letter_number: '03/PXL-SXD', citizen_token: 'planted-void' });
+    const a = await audit();
+    assert.equal(a.letterNumbers.gaps, 0, `a void number is not a gap (gaps: ${a.letterNumbers.examples.join(', ')})`);
+    assert.deepEqual(a.letterNumbers.registers.map((r) => [r.issued, r.voided]), [[2, 1]], 'two numbers issued, one void');
+  });
+
   it('names a notice left in "sending" after the drain', async () => {
     const id = await sentZaloId();
     await ctx.db('notices').where({ id }).update({ status: 'sending' });

@@ -27,9 +27,10 @@ const LAYERS = {
   // Each lower module owns its settings; config.ts reads them from the environment and composes them.
   config: { values: ['channels', 'db'], types: [] },
   // The province-year replay drives the whole service from outside, as an operator would: it may
-  // use every layer below the routes, the settings and the composition root.
+  // use every layer below the routes, the settings and the composition root; and the demo's
+  // catalogue, names and seeded randomness, which the synthetic province reuses.
   replay: {
-    values: ['domain', 'db', 'services', 'watch', 'dispatch', 'channels', 'documents', 'import', 'signing', 'workers', 'config', 'compose'],
+    values: ['domain', 'db', 'services', 'watch', 'dispatch', 'channels', 'documents', 'import', 'signing', 'workers', 'config', 'compose', 'demo'],
     types: [],
   },
   // The base imports nothing of ours but the base.

@@ -73,6 +73,8 @@ export interface RegisterRow {
   /** Numbers issued letters carry, and numbers reserved by letters still waiting for the agency's signature. */
   used: number[];
   reserved: number[];
+  /** Numbers cancelled letters keep as void (their dossier closed after a later number was taken; docs/signing.md). */
+  voided: number[];
 }
 
 export interface SentNotice {
@@ -165,7 +167,7 @@ export class ReplayAuditRepository {
   /** Each agency's register of outgoing letters per year: the last number taken and the numbers in use. */
   async letterRegisters(): Promise<RegisterRow[]> {
     const registers = await this.db('letter_sequences as s').join('agencies as g', 'g.id', 's.agency_id').select('s.agency_id', 'g.code', 's.year', 's.last_seq');
-    const used = await this.db('apologies').where('status', 'issued').whereNotNull('letter_seq').select('issuing_agency_id as agency_id', 'letter_year as year', 'letter_seq as seq');
+    const numbered = await this.db('apologies').whereNotNull('letter_seq').select('status', 'issuing_agency_id as agency_id', 'letter_year as year', 'letter_seq as seq');
     const reserved = await this.db('letter_signing as ls')
       .join('apologies as a', 'a.id', 'ls.apology_id')
       .where('a.status', 'draft')
@@ -175,11 +177,11 @@ export class ReplayAuditRepository {
     const byKey = new Map<string, RegisterRow>();
     const registerOf = (r: Record<string, unknown>): RegisterRow => {
       let row = byKey.get(key(r));
-      if (!row) byKey.set(key(r), (row = { agencyCode: String(r.code ?? `#${num(r.agency_id)}`), year: num(r.year), lastSeq: num(r.last_seq), used: [], reserved: [] }));
+      if (!row) byKey.set(key(r), (row = { agencyCode: String(r.code ?? `#${num(r.agency_id)}`), year: num(r.year), lastSeq: num(r.last_seq), used: [], reserved: [], voided: [] }));
       return row;
     };
     for (const r of registers as Record<string, unknown>[]) registerOf(r);
-    for (const r of used as Record<string, unknown>[]) registerOf(r).used.push(num(r.seq));
+    for (const r of numbered as Record<string, unknown>[]) registerOf(r)[r.status === 'issued' ? 'used' : 'voided'].push(num(r.seq));
     for (const r of reserved as Record<string, unknown>[]) registerOf(r).reserved.push(num(r.seq));
     return [...byKey.values()].sort((a, b) => a.agencyCode.localeCompare(b.agencyCode) || a.year - b.year);
   }

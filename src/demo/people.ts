@@ -24,18 +24,18 @@ const WARDS = ['phường Ninh Kiều', 'phường Cái Khế', 'phường Tân 
 const HAMLETS = ['ấp Nhơn Lộc', 'ấp Nhơn Thọ', 'ấp Tân Long', 'ấp Mỹ Ái', 'ấp Trường Thạnh'];
 const MOBILE_PREFIXES = ['090', '091', '093', '094', '096', '097', '098', '086', '088', '089', '070', '076', '077', '078', '079', '081', '082', '083', '084', '085', '032', '033', '034', '035', '036', '037', '038', '039', '056', '058', '059'];
 
-function personName(rng: Rng): string {
+export function personName(rng: Rng): string {
   const female = rng.chance(0.5);
   return `${rng.pick(FAMILY)} ${rng.pick(female ? MIDDLE_F : MIDDLE_M)} ${rng.pick(female ? GIVEN_F : GIVEN_M)}`.normalize('NFC');
 }
 
-function organisationName(rng: Rng): string {
+export function organisationName(rng: Rng): string {
   const form = rng.pick(ORG_FORMS);
   if (form === 'Hộ kinh doanh') return `Hộ kinh doanh ${rng.pick(ORG_NAMES)}`.normalize('NFC');
   return `${form} ${rng.pick(ORG_TRADES)} ${rng.pick(ORG_NAMES)}`.normalize('NFC');
 }
 
-function mobile(rng: Rng): string {
+export function mobile(rng: Rng): string {
   let digits = rng.pick(MOBILE_PREFIXES);
   for (let i = 0; i < 7; i++) digits += String(rng.int(0, 9));
   const e164 = normalizeVnMobile(digits);
@@ -47,7 +47,7 @@ function slug(text: string, max: number): string {
   return foldForSearch(text).replace(/[^a-z0-9]/g, '').slice(0, max);
 }
 
-function emailOf(name: string, rng: Rng): string {
+export function emailOf(name: string, rng: Rng): string {
   const words = name.split(' ');
   const local = `${slug(words[words.length - 1], 12)}.${slug(words.slice(0, -1).join(''), 16)}${rng.int(1, 99)}`;
   const e = normalizeEmail(`${local}@example.com`);

@@ -45,10 +45,12 @@ export function monthsBetween(fromDay: number, toDay: number): string[] {
 }
 
 /**
- * Our notice id in what a provider received: Zalo's tracking_id and eSMS's RequestId are the id
- * itself, an e-mail's Message-ID is `<henlai-notice-<id>-…@…>` (channels/email/message.ts).
+ * Our notice id in what a provider received: Zalo's tracking_id, the e-mail's X-Henlai-Notice
+ * and eSMS's RequestId are the id itself, an e-mail's Message-ID is `<henlai-notice-<id>-…@…>`
+ * (channels/email/message.ts).
  */
-export function noticeIdOfKey(key: string): number | null {
+export function noticeIdOfKey(key: string | null): number | null {
+  if (key === null) return null;
   if (/^\d+$/.test(key)) return Number(key);
   const m = /henlai-notice-(\d+)-/.exec(key);
   return m ? Number(m[1]) : null;
@@ -59,7 +61,7 @@ export interface DuplicateKey {
   key: string;
   noticeId: number | null;
   times: number;
-  /** A kill or a provider timeout cut a try of this notice short: sending again was the right call. */
+  /** A try of this notice was cut short (a kill, a timeout, an answer lost on the way): sending again was the right call. */
   explained: boolean;
 }
 
@@ -72,6 +74,8 @@ export interface ProviderTally {
   /** SMS segments the provider accepted (1 per message when the fake does not say). */
   segments: number;
   distinctKeys: number;
+  /** Accepted messages carrying nothing that ties them to a notice. */
+  withoutKey: number;
 }
 
 /** What each provider's fake logged, by outcome. */
@@ -79,11 +83,12 @@ export function tallyDeliveries(deliveries: FakeDelivery[]): ProviderTally[] {
   const by = new Map<string, ProviderTally & { keys: Set<string> }>();
   for (const d of deliveries) {
     let t = by.get(d.provider);
-    if (!t) by.set(d.provider, (t = { provider: d.provider, accepted: 0, errors: 0, timeouts: 0, refused: 0, segments: 0, distinctKeys: 0, keys: new Set() }));
+    if (!t) by.set(d.provider, (t = { provider: d.provider, accepted: 0, errors: 0, timeouts: 0, refused: 0, segments: 0, distinctKeys: 0, withoutKey: 0, keys: new Set() }));
     if (d.outcome === 'accepted') {
       t.accepted++;
       t.segments += d.segments ?? 1;
-      t.keys.add(d.key);
+      if (d.key === null) t.withoutKey++;
+      else t.keys.add(d.key);
     } else if (d.outcome === 'error') t.errors++;
     else if (d.outcome === 'timeout') t.timeouts++;
     else t.refused++;
@@ -92,24 +97,25 @@ export function tallyDeliveries(deliveries: FakeDelivery[]): ProviderTally[] {
 }
 
 /**
- * Keys a provider accepted more than once. A duplicate is explained when the notice has an
- * interrupted try in our tables or when the fake itself timed out on that key (we could not
- * know it had the message); any other duplicate is a message sent twice for no reason.
+ * Keys a provider accepted more than once. A duplicate is explained when we could not have known
+ * the first was taken: the fake logged the answer as lost (we had hung up), or our tables show a
+ * try of that notice cut short (a worker killed mid-send, a timeout). Any other duplicate is a
+ * message sent twice for no reason.
  */
 export function duplicateKeys(deliveries: FakeDelivery[], interrupted: Set<number>): DuplicateKey[] {
-  const accepted = new Map<string, number>();
-  const timedOut = new Set<string>();
+  const accepted = new Map<string, { times: number; answerLost: boolean }>();
   for (const d of deliveries) {
+    if (d.outcome !== 'accepted' || d.key === null) continue;
     const k = `${d.provider}\u0000${d.key}`;
-    if (d.outcome === 'accepted') accepted.set(k, (accepted.get(k) ?? 0) + 1);
-    if (d.outcome === 'timeout') timedOut.add(k);
+    const seen = accepted.get(k) ?? { times: 0, answerLost: false };
+    accepted.set(k, { times: seen.times + 1, answerLost: seen.answerLost || d.answerLost === true });
   }
   const out: DuplicateKey[] = [];
-  for (const [k, times] of accepted) {
+  for (const [k, { times, answerLost }] of accepted) {
     if (times < 2) continue;
     const [provider, key] = k.split('\u0000');
     const noticeId = noticeIdOfKey(key);
-    out.push({ provider, key, noticeId, times, explained: timedOut.has(k) || (noticeId !== null && interrupted.has(noticeId)) });
+    out.push({ provider, key, noticeId, times, explained: answerLost || (noticeId !== null && interrupted.has(noticeId)) });
   }
   return out.sort((a, b) => a.provider.localeCompare(b.provider) || a.key.localeCompare(b.key));
 }

@@ -4,16 +4,23 @@
  * them instead of against its own counters.
  */
 
-/** One message as a provider's fake saw it (the fakes keep the log, see REPLAY.md §3). */
+/**
+ * One request as a provider's fake saw it (REPLAY.md §3). The same shape as the faults helper's
+ * `FakeDelivery` (src/replay/fakes/fault.ts), kept here so the audit builds without it.
+ */
 export interface FakeDelivery {
   provider: 'zalo' | 'email' | 'sms' | 'signing';
-  /** What ties it to our notice: Zalo's tracking id, the e-mail's Message-ID, eSMS's RequestId. */
-  key: string;
+  /** What ties it to our notice: Zalo's tracking_id, the e-mail's X-Henlai-Notice (else its Message-ID), eSMS's RequestId; null when the request carried none. */
+  key: string | null;
   recipient: string;
-  /** Real epoch ms when the fake answered. */
+  /** Real epoch ms when the fake took or refused it. */
   realAt: number;
+  /** timeout: the client hung up before the fake answered and nothing was sent. */
   outcome: 'accepted' | 'error' | 'timeout' | 'refused';
+  /** SMS only: segments billed. */
   segments?: number;
+  /** Accepted, but the client had hung up before the answer came: it cannot know it was taken. */
+  answerLost?: boolean;
 }
 
 export type ProcessRole = 'server' | 'dispatcher' | 'tick' | 'replay' | string;

@@ -46,6 +46,7 @@ export interface LetterRegister {
   lastSeq: number;
   issued: number;
   reserved: number;
+  voided: number;
   gaps: number[];
 }
 
@@ -136,10 +137,10 @@ export async function auditReplay(input: AuditInput): Promise<Audit> {
   const after = lateBy('after');
 
   const letterRegisters: LetterRegister[] = registers.map((r) => {
-    const taken = new Set([...r.used, ...r.reserved]);
+    const taken = new Set([...r.used, ...r.reserved, ...r.voided]);
     const gaps: number[] = [];
     for (let seq = 1; seq <= r.lastSeq; seq++) if (!taken.has(seq)) gaps.push(seq);
-    return { agencyCode: r.agencyCode, year: r.year, lastSeq: r.lastSeq, issued: r.used.length, reserved: r.reserved.length, gaps };
+    return { agencyCode: r.agencyCode, year: r.year, lastSeq: r.lastSeq, issued: r.used.length, reserved: r.reserved.length, voided: r.voided.length, gaps };
   });
 
   // Matching the fakes' log with our notices.
@@ -155,7 +156,7 @@ export async function auditReplay(input: AuditInput): Promise<Audit> {
     const missing = checked ? ours.filter((n) => !atFake.has(n.id)).map((n) => String(n.id)) : [];
     const ourIds = new Set(ours.map((n) => n.id));
     return {
-      ...(tallies.get(channel) ?? { provider: channel, accepted: 0, errors: 0, timeouts: 0, refused: 0, segments: 0, distinctKeys: 0 }),
+      ...(tallies.get(channel) ?? { provider: channel, accepted: 0, errors: 0, timeouts: 0, refused: 0, segments: 0, distinctKeys: 0, withoutKey: 0 }),
       noticesSent: ours.length,
       duplicates: dupes.filter((d) => d.provider === channel),
       sentWithoutDelivery: sampleOf(missing.length, missing),

@@ -146,9 +146,9 @@ function notices(a: Audit): string {
     `Thông báo bị mất: ${formatNumber(lost.count)} · Người dân còn trong danh sách gọi điện: ${formatNumber(a.notices.callListLeft)}`,
   );
   const providers = table(
-    ['Nhà cung cấp', 'Đối chiếu', 'Nhận', 'Lỗi', 'Quá thời gian', 'Từ chối', 'Khóa khác nhau', 'Thông báo ghi đã gửi', 'Gửi trùng', 'Trùng có lý do', 'Nhận mà không ghi đã gửi'],
+    ['Nhà cung cấp', 'Đối chiếu', 'Nhận', 'Lỗi', 'Quá thời gian', 'Từ chối', 'Khóa khác nhau', 'Không có khóa', 'Thông báo ghi đã gửi', 'Gửi trùng', 'Trùng có lý do', 'Nhận mà không ghi đã gửi'],
     a.deliveries.map((d) => [
-      esc(CHANNEL_LABELS[d.provider] ?? d.provider), d.checked ? 'Có' : 'Không (không chạy giả lập)', d.accepted, d.errors, d.timeouts, d.refused, d.distinctKeys, d.noticesSent,
+      esc(CHANNEL_LABELS[d.provider] ?? d.provider), d.checked ? 'Có' : 'Không (không chạy giả lập)', d.accepted, d.errors, d.timeouts, d.refused, d.distinctKeys, d.withoutKey, d.noticesSent,
       d.duplicates.length, d.duplicates.filter((x) => x.explained).length, d.acceptedNotRecorded,
     ]),
     'Tin nhà cung cấp (giả lập) đã nhận so với thông báo đã gửi',

@@ -157,6 +157,16 @@ describe('replay audit: the promises counted from the rows and the fakes', funct
     onlyBroken(a, 'Sổ văn bản bị hở số', 'SXD 2026 số 3');
   });
 
+  it('counts a number a cancelled letter keeps as void (its dossier closed after a later number was issued) as accounted for, not a gap', async () => {
+    await ctx.db('letter_sequences').update({ last_seq: 3 });
+    const first = await ctx.db('apologies').where({ status: 'issued' }).orderBy('id').first();
+    const { id: _id, ...copy } = first as Record<string, unknown>;
+    await ctx.db('apologies').insert({ ...copy, status: 'cancelled', issued_at: null, active_version: null, letter_seq: 3, letter_number: '03/PXL-SXD', citizen_token: 'planted-void' });
+    const a = await audit();
+    assert.equal(a.letterNumbers.gaps, 0, `a void number is not a gap (gaps: ${a.letterNumbers.examples.join(', ')})`);
+    assert.deepEqual(a.letterNumbers.registers.map((r) => [r.issued, r.voided]), [[2, 1]], 'two numbers issued, one void');
+  });
+
   it('names a notice left in "sending" after the drain', async () => {
     const id = await sentZaloId();
     await ctx.db('notices').where({ id }).update({ status: 'sending' });
@@ -187,7 +197,7 @@ describe('replay audit: the promises counted from the rows and the fakes', funct
   it('names a message the fake received twice when no attempt was interrupted', async () => {
     deliveries.push({ ...deliveries[0], realAt: Date.now() });
     const a = await audit();
-    onlyBroken(a, 'Gửi trùng không có lý do', deliveries[0].key);
+    onlyBroken(a, 'Gửi trùng không có lý do', String(deliveries[0].key));
   });
 
   it('accepts a duplicate at the fake that an interrupted attempt explains, and reports it', async () => {
@@ -196,6 +206,14 @@ describe('replay audit: the promises counted from the rows and the fakes', funct
     const a = await audit();
     assert.deepEqual(brokenPromises(a), [], 'a resend after a kill is what the outbox must do');
     assert.deepEqual(a.deliveries.find((d) => d.provider === 'zalo')?.duplicates.map((d) => d.explained), [true]);
+  });
+
+  it('accepts a duplicate the fake logged as taken after we had hung up (its answer lost)', async () => {
+    deliveries[0].answerLost = true;
+    deliveries.push({ ...deliveries[0], answerLost: false, realAt: Date.now() });
+    const a = await audit();
+    assert.deepEqual(brokenPromises(a), [], 'we could not know the first was taken: sending again was right');
+    assert.equal(a.deliveries.find((d) => d.provider === 'zalo')?.duplicates.length, 1, 'the duplicate is still reported');
   });
 
   it('writes one self-contained HTML report and a JSON file with the same figures', async () => {

@@ -119,6 +119,7 @@ function timelineOf(events: DossierEvent[], pauses: Pause[], apologies: ApologyV
     else if (e.kind === 'supplement_requested') details.push('Hạn giải quyết tạm dừng trong khi chờ bổ sung');
     if (typeof e.data.reason === 'string') details.push(`Lý do: ${e.data.reason}`);
     if (typeof e.data.letterNumber === 'string') details.push(`Số thư: ${e.data.letterNumber}`);
+    if (Array.isArray(e.data.lettersVoided)) details.push(`Thư xin lỗi huỷ, số đã giữ được ghi huỷ trong sổ văn bản đi: ${e.data.lettersVoided.join(', ')}`);
     if (e.note) details.push(`Ghi chú: ${e.note}`);
     items.push({ at: e.occurredAt, title: HISTORY_LABELS[e.kind], who: e.actor, details });
   }

@@ -1,0 +1,59 @@
+/**
+ * How the province's staff answer what Hẹn Lại puts in front of them, as a documented model
+ * (docs/replay-parameters.md, "Staff"): the replay makes no promise about people, only about the
+ * service, so the model's numbers are parameters and the report shows the before-deadline share
+ * against them. Pure and seeded: the driver hands in a generator from `streamRng(seed, day,
+ * STREAM.staff)` (or one per dossier) so the same seed makes the same staff decisions.
+ *
+ * Delays are office hours (the driver turns them into instants on the deciding agency's working
+ * calendar): nobody acts on a warning at night or over Tết.
+ */
+import { logNormal, type Rng } from './random';
+import type { ReplayParams } from './params';
+
+export interface WarningContext {
+  /** The dossier's fate: whether, left alone, it finishes after its appointment. */
+  slips: boolean;
+  /** Office hours from the warning to the due date. */
+  officeHoursToDue: number;
+}
+
+export interface WarningResponse {
+  /** Whether an officer acts on the warning at all. */
+  acts: boolean;
+  afterOfficeHours: number;
+  /**
+   * 'finish_in_time': the officer finishes the dossier before its due date (a slip rescued, or a
+   * dossier that was never going to slip); 'draft_apology': the officer knows it will be late
+   * and drafts the apology and new appointment ahead of the deadline.
+   */
+  outcome: 'finish_in_time' | 'draft_apology';
+}
+
+/**
+ * An at-risk warning ("sắp đến hạn"). A share `warningActedShare` of warnings is acted on, after a
+ * log-normal delay. Acting on a slipping dossier rescues it with probability `rescueShare` when
+ * the officer still has time; otherwise the officer drafts the apology early. A dossier that
+ * was not going to slip finishes in time either way.
+ */
+export function onAtRiskWarning(p: ReplayParams, rng: Rng, ctx: WarningContext): WarningResponse {
+  const acts = rng.float() < p.staff.warningActedShare;
+  const afterOfficeHours = logNormal(rng, p.staff.warningDelayOfficeHours);
+  const rescued = rng.float() < p.staff.rescueShare;
+  if (!acts) return { acts: false, afterOfficeHours: 0, outcome: ctx.slips ? 'draft_apology' : 'finish_in_time' };
+  if (!ctx.slips) return { acts: true, afterOfficeHours, outcome: 'finish_in_time' };
+  const inTime = afterOfficeHours < ctx.officeHoursToDue;
+  return { acts: true, afterOfficeHours, outcome: inTime && rescued ? 'finish_in_time' : 'draft_apology' };
+}
+
+/** A letter waiting for the leader (an agency in 'review' mode, or a signature): approved and signed after a delay. */
+export function onDraftWaiting(p: ReplayParams, rng: Rng): { afterOfficeHours: number } {
+  return { afterOfficeHours: logNormal(rng, p.staff.approvalDelayOfficeHours) };
+}
+
+/** A citizen on the counter's call list (no channel reached them): called, or left on the list. */
+export function onCallList(p: ReplayParams, rng: Rng): { calls: boolean; afterOfficeHours: number } {
+  const calls = rng.float() < p.staff.callListCalledShare;
+  const afterOfficeHours = logNormal(rng, p.staff.callDelayOfficeHours);
+  return { calls, afterOfficeHours: calls ? afterOfficeHours : 0 };
+}

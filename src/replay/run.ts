@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { buildServices, type Services } from '../compose';
 import { loadConfig } from '../config';
@@ -13,13 +14,15 @@ import { httpPort, inProcessPort } from './ports';
 import { VirtualClock, setVirtualNow } from './virtual-clock';
 import { startFakes } from './faults';
 import { streamRng } from './random';
-import { startSupervisor, type Supervisor } from './supervisor';
-import { startDbOutageProxy } from './db-outage';
+import { Supervisor, type ChildSpec } from './supervisor';
+import { startDbProxy, type DbProxy } from './db-outage';
 import { auditReplay, brokenPromises, type Audit, type RunFacts } from './audit';
 import { writeReport } from './report';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
+/** The line a process on the virtual clock prints once it follows it (main.ts, openClock). */
+const VIRTUAL_CLOCK_LINE = /HENLAI_CLOCK=virtual/;
 /** The random stream of the fakes' errors, apart from the province model's (random.ts STREAM). */
 const FAULT_STREAM = 101;
 
@@ -48,6 +51,8 @@ export interface ReplayOutcome {
   broken: string[];
   htmlFile: string;
   jsonFile: string;
+  /** Children that crashed on their own or could not be started again (not a promise, but worth a look). */
+  problems: string[];
   progress: DriverProgress;
   /** The faults that really happened (a schedule that never fired tests nothing). */
   faults: { kills: number; providerErrors: number; dbOutages: number };
@@ -80,23 +85,22 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
   // Which requests the fakes fail is seeded too: the same run fails the same sends.
   const faultRng = streamRng(params.seed, 0, FAULT_STREAM);
   const fakes = await startFakes(params.faults, { virtualStart: start, random: () => faultRng.float() });
-  const proxy = pg ? await startDbOutageProxy(databaseUrl, params.faults.database) : null;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  const proxy: DbProxy | null = pg ? await startDbProxy(databaseUrl) : null;
+  const env: Record<string, string> = {
     ...fakes.env,
     NODE_ENV: 'development',
     HENLAI_CLOCK: 'virtual',
     HENLAI_DEMO: '0',
     DATA_DIR: path.join(options.out, 'data'),
     DATABASE_URL: databaseUrl,
-    // The driver runs the watcher (as `henlai tick`); the outbox is sent by the dispatchers.
+    // The driver runs the watcher (as `henlai tick`); the outbox is the dispatchers' job.
     WATCH_INTERVAL_SECONDS: '0',
     DISPATCH_INTERVAL_SECONDS: '0.05',
     // A killed dispatcher's notices come back within this (real) time.
     DISPATCH_LEASE_SECONDS: '2',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
-  const config = loadConfig(env);
+  const config = loadConfig({ ...process.env, ...env });
   const db = createDb(config.database, logger);
   let supervisor: Supervisor | null = null;
   let services: Services | null = null;
@@ -110,21 +114,42 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     const childEnv = { ...env, ...(proxy ? { DATABASE_URL: proxy.url } : {}) };
     let port: ServicePort;
     let outbox: Outbox;
+    const children: ChildSpec[] = [];
     if (pg) {
       const { token } = await services.tokens.create('replay', null, SYSTEM_ACTOR);
-      supervisor = await startSupervisor({ env: childEnv, servers: processes.servers, dispatchers: processes.dispatchers, kills: params.faults.kills, print });
-      const sup = supervisor;
-      port = httpPort(() => sup.serverUrls(), token);
+      const ports = await freePorts(processes.servers);
+      ports.forEach((p, i) =>
+        children.push({
+          role: 'server',
+          name: `server-${i + 1}`,
+          args: ['serve'],
+          // Its own dispatcher off: the dispatchers are processes of their own.
+          env: { ...childEnv, PORT: String(p), PUBLIC_BASE_URL: `http://127.0.0.1:${p}`, DISPATCH_INTERVAL_SECONDS: '0' },
+          // Printed at warn level once its virtual clock runs (the log level stays at warn); the
+          // HTTP port retries the few milliseconds until it listens.
+          ready: VIRTUAL_CLOCK_LINE,
+        }),
+      );
+      const urls = ports.map((p) => `http://127.0.0.1:${p}`);
+      port = httpPort(() => urls, token);
       outbox = childrenOutbox(services);
     } else {
       // SQLite has one writer: the use cases run in this process; a dispatcher process is added
       // when the parameters kill one, so that the kill is a real SIGKILL of a real process.
       port = inProcessPort(services);
-      if (params.faults.kills.dispatcher) {
-        supervisor = await startSupervisor({ env: childEnv, servers: 0, dispatchers: 1, kills: { dispatcher: params.faults.kills.dispatcher }, print });
-        outbox = childrenOutbox(services);
-      } else outbox = inProcessOutbox(services);
+      outbox = params.faults.kills.dispatcher ? childrenOutbox(services) : inProcessOutbox(services);
     }
+    const dispatchers = pg ? processes.dispatchers : params.faults.kills.dispatcher ? 1 : 0;
+    for (let i = 0; i < dispatchers; i++) {
+      children.push({ role: 'dispatcher', name: `dispatcher-${i + 1}`, args: ['dispatch'], env: childEnv, ready: VIRTUAL_CLOCK_LINE });
+    }
+    if (children.length) {
+      supervisor = new Supervisor({ kills: pg ? params.faults.kills : { dispatcher: params.faults.kills.dispatcher } });
+      await supervisor.start(children);
+    }
+    const outageTimers = (proxy ? params.faults.database.outages : []).map((o) =>
+      setTimeout(() => void proxy?.outage(o.forSeconds * 1000), Math.max(0, startedRealMs + o.atSecond * 1000 - Date.now())),
+    );
     print(`Mô phỏng ${params.days} ngày từ ${params.start} (${pg ? 'PostgreSQL' : 'SQLite'}), hạt giống ${params.seed}, khoảng ${Math.round((params.yearlyVolume * params.days) / 365).toLocaleString('vi-VN')} hồ sơ`);
     let lastPrint = Date.now();
     // Virtual against real time, once a virtual hour: the audit turns latencies into real time with them.
@@ -149,16 +174,20 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     });
     const progress = await driver.run(start, end);
     await outbox.drain();
-    const processFacts = supervisor ? await supervisor.stop() : { kills: [], processes: [] };
+    outageTimers.forEach(clearTimeout);
+    const kills = supervisor ? supervisor.kills() : [];
+    if (supervisor) await supervisor.stop();
+    const usage = supervisor ? supervisor.usage() : [];
+    const problems = supervisor ? [...supervisor.problems(), ...supervisor.crashes().map((c) => `${c.name} exited on its own (${c.signal ?? `code ${c.code}`})`)] : [];
     supervisor = null;
     const run: RunFacts = {
       startedRealMs,
       endedRealMs: Date.now(),
       virtualStart: start,
       virtualEnd: end,
-      kills: processFacts.kills,
-      dbOutages: proxy ? proxy.outages() : [],
-      processes: [...processFacts.processes, { role: 'replay', ...ownUsage() }],
+      kills: kills.map((k) => ({ role: k.role, pid: k.pid, realAt: k.realAt })),
+      dbOutages: proxy ? proxy.outages().map((o) => ({ realAt: o.startedRealMs, forMs: (o.endedRealMs ?? Date.now()) - o.startedRealMs })) : [],
+      processes: [...usage.map((u) => ({ role: u.role, cpuMs: Math.round(u.cpuMs), maxRssMb: Math.round(u.maxRssMb) })), { role: 'replay', ...ownUsage() }],
       clockMarks,
       database: pg ? 'postgresql' : 'sqlite',
     };
@@ -167,7 +196,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     const broken = brokenPromises(audit);
     const { htmlFile, jsonFile } = writeReport(options.out, audit, params);
     const faults = { kills: run.kills.length, providerErrors: deliveries.filter((d) => d.outcome !== 'accepted').length, dbOutages: run.dbOutages.length };
-    return { audit, broken, htmlFile, jsonFile, progress, faults, realMs: Date.now() - startedRealMs };
+    return { audit, broken, problems, htmlFile, jsonFile, progress, faults, realMs: Date.now() - startedRealMs };
   } finally {
     if (supervisor) await supervisor.stop();
     await proxy?.stop();
@@ -179,6 +208,16 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     await clock?.stop();
     await db.destroy();
   }
+}
+
+/** Free TCP ports on 127.0.0.1 for the servers (asked of the system, then released). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => { const srv = net.createServer(); srv.once('error', reject); srv.listen(0, '127.0.0.1', () => resolve(srv)); })),
+  );
+  const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  return ports;
 }
 
 /** This process's CPU time and peak memory, as the supervisor reports its children's. */

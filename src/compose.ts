@@ -11,6 +11,7 @@ import type { Logger } from './logger';
 import { CalendarService } from './services/calendar';
 import type { Clock } from './clock';
 import { DossierService } from './services/dossiers';
+import { DraftCancellation } from './services/apologies/cancellation';
 import { RecomputeService } from './services/recompute';
 import { RegistryService } from './services/registry';
 import { TokenService } from './services/tokens';
@@ -146,9 +147,11 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
   const apologyFiles = new ApologyFiles({ apologies: apologyRepo, pdf, clock });
   const apologies = new ApologyService({ access: apologyAccess, apologies: apologyRepo, agencies, notices, files: apologyFiles, publicBaseUrl: config.publicBaseUrl });
   const onestopOutbound = new OnestopOutbound({ sources: new InteropOutboundRepository(db), notices, apologies: apologyRepo, publicBaseUrl: config.publicBaseUrl });
+  const drafts = new DraftCancellation({ apologies: apologyRepo, signing });
   const apologyWorkflow = new ApologyWorkflow({
     db,
     signing,
+    drafts,
     outbound: onestopOutbound,
     apologies: apologyRepo,
     notices,
@@ -189,7 +192,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
       if (n.channel === 'sms') await applyEarlySmsReport(db, n.id, clock.now());
     },
   });
-  const dossiers = new DossierService({ db, dossiers: dossierRepo, agencies, procedures, calendars, apologies: apologyRepo, notices, clock });
+  const dossiers = new DossierService({ db, dossiers: dossierRepo, agencies, procedures, calendars, drafts, notices, clock });
   const messages = new MessageService({ notices, dossiers: dossierRepo, clock });
   const importRepo = new ImportRepository(db);
   const imports = new ImportService({ db, repo: importRepo, dossiers: dossierRepo, agencies, procedures, calendars, clock });

@@ -276,6 +276,14 @@ export class ApologyRepository {
     return q.update({ status: 'cancelled', active_version: null, cancelled_by: by, cancelled_at: now, cancel_reason: reason, updated_at: now });
   }
 
+  /**
+   * A draft's reserved number that could not go back to the register (a later one was taken):
+   * kept on the letter, cancelled, as a void entry of the register, so the register has no gap.
+   */
+  async recordVoidNumber(id: number, r: { year: number; seq: number; number: string }): Promise<void> {
+    await this.db('apologies').where({ id, status: 'draft' }).update({ letter_year: r.year, letter_seq: r.seq, letter_number: r.number });
+  }
+
   /** A draft's reason and new date changed before approval; a returned draft goes back to its approvers. */
   async revise(id: number, fields: Pick<Apology, 'reason' | 'newDueAt'>, now: number): Promise<boolean> {
     const changed = await this.db('apologies')

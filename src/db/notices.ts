@@ -271,7 +271,15 @@ export class NoticeRepository {
    * sub-select, which PostgreSQL runs with FOR UPDATE SKIP LOCKED so that several workers never
    * take the same row, and SQLite runs under its single writer lock.
    */
-  async claimDue(opts: { now: number; limit: number; channels: NoticeChannel[]; citizensAllowed: boolean; worker: string }): Promise<Notice[]> {
+  async claimDue(opts: {
+    now: number;
+    /** When the claim is made by the time the leases count (real time on a replay's virtual clock; see requeueUnleased). Default: `now`. */
+    claimedAt?: number;
+    limit: number;
+    channels: NoticeChannel[];
+    citizensAllowed: boolean;
+    worker: string;
+  }): Promise<Notice[]> {
     if (!opts.channels.length) return [];
     const pg = isPostgres(this.db);
     const sub = this.db('notices')
@@ -290,7 +298,7 @@ export class NoticeRepository {
       .update({
         status: status('claim', 'sending'),
         claimed_from: this.db.raw('status'),
-        claimed_at: opts.now,
+        claimed_at: opts.claimedAt ?? opts.now,
         claimed_by: opts.worker,
         attempt_started_at: null,
         attempts: this.db.raw('attempts + 1'),
@@ -392,11 +400,12 @@ export class NoticeRepository {
    * Ends the lease of a worker judged dead — if it is still the renewal it was judged by — and
    * puts its notices back: those it had started to send flagged interrupted (the provider may
    * have them), those it never tried as they were. Null when the worker renewed meanwhile or
-   * another sweeper took it first.
+   * another sweeper took it first. `endedAt` is in the leases' time, `now` in the notices'
+   * (they differ on a replay's virtual clock).
    */
-  async requeueDeadWorker(worker: string, lastSeen: number, now: number): Promise<{ interrupted: number[]; released: number[] } | null> {
+  async requeueDeadWorker(worker: string, lastSeen: number, now: number, endedAt = now): Promise<{ interrupted: number[]; released: number[] } | null> {
     return this.db.transaction(async (trx) => {
-      const taken = await trx('dispatch_workers').where({ id: worker, last_seen: lastSeen }).whereNull('ended_at').update({ ended_at: now });
+      const taken = await trx('dispatch_workers').where({ id: worker, last_seen: lastSeen }).whereNull('ended_at').update({ ended_at: endedAt });
       if (!taken) return null;
       const rows = (await trx('notices').whereIn('status', HELD).where({ claimed_by: worker }).select('id', 'claimed_at', 'attempt_started_at')) as StuckRow[];
       return this.requeue(trx, rows, now);
@@ -407,6 +416,7 @@ export class NoticeRepository {
    * The last resort: notices 'sending' for longer than `claimedBefore` whose worker holds no
    * live lease (a worker of a version without leases, or one whose lease ended). A claim without
    * a start mark or a remembered status predates the marks, so it counts as tried.
+   * `claimedBefore` is in the leases' time (that of `claimed_at`), `now` in the notices'.
    */
   async requeueUnleased(claimedBefore: number, now: number): Promise<number[]> {
     return this.db.transaction(async (trx) => {

@@ -5,7 +5,7 @@ import { fallbackNotice, type FinishedAttempt, type Notice, type NoticeChannel, 
 import { deadWorkers, decide, inSendWindow, type SendWindow } from '../domain/dispatch';
 import type { Logger } from '../logger';
 import { runPeriodically } from '../workers/periodic';
-import type { Clock } from '../clock';
+import { realTimeOf, type Clock } from '../clock';
 import { withRequestId } from '../request-context';
 import { GroupWriter } from './group-write';
 
@@ -79,6 +79,8 @@ export class Dispatcher {
   private readonly channels: Map<NoticeChannel, Channel>;
   private readonly attachments: AttachmentSource;
   private readonly clock: Clock;
+  /** Times the leases: real time even on a replay's virtual clock (see leaseNow). */
+  private readonly leaseClock: Clock;
   private readonly logger: Logger;
   private readonly settings: DispatchSettings;
   private readonly random: () => number;
@@ -104,6 +106,7 @@ export class Dispatcher {
     this.channels = deps.channels;
     this.attachments = deps.attachments;
     this.clock = deps.clock;
+    this.leaseClock = realTimeOf(deps.clock);
     this.logger = deps.logger;
     this.settings = deps.settings;
     this.random = deps.random ?? Math.random;
@@ -163,6 +166,7 @@ export class Dispatcher {
         const at = this.clock.now();
         const batch = await this.notices.claimDue({
           now: at.getTime(),
+          claimedAt: this.leaseNow(),
           limit: this.settings.concurrency * 2,
           channels: [...this.channels.keys()].filter((c) => !down.has(c)),
           citizensAllowed: inSendWindow(at, this.settings.sendWindow),
@@ -308,7 +312,7 @@ export class Dispatcher {
    * started, or just back) keeps renewing for a few heartbeats and looks again.
    */
   private async sweep(wait: boolean): Promise<number> {
-    const now = this.now();
+    const now = this.leaseNow();
     const leases = await this.workers.leases(now, this.settings.sendingTimeoutMs);
     let dead = deadWorkers(leases, now, this.workerId, {
       leaseMs: this.settings.leaseMs,
@@ -322,13 +326,13 @@ export class Dispatcher {
     if (!this.mayTrustSilence()) dead = dead.filter((w) => w.watched);
     let swept = 0;
     for (const w of dead) {
-      const requeued = await this.notices.requeueDeadWorker(w.worker, w.lastSeen, now);
+      const requeued = await this.notices.requeueDeadWorker(w.worker, w.lastSeen, this.now(), now);
       if (!requeued) continue;
       const { interrupted, released } = requeued;
       if (interrupted.length || released.length) this.logger.warn({ worker: w.worker, interrupted, released }, 'dispatch: put back the notices of a dead worker');
       swept += interrupted.length + released.length;
     }
-    return swept + (await this.notices.requeueUnleased(now - this.settings.sendingTimeoutMs, now)).length;
+    return swept + (await this.notices.requeueUnleased(now - this.settings.sendingTimeoutMs, this.now())).length;
   }
 
   private mayTrustSilence(): boolean {
@@ -373,7 +377,7 @@ export class Dispatcher {
   }
 
   private async renewLease(): Promise<void> {
-    const now = this.now();
+    const now = this.leaseNow();
     let renewal: RenewalResult;
     try {
       renewal = await this.workers.beat(this.workerId, now, this.maxGapMs());
@@ -395,7 +399,7 @@ export class Dispatcher {
   async close(): Promise<void> {
     await this.tickInFlight;
     if (this.lastRenewal === null) return;
-    await this.bestEffort('end the lease', () => this.workers.end(this.workerId, this.now()));
+    await this.bestEffort('end the lease', () => this.workers.end(this.workerId, this.leaseNow()));
     this.lastRenewal = null;
     this.renewalsInARow = 0;
   }
@@ -420,8 +424,19 @@ export class Dispatcher {
     };
   }
 
+  /** The time of the notices: when they are due, sent, retried (simulated on a replay's virtual clock). */
   private now(): number {
     return this.clock.now().getTime();
+  }
+
+  /**
+   * The time of the leases and of the claims they guard. A dead worker is one silent for a while
+   * of real time: measured on a virtual clock that stands still while the replay waits for the
+   * outbox, no worker would ever be found dead (its notices stuck 'sending'); measured on one
+   * racing ahead, renewals would look too far apart to ever count as unbroken.
+   */
+  private leaseNow(): number {
+    return this.leaseClock.now().getTime();
   }
 
   private async bestEffort(what: string, work: () => Promise<unknown>): Promise<void> {

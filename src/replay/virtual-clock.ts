@@ -1,4 +1,4 @@
-import type { Clock } from '../clock';
+import { systemClock, type Clock } from '../clock';
 import type { Db } from '../db/connection';
 import { VirtualClockRepository } from '../db/virtual-clock';
 
@@ -14,10 +14,12 @@ export const VIRTUAL_CLOCK_POLL_MS = 50;
  * VIRTUAL_CLOCK_POLL_MS in the background. A process's now never goes back, whatever it reads —
  * a deadline computed once must not be "not yet reached" a moment later.
  *
- * Only the simulated "now" is virtual: timers (intervals, timeouts, leases against dead processes)
- * still run in real time; docs/virtual-clock.md says which waits compare with which.
+ * Only the simulated "now" is virtual: timers (intervals, timeouts) still run in real time, and
+ * the waits against dead processes and real people (outbox leases, sign-in lockouts, rate limits)
+ * read `realTime`; docs/virtual-clock.md says which waits count which time.
  */
 export class VirtualClock implements Clock {
+  readonly realTime = systemClock;
   private current: number;
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<unknown> | null = null;

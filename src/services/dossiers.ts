@@ -15,7 +15,6 @@ import type {
 } from '../db/dossiers';
 import { computeDue, keptOnSupplementRequest, resolutionOf, timelinessAt, type ProcessingTime, type Timeliness } from '../domain/deadline';
 import { CLOSED_STATES, EVENT_LABELS, STATE_LABELS, isOpen, nextState, type DossierState, type EventKind } from '../domain/dossier';
-import type { ApologyRepository } from '../db/apologies';
 import type { NoticeRepository } from '../db/notices';
 import { foldForSearch, normalizeVnMobile } from '../domain/contact';
 import type { WorkingCalendar } from '../domain/calendar';
@@ -24,6 +23,7 @@ import type { CalendarService } from './calendar';
 import type { Clock } from '../clock';
 import { mayAccessDossier, scopeAgencies, type Actor } from '../domain/actor';
 import { authorize } from './authorize';
+import type { DraftCancellation } from './apologies/cancellation';
 
 /** A dossier as received from a counter or another one-stop system, already normalised. */
 export interface DossierInput {
@@ -113,7 +113,8 @@ export interface DossierServiceDeps {
   agencies: AgencyRepository;
   procedures: ProcedureRepository;
   calendars: CalendarService;
-  apologies: ApologyRepository;
+  /** A dossier that closes or waits for a supplement cancels its draft apology (and settles its letter number). */
+  drafts: DraftCancellation;
   notices: NoticeRepository;
   clock: Clock;
 }
@@ -358,8 +359,10 @@ export class DossierService {
       // A draft apology is about the deadline it was written for: once the clock stops or the
       // dossier closes it is moot, and a closed dossier's citizen notices must not go out.
       if (input.kind === 'supplement_requested' || CLOSED_STATES.includes(to)) {
-        const cancelled = await this.deps.apologies.cancelDrafts({ dossierId: d.id }, actor.name, `Hồ sơ ${EVENT_LABELS[input.kind]}`, now.getTime());
+        const { cancelled, voided } = await this.deps.drafts.cancelForDossier(d.id, actor.name, `Hồ sơ ${EVENT_LABELS[input.kind]}`, now.getTime());
         if (cancelled) data.draftsCancelled = cancelled;
+        // A reserved number a later letter followed stays in the register, void (docs/signing.md).
+        if (voided.length) data.lettersVoided = voided;
       }
       if (CLOSED_STATES.includes(to)) {
         const stopped = await this.deps.notices.cancelUnsentForDossier(d.id, 'citizen', now.getTime());

@@ -95,6 +95,7 @@ const SIGNING_OUTCOME_LABELS: Record<string, string> = {
   unavailable: 'dịch vụ ký số không kết nối được (sẽ thử lại)',
   failed: 'không ký được',
   signed: 'đã ký khi ban hành',
+  cancelled: 'thư đã huỷ, dừng ký',
 };
 
 /** The apology form, its live preview, and the apology pages (list, details, approve, cancel, print, PDF, resend). */

@@ -9,9 +9,12 @@ import type { Attempt } from '../../db/notices';
 import type { DossierEvent, Pause } from '../../db/dossiers';
 import { DOSSIER_STATES, EVENT_KINDS, EVENT_LABELS, HISTORY_LABELS, STATE_LABELS, needsConfirmation, nextState } from '../../domain/dossier';
 import { can } from '../../domain/access';
-import { formatVnIso } from '../../domain/time';
+import { dayToIso, formatVnIso } from '../../domain/time';
+import { dateTimeInputText } from '../../domain/date-input';
 import { shortInstant } from '../../domain/vn-format';
-import { AppError } from '../../errors';
+import { AppError, ValidationError, type FieldProblem } from '../../errors';
+import { dateTimeShown, dayShown, readDateTime, readDay } from '../dates';
+import { agencyPicker, procedurePicker } from './pickers';
 import { filterValues, formErrors, staffPage } from '../pages';
 import { parse } from '../validate';
 import type { ViewRenderer } from '../views';
@@ -45,11 +48,36 @@ export function dossierPath(code: string): string {
   return `/ho-so/${encodeURIComponent(code)}`;
 }
 
-/** The query as the filter form sent it: empty fields mean "any", a date alone means that whole day. */
-function filterInput(query: Request['query']): Record<string, string> {
-  const out = filterValues(query);
-  if (/^\d{4}-\d{2}-\d{2}$/.test(out.dueTo ?? '')) out.dueTo += 'T23:59:59';
-  return out;
+/**
+ * The query as the filter form sent it: empty fields mean "any", a date alone means that whole
+ * day. Dates come typed as dd/mm/yyyy (or yyyy-mm-dd from older links); a wrong one is refused
+ * by its field, with whatever else the list schema refuses.
+ */
+function filterInput(query: Request['query']): { input: Record<string, string>; problems: FieldProblem[] } {
+  const input = filterValues(query);
+  const problems: FieldProblem[] = [];
+  for (const [field, endOfDay] of [['dueFrom', ''], ['dueTo', 'T23:59:59']] as const) {
+    if (!input[field]) continue;
+    const read = readDay(input[field]);
+    if ('problem' in read) {
+      problems.push({ field, message: read.problem });
+      delete input[field];
+    } else input[field] = dayToIso(read.day) + endOfDay;
+  }
+  return { input, problems };
+}
+
+/** The list's query, or one refusal naming every bad field: the dates read above and the schema's. */
+function listQuery(input: Record<string, string>, problems: FieldProblem[]) {
+  let q;
+  try {
+    q = parse(listDossiersQuery, input);
+  } catch (err) {
+    if (err instanceof ValidationError && problems.length) throw new ValidationError([...problems, ...err.fields]);
+    throw err;
+  }
+  if (problems.length) throw new ValidationError(problems);
+  return q;
 }
 
 /** A filter's messages by field: "state.1" (the second value of a list) is the "state" field. */
@@ -71,7 +99,7 @@ function listRow(v: DossierView) {
     href: dossierPath(d.code),
     applicant: d.applicantName,
     procedure: v.procedure.name,
-    agency: v.decidingAgency.code,
+    agency: v.decidingAgency.name,
     acceptedAt: d.acceptedAt,
     dueAt: d.currentDueAt,
     state: STATE_LABELS[d.state],
@@ -91,6 +119,7 @@ function timelineOf(events: DossierEvent[], pauses: Pause[], apologies: ApologyV
     else if (e.kind === 'supplement_requested') details.push('Hạn giải quyết tạm dừng trong khi chờ bổ sung');
     if (typeof e.data.reason === 'string') details.push(`Lý do: ${e.data.reason}`);
     if (typeof e.data.letterNumber === 'string') details.push(`Số thư: ${e.data.letterNumber}`);
+    if (Array.isArray(e.data.lettersVoided)) details.push(`Thư xin lỗi huỷ, số đã giữ được ghi huỷ trong sổ văn bản đi: ${e.data.lettersVoided.join(', ')}`);
     if (e.note) details.push(`Ghi chú: ${e.note}`);
     items.push({ at: e.occurredAt, title: HISTORY_LABELS[e.kind], who: e.actor, details });
   }
@@ -132,7 +161,7 @@ const eventForm = z.object({
 
 /** No action is chosen for staff, and one that ends the dossier or asks the citizen for more needs the box ticked. */
 function unsafeEvent(kind: string, confirm: string | undefined): Record<string, string> | null {
-  if (!kind) return { kind: 'Chọn việc đã xảy ra' };
+  if (!(EVENT_KINDS as readonly string[]).includes(kind)) return { kind: 'Chọn việc đã xảy ra' };
   if (needsConfirmation(kind) && confirm !== 'on') {
     const label = (EVENT_LABELS as Record<string, string>)[kind] ?? kind;
     return { confirm: `Đánh dấu ô xác nhận để ghi nhận "${label}"` };
@@ -181,7 +210,7 @@ export function dossierPages(s: Services, views: ViewRenderer): PageGroup {
         kinds,
         mayRecord: can(actor.role, 'dossier.event') && kinds.length > 0,
         mayApologise,
-        values: { occurredAt: formatVnIso(now).slice(0, 16), ...form.values },
+        values: { occurredAt: dateTimeInputText(now), ...form.values },
         nowHint: `Mặc định là lúc mở trang: ${shortInstant(now)}; sửa nếu việc xảy ra lúc khác`,
         errors: form.errors,
         error: form.error,
@@ -190,14 +219,23 @@ export function dossierPages(s: Services, views: ViewRenderer): PageGroup {
     );
   };
 
+  const pickers = async (agencyCode: string, procedureCode: string) => {
+    const [agencies, procedures] = await Promise.all([s.registry.listAgencies(), s.registry.listProcedures()]);
+    return {
+      agencyGroups: agencyPicker(agencies, agencyCode),
+      procedureGroups: procedurePicker(procedures, agencies.find((a) => a.code === agencyCode), procedureCode),
+    };
+  };
+
   return (r: Router) => {
     r.get('/ho-so', async (req, res) => {
-      const input = filterInput(req.query);
-      const values = { ...input, dueFrom: input.dueFrom?.slice(0, 10), dueTo: input.dueTo?.slice(0, 10) };
+      const typed = filterValues(req.query);
+      const { input, problems } = filterInput(req.query);
+      const values = { ...typed, dueFrom: dayShown(typed.dueFrom), dueTo: dayShown(typed.dueTo) };
       let shown: ReturnType<typeof formErrors> = null;
       let result: { rows: ReturnType<typeof listRow>[]; total: number; page: number; pageSize: number } = { rows: [], total: 0, page: 1, pageSize: 50 };
       try {
-        const q = parse(listDossiersQuery, input);
+        const q = listQuery(input, problems);
         const { filter, sort, limit, offset } = dossierListArgs(q);
         const { items, total } = await s.dossiers.list(filter, sort, limit, offset, staffOf(req).actor);
         result = { rows: items.map(listRow), total, page: q.page, pageSize: q.pageSize };
@@ -229,6 +267,7 @@ export function dossierPages(s: Services, views: ViewRenderer): PageGroup {
           pages,
           prev: result.page > 1 ? pageLink(result.page - 1) : null,
           next: result.page < pages ? pageLink(result.page + 1) : null,
+          ...(await pickers(typed.agency ?? '', typed.procedure ?? '')),
           stateOptions: stateOptions.map((o) => ({ ...o, selected: o.value === input.state })),
           timelinessOptions: Object.entries(TIMELINESS_LABELS)
             .filter(([k]) => k !== 'paused')
@@ -246,14 +285,17 @@ export function dossierPages(s: Services, views: ViewRenderer): PageGroup {
     r.post('/ho-so/:code/su-kien', async (req, res) => {
       const code = req.params.code as string;
       const form = parse(eventForm, req.body);
-      const values = { kind: form.kind ?? '', occurredAt: form.occurredAt ?? '', note: form.note ?? '' };
-      const unsafe = unsafeEvent(values.kind, form.confirm);
+      const values = { kind: form.kind ?? '', occurredAt: dateTimeShown(form.occurredAt?.trim()), note: form.note ?? '' };
+      const moment = readDateTime(values.occurredAt);
+      const refused = { ...unsafeEvent(values.kind, form.confirm), ...('problem' in moment ? { occurredAt: moment.problem } : {}) };
+      const unsafe = Object.keys(refused).length ? refused : null;
       if (unsafe) {
         await showDossier(req, res, code, { values, errors: unsafe, error: 'Chưa ghi nhận: xem thông báo cạnh từng ô' }, 400);
         return;
       }
       try {
-        const body = parse(eventSchema, { kind: values.kind, occurredAt: values.occurredAt, ...(values.note.trim() ? { note: values.note } : {}) });
+        const occurredAt = 'instant' in moment ? formatVnIso(moment.instant) : '';
+        const body = parse(eventSchema, { kind: values.kind, occurredAt, ...(values.note.trim() ? { note: values.note } : {}) });
         await s.dossiers.recordEvent(code, body, staffOf(req).actor);
         res.redirect(303, `${dossierPath(code)}?ok=event-recorded`);
       } catch (err) {

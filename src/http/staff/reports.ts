@@ -4,13 +4,16 @@ import type { ReportTable } from '../../documents/spreadsheet';
 import type { ReportGrouping } from '../../db/reports';
 import { SUPPORTED_YEARS } from '../../domain/calendar';
 import { AGENCY_CODE } from '../../domain/dossier';
+import { readsFor } from '../../domain/actor';
 import { parsePeriod, rangePeriod, type Period } from '../../domain/reports';
-import { dayStartMs, dayToVn, dayToYmd, isoToDay, localDayOf } from '../../domain/time';
+import { dayStartMs, dayToIso, dayToVn, dayToYmd, localDayOf, type DayNumber } from '../../domain/time';
 import { formatNumber } from '../../domain/vn-format';
 import { ValidationError, type FieldProblem } from '../../errors';
 import { formErrors, staffPage } from '../pages';
 import type { ViewRenderer } from '../views';
-import { agencyCode, isoDateProblem } from '../api/schemas';
+import { agencyCode } from '../api/schemas';
+import { dayShown, readDay } from '../dates';
+import { agencyPicker } from './pickers';
 import { sendTable } from '../api/reports';
 import { barChart, monthSeries } from './chart';
 import { staffOf } from './session';
@@ -50,18 +53,18 @@ function formValues(query: Request['query'], defaultPeriod: string): FormValues 
   };
 }
 
-const NOT_A_DAY = 'Ngày không hợp lệ (chọn ngày trên lịch, dạng dd/mm/yyyy)';
+/** A day field (dd/mm/yyyy, or yyyy-mm-dd from older links), or its problem added to the others. */
+function dayOf(values: FormValues, field: 'from' | 'to' | 'asOf' | 'at', problems: FieldProblem[]): DayNumber | undefined {
+  const read = readDay(values[field]);
+  if ('day' in read) return read.day;
+  problems.push({ field, message: read.problem });
+  return undefined;
+}
 
-/** A yyyy-mm-dd field as the end of that day in Vietnam: "as of 31/03" includes all of the 31st. */
+/** A day field as the end of that day in Vietnam: "as of 31/03" includes all of the 31st. */
 function endOfDay(values: FormValues, field: 'asOf' | 'at', problems: FieldProblem[]): Date | undefined {
-  const text = values[field];
-  if (!text) return undefined;
-  const problem = isoDateProblem(text, NOT_A_DAY);
-  if (problem) {
-    problems.push({ field, message: problem });
-    return undefined;
-  }
-  return new Date(dayStartMs(isoToDay(text) + 1) - 1);
+  const day = values[field] ? dayOf(values, field, problems) : undefined;
+  return day === undefined ? undefined : new Date(dayStartMs(day + 1) - 1);
 }
 
 /** What the report form asks for, or every problem with it, each named by its field. */
@@ -69,18 +72,14 @@ function reportQuery(values: FormValues): ReportQuery {
   const problems: FieldProblem[] = [];
   let period: Period | null = null;
   if (values.period === RANGE) {
-    for (const k of ['from', 'to'] as const) {
-      if (!values[k]) problems.push({ field: k, message: 'Cần chọn ngày khi báo cáo theo khoảng ngày tự chọn' });
-      else {
-        const problem = isoDateProblem(values[k], NOT_A_DAY);
-        if (problem) problems.push({ field: k, message: problem });
-      }
-    }
-    if (!problems.length) {
-      const from = isoToDay(values.from);
-      const to = isoToDay(values.to);
+    const [from, to] = (['from', 'to'] as const).map((k) => {
+      if (values[k]) return dayOf(values, k, problems);
+      problems.push({ field: k, message: 'Cần chọn ngày khi báo cáo theo khoảng ngày tự chọn' });
+      return undefined;
+    });
+    if (from !== undefined && to !== undefined) {
       if (to < from) problems.push({ field: 'to', message: 'Ngày kết thúc phải sau hoặc bằng ngày bắt đầu' });
-      else period = rangePeriod(from, to, values.from, values.to);
+      else period = rangePeriod(from, to, dayToIso(from), dayToIso(to));
     }
   } else {
     period = parsePeriod(values.period);
@@ -173,7 +172,10 @@ export function reportPages(s: Services, views: ViewRenderer): PageGroup {
     return { year, chart: points.length ? monthSeries(points) : null };
   };
 
-  const showForm = (req: Request, res: Response, view: string, data: Record<string, unknown>, values: FormValues, shown: ReturnType<typeof formErrors>) => {
+  const showForm = async (req: Request, res: Response, view: string, data: Record<string, unknown>, values: FormValues, shown: ReturnType<typeof formErrors>) => {
+    // Only the agencies whose figures the person may read: a leader's report is their own agency's.
+    const actor = staffOf(req).actor;
+    const agencies = (await s.registry.listAgencies()).filter((a) => readsFor(actor, a.id));
     staffPage(
       views,
       req,
@@ -181,7 +183,8 @@ export function reportPages(s: Services, views: ViewRenderer): PageGroup {
       view,
       {
         nav: 'reports',
-        values,
+        values: { ...values, from: dayShown(values.from), to: dayShown(values.to), asOf: dayShown(values.asOf), at: dayShown(values.at) },
+        agencyGroups: agencyPicker(agencies, values.agency),
         periodGroups: periodOptions(s.clock.now(), values.period),
         rangeSelected: values.period === RANGE,
         groupings: GROUPINGS.map((g) => ({ ...g, selected: g.value === values.groupBy })),
@@ -210,7 +213,7 @@ export function reportPages(s: Services, views: ViewRenderer): PageGroup {
         const withMonths = req.query.theoThang === '1';
         const months = withMonths ? await monthlyRates(q, req) : { year: dayToYmd(q.period.to).year, chart: null };
         const query = queryString(values, PERIOD_KEYS);
-        showForm(req, res, 'staff/reports/period', {
+        await showForm(req, res, 'staff/reports/period', {
           title: 'Báo cáo tình hình giải quyết hồ sơ',
           report,
           periodFrom: dayToVn(report.period.from),
@@ -229,7 +232,7 @@ export function reportPages(s: Services, views: ViewRenderer): PageGroup {
       } catch (err) {
         const shown = formErrors(err);
         if (!shown) throw err;
-        showForm(req, res, 'staff/reports/period', { title: 'Báo cáo tình hình giải quyết hồ sơ' }, values, shown);
+        await showForm(req, res, 'staff/reports/period', { title: 'Báo cáo tình hình giải quyết hồ sơ' }, values, shown);
       }
     });
 
@@ -258,7 +261,7 @@ export function reportPages(s: Services, views: ViewRenderer): PageGroup {
         if (problems.length) throw new ValidationError(problems);
         const report = await s.reports.overdue({ at }, staffOf(req).actor);
         const query = queryString(values, ['at']);
-        showForm(req, res, 'staff/reports/overdue', {
+        await showForm(req, res, 'staff/reports/overdue', {
           title: 'Xếp hạng cơ quan có hồ sơ quá hạn',
           report,
           table: htmlTable(s.reports.overdueTable(report), 2),
@@ -269,7 +272,7 @@ export function reportPages(s: Services, views: ViewRenderer): PageGroup {
       } catch (err) {
         const shown = formErrors(err);
         if (!shown) throw err;
-        showForm(req, res, 'staff/reports/overdue', { title: 'Xếp hạng cơ quan có hồ sơ quá hạn' }, values, shown);
+        await showForm(req, res, 'staff/reports/overdue', { title: 'Xếp hạng cơ quan có hồ sơ quá hạn' }, values, shown);
       }
     });
 
@@ -279,7 +282,7 @@ export function reportPages(s: Services, views: ViewRenderer): PageGroup {
         const report = await s.reports.compliance(reportQuery(values), staffOf(req).actor);
         const without = report.rows.filter((row) => row.figures.noApology > 0);
         const query = queryString(values, COMPLIANCE_KEYS);
-        showForm(req, res, 'staff/reports/compliance', {
+        await showForm(req, res, 'staff/reports/compliance', {
           title: 'Tình hình xin lỗi khi giải quyết hồ sơ trễ hạn',
           report,
           periodFrom: dayToVn(report.period.from),
@@ -295,7 +298,7 @@ export function reportPages(s: Services, views: ViewRenderer): PageGroup {
       } catch (err) {
         const shown = formErrors(err);
         if (!shown) throw err;
-        showForm(req, res, 'staff/reports/compliance', { title: 'Tình hình xin lỗi khi giải quyết hồ sơ trễ hạn' }, values, shown);
+        await showForm(req, res, 'staff/reports/compliance', { title: 'Tình hình xin lỗi khi giải quyết hồ sơ trễ hạn' }, values, shown);
       }
     });
   };

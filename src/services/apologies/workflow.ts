@@ -21,7 +21,7 @@ import {
   type LetterFields,
 } from '../../documents/apology-letter';
 import type { DocumentRenderer } from '../../documents/renderer';
-import type { RenderedLetter } from '../../documents/types';
+import type { LetterData, RenderedLetter } from '../../documents/types';
 import { ConflictError, ForbiddenError, RuleError } from '../../errors';
 import type { Logger } from '../../logger';
 import type { CalendarService } from '../calendar';
@@ -30,6 +30,7 @@ import { decidesApology, type Actor } from '../../domain/actor';
 import { authorize } from '../authorize';
 import type { ApologyAccess, ApologyView } from './access';
 import type { ApologyFiles } from './files';
+import type { DraftCancellation } from './cancellation';
 import type { LetterSigningService } from '../signing/letters';
 import type { LetterReservation, LetterSigning } from '../../db/signing';
 import { SigningError } from '../../signing';
@@ -88,6 +89,8 @@ export interface ApologyWorkflowDeps {
   signing: LetterSigningService;
   /** The system the dossier came from, told the new appointment (issue 16). */
   outbound: OnestopOutbound;
+  /** Cancelling a draft, and what becomes of a letter number it reserved. */
+  drafts: DraftCancellation;
 }
 
 /** Where a dossier's apology is decided and what it is checked against. */
@@ -109,7 +112,7 @@ interface IssuedLetter {
 
 /** What a signed issue adds: the verification mark printed on the letter and the agency's signature. */
 interface SignedIssue {
-  verification: { code: string; url: string; qrImage: string };
+  verification: NonNullable<LetterData['verification']>;
   seal: (issued: { numberLine: string; placeDateLine: string }) => Promise<Buffer>;
 }
 
@@ -253,8 +256,7 @@ export class ApologyWorkflow {
     const now = this.deps.clock.now().getTime();
     await this.deps.db.transaction(async () => {
       const a = await this.draftToDecide(id, actor, 'cancel');
-      await this.releaseNumber(a);
-      await this.deps.apologies.cancelDrafts({ id }, actor.name, reason, now);
+      await this.deps.drafts.cancel(a, actor.name, reason, now);
       await this.deps.dossiers.addEvent({
         dossierId: a.dossierId,
         kind: 'apology_cancelled',
@@ -410,22 +412,6 @@ export class ApologyWorkflow {
     const year = dayToYmd(localDayOf(now)).year;
     const seq = await this.deps.apologies.nextLetterSeq(agency.id, year);
     return { year, seq, number: letterNumber(seq, agency.letterSymbol), at: now.getTime() };
-  }
-
-  /**
-   * A cancelled draft gives back the number it reserved — only if no later number was taken,
-   * so the register keeps no gap; otherwise the cancel is refused, naming the number.
-   */
-  private async releaseNumber(a: Apology): Promise<void> {
-    const reserved = (await this.deps.signing.state(a.id))?.reservation;
-    if (!reserved) return;
-    if (!(await this.deps.apologies.releaseLetterSeq(a.issuingAgencyId, reserved.year, reserved.seq))) {
-      throw new ConflictError(
-        'letter-number-reserved',
-        `Thư đã giữ số ${reserved.number} trong sổ văn bản đi và đã có văn bản mang số sau: không huỷ được (sổ không được có số trống). Hãy phê duyệt lại để ban hành thư với số này.`,
-      );
-    }
-    await this.deps.signing.clearReservation(a.id);
   }
 
   /** The apology issued with its letter, the dossier's new due date, and the history event. */

@@ -40,6 +40,13 @@ export interface LetterLayout {
 }
 type Layout = LetterLayout;
 
+/**
+ * How long a letter signed by its leader may wait for the issuance that follows at once before
+ * the poller takes it over (the process issuing it stopped). Long enough that the poller does
+ * not race a live issuance and ask a remote agency signer twice.
+ */
+const ISSUE_GRACE_MS = 60_000;
+
 /** Crockford's base 32 without I, L, O, U: read aloud and typed without confusion. */
 const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -58,12 +65,55 @@ export function normaliseVerificationCode(input: string): string | null {
   return /^[0-9A-HJKMNP-TV-Z]{10}$/.test(code) ? code : null;
 }
 
+/** What the letter prints as its verification mark (see LetterData.verification). */
+export interface VerificationMark {
+  code: string;
+  url: string;
+  qr: QrDrawing;
+}
+
 /** The mark printed on the letter: code, checking page, QR code of the page with the code. */
-export async function verificationMark(publicBaseUrl: string, code: string): Promise<{ code: string; url: string; qrImage: string }> {
+export async function verificationMark(publicBaseUrl: string, code: string): Promise<VerificationMark> {
   const url = `${publicBaseUrl}/xac-thuc?ma=${formatVerificationCode(code)}`;
-  const svg = await QRCode.toString(url, { type: 'svg', margin: 0, errorCorrectionLevel: 'M' });
-  const qrImage = `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
-  return { code: formatVerificationCode(code), url: `${publicBaseUrl}/xac-thuc`, qrImage };
+  return { code: formatVerificationCode(code), url: `${publicBaseUrl}/xac-thuc`, qr: qrDrawing(url) };
+}
+
+/**
+ * A QR code as one SVG path of filled rows of modules, drawn inline by the letter template.
+ * As an <img> of an SVG data URL it cost Chromium a separate SVG document per letter; this is
+ * the same vector drawing in the letter's own document. Issuing draws the mark a second time
+ * for the same code, hence the few kept.
+ */
+export interface QrDrawing {
+  size: number;
+  path: string;
+}
+const drawn = new Map<string, QrDrawing>();
+const MAX_DRAWN = 64;
+
+function qrDrawing(text: string): QrDrawing {
+  let qr = drawn.get(text);
+  if (!qr) {
+    const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
+    const n = modules.size;
+    let path = '';
+    for (let y = 0; y < n; y++) {
+      for (let x = 0; x < n; ) {
+        if (!modules.get(y, x)) {
+          x++;
+          continue;
+        }
+        let run = 1;
+        while (x + run < n && modules.get(y, x + run)) run++;
+        path += `M${x} ${y}h${run}v1h-${run}z`;
+        x += run;
+      }
+    }
+    qr = { size: n, path };
+    if (drawn.size >= MAX_DRAWN) drawn.delete(drawn.keys().next().value!);
+    drawn.set(text, qr);
+  }
+  return qr;
 }
 
 export const SIGNING_STATE_LABELS: Record<LetterSigningState, string> = {
@@ -140,6 +190,20 @@ export class LetterSigningService {
   async agencySignsRemotely(agency: Agency): Promise<boolean> {
     const s = await this.deps.repo.settings({ kind: 'agency', id: agency.id });
     return s?.mode === 'remote' && s.settings.simulator !== '1';
+  }
+
+  /**
+   * A cancelled letter's signing round ends: it is not checked again, and a late confirmation
+   * (poll or callback) finds nothing waiting, so nothing is issued.
+   */
+  async endRound(apologyId: number, reason: string): Promise<void> {
+    const l = await this.deps.repo.letter(apologyId);
+    const waiting = l && signatureWaitingFor(l.state);
+    if (!waiting) return;
+    const now = this.deps.clock.now().getTime();
+    const message = `Thư đã huỷ (${reason}): không ký tiếp`;
+    const moved = await this.deps.repo.transition(apologyId, [l.state], { state: 'returned', message, nextCheckAt: null, updatedAt: now });
+    if (moved) await this.event(apologyId, waiting, 'cancelled', message, null);
   }
 
   /** Records the number and date the letter took from the register (see docs/signing.md, "Số văn bản"). */
@@ -254,7 +318,7 @@ export class LetterSigningService {
   }
 
   /** The mark printed on the letter: code, checking page, QR code of the page with the code. */
-  async verificationMark(code: string): Promise<{ code: string; url: string; qrImage: string }> {
+  async verificationMark(code: string): Promise<VerificationMark> {
     return verificationMark(this.deps.publicBaseUrl, code);
   }
 
@@ -375,7 +439,9 @@ export class LetterSigningService {
 
   private async leaderSigned(apologyId: number, signed: Buffer, transactionId: string | null): Promise<boolean> {
     const now = this.deps.clock.now().getTime();
-    const moved = await this.deps.repo.transition(apologyId, ['leader-waiting'], { state: 'leader-signed', leaderSignedAt: now, message: null, nextCheckAt: null, prepared: null, updatedAt: now }, signed);
+    // Issuance follows at once; the next check is for a process that stops before it does.
+    const nextCheckAt = now + Math.max(this.deps.pollMs, ISSUE_GRACE_MS);
+    const moved = await this.deps.repo.transition(apologyId, ['leader-waiting'], { state: 'leader-signed', leaderSignedAt: now, message: null, nextCheckAt, prepared: null, updatedAt: now }, signed);
     if (moved) await this.event(apologyId, 'leader', 'confirmed', 'Lãnh đạo đã ký số', transactionId);
     return moved;
   }
@@ -466,7 +532,7 @@ export class LetterSigningService {
     const prepared = await prepareSignature(leaderPdf, { ...agencyLayer(layout, { agency, seal, now, issued }), certificateChain: await signer.signer.certificateChain() });
     const signed = completeSignature(prepared, await signer.signer.signDigest(prepared));
     const pdfSha256 = crypto.createHash('sha256').update(signed).digest('hex');
-    await this.deps.repo.transition(apologyId, ['leader-signed'], { state: 'signed', agencySignedAt: now.getTime(), pdfSha256, message: null, updatedAt: now.getTime() });
+    await this.deps.repo.transition(apologyId, ['leader-signed'], { state: 'signed', agencySignedAt: now.getTime(), pdfSha256, message: null, nextCheckAt: null, updatedAt: now.getTime() });
     await this.event(apologyId, 'agency', 'signed', `Cơ quan ${agency.name} đã ký số khi ban hành`, null);
     return signed;
   }

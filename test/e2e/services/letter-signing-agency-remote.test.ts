@@ -6,6 +6,7 @@ import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
 import { createDemoCa, type DemoCa } from '../../../src/signing';
 import { SmartCaFake } from '../../fakes/smartca-fake';
 import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../../support/context';
+import { signIn } from '../../support/pages';
 import { requirePoppler } from '../signing/support';
 import { assertTwoValidSignatures } from './signing-support';
 
@@ -226,5 +227,101 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
     await fake.confirm(pending().tranCode);
     await ctx.services.apologyWorkflow.continueSigning(second);
     assert.deepEqual(await issuedNumbers(), ['01/PXL-SXD'], 'the released number is the next one issued');
+  });
+
+  /**
+   * The register audit (as the watcher bench does it): every number taken from the agency's
+   * register this year, 1…last, is held by exactly one letter — issued, a draft still holding
+   * it, or a cancelled letter recording it as void. A number held by none is a gap.
+   */
+  const registerAudit = async () => {
+    const last = Number((await ctx.db('letter_sequences').max({ n: 'last_seq' }).first())?.n ?? 0);
+    const recorded = (await ctx.db('apologies').whereNotNull('letter_seq').pluck('letter_seq')).map(Number);
+    const held = (await ctx.db('letter_signing as ls').join('apologies as a', 'a.id', 'ls.apology_id').where('a.status', 'draft').whereNotNull('ls.reserved_seq').pluck('ls.reserved_seq')).map(Number);
+    const taken = [...recorded, ...held].sort((x, y) => x - y);
+    return { expected: Array.from({ length: last }, (_, i) => i + 1), taken };
+  };
+  const resolve = (code: string) => ctx.api('post', `/api/v1/dossiers/${encodeURIComponent(code)}/events`).send({ kind: 'resolved', occurredAt: '2026-03-04T09:00:00+07:00' }).expect(201);
+
+  it('a dossier completed while its handed-back letter holds a number a later letter followed: the number stays in the register as void, no gap, nothing sent', async () => {
+    acceptCallbacks = false;
+    const first = await draft(CODE);
+    await approve(first);
+    await fake.refuse(pending().tranCode);
+    await ctx.services.apologyWorkflow.continueSigning(first);
+    const second = await draft(OTHER);
+    await approve(second);
+    await fake.confirm(pending().tranCode);
+    await ctx.services.apologyWorkflow.continueSigning(second);
+
+    ctx.clock.set(new Date('2026-03-04T10:00:00+07:00'));
+    await resolve(CODE);
+    const cancelled = await ctx.services.apologies.get(first, leader);
+    assert.equal(cancelled.apology.status, 'cancelled', 'a completed dossier sends the citizen no apology');
+    assert.equal(cancelled.notices.length, 0, 'nothing sent for the completed dossier');
+    assert.equal(cancelled.apology.letterNumber, '01/PXL-SXD', 'the cancelled letter records the number it held, so the register accounts for it');
+    const audit = await registerAudit();
+    assert.deepEqual(audit.taken, audit.expected, `every number taken from the register is accounted for (taken ${audit.taken.join(', ')} of 1…${audit.expected.length})`);
+    assert.deepEqual(await issuedNumbers(), ['01/PXL-SXD', '02/PXL-SXD']);
+    const { items } = (await ctx.api('get', `/api/v1/dossiers/${encodeURIComponent(CODE)}/events`).expect(200)).body as { items: { kind: string; data: Record<string, unknown> }[] };
+    const resolved = items.find((e) => e.kind === 'resolved');
+    assert.deepEqual(resolved?.data.lettersVoided, ['01/PXL-SXD'], 'the dossier history says which letter number was recorded as void');
+    const page = await (await signIn(ctx, 'officer')).agent.get(`/ho-so/${encodeURIComponent(CODE)}`).expect(200);
+    assert.match(page.text, /số đã giữ được ghi huỷ trong sổ văn bản đi: 01\/PXL-SXD/, 'the dossier page shows the void number in its history');
+  });
+
+  it('a dossier completed while its letter waits for the agency with the last number: the number goes back, the poller stops, a late confirmation issues nothing', async () => {
+    const first = await draft(CODE);
+    await approve(first);
+    const tranCode = pending().tranCode;
+    ctx.clock.set(new Date('2026-03-04T10:00:00+07:00'));
+    await resolve(CODE);
+    assert.equal((await ctx.services.apologies.get(first, leader)).apology.status, 'cancelled');
+    const ended = await ctx.services.signing.state(first);
+    assert.equal(ended?.nextCheckAt ?? null, null, `a cancelled letter is not checked again (state ${ended?.state})`);
+    assert.deepEqual(await ctx.services.signing.due(100), [], 'nothing left for the poller');
+
+    await fake.confirm(tranCode); // the agency's holder confirms on the phone anyway; the callback arrives
+    ctx.clock.advance(60 * 60_000);
+    await ctx.services.apologyWorkflow.checkSignatures();
+    const after = await ctx.services.apologies.get(first, leader);
+    assert.equal(after.apology.status, 'cancelled', 'a late confirmation does not issue a letter for a completed dossier');
+    assert.equal(after.notices.length, 0);
+
+    const second = await draft(OTHER);
+    await approve(second);
+    await fake.confirm(pending().tranCode);
+    assert.equal((await ctx.services.apologies.get(second, leader)).apology.letterNumber, '01/PXL-SXD', 'the number given back is the next one issued');
+    const audit = await registerAudit();
+    assert.deepEqual(audit.taken, audit.expected, `every number taken from the register is accounted for (taken ${audit.taken.join(', ')} of 1…${audit.expected.length})`);
+  });
+
+  it('a process killed after the number was reserved but before the agency was asked: the poller asks with the same number and issues once', async () => {
+    acceptCallbacks = false;
+    const id = await draft(CODE);
+    const signing = ctx.services.signing as unknown as { requestAgency: (...args: unknown[]) => Promise<void> };
+    const requestAgency = signing.requestAgency;
+    signing.requestAgency = () => Promise.reject(new Error('process killed'));
+    try {
+      await assert.rejects(approve(id), /process killed/);
+    } finally {
+      signing.requestAgency = requestAgency;
+    }
+    const stopped = await ctx.services.signing.state(id);
+    assert.equal(stopped?.state, 'leader-signed');
+    assert.equal(stopped?.reservation?.number, '01/PXL-SXD', 'the number was reserved before the process stopped');
+    assert.notEqual(stopped?.nextCheckAt ?? null, null, 'the letter has a next-check time, or no poller ever asks the agency to sign it');
+
+    ctx.clock.advance(10 * 60_000);
+    await ctx.services.apologyWorkflow.checkSignatures();
+    assert.equal((await ctx.services.signing.state(id))?.state, 'agency-waiting', 'the poller asked the agency to sign');
+    await fake.confirm(pending().tranCode);
+    ctx.clock.advance(60_000);
+    await ctx.services.apologyWorkflow.checkSignatures();
+    const a = await ctx.services.apologies.get(id, leader);
+    assert.equal(a.apology.status, 'issued');
+    assert.equal(a.apology.letterNumber, '01/PXL-SXD', 'issued with the number it reserved before the stop');
+    assert.equal(a.notices.length, 1);
+    assertTwoValidSignatures((await ctx.services.apologies.letterPdf(id, leader)).pdf);
   });
 });

@@ -148,4 +148,36 @@ describe('signed letters: leader at approval, agency at issuance (certificate fi
     assert.equal((await ctx.services.apologies.get(id, leader)).apology.status, 'issued');
     assertTwoValidSignatures(await ctx.services.apologyFiles.ensurePdf(id));
   });
+
+  it('a process killed after the leader signed but before issuance: the poller finds the letter and issues it, once, signed twice', async () => {
+    const { id } = await draft();
+    ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
+    // The process dies between the two steps: the leader's layer is committed, issuance never
+    // starts (not even its error handling, which would have scheduled a retry).
+    const workflow = ctx.services.apologyWorkflow as unknown as { issueSigned: (id: number) => Promise<void> };
+    const issueSigned = workflow.issueSigned;
+    workflow.issueSigned = () => Promise.reject(new Error('process killed'));
+    try {
+      await assert.rejects(ctx.services.apologyWorkflow.approve(id, leader), /process killed/);
+    } finally {
+      workflow.issueSigned = issueSigned;
+    }
+    const stopped = await ctx.services.signing.state(id);
+    assert.equal(stopped?.state, 'leader-signed', "the leader's signature was stored before the process stopped");
+    assert.notEqual(stopped?.nextCheckAt ?? null, null, 'a letter signed by its leader but not issued has a next-check time, or no poller ever picks it up again');
+    assert.equal((await ctx.services.apologies.get(id, leader)).apology.status, 'draft', 'nothing issued before the restart');
+
+    // The restarted process: the signing poller runs on its schedule.
+    ctx.clock.advance(10 * 60_000);
+    await ctx.services.apologyWorkflow.checkSignatures();
+    await ctx.services.apologyWorkflow.checkSignatures();
+    const view = await ctx.services.apologies.get(id, leader);
+    assert.equal(view.apology.status, 'issued', 'the poller issues the letter the stopped process left signed by its leader');
+    assert.equal(view.apology.letterNumber, '01/PXL-SXD');
+    assert.equal(view.notices.length, 1, 'its notice is queued once, however often the poller runs');
+    const done = await ctx.services.signing.state(id);
+    assert.equal(done?.state, 'signed');
+    assert.equal(done?.nextCheckAt ?? null, null, 'an issued letter is no longer checked');
+    assertTwoValidSignatures(await ctx.services.apologyFiles.ensurePdf(id));
+  });
 });

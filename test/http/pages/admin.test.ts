@@ -284,9 +284,10 @@ describe('pages: administration (/quan-tri)', function () {
       const res = await admin.agent
         .post('/quan-tri/lich?nam=2026')
         .type('form')
-        .send({ _csrf: admin.csrf, date: '2026-02-30', kind: 'off', name: '', source: 'Quyết định 1/QĐ', agencyCode: '' });
+        .send({ _csrf: admin.csrf, date: '30/02/2026', kind: 'off', name: '', source: 'Quyết định 1/QĐ', agencyCode: '' });
       assert.equal(res.status, 400);
-      assertFieldError(res.text, 'date', /Ngày không hợp lệ/);
+      assertFieldError(res.text, 'date', /Ngày không hợp lệ: nhập dạng dd\/mm\/yyyy/);
+      assert.match(res.text, /id="f-date" name="date" type="text"[^>]* placeholder="dd\/mm\/yyyy"[^>]* value="30\/02\/2026"/, 'the day is typed as dd/mm/yyyy and what was typed stays');
       assertFieldError(res.text, 'name', /Không được để trống/);
       assert.deepEqual(await ctx.db('calendar_entries').count({ n: '*' }).first(), before, 'nothing may be stored');
     });
@@ -296,7 +297,7 @@ describe('pages: administration (/quan-tri)', function () {
       const res = await admin.agent
         .post('/quan-tri/lich?nam=2026&coQuan=SXD')
         .type('form')
-        .send({ _csrf: admin.csrf, date: '2026-03-10', kind: 'off', name: 'Nghỉ đột xuất', source: 'Quyết định 12/QĐ-SXD', agencyCode: 'SXD' })
+        .send({ _csrf: admin.csrf, date: '10/3/2026', kind: 'off', name: 'Nghỉ đột xuất', source: 'Quyết định 12/QĐ-SXD', agencyCode: 'SXD' })
         .expect(303);
       assert.equal(res.headers.location, '/quan-tri/lich?nam=2026&coQuan=SXD&moved=1');
       const page = await admin.agent.get(res.headers.location).expect(200);

@@ -111,7 +111,7 @@ describe('staff pages: dossiers, apologies and messages', function () {
     const form = await officer.agent.get(PATH).expect(200);
     assert.match(form.text, /<option value="" selected>— Chọn việc đã xảy ra —<\/option>/, 'no action is selected by default');
     assert.doesNotMatch(form.text, /<option value="[a-z_]+" selected>/, 'no real action is preselected');
-    assert.match(form.text, /id="f-occurredAt"[^>]*value="2026-03-20T09:00"/, 'the time defaults to now');
+    assert.match(form.text, /id="f-occurredAt"[^>]*value="20\/03\/2026 09:00"/, 'the time defaults to now, written dd/mm/yyyy HH:mm');
     assert.match(form.text, /Mặc định là lúc mở trang: 09:00 ngày 20\/03\/2026/, 'the default time is said in words');
     assert.match(form.text, /id="f-confirm"/, 'the form offers the confirmation box');
 

@@ -145,7 +145,7 @@ describe('pages: reports (/bao-cao)', function () {
       ['/bao-cao?period=range&to=2026-02-01', 'from', /Cần chọn ngày/],
       ['/bao-cao?period=range&from=2026-03-01&to=2026-02-01', 'to', /sau hoặc bằng ngày bắt đầu/],
       ['/bao-cao?period=2026-Q1&groupBy=city', 'groupBy', /Chọn cách tổng hợp/],
-      ['/bao-cao?period=2026-Q1&asOf=31%2F03%2F2026', 'asOf', /Ngày không hợp lệ/],
+      ['/bao-cao?period=2026-Q1&asOf=31%2F02%2F2026', 'asOf', /Ngày không hợp lệ: nhập dạng dd\/mm\/yyyy/],
       ['/bao-cao?period=2026-Q1&asOf=2025-12-01', 'asOf', /sau ngày bắt đầu kỳ báo cáo/],
       ['/bao-cao?period=2026-Q1&agency=KHONGCO', 'agency', /Không có cơ quan mã &quot;KHONGCO&quot;/],
       ['/bao-cao/xin-loi?period=abc', 'period', /Chọn kỳ báo cáo/],
@@ -160,7 +160,7 @@ describe('pages: reports (/bao-cao)', function () {
       assert.ok(!res.text.includes('<tfoot>'), `${url}: a refused form must not show a report`);
     }
     const kept = (await supervisor.agent.get('/bao-cao?period=range&from=2026-03-01&to=2026-02-01').expect(400)).text;
-    assert.match(kept, /id="f-from" name="from" type="date" value="2026-03-01"/, 'the typed dates should stay in the form');
+    assert.match(kept, /id="f-from" name="from" type="text"[^>]* value="01\/03\/2026"/, 'the typed dates should stay in the form, written dd/mm/yyyy');
     assert.match(kept, /<option value="range" selected>/, 'the chosen kind of period should stay selected');
   });
 });

@@ -9,6 +9,7 @@ import { isoToDay } from '../../../src/domain/time';
 import { AppError } from '../../../src/errors';
 import { createLogger } from '../../../src/logger';
 import { ApologyAccess, ApologyFiles, ApologyWorkflow } from '../../../src/services/apologies';
+import { DraftCancellation } from '../../../src/services/apologies/cancellation';
 import { SYSTEM_ACTOR } from '../../../src/domain/actor';
 import { createTestContext, dossierBody, seedBasics, type TestContext } from '../../support/context';
 
@@ -72,6 +73,7 @@ describe('the apology workflow (use cases)', function () {
       // No agency here has chosen how it signs: letters are issued unsigned, and say so.
       signing: ctx.services.signing,
       outbound: ctx.services.onestopOutbound,
+      drafts: new DraftCancellation({ apologies, signing: ctx.services.signing }),
     });
   });
   afterEach(async () => ctx.close());

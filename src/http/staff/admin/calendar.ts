@@ -9,6 +9,8 @@ import { OCCASION_NAMES, type CalendarEntry, type Occasion } from '../../../doma
 import { NotFoundError, RuleError } from '../../../errors';
 import { calendarEntriesSchema, text, yearParam } from '../../api/schemas';
 import { parse } from '../../validate';
+import { readDay } from '../../dates';
+import { dayToIso } from '../../../domain/time';
 import { markedDays, WEEKDAY_HEADERS, yearGrid } from './calendar-grid';
 import { actorOf, adminPage, formOf, orNull, refusal, type AdminDeps } from './shared';
 
@@ -98,13 +100,14 @@ export function calendarPages({ services: s, views }: AdminDeps<'calendars' | 'r
   r.post('/quan-tri/lich', async (req, res) => {
     const year = yearOf(req.query.nam);
     const f = formOf(req);
+    const day = readDay(f.date ?? '');
     try {
       const { entries } = parse(calendarEntriesSchema, {
-        entries: [{ date: f.date ?? '', kind: f.kind, name: f.name ?? '', source: f.source ?? '', agencyCode: orNull(f.agencyCode) }],
+        entries: [{ date: 'day' in day ? dayToIso(day.day) : '', kind: f.kind, name: f.name ?? '', source: f.source ?? '', agencyCode: orNull(f.agencyCode) }],
       });
       res.redirect(303, await saveCalendar(req, Number(entries[0].date.slice(0, 4)), entries));
     } catch (err) {
-      const shown = refusal(err, { kind: 'Chọn ngày nghỉ hoặc ngày làm bù' });
+      const shown = refusal(err, { kind: 'Chọn ngày nghỉ hoặc ngày làm bù', ...('problem' in day ? { date: day.problem } : {}) });
       await calendarPage(req, res, year, { values: f, errors: shown.errors, error: shown.message }, shown.status);
     }
   });

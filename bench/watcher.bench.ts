@@ -34,6 +34,7 @@ import { dayStartMs, localDayOf, MINUTE_MS, DAY_MS, type DayNumber } from '../sr
 import { createPdfRenderer } from '../src/documents/pdf';
 import type { LetterData } from '../src/documents/types';
 import type { TickReport } from '../src/watch/watcher';
+import { treeCpuMs } from './support/cpu';
 import {
   analyze,
   DOSSIER_COLUMNS,
@@ -292,6 +293,8 @@ async function runOn(kind: DbKind, rows: number, slipped: number, pgUrl?: string
     const phases = timePhases(s.watcher);
     watchProgress(setup, Math.max(1, Math.ceil(slipped / 5)));
     t = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
+    const tree0 = treeCpuMs();
     let first: TickReport;
     try {
       first = await s.watcher.tick();
@@ -312,6 +315,12 @@ async function runOn(kind: DbKind, rows: number, slipped: number, pgUrl?: string
       };
     }
     const tickSeconds = seconds(t);
+    const cpu = process.cpuUsage(cpu0);
+    const tree1 = treeCpuMs();
+    // CPU per apology: this process's (process.cpuUsage), and with Chromium's (from /proc), which
+    // the shared machine's load does not inflate as it does wall time.
+    const tickCpuMs = (cpu.user + cpu.system) / 1000;
+    const tickTreeMs = tree0 === null || tree1 === null ? null : tree1 - tree0;
     const split = { ...phases };
     log(
       `[${label}] tick: ${tickSeconds.toFixed(2)} s — digests ${split.digests.toFixed(2)} s, apologies ${split.slipped.toFixed(2)} s, signature reminders ${split.signatureReminders.toFixed(2)} s, PDFs ${split.renderMissingPdfs.toFixed(2)} s; ` +
@@ -409,6 +418,8 @@ async function runOn(kind: DbKind, rows: number, slipped: number, pgUrl?: string
       tick_apologies_s: round(split.slipped),
       tick_pdfs_s: round(split.renderMissingPdfs),
       apologies_per_s: round(first.issued / split.slipped, 1),
+      tick_cpu_ms_per_apology: round(tickCpuMs / slipped, 1),
+      tick_cpu_with_chromium_ms_per_apology: tickTreeMs === null ? 'n/a' : round(tickTreeMs / slipped, 1),
       pdfs_per_s: round(first.pdfs / split.renderMissingPdfs, 1),
       issued,
       pdfs: withPdf,

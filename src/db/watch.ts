@@ -63,13 +63,29 @@ export class WatchRepository {
    * `after`. Paging on (current_due_at, id) lets the dossiers_due_state index answer both the
    * range and the order instead of walking the whole table.
    */
-  async slipped(now: number, after: { dueAt: number; id: number } | null, limit: number): Promise<Dossier[]> {
+  /**
+   * Open dossiers past their deadline with no apology nor escalation for it — or, in the agencies
+   * `issueDraftsOf` (auto mode), with only a draft for it that nobody has sent back nor started
+   * signing: the watcher issues that draft as it would its own.
+   */
+  async slipped(now: number, after: { dueAt: number; id: number } | null, limit: number, issueDraftsOf: number[] = []): Promise<Dossier[]> {
     const q = this.db('dossiers as d').select('d.*').whereIn('d.state', OPEN).where('d.current_due_at', '<', now);
     if (after) {
       q.where((w) => w.where('d.current_due_at', '>', after.dueAt).orWhere((x) => x.where('d.current_due_at', after.dueAt).where('d.id', '>', after.id)));
     }
     const rows = await q
-      .whereNotExists((x) => x.select(this.db.raw('1')).from('apologies as a').whereRaw('a.dossier_id = d.id and a.active_version = d.deadline_version'))
+      .whereNotExists((x) => {
+        x.select(this.db.raw('1')).from('apologies as a').whereRaw('a.dossier_id = d.id and a.active_version = d.deadline_version');
+        if (issueDraftsOf.length) {
+          x.whereNot((y) =>
+            y
+              .where('a.status', 'draft')
+              .whereNull('a.returned_at')
+              .whereIn('a.issuing_agency_id', issueDraftsOf)
+              .whereNotExists((z) => z.select(this.db.raw('1')).from('letter_signing as ls').whereRaw('ls.apology_id = a.id')),
+          );
+        }
+      })
       .whereNotExists((x) => x.select(this.db.raw('1')).from('escalations as e').whereRaw('e.dossier_id = d.id and e.deadline_version = d.deadline_version'))
       .orderBy('d.current_due_at')
       .orderBy('d.id')

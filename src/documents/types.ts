@@ -56,9 +56,10 @@ export interface LetterData {
   archive: string;
   /**
    * The verification mark of a signed letter: its code, the page that checks it and a QR code
-   * of that page's address (an SVG data URL made by us from those two).
+   * of that page's address with the code, as the side of its square in modules and an SVG path
+   * of the dark ones (made by us from those two: letters, digits and spaces only).
    */
-  verification?: { code: string; url: string; qrImage: string } | null;
+  verification?: { code: string; url: string; qr: { size: number; path: string } } | null;
 }
 
 export interface NoticeData {

@@ -90,17 +90,26 @@ function chainAbove(leaf: CertificateInfo, pool: CertificateInfo[]): Certificate
 
 /** A signer over a key at hand; checks the certificate as a certificate file would. */
 export function createKeySigner(privateKey: KeyObject, chainDer: Buffer[], options: CertificateFileOptions): KeySigner {
+  return checkedSigner(privateKey, keyChain(privateKey, chainDer), options);
+}
+
+/** The certificate of the key and the chain above it, issuer first: what the file holds, whatever the time. */
+function keyChain(privateKey: KeyObject, chainDer: Buffer[]): { leaf: CertificateInfo; chain: Buffer[] } {
   const certs = chainDer.map((c) => parseCertificate(c));
   const mine = spki(privateKey);
   const leaf = certs.find((c) => spki(c.publicKey).equals(mine));
   if (!leaf) throw new SigningError('key-certificate-mismatch', 'Khóa bí mật không khớp với chứng thư số nào trong tệp');
+  return { leaf, chain: [leaf, ...chainAbove(leaf, certs.filter((c) => c !== leaf))].map((c) => c.der) };
+}
+
+/** The checks that depend on when and for whom the key signs, then the signer. */
+function checkedSigner(privateKey: KeyObject, { leaf, chain }: { leaf: CertificateInfo; chain: Buffer[] }, options: CertificateFileOptions): KeySigner {
   checkKeyStrength(leaf, options.minRsaBits ?? 2048);
   checkValidity(leaf, options.now);
   if (leaf.keyUsage && !leaf.keyUsage.digitalSignature && !leaf.keyUsage.nonRepudiation) {
     throw new SigningError('certificate-not-for-signing', 'Chứng thư số này không được cấp để ký số (thiếu mục đích "chữ ký số")');
   }
   if (options.expected) checkSubject(leaf, options.expected);
-  const chain = [leaf, ...chainAbove(leaf, certs.filter((c) => c !== leaf))].map((c) => c.der);
   return {
     kind: 'immediate',
     certificate: leaf,
@@ -119,17 +128,26 @@ export function createKeySigner(privateKey: KeyObject, chainDer: Buffer[], optio
 /**
  * Decrypted files, by the file and password's hash. node-forge spends ~20 ms of CPU decrypting
  * one (PBKDF2 and 3DES in JavaScript), and issuing opens the agency's file for every letter; what
- * is cached is only what decryption yields — every check below runs again at each opening, and
- * a wrong password hashes to another entry, so it still reaches the MAC check and is refused.
+ * is cached is only what the file itself yields — the key, its certificate and the chain above
+ * it (matching them costs ~0.5 ms of key exports and signature checks). Every check of when and
+ * for whom the key signs runs again at each opening, and a wrong password hashes to another
+ * entry, so it still reaches the MAC check and is refused.
  */
-const decrypted = new Map<string, { keys: KeyObject[]; certificates: Buffer[] }>();
+interface FileContent {
+  key: KeyObject;
+  certificates: { leaf: CertificateInfo; chain: Buffer[] };
+}
+const decrypted = new Map<string, FileContent>();
 const MAX_DECRYPTED = 32;
 
-function decryptOnce(file: Buffer, password: string): { keys: KeyObject[]; certificates: Buffer[] } {
+function decryptOnce(file: Buffer, password: string): FileContent {
   const id = createHash('sha256').update(file).update('\0').update(password, 'utf8').digest('base64');
   let content = decrypted.get(id);
   if (!content) {
-    content = bagsContent(readPkcs12(file, password));
+    const { keys, certificates } = bagsContent(readPkcs12(file, password));
+    if (keys.length === 0) throw new SigningError('p12-no-private-key', 'Tệp chứng thư số không chứa khóa bí mật (chỉ có chứng thư): không thể ký');
+    if (certificates.length === 0) throw new SigningError('p12-no-certificate', 'Tệp chứng thư số không chứa chứng thư');
+    content = { key: keys[0], certificates: keyChain(keys[0], certificates) };
     if (decrypted.size >= MAX_DECRYPTED) decrypted.delete(decrypted.keys().next().value!);
     decrypted.set(id, content);
   }
@@ -138,10 +156,8 @@ function decryptOnce(file: Buffer, password: string): { keys: KeyObject[]; certi
 
 /** Opens a PKCS#12 file; throws SigningError with a precise code when it cannot be used. */
 export function openCertificateFile(file: Buffer, password: string, options: CertificateFileOptions): KeySigner {
-  const { keys, certificates } = decryptOnce(file, password);
-  if (keys.length === 0) throw new SigningError('p12-no-private-key', 'Tệp chứng thư số không chứa khóa bí mật (chỉ có chứng thư): không thể ký');
-  if (certificates.length === 0) throw new SigningError('p12-no-certificate', 'Tệp chứng thư số không chứa chứng thư');
-  return createKeySigner(keys[0], certificates, options);
+  const { key, certificates } = decryptOnce(file, password);
+  return checkedSigner(key, certificates, options);
 }
 
 function checkKeyStrength(cert: CertificateInfo, minRsaBits: number): void {

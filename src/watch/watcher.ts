@@ -189,9 +189,10 @@ export class DeadlineWatcher {
   private async slipped(report: TickReport): Promise<void> {
     const now = this.deps.clock.now().getTime();
     const agencies = new Map((await this.deps.agencies.list()).map((a) => [a.id, a]));
+    const auto = [...agencies.values()].filter((a) => a.settings.apologyMode === 'auto').map((a) => a.id);
     let after: { dueAt: number; id: number } | null = null;
     for (;;) {
-      const batch = await this.deps.watch.slipped(now, after, this.options.batchSize);
+      const batch = await this.deps.watch.slipped(now, after, this.options.batchSize, auto);
       if (!batch.length) break;
       const last = batch[batch.length - 1];
       after = { dueAt: last.currentDueAt as number, id: last.id };
@@ -239,8 +240,11 @@ export class DeadlineWatcher {
         }
         return;
       }
-      const draft = await this.deps.workflow.draftInTx(d, {}, actor, 'watcher');
-      report.drafted++;
+      // In auto mode an officer's draft for this deadline, left waiting, is issued like the watcher's own.
+      const waiting = await this.deps.apologies.activeFor(d.id, d.deadlineVersion);
+      if (waiting && (waiting.status !== 'draft' || agency.settings.apologyMode !== 'auto')) return;
+      const draft = waiting ?? (await this.deps.workflow.draftInTx(d, {}, actor, 'watcher'));
+      if (!waiting) report.drafted++;
       if (agency.settings.apologyMode === 'auto') {
         // An agency that signs approves like a leader, with its configured signer, after this transaction.
         if ((await this.deps.workflow.signingPolicy(draft.id)).sign) toSign = draft.id;

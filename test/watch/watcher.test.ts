@@ -66,6 +66,34 @@ describe('deadline watcher', function () {
     assert.deepEqual(numbers, ['01/PXL-SXD', '02/PXL-SXD'], 'letter numbers are consecutive: no number lost to a losing watcher');
   });
 
+  it('in auto mode issues the apology an officer drafted ahead of the deadline once the dossier slips, instead of leaving it for a leader', async () => {
+    // Found by the replay (issue 18): the officer answers the at-risk warning with a draft; no
+    // leader approves it before the deadline; the watcher skipped the dossier because a draft
+    // existed, and when the late result was recorded the draft was cancelled — never apologised.
+    ctx.clock.set(new Date('2026-03-09T10:00:00+07:00'));
+    const draft = await ctx.api('post', '/api/v1/dossiers/LATE-1/apologies').send({ reason: 'Chờ kết quả thẩm định của Sở Tài nguyên và Môi trường' }).expect(201);
+    ctx.clock.set(new Date('2026-03-10T08:00:00+07:00'));
+    const r = await ctx.services.watcher.tick();
+    const letters = await ctx.db('apologies').join('dossiers', 'dossiers.id', 'apologies.dossier_id').where('dossiers.code', 'LATE-1').select('apologies.id', 'apologies.status', 'apologies.reason');
+    assert.equal(letters.length, 1, `LATE-1 must have exactly one letter (the officer's), not a second one drafted by the watcher: ${JSON.stringify(letters)}`);
+    assert.equal(letters[0].id, draft.body.id, "the letter issued is the officer's draft");
+    assert.equal(letters[0].status, 'issued', 'an auto-mode agency apologises as soon as the dossier slips, even when the draft came from an officer');
+    assert.equal(letters[0].reason, 'Chờ kết quả thẩm định của Sở Tài nguyên và Môi trường', "with the officer's reason");
+    assert.equal(r.issued, 2, 'both LATE-1 and SOON-1 are apologised in this tick');
+    await ctx.services.watcher.tick();
+    assert.equal(await count('apologies'), 2, 'ticking again creates nothing');
+  });
+
+  it('in review mode leaves an officer’s early draft to the leader after the dossier slips', async () => {
+    await ctx.api('patch', '/api/v1/agencies/SXD').send({ settings: { apologyMode: 'review' } }).expect(200);
+    ctx.clock.set(new Date('2026-03-09T10:00:00+07:00'));
+    await ctx.api('post', '/api/v1/dossiers/LATE-1/apologies').send({}).expect(201);
+    ctx.clock.set(new Date('2026-03-10T08:00:00+07:00'));
+    await ctx.services.watcher.tick();
+    const statuses = (await ctx.db('apologies').join('dossiers', 'dossiers.id', 'apologies.dossier_id').where('dossiers.code', 'LATE-1').select('apologies.status')).map((a: { status: string }) => a.status);
+    assert.deepEqual(statuses, ['draft'], 'review mode: the draft waits for the leader, and no second draft is made');
+  });
+
   it('leaves a draft for a leader in review mode and shows it as urgent', async () => {
     await ctx.api('patch', '/api/v1/agencies/SXD').send({ settings: { apologyMode: 'review' } }).expect(200);
     ctx.clock.set(new Date('2026-03-10T08:00:00+07:00'));

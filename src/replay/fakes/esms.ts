@@ -19,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FaultState, listenerSwitch, type FakeDelivery, type FaultControls } from './fault';
 
 export const ESMS_BASE_PATH = '/MainService.svc/json';
 
@@ -53,6 +54,8 @@ export interface EsmsFakeOptions {
   /** Epoch ms, for the 24-hour RequestId window; tests pass their fixed clock. */
   clock?: () => number;
   port?: number;
+  /** The replay's fault state (seeded); by default one of its own. */
+  faults?: FaultState;
 }
 
 export interface EsmsFakeMessage {
@@ -72,7 +75,7 @@ export interface EsmsFakeReport {
   status: number | null;
 }
 
-export interface EsmsFake {
+export interface EsmsFake extends FaultControls {
   /** e.g. http://127.0.0.1:8792/MainService.svc/json — what SMS_API_BASE is set to. */
   apiBase: string;
   /** Every message taken (sent and charged), in order. */
@@ -124,6 +127,7 @@ export async function startEsmsFake(options: EsmsFakeOptions = {}): Promise<Esms
     ...options,
   };
   let balance = o.balance;
+  const faults = o.faults ?? new FaultState('sms');
   const scripted = new Map<string, EsmsFakeScript>(Object.entries(o.scripted ?? {}));
   const messages: EsmsFakeMessage[] = [];
   const requests: EsmsFake['requests'] = [];
@@ -177,9 +181,14 @@ export async function startEsmsFake(options: EsmsFakeOptions = {}): Promise<Esms
     }
   }
 
-  function answer(res: http.ServerResponse, status: number, body: unknown): void {
-    later(o.latencyMs, () => {
-      if (res.writableEnded || res.destroyed) return;
+  type Logged = Omit<FakeDelivery, 'provider' | 'realAt' | 'answerLost'>;
+
+  /** Answers after the latency; the delivery is logged then, knowing whether the client still listens. */
+  function answer(res: http.ServerResponse, status: number, body: unknown, delivery?: Logged): void {
+    later(o.latencyMs + faults.setting.latencyMs, () => {
+      const gone = res.writableEnded || res.destroyed;
+      if (delivery) faults.record(gone && delivery.outcome === 'accepted' ? { ...delivery, answerLost: true } : delivery);
+      if (gone) return;
       res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' }).end(body === null ? '' : JSON.stringify(body));
     });
   }
@@ -190,10 +199,18 @@ export async function startEsmsFake(options: EsmsFakeOptions = {}): Promise<Esms
     const requestId = str(body.RequestId);
     const phone = str(body.Phone);
     const log = (code: string | null) => requests.push({ requestId, phone, code });
+    const refused: Logged = { key: requestId || null, recipient: phone, outcome: 'error' };
     const reply = (code: string, message: string) => {
       log(code);
-      answer(res, 200, error(code, message));
+      answer(res, 200, error(code, message), refused);
     };
+    // The gateway's own trouble: an HTTP 503 without a CodeResult, which eSMS's clients retry
+    // (docs/sms.md). eSMS's error table has no "try again later" code: each of its codes names a
+    // cause that is not transient (credentials, balance, brandname, the number).
+    if (faults.failsNow()) {
+      log(null);
+      return answer(res, 503, null, refused);
+    }
     if (!o.hasPriceList) return reply('102', 'Không có bảng giá');
     if (str(body.ApiKey) !== o.apiKey || str(body.SecretKey) !== o.secretKey) return reply('101', 'Sai thông tin ApiKey hoặc SecretKey');
     if (!o.brandnames.includes(str(body.Brandname))) return reply('104', 'Brandname không tồn tại');
@@ -207,8 +224,8 @@ export async function startEsmsFake(options: EsmsFakeOptions = {}): Promise<Esms
     }
     if (script && typeof script === 'object') {
       log('code' in script ? script.code : null);
-      if ('code' in script) answer(res, 200, error(script.code, 'Lỗi theo kịch bản'));
-      else answer(res, script.httpStatus, null);
+      if ('code' in script) answer(res, 200, error(script.code, 'Lỗi theo kịch bản'), refused);
+      else answer(res, script.httpStatus, null, refused);
       return;
     }
     const now = o.clock();
@@ -235,12 +252,14 @@ export async function startEsmsFake(options: EsmsFakeOptions = {}): Promise<Esms
     messages.push(m);
     log('100');
     sendReport(m, script !== 'undeliverable');
+    const taken: Logged = { key: requestId || null, recipient: phone, outcome: 'accepted', segments };
     if (script === 'accept-then-hang-once') {
       scripted.delete(phone);
       hanging.add(res);
+      faults.record({ ...taken, answerLost: true });
       return;
     }
-    answer(res, 200, { CodeResult: '100', CountRegenerate: 0, SMSID: m.smsId });
+    answer(res, 200, { CodeResult: '100', CountRegenerate: 0, SMSID: m.smsId }, taken);
   }
 
   const server = http.createServer((req, res) => {
@@ -264,7 +283,10 @@ export async function startEsmsFake(options: EsmsFakeOptions = {}): Promise<Esms
   server.keepAliveTimeout = 5_000;
   const port = await new Promise<number>((resolve) => server.listen(o.port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 
+  faults.attach(listenerSwitch(server, '127.0.0.1', port));
+
   return {
+    ...faults.controls(),
     apiBase: `http://127.0.0.1:${port}${ESMS_BASE_PATH}`,
     messages,
     requests,
@@ -285,7 +307,7 @@ export async function startEsmsFake(options: EsmsFakeOptions = {}): Promise<Esms
       for (const t of timers) clearTimeout(t);
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

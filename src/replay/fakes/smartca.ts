@@ -16,6 +16,7 @@ import { createHmac, constants, privateEncrypt, randomUUID, X509Certificate, typ
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDemoCa, type DemoCa } from '../../signing/demo-ca';
+import { FaultState, listenerSwitch, type FakeDelivery, type FaultControls, type FaultSetting } from './fault';
 
 export interface SmartCaFakeUser {
   userId: string;
@@ -37,6 +38,8 @@ export interface SmartCaFakeOptions {
   callbackUrl?: string;
   callbackSecret?: string;
   callbackCopies?: number;
+  /** The replay's fault state (seeded); by default one of its own. */
+  faults?: FaultState;
 }
 
 type RequestState = 'pending' | 'confirmed' | 'refused' | 'expired';
@@ -60,7 +63,7 @@ interface UserKeys {
 
 const DIGEST_INFO_SHA256 = Buffer.from('3031300d060960864801650304020105000420', 'hex');
 
-export class SmartCaFake {
+export class SmartCaFake implements FaultControls {
   readonly spId: string;
   readonly spPassword: string;
   ca!: DemoCa;
@@ -72,11 +75,26 @@ export class SmartCaFake {
   private readonly users = new Map<string, UserKeys>();
   private server: http.Server | null = null;
   private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly faults: FaultState;
 
   constructor(private readonly options: SmartCaFakeOptions) {
     this.spId = options.spId ?? 'sp-henlai-test';
     this.spPassword = options.spPassword ?? 'sp-secret';
     this.latencyMs = options.latencyMs ?? 0;
+    this.faults = options.faults ?? new FaultState('signing');
+  }
+
+  setFault(setting: Partial<FaultSetting>): Promise<void> {
+    return this.faults.set(setting);
+  }
+
+  fault(): FaultSetting {
+    return { ...this.faults.setting };
+  }
+
+  /** One entry per signature request (key: our transaction_id); status polls are not deliveries. */
+  deliveries(): FakeDelivery[] {
+    return this.faults.deliveries();
   }
 
   get baseUrl(): string {
@@ -97,11 +115,13 @@ export class SmartCaFake {
       s.on('close', () => this.sockets.delete(s));
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.faults.attach(listenerSwitch(this.server, '127.0.0.1', (this.server.address() as AddressInfo).port));
   }
 
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    const server = this.server;
+    if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   certificateOf(userId: string): Buffer {
@@ -166,20 +186,31 @@ export class SmartCaFake {
     }
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
-    const send = (status: number, body: unknown) => {
-      if (res.destroyed) return;
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (this.mode === 'failing') return send(503, { status_code: 500, message: 'SERVER_INTERNAL_ERROR' });
+    const latency = this.latencyMs + this.faults.setting.latencyMs;
+    if (latency) await new Promise((r) => setTimeout(r, latency));
     let body: Record<string, unknown> = {};
+    let parsed = true;
     try {
       body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
     } catch {
-      return send(400, { status_code: 400, message: 'BAD_REQUEST' });
+      parsed = false;
     }
     const url = req.url ?? '';
+    const isSign = req.method === 'POST' && url === '/v1/signatures/sign';
+    const delivery = { key: typeof body.transaction_id === 'string' ? body.transaction_id : null, recipient: String(body.user_id ?? '') };
+    const send = (status: number, answer: { status_code: number; message: string; data?: unknown }) => {
+      if (isSign) {
+        const gone = res.destroyed;
+        const taken = status === 200;
+        if (gone && !taken) this.faults.record({ ...delivery, outcome: this.faults.isDown ? 'refused' : 'timeout' });
+        else this.faults.record({ ...delivery, outcome: taken ? 'accepted' : 'error', ...(gone ? { answerLost: true } : {}) });
+      }
+      if (res.destroyed) return;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answer));
+    };
+    if (this.mode === 'failing' || this.faults.failsNow()) return send(503, { status_code: 500, message: 'SERVER_INTERNAL_ERROR' });
+    if (!parsed) return send(400, { status_code: 400, message: 'BAD_REQUEST' });
     const status = /^\/v1\/signatures\/sign\/([^/]+)\/status$/.exec(url);
     if (req.method === 'POST' && status) {
       const r = this.requests.get(decodeURIComponent(status[1]));

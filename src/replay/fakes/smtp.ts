@@ -1,10 +1,13 @@
 /**
- * A real SMTP server (the `smtp-server` package) on loopback for the e-mail tests: it keeps what
- * it receives, raw, so a test can parse it with mailparser exactly as a mail client would.
- * Behaviour is changed by passing the package's own hooks (onRcptTo, onData, onAuth…).
+ * A real SMTP server (the `smtp-server` package) on loopback for the e-mail tests and the replay:
+ * it keeps what it receives, raw, so a test can parse it with mailparser exactly as a mail client
+ * would (the replay keeps only the delivery log). Behaviour is changed by passing the package's
+ * own hooks (onRcptTo, onData, onAuth…) or, in the replay, by the fault setting: a failing relay
+ * answers 451 to the message, a slow one holds its 250.
  */
 import net from 'node:net';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import { FaultState, listenerSwitch, type FaultControls } from './fault';
 
 export interface ReceivedMail {
   from: string;
@@ -15,7 +18,14 @@ export interface ReceivedMail {
   user: string | undefined;
 }
 
-export interface FakeSmtp {
+export interface FakeSmtpReplayOptions {
+  /** The replay's fault state (seeded); by default one of its own. */
+  faults?: FaultState;
+  /** false: keep only the delivery log, not the messages (a year of e-mails would not fit in memory). */
+  keepMessages?: boolean;
+}
+
+export interface FakeSmtp extends FaultControls {
   server: SMTPServer;
   port: number;
   /** `smtp://127.0.0.1:<port>` plus the given query string (without "?"). */
@@ -28,9 +38,22 @@ export interface FakeSmtp {
   close(): Promise<void>;
 }
 
-export async function startFakeSmtp(options: SMTPServerOptions = {}): Promise<FakeSmtp> {
+/** The X-Henlai-Notice header (our notice id), else the Message-ID, from a message's header block. */
+export function noticeKeyOf(raw: Buffer): string | null {
+  const end = raw.indexOf('\r\n\r\n');
+  const head = raw.subarray(0, end < 0 ? raw.length : end).toString('utf8').replace(/\r\n[ \t]+/g, ' ');
+  const header = (name: string) => new RegExp(`^${name}:[ \t]*(.+)$`, 'im').exec(head)?.[1].trim() ?? null;
+  return header('X-Henlai-Notice') ?? header('Message-ID');
+}
+
+const HEAD_BYTES = 16_384;
+
+export async function startFakeSmtp(options: SMTPServerOptions = {}, replay: FakeSmtpReplayOptions = {}): Promise<FakeSmtp> {
+  const faults = replay.faults ?? new FaultState('email');
+  const keepMessages = replay.keepMessages ?? true;
   const received: ReceivedMail[] = [];
   let taken = 0;
+  let accepted = 0;
   const waiters: Array<() => void> = [];
   const server: SMTPServer = new SMTPServer({
     logger: false,
@@ -38,17 +61,40 @@ export async function startFakeSmtp(options: SMTPServerOptions = {}): Promise<Fa
     disabledCommands: ['STARTTLS'],
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      stream.on('data', (c: Buffer) => {
+        if (keepMessages || size < HEAD_BYTES) chunks.push(c);
+        size += c.length;
+      });
       stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks),
-          secure: session.secure,
-          user: typeof session.user === 'string' ? session.user : undefined,
-        });
-        waiters.splice(0).forEach((w) => w());
-        callback(null, `OK: queued as FAKE${received.length}`);
+        const raw = Buffer.concat(chunks);
+        const recipient = session.envelope.rcptTo.map((r) => r.address).join(',');
+        const key = noticeKeyOf(raw);
+        if (faults.failsNow()) {
+          faults.record({ key, recipient, outcome: 'error' });
+          callback(Object.assign(new Error('4.3.0 Temporary local problem, try again later'), { responseCode: 451 }));
+          return;
+        }
+        accepted += 1;
+        const queued = `OK: queued as FAKE${accepted}`;
+        if (keepMessages) {
+          received.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            raw,
+            secure: session.secure,
+            user: typeof session.user === 'string' ? session.user : undefined,
+          });
+          waiters.splice(0).forEach((w) => w());
+        }
+        // Taken now; a slow relay only holds the 250, which a client that hung up never reads.
+        const answer = () => {
+          faults.record({ key, recipient, outcome: 'accepted', ...(connectionGone(session) ? { answerLost: true } : {}) });
+          callback(null, queued);
+        };
+        const latency = faults.setting.latencyMs;
+        if (latency > 0) setTimeout(answer, latency);
+        else answer();
       });
     },
     ...options,
@@ -58,7 +104,13 @@ export async function startFakeSmtp(options: SMTPServerOptions = {}): Promise<Fa
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.server.address() as net.AddressInfo).port;
+  faults.attach(listenerSwitch(server.server, '127.0.0.1', port));
+  function connectionGone(session: SMTPServerSession): boolean {
+    for (const c of server.connections) if (c.id === session.id) return c._socket.destroyed;
+    return true;
+  }
   return {
+    ...faults.controls(),
     server,
     port,
     received,
@@ -87,7 +139,8 @@ export async function startFakeSmtp(options: SMTPServerOptions = {}): Promise<Fa
       return new Promise<void>((resolve) => {
         // Pooled clients keep their connections open: without this, close() waits for them.
         for (const c of server.connections) c._socket.destroy();
-        server.close(() => resolve());
+        if (server.server.listening) server.close(() => resolve());
+        else resolve();
       });
     },
   };

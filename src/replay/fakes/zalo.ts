@@ -11,6 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FaultState, listenerSwitch, type FaultControls } from './fault';
 
 export type ZaloFakeScript = { error: number; message: string } | { httpStatus: number } | 'hang';
 
@@ -61,6 +62,8 @@ export interface ZaloFakeOptions {
   host?: string;
   apiPort?: number;
   oauthPort?: number;
+  /** The replay's fault state (seeded); by default one of its own. */
+  faults?: FaultState;
 }
 
 export interface ZaloFakeMessage {
@@ -102,7 +105,7 @@ export interface ZaloFakeState {
   expireAfterSends: number | null;
 }
 
-export interface ZaloFake {
+export interface ZaloFake extends FaultControls {
   apiBase: string;
   oauthBase: string;
   appId: string;
@@ -155,10 +158,12 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const VN_OFFSET_MS = 7 * 3_600_000;
 const DAY_MS = 86_400_000;
 
-function json(res: http.ServerResponse, status: number, body: unknown): void {
+/** Answers JSON and returns the body answered (the delivery log reads its error code). */
+function json(res: http.ServerResponse, status: number, body: Record<string, unknown>): Record<string, unknown> {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
+  return body;
 }
 
 async function readBody(req: http.IncomingMessage): Promise<string> {
@@ -187,6 +192,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
   const ttlMs = (options.accessTokenTtlSeconds ?? 90_000) * 1000;
   const quota = options.dailyQuota ?? 500;
   const host = options.host ?? '127.0.0.1';
+  const faults = options.faults ?? new FaultState('zalo');
   let issued = 0;
 
   const state: ZaloFakeState = {
@@ -223,8 +229,11 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
     return minute >= 22 * 60 || minute < 6 * 60;
   }
 
-  function sendTemplate(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
+  /** The answer sent (undefined: an HTML error page or no answer at all). */
+  function sendTemplate(req: http.IncomingMessage, res: http.ServerResponse, raw: string): Record<string, unknown> | undefined {
     state.sends += 1;
+    // Zalo's own transient failure (zalo.md: -100, retry with backoff), before anything is sent.
+    if (faults.failsNow()) return json(res, 200, { error: -100, message: 'Unknown error' });
     const token = validToken(req);
     if (!token) return json(res, 200, { error: -124, message: 'Access token is invalid' });
     let body: Record<string, unknown>;
@@ -252,7 +261,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
     if (script && 'httpStatus' in script) {
       res.writeHead(script.httpStatus, { 'Content-Type': 'text/html' });
       res.end('<html><body>Internal Server Error</body></html>');
-      return;
+      return undefined;
     }
     if (script) return json(res, 200, script);
     if (options.nightWindow && atNight()) return json(res, 200, { error: -133, message: 'Cannot send message at night' });
@@ -283,7 +292,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
       }, options.deliverAfterMs ?? 1000);
       timers.add(timer);
     }
-    json(res, 200, {
+    return json(res, 200, {
       error: 0,
       message: 'Success',
       data: {
@@ -295,7 +304,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
     });
   }
 
-  function refresh(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
+  function refresh(req: http.IncomingMessage, res: http.ServerResponse, raw: string): unknown {
     state.refreshCalls += 1;
     const form = new URLSearchParams(raw);
     if (req.headers['secret_key'] !== appSecret || form.get('app_id') !== appId) {
@@ -308,7 +317,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
       if (state.usedRefreshTokens.has(presented) && (options.reusedRefreshAnswer ?? 'empty') === 'empty') {
         res.writeHead(200, { 'Content-Length': 0 });
         res.end();
-        return;
+        return undefined;
       }
       // Zalo sends this error code as a string at times.
       return json(res, 200, { error: '-14014', error_name: 'Invalid refresh token.' });
@@ -320,16 +329,26 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
     json(res, 200, { access_token: accessToken, refresh_token: state.refreshToken, expires_in: String(ttlMs / 1000) });
   }
 
-  async function handle(kind: 'api' | 'oauth', req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async function handle(kind: 'api' | 'oauth', req: http.IncomingMessage, res: http.ServerResponse): Promise<unknown> {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
     state.requests.push({ method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, body: raw });
     const isRefresh = kind === 'oauth' && req.method === 'POST' && url.pathname === '/v4/oa/access_token';
-    const delay = isRefresh ? refreshLatency : latency;
+    const delay = (isRefresh ? refreshLatency : latency) + faults.setting.latencyMs;
     if (delay > 0) await sleep(delay);
 
-    if (isRefresh) return refresh(req, res, raw);
-    if (kind === 'api' && req.method === 'POST' && url.pathname === '/message/template') return sendTemplate(req, res, raw);
+    if (isRefresh) {
+      refresh(req, res, raw);
+      return;
+    }
+    if (kind === 'api' && req.method === 'POST' && url.pathname === '/message/template') {
+      const { key, recipient } = keyOf(raw);
+      // The client gave up while we were slow, or an outage cut the connection: nothing was sent.
+      if (req.socket.destroyed) return faults.record({ key, recipient, outcome: faults.isDown ? 'refused' : 'timeout' });
+      const answer = sendTemplate(req, res, raw);
+      if (answer !== undefined || res.headersSent) faults.record({ key, recipient, outcome: answer?.error === 0 ? 'accepted' : 'error' });
+      return;
+    }
     if (kind === 'api' && req.method === 'GET' && url.pathname === '/message/status') {
       if (!validToken(req)) return json(res, 200, { error: -124, message: 'Access token is invalid' });
       const m = state.accepted.find((a) => a.msgId === url.searchParams.get('message_id'));
@@ -341,6 +360,15 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
       return json(res, 200, { error: 0, message: 'Success', data: { dailyQuota: String(state.dailyQuota), remainingQuota: String(state.remainingQuota) } });
     }
     json(res, 404, { error: 404, message: 'Not found' });
+  }
+
+  function keyOf(raw: string): { key: string | null; recipient: string } {
+    try {
+      const body = JSON.parse(raw) as { tracking_id?: unknown; phone?: unknown };
+      return { key: typeof body.tracking_id === 'string' ? body.tracking_id : null, recipient: typeof body.phone === 'string' ? body.phone : '' };
+    } catch {
+      return { key: null, recipient: '' };
+    }
   }
 
   const served = new WeakMap<object, number>();
@@ -366,6 +394,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
   const oauth = server('oauth');
   const apiPort = await listen(api, host, options.apiPort ?? 0);
   const oauthPort = await listen(oauth, host, options.oauthPort ?? 0);
+  faults.attach(listenerSwitch(api, host, apiPort), listenerSwitch(oauth, host, oauthPort));
 
   const fake: ZaloFake = {
     apiBase: `http://${host}:${apiPort}`,
@@ -375,6 +404,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
     oaSecretKey,
     templateId: FAKE_TEMPLATE_ID,
     state,
+    ...faults.controls(),
     newGrant() {
       state.usedRefreshTokens.add(state.refreshToken);
       state.refreshToken = `fake-rt-consent-${hex(8)}`;
@@ -413,7 +443,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
       timers.clear();
       for (const s of [api, oauth]) {
         s.closeAllConnections();
-        await new Promise<void>((resolve) => s.close(() => resolve()));
+        if (s.listening) await new Promise<void>((resolve) => s.close(() => resolve()));
       }
     },
   };

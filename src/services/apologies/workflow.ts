@@ -21,7 +21,7 @@ import {
   type LetterFields,
 } from '../../documents/apology-letter';
 import type { DocumentRenderer } from '../../documents/renderer';
-import type { RenderedLetter } from '../../documents/types';
+import type { LetterData, RenderedLetter } from '../../documents/types';
 import { ConflictError, ForbiddenError, RuleError } from '../../errors';
 import type { Logger } from '../../logger';
 import type { CalendarService } from '../calendar';
@@ -112,7 +112,7 @@ interface IssuedLetter {
 
 /** What a signed issue adds: the verification mark printed on the letter and the agency's signature. */
 interface SignedIssue {
-  verification: { code: string; url: string; qrImage: string };
+  verification: NonNullable<LetterData['verification']>;
   seal: (issued: { numberLine: string; placeDateLine: string }) => Promise<Buffer>;
 }
 

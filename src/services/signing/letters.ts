@@ -65,12 +65,55 @@ export function normaliseVerificationCode(input: string): string | null {
   return /^[0-9A-HJKMNP-TV-Z]{10}$/.test(code) ? code : null;
 }
 
+/** What the letter prints as its verification mark (see LetterData.verification). */
+export interface VerificationMark {
+  code: string;
+  url: string;
+  qr: QrDrawing;
+}
+
 /** The mark printed on the letter: code, checking page, QR code of the page with the code. */
-export async function verificationMark(publicBaseUrl: string, code: string): Promise<{ code: string; url: string; qrImage: string }> {
+export async function verificationMark(publicBaseUrl: string, code: string): Promise<VerificationMark> {
   const url = `${publicBaseUrl}/xac-thuc?ma=${formatVerificationCode(code)}`;
-  const svg = await QRCode.toString(url, { type: 'svg', margin: 0, errorCorrectionLevel: 'M' });
-  const qrImage = `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
-  return { code: formatVerificationCode(code), url: `${publicBaseUrl}/xac-thuc`, qrImage };
+  return { code: formatVerificationCode(code), url: `${publicBaseUrl}/xac-thuc`, qr: qrDrawing(url) };
+}
+
+/**
+ * A QR code as one SVG path of filled rows of modules, drawn inline by the letter template.
+ * As an <img> of an SVG data URL it cost Chromium a separate SVG document per letter; this is
+ * the same vector drawing in the letter's own document. Issuing draws the mark a second time
+ * for the same code, hence the few kept.
+ */
+export interface QrDrawing {
+  size: number;
+  path: string;
+}
+const drawn = new Map<string, QrDrawing>();
+const MAX_DRAWN = 64;
+
+function qrDrawing(text: string): QrDrawing {
+  let qr = drawn.get(text);
+  if (!qr) {
+    const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
+    const n = modules.size;
+    let path = '';
+    for (let y = 0; y < n; y++) {
+      for (let x = 0; x < n; ) {
+        if (!modules.get(y, x)) {
+          x++;
+          continue;
+        }
+        let run = 1;
+        while (x + run < n && modules.get(y, x + run)) run++;
+        path += `M${x} ${y}h${run}v1h-${run}z`;
+        x += run;
+      }
+    }
+    qr = { size: n, path };
+    if (drawn.size >= MAX_DRAWN) drawn.delete(drawn.keys().next().value!);
+    drawn.set(text, qr);
+  }
+  return qr;
 }
 
 export const SIGNING_STATE_LABELS: Record<LetterSigningState, string> = {
@@ -275,7 +318,7 @@ export class LetterSigningService {
   }
 
   /** The mark printed on the letter: code, checking page, QR code of the page with the code. */
-  async verificationMark(code: string): Promise<{ code: string; url: string; qrImage: string }> {
+  async verificationMark(code: string): Promise<VerificationMark> {
     return verificationMark(this.deps.publicBaseUrl, code);
   }
 

@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
+import { loadConfig } from '../../src/config';
+import { createSmsChannel } from '../../src/channels/sms';
+import type { OutgoingNotice } from '../../src/channels/types';
+import { buildMessage } from '../../src/channels/email/message';
+import { smsText } from '../../src/documents/sms';
+import { inOutage, NO_FAULTS, startFakes, type FaultParams } from '../../src/replay/faults';
+import { startEsmsFake } from '../../src/replay/fakes/esms';
+import { SmartCaFake } from '../../src/replay/fakes/smartca';
+import { startFakeSmtp, type FakeSmtp } from '../../src/replay/fakes/smtp';
+import { startZaloFake, type ZaloFake } from '../../src/replay/fakes/zalo';
+
+const TEMPLATE_DATA = { customer_name: 'Nguyễn Văn An', dossier_code: 'H13.01-260212-0007', old_date: '12/02/2026', new_date: '26/03/2026', agency_name: 'Sở Tư pháp', link: 'https://henlai.example.vn/c/abc' };
+
+async function zaloSend(fake: ZaloFake, trackingId: string, signal?: AbortSignal): Promise<{ error: number }> {
+  const res = await fetch(`${fake.apiBase}/message/template`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', access_token: fake.issueAccessToken() },
+    body: JSON.stringify({ phone: '84912345678', template_id: fake.templateId, template_data: TEMPLATE_DATA, tracking_id: trackingId }),
+    signal,
+  });
+  return (await res.json()) as { error: number };
+}
+
+/** The cause's code of a failed fetch (undici wraps the socket error). */
+async function connectError(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    return cause?.code ?? String(err);
+  }
+  return 'no error: the request succeeded';
+}
+
+function emailFor(id: number): SendMailOptions {
+  return buildMessage({
+    notice: { id, businessKey: `apology:${id}:email:an@example.vn`, kind: 'new_appointment', recipient: 'an@example.vn', payload: {} },
+    content: { subject: 'Hẹn lại', text: 'Hồ sơ của ông/bà trễ hẹn.', html: null },
+    from: { name: 'Hẹn Lại', address: 'no-reply@henlai.local' },
+    attachments: [],
+  });
+}
+
+describe('replay fakes: faults on demand and the delivery log', function () {
+  this.timeout(20_000);
+
+  describe('Zalo', () => {
+    let fake: ZaloFake;
+    beforeEach(async () => {
+      fake = await startZaloFake();
+    });
+    afterEach(() => fake.stop());
+
+    it('logs each accepted message with our tracking id as its key', async () => {
+      const answer = await zaloSend(fake, '41');
+      assert.equal(answer.error, 0, 'without faults Zalo accepts the message');
+      const [d] = fake.deliveries();
+      assert.deepEqual({ provider: d.provider, key: d.key, recipient: d.recipient, outcome: d.outcome }, { provider: 'zalo', key: '41', recipient: '84912345678', outcome: 'accepted' });
+    });
+
+    it('errorRate 1 answers Zalo’s own error JSON (-100, HTTP 200) and sends nothing', async () => {
+      await fake.setFault({ errorRate: 1 });
+      const answer = await zaloSend(fake, '42');
+      assert.deepEqual(answer, { error: -100, message: 'Unknown error' }, 'Zalo answers errors as HTTP 200 with a negative error code (zalo.md)');
+      assert.equal(fake.state.accepted.length, 0, 'a failed request must not count as a message sent');
+      assert.deepEqual(fake.deliveries().map((d) => [d.key, d.outcome]), [['42', 'error']]);
+    });
+
+    it('down refuses connections; back up, it answers again on the same address', async () => {
+      await fake.setFault({ down: true });
+      assert.equal(await connectError(zaloSend(fake, '43')), 'ECONNREFUSED', 'a provider that is down refuses the connection');
+      await fake.setFault({ down: false });
+      assert.equal((await zaloSend(fake, '44')).error, 0, 'after the outage the same base URL works');
+    });
+
+    it('latency: a client that waits less than the latency gives up and nothing is sent', async () => {
+      await fake.setFault({ latencyMs: 400 });
+      const code = await connectError(zaloSend(fake, '45', AbortSignal.timeout(100)));
+      assert.notEqual(code, 'no error: the request succeeded', 'the answer came before the latency had passed');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(fake.state.accepted.length, 0, 'the client hung up before Zalo processed the message');
+      assert.deepEqual(fake.deliveries().map((d) => [d.key, d.outcome]), [['45', 'timeout']]);
+      await fake.setFault({ latencyMs: 0 });
+      assert.equal((await zaloSend(fake, '46', AbortSignal.timeout(1000))).error, 0);
+    });
+  });
+
+  describe('SMTP relay', () => {
+    let smtp: FakeSmtp;
+    let transport: Transporter;
+    beforeEach(async () => {
+      smtp = await startFakeSmtp({}, { keepMessages: false });
+      transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true, socketTimeout: 3000 });
+    });
+    afterEach(async () => {
+      transport.close();
+      await smtp.close();
+    });
+
+    it('logs each message under our X-Henlai-Notice header (the notice id) and keeps no body when asked not to', async () => {
+      await transport.sendMail(emailFor(51));
+      assert.deepEqual(smtp.deliveries().map((d) => [d.provider, d.key, d.recipient, d.outcome]), [['email', '51', 'an@example.vn', 'accepted']]);
+      assert.equal(smtp.received.length, 0, 'keepMessages false: the replay keeps only the log');
+    });
+
+    it('errorRate 1 answers 451 (a relay’s temporary failure) and logs an error', async () => {
+      await smtp.setFault({ errorRate: 1 });
+      await assert.rejects(transport.sendMail(emailFor(52)), (err: { responseCode?: number }) => {
+        assert.equal(err.responseCode, 451, 'a failing relay answers 451 to the message');
+        return true;
+      });
+      assert.deepEqual(smtp.deliveries().map((d) => [d.key, d.outcome]), [['52', 'error']]);
+    });
+
+    it('down refuses connections', async () => {
+      await smtp.setFault({ down: true });
+      await assert.rejects(transport.sendMail(emailFor(53)), (err: { code?: string }) => {
+        assert.equal(err.code, 'ESOCKET', `a relay that is down refuses the connection (got ${String(err.code)})`);
+        return true;
+      });
+      await smtp.setFault({ down: false });
+      await transport.sendMail(emailFor(54));
+      assert.deepEqual(smtp.deliveries().map((d) => d.key), ['54']);
+    });
+  });
+
+  describe('eSMS', () => {
+    it('keys deliveries by the RequestId our SMS channel sends (the notice id), with the segments billed; errorRate 1 answers HTTP 503', async () => {
+      const fake = await startEsmsFake({ reportAfterMs: null });
+      const sms = loadConfig({ NODE_ENV: 'test', PUBLIC_BASE_URL: 'https://henlai.example.vn', SMS_API_BASE: fake.apiBase, SMS_API_KEY: 'fake-api-key', SMS_SECRET_KEY: 'fake-secret-key', SMS_BRANDNAME: 'HENLAI', SMS_CALLBACK_TOKEN: 'tok_0123456789abcdefghijklmnop' }).sms;
+      const channel = createSmsChannel(sms);
+      const notice = (id: number): OutgoingNotice => ({ id, businessKey: `apology:${id}:sms`, kind: 'new_appointment', audience: 'citizen', channel: 'sms', recipient: '+84912345678', payload: { ...smsText('Ho so H13.01-260212-0007 tre hen.') }, apologyId: 1, dossierId: 1, attempts: 0 });
+      try {
+        assert.equal((await channel.send(notice(61), async () => [])).outcome, 'sent');
+        await fake.setFault({ errorRate: 1 });
+        const failed = await channel.send(notice(62), async () => []);
+        assert.equal(failed.outcome, 'technical-failure', `an HTTP 503 is retried later, not a failure of the citizen's number: ${failed.providerAnswer}`);
+        assert.deepEqual(fake.deliveries().map((d) => [d.key, d.recipient, d.outcome, d.segments]), [
+          ['61', '0912345678', 'accepted', 1],
+          ['62', '0912345678', 'error', undefined],
+        ]);
+      } finally {
+        await channel.close();
+        await fake.close();
+      }
+    });
+  });
+
+  describe('SmartCA', () => {
+    it('errorRate 1 answers SERVER_INTERNAL_ERROR (HTTP 503) to a signature request and logs it under our transaction id', async () => {
+      const fake = new SmartCaFake({ users: [], now: () => new Date() });
+      await fake.start();
+      try {
+        await fake.setFault({ errorRate: 1 });
+        const res = await fetch(`${fake.baseUrl}/v1/signatures/sign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sp_id: fake.spId, sp_password: fake.spPassword, user_id: '001099000001', transaction_id: 'letter-7-1' }) });
+        assert.equal(res.status, 503);
+        assert.deepEqual(await res.json(), { status_code: 500, message: 'SERVER_INTERNAL_ERROR' });
+        assert.deepEqual(fake.deliveries().map((d) => [d.provider, d.key, d.recipient, d.outcome]), [['signing', 'letter-7-1', '001099000001', 'error']]);
+      } finally {
+        await fake.stop();
+      }
+    });
+  });
+
+  describe('startFakes and the schedule', () => {
+    const DAY = 86_400_000;
+    const start = Date.UTC(2026, 0, 1, -7); // 2026-01-01 00:00 in Vietnam
+    const faults: FaultParams = {
+      ...NO_FAULTS,
+      providers: { ...NO_FAULTS.providers, zalo: { latencyMs: 0, errorRate: 0, outages: [{ atDay: 1, forHours: 2 }] }, sms: { latencyMs: 0, errorRate: 0.5, outages: [] } },
+    };
+
+    it('inOutage covers [atDay, atDay + forHours) in virtual time', () => {
+      assert.equal(inOutage(faults.providers.zalo, start, start + DAY - 1), false, 'just before the outage');
+      assert.equal(inOutage(faults.providers.zalo, start, start + DAY), true, 'the outage starts at 00:00 of day 1');
+      assert.equal(inOutage(faults.providers.zalo, start, start + DAY + 2 * 3_600_000 - 1), true);
+      assert.equal(inOutage(faults.providers.zalo, start, start + DAY + 2 * 3_600_000), false, 'over after forHours');
+    });
+
+    it('gives the children their settings, applies steady faults at once and outages by virtual day', async () => {
+      const running = await startFakes(faults, { virtualStart: start });
+      try {
+        assert.equal(running.env.ZALO_API_BASE, running.fakes.zalo.apiBase);
+        assert.equal(running.env.SMTP_URL, running.fakes.smtp.url());
+        assert.equal(running.env.SMS_API_BASE, running.fakes.sms.apiBase);
+        assert.equal(running.fakes.sms.fault().errorRate, 0.5, 'the parameters’ error rate is set from the start');
+        await running.applySchedule(start + DAY + 3_600_000, 0);
+        assert.equal(running.fakes.zalo.fault().down, true, 'Zalo is down during its outage');
+        assert.equal(await connectError(zaloSend(running.fakes.zalo, '71')), 'ECONNREFUSED');
+        await running.applySchedule(start + DAY + 3 * 3_600_000, 0);
+        assert.equal(running.fakes.zalo.fault().down, false, 'Zalo is back after the outage');
+        assert.equal((await zaloSend(running.fakes.zalo, '72')).error, 0);
+        assert.deepEqual(running.deliveries().map((d) => [d.provider, d.key, d.outcome]), [['zalo', '72', 'accepted']]);
+      } finally {
+        await running.stop();
+      }
+    });
+  });
+});

@@ -4,6 +4,7 @@
  * steady latency and error rates, and outages by virtual day — applied as time runs.
  */
 import { randomBytes } from 'node:crypto';
+import type { DbProxy } from './db-outage';
 import { startEsmsFake, type EsmsFake } from './fakes/esms';
 import { FaultState, type FakeDelivery, type FakeProvider } from './fakes/fault';
 import { SmartCaFake, type SmartCaFakeUser } from './fakes/smartca';
@@ -44,6 +45,8 @@ export interface StartFakesOptions {
   zaloWebhookUrl?: string;
   /** Leaders who sign remotely: SmartCA is started only when there are some. */
   signingUsers?: SmartCaFakeUser[];
+  /** The proxy the children reach PostgreSQL through: `database.outages` are applied to it. */
+  database?: DbProxy;
 }
 
 export interface Fakes {
@@ -59,7 +62,7 @@ export interface RunningFakes {
   fakes: Fakes;
   /** Every request each fake received, in arrival order per provider. */
   deliveries(): FakeDelivery[];
-  /** Puts each provider in the state the schedule gives for this virtual moment (outage or not). */
+  /** Puts each provider in the state the schedule gives for this virtual moment, and the database for this real one (outage or not). */
   applySchedule(virtualMs: number, realElapsedMs: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -129,11 +132,13 @@ export async function startFakes(faults: FaultParams, options: StartFakesOptions
     env,
     fakes: { zalo, smtp, sms, signing },
     deliveries: () => (Object.keys(states) as FakeProvider[]).flatMap((p) => states[p].deliveries()),
-    async applySchedule(virtualMs) {
+    async applySchedule(virtualMs, realElapsedMs) {
       for (const p of Object.keys(states) as FakeProvider[]) {
         const down = inOutage(faults.providers[p], options.virtualStart, virtualMs);
         if (states[p].setting.down !== down) await states[p].set({ down });
       }
+      const db = options.database;
+      if (db) await (databaseDownAt(faults, realElapsedMs) ? db.cut() : db.restore());
     },
     async stop() {
       await Promise.all([zalo.stop(), smtp.close(), sms.close(), signing?.stop()]);

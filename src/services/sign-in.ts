@@ -3,7 +3,7 @@ import type { SignInAttemptRepository } from '../db/sign-in-attempts';
 import type { SessionRepository, UserRepository } from '../db/users';
 import { signInHeldBack, type SignInLimits } from '../domain/sign-in';
 import { TooManyAttemptsError, UnauthorizedError } from '../errors';
-import type { Clock } from '../clock';
+import { realTimeOf, type Clock } from '../clock';
 import { hashPassword, hashSessionId, UserService, verifyPassword, type SignedIn } from './users';
 
 export interface SignInSettings extends SignInLimits {
@@ -41,7 +41,8 @@ export class SignInService {
     const { users, sessions, attempts, clock, settings } = this.deps;
     // Made once, on the first attempt of any kind, so that it is ready before a name is unknown.
     this.decoy ??= hashPassword(crypto.randomBytes(16).toString('hex'), settings.passwordHashCost);
-    const now = clock.now().getTime();
+    // Lockouts and sessions hold off real people: real time, even on a replay's virtual clock.
+    const now = realTimeOf(clock).now().getTime();
     const since = now - settings.lockMs;
     const name = username.trim().toLowerCase();
     const accountKey = keyOf('account', name);

@@ -7,7 +7,7 @@ import { USER_ROLES, type UserRole } from '../domain/access';
 import { normalizeText, textProblem } from '../domain/text';
 import { normalizeEmail } from '../domain/contact';
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../errors';
-import type { Clock } from '../clock';
+import { realTimeOf, type Clock } from '../clock';
 import { actsFor, type Actor } from '../domain/actor';
 import { authorize, authorizeFor } from './authorize';
 
@@ -66,7 +66,8 @@ export class UserService {
 
   /** The person behind a session cookie, or null when the session is unknown, expired or the account disabled. */
   async fromSession(sessionId: string): Promise<SignedIn | null> {
-    const now = this.deps.clock.now().getTime();
+    // A session's life is counted in real time, as at sign-in (a replay's virtual clock leaps days).
+    const now = realTimeOf(this.deps.clock).now().getTime();
     const idHash = hashSessionId(sessionId);
     const session = await this.deps.sessions.live(idHash, now);
     if (!session) return null;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { IncrementResponse, Options, Store } from 'express-rate-limit';
 import type { RateLimitRepository } from '../../db/rate-limits';
-import type { Clock } from '../../clock';
+import { realTimeOf, type Clock } from '../../clock';
 
 /**
  * express-rate-limit's counters in the database (fixed windows), so that a limit holds across
@@ -43,7 +43,8 @@ export class DatabaseRateLimitStore implements Store {
   }
 
   private windowStart(): number {
-    const now = this.clock.now().getTime();
+    // A limit holds off real clients: real minutes, even on a replay's virtual clock.
+    const now = realTimeOf(this.clock).now().getTime();
     return now - (now % this.windowMs);
   }
 

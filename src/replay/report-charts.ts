@@ -44,7 +44,7 @@ export function groupedBars(title: string, months: string[], series: Series[]): 
     const v = (top * i) / 4;
     parts.push(
       `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`,
-      `<text x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" font-size="11">${esc(formatNumber(v))}</text>`,
+      `<text x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" font-size="11">${esc(formatNumber(v, Number.isInteger(v) ? 0 : 1))}</text>`,
     );
   }
   months.forEach((m, i) => {

@@ -88,7 +88,9 @@ export interface Audit {
   database: string;
   run: RunFacts;
   virtual: { start: string; end: string; days: number };
-  dossiers: { received: number; late: number; apologisedBefore: number; apologisedAfter: number; escalatedOnly: number; never: Sample; beforeShare: number | null };
+  dossiers: { received: number; late: number; apologisedBefore: number; apologisedAfter: number; escalatedOnly: number; never: Sample; beforeShare: number | null;
+    /** Drafted but left waiting for a leader (review mode) until the end or until the dossier closed: not the service's promise, reported beside it. */
+    leftToLeader: Sample };
   secondSlips: { escalations: number; apologisedTwice: number; unhandled: Sample };
   duplicateApologies: Sample;
   letterNumbers: { registers: LetterRegister[]; gaps: number; examples: string[] };
@@ -114,6 +116,7 @@ export async function auditReplay(input: AuditInput): Promise<Audit> {
   const { db, deliveries, params, run } = input;
   const repo = new ReplayAuditRepository(db);
   const end = run.virtualEnd;
+  const leftToLeader = await repo.leftToLeader(end);
   const [received, late, never, unhandled, escalations, apologisedTwice, duplicates, registers, tally, stuck, noFallback, noNotice, callList, sent, issued] = [
     await repo.receivedByDay(),
     await repo.lateByDay(end),
@@ -245,7 +248,7 @@ export async function auditReplay(input: AuditInput): Promise<Audit> {
     database: run.database ?? (isPostgres(db) ? 'postgresql' : 'sqlite'),
     run,
     virtual: { start: dayToIso(startDay), end: dayToIso(endDay), days: endDay - startDay + 1 },
-    dossiers: { received: totalReceived, late: totalLate, apologisedBefore: before, apologisedAfter: after, escalatedOnly: lateBy('escalated'), never, beforeShare: simulated.beforeDeadlineShare },
+    dossiers: { received: totalReceived, late: totalLate, apologisedBefore: before, apologisedAfter: after, escalatedOnly: lateBy('escalated'), never, beforeShare: simulated.beforeDeadlineShare, leftToLeader },
     secondSlips: { escalations, apologisedTwice, unhandled },
     duplicateApologies: duplicates,
     letterNumbers: {

@@ -114,6 +114,7 @@ function dossiers(a: Audit): string {
       ['Xin lỗi sau hạn', d.apologisedAfter],
       ['Chỉ báo cáo cấp trên (không thư)', d.escalatedOnly],
       ['Chưa bao giờ được xin lỗi', d.never.count],
+      ['Thư đã soạn nhưng chờ lãnh đạo duyệt đến hết đợt chạy, hoặc đến khi hồ sơ có kết quả (bị huỷ)', d.leftToLeader.count],
       ['Tỷ lệ xin lỗi trước hạn', pct(d.beforeShare)],
       ['Trễ lần hai: báo cáo cấp trên', a.secondSlips.escalations],
       ['Hồ sơ được xin lỗi từ hai lần', a.secondSlips.apologisedTwice],

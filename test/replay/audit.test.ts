@@ -194,6 +194,30 @@ describe('replay audit: the promises counted from the rows and the fakes', funct
     onlyBroken(a, 'Hồ sơ trễ chưa được xin lỗi', 'FORGOTTEN');
   });
 
+  it('reports apart, without calling the service broken, a late dossier whose draft waited for the leader until its result was recorded', async () => {
+    // A review-mode agency: the officer drafted ahead of the deadline; the leader had not approved
+    // when the late result was recorded, which cancels the draft. The letter was the leader's to send.
+    await ctx.api('patch', '/api/v1/agencies/SXD').send({ settings: { apologyMode: 'review' } }).expect(200);
+    ctx.clock.set(new Date('2026-01-12T09:00:00+07:00'));
+    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: 'WAITED', acceptedAt: '2026-01-06T09:00:00+07:00' })).expect(201);
+    await ctx.api('post', '/api/v1/dossiers/WAITED/apologies').send({}).expect(201);
+    ctx.clock.set(new Date('2026-03-02T09:30:00+07:00'));
+    await ctx.api('post', '/api/v1/dossiers/WAITED/events').send({ kind: 'resolved', occurredAt: '2026-03-02T09:20:00+07:00' }).expect(201);
+    const a = await audit();
+    assert.equal(a.dossiers.late, 3, 'WAITED is late');
+    assert.deepEqual(a.dossiers.leftToLeader, { count: 1, examples: ['WAITED'] }, 'WAITED is counted as left to the leader');
+    assert.equal(a.dossiers.never.count, 0, 'and not as never apologised by the service');
+    assert.deepEqual(brokenPromises(a), []);
+  });
+
+  it('still names a late dossier that had no draft at all', async () => {
+    await ctx.api('patch', '/api/v1/agencies/SXD').send({ settings: { apologyMode: 'review' } }).expect(200);
+    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: 'NODRAFT', acceptedAt: '2026-01-06T09:00:00+07:00' })).expect(201);
+    const a = await audit();
+    assert.equal(a.dossiers.leftToLeader.count, 0);
+    onlyBroken(a, 'Hồ sơ trễ chưa được xin lỗi', 'NODRAFT');
+  });
+
   it('names a message the fake received twice when no attempt was interrupted', async () => {
     deliveries.push({ ...deliveries[0], realAt: Date.now() });
     const a = await audit();

@@ -14,24 +14,26 @@ import helmet from 'helmet';
 import compression from 'compression';
 import { TEMPLATES_DIR } from './documents/renderer';
 import { ViewRenderer } from './http/views';
+import { loadPageStyle } from './http/page-style';
 import { loadSession } from './http/staff/session';
 import { staffRouter } from './http/staff/routes';
 import { multipartBody } from './http/multipart';
 import { staffPageGroups } from './http/staff';
 
 /**
- * No inline script anywhere, and styles only from our own stylesheet. Issued letters are the
+ * No inline script anywhere, and styles only from our own stylesheet (linked, or inline on
+ * citizen pages and allowed by its hash). Issued letters are the
  * one exception (see LETTER_CSP): they carry their own <style> so that the stored HTML is the
  * whole document.
  */
-function securityHeaders(https: boolean) {
+function securityHeaders(https: boolean, inlineStyle: string) {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
+        styleSrc: ["'self'", inlineStyle],
         imgSrc: ["'self'", 'data:'],
         fontSrc: ["'self'", 'data:'],
         formAction: ["'self'"],
@@ -56,7 +58,8 @@ export function createApp(s: Services): Express {
   // sign-in buckets — and req.secure — Secure cookies.
   app.set('trust proxy', s.config.trustProxy);
   app.use(requestLog(s.logger));
-  app.use(securityHeaders(s.config.publicBaseUrl.startsWith('https:')));
+  const style = loadPageStyle(path.join(TEMPLATES_DIR, 'static', 'app.css'));
+  app.use(securityHeaders(s.config.publicBaseUrl.startsWith('https:'), style.cspSource));
   // Pages, letters (150 KB with their fonts) and the stylesheet reach a citizen's phone on a slow
   // network: gzip them (bodies from 1 KB on; PDFs and images are compressed already).
   app.use(compression());
@@ -100,7 +103,7 @@ export function createApp(s: Services): Express {
     }
   });
   app.use(express.json({ limit: s.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
-  const views = new ViewRenderer(path.join(TEMPLATES_DIR, 'views'));
+  const views = new ViewRenderer(path.join(TEMPLATES_DIR, 'views'), style.css);
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });

@@ -23,7 +23,11 @@ export class ViewRenderer {
   private readonly views = new Map<string, Handlebars.TemplateDelegate>();
   private readonly layouts = new Map<string, Handlebars.TemplateDelegate>();
 
-  constructor(dir: string) {
+  private readonly inlineCss: Handlebars.SafeString;
+
+  /** `inlineCss`: our own stylesheet, for the layouts that carry it inline (src/http/page-style.ts). */
+  constructor(dir: string, inlineCss = '') {
+    this.inlineCss = new Handlebars.SafeString(inlineCss);
     registerHelpers(this.hbs);
     for (const file of listHbs(path.join(dir, 'partials'))) {
       this.hbs.registerPartial(path.basename(file, '.hbs'), read(file));
@@ -49,7 +53,7 @@ export class ViewRenderer {
     const frame = this.layouts.get(layout);
     if (!frame) throw new Error(`No layout templates/views/layouts/${layout}.hbs`);
     const body = template(data);
-    return frame({ ...data, body: new Handlebars.SafeString(body) }).normalize('NFC');
+    return frame({ ...data, body: new Handlebars.SafeString(body), inlineCss: this.inlineCss }).normalize('NFC');
   }
 }
 

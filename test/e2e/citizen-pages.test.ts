@@ -102,6 +102,8 @@ describe('browser: citizen pages on a phone', function () {
     const response = await page.goto(noticePath, { waitUntil: 'load' });
     assert.match(String(response?.headers()['content-encoding']), /^(gzip|br)$/, 'the page travels compressed');
     await assert.doesNotReject(page.locator('.due .new-date').waitFor(), 'the new date is on the screen');
+    const font = String(await page.evaluate('getComputedStyle(document.body).fontFamily'));
+    assert.match(font, /Segoe UI/, `the page's own styles apply (the CSP allows the inline stylesheet by its hash); the body's font is "${font}"`);
     const timing = JSON.parse(String(await page.evaluate('JSON.stringify(performance.getEntriesByType("navigation")[0].toJSON())'))) as Record<string, number>;
     const transferred = Number(await page.evaluate('performance.getEntriesByType("resource").reduce((n, r) => n + r.transferSize, performance.getEntriesByType("navigation")[0].transferSize)'));
     // A figure for docs/benchmarks.md, not a pass/fail: the machine running the tests is shared.

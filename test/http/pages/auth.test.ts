@@ -98,7 +98,7 @@ describe('staff sign-in, sessions and security headers', function () {
     const res = await supertest(ctx.app).get('/dang-nhap').expect(200);
     const csp = String(res.headers['content-security-policy']);
     assert.match(csp, /script-src 'self'(;|$)/, 'scripts only from our own files');
-    assert.match(csp, /style-src 'self'(;|$)/, 'styles only from our own stylesheet');
+    assert.match(csp, /style-src 'self' 'sha256-[A-Za-z0-9+/]+={0,2}'(;|$)/, 'styles only from our own stylesheet (linked, or inline on citizen pages, by its hash)');
     assert.doesNotMatch(csp, /unsafe-inline/);
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.doesNotMatch(res.text, /<script(?![^>]*\bsrc=)[^>]*>/, 'the page has no inline <script>');

@@ -121,8 +121,8 @@ function dossiers(a: Audit): string {
       ['Trễ lần hai bị bỏ sót', a.secondSlips.unhandled.count],
     ]) +
     table(
-      ['Cơ quan', 'Năm', 'Số cuối đã lấy', 'Thư đã phát hành', 'Số đang giữ chờ ký', 'Số bị hở'],
-      a.letterNumbers.registers.map((r) => [esc(r.agencyCode), String(r.year), r.lastSeq, r.issued, r.reserved, esc(r.gaps.slice(0, 20).join(', ') || '0')]),
+      ['Cơ quan', 'Năm', 'Số cuối đã lấy', 'Thư đã phát hành', 'Số đang giữ chờ ký', 'Số của thư đã huỷ (để trống)', 'Số bị hở'],
+      a.letterNumbers.registers.map((r) => [esc(r.agencyCode), String(r.year), r.lastSeq, r.issued, r.reserved, r.voided, esc(r.gaps.slice(0, 20).join(', ') || '0')]),
       'Sổ văn bản (số thư theo cơ quan và năm)',
     ) +
     '</section>'
@@ -187,10 +187,9 @@ function periodAndCalibration(a: Audit): string {
     [...p.rows.map((r) => fig(r.figures, esc(`${r.key} — ${r.name}`))), fig(p.total, '<strong>Tổng</strong>')],
     p.title,
   );
-  const ratio = (k: string): boolean => /share|rate/i.test(k);
   const calib = table(
-    ['Chỉ số', 'Số liệu công bố', 'Mô phỏng'],
-    a.calibration.rows.map((r) => [esc(r.key), ratio(r.key) ? pct(r.published) : n(r.published), ratio(r.key) ? pct(r.simulated) : n(r.simulated)]),
+    ['Chỉ số', 'Số liệu công bố', 'Mô phỏng', 'Số liệu mô phỏng là'],
+    a.calibration.rows.map((r) => [esc(r.key), r.rate ? pct(r.published) : n(r.published), r.rate ? pct(r.simulated) : n(r.simulated), esc(r.simulatedAs || '—')]),
     `Đối chiếu với số liệu công bố (nguồn: ${a.calibration.source})`,
   );
   return `<section><h2>Báo cáo kỳ của năm mô phỏng</h2><div class="side">${report}${calib}</div></section>`;

@@ -31,7 +31,10 @@ const LATE = `
   )
   select d.id, d.code, d.channel, d.current_due_at, f.issued_at, f.late, f.due_before,
          case when f.issued_at is not null then (case when f.late then 'after' else 'before' end)
-              when x.dossier_id is not null then 'escalated' else 'never' end as category
+              when x.dossier_id is not null then 'escalated'
+              when exists (select 1 from apologies w where w.dossier_id = d.id and w.status in ('draft', 'cancelled') and w.due_before = d.current_due_at)
+                then 'leader'
+              else 'never' end as category
     from dossiers d
     left join firsts f on f.dossier_id = d.id
     left join escalated x on x.dossier_id = d.id
@@ -39,7 +42,12 @@ const LATE = `
       or (d.state in ${OPEN} and d.current_due_at < ?)
       or (d.resolved_at is not null and d.current_due_at is not null and d.resolved_at > d.current_due_at)`;
 
-export type LateCategory = 'before' | 'after' | 'escalated' | 'never';
+/**
+ * 'leader': no letter went out, but one was drafted for the deadline that slipped and waited for
+ * a person (a review-mode agency's leader) — still waiting at the end, or cancelled when the late
+ * result was recorded first. The service did its part; the staff model's delays decide these.
+ */
+export type LateCategory = 'before' | 'after' | 'escalated' | 'leader' | 'never';
 
 export interface DayCount {
   day: number;
@@ -126,6 +134,11 @@ export class ReplayAuditRepository {
   /** Late dossiers never apologised nor escalated. */
   async neverApologised(endMs: number): Promise<Sample> {
     return this.sample(`select l.code as example from (${LATE}) l where l.category = 'never' order by l.id`, [endMs]);
+  }
+
+  /** Late dossiers whose letter was drafted but waited for a leader until the end or until the dossier closed. */
+  async leftToLeader(endMs: number): Promise<Sample> {
+    return this.sample(`select l.code as example from (${LATE}) l where l.category = 'leader' order by l.id`, [endMs]);
   }
 
   /**

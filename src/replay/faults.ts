@@ -4,28 +4,24 @@
  * steady latency and error rates, and outages by virtual day — applied as time runs.
  */
 import { randomBytes } from 'node:crypto';
+import type { DbProxy } from './db-outage';
 import { startEsmsFake, type EsmsFake } from './fakes/esms';
 import { FaultState, type FakeDelivery, type FakeProvider } from './fakes/fault';
 import { SmartCaFake, type SmartCaFakeUser } from './fakes/smartca';
 import { startFakeSmtp, type FakeSmtp } from './fakes/smtp';
 import { startZaloFake, type ZaloFake } from './fakes/zalo';
+import type { FaultParams } from './params';
 
 export type { FakeDelivery, FakeProvider, FaultSetting } from './fakes/fault';
+export type { FaultParams } from './params';
 
-export interface ProviderFaults {
-  latencyMs: number;
-  errorRate: number;
-  /** Outages by virtual day: from `atDay` (0 = the first simulated day, 00:00 Vietnam time) for `forHours` virtual hours. */
-  outages: { atDay: number; forHours: number }[];
-}
-
-export interface FaultParams {
-  providers: Record<FakeProvider, ProviderFaults>;
-  /** Real seconds between SIGKILLs of one process of that role (then restarted). */
-  kills: { server?: { everySeconds: number }; dispatcher?: { everySeconds: number } };
-  /** Real seconds from the start of the run (PostgreSQL only). */
-  database: { outages: { atSecond: number; forSeconds: number }[] };
-}
+/**
+ * One provider's faults: steady latency and error rate, and outages by virtual day — from
+ * `atDay` (0 = the first simulated day at 00:00 Vietnam time) for `forHours` virtual hours.
+ * (`kills` are real seconds between SIGKILLs per role; `database.outages` real seconds from the
+ * start of the run, PostgreSQL only.)
+ */
+export type ProviderFaults = FaultParams['providers'][FakeProvider];
 
 const QUIET: ProviderFaults = { latencyMs: 0, errorRate: 0, outages: [] };
 
@@ -44,6 +40,8 @@ export interface StartFakesOptions {
   zaloWebhookUrl?: string;
   /** Leaders who sign remotely: SmartCA is started only when there are some. */
   signingUsers?: SmartCaFakeUser[];
+  /** The proxy the children reach PostgreSQL through: `database.outages` are applied to it. */
+  database?: DbProxy;
 }
 
 export interface Fakes {
@@ -59,7 +57,7 @@ export interface RunningFakes {
   fakes: Fakes;
   /** Every request each fake received, in arrival order per provider. */
   deliveries(): FakeDelivery[];
-  /** Puts each provider in the state the schedule gives for this virtual moment (outage or not). */
+  /** Puts each provider in the state the schedule gives for this virtual moment, and the database for this real one (outage or not). */
   applySchedule(virtualMs: number, realElapsedMs: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -95,9 +93,10 @@ export async function startFakes(faults: FaultParams, options: StartFakesOptions
     webhookUrl: options.zaloWebhookUrl,
     // Children restart and each may refresh: the grant in the database is what they present.
     acceptUnknownRefreshTokens: true,
+    retain: false,
   });
   const smtp = await startFakeSmtp({}, { faults: states.email, keepMessages: false });
-  const sms = await startEsmsFake({ faults: states.sms });
+  const sms = await startEsmsFake({ faults: states.sms, retain: false });
   let signing: SmartCaFake | null = null;
   if (options.signingUsers?.length) {
     signing = new SmartCaFake({ users: options.signingUsers, now: () => new Date(), faults: states.signing });
@@ -129,11 +128,13 @@ export async function startFakes(faults: FaultParams, options: StartFakesOptions
     env,
     fakes: { zalo, smtp, sms, signing },
     deliveries: () => (Object.keys(states) as FakeProvider[]).flatMap((p) => states[p].deliveries()),
-    async applySchedule(virtualMs) {
+    async applySchedule(virtualMs, realElapsedMs) {
       for (const p of Object.keys(states) as FakeProvider[]) {
         const down = inOutage(faults.providers[p], options.virtualStart, virtualMs);
         if (states[p].setting.down !== down) await states[p].set({ down });
       }
+      const db = options.database;
+      if (db) await (databaseDownAt(faults, realElapsedMs) ? db.cut() : db.restore());
     },
     async stop() {
       await Promise.all([zalo.stop(), smtp.close(), sms.close(), signing?.stop()]);

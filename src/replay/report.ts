@@ -114,14 +114,15 @@ function dossiers(a: Audit): string {
       ['Xin lỗi sau hạn', d.apologisedAfter],
       ['Chỉ báo cáo cấp trên (không thư)', d.escalatedOnly],
       ['Chưa bao giờ được xin lỗi', d.never.count],
+      ['Thư đã soạn nhưng chờ lãnh đạo duyệt đến hết đợt chạy, hoặc đến khi hồ sơ có kết quả (bị huỷ)', d.leftToLeader.count],
       ['Tỷ lệ xin lỗi trước hạn', pct(d.beforeShare)],
       ['Trễ lần hai: báo cáo cấp trên', a.secondSlips.escalations],
       ['Hồ sơ được xin lỗi từ hai lần', a.secondSlips.apologisedTwice],
       ['Trễ lần hai bị bỏ sót', a.secondSlips.unhandled.count],
     ]) +
     table(
-      ['Cơ quan', 'Năm', 'Số cuối đã lấy', 'Thư đã phát hành', 'Số đang giữ chờ ký', 'Số bị hở'],
-      a.letterNumbers.registers.map((r) => [esc(r.agencyCode), String(r.year), r.lastSeq, r.issued, r.reserved, esc(r.gaps.slice(0, 20).join(', ') || '0')]),
+      ['Cơ quan', 'Năm', 'Số cuối đã lấy', 'Thư đã phát hành', 'Số đang giữ chờ ký', 'Số của thư đã huỷ (để trống)', 'Số bị hở'],
+      a.letterNumbers.registers.map((r) => [esc(r.agencyCode), String(r.year), r.lastSeq, r.issued, r.reserved, r.voided, esc(r.gaps.slice(0, 20).join(', ') || '0')]),
       'Sổ văn bản (số thư theo cơ quan và năm)',
     ) +
     '</section>'
@@ -186,10 +187,9 @@ function periodAndCalibration(a: Audit): string {
     [...p.rows.map((r) => fig(r.figures, esc(`${r.key} — ${r.name}`))), fig(p.total, '<strong>Tổng</strong>')],
     p.title,
   );
-  const ratio = (k: string): boolean => /share|rate/i.test(k);
   const calib = table(
-    ['Chỉ số', 'Số liệu công bố', 'Mô phỏng'],
-    a.calibration.rows.map((r) => [esc(r.key), ratio(r.key) ? pct(r.published) : n(r.published), ratio(r.key) ? pct(r.simulated) : n(r.simulated)]),
+    ['Chỉ số', 'Số liệu công bố', 'Mô phỏng', 'Số liệu mô phỏng là'],
+    a.calibration.rows.map((r) => [esc(r.key), r.rate ? pct(r.published) : n(r.published), r.rate ? pct(r.simulated) : n(r.simulated), esc(r.simulatedAs || '—')]),
     `Đối chiếu với số liệu công bố (nguồn: ${a.calibration.source})`,
   );
   return `<section><h2>Báo cáo kỳ của năm mô phỏng</h2><div class="side">${report}${calib}</div></section>`;

@@ -213,7 +213,7 @@ export async function applyImportTemplate(
       yearlyVolume: options.yearlyVolume ?? yearlyVolume,
       calibration: {
         source: `${shaped.calibration.source} Mẫu tiếp nhận: tệp ${path.basename(file)} (${c.rows} hồ sơ, ${summary.from} – ${summary.to}).`,
-        figures: { ...shaped.calibration.figures, templateRows: c.rows, templateDays: summary.days, templateYearlyVolume: yearlyVolume },
+        figures: { ...shaped.calibration.figures, templateRows: c.rows, templateDays: summary.days, templateReceivedPerYear: yearlyVolume },
       },
     },
     file,

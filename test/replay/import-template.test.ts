@@ -68,6 +68,8 @@ describe('replay: a province’s dossier list as the template of the intake', fu
       assert.ok(Math.abs(got - a.share / total) < 0.015, `${a.code}: share ${got.toFixed(3)}, the file's ${(a.share / total).toFixed(3)}`);
     }
     assert.equal(params.calibration.figures.templateRows, summary.rows);
+    // Named so the report (src/replay/calibration.ts) sets it beside the simulated dossiers per year.
+    assert.equal(params.calibration.figures.templateReceivedPerYear, summary.yearlyVolume);
 
     // And the template's intake then replays the file's mix.
     const day = arrivalsForDay(params, 12);

@@ -13,6 +13,8 @@ export interface AtRiskRow {
    */
   signatureWaitingSince: number | null;
   signatureWaitingFor: SignatureLayer | null;
+  /** The fault last recorded while making the awaited signature (the poller retries), else null. */
+  signatureProblem: string | null;
   escalated: boolean;
 }
 
@@ -47,7 +49,7 @@ const AGENCY_WAITING = 'agency-waiting';
 
 const waitingColumns = (db: Db) =>
   db.raw(
-    `case when ls.state = ? then 'leader' else 'agency' end as waiting_for, case when ls.state = ? then ls.approved_at else ls.leader_signed_at end as waiting_since`,
+    `case when ls.state = ? then 'leader' else 'agency' end as waiting_for, case when ls.state = ? then ls.approved_at else ls.leader_signed_at end as waiting_since, ls.message as signature_message`,
     [LEADER_WAITING, LEADER_WAITING],
   );
 
@@ -116,8 +118,8 @@ export class WatchRepository {
       apologyId: r.apology_id === null ? null : Number(r.apology_id),
       apologyStatus: (r.apology_status as 'draft' | 'issued' | null) ?? null,
       ...(r.apology_status === 'draft' && r.waiting_since !== null
-        ? { signatureWaitingSince: Number(r.waiting_since), signatureWaitingFor: r.waiting_for as SignatureLayer }
-        : { signatureWaitingSince: null, signatureWaitingFor: null }),
+        ? { signatureWaitingSince: Number(r.waiting_since), signatureWaitingFor: r.waiting_for as SignatureLayer, signatureProblem: (r.signature_message as string | null) ?? null }
+        : { signatureWaitingSince: null, signatureWaitingFor: null, signatureProblem: null }),
       escalated: r.escalation_id !== null,
     }));
   }
@@ -128,7 +130,7 @@ export class WatchRepository {
       .join('apologies as a', 'a.id', 'ls.apology_id')
       .join('dossiers as d', 'd.id', 'a.dossier_id')
       .leftJoin('users as u', 'u.id', 'ls.approver_user_id')
-      .select('a.id as apology_id', 'a.issuing_agency_id', 'd.code', 'd.current_due_at', 'ls.approved_at', 'ls.approved_by', 'ls.message', 'u.email as approver_email', waitingColumns(this.db))
+      .select('a.id as apology_id', 'a.issuing_agency_id', 'd.code', 'd.current_due_at', 'ls.approved_at', 'ls.approved_by', 'u.email as approver_email', waitingColumns(this.db))
       .where((w) => w.where('ls.state', LEADER_WAITING).orWhere('ls.state', AGENCY_WAITING).orWhere((x) => x.where('ls.state', AGENCY_FAILING).whereNotNull('ls.message')))
       .where('a.status', 'draft')
       .whereNotNull('d.current_due_at')
@@ -144,7 +146,7 @@ export class WatchRepository {
       approverEmail: (r.approver_email as string | null) ?? null,
       waitingFor: r.waiting_for as SignatureLayer,
       waitingSince: Number(r.waiting_since),
-      problem: r.waiting_for === 'agency' ? ((r.message as string | null) ?? null) : null,
+      problem: r.waiting_for === 'agency' ? ((r.signature_message as string | null) ?? null) : null,
     }));
   }
 

@@ -34,3 +34,28 @@ export function waitInWords(ms: number): string {
   if (hours) return `${hours} giờ`;
   return `${minutes} phút`;
 }
+
+/** Whose signature a letter waits for, and the fault last recorded while making it (null: none, it merely waits). */
+export interface AwaitedSignature {
+  waitingFor: 'leader' | 'agency';
+  problem: string | null;
+}
+
+/**
+ * What a letter waits for, in staff messages: the leader's signature; the agency's, asked for
+ * and not yet confirmed by the holder of its certificate; or the agency's, which could not be
+ * made (the fault named, with where to look). Only a fault sends staff to the certificate.
+ */
+export function awaitedSignatureInWords(w: AwaitedSignature): string {
+  if (w.waitingFor === 'leader') return 'chờ lãnh đạo ký số';
+  const fault = agencyFault(w);
+  return fault
+    ? `lãnh đạo đã ký nhưng chưa ký được chữ ký số của cơ quan (${fault}), cần kiểm tra chứng thư số của cơ quan`
+    : 'lãnh đạo đã ký, chờ chữ ký số của cơ quan (người giữ chứng thư số của cơ quan chưa xác nhận)';
+}
+
+/** The agency layer's last fault without the "— sẽ thử lại" the staff pages add; null when there is none. */
+export function agencyFault(w: AwaitedSignature): string | null {
+  if (w.waitingFor !== 'agency' || !w.problem) return null;
+  return w.problem.replace(/\s*—\s*sẽ (thử|hỏi) lại$/, '').trim() || null;
+}

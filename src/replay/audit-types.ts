@@ -4,24 +4,10 @@
  * them instead of against its own counters.
  */
 
-/**
- * One request as a provider's fake saw it (REPLAY.md §3). The same shape as the faults helper's
- * `FakeDelivery` (src/replay/fakes/fault.ts), kept here so the audit builds without it.
- */
-export interface FakeDelivery {
-  provider: 'zalo' | 'email' | 'sms' | 'signing';
-  /** What ties it to our notice: Zalo's tracking_id, the e-mail's X-Henlai-Notice (else its Message-ID), eSMS's RequestId; null when the request carried none. */
-  key: string | null;
-  recipient: string;
-  /** Real epoch ms when the fake took or refused it. */
-  realAt: number;
-  /** timeout: the client hung up before the fake answered and nothing was sent. */
-  outcome: 'accepted' | 'error' | 'timeout' | 'refused';
-  /** SMS only: segments billed. */
-  segments?: number;
-  /** Accepted, but the client had hung up before the answer came: it cannot know it was taken. */
-  answerLost?: boolean;
-}
+import type { FakeDelivery } from './fakes/fault';
+import type { ReplayParams } from './params';
+
+export type { FakeDelivery } from './fakes/fault';
 
 export type ProcessRole = 'server' | 'dispatcher' | 'tick' | 'replay' | string;
 
@@ -49,14 +35,5 @@ export interface RunFacts {
   database?: string;
 }
 
-/**
- * The parameters the audit reads: a narrow view of the province helper's ReplayParams (which
- * fits it), so the audit does not wait for, nor break with, the rest of that type.
- */
-export interface AuditParams {
-  seed: number;
-  start: string;
-  days: number;
-  prices: { zaloMessage: number; smsSegment: number; email: number; currency: string };
-  calibration: { source: string; figures: Record<string, number> };
-}
+/** The parameters the audit reads: the report shows the whole object it is given. */
+export type AuditParams = Pick<ReplayParams, 'seed' | 'start' | 'days' | 'prices' | 'calibration'>;

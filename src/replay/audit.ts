@@ -10,11 +10,12 @@ import { ReportRepository } from '../db/reports';
 import { ReplayAuditRepository, type NoticeTally, type Sample } from '../db/replay-audit';
 import { FixedClock } from '../clock';
 import { SYSTEM_ACTOR } from '../domain/actor';
-import { rangePeriod, type PeriodFigures } from '../domain/reports';
-import { dayToIso, localDayOf } from '../domain/time';
+import { parsePeriod, rangePeriod, type PeriodFigures } from '../domain/reports';
+import { dayToIso, dayToYmd, localDayOf } from '../domain/time';
 import { ReportService } from '../services/reports';
 import { duplicateKeys, firstAcceptance, monthOfDay, monthsBetween, realTimeOf, spread, tallyDeliveries, type DuplicateKey, type ProviderTally, type Spread } from './audit-figures';
 import type { AuditParams, FakeDelivery, RunFacts } from './audit-types';
+import { isRate, matchCalibration, QUARTER_MEASURE_LABELS, RUN_MEASURE_LABELS, type RunMeasures } from './calibration';
 
 export type { AuditParams, FakeDelivery, RunFacts, ClockMark } from './audit-types';
 
@@ -81,6 +82,10 @@ export interface CalibrationRow {
   key: string;
   published: number | null;
   simulated: number | null;
+  /** What the simulated figure is, in words (empty: no simulated figure matches the key). */
+  simulatedAs: string;
+  /** A share or rate, shown as a percentage. */
+  rate: boolean;
 }
 
 export interface Audit {
@@ -232,7 +237,7 @@ export async function auditReplay(input: AuditInput): Promise<Audit> {
   const totalLate = sum(late.map((l) => l.n));
   const online = sum(received.filter((r) => r.channel === 'online').map((r) => r.n));
   const onlineLate = sum(late.filter((l) => l.channel === 'online').map((l) => l.n));
-  const simulated: Record<string, number | null> = {
+  const simulated: RunMeasures = {
     receivedPerYear: Math.round((totalReceived * 365) / Math.max(1, params.days)),
     receivedPerQuarter: Math.round((totalReceived * 365) / 4 / Math.max(1, params.days)),
     lateShare: totalReceived ? totalLate / totalReceived : null,
@@ -240,7 +245,7 @@ export async function auditReplay(input: AuditInput): Promise<Audit> {
     onTimeRate: periodReport.total.onTimeRate,
     beforeDeadlineShare: before + after ? before / (before + after) : null,
   };
-  const keys = [...new Set([...Object.keys(params.calibration.figures), ...Object.keys(simulated)])];
+  const calibrationRows = await calibrate(db, params.calibration.figures, simulated, { startDay, endDay, atMs: run.virtualEnd });
 
   const lostCount = stuck.count + noFallback.count + noNotice.count + sentWithoutDelivery.count;
   return {
@@ -269,7 +274,7 @@ export async function auditReplay(input: AuditInput): Promise<Audit> {
     periodReport,
     calibration: {
       source: params.calibration.source,
-      rows: keys.map((key) => ({ key, published: params.calibration.figures[key] ?? null, simulated: simulated[key] ?? null })),
+      rows: calibrationRows,
     },
   };
 }
@@ -279,6 +284,37 @@ async function simulatedPeriod(db: Db, fromDay: number, toDay: number, atMs: num
   const service = new ReportService({ reports: new ReportRepository(db), agencies: new AgencyRepository(db), procedures: new ProcedureRepository(db), clock: new FixedClock(new Date(atMs)) });
   const report = await service.period({ period: rangePeriod(fromDay, toDay, dayToIso(fromDay), dayToIso(toDay)), groupBy: 'agency', asOf: new Date(atMs) }, SYSTEM_ACTOR);
   return { title: report.title, total: report.total, rows: report.rows };
+}
+
+/**
+ * Each published figure beside its simulated counterpart (calibration.ts says which), then the
+ * run's own measures no published figure named. A quarter is compared only when the run covers it.
+ */
+async function calibrate(db: Db, figures: Record<string, number>, run: RunMeasures, span: { startDay: number; endDay: number; atMs: number }): Promise<CalibrationRow[]> {
+  const year = dayToYmd(span.startDay).year;
+  const quarters = new Map<number, PeriodFigures | null>();
+  const quarter = async (q: number): Promise<PeriodFigures | null> => {
+    if (!quarters.has(q)) {
+      const period = parsePeriod(`${year}-Q${q}`);
+      const covered = period !== null && period.from >= span.startDay && period.to <= span.endDay;
+      quarters.set(q, covered ? (await simulatedPeriod(db, period.from, period.to, span.atMs)).total : null);
+    }
+    return quarters.get(q) ?? null;
+  };
+  const rows: CalibrationRow[] = [];
+  const named = new Set<string>();
+  for (const [key, published] of Object.entries(figures)) {
+    const m = matchCalibration(key);
+    if (m?.kind === 'run') named.add(m.measure);
+    const simulated = m === null ? null : m.kind === 'run' ? run[m.measure] : ((await quarter(m.quarter))?.[m.measure] ?? null);
+    const simulatedAs =
+      m === null ? '' : m.kind === 'run' ? RUN_MEASURE_LABELS[m.measure] : `Quý ${['I', 'II', 'III', 'IV'][m.quarter - 1]} năm ${year} mô phỏng: ${QUARTER_MEASURE_LABELS[m.measure]}`;
+    rows.push({ key, published, simulated, simulatedAs, rate: isRate(m, key) });
+  }
+  for (const measure of Object.keys(run) as (keyof RunMeasures)[]) {
+    if (!named.has(measure)) rows.push({ key: measure, published: null, simulated: run[measure], simulatedAs: RUN_MEASURE_LABELS[measure], rate: isRate({ kind: 'run', measure }, measure) });
+  }
+  return rows;
 }
 
 const codes = (s: Sample): string => (s.examples.length ? ` (${s.examples.join(', ')}${s.count > s.examples.length ? ', …' : ''})` : '');

@@ -103,6 +103,16 @@ export class IntakeModel {
     return out;
   }
 
+  /** Share of its calendar year's province-wide intake that a day receives (sums to 1 over a year). */
+  provinceWeight(day: DayNumber): number {
+    const totals = this.totals(yearOfDay(day));
+    let w = 0;
+    this.desks.forEach((desk, i) => {
+      if (totals[i] > 0) w += (desk.share * this.weight(desk, day)) / totals[i];
+    });
+    return w;
+  }
+
   /** Expected dossiers of each desk on a day (before the day's noise and Poisson chance). */
   expected(day: DayNumber): Float64Array {
     const totals = this.totals(yearOfDay(day));

@@ -9,6 +9,8 @@ import type { AgencyInput } from '../db/agencies';
 import type { ApplicantKind, IntakeChannel } from '../db/dossiers';
 import type { ProcedureInput } from '../db/procedures';
 import { DEFAULT_AGENCY_SETTINGS } from '../domain/agency';
+import type { WorkingCalendar } from '../domain/calendar';
+import { computeDue, workingMsBetween } from '../domain/deadline';
 import type { Actor } from '../domain/actor';
 import { dayStartMs, dayToYmd, MINUTE_MS, parseHhmm, type DayNumber } from '../domain/time';
 
@@ -283,6 +285,21 @@ export function arrivalsForDay(p: ReplayParams, dayIndex: number): DossierArriva
       fate: fateOf(p, fates, desk.desk.agency, x, plan.cumRounds.get(x)!),
     };
   });
+}
+
+/** The instant `officeHours` of office time after `from` on the calendar (nights, weekends and holidays skipped). */
+export function afterOfficeHours(cal: WorkingCalendar, from: number, officeHours: number): number {
+  return computeDue(cal, new Date(from), { unit: 'hours', amount: Math.max(0, officeHours) }).getTime();
+}
+
+/**
+ * When the officer finishes a dossier whose clock (re)started at `startedAt` and is due at
+ * `dueAt`: `workShare` of the office time between them — after the due date exactly when the
+ * fate slips — on the deciding agency's calendar.
+ */
+export function finishInstant(cal: WorkingCalendar, startedAt: number, dueAt: number, workShare: number): number {
+  const office = workingMsBetween(cal, new Date(startedAt), new Date(dueAt)) / (60 * MINUTE_MS);
+  return afterOfficeHours(cal, startedAt, office * workShare);
 }
 
 /**

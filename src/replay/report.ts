@@ -49,6 +49,12 @@ function table(headers: string[], rows: (string | number)[][], caption?: string)
   );
 }
 
+/** '2026-03' → 'Tháng 3/2026' in tables, 'T3/2026' under a chart's bars. */
+function monthLabel(month: string, prefix: 'Tháng ' | 'T'): string {
+  const [year, m] = month.split('-');
+  return `${prefix}${Number(m)}/${year}`;
+}
+
 const examples = (s: Sample): string => esc(s.examples.join(', ') || '—');
 const kept = (ok: boolean): string => (ok ? '<span class="ok">Giữ đúng</span>' : '<span class="bad">Vi phạm</span>');
 
@@ -83,7 +89,7 @@ function promises(f: ReportFile): string {
 }
 
 function months(a: Audit): string {
-  const labels = a.months.map((m) => m.month);
+  const labels = a.months.map((m) => monthLabel(m.month, 'T'));
   const charts =
     groupedBars('Hồ sơ tiếp nhận và hồ sơ trễ hạn theo tháng', labels, [
       { label: 'Tiếp nhận', color: '#4c78a8', values: a.months.map((m) => m.received) },
@@ -95,7 +101,7 @@ function months(a: Audit): string {
       { label: 'Chưa xin lỗi', color: '#b8002e', values: a.months.map((m) => m.never) },
       { label: 'Vào danh sách gọi điện', color: '#72b7b2', values: a.months.map((m) => m.callListAdded) },
     ]);
-  const rows = a.months.map((m) => [esc(m.month), m.received, m.late, m.apologisedBefore, m.apologisedAfter, m.never, m.callListAdded, m.callListLeft]);
+  const rows = a.months.map((m) => [esc(monthLabel(m.month, 'Tháng ')), m.received, m.late, m.apologisedBefore, m.apologisedAfter, m.never, m.callListAdded, m.callListLeft]);
   return (
     `<section><h2>Theo tháng</h2>${charts}` +
     table(['Tháng', 'Tiếp nhận', 'Trễ hạn', 'Xin lỗi trước hạn', 'Xin lỗi sau hạn', 'Chưa xin lỗi', 'Vào danh sách gọi điện', 'Còn trong danh sách cuối kỳ'], rows, 'Số liệu theo tháng') +
@@ -121,8 +127,8 @@ function dossiers(a: Audit): string {
       ['Trễ lần hai bị bỏ sót', a.secondSlips.unhandled.count],
     ]) +
     table(
-      ['Cơ quan', 'Năm', 'Số cuối đã lấy', 'Thư đã phát hành', 'Số đang giữ chờ ký', 'Số bị hở'],
-      a.letterNumbers.registers.map((r) => [esc(r.agencyCode), String(r.year), r.lastSeq, r.issued, r.reserved, esc(r.gaps.slice(0, 20).join(', ') || '0')]),
+      ['Cơ quan', 'Năm', 'Số cuối đã lấy', 'Thư đã phát hành', 'Số đang giữ chờ ký', 'Số của thư đã huỷ (để trống)', 'Số bị hở'],
+      a.letterNumbers.registers.map((r) => [esc(r.agencyCode), String(r.year), r.lastSeq, r.issued, r.reserved, r.voided, esc(r.gaps.slice(0, 20).join(', ') || '0')]),
       'Sổ văn bản (số thư theo cơ quan và năm)',
     ) +
     '</section>'
@@ -187,10 +193,9 @@ function periodAndCalibration(a: Audit): string {
     [...p.rows.map((r) => fig(r.figures, esc(`${r.key} — ${r.name}`))), fig(p.total, '<strong>Tổng</strong>')],
     p.title,
   );
-  const ratio = (k: string): boolean => /share|rate/i.test(k);
   const calib = table(
-    ['Chỉ số', 'Số liệu công bố', 'Mô phỏng'],
-    a.calibration.rows.map((r) => [esc(r.key), ratio(r.key) ? pct(r.published) : n(r.published), ratio(r.key) ? pct(r.simulated) : n(r.simulated)]),
+    ['Chỉ số', 'Số liệu công bố', 'Mô phỏng', 'Số liệu mô phỏng là'],
+    a.calibration.rows.map((r) => [esc(r.key), r.rate ? pct(r.published) : n(r.published), r.rate ? pct(r.simulated) : n(r.simulated), esc(r.simulatedAs || '—')]),
     `Đối chiếu với số liệu công bố (nguồn: ${a.calibration.source})`,
   );
   return `<section><h2>Báo cáo kỳ của năm mô phỏng</h2><div class="side">${report}${calib}</div></section>`;

@@ -4,7 +4,7 @@ import type { ApologyRepository, EscalationRepository } from '../db/apologies';
 import type { Dossier, DossierRepository } from '../db/dossiers';
 import type { NoticeRepository } from '../db/notices';
 import type { AtRiskRow, WaitingSignature, WatchRepository } from '../db/watch';
-import { signatureWait, waitInWords } from '../domain/signature-wait';
+import { agencyFault, awaitedSignatureInWords, signatureWait, waitInWords } from '../domain/signature-wait';
 import { dayToIso, localDayOf } from '../domain/time';
 import { shortDate, shortInstant } from '../domain/vn-format';
 import { AppError } from '../errors';
@@ -256,8 +256,7 @@ export class DeadlineWatcher {
     });
     if (toSign !== null) {
       try {
-        const view = await this.deps.workflow.approve(toSign, actor);
-        if (view.apology.status === 'issued') report.issued++;
+        if ((await this.deps.workflow.approveDraft(toSign, actor)).status === 'issued') report.issued++;
       } catch (err) {
         this.deps.logger.warn({ err, apology: toSign }, 'auto-mode apology not signed; it stays a draft with the reason shown');
       }
@@ -304,7 +303,7 @@ function digestMessage(agency: Agency, list: AtRiskItem[], now: Date): Record<st
   const subject = `[Hẹn Lại] ${list.length} hồ sơ sắp đến hạn hoặc quá hạn — ${agency.name} — ${shortDate(localDayOf(now))}`;
   const lines = list.map((i) => {
     const state = i.signatureWaitingSince !== null
-      ? `${i.overdue ? 'QUÁ HẠN, ' : ''}thư xin lỗi ${i.signatureWaitingFor === 'agency' ? 'chờ chữ ký số của cơ quan, cần kiểm tra chứng thư số của cơ quan' : 'chờ ký số'} (đã chờ ${waitInWords(now.getTime() - i.signatureWaitingSince)})`
+      ? `${i.overdue ? 'QUÁ HẠN, ' : ''}thư xin lỗi ${awaitedSignatureInWords({ waitingFor: i.signatureWaitingFor ?? 'leader', problem: i.signatureProblem })} (đã chờ ${waitInWords(now.getTime() - i.signatureWaitingSince)})`
       : i.urgent ? (i.apologyStatus === 'draft' ? 'QUÁ HẠN, thư xin lỗi chờ duyệt' : 'QUÁ HẠN, chưa xin lỗi') : 'sắp đến hạn';
     return `- ${i.dossier.code} — ${i.dossier.applicantName} — hạn ${shortInstant(new Date(i.dossier.currentDueAt as number))} — ${state}`;
   });
@@ -336,13 +335,21 @@ function signatureReminderMessage(agency: Agency, w: WaitingSignature, waitedMs:
 
 function agencySignatureReminderMessage(agency: Agency, w: WaitingSignature, waitedMs: number): Record<string, unknown> {
   const due = shortInstant(new Date(w.dueAt));
-  const subject = `[Hẹn Lại] Nhắc ký số: thư xin lỗi hồ sơ ${w.dossierCode} chưa ban hành được: chữ ký số của cơ quan lỗi, đã chờ ${waitInWords(waitedMs)} — ${agency.name}`;
+  // A request waiting on the holder's phone is no fault: only a fault sends staff to the certificate.
+  const fault = agencyFault(w);
+  const subject = fault
+    ? `[Hẹn Lại] Nhắc ký số: thư xin lỗi hồ sơ ${w.dossierCode} chưa ban hành được: chữ ký số của cơ quan lỗi, đã chờ ${waitInWords(waitedMs)} — ${agency.name}`
+    : `[Hẹn Lại] Nhắc ký số: thư xin lỗi hồ sơ ${w.dossierCode} chờ chữ ký số của cơ quan, đã chờ ${waitInWords(waitedMs)} — ${agency.name}`;
   const text = [
     `Kính gửi ${agency.name},`,
     '',
-    `Thư xin lỗi và hẹn lại của hồ sơ ${w.dossierCode} đã có chữ ký số của lãnh đạo (${w.approvedBy}) nhưng chưa ban hành được vì không ký số được bằng chứng thư số của cơ quan: đã chờ ${waitInWords(waitedMs)}, hạn giải quyết hồ sơ ${due}.`,
-    ...(w.problem ? [`Lỗi gần nhất: ${w.problem}.`] : []),
-    'Người dân chưa nhận được ngày hẹn mới cho đến khi thư được ban hành. Đề nghị quản trị viên kiểm tra chứng thư số của cơ quan (còn hạn, đúng mật khẩu) trong mục Quản trị › Ký số; hệ thống tự thử ban hành lại.',
+    fault
+      ? `Thư xin lỗi và hẹn lại của hồ sơ ${w.dossierCode} đã có chữ ký số của lãnh đạo (${w.approvedBy}) nhưng chưa ban hành được vì không ký số được bằng chứng thư số của cơ quan: đã chờ ${waitInWords(waitedMs)}, hạn giải quyết hồ sơ ${due}.`
+      : `Thư xin lỗi và hẹn lại của hồ sơ ${w.dossierCode} đã có chữ ký số của lãnh đạo (${w.approvedBy}) và chờ người giữ chứng thư số của cơ quan xác nhận ký trên ứng dụng ký số từ xa: đã chờ ${waitInWords(waitedMs)}, hạn giải quyết hồ sơ ${due}.`,
+    ...(fault ? [`Lỗi gần nhất: ${fault}.`] : []),
+    fault
+      ? 'Người dân chưa nhận được ngày hẹn mới cho đến khi thư được ban hành. Đề nghị quản trị viên kiểm tra chứng thư số của cơ quan (còn hạn, đúng mật khẩu) trong mục Quản trị › Ký số; hệ thống tự thử ban hành lại.'
+      : 'Người dân chưa nhận được ngày hẹn mới cho đến khi thư được ban hành. Đề nghị người giữ chứng thư số của cơ quan xác nhận yêu cầu ký; thư được ban hành ngay sau đó.',
     '',
     'Thư này do hệ thống Hẹn Lại gửi tự động, một lần cho mỗi lần chờ.',
   ].join('\n');

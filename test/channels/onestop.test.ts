@@ -90,6 +90,14 @@ describe('one-stop channel (signed appointment updates)', () => {
     }
   });
 
+  it('signs with the machine’s time on a replay’s virtual clock: the receiver checks the timestamp against its own clock', async () => {
+    const virtual = { now: () => new Date('2025-01-06T08:00:00+07:00'), realTime: clock };
+    const replaying = createOnestopChannel({ target: async () => target, clock: virtual, logger: createLogger('silent'), timeoutMs: 300 });
+    const result = await replaying.send(notice(), async () => []);
+    assert.equal(result.outcome, 'delivered', `a call signed at the simulated date is refused by a real receiver; it answered ${result.providerAnswer}`);
+    assert.equal(receiver.applied[0]?.headers['x-henlai-timestamp'], String(new Date(NOW).getTime() / 1000));
+  });
+
   it('retries what may pass later: 5xx, a timeout, a refused connection; 429 with Retry-After defers', async () => {
     receiver.script.push({ httpStatus: 503 });
     const down = await channel.send(notice(), async () => []);

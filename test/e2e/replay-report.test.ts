@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { auditReplay } from '../../src/replay/audit';
+import { auditReplay, type AuditParams } from '../../src/replay/audit';
 import { writeReport } from '../../src/replay/report';
 import { createTestContext, dossierBody, seedBasics, type TestContext } from '../support/context';
 import { assertAccessible, launchBrowser, screenshot } from './browser';
@@ -37,7 +37,7 @@ describe('replay report in a browser', function () {
     await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: 'LATE-2', acceptedAt: '2026-01-06T09:00:00+07:00' })).expect(201);
     const d = await ctx.api('post', '/api/v1/dossiers/LATE-1/apologies').send({}).expect(201);
     await ctx.api('post', `/api/v1/apologies/${d.body.id}/approve`).expect(200);
-    const params = {
+    const params: AuditParams = {
       seed: 1,
       start: '2026-01-01',
       days: 61,

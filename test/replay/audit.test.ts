@@ -28,7 +28,7 @@ const PARAMS: AuditParams = {
   start: '2026-01-01',
   days: 61,
   prices: { zaloMessage: 200, smsSegment: 800, email: 0, currency: 'VND' },
-  calibration: { source: 'Cần Thơ, quý I/2019', figures: { receivedPerQuarter: 169_055, onlineLateShare: 0.082 } },
+  calibration: { source: 'Cần Thơ, quý I/2019', figures: { canThoQ1_2019Received: 169_055, canThoQ1_2019ResolvedLate: 3_076, ngheAn2023OnlineOverdueShare: 0.082 } },
 };
 
 const at = (s: string): number => new Date(`${s}+07:00`).getTime();
@@ -126,10 +126,22 @@ describe('replay audit: the promises counted from the rows and the fakes', funct
     assert.equal(a.periodReport.total.received, 4, 'the period report over the simulated days counts the same dossiers');
     assert.deepEqual(
       a.calibration.rows.find((r) => r.key === 'receivedPerQuarter'),
-      { key: 'receivedPerQuarter', published: 169_055, simulated: Math.round((4 * 365) / 4 / 61) },
+      { key: 'receivedPerQuarter', published: null, simulated: Math.round((4 * 365) / 4 / 61), simulatedAs: 'Hồ sơ tiếp nhận, quy ra một quý', rate: false },
+      'a measure no published figure names is still shown',
     );
+    assert.equal(a.calibration.rows.find((r) => r.key === 'canThoQ1_2019Received')?.simulated, null, 'the run ends on 2 March: it does not cover the first quarter');
     const slip = a.latencies.find((l) => l.measure === 'slipToApology' && l.clock === 'virtual');
     assert.equal(slip?.count, 1, 'one apology came after its deadline');
+  });
+
+  it('sets each published figure beside the simulated one its key names: a quarter from the period report, a share from the run', async () => {
+    run.virtualEnd = at('2026-04-01T00:00:00');
+    const a = await audit();
+    const rows = Object.fromEntries(a.calibration.rows.map((r) => [r.key, [r.published, r.simulated, r.rate]]));
+    assert.deepEqual(rows.canThoQ1_2019Received, [169_055, 4, false], 'Cần Thơ’s quarter beside the simulated first quarter: 4 dossiers received');
+    assert.deepEqual(rows.canThoQ1_2019ResolvedLate, [3_076, 0, false], 'RESOLVED finished on time');
+    assert.deepEqual(rows.ngheAn2023OnlineOverdueShare, [0.082, null, true], 'no online dossier in this run: no share to compare');
+    assert.match(a.calibration.rows.find((r) => r.key === 'canThoQ1_2019Received')?.simulatedAs ?? '', /Quý I năm 2026 mô phỏng: tiếp nhận/);
   });
 
   it('names a second apology issued for the same deadline', async () => {
@@ -254,10 +266,13 @@ describe('replay audit: the promises counted from the rows and the fakes', funct
       assert.equal((html.match(/<svg /g) ?? []).length, 2, 'two inline charts');
       assert.doesNotMatch(html, /<script|<link |src="http|href="http/, 'nothing fetched: no script, stylesheet or remote file');
       assert.match(html, /<caption>Số liệu theo tháng<\/caption>/);
-      for (const m of a.months) assert.match(html, new RegExp(`<tr><td>${m.month}</td><td class="num">${m.received}</td>`), `the month table has ${m.month}`);
+      for (const [m, label] of a.months.map((m, i) => [m, `Tháng ${i + 1}/2026`] as const)) {
+        assert.match(html, new RegExp(`<tr><td>${label}</td><td class="num">${m.received}</td>`), `the month table has ${m.month} as "${label}"`);
+      }
       assert.match(html, /Mọi lời hứa đều được giữ đúng/);
       assert.match(html, /Cần Thơ, quý I\/2019/, 'the calibration source is shown');
       assert.match(html, /169\.055/, 'the published figure beside the simulated one, in Vietnamese number format');
+      assert.match(html, /8,2 %/, 'a published share as a percentage');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_REPLAY_PARAMS, loadReplayParams, type ReplayParams } from '../../src/replay/params';
-import { arrivalsForDay, dossierInputOf, installCatalogue, provinceCatalogue, type DossierArrival } from '../../src/replay/province';
+import { afterOfficeHours, arrivalsForDay, dossierInputOf, finishInstant, installCatalogue, provinceCatalogue, type DossierArrival } from '../../src/replay/province';
+import type { FaultParams as FaultsSeam } from '../../src/replay/faults';
+import type { AuditParams } from '../../src/replay/audit-types';
+import { WorkingCalendar } from '../../src/domain/calendar';
+import { NATIONAL_DECISIONS } from '../../src/domain/national-calendar';
 import { intakeModelOf } from '../../src/replay/intake';
 import { dayStartMs, dayToIso, localDayOf, weekdayOf, DAY_MS } from '../../src/domain/time';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
@@ -170,3 +174,24 @@ describe('replay: arrivals become dossiers the service accepts', function () {
     }
   });
 });
+
+describe('replay: turning a fate into instants on the working calendar', () => {
+  const cal = new WorkingCalendar({ entries: NATIONAL_DECISIONS });
+  const friday = Date.parse('2026-02-13T15:00:00+07:00'); // the last afternoon before the Tết break
+
+  it('counts office hours across a weekend and the Tết break', () => {
+    // 2.5 office hours from Friday 15:00: two until 17:00; the break runs to Sunday 22/02; the last half hour from 07:30 on Monday 23/02.
+    assert.equal(new Date(afterOfficeHours(cal, friday, 2.5)).toISOString(), new Date('2026-02-23T08:00:00+07:00').toISOString());
+  });
+
+  it('finishes before the due date for workShare < 1 and after it for workShare > 1', () => {
+    const due = Date.parse('2026-03-06T17:00:00+07:00');
+    assert.ok(finishInstant(cal, friday, due, 0.95) < due, 'a dossier using 95 % of its time is finished in time');
+    assert.ok(finishInstant(cal, friday, due, 1.05) > due, 'a dossier needing 105 % of its time is late');
+  });
+});
+
+// The seams other modules of the replay declare on their side: these lines stop compiling if the
+// parameters drift from them.
+export const faultsFit: FaultsSeam = DEFAULT_REPLAY_PARAMS.faults;
+export const auditFits: AuditParams = DEFAULT_REPLAY_PARAMS;

@@ -65,6 +65,17 @@ describe('pulling dossiers from a one-stop system that cannot push', () => {
     });
   }
 
+  it('signs its polls with the machine’s time on a replay’s virtual clock (the source checks the timestamp against its own clock)', async () => {
+    server.change(dossier(1));
+    const virtual = { now: () => new Date('2025-01-06T08:00:00+07:00'), realTime: clock };
+    const page = await createPullClient({ clock: virtual, timeoutMs: 300 })({ url: server.url, secret: SECRET, cursor: null, limit: 2 });
+    assert.deepEqual(
+      page.items.map((i) => (i as { MaHoSo: string }).MaHoSo),
+      [dossier(1).MaHoSo],
+      'a poll signed at the simulated date would be refused by the source',
+    );
+  });
+
   it('feeds every page to the ingestion and keeps the cursor where the last applied page ended', async () => {
     for (let n = 1; n <= 5; n++) server.change(dossier(n));
     const report = await puller().runOnce();

@@ -53,7 +53,7 @@ describe('deadline watcher: letters waiting for the leader’s signature', funct
     assert.equal(r.drafted, 0, 'the waiting letter is the apology: no second draft');
     assert.equal(Number((await ctx.db('apologies').count({ n: '*' }).first())?.n), 1);
     const digest = await ctx.db('notices').where({ kind: 'at_risk_digest' }).orderBy('id', 'desc').first();
-    assert.match(JSON.parse(digest.payload).text, /LATE-1 — .* — QUÁ HẠN, thư xin lỗi chờ ký số \(đã chờ 4 ngày 23 giờ\)/);
+    assert.match(JSON.parse(digest.payload).text, /LATE-1 — .* — QUÁ HẠN, thư xin lỗi chờ lãnh đạo ký số \(đã chờ 4 ngày 23 giờ\)/, 'the digest says the leader’s signature is awaited');
     const atRisk = await ctx.api('get', '/api/v1/at-risk').expect(200);
     const late1 = atRisk.body.items.find((i: { dossierCode: string }) => i.dossierCode === 'LATE-1');
     assert.equal(late1.urgent, true);
@@ -77,6 +77,39 @@ describe('deadline watcher: letters waiting for the leader’s signature', funct
     assert.equal((await ctx.services.watcher.tick()).signatureReminders, 0);
     const digest = await ctx.db('notices').where({ kind: 'at_risk_digest' }).orderBy('id', 'desc').first();
     assert.match(JSON.parse(digest.payload).text, /LATE-1 — .* — QUÁ HẠN, thư xin lỗi chờ duyệt/);
+  });
+
+  describe('a letter the leader signed whose agency signature was asked for remotely and not yet confirmed', () => {
+    beforeEach(async () => {
+      // The leader signed at 10:00; the agency's certificate holder has a sign request on the phone.
+      await ctx.db('letter_signing').where({ apology_id: apologyId }).update({
+        state: 'agency-waiting',
+        leader_signed_at: new Date('2026-03-05T10:00:00+07:00').getTime(),
+        message: null,
+      });
+    });
+
+    it('names the agency’s confirmation as what the letter waits for, with no certificate fault', async () => {
+      ctx.clock.set(new Date('2026-03-10T08:00:00+07:00'));
+      await ctx.services.watcher.tick();
+      const digest = await ctx.db('notices').where({ kind: 'at_risk_digest' }).orderBy('id', 'desc').first();
+      const text = JSON.parse(digest.payload).text as string;
+      assert.match(
+        text,
+        /LATE-1 — .* — QUÁ HẠN, thư xin lỗi lãnh đạo đã ký, chờ chữ ký số của cơ quan \(người giữ chứng thư số của cơ quan chưa xác nhận\) \(đã chờ 4 ngày 22 giờ\)/,
+        'the digest says the agency’s signature is awaited and whose confirmation',
+      );
+      assert.doesNotMatch(text, /cần kiểm tra chứng thư số/, 'nothing is wrong with the certificate: the digest must not send staff looking for a fault');
+    });
+
+    it('reminds the agency to confirm, without calling it a fault', async () => {
+      ctx.clock.set(new Date('2026-03-07T14:00:00+07:00'));
+      assert.equal((await ctx.services.watcher.tick()).signatureReminders, 1);
+      const [reminder] = await reminders();
+      const payload = JSON.parse(reminder.payload) as { subject: string; text: string };
+      assert.doesNotMatch(payload.subject, /cơ quan lỗi/, `the subject should not speak of a fault: ${payload.subject}`);
+      assert.match(payload.text, /người giữ chứng thư số của cơ quan xác nhận/);
+    });
   });
 
   describe('a letter the leader signed whose agency signature keeps failing at issuance', () => {
@@ -113,7 +146,11 @@ describe('deadline watcher: letters waiting for the leader’s signature', funct
       const r = await ctx.services.watcher.tick();
       assert.equal(r.drafted, 0);
       const digest = await ctx.db('notices').where({ kind: 'at_risk_digest' }).orderBy('id', 'desc').first();
-      assert.match(JSON.parse(digest.payload).text, /LATE-1 — .* — QUÁ HẠN, thư xin lỗi chờ chữ ký số của cơ quan, cần kiểm tra chứng thư số của cơ quan \(đã chờ 4 ngày 22 giờ\)/);
+      assert.match(
+        JSON.parse(digest.payload).text,
+        /LATE-1 — .* — QUÁ HẠN, thư xin lỗi lãnh đạo đã ký nhưng chưa ký được chữ ký số của cơ quan \(Chứng thư số của cơ quan đã hết hạn\), cần kiểm tra chứng thư số của cơ quan \(đã chờ 4 ngày 22 giờ\)/,
+        'the digest names the agency’s signature and why it could not be made',
+      );
       const atRisk = await ctx.api('get', '/api/v1/at-risk').expect(200);
       const late1 = atRisk.body.items.find((i: { dossierCode: string }) => i.dossierCode === 'LATE-1');
       assert.equal(late1.urgent, true);

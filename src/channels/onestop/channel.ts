@@ -7,7 +7,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { Channel, OutgoingNotice, SendResult } from '../types';
 import type { Logger } from '../../logger';
-import type { Clock } from '../../clock';
+import { realTimeOf, type Clock } from '../../clock';
 import { HEADERS, signBody } from './signature';
 
 /** Where and with which secret a source is called; null when the source is gone, disabled or has no URL. */
@@ -46,7 +46,8 @@ export function createOnestopChannel(deps: OnestopChannelDeps): Channel {
         return { outcome: 'permanent-failure', errorClass: 'onestop:no-target', providerAnswer: `Nguồn ${notice.recipient} không còn hoạt động hoặc chưa có địa chỉ nhận` };
       }
       const text = JSON.stringify(body);
-      const timestamp = Math.floor(deps.clock.now().getTime() / 1000);
+      // Checked by the receiver against its own clock: the machine's time, even on a replay's virtual clock.
+      const timestamp = Math.floor(realTimeOf(deps.clock).now().getTime() / 1000);
       try {
         const res = await client.post(target.url, text, {
           headers: {

@@ -4,7 +4,7 @@
  * calls, over the path and query instead of a body, so the source can tell it is Hẹn Lại asking.
  */
 import axios from 'axios';
-import type { Clock } from '../../clock';
+import { realTimeOf, type Clock } from '../../clock';
 import { HEADERS, signBody } from './signature';
 
 export interface PullPage {
@@ -24,7 +24,8 @@ export function createPullClient(deps: { clock: Clock; timeoutMs: number }): Pul
     const target = new URL(url);
     target.searchParams.set('cursor', cursor ?? '');
     target.searchParams.set('limit', String(limit));
-    const timestamp = Math.floor(deps.clock.now().getTime() / 1000);
+    // Checked by the source against its own clock: the machine's time, even on a replay's virtual clock.
+    const timestamp = Math.floor(realTimeOf(deps.clock).now().getTime() / 1000);
     let res;
     try {
       res = await http.get(target.toString(), {

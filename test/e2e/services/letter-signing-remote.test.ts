@@ -185,4 +185,26 @@ describe('signed letters: the leader confirms a remote signature (SmartCA fake)'
     assert.equal((await ctx.services.signing.state(id))?.state, 'leader-waiting');
     assert.equal((await ctx.services.apologies.get(id, leader)).apology.status, 'draft');
   });
+
+  it('a leader whose account is deactivated while the letter waits: a confirmation that comes anyway is not used, the draft is handed back naming the cause, nothing sent; approving as that account is refused (422)', async () => {
+    acceptCallbacks = false;
+    const { id } = await draftAndApprove();
+    // The leader left the agency: their account is switched off before they confirm on the phone.
+    await ctx.db('users').where({ id: leader.userId }).update({ active: false });
+    await fake.confirm(fake.requestOf(CCCD).tranCode);
+    ctx.clock.advance(60_000);
+    await ctx.services.apologyWorkflow.checkSignatures();
+    const state = await ctx.services.signing.state(id);
+    assert.equal(state?.state, 'returned', `the letter is handed back, not signed by a former leader (state ${state?.state}: ${state?.message})`);
+    assert.match(state?.message ?? '', /không còn là lãnh đạo/, 'the reason names the account that may no longer sign');
+    const a = await ctx.services.apologies.get(id, leader);
+    assert.equal(a.apology.status, 'draft');
+    assert.equal(a.notices.length, 0, 'nothing sent');
+    await assert.rejects(ctx.services.apologyWorkflow.approve(id, leader), (err: Error & { status?: number }) => {
+      assert.equal(err.status, 422, 'a refusal naming the cause, not a server error');
+      assert.match(err.message, /không còn là lãnh đạo/);
+      return true;
+    });
+    assert.equal((await ctx.services.apologies.get(id, leader)).notices.length, 0);
+  });
 });

@@ -17,6 +17,8 @@ const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 /** Vietnam time (UTC+7), for the local day. */
 const VN_OFFSET_MS = 7 * HOUR_MS;
+/** The longest step while nothing is due (virtual). */
+const MAX_IDLE_STEP_MS = 2 * HOUR_MS;
 /** The watcher runs at least this often (virtual), whatever the driver knows of deadlines. */
 const WATCHER_IDLE_MS = 2 * HOUR_MS;
 /** Reads across agencies (what each agency's staff see, taken together). */
@@ -129,7 +131,7 @@ export class ReplayDriver {
     let loadedDays = 0;
     let lastStaff = -Infinity;
     for (let now = start; now < end; ) {
-      const next = Math.min(end, now + this.deps.stepMs);
+      const next = this.nextStep(now, end, lastStaff);
       await this.deps.clock.advanceTo(next);
       while (loadedDays < this.deps.params.days && start + loadedDays * DAY_MS <= next) {
         for (const arrival of arrivalsForDay(this.deps.params, loadedDays)) this.agenda.push(arrival.receivedAt, { kind: 'arrive', arrival });
@@ -159,6 +161,18 @@ export class ReplayDriver {
     await this.tick();
     await this.deps.outbox.drain();
     return { ...this.progress };
+  }
+
+  /**
+   * One step of `stepMs`, or longer while nothing is due: up to the next action, deadline, new
+   * day or look at the queues, and at most MAX_IDLE_STEP_MS (notices waiting for a retry or for
+   * the morning's send window are sent at most that late).
+   */
+  private nextStep(now: number, end: number, lastStaff: number): number {
+    const at = (ms: number | null) => ms ?? Infinity;
+    const nextDay = (Math.floor((now + VN_OFFSET_MS) / DAY_MS) + 1) * DAY_MS - VN_OFFSET_MS;
+    const due = Math.min(at(this.agenda.nextAt()), at(this.deadlines.nextAt()) + 1, nextDay, lastStaff + this.deps.staffEveryMs);
+    return Math.min(end, Math.max(now + this.deps.stepMs, Math.ceil(Math.min(due, now + MAX_IDLE_STEP_MS))));
   }
 
   /**
@@ -209,7 +223,7 @@ export class ReplayDriver {
         if ((await this.record(action.code, action.agency, action.event, at)) !== 'done') return;
         if (action.event === 'supplement_requested') {
           const [round, ...rest] = action.rest;
-          this.agenda.push(at + round.returnAfterHours * HOUR_MS, { kind: 'event', code: action.code, agency: action.agency, event: 'supplement_received', rest, workShare: action.workShare });
+          this.agenda.push(at + Math.round(round.returnAfterHours * HOUR_MS), { kind: 'event', code: action.code, agency: action.agency, event: 'supplement_received', rest, workShare: action.workShare });
         } else {
           this.planWork(action.code, action.agency, at, action.rest, action.workShare);
         }

@@ -44,6 +44,7 @@ function figuresOf(o: ReplayOutcome, days: number): Figures {
     call_list_left: a.notices.callListLeft,
     kills: o.faults.kills,
     provider_errors: o.faults.providerErrors,
+    failed_attempts: o.faults.failedAttempts,
     db_outages: o.faults.dbOutages,
     cpu_replay_s: Math.round(cpu('replay') / 1000),
     cpu_servers_s: Math.round(cpu('server') / 1000),

@@ -55,7 +55,14 @@ export interface ReplayOutcome {
   problems: string[];
   progress: DriverProgress;
   /** The faults that really happened (a schedule that never fired tests nothing). */
-  faults: { kills: number; providerErrors: number; dbOutages: number };
+  faults: {
+    kills: number;
+    /** Requests the fakes answered with an error (an outage closes the port: those are not logged there). */
+    providerErrors: number;
+    /** Our send attempts that did not succeed, as recorded (errors, timeouts, a channel down). */
+    failedAttempts: number;
+    dbOutages: number;
+  };
   realMs: number;
 }
 
@@ -195,7 +202,13 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     const audit = await auditReplay({ db, deliveries, params, run });
     const broken = brokenPromises(audit);
     const { htmlFile, jsonFile } = writeReport(options.out, audit, params);
-    const faults = { kills: run.kills.length, providerErrors: deliveries.filter((d) => d.outcome !== 'accepted').length, dbOutages: run.dbOutages.length };
+    const outcomes = await services.notices.attemptsByOutcome();
+    const faults = {
+      kills: run.kills.length,
+      providerErrors: deliveries.filter((d) => d.outcome !== 'accepted').length,
+      failedAttempts: Object.entries(outcomes).filter(([o]) => o !== 'sent' && o !== 'delivered').reduce((n, [, c]) => n + c, 0),
+      dbOutages: run.dbOutages.length,
+    };
     return { audit, broken, problems, htmlFile, jsonFile, progress, faults, realMs: Date.now() - startedRealMs };
   } finally {
     if (supervisor) await supervisor.stop();

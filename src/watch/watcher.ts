@@ -256,8 +256,7 @@ export class DeadlineWatcher {
     });
     if (toSign !== null) {
       try {
-        const view = await this.deps.workflow.approve(toSign, actor);
-        if (view.apology.status === 'issued') report.issued++;
+        if ((await this.deps.workflow.approveDraft(toSign, actor)).status === 'issued') report.issued++;
       } catch (err) {
         this.deps.logger.warn({ err, apology: toSign }, 'auto-mode apology not signed; it stays a draft with the reason shown');
       }

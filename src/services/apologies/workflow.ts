@@ -218,6 +218,11 @@ export class ApologyWorkflow {
    * transaction, and its PDF made after the commit.
    */
   async approve(id: number, actor: Actor): Promise<ApologyView> {
+    return this.deps.access.view(await this.approveDraft(id, actor));
+  }
+
+  /** `approve` without the page's view of the result (the watcher asks only whether it was issued). */
+  async approveDraft(id: number, actor: Actor): Promise<Apology> {
     authorize(actor, 'apology.approve');
     const policy = await this.signingPolicy(id);
     if (policy.sign) return this.approveSigned(id, actor);
@@ -228,7 +233,7 @@ export class ApologyWorkflow {
       return done;
     });
     await this.afterIssue(issued);
-    return this.deps.access.view(issued);
+    return issued;
   }
 
   /**
@@ -481,7 +486,7 @@ export class ApologyWorkflow {
    * số") until it arrives; then it is issued. A refusal that retrying cannot cure returns the
    * draft with the reason (and answers 422 naming it); nothing is sent.
    */
-  private async approveSigned(id: number, actor: Actor): Promise<ApologyView> {
+  private async approveSigned(id: number, actor: Actor): Promise<Apology> {
     const a = await transactionRetrying(this.deps.db, async () => {
       const draft = await this.draftToDecide(id, actor, 'approve');
       await this.deps.signing.checkAgencyLayer(await this.agencyOf(draft));
@@ -489,10 +494,10 @@ export class ApologyWorkflow {
       await this.deps.signing.open(draft.id, { userId: actor.userId ?? null, name: actor.name }, await this.deps.signing.state(draft.id));
       return draft;
     });
-    const outcome = await this.deps.signing.signLeader(a.id, await this.leaderLetterHtml(a), await this.agencyOf(a), await this.signingDescription(a));
+    const outcome = await this.deps.signing.signLeader(a.id, await this.leaderLetterHtml(a), await this.agencyOf(a), () => this.signingDescription(a));
     if (outcome.state === 'returned') throw new SigningError('signer-not-configured', `Chưa ký số được, thư trả lại bản nháp: ${outcome.message}`);
     if (outcome.state === 'leader-signed') await this.issueSigned(a.id);
-    return this.deps.access.view(await this.deps.apologies.get(a.id));
+    return this.deps.apologies.get(a.id);
   }
 
   /** Asks the remote signer about a letter waiting for the leader or the agency, and issues it once signed. */
@@ -500,7 +505,7 @@ export class ApologyWorkflow {
     const a = await this.deps.apologies.byId(id);
     if (!a || a.status !== 'draft') return;
     if ((await this.deps.signing.state(id))?.state === 'agency-waiting') return this.continueAgency(a);
-    const outcome = await this.deps.signing.check(a.id, await this.agencyOf(a), await this.signingDescription(a));
+    const outcome = await this.deps.signing.check(a.id, await this.agencyOf(a), () => this.signingDescription(a));
     if (outcome?.state === 'leader-signed') await this.issueSigned(a.id);
   }
 
@@ -553,8 +558,8 @@ export class ApologyWorkflow {
       await transactionRetrying(this.deps.db, async () => {
         const a = await this.deps.apologies.lockWithDossier(id);
         const l = await this.deps.signing.state(id);
+        // The issuing agency is the draft's for good: the one read above.
         if (!a || a.status !== 'draft' || !l || l.state !== 'leader-signed') return;
-        const agency = await this.agencyOf(a);
         await this.issueInTx(a, approverOf(a, l), {
           verification: await this.deps.signing.verificationMark(l.verificationCode),
           seal: (issued) => this.deps.signing.sealAtIssue(a.id, agency, issued),

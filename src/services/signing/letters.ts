@@ -147,6 +147,9 @@ export interface LetterSigningDeps {
 
 export type LeaderOutcome = { state: 'leader-signed' } | { state: 'leader-waiting' } | { state: 'returned'; message: string };
 
+/** What a remote request tells the signer on the phone; read only when a request is made (a certificate file signs at once). */
+export type Description = () => Promise<string>;
+
 /** The agency's layer as the remote service signed it: embedded, not yet issued. */
 export interface AgencySigned {
   pdf: Buffer;
@@ -224,11 +227,10 @@ export class LetterSigningService {
     const now = this.deps.clock.now();
     try {
       const { layout, leaderPdf } = await this.leaderSignedLetter(apologyId);
-      const signer = await this.deps.settings.agencySigner(agency);
+      const { signer, seal } = await this.deps.settings.agencySignerAndSeal(agency);
       if (signer.kind !== 'remote') throw new SigningError('signer-not-configured', `Cơ quan ${agency.name} không còn ký số từ xa: thư sẽ được ký lại`);
       const chain = await signer.signer.certificateChain();
       checkRemoteCertificate(chain, { organization: agency.name }, now);
-      const seal = await this.deps.settings.image({ kind: 'agency', id: agency.id });
       const prepared = await prepareSignature(leaderPdf, { ...agencyLayer(layout, { agency, seal, now, issued }), certificateChain: chain });
       const request = await signer.signer.requestSignature({ digest: prepared.digest, signedAttributes: prepared.signedAttributes, documentId: `henlai-${apologyId}-co-quan`, description });
       const moved = await this.deps.repo.transition(apologyId, ['leader-signed'], {
@@ -362,7 +364,7 @@ export class LetterSigningService {
    * the letter waits. A fault that retrying may cure (the provider down) keeps it waiting; any
    * other refusal returns the draft to the leader with the reason.
    */
-  async signLeader(apologyId: number, html: string, agency: Agency, description: string): Promise<LeaderOutcome> {
+  async signLeader(apologyId: number, html: string, agency: Agency, description: Description): Promise<LeaderOutcome> {
     const now = this.deps.clock.now();
     const leader = await this.approverOf(apologyId);
     let unsigned: Buffer;
@@ -378,7 +380,7 @@ export class LetterSigningService {
     return this.requestLeader(apologyId, unsigned, layout, agency, leader, description);
   }
 
-  private async requestLeader(apologyId: number, unsigned: Buffer, layout: Layout, agency: Agency, leader: User | null, description: string): Promise<LeaderOutcome> {
+  private async requestLeader(apologyId: number, unsigned: Buffer, layout: Layout, agency: Agency, leader: User | null, description: Description): Promise<LeaderOutcome> {
     const now = this.deps.clock.now();
     try {
       const signer = await this.deps.settings.leaderSigner(agency, leader);
@@ -395,11 +397,10 @@ export class LetterSigningService {
       const leaderSigner = signer.kind === 'immediate' ? 'certificate' : 'remote';
       if (signer.kind === 'immediate') {
         const signed = completeSignature(prepared, await signer.signer.signDigest(prepared));
-        await this.leaderSigned(apologyId, signed, null);
-        await this.deps.repo.transition(apologyId, ['leader-signed'], { leaderSigner });
+        await this.leaderSigned(apologyId, signed, null, { leaderSigner });
         return { state: 'leader-signed' };
       }
-      const request = await signer.signer.requestSignature({ digest: prepared.digest, signedAttributes: prepared.signedAttributes, documentId: `henlai-${apologyId}`, description });
+      const request = await signer.signer.requestSignature({ digest: prepared.digest, signedAttributes: prepared.signedAttributes, documentId: `henlai-${apologyId}`, description: await description() });
       await this.deps.repo.transition(apologyId, ['leader-waiting'], {
         leaderSigner,
         request: JSON.stringify(request),
@@ -437,11 +438,12 @@ export class LetterSigningService {
     return { state: 'returned', message };
   }
 
-  private async leaderSigned(apologyId: number, signed: Buffer, transactionId: string | null): Promise<boolean> {
+  /** `also`: what else the same update records (which signer signed), instead of a second update. */
+  private async leaderSigned(apologyId: number, signed: Buffer, transactionId: string | null, also: Pick<LetterSigning, 'leaderSigner'> | Record<string, never> = {}): Promise<boolean> {
     const now = this.deps.clock.now().getTime();
     // Issuance follows at once; the next check is for a process that stops before it does.
     const nextCheckAt = now + Math.max(this.deps.pollMs, ISSUE_GRACE_MS);
-    const moved = await this.deps.repo.transition(apologyId, ['leader-waiting'], { state: 'leader-signed', leaderSignedAt: now, message: null, nextCheckAt, prepared: null, updatedAt: now }, signed);
+    const moved = await this.deps.repo.transition(apologyId, ['leader-waiting'], { ...also, state: 'leader-signed', leaderSignedAt: now, message: null, nextCheckAt, prepared: null, updatedAt: now }, signed);
     if (moved) await this.event(apologyId, 'leader', 'confirmed', 'Lãnh đạo đã ký số', transactionId);
     return moved;
   }
@@ -450,7 +452,7 @@ export class LetterSigningService {
    * Asks the provider about a waiting letter (the poller, a callback, or a page). Settles it at
    * most once: of two pollers learning the same outcome, one records it.
    */
-  async check(apologyId: number, agency: Agency, description: string): Promise<LeaderOutcome | null> {
+  async check(apologyId: number, agency: Agency, description: Description): Promise<LeaderOutcome | null> {
     const l = await this.deps.repo.letter(apologyId);
     if (!l || l.state !== 'leader-waiting') return l ? this.outcomeOf(l) : null;
     const leader = await this.approverOf(apologyId);
@@ -526,9 +528,8 @@ export class LetterSigningService {
   async sealAtIssue(apologyId: number, agency: Agency, issued: { numberLine: string; placeDateLine: string }): Promise<Buffer> {
     const { layout, leaderPdf } = await this.leaderSignedLetter(apologyId);
     const now = this.deps.clock.now();
-    const signer: ResolvedSigner = await this.deps.settings.agencySigner(agency);
+    const { signer, seal }: { signer: ResolvedSigner; seal: Buffer | null } = await this.deps.settings.agencySignerAndSeal(agency);
     if (signer.kind !== 'immediate') throw new SigningError('signer-not-configured', `Chữ ký số của cơ quan ${agency.name} không ký được ngay khi ban hành`);
-    const seal = await this.deps.settings.image({ kind: 'agency', id: agency.id });
     const prepared = await prepareSignature(leaderPdf, { ...agencyLayer(layout, { agency, seal, now, issued }), certificateChain: await signer.signer.certificateChain() });
     const signed = completeSignature(prepared, await signer.signer.signDigest(prepared));
     const pdfSha256 = crypto.createHash('sha256').update(signed).digest('hex');

@@ -217,7 +217,16 @@ export class SigningSettingsService {
 
   /** Agencies sign only when they chose how; none chosen means signing is not set up (refused, not skipped). */
   async agencySigner(agency: Agency): Promise<ResolvedSigner> {
+    return (await this.agencySignerAndSeal(agency)).signer;
+  }
+
+  /** The agency's signer and its seal image, from one read of its settings (issuance needs both). */
+  async agencySignerAndSeal(agency: Agency): Promise<{ signer: ResolvedSigner; seal: Buffer | null }> {
     const s = await this.deps.repo.settings({ kind: 'agency', id: agency.id });
+    return { signer: await this.agencyResolved(agency, s), seal: s?.image ?? null };
+  }
+
+  private async agencyResolved(agency: Agency, s: StoredSigningSettings | null): Promise<ResolvedSigner> {
     if (!s) throw new SigningError('signer-not-configured', `Cơ quan ${agency.name} chưa cài đặt chữ ký số (tệp chứng thư số hoặc tài khoản ký số từ xa), cũng chưa chọn "không ký số"`);
     return this.resolve(s, s, { organization: agency.name }, agency.name, agency.name);
   }
@@ -238,7 +247,7 @@ export class SigningSettingsService {
         return { ...(await this.resolve(own, agencySettings, { commonName: leader.fullName }, leader.fullName, agency.name)), layerOwner: 'leader' };
       }
     }
-    return { ...(await this.agencySigner(agency)), layerOwner: 'agency' };
+    return { ...(await this.agencyResolved(agency, agencySettings)), layerOwner: 'agency' };
   }
 
   private async resolve(s: StoredSigningSettings, account: StoredSigningSettings, expected: ExpectedSubject, name: string, agencyName: string): Promise<ResolvedSigner> {

@@ -10,23 +10,18 @@ import { FaultState, type FakeDelivery, type FakeProvider } from './fakes/fault'
 import { SmartCaFake, type SmartCaFakeUser } from './fakes/smartca';
 import { startFakeSmtp, type FakeSmtp } from './fakes/smtp';
 import { startZaloFake, type ZaloFake } from './fakes/zalo';
+import type { FaultParams } from './params';
 
 export type { FakeDelivery, FakeProvider, FaultSetting } from './fakes/fault';
+export type { FaultParams } from './params';
 
-export interface ProviderFaults {
-  latencyMs: number;
-  errorRate: number;
-  /** Outages by virtual day: from `atDay` (0 = the first simulated day, 00:00 Vietnam time) for `forHours` virtual hours. */
-  outages: { atDay: number; forHours: number }[];
-}
-
-export interface FaultParams {
-  providers: Record<FakeProvider, ProviderFaults>;
-  /** Real seconds between SIGKILLs of one process of that role (then restarted). */
-  kills: { server?: { everySeconds: number }; dispatcher?: { everySeconds: number } };
-  /** Real seconds from the start of the run (PostgreSQL only). */
-  database: { outages: { atSecond: number; forSeconds: number }[] };
-}
+/**
+ * One provider's faults: steady latency and error rate, and outages by virtual day — from
+ * `atDay` (0 = the first simulated day at 00:00 Vietnam time) for `forHours` virtual hours.
+ * (`kills` are real seconds between SIGKILLs per role; `database.outages` real seconds from the
+ * start of the run, PostgreSQL only.)
+ */
+export type ProviderFaults = FaultParams['providers'][FakeProvider];
 
 const QUIET: ProviderFaults = { latencyMs: 0, errorRate: 0, outages: [] };
 
@@ -98,9 +93,10 @@ export async function startFakes(faults: FaultParams, options: StartFakesOptions
     webhookUrl: options.zaloWebhookUrl,
     // Children restart and each may refresh: the grant in the database is what they present.
     acceptUnknownRefreshTokens: true,
+    retain: false,
   });
   const smtp = await startFakeSmtp({}, { faults: states.email, keepMessages: false });
-  const sms = await startEsmsFake({ faults: states.sms });
+  const sms = await startEsmsFake({ faults: states.sms, retain: false });
   let signing: SmartCaFake | null = null;
   if (options.signingUsers?.length) {
     signing = new SmartCaFake({ users: options.signingUsers, now: () => new Date(), faults: states.signing });

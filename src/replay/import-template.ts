@@ -59,7 +59,8 @@ async function* linesOf(file: string): AsyncGenerator<Line> {
   const input: Readable = fs.createReadStream(file);
   if (path.extname(file).toLowerCase() !== '.xlsx') return yield* csvLines(input, DEFAULT_READ_LIMITS);
   // The XLSX reader (and its unzipper) loads only for a workbook, as in the import service.
-  const { xlsxLines } = await import('../import/xlsx');
+  // require, as there: a dynamic import() bypasses the TypeScript loader the demo and the tests run under.
+  const { xlsxLines } = require('../import/xlsx') as typeof import('../import/xlsx');
   yield* xlsxLines(input, DEFAULT_READ_LIMITS);
 }
 
@@ -213,7 +214,7 @@ export async function applyImportTemplate(
       yearlyVolume: options.yearlyVolume ?? yearlyVolume,
       calibration: {
         source: `${shaped.calibration.source} Mẫu tiếp nhận: tệp ${path.basename(file)} (${c.rows} hồ sơ, ${summary.from} – ${summary.to}).`,
-        figures: { ...shaped.calibration.figures, templateRows: c.rows, templateDays: summary.days, templateYearlyVolume: yearlyVolume },
+        figures: { ...shaped.calibration.figures, templateRows: c.rows, templateDays: summary.days, templateReceivedPerYear: yearlyVolume },
       },
     },
     file,

@@ -57,3 +57,34 @@ export function onCallList(p: ReplayParams, rng: Rng): { calls: boolean; afterOf
   const afterOfficeHours = logNormal(rng, p.staff.callDelayOfficeHours);
   return { calls, afterOfficeHours: calls ? afterOfficeHours : 0 };
 }
+
+/** What the model predicts for the dossiers that would slip, as shares of them: the report's yardstick. */
+export interface StaffExpectation {
+  /** Finished in time thanks to the warning. */
+  rescued: number;
+  /** Apology drafted by an officer before the due date. */
+  draftedBeforeDeadline: number;
+  /** Left to the watcher once late (nobody acted, or acted after the due date). */
+  apologisedAfterDeadline: number;
+}
+
+/** Standard normal CDF (Abramowitz–Stegun 7.1.26 on erf; error < 1.5e-7, plenty for a yardstick). */
+function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
+/**
+ * The shares `onAtRiskWarning` gives, in closed form, for warnings that come `officeHoursToDue`
+ * before the due date (an agency warning one working day ahead: about 8 + the rest of the day).
+ */
+export function staffExpectation(p: ReplayParams, officeHoursToDue: number): StaffExpectation {
+  const { warningActedShare: acted, rescueShare, warningDelayOfficeHours: d } = p.staff;
+  const sigma = Math.log(Math.max(d.p90, d.median) / d.median) / 1.2815515655446004;
+  const inTime = d.median <= 0 ? 1 : sigma === 0 ? (d.median < officeHoursToDue ? 1 : 0) : normalCdf(Math.log(officeHoursToDue / d.median) / sigma);
+  const rescued = acted * inTime * rescueShare;
+  const draftedBeforeDeadline = acted * inTime * (1 - rescueShare);
+  return { rescued, draftedBeforeDeadline, apologisedAfterDeadline: 1 - rescued - draftedBeforeDeadline };
+}

@@ -193,6 +193,7 @@ describe('replay fakes: faults on demand and the delivery log', function () {
         assert.equal(running.fakes.zalo.fault().down, false, 'Zalo is back after the outage');
         assert.equal((await zaloSend(running.fakes.zalo, '72')).error, 0);
         assert.deepEqual(running.deliveries().map((d) => [d.provider, d.key, d.outcome]), [['zalo', '72', 'accepted']]);
+        assert.equal(running.fakes.zalo.state.requests.length + running.fakes.zalo.state.accepted.length, 0, 'a province-year keeps only the delivery log, not a copy of every request');
       } finally {
         await running.stop();
       }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_REPLAY_PARAMS as p, loadReplayParams } from '../../src/replay/params';
 import { Rng } from '../../src/replay/random';
-import { onAtRiskWarning, onCallList, onDraftWaiting } from '../../src/replay/staff';
+import { onAtRiskWarning, onCallList, onDraftWaiting, staffExpectation } from '../../src/replay/staff';
 
 describe('replay: the staff-response model', () => {
   const N = 20_000;
@@ -49,5 +49,24 @@ describe('replay: the staff-response model', () => {
     const a = new Rng(7);
     const b = new Rng(7);
     for (let i = 0; i < 100; i++) assert.deepEqual(onAtRiskWarning(p, a, { slips: true, officeHoursToDue: 8 }), onAtRiskWarning(p, b, { slips: true, officeHoursToDue: 8 }));
+  });
+});
+
+describe('replay: the staff model’s expectation, the report’s yardstick', () => {
+  it('agrees with the model drawn 50,000 times', () => {
+    const rng = new Rng(11);
+    const N = 50_000;
+    const toDue = 12;
+    let rescued = 0;
+    let draftedBefore = 0;
+    for (let i = 0; i < N; i++) {
+      const r = onAtRiskWarning(p, rng, { slips: true, officeHoursToDue: toDue });
+      if (r.outcome === 'finish_in_time') rescued++;
+      else if (r.acts && r.afterOfficeHours < toDue) draftedBefore++;
+    }
+    const e = staffExpectation(p, toDue);
+    assert.ok(Math.abs(rescued / N - e.rescued) < 0.01, `drawn: ${(rescued / N).toFixed(3)} rescued; expected ${e.rescued.toFixed(3)}`);
+    assert.ok(Math.abs(draftedBefore / N - e.draftedBeforeDeadline) < 0.01, `drawn: ${(draftedBefore / N).toFixed(3)} drafted before the deadline; expected ${e.draftedBeforeDeadline.toFixed(3)}`);
+    assert.ok(Math.abs(e.rescued + e.draftedBeforeDeadline + e.apologisedAfterDeadline - 1) < 1e-12);
   });
 });

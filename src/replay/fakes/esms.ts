@@ -56,6 +56,8 @@ export interface EsmsFakeOptions {
   port?: number;
   /** The replay's fault state (seeded); by default one of its own. */
   faults?: FaultState;
+  /** false: keep no `messages`, `requests` or `reports` (a province-year would not fit in memory); the delivery log stays. Default true. */
+  retain?: boolean;
 }
 
 export interface EsmsFakeMessage {
@@ -128,6 +130,7 @@ export async function startEsmsFake(options: EsmsFakeOptions = {}): Promise<Esms
   };
   let balance = o.balance;
   const faults = o.faults ?? new FaultState('sms');
+  const retain = o.retain ?? true;
   const scripted = new Map<string, EsmsFakeScript>(Object.entries(o.scripted ?? {}));
   const messages: EsmsFakeMessage[] = [];
   const requests: EsmsFake['requests'] = [];
@@ -168,11 +171,11 @@ export async function startEsmsFake(options: EsmsFakeOptions = {}): Promise<Esms
         if (closed) return;
         const done = fetch(url, { method: 'GET' })
           .then((r) => {
-            reports.push({ url: url.toString(), status: r.status });
+            if (retain) reports.push({ url: url.toString(), status: r.status });
             return r.arrayBuffer();
           })
           .catch(() => {
-            reports.push({ url: url.toString(), status: null });
+            if (retain) reports.push({ url: url.toString(), status: null });
           })
           .then(() => undefined);
         pending.add(done);
@@ -198,7 +201,9 @@ export async function startEsmsFake(options: EsmsFakeOptions = {}): Promise<Esms
   function handleSend(body: Record<string, unknown>, res: http.ServerResponse): void {
     const requestId = str(body.RequestId);
     const phone = str(body.Phone);
-    const log = (code: string | null) => requests.push({ requestId, phone, code });
+    const log = (code: string | null) => {
+      if (retain) requests.push({ requestId, phone, code });
+    };
     const refused: Logged = { key: requestId || null, recipient: phone, outcome: 'error' };
     const reply = (code: string, message: string) => {
       log(code);
@@ -249,7 +254,7 @@ export async function startEsmsFake(options: EsmsFakeOptions = {}): Promise<Esms
       callbackUrl: str(body.CallbackUrl),
       acceptedAt: now,
     };
-    messages.push(m);
+    if (retain) messages.push(m);
     log('100');
     sendReport(m, script !== 'undeliverable');
     const taken: Logged = { key: requestId || null, recipient: phone, outcome: 'accepted', segments };

@@ -64,6 +64,11 @@ export interface ZaloFakeOptions {
   oauthPort?: number;
   /** The replay's fault state (seeded); by default one of its own. */
   faults?: FaultState;
+  /**
+   * false: keep neither `state.requests` nor `state.accepted` (a province-year would not fit in
+   * memory); a message is remembered only until its delivery receipt is posted. Default true.
+   */
+  retain?: boolean;
 }
 
 export interface ZaloFakeMessage {
@@ -90,6 +95,8 @@ export interface ZaloFakeState {
   sends: number;
   /** Requests dropped unread on a reused connection (see dropReusedRequests). */
   dropped: number;
+  /** Delivery receipts our webhook did not take (the server down or killed). */
+  webhookFailures: number;
   /** Every POST /v4/oa/access_token, whatever the answer. */
   refreshCalls: number;
   accepted: ZaloFakeMessage[];
@@ -193,11 +200,14 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
   const quota = options.dailyQuota ?? 500;
   const host = options.host ?? '127.0.0.1';
   const faults = options.faults ?? new FaultState('zalo');
+  const retain = options.retain ?? true;
+  const byId = new Map<string, ZaloFakeMessage>();
   let issued = 0;
 
   const state: ZaloFakeState = {
     sends: 0,
     dropped: 0,
+    webhookFailures: 0,
     refreshCalls: 0,
     accepted: [],
     requests: [],
@@ -279,7 +289,9 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
       sentAt: clock(),
       deliveredAt: null,
     };
-    state.accepted.push(message);
+    if (retain) state.accepted.push(message);
+    // Only a receipt to post (or a test reading /message/status) needs the message again.
+    if (retain || options.webhookUrl) byId.set(message.msgId, message);
     if (state.expireAfterSends !== null && --state.expireAfterSends <= 0) {
       state.accessTokens.clear();
       state.expireAfterSends = null;
@@ -288,7 +300,16 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
       const url = options.webhookUrl;
       const timer = setTimeout(() => {
         timers.delete(timer);
-        fake.sendWebhook(url, fake.deliveryEvent(message.msgId)).catch((err: unknown) => console.error(`Zalo giả lập: không gửi được webhook: ${String(err)}`));
+        fake
+          .sendWebhook(url, fake.deliveryEvent(message.msgId))
+          .catch((err: unknown) => {
+            state.webhookFailures += 1;
+            // The replay kills servers on purpose: a lost receipt is counted, not printed.
+            if (retain) console.error(`Zalo giả lập: không gửi được webhook: ${String(err)}`);
+          })
+          .finally(() => {
+            if (!retain) byId.delete(message.msgId);
+          });
       }, options.deliverAfterMs ?? 1000);
       timers.add(timer);
     }
@@ -332,7 +353,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
   async function handle(kind: 'api' | 'oauth', req: http.IncomingMessage, res: http.ServerResponse): Promise<unknown> {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
-    state.requests.push({ method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, body: raw });
+    if (retain) state.requests.push({ method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, body: raw });
     const isRefresh = kind === 'oauth' && req.method === 'POST' && url.pathname === '/v4/oa/access_token';
     const delay = (isRefresh ? refreshLatency : latency) + faults.setting.latencyMs;
     if (delay > 0) await sleep(delay);
@@ -351,7 +372,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
     }
     if (kind === 'api' && req.method === 'GET' && url.pathname === '/message/status') {
       if (!validToken(req)) return json(res, 200, { error: -124, message: 'Access token is invalid' });
-      const m = state.accepted.find((a) => a.msgId === url.searchParams.get('message_id'));
+      const m = byId.get(url.searchParams.get('message_id') ?? '');
       const data = m ? { status: m.deliveredAt ? 1 : 0, delivery_time: m.deliveredAt ? String(m.deliveredAt) : '' } : { status: -1 };
       return json(res, 200, { error: 0, message: 'Success', data });
     }
@@ -415,7 +436,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
       state.accessTokens.clear();
     },
     deliveryEvent(msgId) {
-      const m = state.accepted.find((a) => a.msgId === msgId);
+      const m = byId.get(msgId);
       if (!m) throw new Error(`Zalo giả lập: không có tin ${msgId}`);
       m.deliveredAt ??= clock();
       return {

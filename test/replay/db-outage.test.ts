@@ -4,6 +4,7 @@ import { createDb, type Db } from '../../src/db/connection';
 import { createLogger } from '../../src/logger';
 import { startDbProxy, throughProxy, type DbProxy } from '../../src/replay/db-outage';
 import { databaseDownAt, NO_FAULTS, startFakes } from '../../src/replay/faults';
+import { Supervisor } from '../../src/replay/supervisor';
 import { onPostgres } from '../support/context';
 
 /** A TCP server that echoes what it receives: stands for PostgreSQL where only bytes matter. */
@@ -96,7 +97,8 @@ describe('replay: database outages through a TCP proxy', function () {
     });
   });
 
-  (onPostgres ? describe : describe.skip)('a knex pool on PostgreSQL (PostgreSQL only: SQLite has no connections to cut)', () => {
+  (onPostgres ? describe : describe.skip)('a knex pool and a server on PostgreSQL (PostgreSQL only: SQLite has no connections to cut)', function () {
+    this.timeout(90_000);
     let proxy: DbProxy;
     let db: Db;
     before(async () => {
@@ -115,6 +117,34 @@ describe('replay: database outages through a TCP proxy', function () {
       await assert.rejects(db.raw('select 1 as one'), 'during the outage a query must fail: the pooled connection was cut and new ones are refused');
       await proxy.restore();
       assert.equal(Number((await db.raw('select 2 as two')).rows[0].two), 2, 'after the outage the same pool works again without a restart');
+    });
+
+    it('a henlai server connected through the proxy answers /ready 503 during the outage and 200 after it, without dying', async () => {
+      const probe = net.createServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      const port = (probe.address() as net.AddressInfo).port;
+      await new Promise<void>((resolve) => probe.close(() => resolve()));
+      const env = { DATABASE_URL: proxy.url, PORT: String(port), HENLAI_DEMO: '0', NODE_ENV: 'development', WATCH_INTERVAL_SECONDS: '0', DISPATCH_INTERVAL_SECONDS: '0', LOG_LEVEL: 'warn' };
+      const supervisor = new Supervisor();
+      try {
+        await supervisor.start([{ role: 'server', name: 'server-1', args: ['serve'], env }]);
+        const ready = async () => (await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null))?.status ?? 0;
+        let status = 0;
+        for (let i = 0; i < 120 && status !== 200; i++) {
+          status = await ready();
+          if (status !== 200) await new Promise((r) => setTimeout(r, 250));
+        }
+        assert.equal(status, 200, 'the server started and reached PostgreSQL through the proxy');
+        const pid = supervisor.pidOf('server-1');
+        await proxy.cut();
+        assert.equal(await ready(), 503, 'during the outage the server says its database is unreachable');
+        await proxy.restore();
+        assert.equal(await ready(), 200, 'after the outage the same server reaches its database again');
+        assert.equal(supervisor.pidOf('server-1'), pid, 'the server lived through the outage');
+        assert.deepEqual(supervisor.crashes(), [], 'the server did not exit');
+      } finally {
+        await supervisor.stop(5_000);
+      }
     });
   });
 });

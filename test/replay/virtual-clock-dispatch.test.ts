@@ -10,11 +10,12 @@ import { createTestContext, dossierBody, seedBasics, type TestContext } from '..
 
 /**
  * The outbox under a replay's virtual clock: simulated time may leap ahead (hours per real
- * millisecond while the system is idle) while a send is in flight. What guards against dead
- * workers — leases, the sending timeout — must keep counting real time, or a live worker's
- * lease looks days old and another worker sends its notice a second time.
+ * millisecond while the system is idle) or stand still (while the replay waits for the outbox).
+ * What guards against dead workers — leases, the sending timeout — counts real time: counted in
+ * virtual time, a dead worker's notice never came back (no time passed, or renewals too far apart
+ * to count as unbroken). And a live worker sending while the clock leaps must not be taken for
+ * dead, which would send its notice twice.
  */
-
 /** A Zalo stand-in recording every send; sends wait for the test's go-ahead while `gated`. */
 class ZaloStandIn implements Channel {
   readonly name: NoticeChannel = 'zalo';
@@ -111,37 +112,42 @@ describe('dispatch on the virtual clock of a replay', function () {
     });
   }
 
-  it('sends a notice once when the virtual clock races days ahead while a worker is sending it and another worker is running', async () => {
-    const id = await issue('VC-1');
-    await setVirtualNow(ctx.db, ctx.clock.now());
-    const slow = new ZaloStandIn(true);
-    const other = new ZaloStandIn(false);
-    const sending = (await worker(ctx.db, slow)).runOnce();
-    await until('the first worker is sending the notice', () => slow.started === 1);
-    const stop = (await worker(second, other)).start(20);
-    try {
-      // The replay driver, time running at full speed: an hour of virtual time every 5 ms.
-      const from = ctx.clock.now().getTime();
-      for (let i = 1; i <= 300; i++) {
-        await setVirtualNow(ctx.db, from + i * 3_600_000);
-        await new Promise((r) => setTimeout(r, 5));
+  for (const { leap, stepMs } of [
+    { leap: 'leaps a day ahead at once', stepMs: () => 86_400_000 },
+    // The replay driver with time running at full speed.
+    { leap: 'races ahead an hour every 5 ms', stepMs: (i: number) => i * 3_600_000 },
+  ]) {
+    it(`sends a notice once when the virtual clock ${leap} while a worker is sending it and another worker is running`, async () => {
+      const id = await issue('VC-1');
+      await setVirtualNow(ctx.db, ctx.clock.now());
+      const slow = new ZaloStandIn(true);
+      const other = new ZaloStandIn(false);
+      const sending = (await worker(ctx.db, slow)).runOnce();
+      await until('the first worker is sending the notice', () => slow.started === 1);
+      const stop = (await worker(second, other)).start(20);
+      try {
+        const from = ctx.clock.now().getTime();
+        for (let i = 1; i <= 300; i++) {
+          await setVirtualNow(ctx.db, from + stepMs(i));
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        slow.release();
+        await sending;
+        // Give the running worker a few more of its rounds to show whether it would send again.
+        await new Promise((r) => setTimeout(r, 300));
+      } finally {
+        await stop();
       }
-      slow.release();
-      await sending;
-      // Give the running worker a few more of its rounds to show whether it would send again.
-      await new Promise((r) => setTimeout(r, 300));
-    } finally {
-      await stop();
-    }
-    const attempts = (await new NoticeRepository(ctx.db).attempts(id)).map((a) => `${a.outcome}${a.interrupted ? ' (interrupted)' : ''}`);
-    assert.deepEqual(
-      { first: slow.sent, second: other.sent },
-      { first: [id], second: [] },
-      `the notice must reach Zalo once, from the worker that was sending it; attempts recorded: ${attempts.join(', ')}` +
-        ' (a second send means the other worker judged the first one dead by its lease measured in virtual time)',
-    );
-    assert.deepEqual(attempts, ['sent'], 'one attempt, not flagged interrupted');
-  });
+      const attempts = (await new NoticeRepository(ctx.db).attempts(id)).map((a) => `${a.outcome}${a.interrupted ? ' (interrupted)' : ''}`);
+      assert.deepEqual(
+        { first: slow.sent, second: other.sent },
+        { first: [id], second: [] },
+        `the notice must reach Zalo once, from the worker that was sending it; attempts recorded: ${attempts.join(', ')}` +
+          ' (a second send means the other worker judged the first one dead by its lease measured in virtual time)',
+      );
+      assert.deepEqual(attempts, ['sent'], 'one attempt, not flagged interrupted');
+    });
+  }
 
   for (const { time, drive } of [
     { time: 'stands still (the replay waiting for the outbox)', drive: async () => undefined },

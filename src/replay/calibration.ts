@@ -1,8 +1,8 @@
 /**
  * Which simulated figure a published one is set beside (params.calibration.figures). Keys are
- * read by their ending, so a province can add its own figures without code: `…Q1_2019Received`
- * is compared with the simulated first quarter's period report, `…OnlineOverdueShare` with the
- * share of online dossiers that were late, and so on (docs/replay.md). Pure.
+ * read by their ending (docs/replay-audit.md), so a province can add its own figures without
+ * code: `…Q1_2019Received` is compared with the simulated first quarter's period report,
+ * `…OnlineOverdueShare` with the share of online dossiers that were late, and so on. Pure.
  */
 
 /** Figures of the whole run, as comparable rates or yearly/quarterly volumes. */

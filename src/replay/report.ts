@@ -49,6 +49,12 @@ function table(headers: string[], rows: (string | number)[][], caption?: string)
   );
 }
 
+/** '2026-03' → 'Tháng 3/2026' in tables, 'T3/2026' under a chart's bars. */
+function monthLabel(month: string, prefix: 'Tháng ' | 'T'): string {
+  const [year, m] = month.split('-');
+  return `${prefix}${Number(m)}/${year}`;
+}
+
 const examples = (s: Sample): string => esc(s.examples.join(', ') || '—');
 const kept = (ok: boolean): string => (ok ? '<span class="ok">Giữ đúng</span>' : '<span class="bad">Vi phạm</span>');
 
@@ -83,7 +89,7 @@ function promises(f: ReportFile): string {
 }
 
 function months(a: Audit): string {
-  const labels = a.months.map((m) => m.month);
+  const labels = a.months.map((m) => monthLabel(m.month, 'T'));
   const charts =
     groupedBars('Hồ sơ tiếp nhận và hồ sơ trễ hạn theo tháng', labels, [
       { label: 'Tiếp nhận', color: '#4c78a8', values: a.months.map((m) => m.received) },
@@ -95,7 +101,7 @@ function months(a: Audit): string {
       { label: 'Chưa xin lỗi', color: '#b8002e', values: a.months.map((m) => m.never) },
       { label: 'Vào danh sách gọi điện', color: '#72b7b2', values: a.months.map((m) => m.callListAdded) },
     ]);
-  const rows = a.months.map((m) => [esc(m.month), m.received, m.late, m.apologisedBefore, m.apologisedAfter, m.never, m.callListAdded, m.callListLeft]);
+  const rows = a.months.map((m) => [esc(monthLabel(m.month, 'Tháng ')), m.received, m.late, m.apologisedBefore, m.apologisedAfter, m.never, m.callListAdded, m.callListLeft]);
   return (
     `<section><h2>Theo tháng</h2>${charts}` +
     table(['Tháng', 'Tiếp nhận', 'Trễ hạn', 'Xin lỗi trước hạn', 'Xin lỗi sau hạn', 'Chưa xin lỗi', 'Vào danh sách gọi điện', 'Còn trong danh sách cuối kỳ'], rows, 'Số liệu theo tháng') +

@@ -266,7 +266,9 @@ describe('replay audit: the promises counted from the rows and the fakes', funct
       assert.equal((html.match(/<svg /g) ?? []).length, 2, 'two inline charts');
       assert.doesNotMatch(html, /<script|<link |src="http|href="http/, 'nothing fetched: no script, stylesheet or remote file');
       assert.match(html, /<caption>Số liệu theo tháng<\/caption>/);
-      for (const m of a.months) assert.match(html, new RegExp(`<tr><td>${m.month}</td><td class="num">${m.received}</td>`), `the month table has ${m.month}`);
+      for (const [m, label] of a.months.map((m, i) => [m, `Tháng ${i + 1}/2026`] as const)) {
+        assert.match(html, new RegExp(`<tr><td>${label}</td><td class="num">${m.received}</td>`), `the month table has ${m.month} as "${label}"`);
+      }
       assert.match(html, /Mọi lời hứa đều được giữ đúng/);
       assert.match(html, /Cần Thơ, quý I\/2019/, 'the calibration source is shown');
       assert.match(html, /169\.055/, 'the published figure beside the simulated one, in Vietnamese number format');

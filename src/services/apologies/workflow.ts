@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { isUniqueViolation, requireTransaction, type Db } from '../../db/connection';
+import { isUniqueViolation, requireTransaction, transactionRetrying, type Db } from '../../db/connection';
 import type { Agency, AgencyRepository } from '../../db/agencies';
 import type { Procedure, ProcedureRepository } from '../../db/procedures';
 import type { Dossier, DossierRepository } from '../../db/dossiers';
@@ -166,7 +166,7 @@ export class ApologyWorkflow {
 
   async draft(code: string, input: DraftInput, actor: Actor): Promise<ApologyView> {
     authorize(actor, 'apology.draft');
-    const apology = await this.deps.db.transaction(async () => {
+    const apology = await transactionRetrying(this.deps.db, async () => {
       const d = await this.deps.access.dossier(code, actor, 'write', true);
       return this.draftInTx(d, input, actor, 'officer');
     });
@@ -226,7 +226,7 @@ export class ApologyWorkflow {
     authorize(actor, 'apology.approve');
     const policy = await this.signingPolicy(id);
     if (policy.sign) return this.approveSigned(id, actor);
-    const issued = await this.deps.db.transaction(async () => {
+    const issued = await transactionRetrying(this.deps.db, async () => {
       const draft = await this.draftToDecide(id, actor, 'approve');
       const done = await this.issueInTx(draft, actor);
       await this.deps.signing.markUnsigned(draft.id, actor.name, policy.reason ?? 'Không ký số');
@@ -259,7 +259,7 @@ export class ApologyWorkflow {
   async cancel(id: number, reason: string, actor: Actor): Promise<ApologyView> {
     authorize(actor, 'apology.cancel');
     const now = this.deps.clock.now().getTime();
-    await this.deps.db.transaction(async () => {
+    await transactionRetrying(this.deps.db, async () => {
       const a = await this.draftToDecide(id, actor, 'cancel');
       await this.deps.drafts.cancel(a, actor.name, reason, now);
       await this.deps.dossiers.addEvent({
@@ -487,7 +487,7 @@ export class ApologyWorkflow {
    * draft with the reason (and answers 422 naming it); nothing is sent.
    */
   private async approveSigned(id: number, actor: Actor): Promise<Apology> {
-    const a = await this.deps.db.transaction(async () => {
+    const a = await transactionRetrying(this.deps.db, async () => {
       const draft = await this.draftToDecide(id, actor, 'approve');
       await this.deps.signing.checkAgencyLayer(await this.agencyOf(draft));
       await this.stillIssuable(draft, this.deps.clock.now());
@@ -555,8 +555,8 @@ export class ApologyWorkflow {
     const agency = await this.agencyOf(await this.deps.apologies.get(id));
     if (await this.deps.signing.agencySignsRemotely(agency)) return this.requestAgencySignature(id, agency);
     try {
-      await this.deps.db.transaction(async () => {
-        const a = await this.deps.apologies.byId(id, true);
+      await transactionRetrying(this.deps.db, async () => {
+        const a = await this.deps.apologies.lockWithDossier(id);
         const l = await this.deps.signing.state(id);
         // The issuing agency is the draft's for good: the one read above.
         if (!a || a.status !== 'draft' || !l || l.state !== 'leader-signed') return;
@@ -579,8 +579,8 @@ export class ApologyWorkflow {
   private async requestAgencySignature(id: number, agency: Agency): Promise<void> {
     let reserved: LetterReservation | null;
     try {
-      reserved = await this.deps.db.transaction(async () => {
-        const a = await this.deps.apologies.byId(id, true);
+      reserved = await transactionRetrying(this.deps.db, async () => {
+        const a = await this.deps.apologies.lockWithDossier(id);
         const l = await this.deps.signing.state(id);
         if (!a || a.status !== 'draft' || l?.state !== 'leader-signed') return null;
         const now = this.deps.clock.now();
@@ -605,8 +605,8 @@ export class ApologyWorkflow {
     const signed = await this.deps.signing.checkAgency(a.id, agency);
     if (!signed) return;
     try {
-      await this.deps.db.transaction(async () => {
-        const draft = await this.deps.apologies.byId(a.id, true);
+      await transactionRetrying(this.deps.db, async () => {
+        const draft = await this.deps.apologies.lockWithDossier(a.id);
         const l = await this.deps.signing.state(a.id);
         if (!draft || draft.status !== 'draft' || l?.state !== 'agency-waiting') return;
         await this.issueInTx(draft, approverOf(draft, l), {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import ExcelJS from 'exceljs';
 import { formatVnIso } from '../../src/domain/time';
 import { applyImportTemplate } from '../../src/replay/import-template';
 import { loadReplayParams, ReplayParamsError, type ReplayParams } from '../../src/replay/params';
@@ -88,5 +89,24 @@ describe('replay: a province’s dossier list as the template of the intake', fu
     fs.writeFileSync(ok, stringify([HEADER, ['A-1', '1.001193', 'NINHKIEU', '', 'Lê Văn Tư', 'Cá nhân', '', '', 'Trực tiếp', '05/01/2026 08:00', '']]));
     const { params } = await applyImportTemplate(loadReplayParams(undefined, { importFile: ok }), { yearlyVolume: 1234 });
     assert.equal(params.yearlyVolume, 1234);
+  });
+
+  it('reads an XLSX export the same way, by the extension of the file', async () => {
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet('Danh sách hồ sơ');
+    sheet.addRow(['Mã hồ sơ', 'Mã TTHC', 'Đơn vị tiếp nhận', 'Chủ hồ sơ', 'Hình thức nộp', 'Ngày tiếp nhận']);
+    // Excel keeps the wall-clock time shown in the cell, as if it were UTC.
+    sheet.addRow(['X-1', '1.001193', 'NINHKIEU', 'Nguyễn Văn An', 'Trực tuyến', new Date(Date.UTC(2026, 1, 2, 8, 0))]);
+    sheet.addRow(['X-2', '2.000815', 'CAIRANG', 'Trần Thị Bình', 'Trực tuyến', '03/02/2026 14:30']);
+    sheet.addRow(['X-3', '2.000815', 'CAIRANG', 'Lê Văn Cường', 'Trực tiếp', '04/02/2026 09:30']);
+    const file = path.join(dir, 'danh-sach.xlsx');
+    fs.writeFileSync(file, Buffer.from(await book.xlsx.writeBuffer()));
+    const { params, summary } = await applyImportTemplate(loadReplayParams(undefined, { importFile: file }));
+    assert.deepEqual({ rows: summary?.rows, from: summary?.from, to: summary?.to }, { rows: 3, from: '2026-02-02', to: '2026-02-04' });
+    assert.ok(Math.abs(params.intake.sources.online - 2 / 3) < 1e-9, `online share ${params.intake.sources.online}, the file has 2 of 3`);
+    assert.deepEqual(
+      params.agencies.filter((a) => a.share > 0).map((a) => [a.code, a.share]),
+      [['NINHKIEU', 1 / 3], ['CAIRANG', 2 / 3]],
+    );
   });
 });

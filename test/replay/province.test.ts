@@ -5,7 +5,7 @@ import type { FaultParams as FaultsSeam } from '../../src/replay/faults';
 import type { AuditParams } from '../../src/replay/audit-types';
 import { WorkingCalendar } from '../../src/domain/calendar';
 import { NATIONAL_DECISIONS } from '../../src/domain/national-calendar';
-import { intakeModelOf } from '../../src/replay/intake';
+import { expectedArrivals, intakeModelOf } from '../../src/replay/intake';
 import { dayStartMs, dayToIso, localDayOf, weekdayOf, DAY_MS } from '../../src/domain/time';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { createTestContext, onPostgres, type TestContext } from '../support/context';
@@ -73,6 +73,17 @@ describe('replay: the synthetic province', function () {
   it('receives the yearly volume within 2 % over a year', () => {
     const drift = Math.abs(t.total - year.yearlyVolume) / year.yearlyVolume;
     assert.ok(drift <= 0.02, `a year received ${t.total} dossiers, ${(drift * 100).toFixed(2)} % away from yearlyVolume ${year.yearlyVolume}`);
+    const expected = expectedArrivals(year);
+    assert.ok(Math.abs(expected - year.yearlyVolume) < 1, `the model expects ${expected} over the calendar year 2026, not yearlyVolume ${year.yearlyVolume}`);
+  });
+
+  it('expects a month at about its share of the year, and February 2026 (rush, nine-day Tết break, quiet after) below it', () => {
+    const perDay = year.yearlyVolume / 365;
+    const january = expectedArrivals(year, 0, 31);
+    const february = expectedArrivals(year, 31, 59);
+    assert.ok(Math.abs(january / (perDay * 31) - 1) < 0.1, `January expects ${january.toFixed(0)}, not about a 31-day share (${(perDay * 31).toFixed(0)})`);
+    // The break's nine days off outweigh the rush before it.
+    assert.ok(february < perDay * 28 * 0.9, `February 2026 holds the Tết break and expects ${february.toFixed(0)}, not under a 28-day share (${(perDay * 28).toFixed(0)})`);
   });
 
   it('sorts each day by receipt, inside office hours of that day, with unique codes', () => {

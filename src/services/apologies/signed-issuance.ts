@@ -29,7 +29,12 @@ export class SignedIssuance {
   async signingPolicy(id: number): Promise<{ sign: boolean; reason: string | null }> {
     const a = await this.deps.apologies.byId(id);
     if (!a) return { sign: false, reason: null };
-    return this.deps.signing.policy(await this.agencyOf(a));
+    return this.signingPolicyOf(await this.agencyOf(a));
+  }
+
+  /** The same, for a caller that holds the issuing agency already (the watcher). */
+  async signingPolicyOf(agency: Agency): Promise<{ sign: boolean; reason: string | null }> {
+    return this.deps.signing.policy(agency);
   }
 
   /**
@@ -39,16 +44,17 @@ export class SignedIssuance {
    * draft with the reason (and answers 422 naming it); nothing is sent.
    */
   async approve(id: number, actor: Actor): Promise<Apology> {
-    const a = await transactionRetrying(this.deps.db, async () => {
+    const { a, agency, code } = await transactionRetrying(this.deps.db, async () => {
       const draft = await this.issuance.draftToDecide(id, actor, 'approve');
-      await this.deps.signing.checkAgencyLayer(await this.agencyOf(draft));
+      const issuing = await this.agencyOf(draft);
+      await this.deps.signing.checkAgencyLayer(issuing);
       await this.issuance.stillIssuable(draft, this.deps.clock.now());
-      await this.deps.signing.open(draft.id, { userId: actor.userId ?? null, name: actor.name }, await this.deps.signing.state(draft.id));
-      return draft;
+      const opened = await this.deps.signing.open(draft.id, { userId: actor.userId ?? null, name: actor.name }, await this.deps.signing.state(draft.id));
+      return { a: draft, agency: issuing, code: opened };
     });
-    const outcome = await this.deps.signing.signLeader(a.id, await this.leaderLetterHtml(a), await this.agencyOf(a), () => this.signingDescription(a));
+    const outcome = await this.deps.signing.signLeader(a.id, await this.leaderLetterHtml(a, code), agency, () => this.signingDescription(a));
     if (outcome.state === 'returned') throw new SigningError('signer-not-configured', `Chưa ký số được, thư trả lại bản nháp: ${outcome.message}`);
-    if (outcome.state === 'leader-signed') await this.issueSigned(a.id);
+    if (outcome.state === 'leader-signed') await this.issueSigned(a.id, agency);
     return this.deps.apologies.get(a.id);
   }
 
@@ -103,8 +109,8 @@ export class SignedIssuance {
    * rolls back, the reason is recorded and shown, and the next check (or approval) tries again.
    * An agency that signs remotely goes in two steps instead (requestAgencySignature).
    */
-  private async issueSigned(id: number): Promise<void> {
-    const agency = await this.agencyOf(await this.deps.apologies.get(id));
+  private async issueSigned(id: number, issuing?: Agency): Promise<void> {
+    const agency = issuing ?? (await this.agencyOf(await this.deps.apologies.get(id)));
     if (await this.deps.signing.agencySignsRemotely(agency)) return this.requestAgencySignature(id, agency);
     try {
       await transactionRetrying(this.deps.db, async () => {
@@ -174,17 +180,18 @@ export class SignedIssuance {
   }
 
   /** The letter the leader signs (and reviews before approving): as it will be issued, but with the number and date left blank. */
-  async leaderLetterHtml(a: Apology): Promise<string> {
+  async leaderLetterHtml(a: Apology, verificationCode?: string): Promise<string> {
     const d = await this.deps.dossiers.get(a.dossierId);
     const { agency, procedure } = await this.drafting.context(d);
     const receiving = await this.deps.agencies.get(d.receivingAgencyId);
     const now = this.deps.clock.now();
-    const l = await this.deps.signing.state(a.id);
+    // The approval that has just opened the signing round knows its code; a preview reads it.
+    const code = verificationCode ?? (await this.deps.signing.state(a.id))?.verificationCode;
     const blank = '\u00a0'.repeat(10);
     return this.deps.documents.renderLetter(agency.code, {
       ...letterData({ fields: a, dossier: d, agency, receiving, procedure, letterNumber: `${blank}/${agency.letterSymbol}`, now }),
       placeDateLine: `${agency.placeName}, ngày${blank}tháng${blank}năm ${dayToYmd(localDayOf(now)).year}`,
-      verification: l ? await this.deps.signing.verificationMark(l.verificationCode) : null,
+      verification: code ? await this.deps.signing.verificationMark(code) : null,
     }).html;
   }
 

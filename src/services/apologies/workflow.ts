@@ -1,5 +1,6 @@
 import { transactionRetrying } from '../../db/connection';
 import type { Dossier } from '../../db/dossiers';
+import type { Agency } from '../../db/agencies';
 import type { Apology } from '../../db/apologies';
 import { allows, isPending } from '../../domain/notice-lifecycle';
 import type { LetterFields } from '../../documents/apology-letter';
@@ -161,6 +162,10 @@ export class ApologyWorkflow {
     return this.signed.signingPolicy(id);
   }
 
+  signingPolicyOf(agency: Agency): Promise<{ sign: boolean; reason: string | null }> {
+    return this.signed.signingPolicyOf(agency);
+  }
+
   continueSigning(id: number): Promise<void> {
     return this.signed.continueSigning(id);
   }
@@ -181,8 +186,8 @@ export class ApologyWorkflow {
     return this.signed.signatureCallback(agencyCode, rawBody, headers);
   }
 
-  leaderLetterHtml(a: Apology): Promise<string> {
-    return this.signed.leaderLetterHtml(a);
+  leaderLetterHtml(a: Apology, verificationCode?: string): Promise<string> {
+    return this.signed.leaderLetterHtml(a, verificationCode);
   }
 
   private async viewOf(id: number, actor: Actor): Promise<ApologyView> {

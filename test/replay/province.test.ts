@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_REPLAY_PARAMS, loadReplayParams, type ReplayParams } from '../../src/replay/params';
-import { afterOfficeHours, arrivalsForDay, dossierInputOf, finishInstant, installCatalogue, provinceCatalogue, type DossierArrival } from '../../src/replay/province';
+import { afterOfficeHours, arrivalsForDay, dossierBodyOf, dossierInputOf, finishInstant, installCatalogue, provinceCatalogue, type DossierArrival } from '../../src/replay/province';
 import type { FaultParams as FaultsSeam } from '../../src/replay/faults';
 import type { AuditParams } from '../../src/replay/audit-types';
 import { WorkingCalendar } from '../../src/domain/calendar';
 import { NATIONAL_DECISIONS } from '../../src/domain/national-calendar';
 import { expectedArrivals, intakeModelOf } from '../../src/replay/intake';
-import { dayStartMs, dayToIso, localDayOf, weekdayOf, DAY_MS } from '../../src/domain/time';
+import { dayStartMs, dayToIso, formatVnIso, localDayOf, weekdayOf, DAY_MS } from '../../src/domain/time';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { createTestContext, onPostgres, type TestContext } from '../support/context';
 
@@ -182,6 +182,15 @@ describe('replay: arrivals become dossiers the service accepts', function () {
       assert.equal(view.decidingAgency.code, a.agencyCode, `${a.code} should be decided by ${a.agencyCode}`);
       assert.equal(view.receivingAgency.code, a.receivingAgencyCode);
       assert.ok((view.dossier.currentDueAt ?? 0) > a.receivedAt, `${a.code}: due date ${view.dossier.currentDueAt} is not after receipt ${a.receivedAt}`);
+    }
+    // And through the HTTP API, as a driver with server processes receives them.
+    for (const a of arrivals.filter((x) => !sample.includes(x)).slice(0, 40)) {
+      const res = await ctx.api('post', '/api/v1/dossiers').send(dossierBodyOf(a));
+      assert.equal(res.status, 201, `POST /api/v1/dossiers refused ${a.code}: ${JSON.stringify(res.body)}`);
+      const body = res.body as { acceptedAt: string; decidingAgencyCode: string; consent: { zalo: boolean } };
+      assert.equal(Date.parse(body.acceptedAt), a.receivedAt, `${a.code} accepted at ${body.acceptedAt}, received at ${formatVnIso(new Date(a.receivedAt))}`);
+      assert.equal(body.decidingAgencyCode, a.agencyCode);
+      assert.equal(body.consent.zalo, a.applicant.zalo);
     }
   });
 });

@@ -186,8 +186,8 @@ export class ApologyWorkflow {
     return this.signed.signatureCallback(agencyCode, rawBody, headers);
   }
 
-  leaderLetterHtml(a: Apology, verificationCode?: string): Promise<string> {
-    return this.signed.leaderLetterHtml(a, verificationCode);
+  leaderLetterHtml(a: Apology): Promise<string> {
+    return this.signed.leaderLetterHtml(a);
   }
 
   private async viewOf(id: number, actor: Actor): Promise<ApologyView> {

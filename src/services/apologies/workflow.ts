@@ -492,15 +492,15 @@ export class ApologyWorkflow {
    * draft with the reason (and answers 422 naming it); nothing is sent.
    */
   private async approveSigned(id: number, actor: Actor): Promise<Apology> {
-    const { a, agency, code } = await transactionRetrying(this.deps.db, async () => {
+    const { a, agency, approval } = await transactionRetrying(this.deps.db, async () => {
       const draft = await this.draftToDecide(id, actor, 'approve');
       const issuing = await this.agencyOf(draft);
       await this.deps.signing.checkAgencyLayer(issuing);
-      await this.stillIssuable(draft, this.deps.clock.now());
-      const opened = await this.deps.signing.open(draft.id, { userId: actor.userId ?? null, name: actor.name }, await this.deps.signing.state(draft.id));
-      return { a: draft, agency: issuing, code: opened };
+      const { d, context } = await this.stillIssuable(draft, this.deps.clock.now());
+      const code = await this.deps.signing.open(draft.id, { userId: actor.userId ?? null, name: actor.name }, await this.deps.signing.state(draft.id));
+      return { a: draft, agency: issuing, approval: { code, d, context } };
     });
-    const outcome = await this.deps.signing.signLeader(a.id, await this.leaderLetterHtml(a, code), agency, () => this.signingDescription(a));
+    const outcome = await this.deps.signing.signLeader(a.id, await this.leaderLetterHtml(a, approval), agency, () => this.signingDescription(a));
     if (outcome.state === 'returned') throw new SigningError('signer-not-configured', `Chưa ký số được, thư trả lại bản nháp: ${outcome.message}`);
     if (outcome.state === 'leader-signed') await this.issueSigned(a.id, agency);
     return this.deps.apologies.get(a.id);
@@ -628,13 +628,14 @@ export class ApologyWorkflow {
   }
 
   /** The letter the leader signs (and reviews before approving): as it will be issued, but with the number and date left blank. */
-  async leaderLetterHtml(a: Apology, verificationCode?: string): Promise<string> {
-    const d = await this.deps.dossiers.get(a.dossierId);
-    const { agency, procedure } = await this.context(d);
+  async leaderLetterHtml(a: Apology, approval?: { code: string; d: Dossier; context: Context }): Promise<string> {
+    // The approval that has just opened the signing round knows its code and has read the
+    // dossier and its context; a preview reads them.
+    const d = approval?.d ?? (await this.deps.dossiers.get(a.dossierId));
+    const { agency, procedure } = approval?.context ?? (await this.context(d));
     const receiving = await this.deps.agencies.get(d.receivingAgencyId);
     const now = this.deps.clock.now();
-    // The approval that has just opened the signing round knows its code; a preview reads it.
-    const code = verificationCode ?? (await this.deps.signing.state(a.id))?.verificationCode;
+    const code = approval?.code ?? (await this.deps.signing.state(a.id))?.verificationCode;
     const blank = '\u00a0'.repeat(10);
     return this.deps.documents.renderLetter(agency.code, {
       ...letterData({ fields: a, dossier: d, agency, receiving, procedure, letterNumber: `${blank}/${agency.letterSymbol}`, now }),

@@ -21,7 +21,7 @@ import type { Attachment, Channel } from '../src/channels/types';
 import { Dispatcher } from '../src/dispatch/dispatcher';
 import { createLogger } from '../src/logger';
 import { systemClock } from '../src/clock';
-import { startZaloFake } from '../test/fakes/zalo-fake';
+import { startZaloFake, zaloEnv } from '../test/fakes/zalo-fake';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -94,13 +94,7 @@ export async function benchZaloDispatch(options: { notices?: number; concurrency
   try {
     const config = loadConfig({
       DATA_DIR: dir,
-      ZALO_APP_ID: fake.appId,
-      ZALO_APP_SECRET: fake.appSecret,
-      ZALO_OA_SECRET_KEY: fake.oaSecretKey,
-      ZALO_API_BASE: fake.apiBase,
-      ZALO_OAUTH_BASE: fake.oauthBase,
-      ZALO_TEMPLATE_NEW_APPOINTMENT: fake.templateId,
-      ZALO_REFRESH_TOKEN: fake.state.refreshToken,
+      ...zaloEnv(fake),
     });
     const zalo = createZaloChannel({ db, config: config.zalo, clock: systemClock });
     await zalo.tokens?.accessToken(new Date());

@@ -43,7 +43,7 @@ import { createDb, migrateLatest, type Db } from '../src/db/connection';
 import { createLogger } from '../src/logger';
 import { NoticeRepository, type NewNotice } from '../src/db/notices';
 import { systemClock } from '../src/clock';
-import { startZaloFake } from '../test/fakes/zalo-fake';
+import { startZaloFake, zaloEnv } from '../test/fakes/zalo-fake';
 
 const BIN = path.resolve(__dirname, '../src/bin.cjs');
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -121,13 +121,7 @@ export async function benchSlipToNotice(options: SlipBenchOptions = {}): Promise
     LOG_LEVEL: 'silent',
     DATA_DIR: dir,
     ...(pgUrl ? { DATABASE_URL: pgUrl } : {}),
-    ZALO_APP_ID: fake.appId,
-    ZALO_APP_SECRET: fake.appSecret,
-    ZALO_OA_SECRET_KEY: fake.oaSecretKey,
-    ZALO_API_BASE: fake.apiBase,
-    ZALO_OAUTH_BASE: fake.oauthBase,
-    ZALO_TEMPLATE_NEW_APPOINTMENT: fake.templateId,
-    ZALO_REFRESH_TOKEN: fake.state.refreshToken,
+    ...zaloEnv(fake),
     // Any hour of the day: the bench may run at night; the window is a policy, not a timing.
     SEND_WINDOW: '00:00-24:00',
   };

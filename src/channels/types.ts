@@ -3,8 +3,7 @@
  * happened in the closed vocabulary below; the dispatch worker decides what that means
  * (retry, defer, fall back, stop the channel) and records it.
  */
-import type { NoticeChannel, NoticeKind } from '../db/notices';
-import type { NoticeAudience } from '../domain/notice-lifecycle';
+import type { Notice, NoticeChannel } from '../db/notices';
 
 export type SendOutcome = 'sent' | 'delivered' | 'temporary-failure' | 'permanent-failure' | 'technical-failure';
 
@@ -33,19 +32,8 @@ export interface Attachment {
   content: Buffer;
 }
 
-export interface OutgoingNotice {
-  id: number;
-  businessKey: string;
-  kind: NoticeKind;
-  audience: NoticeAudience;
-  channel: NoticeChannel;
-  recipient: string;
-  /** What the apology use case rendered for this channel (see ApologyService.noticesFor). */
-  payload: Record<string, unknown>;
-  apologyId: number | null;
-  dossierId: number | null;
-  attempts: number;
-}
+/** What a channel is given of a notice; its `payload` is what the apology use case rendered for this channel (see ApologyService.noticesFor). */
+export type OutgoingNotice = Pick<Notice, 'id' | 'businessKey' | 'kind' | 'audience' | 'channel' | 'recipient' | 'payload' | 'apologyId' | 'dossierId' | 'attempts'>;
 
 export interface Channel {
   readonly name: NoticeChannel;

@@ -183,11 +183,33 @@ export class ApologyRepository {
     return this.get(id);
   }
 
+  /** To lock an apology, use `lockWithDossier`: it keeps the one lock order. */
   async byId(id: number, forUpdate = false): Promise<Apology | null> {
     const q = this.select().where({ id }).first();
     if (forUpdate && isPostgres(this.db)) q.forUpdate();
     const row = await q;
     return row ? this.map([row])[0] : null;
+  }
+
+  /**
+   * The apology locked for a change (PostgreSQL), its dossier locked before it.
+   *
+   * Every path that locks both a dossier and its apologies takes them in one order: the dossier
+   * first, then its apologies, then the agency's letter register (letter_sequences). Closing a
+   * dossier locks the dossier and then cancels its drafts; issuing, approving, cancelling or
+   * revising a letter changes the dossier too (its due date, its history). Were one of them to
+   * lock the apology first, each could hold the row the other waits for, and PostgreSQL would
+   * abort one as a deadlock (40P01) — a 500 for the officer. In one order the second simply
+   * waits for the first to commit and then sees its outcome: the letter issued before the close,
+   * or the draft cancelled by it. The dossier's id is read unlocked: an apology never changes
+   * dossier.
+   */
+  async lockWithDossier(id: number): Promise<Apology | null> {
+    requireTransaction(this.db, 'Locking an apology');
+    if (isPostgres(this.db)) {
+      await this.db('dossiers').whereIn('id', this.db('apologies').select('dossier_id').where({ id })).forUpdate().select('id');
+    }
+    return this.byId(id, true);
   }
 
   /** `byId` for a letter that must exist (just written, or a foreign key points at it). */

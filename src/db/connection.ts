@@ -171,6 +171,32 @@ export function isUniqueViolation(err: unknown): boolean {
   return e.code === '23505' || /UNIQUE constraint failed/.test(e.message ?? '');
 }
 
+/**
+ * PostgreSQL aborted the transaction to break a deadlock (40P01) or because it could not be
+ * serialised (40001): nothing of it was kept, and running it again may well succeed.
+ */
+export function isSerializationFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/**
+ * `db.transaction(work)`, run again when PostgreSQL aborted it as a deadlock or a serialization
+ * failure, a few times at most. The lock order (ApologyRepository.lockWithDossier) makes the
+ * deadlocks we know of impossible; this is for the ones nobody foresaw, so that an officer does
+ * not get a server error for a conflict that is gone a moment later. Only for work whose every
+ * effect is in the database: the aborted attempt left none, so the next one starts clean.
+ */
+export async function transactionRetrying<T>(db: Db, work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(work);
+    } catch (err) {
+      if (attempt >= attempts || !isSerializationFailure(err)) throw err;
+    }
+  }
+}
+
 export function isPostgres(db: Db): boolean {
   return db.client.config.client === 'pg';
 }

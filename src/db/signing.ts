@@ -208,6 +208,12 @@ export class SigningRepository {
     return r ? letterFromRow(r) : null;
   }
 
+  /** `letter` and `leaderPdf` in one read (issuance needs both). */
+  async letterWithLeaderPdf(apologyId: number): Promise<{ letter: LetterSigning; leaderPdf: Buffer | null } | null> {
+    const r = await this.db('letter_signing').select([...LETTER_COLUMNS, 'leader_pdf']).where({ apology_id: apologyId }).first();
+    return r ? { letter: letterFromRow(r), leaderPdf: buf(r.leader_pdf) } : null;
+  }
+
   async leaderPdf(apologyId: number): Promise<Buffer | null> {
     const r = await this.db('letter_signing').select('leader_pdf').where({ apology_id: apologyId }).first();
     return buf(r?.leader_pdf);

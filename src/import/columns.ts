@@ -8,27 +8,19 @@ import { foldForSearch, normalizeEmail, normalizeVnMobile } from '../domain/cont
 import { AGENCY_CODE, DOSSIER_CODE, PROCEDURE_CODE } from '../domain/dossier';
 import { normalizeText, textProblem } from '../domain/text';
 import { parseInstant } from '../domain/time';
-import type { ApplicantKind, IntakeChannel } from '../db/dossiers';
+import type { ApplicantKind, Dossier, IntakeChannel } from '../db/dossiers';
 
-export interface ImportRow {
-  code: string;
+/** A row as a dossier: the fields it shares with one, named and typed as the dossier's. */
+export type ImportRow = Pick<
+  Dossier,
+  'code' | 'applicantKind' | 'applicantName' | 'phone' | 'email' | 'address' | 'consentZalo' | 'consentEmail' | 'consentSms' | 'channel' | 'submittedAt' | 'acceptedAt'
+> & {
   procedureCode: string;
   receivingAgencyCode: string;
   decidingAgencyCode: string | null;
-  applicantKind: ApplicantKind;
-  applicantName: string;
-  phone: string | null;
-  email: string | null;
-  address: string | null;
-  consentZalo: boolean;
-  consentEmail: boolean;
-  consentSms: boolean;
-  channel: IntakeChannel;
-  submittedAt: number | null;
-  acceptedAt: number;
   /** When the result was ready: the dossier is imported (or updated) as resolved. */
   resolvedAt: number | null;
-}
+};
 
 export interface RowProblem {
   /** The column header, as the person who filled the file knows it. */

@@ -2,6 +2,17 @@
  * The replay's providers: the four fakes started in the replay's own process, the settings that
  * point the children (servers, dispatchers) at them, and the fault schedule of the parameters —
  * steady latency and error rates, and outages by virtual day — applied as time runs.
+ *
+ * How each provider fails, as the real one does:
+ * - error: Zalo answers HTTP 200 `{error: -100, message: "Unknown error"}` (zalo.md: retry);
+ *   the SMTP relay answers 451 to the message; eSMS an HTTP 503 without a CodeResult (its code
+ *   table has no transient code: each names a lasting cause); SmartCA HTTP 503
+ *   `SERVER_INTERNAL_ERROR`. Nothing is sent.
+ * - down: the port is closed (connection refused) and open connections are cut.
+ * - latency: Zalo and SmartCA wait before they process (a client that gives up sent nothing:
+ *   'timeout'); the SMTP relay and eSMS take the message, then hold the answer (a client that gives
+ *   up has delivered without knowing: 'accepted' with answerLost — its retry is the duplicate
+ *   the audit must tie to an interrupted attempt; eSMS drops a repeated RequestId, SMTP does not).
  */
 import { randomBytes } from 'node:crypto';
 import type { DbProxy } from './db-outage';

@@ -127,9 +127,21 @@ export class IntakeModel {
 
 const models = new WeakMap<ReplayParams, IntakeModel>();
 
-/** The model of a parameter set, built once (calendars, Tết windows and year totals are cached in it). */
+/**
+ * The model of a parameter set, built once (calendars, Tết windows and year totals are cached in
+ * it). Parameters are read as immutable: to change one, make a new object (loadReplayParams with
+ * overrides), or the cached model describes the old one.
+ */
 export function intakeModelOf(p: ReplayParams): IntakeModel {
   let m = models.get(p);
   if (!m) models.set(p, (m = new IntakeModel(p)));
   return m;
+}
+
+/** Dossiers the run is expected to receive on days [fromDay, toDay) of the run, before chance: the yardstick of a run's volume. */
+export function expectedArrivals(p: ReplayParams, fromDay = 0, toDay = p.days): number {
+  const model = intakeModelOf(p);
+  let total = 0;
+  for (let d = fromDay; d < toDay; d++) total += model.expected(model.startDay + d).reduce((a, b) => a + b, 0);
+  return total;
 }

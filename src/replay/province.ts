@@ -9,39 +9,19 @@ import type { AgencyInput } from '../db/agencies';
 import type { ApplicantKind, IntakeChannel } from '../db/dossiers';
 import type { ProcedureInput } from '../db/procedures';
 import { DEFAULT_AGENCY_SETTINGS } from '../domain/agency';
-import type { WorkingCalendar } from '../domain/calendar';
-import { computeDue, workingMsBetween } from '../domain/deadline';
 import type { Actor } from '../domain/actor';
-import { dayStartMs, dayToYmd, MINUTE_MS, parseHhmm, type DayNumber } from '../domain/time';
-
-const HOUR_MS = 60 * MINUTE_MS;
+import { dayStartMs, dayToYmd, formatVnIso, MINUTE_MS, parseHhmm, type DayNumber } from '../domain/time';
 import type { DossierInput } from '../services/dossiers';
 import type { RegistryService } from '../services/registry';
 import { emailOf, mobile, organisationName, personName } from '../demo/people';
+import { fateOf, type DossierFate } from './fate';
 import { intakeModelOf, type Desk } from './intake';
 import type { AgencyParams, ProcedureParams, ReplayParams } from './params';
 import { cumulative, logNormal, normal, pickIndex, poisson, STREAM, streamRng, type Rng } from './random';
 
-export interface SupplementRound {
-  /** Office hours after receipt (or after the previous round's return) when the officer asks for papers. */
-  requestAfterOfficeHours: number;
-  /** Real hours until the citizen brings them. */
-  returnAfterHours: number;
-}
+export { afterOfficeHours, allowedOfficeHours, finishInstant, type DossierFate, type SupplementRound } from './fate';
 
-export interface DossierFate {
-  supplementRounds: SupplementRound[];
-  /** Office hours of work after receipt (and after the last supplement return) until the officer finishes; > allowed time → the dossier slips. */
-  workOfficeHours: number;
-  /**
-   * The same as a share of the time the procedure allows from that point: > 1 exactly when the
-   * dossier slips. A driver that knows the service's due date finishes the dossier at this share
-   * of the office time between the (last) start and the due date, so its slips match `slips`
-   * whatever the office hours of the day.
-   */
-  workShare: number;
-  slips: boolean;
-}
+const HOUR_MS = 60 * MINUTE_MS;
 
 export interface DossierArrival {
   code: string;
@@ -138,13 +118,6 @@ export async function installCatalogue(registry: RegistryService, actor: Actor, 
   }
 }
 
-/** Office hours a procedure allows, for the fate model: 8 office hours a working day; a same-day procedure, half a day. */
-export function allowedOfficeHours(x: ProcedureParams): number {
-  if (x.processing.days !== undefined) return x.processing.days * 8;
-  if (x.processing.hours !== undefined) return x.processing.hours;
-  return 4;
-}
-
 interface DeskPlan {
   desk: Desk;
   procedures: ProcedureParams[];
@@ -204,27 +177,6 @@ function applicantOf(p: ReplayParams, rng: Rng, x: ProcedureParams, cumContacts:
     default:
       return { kind, name, zalo: false };
   }
-}
-
-/** What will happen to a dossier: drawn at intake so the run's outcome is fixed by the seed, not by timing. */
-function fateOf(p: ReplayParams, rng: Rng, agency: AgencyParams, x: ProcedureParams, cumRounds: Float64Array): DossierFate {
-  const allowed = allowedOfficeHours(x);
-  const rounds: SupplementRound[] = [];
-  let remaining = allowed;
-  if (rng.float() < x.supplementRate) {
-    const n = pickIndex(rng, cumRounds) + 1;
-    for (let i = 0; i < n; i++) {
-      // The officer asks early in the period: between a tenth and two fifths of what is left.
-      const after = remaining * (0.1 + 0.3 * rng.float());
-      rounds.push({ requestAfterOfficeHours: after, returnAfterHours: logNormal(rng, p.intake.supplementReturnHours) });
-      // 'pause' keeps what was left; 'restart' gives the whole period again on return.
-      remaining = x.supplementPolicy === 'pause' ? remaining - after : allowed;
-    }
-  }
-  const slips = rng.float() < agency.slipRate;
-  // A slipping dossier runs over by a little more than nothing up to about double; one in time uses 15–95 % of its time.
-  const workShare = slips ? 1.02 + Math.abs(normal(rng)) * 0.25 : 0.15 + 0.8 * rng.float();
-  return { supplementRounds: rounds, workOfficeHours: remaining * workShare, workShare, slips };
 }
 
 function yymmdd(day: DayNumber): string {
@@ -287,21 +239,6 @@ export function arrivalsForDay(p: ReplayParams, dayIndex: number): DossierArriva
   });
 }
 
-/** The instant `officeHours` of office time after `from` on the calendar (nights, weekends and holidays skipped). */
-export function afterOfficeHours(cal: WorkingCalendar, from: number, officeHours: number): number {
-  return computeDue(cal, new Date(from), { unit: 'hours', amount: Math.max(0, officeHours) }).getTime();
-}
-
-/**
- * When the officer finishes a dossier whose clock (re)started at `startedAt` and is due at
- * `dueAt`: `workShare` of the office time between them — after the due date exactly when the
- * fate slips — on the deciding agency's calendar.
- */
-export function finishInstant(cal: WorkingCalendar, startedAt: number, dueAt: number, workShare: number): number {
-  const office = workingMsBetween(cal, new Date(startedAt), new Date(dueAt)) / (60 * MINUTE_MS);
-  return afterOfficeHours(cal, startedAt, office * workShare);
-}
-
 /**
  * The dossier as the service's create use case takes it. Consent follows the contact mix: Zalo
  * for Zalo users, SMS for a phone without Zalo, e-mail when there is an address.
@@ -321,4 +258,13 @@ export function dossierInputOf(a: DossierArrival): DossierInput {
     ...(a.submittedAt !== undefined ? { submittedAt: new Date(a.submittedAt) } : {}),
     acceptedAt: new Date(a.receivedAt),
   };
+}
+
+/**
+ * The same dossier as the body of `POST /api/v1/dossiers`, for a driver that receives through
+ * the HTTP API (instants in ISO 8601 with the +07:00 offset, as a one-stop system sends them).
+ */
+export function dossierBodyOf(a: DossierArrival): Record<string, unknown> {
+  const { submittedAt, acceptedAt, ...rest } = dossierInputOf(a);
+  return { ...rest, ...(submittedAt ? { submittedAt: formatVnIso(submittedAt) } : {}), acceptedAt: formatVnIso(acceptedAt) };
 }

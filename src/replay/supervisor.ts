@@ -97,6 +97,8 @@ interface Running {
   last: { cpuMs: number; maxRssMb: number };
   exited: Promise<void>;
   lines: string[];
+  /** It printed its ready line (or has none): only then may the schedule kill it. */
+  isReady: boolean;
 }
 
 export class Supervisor {
@@ -123,9 +125,13 @@ export class Supervisor {
     this.timers.push(setInterval(() => this.sample(), this.options.sampleMs ?? 500));
   }
 
-  /** SIGKILLs one child of the role (in turn) and starts it again; resolves when the new one is ready. */
+  /**
+   * SIGKILLs one child of the role (in turn) and starts it again; resolves when the new one is
+   * ready. A child still starting is spared: on a loaded machine a start can outlast the period,
+   * and a process killed over and over before it is ready would measure nothing.
+   */
   async killOne(role: Role): Promise<KillRecord | null> {
-    const candidates = [...this.running.values()].filter((r) => r.spec.role === role);
+    const candidates = [...this.running.values()].filter((r) => r.spec.role === role && r.isReady);
     if (this.stopping || candidates.length === 0) return null;
     const victim = candidates[this.nextVictim[role]++ % candidates.length];
     this.sampleOne(victim);
@@ -218,6 +224,7 @@ export class Supervisor {
       child,
       last: { cpuMs: 0, maxRssMb: 0 },
       lines: [],
+      isReady: !spec.ready,
       exited: new Promise<void>((resolve) => {
         child.once('exit', (code, signal) => {
           this.settle(entry);
@@ -241,7 +248,10 @@ export class Supervisor {
       entry.lines.push(line);
       if (entry.lines.length > LAST_LINES) entry.lines.shift();
       this.options.onLine?.(spec.name, line);
-      if (spec.ready?.test(line)) markReady();
+      if (!entry.isReady && spec.ready?.test(line)) {
+        entry.isReady = true;
+        markReady();
+      }
     };
     readline.createInterface({ input: child.stdout! }).on('line', onLine);
     readline.createInterface({ input: child.stderr! }).on('line', onLine);

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { isUniqueViolation, type Db } from '../db/connection';
+import { isUniqueViolation, transactionRetrying, type Db } from '../db/connection';
 import type { Agency, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureRepository } from '../db/procedures';
 import type {
@@ -281,7 +281,8 @@ export class DossierService {
     if (at > now.getTime()) throw new ValidationError([{ field: 'occurredAt', message: 'Thời điểm sự kiện không được ở tương lai' }]);
 
     authorize(actor, 'dossier.event');
-    const updated = await this.deps.db.transaction(async () => {
+    const updated = await transactionRetrying(this.deps.db, async () => {
+      // The dossier is locked first, before its drafts are cancelled: the one lock order (ApologyRepository.lockWithDossier).
       const d = await this.deps.dossiers.byCode(code, true);
       if (!d || !mayAccessDossier(actor, d, 'write')) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
       if (at < d.acceptedAt) {

@@ -247,7 +247,8 @@ export class DeadlineWatcher {
       if (!waiting) report.drafted++;
       if (agency.settings.apologyMode === 'auto') {
         // An agency that signs approves like a leader, with its configured signer, after this transaction.
-        if ((await this.deps.workflow.signingPolicy(draft.id)).sign) toSign = draft.id;
+        const policy = draft.issuingAgencyId === agency.id ? await this.deps.workflow.signingPolicyOf(agency) : await this.deps.workflow.signingPolicy(draft.id);
+        if (policy.sign) toSign = draft.id;
         else {
           await this.deps.workflow.issueInTx(draft, actor);
           report.issued++;

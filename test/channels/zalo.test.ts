@@ -22,7 +22,7 @@ import {
 } from '../../src/channels/zalo';
 import { ZALO_TOKEN_INVALID } from '../../src/channels/zalo/client';
 import { shortenName } from '../../src/documents/zalo';
-import { startZaloFake, type ZaloFake, type ZaloFakeOptions } from '../fakes/zalo-fake';
+import { startZaloFake, zaloEnv, type ZaloFake, type ZaloFakeOptions } from '../fakes/zalo-fake';
 import { createTestContext, type TestContext } from '../support/context';
 
 const at = (iso: string) => new Date(iso);
@@ -159,13 +159,7 @@ describe('Zalo channel', () => {
 
     function settings(env: Record<string, string> = {}): ZaloSettings {
       return loadConfig({
-        ZALO_APP_ID: fake.appId,
-        ZALO_APP_SECRET: fake.appSecret,
-        ZALO_OA_SECRET_KEY: fake.oaSecretKey,
-        ZALO_REFRESH_TOKEN: fake.state.refreshToken,
-        ZALO_TEMPLATE_NEW_APPOINTMENT: fake.templateId,
-        ZALO_API_BASE: fake.apiBase,
-        ZALO_OAUTH_BASE: fake.oauthBase,
+        ...zaloEnv(fake),
         ...env,
       }).zalo;
     }

@@ -8,7 +8,7 @@ import { Dispatcher } from '../../src/dispatch/dispatcher';
 import { createLogger } from '../../src/logger';
 import { systemClock } from '../../src/clock';
 import { createTestContext, dossierBody, onPostgres, seedBasics, type TestContext } from '../support/context';
-import { startZaloFake, type ZaloFake } from '../fakes/zalo-fake';
+import { startZaloFake, zaloEnv, type ZaloFake } from '../fakes/zalo-fake';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -70,13 +70,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const env = {
       NODE_ENV: 'test',
       DATABASE_URL: process.env.DATABASE_URL,
-      ZALO_APP_ID: fake.appId,
-      ZALO_APP_SECRET: fake.appSecret,
-      ZALO_OA_SECRET_KEY: fake.oaSecretKey,
-      ZALO_API_BASE: fake.apiBase,
-      ZALO_OAUTH_BASE: fake.oauthBase,
-      ZALO_TEMPLATE_NEW_APPOINTMENT: fake.templateId,
-      ZALO_REFRESH_TOKEN: fake.state.refreshToken,
+      ...zaloEnv(fake),
     };
     const config = loadConfig(env);
     // The grant is taken before the outage: a refresh cut in the middle is the Zalo channel's own test.

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
-import { createTestContext, dossierBody, seedBasics, sharedPdf, type TestContext } from '../support/context';
-import { launchBrowser, look, serve, signIn } from './browser';
+import { createTestContext, dossierBody, seedBasics, sharedPdf } from '../support/context';
+import { createStaff, look, PHONE, signIn, STAFF_PASSWORD as PASSWORD, withStaffBrowser } from './browser';
 
 const CODE = 'H13.01-260202-0042';
-const PASSWORD = 'mat-khau-thu-nghiem';
 
 /**
  * The story the product exists for, in a real browser: a dossier slipped; the counter drafts the
@@ -15,33 +14,22 @@ const PASSWORD = 'mat-khau-thu-nghiem';
  */
 describe('browser: from a slipped dossier to the citizen’s acknowledgement', function () {
   this.timeout(180_000);
-  let ctx: TestContext;
-  let server: Awaited<ReturnType<typeof serve>>;
-  let browser: Browser;
   let staff: BrowserContext;
-
-  before(async () => {
-    // Accepted Mon 02/02/2026, 20 working days with Tết off → due Mon 09/03 17:00; today is Tue 10/03.
+  const rig = withStaffBrowser(
     // The whole story with the real PDF renderer, as in production.
-    ctx = await createTestContext('2026-03-10T09:00:00+07:00', { pdf: sharedPdf() });
-    await seedBasics(ctx);
-    await ctx.api('post', '/api/v1/dossiers')
-      .send(dossierBody({ code: CODE, acceptedAt: '2026-02-02T08:00:00+07:00', applicant: { kind: 'person', name: 'Trần Thị Bích Ngọc' } }))
-      .expect(201);
-    for (const [username, role] of [['motcua', 'counter'], ['lanhdao', 'leader']] as const) {
-      await ctx.services.users.create({ username, fullName: `Người dùng ${username}`, role, agencyId: null, agencyCode: 'SXD', active: true }, PASSWORD, SYSTEM_ACTOR);
-    }
-    server = await serve(ctx);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    await ctx?.close();
-  });
+    () => createTestContext('2026-03-10T09:00:00+07:00', { pdf: sharedPdf() }),
+    async ({ ctx }) => {
+      // Accepted Mon 02/02/2026, 20 working days with Tết off → due Mon 09/03 17:00; today is Tue 10/03.
+      await seedBasics(ctx);
+      await ctx.api('post', '/api/v1/dossiers')
+        .send(dossierBody({ code: CODE, acceptedAt: '2026-02-02T08:00:00+07:00', applicant: { kind: 'person', name: 'Trần Thị Bích Ngọc' } }))
+        .expect(201);
+      await createStaff(ctx, [['motcua', 'counter', 'SXD'], ['lanhdao', 'leader', 'SXD']]);
+    },
+  );
 
   beforeEach(async () => {
-    staff = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', baseURL: server.baseUrl });
+    staff = await rig.newContext();
   });
   afterEach(async () => staff.close());
 
@@ -66,7 +54,7 @@ describe('browser: from a slipped dossier to the citizen’s acknowledgement', f
     await look(page, '05-soan-thu');
     await page.getByRole('button', { name: 'Lưu bản nháp' }).click();
     await page.waitForLoadState('networkidle');
-    const draft = await ctx.services.apologies.list({ statuses: ['draft'] }, 10, 0, SYSTEM_ACTOR);
+    const draft = await rig.ctx.services.apologies.list({ statuses: ['draft'] }, 10, 0, SYSTEM_ACTOR);
     assert.equal(draft.total, 1, 'the counter’s draft is saved');
     await look(page, '06-ban-nhap');
 
@@ -78,23 +66,23 @@ describe('browser: from a slipped dossier to the citizen’s acknowledgement', f
     await page.getByRole('link', { name: new RegExp(CODE) }).first().click();
     await page.getByRole('button', { name: 'Duyệt và ban hành' }).click();
     await page.waitForLoadState('networkidle');
-    const issued = await ctx.services.apologies.get(draft.items[0].apology.id, SYSTEM_ACTOR);
+    const issued = await rig.ctx.services.apologies.get(draft.items[0].apology.id, SYSTEM_ACTOR);
     assert.equal(issued.apology.status, 'issued', 'the leader’s approval issues the letter');
     assert.equal(issued.apology.letterNumber, '01/PXL-SXD');
 
     // The outbox worker sends it through the Zalo simulator; the staff page shows it delivered.
-    await ctx.services.dispatcher.runOnce();
+    await rig.ctx.services.dispatcher.runOnce();
     await page.reload();
     await assert.doesNotReject(page.getByText(/Đã đến người nhận|Đã gửi/).first().waitFor(), 'the apology page shows the notice as sent');
     await look(page, '08-thu-da-ban-hanh');
     const citizenHref = await page.getByRole('link', { name: 'Trang thông báo cho người dân' }).getAttribute('href');
-    assert.ok(citizenHref && /\/c\/[A-Za-z0-9_-]{32}$/.test(new URL(citizenHref, server.baseUrl).pathname), `a citizen link, got ${citizenHref}`);
+    assert.ok(citizenHref && /\/c\/[A-Za-z0-9_-]{32}$/.test(new URL(citizenHref, rig.baseUrl).pathname), `a citizen link, got ${citizenHref}`);
 
     // The citizen opens the link on a 360 px phone and acknowledges.
-    const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'vi-VN', baseURL: server.baseUrl });
+    const phone = await rig.newContext(PHONE);
     try {
       const mobile = await phone.newPage();
-      await mobile.goto(new URL(citizenHref, server.baseUrl).pathname);
+      await mobile.goto(new URL(citizenHref, rig.baseUrl).pathname);
       await assert.doesNotReject(mobile.getByText(/Trần Thị Bích Ngọc/).first().waitFor(), 'the page is addressed to the citizen');
       // A string, not a function: the test compiles without the DOM library.
       const overflow = Number(await mobile.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));

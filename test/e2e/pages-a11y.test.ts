@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { UserRole } from '../../src/domain/access';
 import { seedDemo } from '../../src/demo/seed';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
-import { createTestContext, type TestContext } from '../support/context';
-import { assertAccessible, launchBrowser, screenshot, serve } from './browser';
-
-const PASSWORD = 'mat-khau-thu-nghiem';
+import { createTestContext } from '../support/context';
+import { assertAccessible, createStaff, PHONE, screenshot, signIn, STAFF_PASSWORD, withStaffBrowser } from './browser';
 
 /**
  * Every page of the application, as each role sees it, over the Cần Thơ demo after a watcher
@@ -16,26 +14,19 @@ const PASSWORD = 'mat-khau-thu-nghiem';
  */
 describe('browser: every page is reachable and accessible', function () {
   this.timeout(300_000);
-  let ctx: TestContext;
-  let server: Awaited<ReturnType<typeof serve>>;
-  let browser: Browser;
   const urls: Record<UserRole | 'public', string[]> = { counter: [], officer: [], leader: [], supervisor: [], admin: [], public: [] };
 
-  before(async () => {
-    ctx = await createTestContext('2026-11-20T10:00:00+07:00');
+  const rig = withStaffBrowser(() => createTestContext('2026-11-20T10:00:00+07:00'), async ({ ctx }) => {
     await seedDemo(ctx.services, ctx.clock.now());
     await ctx.services.watcher.tick();
     await ctx.services.dispatcher.runOnce();
-    const accounts: [string, UserRole, string | null][] = [
+    await createStaff(ctx, [
       ['motcua', 'counter', 'TTPVHCC'],
       ['xuly', 'officer', 'SNNMT'],
       ['lanhdao', 'leader', 'SNNMT'],
       ['giamsat', 'supervisor', null],
       ['quantri', 'admin', null],
-    ];
-    for (const [username, role, agencyCode] of accounts) {
-      await ctx.services.users.create({ username, fullName: `Người dùng ${username}`, role, agencyId: null, agencyCode, active: true }, PASSWORD, SYSTEM_ACTOR);
-    }
+    ]);
 
     const issued = await ctx.db('apologies').join('dossiers', 'dossiers.id', 'apologies.dossier_id').where('apologies.status', 'issued').first('apologies.id', 'apologies.citizen_token', 'dossiers.code');
     assert.ok(issued, 'the demo plus a watcher tick should have issued at least one apology');
@@ -65,13 +56,6 @@ describe('browser: every page is reachable and accessible', function () {
       '/quan-tri/mau-thu',
       '/quan-tri/kenh-gui',
     );
-    server = await serve(ctx);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    await ctx?.close();
   });
 
   async function visit(page: Page, who: string, url: string): Promise<void> {
@@ -84,19 +68,11 @@ describe('browser: every page is reachable and accessible', function () {
 
   for (const who of ['public', 'counter', 'officer', 'leader', 'supervisor', 'admin'] as const) {
     it(`${who === 'public' ? 'citizens’ pages on a 360 px phone' : `the ${who}’s pages`}`, async () => {
-      const context = await browser.newContext(
-        who === 'public'
-          ? { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'vi-VN', baseURL: server.baseUrl }
-          : { viewport: { width: 1280, height: 900 }, locale: 'vi-VN', baseURL: server.baseUrl },
-      );
+      const context = await rig.newContext(who === 'public' ? PHONE : {});
       try {
         const page = await context.newPage();
         if (who !== 'public') {
-          await page.goto('/dang-nhap');
-          await page.getByLabel('Tên đăng nhập').fill(who === 'counter' ? 'motcua' : who === 'officer' ? 'xuly' : who === 'leader' ? 'lanhdao' : who === 'supervisor' ? 'giamsat' : 'quantri');
-          await page.getByLabel('Mật khẩu').fill(PASSWORD);
-          await page.getByRole('button', { name: 'Đăng nhập' }).click();
-          await page.waitForURL('**/tong-quan');
+          await signIn(page, who === 'counter' ? 'motcua' : who === 'officer' ? 'xuly' : who === 'leader' ? 'lanhdao' : who === 'supervisor' ? 'giamsat' : 'quantri', STAFF_PASSWORD);
         }
         for (const url of urls[who]) {
           await visit(page, who, url);

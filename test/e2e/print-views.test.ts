@@ -3,13 +3,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SYSTEM_ACTOR } from '../../src/domain/actor';
-import { createTestContext, type TestContext } from '../support/context';
+import type { BrowserContext, Page } from 'playwright-core';
+import { createTestContext } from '../support/context';
 import { seedWorkQueues } from '../support/work-queues';
-import { launchBrowser, look, serve, signIn } from './browser';
-
-const PASSWORD = 'mat-khau-thu-nghiem';
+import { createStaff, look, signIn, STAFF_PASSWORD, withStaffBrowser } from './browser';
 
 /**
  * Print views (issue 15, item 6): a print button that prints and is not printed; the period
@@ -18,30 +15,21 @@ const PASSWORD = 'mat-khau-thu-nghiem';
  */
 describe('browser: print views print by themselves', function () {
   this.timeout(180_000);
-  let ctx: TestContext;
-  let server: Awaited<ReturnType<typeof serve>>;
-  let browser: Browser;
   let staff: BrowserContext;
   let ids: Record<string, number>;
-
-  before(async () => {
-    ctx = await createTestContext('2026-03-02T09:00:00+07:00');
-    ids = await seedWorkQueues(ctx);
-    await ctx.api('post', `/api/v1/apologies/${ids.waiting}/approve`).send({}).expect(200);
-    await ctx.services.users.create({ username: 'lanhdao', fullName: 'Người dùng lanhdao', role: 'leader', agencyId: null, agencyCode: 'SXD', active: true }, PASSWORD, SYSTEM_ACTOR);
-    server = await serve(ctx);
-    browser = await launchBrowser();
-    staff = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'vi-VN', baseURL: server.baseUrl });
-    // Counts the calls instead of opening the print dialog, which a headless browser cannot show.
-    await staff.addInitScript('window.printed = 0; window.print = () => { window.printed += 1; };');
-    await signIn(await staff.newPage(), 'lanhdao', PASSWORD);
-  });
-  after(async () => {
-    await staff?.close();
-    await browser?.close();
-    await server?.close();
-    await ctx?.close();
-  });
+  after(async () => staff?.close());
+  withStaffBrowser(
+    () => createTestContext('2026-03-02T09:00:00+07:00'),
+    async (rig) => {
+      ids = await seedWorkQueues(rig.ctx);
+      await rig.ctx.api('post', `/api/v1/apologies/${ids.waiting}/approve`).send({}).expect(200);
+      await createStaff(rig.ctx, [['lanhdao', 'leader', 'SXD']]);
+      staff = await rig.newContext({ viewport: { width: 1366, height: 768 } });
+      // Counts the calls instead of opening the print dialog, which a headless browser cannot show.
+      await staff.addInitScript('window.printed = 0; window.print = () => { window.printed += 1; };');
+      await signIn(await staff.newPage(), 'lanhdao', STAFF_PASSWORD);
+    },
+  );
 
   const printButtonWorks = async (page: Page, name: RegExp) => {
     const button = page.getByRole('button', { name });

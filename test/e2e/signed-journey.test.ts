@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { createDemoCa } from '../../src/signing';
 import { SmartCaFake } from '../fakes/smartca-fake';
-import { AGENCY, createTestContext, dossierBody, seedBasics, sharedPdf, type TestContext } from '../support/context';
-import { launchBrowser, look, serve, signIn } from './browser';
-import { assertTwoValidSignatures } from './services/signing-support';
+import { AGENCY, createTestContext, dossierBody, seedBasics, sharedPdf } from '../support/context';
+import { look, PHONE, signIn, withStaffBrowser } from './browser';
+import { assertTwoValidSignatures, CALLBACK_SECRET } from './services/signing-support';
 import { requirePoppler } from './signing/support';
 
 const CODE = 'H13.01-260202-0042';
 const CITIZEN = 'Trần Thị Bích Ngọc';
 const LEADER = 'Trần Văn Bình';
 const CCCD = '092080001234';
-const SECRET = 'callback-secret-of-the-agency';
 const PASSWORD = 'mat-khau-thu-nghiem';
 
 /**
@@ -25,50 +24,45 @@ const PASSWORD = 'mat-khau-thu-nghiem';
  */
 describe('browser: a signed letter from draft to /xac-thuc (remote signing, SmartCA fake)', function () {
   this.timeout(180_000);
-  let ctx: TestContext;
-  let server: Awaited<ReturnType<typeof serve>>;
   let fake: SmartCaFake;
-  let browser: Browser;
   let staff: BrowserContext;
 
-  before(async function () {
+  before(function () {
     requirePoppler(this);
-    ctx = await createTestContext('2026-03-10T09:00:00+07:00', { pdf: sharedPdf() });
-    await seedBasics(ctx);
-    await ctx.api('post', '/api/v1/dossiers')
-      .send(dossierBody({ code: CODE, acceptedAt: '2026-02-02T08:00:00+07:00', applicant: { kind: 'person', name: CITIZEN } }))
-      .expect(201);
-    await ctx.services.users.create({ username: 'motcua', fullName: 'Người dùng một cửa', role: 'counter', agencyId: null, agencyCode: AGENCY.code, active: true }, PASSWORD, SYSTEM_ACTOR);
-    const leader = await ctx.services.users.create({ username: 'lanhdao', fullName: LEADER, role: 'leader', agencyId: null, agencyCode: AGENCY.code, active: true }, PASSWORD, SYSTEM_ACTOR);
-    server = await serve(ctx);
-    // The provider calls the app back on its public webhook, as in production.
-    fake = new SmartCaFake({
-      users: [{ userId: CCCD, name: LEADER, agencyName: AGENCY.name, notBefore: new Date('2026-01-01T00:00:00Z') }],
-      now: () => ctx.clock.now(),
-      callbackUrl: `${server.baseUrl}/webhooks/ky-so/${AGENCY.code}`,
-      callbackSecret: SECRET,
-    });
-    await fake.start();
-    const ca = await createDemoCa({ now: new Date('2026-01-01T00:00:00Z') });
-    const agency = await ctx.services.registry.agency(AGENCY.code);
-    const settings = ctx.services.signingSettings;
-    await settings.trustRoot({ name: 'test CA', certificatePem: ca.certificatePem, demo: true });
-    await settings.trustRoot({ name: 'SmartCA fake CA', certificatePem: fake.ca.certificatePem, demo: true });
-    await settings.connectAgencyRemote(agency.id, { baseUrl: fake.baseUrl, spId: fake.spId, spPassword: fake.spPassword, callbackSecret: SECRET, userId: '' }, 'test');
-    const org = await ca.issueAgency(AGENCY.name, { password: 'p-co-quan' });
-    await settings.installCertificate({ kind: 'agency', id: agency.id }, { organization: AGENCY.name }, org.p12, 'p-co-quan', 'test');
-    await settings.connectLeaderRemote(leader.id, CCCD, '', 'test');
-    browser = await launchBrowser();
   });
-  after(async () => {
-    await browser?.close();
-    await fake?.stop();
-    await server?.close();
-    await ctx?.close();
-  });
+  // The provider stops before the app it calls back.
+  after(async () => fake?.stop());
+  const rig = withStaffBrowser(
+    () => createTestContext('2026-03-10T09:00:00+07:00', { pdf: sharedPdf() }),
+    async ({ ctx }) => {
+      await seedBasics(ctx);
+      await ctx.api('post', '/api/v1/dossiers')
+        .send(dossierBody({ code: CODE, acceptedAt: '2026-02-02T08:00:00+07:00', applicant: { kind: 'person', name: CITIZEN } }))
+        .expect(201);
+      await ctx.services.users.create({ username: 'motcua', fullName: 'Người dùng một cửa', role: 'counter', agencyId: null, agencyCode: AGENCY.code, active: true }, PASSWORD, SYSTEM_ACTOR);
+      const leader = await ctx.services.users.create({ username: 'lanhdao', fullName: LEADER, role: 'leader', agencyId: null, agencyCode: AGENCY.code, active: true }, PASSWORD, SYSTEM_ACTOR);
+      // The provider calls the app back on its public webhook, as in production.
+      fake = new SmartCaFake({
+        users: [{ userId: CCCD, name: LEADER, agencyName: AGENCY.name, notBefore: new Date('2026-01-01T00:00:00Z') }],
+        now: () => ctx.clock.now(),
+        callbackUrl: `${rig.baseUrl}/webhooks/ky-so/${AGENCY.code}`,
+        callbackSecret: CALLBACK_SECRET,
+      });
+      await fake.start();
+      const ca = await createDemoCa({ now: new Date('2026-01-01T00:00:00Z') });
+      const agency = await ctx.services.registry.agency(AGENCY.code);
+      const settings = ctx.services.signingSettings;
+      await settings.trustRoot({ name: 'test CA', certificatePem: ca.certificatePem, demo: true });
+      await settings.trustRoot({ name: 'SmartCA fake CA', certificatePem: fake.ca.certificatePem, demo: true });
+      await settings.connectAgencyRemote(agency.id, { baseUrl: fake.baseUrl, spId: fake.spId, spPassword: fake.spPassword, callbackSecret: CALLBACK_SECRET, userId: '' }, 'test');
+      const org = await ca.issueAgency(AGENCY.name, { password: 'p-co-quan' });
+      await settings.installCertificate({ kind: 'agency', id: agency.id }, { organization: AGENCY.name }, org.p12, 'p-co-quan', 'test');
+      await settings.connectLeaderRemote(leader.id, CCCD, '', 'test');
+    },
+  );
 
   beforeEach(async () => {
-    staff = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', baseURL: server.baseUrl });
+    staff = await rig.newContext();
   });
   afterEach(async () => staff.close());
 
@@ -82,7 +76,7 @@ describe('browser: a signed letter from draft to /xac-thuc (remote signing, Smar
     await page.getByRole('link', { name: 'Soạn thư xin lỗi' }).or(page.getByRole('button', { name: 'Soạn thư xin lỗi' })).first().click();
     await page.getByRole('button', { name: 'Lưu bản nháp' }).click();
     await page.waitForLoadState('networkidle');
-    const drafts = await ctx.services.apologies.list({ statuses: ['draft'] }, 10, 0, SYSTEM_ACTOR);
+    const drafts = await rig.ctx.services.apologies.list({ statuses: ['draft'] }, 10, 0, SYSTEM_ACTOR);
     assert.equal(drafts.total, 1, 'the counter’s draft is saved');
     const id = drafts.items[0].apology.id;
 
@@ -95,29 +89,29 @@ describe('browser: a signed letter from draft to /xac-thuc (remote signing, Smar
     await page.goto(`/thu-xin-loi/${id}`);
     await assert.doesNotReject(page.getByText('Chờ ký số').first().waitFor(), 'the apology page shows it waiting for the signature');
     await look(page, 's01-cho-ky-so');
-    assert.equal((await ctx.services.apologies.get(id, SYSTEM_ACTOR)).apology.status, 'draft', 'not issued before the signature');
-    assert.equal((await ctx.services.notices.forApology(id)).length, 0, 'nothing queued before the signature');
+    assert.equal((await rig.ctx.services.apologies.get(id, SYSTEM_ACTOR)).apology.status, 'draft', 'not issued before the signature');
+    assert.equal((await rig.ctx.services.notices.forApology(id)).length, 0, 'nothing queued before the signature');
 
     // The leader confirms on the phone; the provider's callback reaches the app over HTTP.
     await fake.confirm(fake.requestOf(CCCD).tranCode);
     assert.deepEqual(fake.callbacksSent.map((c) => c.status), [200], 'the app accepted the provider’s callback');
-    const issued = await ctx.services.apologies.get(id, SYSTEM_ACTOR);
+    const issued = await rig.ctx.services.apologies.get(id, SYSTEM_ACTOR);
     assert.equal(issued.apology.status, 'issued', 'the confirmed signature issues the letter');
     assert.equal(issued.apology.letterNumber, '01/PXL-SXD');
     await page.reload();
     await assert.doesNotReject(page.getByText('01/PXL-SXD').first().waitFor(), 'the apology page shows the letter number');
-    await ctx.services.dispatcher.runOnce();
+    await rig.ctx.services.dispatcher.runOnce();
     await page.reload();
     await look(page, 's02-da-ban-hanh');
     const citizenHref = await page.getByRole('link', { name: 'Trang thông báo cho người dân' }).getAttribute('href');
-    assert.ok(citizenHref && /\/c\/[A-Za-z0-9_-]{32}$/.test(new URL(citizenHref, server.baseUrl).pathname), `a citizen link, got ${citizenHref}`);
+    assert.ok(citizenHref && /\/c\/[A-Za-z0-9_-]{32}$/.test(new URL(citizenHref, rig.baseUrl).pathname), `a citizen link, got ${citizenHref}`);
 
     // The citizen opens the link on a phone and downloads the letter.
-    const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'vi-VN', baseURL: server.baseUrl, acceptDownloads: true });
+    const phone = await rig.newContext({ ...PHONE, acceptDownloads: true });
     let downloaded: Buffer;
     try {
       const mobile = await phone.newPage();
-      await mobile.goto(new URL(citizenHref, server.baseUrl).pathname);
+      await mobile.goto(new URL(citizenHref, rig.baseUrl).pathname);
       await assert.doesNotReject(mobile.getByText(CITIZEN).first().waitFor(), 'the page is addressed to the citizen');
       await look(mobile, 's03-nguoi-dan');
       const [download] = await Promise.all([mobile.waitForEvent('download'), mobile.getByRole('link', { name: 'Tải thư (tệp PDF khổ A4, có chữ ký số)' }).click()]);
@@ -127,13 +121,13 @@ describe('browser: a signed letter from draft to /xac-thuc (remote signing, Smar
       await phone.close();
     }
     assertTwoValidSignatures(downloaded);
-    const stored = (await ctx.services.apologies.letterPdf(id, SYSTEM_ACTOR)).pdf;
+    const stored = (await rig.ctx.services.apologies.letterPdf(id, SYSTEM_ACTOR)).pdf;
     assert.ok(downloaded.equals(stored), 'the citizen downloads exactly the stored, signed bytes');
 
     // Anyone with the letter's code checks it at /xac-thuc, without the citizen's personal data.
-    const state = await ctx.services.signing.state(id);
+    const state = await rig.ctx.services.signing.state(id);
     const code = (state as { verificationCode: string }).verificationCode;
-    const visitor = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', baseURL: server.baseUrl });
+    const visitor = await rig.newContext();
     try {
       const check = await visitor.newPage();
       await check.goto('/xac-thuc');

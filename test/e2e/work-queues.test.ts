@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { UserRole } from '../../src/domain/access';
-import { SYSTEM_ACTOR } from '../../src/domain/actor';
-import { createTestContext, type TestContext } from '../support/context';
+import type { BrowserContext, Page } from 'playwright-core';
+import { createTestContext } from '../support/context';
 import { seedWorkQueues } from '../support/work-queues';
-import { launchBrowser, look, serve, signIn } from './browser';
-
-const PASSWORD = 'mat-khau-thu-nghiem';
+import { createStaff, look, signIn, STAFF_PASSWORD as PASSWORD, withStaffBrowser } from './browser';
 
 /**
  * Each role's dashboard in a real browser (issue 15), and the leader's review of a draft: the
@@ -15,30 +11,18 @@ const PASSWORD = 'mat-khau-thu-nghiem';
  */
 describe('browser: each role’s work queue and the leader’s review', function () {
   this.timeout(180_000);
-  let ctx: TestContext;
-  let server: Awaited<ReturnType<typeof serve>>;
-  let browser: Browser;
   let staff: BrowserContext;
   let ids: Record<string, number>;
-
-  before(async () => {
-    ctx = await createTestContext('2026-03-02T09:00:00+07:00');
-    ids = await seedWorkQueues(ctx);
-    const accounts: [string, UserRole, string | null][] = [['motcua', 'counter', 'SXD'], ['lanhdao', 'leader', 'SXD'], ['chuyenvien', 'officer', 'SXD'], ['giamsat', 'supervisor', null]];
-    for (const [username, role, agencyCode] of accounts) {
-      await ctx.services.users.create({ username, fullName: `Người dùng ${username}`, role, agencyId: null, agencyCode, active: true }, PASSWORD, SYSTEM_ACTOR);
-    }
-    server = await serve(ctx);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    await ctx?.close();
-  });
+  const rig = withStaffBrowser(
+    () => createTestContext('2026-03-02T09:00:00+07:00'),
+    async ({ ctx }) => {
+      ids = await seedWorkQueues(ctx);
+      await createStaff(ctx, [['motcua', 'counter', 'SXD'], ['lanhdao', 'leader', 'SXD'], ['chuyenvien', 'officer', 'SXD'], ['giamsat', 'supervisor', null]]);
+    },
+  );
 
   beforeEach(async () => {
-    staff = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'vi-VN', baseURL: server.baseUrl });
+    staff = await rig.newContext({ viewport: { width: 1366, height: 900 } });
   });
   afterEach(async () => staff.close());
 

@@ -7,9 +7,22 @@
  *   ZALO_FAKE_WEBHOOK_URL (e.g. http://127.0.0.1:3000/webhooks/zalo: delivery receipts are
  *   posted there 1 s after each accepted message), ZALO_FAKE_NIGHT=1 (refuse 22:00–06:00).
  */
-import { DEFAULT_SCRIPTED, startZaloFake } from '../../src/replay/fakes/zalo';
+import { DEFAULT_SCRIPTED, startZaloFake, type ZaloFake } from '../../src/replay/fakes/zalo';
 
 export * from '../../src/replay/fakes/zalo';
+
+/** The settings that point Hẹn Lại's Zalo channel at this fake (environment variables, as loadConfig reads them). */
+export function zaloEnv(fake: ZaloFake): Record<string, string> {
+  return {
+    ZALO_APP_ID: fake.appId,
+    ZALO_APP_SECRET: fake.appSecret,
+    ZALO_OA_SECRET_KEY: fake.oaSecretKey,
+    ZALO_API_BASE: fake.apiBase,
+    ZALO_OAUTH_BASE: fake.oauthBase,
+    ZALO_TEMPLATE_NEW_APPOINTMENT: fake.templateId,
+    ZALO_REFRESH_TOKEN: fake.state.refreshToken,
+  };
+}
 
 if (require.main === module) {
   const port = Number(process.env.ZALO_FAKE_PORT ?? 8790);
@@ -23,13 +36,7 @@ if (require.main === module) {
   })
     .then((fake) => {
       console.log('Zalo giả lập đang chạy. Dùng các thiết lập sau cho Hẹn Lại:');
-      console.log(`  ZALO_API_BASE=${fake.apiBase}`);
-      console.log(`  ZALO_OAUTH_BASE=${fake.oauthBase}`);
-      console.log(`  ZALO_APP_ID=${fake.appId}`);
-      console.log(`  ZALO_APP_SECRET=${fake.appSecret}`);
-      console.log(`  ZALO_OA_SECRET_KEY=${fake.oaSecretKey}`);
-      console.log(`  ZALO_REFRESH_TOKEN=${fake.state.refreshToken}`);
-      console.log(`  ZALO_TEMPLATE_NEW_APPOINTMENT=${fake.templateId}`);
+      for (const [name, value] of Object.entries(zaloEnv(fake))) console.log(`  ${name}=${value}`);
       console.log('Số điện thoại có kịch bản lỗi: ' + Object.keys(DEFAULT_SCRIPTED).map((p) => `0${p.slice(2)}`).join(', '));
       if (process.env.ZALO_FAKE_WEBHOOK_URL) console.log(`Biên nhận đã nhận tin gửi tới ${process.env.ZALO_FAKE_WEBHOOK_URL}`);
       const shutdown = () => void fake.stop().then(() => process.exit(0));

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_REPLAY_PARAMS, loadReplayParams, type ReplayParams } from '../../src/replay/params';
-import { afterOfficeHours, arrivalsForDay, dossierInputOf, finishInstant, installCatalogue, provinceCatalogue, type DossierArrival } from '../../src/replay/province';
+import { afterOfficeHours, arrivalsForDay, dossierBodyOf, dossierInputOf, finishInstant, installCatalogue, provinceCatalogue, type DossierArrival } from '../../src/replay/province';
 import type { FaultParams as FaultsSeam } from '../../src/replay/faults';
 import type { AuditParams } from '../../src/replay/audit-types';
 import { WorkingCalendar } from '../../src/domain/calendar';
 import { NATIONAL_DECISIONS } from '../../src/domain/national-calendar';
-import { intakeModelOf } from '../../src/replay/intake';
-import { dayStartMs, dayToIso, localDayOf, weekdayOf, DAY_MS } from '../../src/domain/time';
+import { expectedArrivals, intakeModelOf } from '../../src/replay/intake';
+import { dayStartMs, dayToIso, formatVnIso, localDayOf, weekdayOf, DAY_MS } from '../../src/domain/time';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { createTestContext, onPostgres, type TestContext } from '../support/context';
 
@@ -73,6 +73,17 @@ describe('replay: the synthetic province', function () {
   it('receives the yearly volume within 2 % over a year', () => {
     const drift = Math.abs(t.total - year.yearlyVolume) / year.yearlyVolume;
     assert.ok(drift <= 0.02, `a year received ${t.total} dossiers, ${(drift * 100).toFixed(2)} % away from yearlyVolume ${year.yearlyVolume}`);
+    const expected = expectedArrivals(year);
+    assert.ok(Math.abs(expected - year.yearlyVolume) < 1, `the model expects ${expected} over the calendar year 2026, not yearlyVolume ${year.yearlyVolume}`);
+  });
+
+  it('expects a month at about its share of the year, and February 2026 (rush, nine-day Tết break, quiet after) below it', () => {
+    const perDay = year.yearlyVolume / 365;
+    const january = expectedArrivals(year, 0, 31);
+    const february = expectedArrivals(year, 31, 59);
+    assert.ok(Math.abs(january / (perDay * 31) - 1) < 0.1, `January expects ${january.toFixed(0)}, not about a 31-day share (${(perDay * 31).toFixed(0)})`);
+    // The break's nine days off outweigh the rush before it.
+    assert.ok(february < perDay * 28 * 0.9, `February 2026 holds the Tết break and expects ${february.toFixed(0)}, not under a 28-day share (${(perDay * 28).toFixed(0)})`);
   });
 
   it('sorts each day by receipt, inside office hours of that day, with unique codes', () => {
@@ -171,6 +182,15 @@ describe('replay: arrivals become dossiers the service accepts', function () {
       assert.equal(view.decidingAgency.code, a.agencyCode, `${a.code} should be decided by ${a.agencyCode}`);
       assert.equal(view.receivingAgency.code, a.receivingAgencyCode);
       assert.ok((view.dossier.currentDueAt ?? 0) > a.receivedAt, `${a.code}: due date ${view.dossier.currentDueAt} is not after receipt ${a.receivedAt}`);
+    }
+    // And through the HTTP API, as a driver with server processes receives them.
+    for (const a of arrivals.filter((x) => !sample.includes(x)).slice(0, 40)) {
+      const res = await ctx.api('post', '/api/v1/dossiers').send(dossierBodyOf(a));
+      assert.equal(res.status, 201, `POST /api/v1/dossiers refused ${a.code}: ${JSON.stringify(res.body)}`);
+      const body = res.body as { acceptedAt: string; decidingAgencyCode: string; consent: { zalo: boolean } };
+      assert.equal(Date.parse(body.acceptedAt), a.receivedAt, `${a.code} accepted at ${body.acceptedAt}, received at ${formatVnIso(new Date(a.receivedAt))}`);
+      assert.equal(body.decidingAgencyCode, a.agencyCode);
+      assert.equal(body.consent.zalo, a.applicant.zalo);
     }
   });
 });

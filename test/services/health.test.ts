@@ -6,7 +6,7 @@ import type { Channel } from '../../src/channels/types';
 import type { NoticeChannel } from '../../src/db/notices';
 import { ChannelHealthService } from '../../src/services/health';
 import { SYSTEM_ACTOR, type Actor } from '../../src/domain/actor';
-import { startZaloFake, type ZaloFake } from '../fakes/zalo-fake';
+import { startZaloFake, zaloEnv, type ZaloFake } from '../fakes/zalo-fake';
 import { createTestContext, type TestContext } from '../support/context';
 
 /** A local port with nothing listening: the SMTP check must report it unreachable. */
@@ -32,13 +32,7 @@ describe('ChannelHealthService: a real Zalo OA (local fake) and an SMTP relay', 
       NODE_ENV: 'test',
       DATA_DIR: ctx.config.dataDir,
       LOG_LEVEL: 'silent',
-      ZALO_APP_ID: fake.appId,
-      ZALO_APP_SECRET: fake.appSecret,
-      ZALO_OA_SECRET_KEY: fake.oaSecretKey,
-      ZALO_REFRESH_TOKEN: fake.state.refreshToken,
-      ZALO_TEMPLATE_NEW_APPOINTMENT: fake.templateId,
-      ZALO_API_BASE: fake.apiBase,
-      ZALO_OAUTH_BASE: fake.oauthBase,
+      ...zaloEnv(fake),
       SMTP_URL: `smtp://127.0.0.1:${await closedPort()}?connectionTimeout=2000`,
     });
     zalo = createZaloChannel({ db: ctx.db, config: config.zalo, clock: ctx.clock });

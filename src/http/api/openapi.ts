@@ -35,6 +35,14 @@ interface Operation {
   open?: boolean;
 }
 
+const APOLOGY_STATUS = { type: 'string', enum: ['draft', 'issued', 'cancelled'] };
+const WAITING_FOR = { type: ['string', 'null'], enum: ['leader', 'agency', null] };
+
+/** A body of `mediaType` with this JSON schema, as requests and responses declare it. */
+function content(schema: Record<string, unknown>, mediaType = 'application/json'): Record<string, unknown> {
+  return { content: { [mediaType]: { schema } } };
+}
+
 /** Where the letter's two digital signatures stand (null before the first approval). */
 const SIGNING_STATE = {
   type: ['object', 'null'],
@@ -43,7 +51,7 @@ const SIGNING_STATE = {
   properties: {
     state: { type: 'string', enum: ['waiting', 'signed', 'returned', 'unsigned'] },
     stateLabel: { type: 'string', examples: ['Chờ ký số'] },
-    waitingFor: { type: ['string', 'null'], enum: ['leader', 'agency', null] },
+    waitingFor: WAITING_FOR,
     reason: { type: ['string', 'null'], description: 'Lý do trả lại / không ký số, hoặc lỗi tạm thời đang được thử lại khi state = waiting' },
     verificationCode: { type: ['string', 'null'], description: 'Mã xác thực in trên thư (kiểm tra tại /xac-thuc), khi đã ký', examples: ['K7QX-9M2P-AB'] },
   },
@@ -70,10 +78,9 @@ const AT_RISK = {
             description: 'Thư xin lỗi của thời hạn hiện tại, nếu có',
             properties: {
               id: { type: 'integer' },
-              status: { type: 'string', enum: ['draft', 'issued', 'cancelled'] },
+              status: APOLOGY_STATUS,
               signatureWaitingFor: {
-                type: ['string', 'null'],
-                enum: ['leader', 'agency', null],
+                ...WAITING_FOR,
                 description: 'Thư đang chờ chữ ký số của ai: leader — lãnh đạo (xác nhận ký số từ xa hoặc hệ thống quản lý văn bản); agency — cơ quan khi ban hành (chờ xác nhận ký số từ xa của cơ quan, hoặc chữ ký của cơ quan đang lỗi và được thử lại); null — không chờ',
               },
               signatureWaitingSince: { type: ['string', 'null'], format: 'date-time', description: 'Chờ từ lúc nào (lãnh đạo phê duyệt, hoặc lãnh đạo đã ký khi chờ cơ quan)' },
@@ -92,7 +99,7 @@ const APOLOGY = {
   properties: {
     id: { type: 'integer' },
     dossierCode: { type: 'string' },
-    status: { type: 'string', enum: ['draft', 'issued', 'cancelled'] },
+    status: APOLOGY_STATUS,
     statusLabel: { type: 'string' },
     letterNumber: { type: ['string', 'null'] },
     issuedAt: { type: ['string', 'null'], format: 'date-time' },
@@ -193,20 +200,19 @@ const OPERATIONS: Operation[] = [
 
 const problem = {
   description: 'Lỗi (RFC 9457 problem+json); `errors` liệt kê từng trường không hợp lệ',
-  content: {
-    'application/problem+json': {
-      schema: {
-        type: 'object',
-        properties: {
-          type: { type: 'string' },
-          title: { type: 'string' },
-          status: { type: 'integer' },
-          instance: { type: 'string' },
-          errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
-        },
+  ...content(
+    {
+      type: 'object',
+      properties: {
+        type: { type: 'string' },
+        title: { type: 'string' },
+        status: { type: 'integer' },
+        instance: { type: 'string' },
+        errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
       },
     },
-  },
+    'application/problem+json',
+  ),
 };
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
@@ -239,15 +245,10 @@ export function openApiDocument(): Record<string, unknown> {
           : []),
       ],
       ...(op.open ? { security: [] } : {}),
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
+      ...(op.body ? { requestBody: { required: true, ...content(jsonSchema(op.body)) } } : {}),
       responses: {
-        [op.ok]: { description: 'Thành công', ...(op.response ? { content: { 'application/json': { schema: op.response } } } : {}) },
-        '400': problem,
-        '401': problem,
-        '403': problem,
-        '404': problem,
-        '409': problem,
-        '422': problem,
+        [op.ok]: { description: 'Thành công', ...(op.response ? content(op.response) : {}) },
+        ...Object.fromEntries(['400', '401', '403', '404', '409', '422'].map((status) => [status, problem])),
       },
     };
   }

@@ -200,6 +200,7 @@ export function apologyPages(s: Services, views: ViewRenderer): PageGroup {
         mayRevise,
         returned,
         reviewSrc: a.status === 'draft' ? `/thu-xin-loi/${a.id}/xem-truoc` : null,
+        printSrc: `/thu-xin-loi/${a.id}/in`,
         review: reviewValues,
         days,
         mayCancel: a.status === 'draft' && can(actor.role, 'apology.cancel') && decidesApology(actor, a),

@@ -153,6 +153,16 @@ function queryString(values: FormValues, keys: (keyof FormValues)[]): string {
   return q.toString();
 }
 
+/** A report's period and the instant its figures stand at, as the report pages show them. */
+function periodShown(report: { period: Period; at: Date }): { periodFrom: string; periodTo: string; stateAt: number } {
+  return {
+    periodFrom: dayToVn(report.period.from),
+    periodTo: dayToVn(report.period.to),
+    // The state is taken just before `at` (the start of the day after the period, or just after asOf).
+    stateAt: report.at.getTime() - 1,
+  };
+}
+
 const PERIOD_KEYS: (keyof FormValues)[] = ['period', 'from', 'to', 'groupBy', 'asOf', 'agency'];
 const COMPLIANCE_KEYS: (keyof FormValues)[] = ['period', 'from', 'to', 'asOf', 'agency'];
 
@@ -216,10 +226,7 @@ export function reportPages(s: Services, views: ViewRenderer): PageGroup {
         await showForm(req, res, 'staff/reports/period', {
           title: 'Báo cáo tình hình giải quyết hồ sơ',
           report,
-          periodFrom: dayToVn(report.period.from),
-          periodTo: dayToVn(report.period.to),
-          // The state is taken just before `at` (the start of the day after the period, or just after asOf).
-          stateAt: report.at.getTime() - 1,
+          ...periodShown(report),
           table: htmlTable(table, 1),
           lateChart: late.length ? barChart(late) : null,
           monthChart: months.chart,
@@ -285,10 +292,7 @@ export function reportPages(s: Services, views: ViewRenderer): PageGroup {
         await showForm(req, res, 'staff/reports/compliance', {
           title: 'Tình hình xin lỗi khi giải quyết hồ sơ trễ hạn',
           report,
-          periodFrom: dayToVn(report.period.from),
-          periodTo: dayToVn(report.period.to),
-          // The state is taken just before `at` (the start of the day after the period, or just after asOf).
-          stateAt: report.at.getTime() - 1,
+          ...periodShown(report),
           table: htmlTable(s.reports.complianceTable(report), 1),
           without: without.map((row) => ({ code: row.key, name: row.name, count: row.figures.noApology })),
           chart: without.length ? barChart(without.slice(0, MAX_BARS).map((row) => ({ label: row.key, count: row.figures.noApology }))) : null,

@@ -33,8 +33,9 @@ export class ApologyAccess {
     return d;
   }
 
+  /** `forUpdate`: locked, after its dossier (ApologyRepository.lockWithDossier says why). */
   async apology(id: number, actor: Actor, mode: 'read' | 'write', forUpdate = false): Promise<Apology> {
-    const a = await this.deps.apologies.byId(id, forUpdate);
+    const a = forUpdate ? await this.deps.apologies.lockWithDossier(id) : await this.deps.apologies.byId(id);
     if (!a || !(await this.visible(a, actor, mode))) throw new NotFoundError(`Không có thư xin lỗi số ${id}`);
     return a;
   }

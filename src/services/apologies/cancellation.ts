@@ -36,7 +36,9 @@ export class DraftCancellation {
     // A dossier has one live draft (one per deadline version); the limit only bounds the read.
     const { items: drafts } = await this.deps.apologies.list({ dossierId, statuses: ['draft'] }, 100, 0);
     const voided: string[] = [];
-    for (const a of drafts) {
+    for (const draft of drafts) {
+      // The caller holds the dossier; the draft is locked before the register (the one lock order: ApologyRepository.lockWithDossier).
+      const a = (await this.deps.apologies.lockWithDossier(draft.id)) ?? draft;
       const number = await this.settleNumber(a, 'void');
       if (number) voided.push(number);
       await this.deps.signing.endRound(a.id, reason);

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/connection';
+import { transactionRetrying, type Db } from '../../db/connection';
 import type { Apology, ApologyRepository } from '../../db/apologies';
 import type { DossierRepository } from '../../db/dossiers';
 import { localDayOf, type DayNumber } from '../../domain/time';
@@ -45,7 +45,7 @@ export class ApologyReview {
   async revise(id: number, input: RevisionInput, actor: Actor): Promise<ApologyView> {
     authorize(actor, 'apology.draft');
     const { db, apologies, dossiers, workflow, clock } = this.deps;
-    const revised = await db.transaction(async () => {
+    const revised = await transactionRetrying(db, async () => {
       const a = await this.openDraft(id, actor, 'write');
       const d = await dossiers.get(a.dossierId, true);
       if (d.deadlineVersion !== a.deadlineVersion) throw new ConflictError('deadline-changed', 'Thời hạn của hồ sơ đã thay đổi sau khi soạn thư: hãy huỷ và soạn lại');
@@ -82,7 +82,7 @@ export class ApologyReview {
   async returnToDrafter(id: number, comment: string, actor: Actor): Promise<ApologyView> {
     authorize(actor, 'apology.approve');
     const { db, apologies, dossiers, workflow, clock } = this.deps;
-    const returned = await db.transaction(async () => {
+    const returned = await transactionRetrying(db, async () => {
       const a = await workflow.draftToDecide(id, actor, 'approve');
       await this.notSigning(a);
       const now = clock.now().getTime();

@@ -299,8 +299,9 @@ export class LetterSigningService {
   }
 
   private async leaderSignedLetter(apologyId: number): Promise<{ layout: Layout; leaderPdf: Buffer }> {
-    const l = await this.deps.repo.letter(apologyId);
-    const leaderPdf = await this.deps.repo.leaderPdf(apologyId);
+    const read = await this.deps.repo.letterWithLeaderPdf(apologyId);
+    const l = read?.letter;
+    const leaderPdf = read?.leaderPdf;
     if (!l || l.state !== 'leader-signed' || !leaderPdf || !l.stamps) {
       throw new ConflictError('signature-pending', 'Thư chưa có chữ ký số của lãnh đạo: chưa ban hành được');
     }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadConfig } from '../../../src/config';
 import { createZaloChannel } from '../../../src/channels/zalo/channel';
 import { createTestContext, dossierBody, seedBasics, type TestContext } from '../../support/context';
-import { startZaloFake, type ZaloFake } from '../../fakes/zalo-fake';
+import { startZaloFake, zaloEnv, type ZaloFake } from '../../fakes/zalo-fake';
 
 const BIN = path.resolve(__dirname, '../../../src/bin.cjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,13 +48,7 @@ describe('dispatch survives SIGKILL', function () {
       LOG_LEVEL: 'silent',
       DATA_DIR: ctx.config.dataDir,
       DATABASE_URL: process.env.DATABASE_URL ?? '',
-      ZALO_APP_ID: fake.appId,
-      ZALO_APP_SECRET: fake.appSecret,
-      ZALO_OA_SECRET_KEY: fake.oaSecretKey,
-      ZALO_API_BASE: fake.apiBase,
-      ZALO_OAUTH_BASE: fake.oauthBase,
-      ZALO_TEMPLATE_NEW_APPOINTMENT: fake.templateId,
-      ZALO_REFRESH_TOKEN: fake.state.refreshToken,
+      ...zaloEnv(fake),
       SEND_WINDOW: '00:00-24:00',
       DISPATCH_INTERVAL_SECONDS: '0.2',
       DISPATCH_CONCURRENCY: '4',

@@ -1,77 +1,35 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
-import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
-import { createDemoCa, type DemoCa } from '../../../src/signing';
-import { SmartCaFake } from '../../fakes/smartca-fake';
-import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../../support/context';
+import type { Actor } from '../../../src/domain/actor';
+import type { DemoCa } from '../../../src/signing';
+import type { SmartCaFake } from '../../fakes/smartca-fake';
+import { AGENCY, type TestContext } from '../../support/context';
 import { signIn } from '../../support/pages';
-import { requirePoppler } from '../signing/support';
-import { assertTwoValidSignatures } from './signing-support';
+import { assertTwoValidSignatures, CALLBACK_SECRET, withRemoteSigning } from './signing-support';
 
 const CODE = 'H13.01-260202-0001';
 const OTHER = 'H13.01-260202-0002';
 const LEADER = 'Trần Văn Bình';
 /** The agency's own account at the remote-signing service (its organisational certificate). */
 const AGENCY_ID = '0100000001';
-const SECRET = 'callback-secret-of-the-agency';
 
 describe('signed letters: the agency layer signed remotely (SmartCA fake) — number reserved, issued on confirmation', function () {
   this.timeout(120_000);
+  // The agency's organisational certificate at the service: CN and O are the agency's name.
+  const rig = withRemoteSigning({ userId: AGENCY_ID, name: AGENCY.name }, LEADER, [CODE, OTHER]);
   let ctx: TestContext;
   let ca: DemoCa;
   let fake: SmartCaFake;
   let leader: Actor;
-  let app: Express | null = null;
-  let acceptCallbacks = true;
-  let receiver: http.Server;
-
-  before(async function () {
-    requirePoppler(this);
-    ca = await createDemoCa({ now: new Date('2026-01-01T00:00:00Z') });
-    receiver = http.createServer((req, res) => {
-      if (!app || !acceptCallbacks) {
-        res.statusCode = 503;
-        res.end();
-        return;
-      }
-      app(req, res);
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/ky-so/${AGENCY.code}`;
-    // The agency's organisational certificate at the service: CN and O are the agency's name.
-    fake = new SmartCaFake({ users: [{ userId: AGENCY_ID, name: AGENCY.name, agencyName: AGENCY.name, notBefore: new Date('2026-01-01T00:00:00Z') }], now: () => (ctx ? ctx.clock.now() : new Date('2026-03-02T02:00:00Z')), callbackUrl: url, callbackSecret: SECRET, callbackCopies: 2 });
-    await fake.start();
-  });
-  after(async () => {
-    await fake?.stop();
-    await new Promise((resolve) => receiver?.close(resolve));
-  });
 
   beforeEach(async () => {
-    ctx = await createTestContext('2026-03-02T09:00:00+07:00', { pdf: sharedPdf() });
-    app = ctx.app;
-    acceptCallbacks = true;
-    fake.mode = 'up';
-    fake.requests.clear();
-    await seedBasics(ctx);
-    for (const code of [CODE, OTHER]) await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
+    ({ ctx, ca, fake, leader } = rig);
     const agency = await ctx.services.registry.agency(AGENCY.code);
-    const user = await ctx.services.users.create({ username: 'lanhdao', fullName: LEADER, role: 'leader', agencyCode: AGENCY.code, agencyId: null, active: true }, 'mat-khau-dai-1234', SYSTEM_ACTOR);
-    leader = { name: LEADER, agencyId: agency.id, role: 'leader', userId: user.id };
     const settings = ctx.services.signingSettings;
-    await settings.trustRoot({ name: 'test CA', certificatePem: ca.certificatePem, demo: true });
-    await settings.trustRoot({ name: 'SmartCA fake CA', certificatePem: fake.ca.certificatePem, demo: true });
     // No certificate file for the agency: its own layer goes to the remote service.
-    await settings.connectAgencyRemote(agency.id, { baseUrl: fake.baseUrl, spId: fake.spId, spPassword: fake.spPassword, callbackSecret: SECRET, userId: AGENCY_ID }, 'test');
+    await settings.connectAgencyRemote(agency.id, { baseUrl: fake.baseUrl, spId: fake.spId, spPassword: fake.spPassword, callbackSecret: CALLBACK_SECRET, userId: AGENCY_ID }, 'test');
     // The leader signs with a certificate file, at once: the wait is the agency's.
     const own = await ca.issueLeader({ name: LEADER, agencyName: AGENCY.name }, { password: 'p-lanh-dao' });
-    await settings.installCertificate({ kind: 'user', id: user.id }, { commonName: LEADER }, own.p12, 'p-lanh-dao', 'test');
-  });
-  afterEach(async () => {
-    app = null;
-    await ctx?.close();
+    await settings.installCertificate({ kind: 'user', id: rig.leaderId }, { commonName: LEADER }, own.p12, 'p-lanh-dao', 'test');
   });
 
   const draft = async (code: string) => {
@@ -113,7 +71,7 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
   });
 
   it('two processes polling the same agency request issue it once', async () => {
-    acceptCallbacks = false;
+    rig.acceptCallbacks = false;
     const id = await draft(CODE);
     await approve(id);
     await fake.confirm(pending().tranCode);
@@ -126,7 +84,7 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
   });
 
   it('a refusal hands the draft back with the reason and nothing sent; the letter keeps its number, so the register has no gap', async () => {
-    acceptCallbacks = false;
+    rig.acceptCallbacks = false;
     const first = await draft(CODE);
     await approve(first);
     await fake.refuse(pending().tranCode);
@@ -157,7 +115,7 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
   });
 
   it('an expired agency request is recorded and handed back; approving again reuses the reserved number', async () => {
-    acceptCallbacks = false;
+    rig.acceptCallbacks = false;
     const id = await draft(CODE);
     await approve(id);
     ctx.clock.advance(6 * 60_000);
@@ -198,7 +156,7 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
   });
 
   it('cancelling a handed-back draft releases its number only if no later number was issued; otherwise the cancel is refused (409) and nothing changes', async () => {
-    acceptCallbacks = false;
+    rig.acceptCallbacks = false;
     const first = await draft(CODE);
     await approve(first);
     await fake.refuse(pending().tranCode);
@@ -216,7 +174,7 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
   });
 
   it('cancelling the draft that holds the last reserved number gives the number back', async () => {
-    acceptCallbacks = false;
+    rig.acceptCallbacks = false;
     const first = await draft(CODE);
     await approve(first);
     await fake.refuse(pending().tranCode);
@@ -244,7 +202,7 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
   const resolve = (code: string) => ctx.api('post', `/api/v1/dossiers/${encodeURIComponent(code)}/events`).send({ kind: 'resolved', occurredAt: '2026-03-04T09:00:00+07:00' }).expect(201);
 
   it('a dossier completed while its handed-back letter holds a number a later letter followed: the number stays in the register as void, no gap, nothing sent', async () => {
-    acceptCallbacks = false;
+    rig.acceptCallbacks = false;
     const first = await draft(CODE);
     await approve(first);
     await fake.refuse(pending().tranCode);
@@ -297,7 +255,7 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
   });
 
   it('a process killed after the number was reserved but before the agency was asked: the poller asks with the same number and issues once', async () => {
-    acceptCallbacks = false;
+    rig.acceptCallbacks = false;
     const id = await draft(CODE);
     const signing = ctx.services.signing as unknown as { requestAgency: (...args: unknown[]) => Promise<void> };
     const requestAgency = signing.requestAgency;

@@ -1,73 +1,30 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
-import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
-import { createDemoCa, type DemoCa } from '../../../src/signing';
-import { SmartCaFake } from '../../fakes/smartca-fake';
-import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../../support/context';
-import { requirePoppler } from '../signing/support';
-import { assertTwoValidSignatures } from './signing-support';
+import type { Actor } from '../../../src/domain/actor';
+import type { DemoCa } from '../../../src/signing';
+import type { SmartCaFake } from '../../fakes/smartca-fake';
+import { AGENCY, type TestContext } from '../../support/context';
+import { assertTwoValidSignatures, CALLBACK_SECRET, withRemoteSigning } from './signing-support';
 
 const CODE = 'H13.01-260202-0001';
 const LEADER = 'Trần Văn Bình';
 const CCCD = '092080001234';
-const SECRET = 'callback-secret-of-the-agency';
 
 describe('signed letters: the leader confirms a remote signature (SmartCA fake)', function () {
   this.timeout(120_000);
+  const rig = withRemoteSigning({ userId: CCCD, name: LEADER }, LEADER, [CODE]);
   let ctx: TestContext;
   let ca: DemoCa;
   let fake: SmartCaFake;
   let leader: Actor;
-  let app: Express | null = null;
-  let acceptCallbacks = true;
-  let receiver: http.Server;
-
-  before(async function () {
-    requirePoppler(this);
-    ca = await createDemoCa({ now: new Date('2026-01-01T00:00:00Z') });
-    // The callback URL the fake posts to: whichever test app is current.
-    receiver = http.createServer((req, res) => {
-      if (!app || !acceptCallbacks) {
-        res.statusCode = 503;
-        res.end();
-        return;
-      }
-      app(req, res);
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/ky-so/${AGENCY.code}`;
-    fake = new SmartCaFake({ users: [{ userId: CCCD, name: LEADER, agencyName: AGENCY.name, notBefore: new Date('2026-01-01T00:00:00Z') }], now: () => (ctx ? ctx.clock.now() : new Date('2026-03-02T02:00:00Z')), callbackUrl: url, callbackSecret: SECRET, callbackCopies: 2 });
-    await fake.start();
-  });
-  after(async () => {
-    await fake?.stop();
-    await new Promise((resolve) => receiver?.close(resolve));
-  });
 
   beforeEach(async () => {
-    ctx = await createTestContext('2026-03-02T09:00:00+07:00', { pdf: sharedPdf() });
-    app = ctx.app;
-    acceptCallbacks = true;
-    fake.mode = 'up';
-    fake.requests.clear();
-    await seedBasics(ctx);
-    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: CODE, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
+    ({ ctx, ca, fake, leader } = rig);
     const agency = await ctx.services.registry.agency(AGENCY.code);
-    const user = await ctx.services.users.create({ username: 'lanhdao', fullName: LEADER, role: 'leader', agencyCode: AGENCY.code, agencyId: null, active: true }, 'mat-khau-dai-1234', SYSTEM_ACTOR);
-    leader = { name: LEADER, agencyId: agency.id, role: 'leader', userId: user.id };
     const settings = ctx.services.signingSettings;
-    await settings.trustRoot({ name: 'test CA', certificatePem: ca.certificatePem, demo: true });
-    await settings.trustRoot({ name: 'SmartCA fake CA', certificatePem: fake.ca.certificatePem, demo: true });
-    await settings.connectAgencyRemote(agency.id, { baseUrl: fake.baseUrl, spId: fake.spId, spPassword: fake.spPassword, callbackSecret: SECRET, userId: '' }, 'test');
+    await settings.connectAgencyRemote(agency.id, { baseUrl: fake.baseUrl, spId: fake.spId, spPassword: fake.spPassword, callbackSecret: CALLBACK_SECRET, userId: '' }, 'test');
     const org = await ca.issueAgency(AGENCY.name, { password: 'p-co-quan' });
     await settings.installCertificate({ kind: 'agency', id: agency.id }, { organization: AGENCY.name }, org.p12, 'p-co-quan', 'test');
-    await settings.connectLeaderRemote(user.id, CCCD, '', 'test');
-  });
-  afterEach(async () => {
-    app = null;
-    await ctx?.close();
+    await settings.connectLeaderRemote(rig.leaderId, CCCD, '', 'test');
   });
 
   const draftAndApprove = async () => {
@@ -94,7 +51,7 @@ describe('signed letters: the leader confirms a remote signature (SmartCA fake)'
   });
 
   it('two processes polling the same request issue it once', async () => {
-    acceptCallbacks = false;
+    rig.acceptCallbacks = false;
     const { id } = await draftAndApprove();
     await fake.confirm(fake.requestOf(CCCD).tranCode);
     await Promise.all([ctx.services.apologyWorkflow.continueSigning(id), ctx.services.apologyWorkflow.continueSigning(id)]);
@@ -117,7 +74,7 @@ describe('signed letters: the leader confirms a remote signature (SmartCA fake)'
   });
 
   it('an expired request is recorded and returned; the leader may approve again', async () => {
-    acceptCallbacks = false;
+    rig.acceptCallbacks = false;
     const { id } = await draftAndApprove();
     ctx.clock.advance(6 * 60_000);
     await ctx.services.apologyWorkflow.checkSignatures();
@@ -177,7 +134,7 @@ describe('signed letters: the leader confirms a remote signature (SmartCA fake)'
   });
 
   it('a callback with a forged origin is refused (401, problem+json) and changes nothing', async () => {
-    acceptCallbacks = true;
+    rig.acceptCallbacks = true;
     const { id } = await draftAndApprove();
     const r = fake.requestOf(CCCD);
     const status = await fake.postCallback({ ...fake.callbackBody({ ...r, state: 'confirmed', signatures: [{ doc_id: `henlai-${id}`, signature_value: Buffer.alloc(256, 1).toString('base64') }] }) }, 'not-the-secret');
@@ -187,7 +144,7 @@ describe('signed letters: the leader confirms a remote signature (SmartCA fake)'
   });
 
   it('a leader whose account is deactivated while the letter waits: a confirmation that comes anyway is not used, the draft is handed back naming the cause, nothing sent; approving as that account is refused (422)', async () => {
-    acceptCallbacks = false;
+    rig.acceptCallbacks = false;
     const { id } = await draftAndApprove();
     // The leader left the agency: their account is switched off before they confirm on the phone.
     await ctx.db('users').where({ id: leader.userId }).update({ active: false });

@@ -154,7 +154,7 @@ describe('signed letters: leader at approval, agency at issuance (certificate fi
     ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
     // The process dies between the two steps: the leader's layer is committed, issuance never
     // starts (not even its error handling, which would have scheduled a retry).
-    const workflow = ctx.services.apologyWorkflow as unknown as { issueSigned: (id: number) => Promise<void> };
+    const workflow = (ctx.services.apologyWorkflow as unknown as { signed: { issueSigned: (id: number) => Promise<void> } }).signed;
     const issueSigned = workflow.issueSigned;
     workflow.issueSigned = () => Promise.reject(new Error('process killed'));
     try {

@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
-import { pdfsig } from '../signing/support';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
+import { createDemoCa, type DemoCa } from '../../../src/signing';
+import { SmartCaFake } from '../../fakes/smartca-fake';
+import { AGENCY, createTestContext, dossierBody, seedBasics, sharedPdf, type TestContext } from '../../support/context';
+import { pdfsig, requirePoppler } from '../signing/support';
+
+/** The secret the agency shares with the remote-signing service, for its callbacks. */
+export const CALLBACK_SECRET = 'callback-secret-of-the-agency';
 
 /** A stored letter as pdfsig sees it: both layers valid, the last covering the whole file. */
 export function assertTwoValidSignatures(pdf: Buffer): void {
@@ -16,3 +26,74 @@ export function assertTwoValidSignatures(pdf: Buffer): void {
   assert.ok(after.signatures.length === 2 && after.signatures.every((s) => !s.valid), `one changed byte invalidates both\n${after.output}`);
 }
 
+
+/** What a remote-signing suite works with; filled in by its hooks. */
+export interface RemoteSigningRig {
+  ctx: TestContext;
+  ca: DemoCa;
+  fake: SmartCaFake;
+  /** The leader's account ("lanhdao"). */
+  leader: Actor;
+  leaderId: number;
+  /** While false, the fake's callbacks are answered 503 (the test settles requests itself). */
+  acceptCallbacks: boolean;
+}
+
+/**
+ * Registers the hooks of a suite against the SmartCA fake: once, a demo CA and the fake (holding
+ * `account`), calling back on loopback whichever test app is current (503 between tests); before
+ * each test, a fresh app with the basics seeded, the dossiers `codes` accepted on 02/02/2026, the
+ * leader `leaderName`, and both CAs trusted. The suite then connects the signers its story needs.
+ */
+export function withRemoteSigning(account: { userId: string; name: string }, leaderName: string, codes: readonly string[]): RemoteSigningRig {
+  const rig = { acceptCallbacks: true } as RemoteSigningRig;
+  let app: Express | null = null;
+  let receiver: http.Server | undefined;
+  before(async function () {
+    requirePoppler(this);
+    rig.ca = await createDemoCa({ now: new Date('2026-01-01T00:00:00Z') });
+    receiver = http.createServer((req, res) => {
+      if (!app || !rig.acceptCallbacks) {
+        res.statusCode = 503;
+        res.end();
+        return;
+      }
+      app(req, res);
+    });
+    await new Promise<void>((resolve) => receiver?.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/ky-so/${AGENCY.code}`;
+    rig.fake = new SmartCaFake({
+      users: [{ ...account, agencyName: AGENCY.name, notBefore: new Date('2026-01-01T00:00:00Z') }],
+      now: () => (rig.ctx ? rig.ctx.clock.now() : new Date('2026-03-02T02:00:00Z')),
+      callbackUrl: url,
+      callbackSecret: CALLBACK_SECRET,
+      callbackCopies: 2,
+    });
+    await rig.fake.start();
+  });
+  after(async () => {
+    await rig.fake?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  beforeEach(async () => {
+    rig.ctx = await createTestContext('2026-03-02T09:00:00+07:00', { pdf: sharedPdf() });
+    app = rig.ctx.app;
+    rig.acceptCallbacks = true;
+    rig.fake.mode = 'up';
+    rig.fake.requests.clear();
+    await seedBasics(rig.ctx);
+    for (const code of codes) await rig.ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
+    const agency = await rig.ctx.services.registry.agency(AGENCY.code);
+    const user = await rig.ctx.services.users.create({ username: 'lanhdao', fullName: leaderName, role: 'leader', agencyCode: AGENCY.code, agencyId: null, active: true }, 'mat-khau-dai-1234', SYSTEM_ACTOR);
+    rig.leader = { name: leaderName, agencyId: agency.id, role: 'leader', userId: user.id };
+    rig.leaderId = user.id;
+    await rig.ctx.services.signingSettings.trustRoot({ name: 'test CA', certificatePem: rig.ca.certificatePem, demo: true });
+    await rig.ctx.services.signingSettings.trustRoot({ name: 'SmartCA fake CA', certificatePem: rig.fake.ca.certificatePem, demo: true });
+  });
+  afterEach(async () => {
+    app = null;
+    await rig.ctx?.close();
+  });
+  return rig;
+}

@@ -414,7 +414,7 @@ describe('pages: administration (/quan-tri)', function () {
   describe('template preview and channel health', () => {
     it('renders the agency’s letter with sample data in a framed letter response, and the notice texts', async () => {
       const page = await admin.agent.get('/quan-tri/mau-thu?mau=tt01-2018&coQuan=SXD').expect(200);
-      assert.match(page.text, /<iframe class="preview" src="\/quan-tri\/mau-thu\/van-ban\?mau(=|&#x3D;)tt01-2018&amp;coQuan(=|&#x3D;)SXD"/);
+      assert.match(page.text, /<iframe class="a4-fit-frame" title="Thư xin lỗi mẫu của [^"]+" src="\/quan-tri\/mau-thu\/van-ban\?mau(=|&#x3D;)tt01-2018&amp;coQuan(=|&#x3D;)SXD"/);
       assert.match(page.text, /<h2>Tin nhắn SMS<\/h2>[\s\S]*?<pre class="notice-text">Ho so MAU-000001[^<]*<\/pre>/, 'the SMS the agency sends (without diacritics by default) is shown for the sample dossier');
       assert.match(page.text, /Tính cước: 1 tin nhắn \(GSM-7/, 'the preview says how many SMS segments the province pays for');
       assert.match(page.text, /Hồ sơ MAU-000001[^<]*<\/pre>\s*<p class="hint">Tính cước: [2-9] tin nhắn \(Unicode/, 'and what the Unicode version would cost');

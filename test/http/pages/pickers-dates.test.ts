@@ -92,4 +92,15 @@ describe('staff pages: agency and procedure pickers, dates typed as dd/mm/yyyy',
     const event = await ctx.db('dossier_events').where({ kind: 'processing_started' }).first();
     assert.equal(new Date(Number(event.occurred_at)).toISOString(), '2026-03-02T01:15:00.000Z', '02/03/2026 08:15 is recorded as 08:15 Vietnam time');
   });
+
+  it('the administration lists name each record’s agency instead of giving its code', async () => {
+    const admin = await signIn(ctx, 'admin', null);
+    const procedures = (await admin.agent.get('/quan-tri/thu-tuc').expect(200)).text;
+    const row = /Chứng thực bản sao từ bản chính<\/td>[\s\S]*?<\/tr>/.exec(procedures)?.[0] ?? '';
+    assert.match(row, /^[^<]*<\/td><td>UBND phường Ninh Kiều<\/td>/, 'the procedure list names the agency (UBND phường Ninh Kiều), not PNK');
+    await signIn(ctx, 'officer', 'PNK');
+    const users = (await admin.agent.get('/quan-tri/tai-khoan').expect(200)).text;
+    assert.match(users, /<td>UBND phường Ninh Kiều<\/td>/, 'the account list names the agency of each account');
+    assert.doesNotMatch(users, /<td>PNK<\/td>/, 'and no longer its bare code');
+  });
 });

@@ -4,7 +4,7 @@ import type { Agency } from '../../../db/agencies';
 import type { User } from '../../../db/users';
 import { ROLE_LABELS, USER_ROLES } from '../../../domain/access';
 import { AppError } from '../../../errors';
-import { actorOf, adminPage, agencyCodeOf, formOf, idParam, orNull, refusal, scopeChoices, type AdminDeps, type Form } from './shared';
+import { actorOf, adminPage, agencyNameOf, formOf, idParam, orNull, refusal, scopeChoices, type AdminDeps, type Form } from './shared';
 
 const ROLES = USER_ROLES.map((value) => ({ value, label: ROLE_LABELS[value] }));
 
@@ -51,10 +51,10 @@ export function accountPages({ services: s, views }: AdminDeps<'users' | 'regist
 
   r.get('/quan-tri/tai-khoan', async (req, res) => {
     const [users, agencies] = await Promise.all([s.users.list(actorOf(req)), s.registry.listAgencies()]);
-    const codeOf = agencyCodeOf(agencies);
+    const nameOf = agencyNameOf(agencies);
     page(req, res, 'users', {
       title: 'Tài khoản',
-      users: users.map((u) => ({ ...u, roleLabel: ROLE_LABELS[u.role], agencyCode: codeOf(u.agencyId) })),
+      users: users.map((u) => ({ ...u, roleLabel: ROLE_LABELS[u.role], agencyName: nameOf(u.agencyId) })),
     });
   });
   r.get('/quan-tri/tai-khoan/moi', async (req, res) => {

@@ -8,7 +8,7 @@ import type { InteropSource } from '../../../domain/interop';
 import { ValidationError } from '../../../errors';
 import { mappingSchema, secretSchema, sourcePatchSchema, sourceSchema } from '../../api/interop';
 import { parse } from '../../validate';
-import { actorOf, adminPage, agencyCodeOf, formOf, orNull, refusal, type AdminDeps, type Choice, type Form } from './shared';
+import { actorOf, adminPage, agencyCodeOf, agencyNameOf, formOf, orNull, refusal, type AdminDeps, type Choice, type Form } from './shared';
 
 const MODES: Choice[] = [
   { value: 'push', label: 'Hệ thống một cửa gửi sang (push)' },
@@ -56,14 +56,14 @@ export function interopSourcePages({ services: s, views }: AdminDeps<'interopSou
 
   const listPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const [sources, more] = await Promise.all([s.interopSources.list(actorOf(req)), choices()]);
-    const codeOf = agencyCodeOf(more.agencies);
+    const nameOf = agencyNameOf(more.agencies);
     page(
       req,
       res,
       'interop-sources',
       {
         title: 'Nguồn liên thông một cửa',
-        sources: sources.map((x) => ({ ...x, agencyCode: codeOf(x.agencyId), hasToken: x.tokenId !== null, hasSecret: x.secretSealed !== null, url: sourceUrl(x.code) })),
+        sources: sources.map((x) => ({ ...x, agencyName: nameOf(x.agencyId), hasToken: x.tokenId !== null, hasSecret: x.secretSealed !== null, url: sourceUrl(x.code) })),
         ...more,
         values: { mode: 'push', dueGoverns: 'ours', enabled: 'on' },
         errors: {},

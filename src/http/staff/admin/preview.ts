@@ -65,6 +65,7 @@ export function previewPages({ services: s, views }: AdminDeps<'registry' | 'doc
       zaloParams,
       sms,
       problem,
+      letterTitle: `Thư xin lỗi mẫu của ${agency.name}`,
       letterUrl: `/quan-tri/mau-thu/van-ban?${new URLSearchParams({ mau: form, coQuan: agency.code })}`,
     });
   });

@@ -6,7 +6,7 @@ import { ConflictError } from '../../../errors';
 import { procedureInput } from '../../api/routes';
 import { procedurePatchSchema, procedureSchema } from '../../api/schemas';
 import { parse } from '../../validate';
-import { actorOf, adminPage, agencyCodeOf, formOf, labelOf, numberOrText, orNull, refusal, type AdminDeps, type Choice, type Form } from './shared';
+import { actorOf, adminPage, agencyNameOf, formOf, labelOf, numberOrText, orNull, refusal, type AdminDeps, type Choice, type Form } from './shared';
 
 const SUPPLEMENT_POLICIES: Choice[] = [
   { value: 'restart', label: 'Tính lại từ đầu khi nhận đủ hồ sơ bổ sung' },
@@ -78,13 +78,13 @@ export function procedurePages({ services: s, views }: AdminDeps<'registry'>): R
 
   r.get('/quan-tri/thu-tuc', async (req, res) => {
     const [procedures, agencies] = await Promise.all([s.registry.proceduresToManage(actorOf(req)), s.registry.listAgencies()]);
-    const codeOf = agencyCodeOf(agencies);
+    const nameOf = agencyNameOf(agencies);
     page(req, res, 'procedures', {
       title: 'Thủ tục',
       mayManage: s.registry.mayManageCatalogue(actorOf(req)),
       procedures: procedures.map((p) => ({
         ...p,
-        agencyCode: codeOf(p.agencyId),
+        agencyName: nameOf(p.agencyId),
         timeText: processingTimeText(p),
         policyLabel: labelOf(SUPPLEMENT_POLICIES, p.supplementPolicy),
       })),

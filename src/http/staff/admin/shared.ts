@@ -66,6 +66,12 @@ export type Choice = { value: string; label: string };
 export const labelOf = (list: Choice[], value: string) => list.find((o) => o.value === value)?.label ?? value;
 
 /** The code shown for a record's agency: '' for an installation-wide record. */
+/** The name shown for a record's agency in a list: '' for an installation-wide record. */
+export function agencyNameOf(agencies: Agency[]): (agencyId: number | null) => string {
+  const names = new Map(agencies.map((a) => [a.id, a.name]));
+  return (agencyId) => (agencyId === null ? '' : (names.get(agencyId) ?? ''));
+}
+
 export function agencyCodeOf(agencies: Agency[]): (agencyId: number | null) => string | undefined {
   const codes = new Map(agencies.map((a) => [a.id, a.code]));
   return (agencyId) => (agencyId === null ? '' : codes.get(agencyId));

@@ -10,8 +10,8 @@ const onPostgres = /^postgres/.test(process.env.DATABASE_URL ?? '');
 
 /**
  * A month of a small province (about 2,500 dossiers; on PostgreSQL half a month, 600 dossiers)
- * with the faults of a bad month: Zalo down for three days from day 5, e-mail for one on day 10,
- * errors and latency at every provider, the
+ * with the faults of a bad month: Zalo down for eight days from day 2, e-mail for one on day 10,
+ * one request in ten refused at every provider, the
  * dispatcher SIGKILLed every 8 s (and a server every 12 s on PostgreSQL, with one database outage
  * through the proxy). The replay must end with every promise kept.
  */
@@ -24,9 +24,10 @@ const SMALL_MONTH: ReplayOverrides = {
   yearlyVolume: Math.round((onPostgres ? (600 * 365) / 15 : (2_500 * 365) / 30)),
   faults: {
     providers: {
-      zalo: { latencyMs: 5, errorRate: 0.05, outages: [{ atDay: 5, forHours: 72 }] },
-      email: { latencyMs: 5, errorRate: 0.02, outages: [{ atDay: 10, forHours: 24 }] },
-      sms: { latencyMs: 5, errorRate: 0.02, outages: [] },
+      // A small province sends a few letters a day: the outages are long so that some fall in them.
+      zalo: { latencyMs: 5, errorRate: 0.1, outages: [{ atDay: 2, forHours: 8 * 24 }] },
+      email: { latencyMs: 5, errorRate: 0.1, outages: [{ atDay: 10, forHours: 24 }] },
+      sms: { latencyMs: 5, errorRate: 0.1, outages: [] },
       signing: { latencyMs: 5, errorRate: 0, outages: [] },
     },
     kills: onPostgres ? { server: { everySeconds: 12 }, dispatcher: { everySeconds: 8 } } : { dispatcher: { everySeconds: 8 } },
@@ -78,7 +79,7 @@ describe(`small replay: a month, a few thousand dossiers, kills and outages (${o
     assert.ok(progress.received >= expected * 0.8, `only ${progress.received} dossiers were received; about ${expected} were expected`);
     assert.ok(progress.ticks.issued + progress.approved > 0, 'no apology was issued in the month: nothing slipped, so nothing was tested');
     assert.ok(faults.kills >= 1, 'no process was killed: the kill schedule did not run');
-    assert.ok(faults.providerErrors + faults.failedAttempts > 0, 'no send failed: the provider outages and error rates did not take effect');
+    assert.ok(faults.providerErrors + faults.failedAttempts > 0, `no send failed: the provider outages and error rates did not take effect (${JSON.stringify(faults)})`);
     if (onPostgres) assert.ok(faults.dbOutages >= 1, 'the database outage did not happen');
   });
 

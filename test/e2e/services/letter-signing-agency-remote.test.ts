@@ -47,6 +47,14 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
     assert.equal(all.length, 1, `expected one pending sign request of the agency at the service, found ${all.length}`);
     return all[0];
   };
+  /** `code`'s letter drafted and approved, the agency's request refused or confirmed at the service, then polled (callbacks off). */
+  const answered = async (code: string, answer: 'refuse' | 'confirm') => {
+    const id = await draft(code);
+    await approve(id);
+    await fake[answer](pending().tranCode);
+    await ctx.services.apologyWorkflow.continueSigning(id);
+    return id;
+  };
   const outcomes = async (id: number) => (await ctx.services.signing.events(id)).map((e) => `${e.layer}:${e.outcome}`);
   const issuedNumbers = async () => (await ctx.db('apologies').whereNotNull('letter_number').orderBy('letter_seq').pluck('letter_number')) as string[];
 
@@ -85,10 +93,7 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
 
   it('a refusal hands the draft back with the reason and nothing sent; the letter keeps its number, so the register has no gap', async () => {
     rig.acceptCallbacks = false;
-    const first = await draft(CODE);
-    await approve(first);
-    await fake.refuse(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(first);
+    const first = await answered(CODE, 'refuse');
     const returned = await ctx.services.signing.state(first);
     assert.equal(returned?.state, 'returned');
     assert.match(returned?.message ?? '', /từ chối/);
@@ -97,10 +102,7 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
     assert.deepEqual(await outcomes(first), ['leader:confirmed', 'agency:requested', 'agency:refused']);
 
     // Another letter meanwhile takes the next number, not the refused letter's.
-    const second = await draft(OTHER);
-    await approve(second);
-    await fake.confirm(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(second);
+    const second = await answered(OTHER, 'confirm');
     assert.equal((await ctx.services.apologies.get(second, leader)).apology.letterNumber, '02/PXL-SXD');
 
     // The leader approves the refused letter again: it is issued with the number it kept.
@@ -157,14 +159,8 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
 
   it('cancelling a handed-back draft releases its number only if no later number was issued; otherwise the cancel is refused (409) and nothing changes', async () => {
     rig.acceptCallbacks = false;
-    const first = await draft(CODE);
-    await approve(first);
-    await fake.refuse(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(first);
-    const second = await draft(OTHER);
-    await approve(second);
-    await fake.confirm(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(second);
+    const first = await answered(CODE, 'refuse');
+    await answered(OTHER, 'confirm');
     await assert.rejects(ctx.services.apologyWorkflow.cancel(first, 'Không cần nữa', leader), (err: Error & { status?: number }) => {
       assert.equal(err.status, 409);
       assert.match(err.message, /01\/PXL-SXD/);
@@ -175,15 +171,9 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
 
   it('cancelling the draft that holds the last reserved number gives the number back', async () => {
     rig.acceptCallbacks = false;
-    const first = await draft(CODE);
-    await approve(first);
-    await fake.refuse(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(first);
+    const first = await answered(CODE, 'refuse');
     await ctx.services.apologyWorkflow.cancel(first, 'Không cần nữa', leader);
-    const second = await draft(OTHER);
-    await approve(second);
-    await fake.confirm(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(second);
+    await answered(OTHER, 'confirm');
     assert.deepEqual(await issuedNumbers(), ['01/PXL-SXD'], 'the released number is the next one issued');
   });
 
@@ -203,14 +193,8 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
 
   it('a dossier completed while its handed-back letter holds a number a later letter followed: the number stays in the register as void, no gap, nothing sent', async () => {
     rig.acceptCallbacks = false;
-    const first = await draft(CODE);
-    await approve(first);
-    await fake.refuse(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(first);
-    const second = await draft(OTHER);
-    await approve(second);
-    await fake.confirm(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(second);
+    const first = await answered(CODE, 'refuse');
+    await answered(OTHER, 'confirm');
 
     ctx.clock.set(new Date('2026-03-04T10:00:00+07:00'));
     await resolve(CODE);

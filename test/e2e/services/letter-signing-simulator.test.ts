@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
-import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../../support/context';
+import type { Actor } from '../../../src/domain/actor';
+import { AGENCY, type TestContext } from '../../support/context';
 import { signIn } from '../../support/pages';
 import { requirePoppler } from '../signing/support';
-import { assertTwoValidSignatures } from './signing-support';
+import { assertTwoValidSignatures, signingCase } from './signing-support';
 
 const CODE = 'H13.01-260202-0001';
 const LEADER = 'Trần Văn Bình';
@@ -18,12 +18,7 @@ describe('signed letters: remote signing simulated from the admin page (no provi
     requirePoppler(this);
   });
   beforeEach(async () => {
-    ctx = await createTestContext('2026-03-02T09:00:00+07:00', { pdf: sharedPdf() });
-    await seedBasics(ctx);
-    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: CODE, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
-    const agency = await ctx.services.registry.agency(AGENCY.code);
-    const user = await ctx.services.users.create({ username: 'lanhdao', fullName: LEADER, role: 'leader', agencyCode: AGENCY.code, agencyId: null, active: true }, 'mat-khau-dai-1234', SYSTEM_ACTOR);
-    leader = { name: LEADER, agencyId: agency.id, role: 'leader', userId: user.id };
+    ({ ctx, leader } = await signingCase([CODE], LEADER));
     agent = await signIn(ctx, 'admin', null);
   });
   afterEach(async () => ctx?.close());

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
+import type { Actor } from '../../../src/domain/actor';
 import { createDemoCa, leaderSignature, openCertificateFile, signPdf, type DemoCa } from '../../../src/signing';
-import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../../support/context';
+import { AGENCY, type TestContext } from '../../support/context';
 import { requirePoppler } from '../signing/support';
-import { assertTwoValidSignatures } from './signing-support';
+import { assertTwoValidSignatures, signingCase } from './signing-support';
 
 const CODE = 'H13.01-260202-0001';
 const LEADER = 'Trần Văn Bình';
@@ -20,17 +20,14 @@ describe('signed letters: leader at approval, agency at issuance (certificate fi
   });
 
   beforeEach(async () => {
-    ctx = await createTestContext('2026-03-02T09:00:00+07:00', { pdf: sharedPdf() });
-    await seedBasics(ctx);
-    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: CODE, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
-    const agency = await ctx.services.registry.agency(AGENCY.code);
-    const user = await ctx.services.users.create({ username: 'lanhdao', fullName: LEADER, role: 'leader', agencyCode: AGENCY.code, agencyId: null, active: true }, 'mat-khau-dai-1234', SYSTEM_ACTOR);
-    leader = { name: LEADER, agencyId: agency.id, role: 'leader', userId: user.id };
+    let agencyId: number;
+    let leaderId: number;
+    ({ ctx, leader, agencyId, leaderId } = await signingCase([CODE], LEADER));
     await ctx.services.signingSettings.trustRoot({ name: 'test CA', certificatePem: ca.certificatePem, demo: true });
     const org = await ca.issueAgency(AGENCY.name, { password: 'p-co-quan' });
-    await ctx.services.signingSettings.installCertificate({ kind: 'agency', id: agency.id }, { organization: AGENCY.name }, org.p12, 'p-co-quan', 'test');
+    await ctx.services.signingSettings.installCertificate({ kind: 'agency', id: agencyId }, { organization: AGENCY.name }, org.p12, 'p-co-quan', 'test');
     const person = await ca.issueLeader({ name: LEADER, agencyName: AGENCY.name }, { password: 'p-lanh-dao' });
-    await ctx.services.signingSettings.installCertificate({ kind: 'user', id: user.id }, { commonName: LEADER }, person.p12, 'p-lanh-dao', 'test');
+    await ctx.services.signingSettings.installCertificate({ kind: 'user', id: leaderId }, { commonName: LEADER }, person.p12, 'p-lanh-dao', 'test');
   });
   afterEach(async () => ctx?.close());
 

@@ -146,12 +146,44 @@ describe('signed letters: leader at approval, agency at issuance (certificate fi
     assertTwoValidSignatures(await ctx.services.apologyFiles.ensurePdf(id));
   });
 
+  it('the poller issuing a letter its leader signed while the dossier closes: the close never fails, and the letter is either issued before it or cancelled by it', async () => {
+    const { id } = await draft();
+    ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
+    // Left signed by its leader, not issued: the poller's to issue (as after a restart).
+    const workflow = (ctx.services.apologyWorkflow as unknown as { signed: { issueSigned: (id: number) => Promise<void> } }).signed;
+    const issueSigned = workflow.issueSigned;
+    workflow.issueSigned = () => Promise.reject(new Error('process killed'));
+    try {
+      await assert.rejects(ctx.services.apologyWorkflow.approve(id, leader), /process killed/);
+    } finally {
+      workflow.issueSigned = issueSigned;
+    }
+    ctx.clock.advance(10 * 60_000);
+    const [, closed] = await Promise.allSettled([
+      ctx.services.apologyWorkflow.checkSignatures(),
+      ctx.services.dossiers.recordEvent(CODE, { kind: 'withdrawn', occurredAt: new Date('2026-03-03T10:05:00+07:00') }, SYSTEM_ACTOR),
+    ]);
+    assert.equal(closed.status, 'fulfilled', `closing the dossier failed while the poller issued its letter: ${closed.status === 'rejected' ? String(closed.reason) : ''}`);
+    const view = await ctx.services.apologies.get(id, leader);
+    const kinds = (await ctx.services.dossiers.history(CODE, SYSTEM_ACTOR)).events.map((e) => e.kind);
+    if (view.apology.status === 'issued') {
+      assert.equal(view.apology.letterNumber, '01/PXL-SXD');
+      assert.ok(kinds.indexOf('apology_issued') < kinds.indexOf('withdrawn'), `issued before the close: ${kinds.join(', ')}`);
+      assertTwoValidSignatures(await ctx.services.apologyFiles.ensurePdf(id));
+    } else {
+      assert.equal(view.apology.status, 'cancelled', `the close won, so the letter must be cancelled, not "${view.apology.status}"`);
+      assert.equal(view.apology.letterNumber, null, 'a letter the close cancelled never got a number');
+      assert.equal(view.notices.length, 0, 'nothing goes to the citizen');
+      assert.equal((await ctx.services.signing.state(id))?.state, 'returned', 'the signing round ended: the poller stops asking');
+    }
+  });
+
   it('a process killed after the leader signed but before issuance: the poller finds the letter and issues it, once, signed twice', async () => {
     const { id } = await draft();
     ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
     // The process dies between the two steps: the leader's layer is committed, issuance never
     // starts (not even its error handling, which would have scheduled a retry).
-    const workflow = ctx.services.apologyWorkflow as unknown as { issueSigned: (id: number) => Promise<void> };
+    const workflow = (ctx.services.apologyWorkflow as unknown as { signed: { issueSigned: (id: number) => Promise<void> } }).signed;
     const issueSigned = workflow.issueSigned;
     workflow.issueSigned = () => Promise.reject(new Error('process killed'));
     try {

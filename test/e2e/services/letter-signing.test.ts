@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Actor } from '../../../src/domain/actor';
+import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
 import { createDemoCa, leaderSignature, openCertificateFile, signPdf, type DemoCa } from '../../../src/signing';
 import { AGENCY, type TestContext } from '../../support/context';
 import { requirePoppler } from '../signing/support';

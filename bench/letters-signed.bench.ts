@@ -28,6 +28,7 @@ import { agencyLayer, leaderLayer, LETTER_SIGNING_SELECTORS, newVerificationCode
 import { completeSignature, createDemoCa, demoSealPng, demoSignaturePng, openCertificateFile, prepareSignature, type ImmediateSigner } from '../src/signing';
 import { sampleLetters } from './documents.bench';
 import { treeCpuMs } from './support/cpu';
+import { printFigures } from './support/standalone';
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../templates');
 const LETTERS = Number(process.env.BENCH_SIGN_LETTERS ?? 120);
@@ -150,13 +151,4 @@ export async function benchLettersSigned(): Promise<Record<string, number | stri
   }
 }
 
-if (require.main === module) {
-  benchLettersSigned()
-    .then((f) => {
-      for (const [k, v] of Object.entries(f)) process.stdout.write(`${k.padEnd(42)} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}\n`);
-    })
-    .catch((e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) printFigures(benchLettersSigned);

@@ -19,6 +19,7 @@ import { signPdf } from '../src/signing/pades';
 import type { Rect } from '../src/signing/pdf/appearance';
 import { sampleLetters } from './documents.bench';
 import { treeCpuMs } from './support/cpu';
+import { printFigures } from './support/standalone';
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../templates');
 const LETTERS = Number(process.env.BENCH_SIGN_LETTERS ?? 120);
@@ -93,13 +94,4 @@ export async function benchSigning(): Promise<Record<string, number | string>> {
   }
 }
 
-if (require.main === module) {
-  benchSigning()
-    .then((f) => {
-      for (const [k, v] of Object.entries(f)) process.stdout.write(`${k.padEnd(24)} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}\n`);
-    })
-    .catch((e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) printFigures(benchSigning);

@@ -27,6 +27,21 @@ export function assertTwoValidSignatures(pdf: Buffer): void {
 }
 
 
+/** The letter's signing steps, in order, as "layer:outcome". */
+export async function signingSteps(ctx: TestContext, id: number): Promise<string[]> {
+  return (await ctx.services.signing.events(id)).map((e) => `${e.layer}:${e.outcome}`);
+}
+
+/** The first letter issued once: its number, both signatures valid, these signing steps, one notice to the citizen. */
+export async function assertIssuedOnce(ctx: TestContext, leader: Actor, id: number, steps: string[]): Promise<void> {
+  const a = await ctx.services.apologies.get(id, leader);
+  assert.equal(a.apology.status, 'issued', `the letter should be issued once signed (it is ${a.apology.status})`);
+  assert.equal(a.apology.letterNumber, '01/PXL-SXD');
+  assertTwoValidSignatures((await ctx.services.apologies.letterPdf(id, leader)).pdf);
+  assert.deepEqual(await signingSteps(ctx, id), steps);
+  assert.equal(a.notices.length, 1, 'one notice, however many callbacks or pollers');
+}
+
 /** A signing test's starting point: an app with the real PDF renderer and the basics, and the leader who approves. */
 export interface SigningCase {
   ctx: TestContext;

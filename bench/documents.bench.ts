@@ -11,6 +11,7 @@ import path from 'node:path';
 import { createPdfRenderer } from '../src/documents/pdf';
 import { DocumentRenderer } from '../src/documents/renderer';
 import type { LetterData } from '../src/documents/types';
+import { printFigures } from './support/standalone';
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../templates');
 const HTML_SECONDS = 2;
@@ -121,13 +122,4 @@ export async function benchDocuments(): Promise<Record<string, number | string>>
   return figures;
 }
 
-if (require.main === module) {
-  benchDocuments()
-    .then((f) => {
-      for (const [k, v] of Object.entries(f)) process.stdout.write(`${k.padEnd(22)} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}\n`);
-    })
-    .catch((e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) printFigures(benchDocuments);

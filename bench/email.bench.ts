@@ -46,6 +46,7 @@ import { DocumentRenderer } from '../src/documents/renderer';
 import { letterData, TEMPLATES_DIR } from '../test/documents/fixtures';
 import { FROM, letterNumberFor, letterPdf, log, noticeDataFor, renderNotices, Sink } from './support/mail';
 import { cpuSeconds, DOSSIER_COLUMNS, insertDossiers, NOW, openBench, sqlText, type BenchSetup } from './support/load';
+import { printFigures } from './support/standalone';
 
 export interface EmailBenchOptions {
   messages?: number;
@@ -304,13 +305,4 @@ export async function benchEmail(options: EmailBenchOptions = {}): Promise<Recor
   }
 }
 
-if (require.main === module) {
-  benchEmail()
-    .then((f) => {
-      for (const [k, v] of Object.entries(f)) process.stdout.write(`${k.padEnd(24)} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}\n`);
-    })
-    .catch((e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) printFigures(benchEmail);

@@ -27,7 +27,8 @@ import type { LetterData } from '../src/documents/types';
 import { agencyLayer, leaderLayer, LETTER_SIGNING_SELECTORS, newVerificationCode, verificationMark, type LetterLayout } from '../src/services/signing/letters';
 import { completeSignature, createDemoCa, demoSealPng, demoSignaturePng, openCertificateFile, prepareSignature, type ImmediateSigner } from '../src/signing';
 import { sampleLetters } from './documents.bench';
-import { treeCpuMs } from './support/cpu';
+import { measure } from './support/cpu';
+import { printFigures } from './support/standalone';
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../templates');
 const LETTERS = Number(process.env.BENCH_SIGN_LETTERS ?? 120);
@@ -36,30 +37,6 @@ const NOW = new Date('2026-03-05T02:14:22Z');
 const AGENCY = { name: 'Trung tâm Phục vụ hành chính công thành phố Cần Thơ', placeName: 'Cần Thơ' };
 const LEADER = 'Trần Thị Bích Ngọc';
 
-interface Run {
-  ms: number;
-  /** This process's CPU (the signing work is all here). */
-  cpuMs: number;
-  /** This process and Chromium's (printing), from /proc; null where there is no /proc. */
-  treeMs: number | null;
-}
-
-/** Runs `work(i)` for i < n, `concurrency` at a time; wall ms and this process's CPU ms. */
-async function measure(n: number, concurrency: number, work: (i: number) => Promise<unknown>): Promise<Run> {
-  const cpu0 = process.cpuUsage();
-  const tree0 = treeCpuMs();
-  const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) await work(next++);
-    }),
-  );
-  const ms = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const tree1 = treeCpuMs();
-  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, treeMs: tree0 === null || tree1 === null ? null : tree1 - tree0 };
-}
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
@@ -150,13 +127,4 @@ export async function benchLettersSigned(): Promise<Record<string, number | stri
   }
 }
 
-if (require.main === module) {
-  benchLettersSigned()
-    .then((f) => {
-      for (const [k, v] of Object.entries(f)) process.stdout.write(`${k.padEnd(42)} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}\n`);
-    })
-    .catch((e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) printFigures(benchLettersSigned);

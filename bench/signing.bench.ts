@@ -18,7 +18,8 @@ import { agencySignature, leaderSignature, sealRect } from '../src/signing/layer
 import { signPdf } from '../src/signing/pades';
 import type { Rect } from '../src/signing/pdf/appearance';
 import { sampleLetters } from './documents.bench';
-import { treeCpuMs } from './support/cpu';
+import { measure } from './support/cpu';
+import { printFigures } from './support/standalone';
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../templates');
 const LETTERS = Number(process.env.BENCH_SIGN_LETTERS ?? 120);
@@ -27,20 +28,6 @@ const CONCURRENCY = 2;
 const BLOCK: Rect = [360, 104, 488, 171];
 const NOW = new Date('2026-03-05T02:14:22Z');
 
-/** Runs `work(i)` for i < n with `concurrency` at a time; returns elapsed ms and tree CPU ms. */
-async function measure(n: number, concurrency: number, work: (i: number) => Promise<unknown>): Promise<{ ms: number; cpuMs: number | null }> {
-  const cpu0 = treeCpuMs();
-  const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) await work(next++);
-    }),
-  );
-  const ms = performance.now() - t0;
-  const cpu1 = treeCpuMs();
-  return { ms, cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0 };
-}
 
 export async function benchSigning(): Promise<Record<string, number | string>> {
   const ca = await createDemoCa({ now: NOW });
@@ -76,7 +63,7 @@ export async function benchSigning(): Promise<Record<string, number | string>> {
     const signOnly = await measure(LETTERS, 1, (i) => sign(printed[i % printed.length]));
 
     const per = (m: { ms: number }) => m.ms / LETTERS;
-    const cpuPer = (m: { cpuMs: number | null }) => (m.cpuMs === null ? 'n/a' : Number((m.cpuMs / LETTERS).toFixed(1)));
+    const cpuPer = (m: { treeMs: number | null }) => (m.treeMs === null ? 'n/a' : Number((m.treeMs / LETTERS).toFixed(1)));
     return {
       pdf_per_s: Number((LETTERS / (unsigned.ms / 1000)).toFixed(1)),
       pdf_cpu_ms: cpuPer(unsigned),
@@ -85,7 +72,7 @@ export async function benchSigning(): Promise<Record<string, number | string>> {
       sign_ms_per_letter: Number(per(signOnly).toFixed(2)),
       sign_cpu_ms_per_letter: cpuPer(signOnly),
       overhead_ms_per_letter: Number(((signed.ms - unsigned.ms) / LETTERS).toFixed(2)),
-      overhead_cpu_ms_per_letter: signed.cpuMs === null || unsigned.cpuMs === null ? 'n/a' : Number(((signed.cpuMs - unsigned.cpuMs) / LETTERS).toFixed(1)),
+      overhead_cpu_ms_per_letter: signed.treeMs === null || unsigned.treeMs === null ? 'n/a' : Number(((signed.treeMs - unsigned.treeMs) / LETTERS).toFixed(1)),
       signed_pdf_kb: Math.round(bytes / 1024),
     };
   } finally {
@@ -93,13 +80,4 @@ export async function benchSigning(): Promise<Record<string, number | string>> {
   }
 }
 
-if (require.main === module) {
-  benchSigning()
-    .then((f) => {
-      for (const [k, v] of Object.entries(f)) process.stdout.write(`${k.padEnd(24)} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}\n`);
-    })
-    .catch((e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) printFigures(benchSigning);

@@ -44,6 +44,7 @@ import { createLogger } from '../src/logger';
 import { NoticeRepository, type NewNotice } from '../src/db/notices';
 import { systemClock } from '../src/clock';
 import { startZaloFake, zaloEnv } from '../test/fakes/zalo-fake';
+import { printFigures } from './support/standalone';
 
 const BIN = path.resolve(__dirname, '../src/bin.cjs');
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -235,13 +236,4 @@ export async function benchSlipToNotice(options: SlipBenchOptions = {}): Promise
   }
 }
 
-if (require.main === module) {
-  benchSlipToNotice()
-    .then((f) => {
-      for (const [k, v] of Object.entries(f)) process.stdout.write(`${k.padEnd(16)} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}\n`);
-    })
-    .catch((e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) printFigures(benchSlipToNotice);

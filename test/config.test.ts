@@ -3,6 +3,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, ConfigError } from '../src/config';
 
+/** Every setting production requires, each valid. */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://u@db/h',
+  PUBLIC_BASE_URL: 'https://henlai.cantho.gov.vn',
+  SMTP_URL: 'smtp://henlai:secret@mail.cantho.gov.vn:587',
+  ZALO_APP_ID: '2074138120372622546',
+  ZALO_APP_SECRET: 's',
+  ZALO_OA_SECRET_KEY: 'k',
+  ZALO_TEMPLATE_NEW_APPOINTMENT: '492946',
+  SIGNING_SECRET_KEY: 'k3y-for-signing-secrets-0123456789',
+};
+
 describe('configuration', () => {
   it('works with nothing set: SQLite in ./data, port 3000, demo on', () => {
     const c = loadConfig({});
@@ -28,18 +41,7 @@ describe('configuration', () => {
   });
 
   it('never loads the demo in production, whatever HENLAI_DEMO says', () => {
-    const c = loadConfig({
-      NODE_ENV: 'production',
-      HENLAI_DEMO: '1',
-      DATABASE_URL: 'postgres://u@db/h',
-      PUBLIC_BASE_URL: 'https://henlai.cantho.gov.vn',
-      SMTP_URL: 'smtp://henlai:secret@mail.cantho.gov.vn:587',
-      ZALO_APP_ID: '2074138120372622546',
-      ZALO_APP_SECRET: 's',
-      ZALO_OA_SECRET_KEY: 'k',
-      ZALO_TEMPLATE_NEW_APPOINTMENT: '492946',
-      SIGNING_SECRET_KEY: 'k3y-for-signing-secrets-0123456789',
-    });
+    const c = loadConfig({ ...PRODUCTION, HENLAI_DEMO: '1' });
     assert.equal(c.demo, false);
     assert.equal(c.signing.trustDemoRoots, false, 'a demo CA never vouches for a letter in production');
   });
@@ -47,40 +49,18 @@ describe('configuration', () => {
   it('hashes passwords at cost 15 unless told otherwise, and refuses a lower cost in production', () => {
     assert.equal(loadConfig({}).auth.passwordHashCost, 15);
     assert.equal(loadConfig({ NODE_ENV: 'test', PASSWORD_HASH_COST: '4' }).auth.passwordHashCost, 4);
-    const production = {
-      NODE_ENV: 'production',
-      DATABASE_URL: 'postgres://u@db/h',
-      PUBLIC_BASE_URL: 'https://henlai.cantho.gov.vn',
-      SMTP_URL: 'smtp://henlai:secret@mail.cantho.gov.vn:587',
-      ZALO_APP_ID: '2074138120372622546',
-      ZALO_APP_SECRET: 's',
-      ZALO_OA_SECRET_KEY: 'k',
-      ZALO_TEMPLATE_NEW_APPOINTMENT: '492946',
-      SIGNING_SECRET_KEY: 'k3y-for-signing-secrets-0123456789',
-    };
-    assert.throws(() => loadConfig({ ...production, PASSWORD_HASH_COST: '14' }), (err: unknown) => err instanceof ConfigError && err.message.includes('PASSWORD_HASH_COST'));
-    assert.equal(loadConfig({ ...production, PASSWORD_HASH_COST: '17' }).auth.passwordHashCost, 17);
-    assert.equal(loadConfig(production).auth.passwordHashCost, 15);
+    assert.throws(() => loadConfig({ ...PRODUCTION, PASSWORD_HASH_COST: '14' }), (err: unknown) => err instanceof ConfigError && err.message.includes('PASSWORD_HASH_COST'));
+    assert.equal(loadConfig({ ...PRODUCTION, PASSWORD_HASH_COST: '17' }).auth.passwordHashCost, 17);
+    assert.equal(loadConfig(PRODUCTION).auth.passwordHashCost, 15);
   });
 
   it('runs on the system clock unless HENLAI_CLOCK=virtual, which production refuses by name', () => {
     assert.equal(loadConfig({}).clock, 'system');
     assert.equal(loadConfig({ HENLAI_CLOCK: 'virtual' }).clock, 'virtual');
     assert.throws(() => loadConfig({ HENLAI_CLOCK: 'simulated' }), /HENLAI_CLOCK/, 'an unknown clock is named in the refusal');
-    const production = {
-      NODE_ENV: 'production',
-      DATABASE_URL: 'postgres://u@db/h',
-      PUBLIC_BASE_URL: 'https://henlai.cantho.gov.vn',
-      SMTP_URL: 'smtp://henlai:secret@mail.cantho.gov.vn:587',
-      ZALO_APP_ID: '2074138120372622546',
-      ZALO_APP_SECRET: 's',
-      ZALO_OA_SECRET_KEY: 'k',
-      ZALO_TEMPLATE_NEW_APPOINTMENT: '492946',
-      SIGNING_SECRET_KEY: 'k3y-for-signing-secrets-0123456789',
-    };
-    assert.equal(loadConfig(production).clock, 'system');
+    assert.equal(loadConfig(PRODUCTION).clock, 'system');
     assert.throws(
-      () => loadConfig({ ...production, HENLAI_CLOCK: 'virtual' }),
+      () => loadConfig({ ...PRODUCTION, HENLAI_CLOCK: 'virtual' }),
       (err: unknown) => err instanceof ConfigError && err.message.includes('HENLAI_CLOCK') && err.message.includes('production'),
       'production must refuse simulated time, and say which setting to remove',
     );

@@ -27,3 +27,28 @@ export function treeCpuMs(): number | null {
   for (const [pid, t] of ticks) if (mine(pid)) total += t;
   return total * 10; // USER_HZ is 100 on Linux
 }
+
+export interface Run {
+  ms: number;
+  /** This process's CPU. */
+  cpuMs: number;
+  /** This process and Chromium's (printing), from /proc; null where there is no /proc. */
+  treeMs: number | null;
+}
+
+/** Runs `work(i)` for i < n, `concurrency` at a time; wall ms, and CPU ms of this process and of its tree. */
+export async function measure(n: number, concurrency: number, work: (i: number) => Promise<unknown>): Promise<Run> {
+  const cpu0 = process.cpuUsage();
+  const tree0 = treeCpuMs();
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const tree1 = treeCpuMs();
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, treeMs: tree0 === null || tree1 === null ? null : tree1 - tree0 };
+}

@@ -4,7 +4,7 @@ import type { DemoCa } from '../../../src/signing';
 import type { SmartCaFake } from '../../fakes/smartca-fake';
 import { AGENCY, type TestContext } from '../../support/context';
 import { signIn } from '../../support/pages';
-import { assertTwoValidSignatures, CALLBACK_SECRET, withRemoteSigning } from './signing-support';
+import { assertIssuedOnce, assertTwoValidSignatures, CALLBACK_SECRET, signingSteps, withRemoteSigning } from './signing-support';
 
 const CODE = 'H13.01-260202-0001';
 const OTHER = 'H13.01-260202-0002';
@@ -47,7 +47,15 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
     assert.equal(all.length, 1, `expected one pending sign request of the agency at the service, found ${all.length}`);
     return all[0];
   };
-  const outcomes = async (id: number) => (await ctx.services.signing.events(id)).map((e) => `${e.layer}:${e.outcome}`);
+  /** `code`'s letter drafted and approved, the agency's request refused or confirmed at the service, then polled (callbacks off). */
+  const answered = async (code: string, answer: 'refuse' | 'confirm') => {
+    const id = await draft(code);
+    await approve(id);
+    await fake[answer](pending().tranCode);
+    await ctx.services.apologyWorkflow.continueSigning(id);
+    return id;
+  };
+  const outcomes = (id: number) => signingSteps(ctx, id);
   const issuedNumbers = async () => (await ctx.db('apologies').whereNotNull('letter_number').orderBy('letter_seq').pluck('letter_number')) as string[];
 
   it('waits for the agency with the number reserved and nothing sent; the confirmation issues it once, whatever the duplicate callbacks', async () => {
@@ -61,12 +69,7 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
     const api = await ctx.api('get', `/api/v1/apologies/${id}`).expect(200);
     assert.equal(api.body.signing.waitingFor, 'agency');
     await fake.confirm(pending().tranCode); // two authenticated callbacks
-    const a = await ctx.services.apologies.get(id, leader);
-    assert.equal(a.apology.status, 'issued');
-    assert.equal(a.apology.letterNumber, '01/PXL-SXD');
-    assertTwoValidSignatures((await ctx.services.apologies.letterPdf(id, leader)).pdf);
-    assert.deepEqual(await outcomes(id), ['leader:confirmed', 'agency:requested', 'agency:confirmed']);
-    assert.equal(a.notices.length, 1, 'one notice, however many callbacks');
+    await assertIssuedOnce(ctx, leader, id, ['leader:confirmed', 'agency:requested', 'agency:confirmed']);
     assert.deepEqual(fake.callbacksSent.slice(-2).map((c) => c.status), [200, 200]);
   });
 
@@ -76,19 +79,12 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
     await approve(id);
     await fake.confirm(pending().tranCode);
     await Promise.all([ctx.services.apologyWorkflow.continueSigning(id), ctx.services.apologyWorkflow.continueSigning(id)]);
-    const a = await ctx.services.apologies.get(id, leader);
-    assert.equal(a.apology.status, 'issued');
-    assert.equal(a.notices.length, 1);
-    assertTwoValidSignatures((await ctx.services.apologies.letterPdf(id, leader)).pdf);
-    assert.deepEqual(await outcomes(id), ['leader:confirmed', 'agency:requested', 'agency:confirmed']);
+    await assertIssuedOnce(ctx, leader, id, ['leader:confirmed', 'agency:requested', 'agency:confirmed']);
   });
 
   it('a refusal hands the draft back with the reason and nothing sent; the letter keeps its number, so the register has no gap', async () => {
     rig.acceptCallbacks = false;
-    const first = await draft(CODE);
-    await approve(first);
-    await fake.refuse(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(first);
+    const first = await answered(CODE, 'refuse');
     const returned = await ctx.services.signing.state(first);
     assert.equal(returned?.state, 'returned');
     assert.match(returned?.message ?? '', /từ chối/);
@@ -97,10 +93,7 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
     assert.deepEqual(await outcomes(first), ['leader:confirmed', 'agency:requested', 'agency:refused']);
 
     // Another letter meanwhile takes the next number, not the refused letter's.
-    const second = await draft(OTHER);
-    await approve(second);
-    await fake.confirm(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(second);
+    const second = await answered(OTHER, 'confirm');
     assert.equal((await ctx.services.apologies.get(second, leader)).apology.letterNumber, '02/PXL-SXD');
 
     // The leader approves the refused letter again: it is issued with the number it kept.
@@ -157,14 +150,8 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
 
   it('cancelling a handed-back draft releases its number only if no later number was issued; otherwise the cancel is refused (409) and nothing changes', async () => {
     rig.acceptCallbacks = false;
-    const first = await draft(CODE);
-    await approve(first);
-    await fake.refuse(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(first);
-    const second = await draft(OTHER);
-    await approve(second);
-    await fake.confirm(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(second);
+    const first = await answered(CODE, 'refuse');
+    await answered(OTHER, 'confirm');
     await assert.rejects(ctx.services.apologyWorkflow.cancel(first, 'Không cần nữa', leader), (err: Error & { status?: number }) => {
       assert.equal(err.status, 409);
       assert.match(err.message, /01\/PXL-SXD/);
@@ -175,15 +162,9 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
 
   it('cancelling the draft that holds the last reserved number gives the number back', async () => {
     rig.acceptCallbacks = false;
-    const first = await draft(CODE);
-    await approve(first);
-    await fake.refuse(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(first);
+    const first = await answered(CODE, 'refuse');
     await ctx.services.apologyWorkflow.cancel(first, 'Không cần nữa', leader);
-    const second = await draft(OTHER);
-    await approve(second);
-    await fake.confirm(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(second);
+    await answered(OTHER, 'confirm');
     assert.deepEqual(await issuedNumbers(), ['01/PXL-SXD'], 'the released number is the next one issued');
   });
 
@@ -203,14 +184,8 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
 
   it('a dossier completed while its handed-back letter holds a number a later letter followed: the number stays in the register as void, no gap, nothing sent', async () => {
     rig.acceptCallbacks = false;
-    const first = await draft(CODE);
-    await approve(first);
-    await fake.refuse(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(first);
-    const second = await draft(OTHER);
-    await approve(second);
-    await fake.confirm(pending().tranCode);
-    await ctx.services.apologyWorkflow.continueSigning(second);
+    const first = await answered(CODE, 'refuse');
+    await answered(OTHER, 'confirm');
 
     ctx.clock.set(new Date('2026-03-04T10:00:00+07:00'));
     await resolve(CODE);

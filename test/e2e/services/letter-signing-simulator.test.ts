@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
-import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../../support/context';
+import type { Actor } from '../../../src/domain/actor';
+import { AGENCY, type TestContext } from '../../support/context';
 import { signIn } from '../../support/pages';
 import { requirePoppler } from '../signing/support';
-import { assertTwoValidSignatures } from './signing-support';
+import { assertIssuedOnce, assertTwoValidSignatures, signingCase, signingSteps } from './signing-support';
 
 const CODE = 'H13.01-260202-0001';
 const LEADER = 'Trần Văn Bình';
@@ -18,12 +18,7 @@ describe('signed letters: remote signing simulated from the admin page (no provi
     requirePoppler(this);
   });
   beforeEach(async () => {
-    ctx = await createTestContext('2026-03-02T09:00:00+07:00', { pdf: sharedPdf() });
-    await seedBasics(ctx);
-    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: CODE, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
-    const agency = await ctx.services.registry.agency(AGENCY.code);
-    const user = await ctx.services.users.create({ username: 'lanhdao', fullName: LEADER, role: 'leader', agencyCode: AGENCY.code, agencyId: null, active: true }, 'mat-khau-dai-1234', SYSTEM_ACTOR);
-    leader = { name: LEADER, agencyId: agency.id, role: 'leader', userId: user.id };
+    ({ ctx, leader } = await signingCase([CODE], LEADER));
     agent = await signIn(ctx, 'admin', null);
   });
   afterEach(async () => ctx?.close());
@@ -39,7 +34,7 @@ describe('signed letters: remote signing simulated from the admin page (no provi
     await ctx.services.apologyWorkflow.approve(id, leader);
     return id;
   };
-  const outcomes = async (id: number) => (await ctx.services.signing.events(id)).map((e) => `${e.layer}:${e.outcome}`);
+  const outcomes = (id: number) => signingSteps(ctx, id);
 
   it('is named as a simulation on the page, lists the magic ID numbers, and a confirmation issues a letter signed in two layers', async () => {
     await simulateWith('092080001234');
@@ -58,11 +53,7 @@ describe('signed letters: remote signing simulated from the admin page (no provi
     assert.equal((await ctx.services.signing.state(id))?.state, 'leader-waiting', 'the simulated leader takes a few seconds');
     ctx.clock.advance(5_000);
     await ctx.services.apologyWorkflow.continueSigning(id);
-    const a = await ctx.services.apologies.get(id, leader);
-    assert.equal(a.apology.status, 'issued');
-    assert.equal(a.notices.length, 1);
-    assertTwoValidSignatures((await ctx.services.apologies.letterPdf(id, leader)).pdf);
-    assert.deepEqual(await outcomes(id), ['leader:requested', 'leader:confirmed', 'agency:signed']);
+    await assertIssuedOnce(ctx, leader, id, ['leader:requested', 'leader:confirmed', 'agency:signed']);
     const signed = (await ctx.api('get', `/api/v1/apologies/${id}`).expect(200)).body;
     assert.equal(signed.signing.state, 'signed');
     assert.match(signed.signing.verificationCode, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}$/);

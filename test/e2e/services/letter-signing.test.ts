@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
 import { createDemoCa, leaderSignature, openCertificateFile, signPdf, type DemoCa } from '../../../src/signing';
-import { createTestContext, dossierBody, seedBasics, sharedPdf, AGENCY, type TestContext } from '../../support/context';
+import { AGENCY, type TestContext } from '../../support/context';
 import { requirePoppler } from '../signing/support';
-import { assertTwoValidSignatures } from './signing-support';
+import { assertTwoValidSignatures, signingCase } from './signing-support';
 
 const CODE = 'H13.01-260202-0001';
 const LEADER = 'Trần Văn Bình';
@@ -20,17 +20,14 @@ describe('signed letters: leader at approval, agency at issuance (certificate fi
   });
 
   beforeEach(async () => {
-    ctx = await createTestContext('2026-03-02T09:00:00+07:00', { pdf: sharedPdf() });
-    await seedBasics(ctx);
-    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: CODE, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
-    const agency = await ctx.services.registry.agency(AGENCY.code);
-    const user = await ctx.services.users.create({ username: 'lanhdao', fullName: LEADER, role: 'leader', agencyCode: AGENCY.code, agencyId: null, active: true }, 'mat-khau-dai-1234', SYSTEM_ACTOR);
-    leader = { name: LEADER, agencyId: agency.id, role: 'leader', userId: user.id };
+    let agencyId: number;
+    let leaderId: number;
+    ({ ctx, leader, agencyId, leaderId } = await signingCase([CODE], LEADER));
     await ctx.services.signingSettings.trustRoot({ name: 'test CA', certificatePem: ca.certificatePem, demo: true });
     const org = await ca.issueAgency(AGENCY.name, { password: 'p-co-quan' });
-    await ctx.services.signingSettings.installCertificate({ kind: 'agency', id: agency.id }, { organization: AGENCY.name }, org.p12, 'p-co-quan', 'test');
+    await ctx.services.signingSettings.installCertificate({ kind: 'agency', id: agencyId }, { organization: AGENCY.name }, org.p12, 'p-co-quan', 'test');
     const person = await ca.issueLeader({ name: LEADER, agencyName: AGENCY.name }, { password: 'p-lanh-dao' });
-    await ctx.services.signingSettings.installCertificate({ kind: 'user', id: user.id }, { commonName: LEADER }, person.p12, 'p-lanh-dao', 'test');
+    await ctx.services.signingSettings.installCertificate({ kind: 'user', id: leaderId }, { commonName: LEADER }, person.p12, 'p-lanh-dao', 'test');
   });
   afterEach(async () => ctx?.close());
 
@@ -147,6 +144,38 @@ describe('signed letters: leader at approval, agency at issuance (certificate fi
     await ctx.services.apologyWorkflow.checkSignatures();
     assert.equal((await ctx.services.apologies.get(id, leader)).apology.status, 'issued');
     assertTwoValidSignatures(await ctx.services.apologyFiles.ensurePdf(id));
+  });
+
+  it('the poller issuing a letter its leader signed while the dossier closes: the close never fails, and the letter is either issued before it or cancelled by it', async () => {
+    const { id } = await draft();
+    ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
+    // Left signed by its leader, not issued: the poller's to issue (as after a restart).
+    const workflow = (ctx.services.apologyWorkflow as unknown as { signed: { issueSigned: (id: number) => Promise<void> } }).signed;
+    const issueSigned = workflow.issueSigned;
+    workflow.issueSigned = () => Promise.reject(new Error('process killed'));
+    try {
+      await assert.rejects(ctx.services.apologyWorkflow.approve(id, leader), /process killed/);
+    } finally {
+      workflow.issueSigned = issueSigned;
+    }
+    ctx.clock.advance(10 * 60_000);
+    const [, closed] = await Promise.allSettled([
+      ctx.services.apologyWorkflow.checkSignatures(),
+      ctx.services.dossiers.recordEvent(CODE, { kind: 'withdrawn', occurredAt: new Date('2026-03-03T10:05:00+07:00') }, SYSTEM_ACTOR),
+    ]);
+    assert.equal(closed.status, 'fulfilled', `closing the dossier failed while the poller issued its letter: ${closed.status === 'rejected' ? String(closed.reason) : ''}`);
+    const view = await ctx.services.apologies.get(id, leader);
+    const kinds = (await ctx.services.dossiers.history(CODE, SYSTEM_ACTOR)).events.map((e) => e.kind);
+    if (view.apology.status === 'issued') {
+      assert.equal(view.apology.letterNumber, '01/PXL-SXD');
+      assert.ok(kinds.indexOf('apology_issued') < kinds.indexOf('withdrawn'), `issued before the close: ${kinds.join(', ')}`);
+      assertTwoValidSignatures(await ctx.services.apologyFiles.ensurePdf(id));
+    } else {
+      assert.equal(view.apology.status, 'cancelled', `the close won, so the letter must be cancelled, not "${view.apology.status}"`);
+      assert.equal(view.apology.letterNumber, null, 'a letter the close cancelled never got a number');
+      assert.equal(view.notices.length, 0, 'nothing goes to the citizen');
+      assert.equal((await ctx.services.signing.state(id))?.state, 'returned', 'the signing round ended: the poller stops asking');
+    }
   });
 
   it('a process killed after the leader signed but before issuance: the poller finds the letter and issues it, once, signed twice', async () => {

@@ -27,14 +27,44 @@ export function assertTwoValidSignatures(pdf: Buffer): void {
 }
 
 
-/** What a remote-signing suite works with; filled in by its hooks. */
-export interface RemoteSigningRig {
+/** The letter's signing steps, in order, as "layer:outcome". */
+export async function signingSteps(ctx: TestContext, id: number): Promise<string[]> {
+  return (await ctx.services.signing.events(id)).map((e) => `${e.layer}:${e.outcome}`);
+}
+
+/** The first letter issued once: its number, both signatures valid, these signing steps, one notice to the citizen. */
+export async function assertIssuedOnce(ctx: TestContext, leader: Actor, id: number, steps: string[]): Promise<void> {
+  const a = await ctx.services.apologies.get(id, leader);
+  assert.equal(a.apology.status, 'issued', `the letter should be issued once signed (it is ${a.apology.status})`);
+  assert.equal(a.apology.letterNumber, '01/PXL-SXD');
+  assertTwoValidSignatures((await ctx.services.apologies.letterPdf(id, leader)).pdf);
+  assert.deepEqual(await signingSteps(ctx, id), steps);
+  assert.equal(a.notices.length, 1, 'one notice, however many callbacks or pollers');
+}
+
+/** A signing test's starting point: an app with the real PDF renderer and the basics, and the leader who approves. */
+export interface SigningCase {
   ctx: TestContext;
-  ca: DemoCa;
-  fake: SmartCaFake;
+  agencyId: number;
   /** The leader's account ("lanhdao"). */
   leader: Actor;
   leaderId: number;
+}
+
+/** A fresh app (real PDF renderer), the basics seeded, the dossiers `codes` accepted on 02/02/2026, and the leader `leaderName`. */
+export async function signingCase(codes: readonly string[], leaderName: string): Promise<SigningCase> {
+  const ctx = await createTestContext('2026-03-02T09:00:00+07:00', { pdf: sharedPdf() });
+  await seedBasics(ctx);
+  for (const code of codes) await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
+  const agency = await ctx.services.registry.agency(AGENCY.code);
+  const user = await ctx.services.users.create({ username: 'lanhdao', fullName: leaderName, role: 'leader', agencyCode: AGENCY.code, agencyId: null, active: true }, 'mat-khau-dai-1234', SYSTEM_ACTOR);
+  return { ctx, agencyId: agency.id, leader: { name: leaderName, agencyId: agency.id, role: 'leader', userId: user.id }, leaderId: user.id };
+}
+
+/** What a remote-signing suite works with; filled in by its hooks. */
+export interface RemoteSigningRig extends SigningCase {
+  ca: DemoCa;
+  fake: SmartCaFake;
   /** While false, the fake's callbacks are answered 503 (the test settles requests itself). */
   acceptCallbacks: boolean;
 }
@@ -77,17 +107,11 @@ export function withRemoteSigning(account: { userId: string; name: string }, lea
   });
 
   beforeEach(async () => {
-    rig.ctx = await createTestContext('2026-03-02T09:00:00+07:00', { pdf: sharedPdf() });
+    Object.assign(rig, await signingCase(codes, leaderName));
     app = rig.ctx.app;
     rig.acceptCallbacks = true;
     rig.fake.mode = 'up';
     rig.fake.requests.clear();
-    await seedBasics(rig.ctx);
-    for (const code of codes) await rig.ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code, acceptedAt: '2026-02-02T08:00:00+07:00' })).expect(201);
-    const agency = await rig.ctx.services.registry.agency(AGENCY.code);
-    const user = await rig.ctx.services.users.create({ username: 'lanhdao', fullName: leaderName, role: 'leader', agencyCode: AGENCY.code, agencyId: null, active: true }, 'mat-khau-dai-1234', SYSTEM_ACTOR);
-    rig.leader = { name: leaderName, agencyId: agency.id, role: 'leader', userId: user.id };
-    rig.leaderId = user.id;
     await rig.ctx.services.signingSettings.trustRoot({ name: 'test CA', certificatePem: rig.ca.certificatePem, demo: true });
     await rig.ctx.services.signingSettings.trustRoot({ name: 'SmartCA fake CA', certificatePem: rig.fake.ca.certificatePem, demo: true });
   });

@@ -14,6 +14,7 @@ import { seedDemo, isEmpty } from './demo/seed';
 import { createDemoAccounts } from './demo/accounts';
 import { seedDemoSigning } from './demo/signing';
 import { ROLE_LABELS } from './domain/access';
+import { replayCommand } from './replay/command';
 
 /**
  * The clock HENLAI_CLOCK names. The virtual one (a replay's simulated time) is read from the
@@ -275,6 +276,8 @@ export async function main(argv: string[]): Promise<void> {
         ),
       );
     });
+
+  program.addCommand(replayCommand(print));
 
   const token = program.command('token').description('quản lý mã truy cập API');
   token

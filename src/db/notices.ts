@@ -249,6 +249,12 @@ export class NoticeRepository {
     return { items: rows.map(fromRow), total: Number((count as { n?: number | string } | undefined)?.n ?? 0) };
   }
 
+  /** Send attempts by recorded outcome ('sent', 'delivered', 'technical-failure', 'channel-down', …). */
+  async attemptsByOutcome(): Promise<Record<string, number>> {
+    const rows = await this.db('notice_attempts').select('outcome').count({ n: '*' }).groupBy('outcome');
+    return Object.fromEntries(rows.map((r: Record<string, unknown>) => [String(r.outcome), Number(r.n)]));
+  }
+
   async countByStatus(): Promise<Record<string, number>> {
     const rows = await this.db('notices').select('status').count({ n: '*' }).groupBy('status');
     return Object.fromEntries(rows.map((r: Record<string, unknown>) => [String(r.status), Number(r.n)]));

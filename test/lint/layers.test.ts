@@ -53,8 +53,12 @@ describe('lint: layer boundaries', function () {
     const source = "import { authorize } from '../services/authorize';\nimport { actsFor } from '../domain/actor';\nimport { AgencyRepository } from '../db/agencies';\nimport type { Clock } from '../clock';\nexport const x: unknown = [authorize, actsFor, AgencyRepository, {} as Clock];\n";
     assert.deepEqual(await boundaryErrors('src/watch/layer.ts', source), []);
   });
-  it('lets the replay drive the composed service from outside: the settings, the composition root, the workers', async () => {
+  it('lets the replay drive the composed service from outside (the settings, the composition root, the workers), and nothing below it import the replay', async () => {
     const down = "import { buildServices } from '../compose';\nimport { DeadlineWatcher } from '../watch/watcher';\nimport { loadConfig } from '../config';\nexport const x: unknown = [buildServices, DeadlineWatcher, loadConfig];\n";
     assert.deepEqual(await boundaryErrors('src/replay/layer.ts', down), []);
+    const up = "import { runReplay } from '../replay/run';\nexport const x: unknown = runReplay;\n";
+    const errors = await boundaryErrors('src/services/upward.ts', up);
+    assert.equal(errors.length, 1, 'a use case must not import the replay, which sits above it');
+    assert.match(errors[0], /"services" to elements of type "replay"/);
   });
 });

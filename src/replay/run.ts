@@ -1,0 +1,267 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { buildServices, type Services } from '../compose';
+import { loadConfig } from '../config';
+import { createDb, isPostgres, migrateLatest, type Db } from '../db/connection';
+import { SYSTEM_ACTOR } from '../domain/actor';
+import { dayToIso, instantAt, isoToDay } from '../domain/time';
+import { createLogger, type Logger } from '../logger';
+import { ReplayDriver, childrenOutbox, inProcessOutbox, type DriverProgress, type Outbox, type ServicePort } from './driver';
+import { loadReplayParams, type ReplayOverrides } from './params';
+import { installCatalogue } from './province';
+import { httpPort, inProcessPort } from './ports';
+import { VirtualClock, setVirtualNow } from './virtual-clock';
+import { startFakes } from './faults';
+import { streamRng } from './random';
+import { Supervisor, type ChildSpec } from './supervisor';
+import { startDbProxy, type DbProxy } from './db-outage';
+import { auditReplay, brokenPromises, type Audit, type RunFacts } from './audit';
+import { writeReport } from './report';
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+/** The line a process on the virtual clock prints once it follows it (main.ts, openClock). */
+const VIRTUAL_CLOCK_LINE = /HENLAI_CLOCK=virtual/;
+/** The random stream of the fakes' errors, apart from the province model's (random.ts STREAM). */
+const FAULT_STREAM = 101;
+
+export interface ReplayOptions {
+  paramsFile?: string;
+  /** Where the report (and the SQLite database) goes. */
+  out: string;
+  seed?: number;
+  days?: number;
+  yearlyVolume?: number;
+  /** postgres://… to replay on PostgreSQL (its schema is recreated); absent: a SQLite file in `out`. */
+  databaseUrl?: string;
+  /** Virtual minutes per step (default 15). */
+  stepMinutes?: number;
+  /** Progress lines (stderr for the command). */
+  print?: (line: string) => void;
+  /** Laid over the parameters file (tests: a short fault schedule, fewer processes). */
+  overrides?: ReplayOverrides;
+}
+
+/** The replay would harm what it was pointed at: refused before anything is changed. */
+export class ReplayRefused extends Error {}
+
+export interface ReplayOutcome {
+  audit: Audit;
+  broken: string[];
+  htmlFile: string;
+  jsonFile: string;
+  /** Children that crashed on their own or could not be started again (not a promise, but worth a look). */
+  problems: string[];
+  progress: DriverProgress;
+  /** The faults that really happened (a schedule that never fired tests nothing). */
+  faults: {
+    kills: number;
+    /** Requests the fakes answered with an error (an outage closes the port: those are not logged there). */
+    providerErrors: number;
+    /** Our send attempts that did not succeed, as recorded (errors, timeouts, a channel down). */
+    failedAttempts: number;
+    dbOutages: number;
+  };
+  realMs: number;
+}
+
+/**
+ * `henlai replay`: a fresh database, the province's catalogue, the fakes and the service's
+ * processes; the driver over the virtual period; then the audit from the rows and the fakes'
+ * logs, and the report. The caller exits 1 when `broken` is not empty.
+ */
+export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> {
+  const print = options.print ?? (() => undefined);
+  const params = loadReplayParams(options.paramsFile, {
+    ...options.overrides,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.days !== undefined ? { days: options.days } : {}),
+    ...(options.yearlyVolume !== undefined ? { yearlyVolume: options.yearlyVolume } : {}),
+  });
+  fs.mkdirSync(options.out, { recursive: true });
+  const start = instantAt(isoToDay(params.start), 0).getTime();
+  const end = start + params.days * DAY_MS;
+  const startedRealMs = Date.now();
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const databaseUrl = options.databaseUrl ?? freshSqlite(options.out);
+  const pg = /^postgres(ql)?:/.test(databaseUrl);
+  if (pg) await recreateSchema(databaseUrl, logger);
+
+  let clock: VirtualClock | null = null;
+  // Which requests the fakes fail is seeded too: the same run fails the same sends.
+  const faultRng = streamRng(params.seed, 0, FAULT_STREAM);
+  const fakes = await startFakes(params.faults, { virtualStart: start, random: () => faultRng.float() });
+  const proxy: DbProxy | null = pg ? await startDbProxy(databaseUrl) : null;
+  const env: Record<string, string> = {
+    ...fakes.env,
+    NODE_ENV: 'development',
+    HENLAI_CLOCK: 'virtual',
+    HENLAI_DEMO: '0',
+    DATA_DIR: path.join(options.out, 'data'),
+    DATABASE_URL: databaseUrl,
+    // The driver runs the watcher (as `henlai tick`); the outbox is the dispatchers' job.
+    WATCH_INTERVAL_SECONDS: '0',
+    DISPATCH_INTERVAL_SECONDS: '0.05',
+    // A killed dispatcher's notices come back within this (real) time.
+    DISPATCH_LEASE_SECONDS: '2',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  };
+  const config = loadConfig({ ...process.env, ...env });
+  const db = createDb(config.database, logger);
+  let supervisor: Supervisor | null = null;
+  let services: Services | null = null;
+  try {
+    await migrateLatest(db);
+    await setVirtualNow(db, start);
+    clock = await VirtualClock.open(db);
+    services = buildServices(config, db, clock, logger);
+    await installCatalogue(services.registry, SYSTEM_ACTOR, params);
+    const processes = params.processes;
+    const childEnv = { ...env, ...(proxy ? { DATABASE_URL: proxy.url } : {}) };
+    let port: ServicePort;
+    let outbox: Outbox;
+    const children: ChildSpec[] = [];
+    if (pg) {
+      const { token } = await services.tokens.create('replay', null, SYSTEM_ACTOR);
+      const ports = await freePorts(processes.servers);
+      ports.forEach((p, i) =>
+        children.push({
+          role: 'server',
+          name: `server-${i + 1}`,
+          args: ['serve'],
+          // Its own dispatcher off: the dispatchers are processes of their own.
+          env: { ...childEnv, PORT: String(p), PUBLIC_BASE_URL: `http://127.0.0.1:${p}`, DISPATCH_INTERVAL_SECONDS: '0' },
+          // Printed at warn level once its virtual clock runs (the log level stays at warn); the
+          // HTTP port retries the few milliseconds until it listens.
+          ready: VIRTUAL_CLOCK_LINE,
+        }),
+      );
+      const urls = ports.map((p) => `http://127.0.0.1:${p}`);
+      port = httpPort(() => urls, token);
+      outbox = childrenOutbox(services);
+    } else {
+      // SQLite has one writer: the use cases run in this process; a dispatcher process is added
+      // when the parameters kill one, so that the kill is a real SIGKILL of a real process.
+      port = inProcessPort(services);
+      outbox = params.faults.kills.dispatcher ? childrenOutbox(services) : inProcessOutbox(services);
+    }
+    const dispatchers = pg ? processes.dispatchers : params.faults.kills.dispatcher ? 1 : 0;
+    for (let i = 0; i < dispatchers; i++) {
+      children.push({ role: 'dispatcher', name: `dispatcher-${i + 1}`, args: ['dispatch'], env: childEnv, ready: VIRTUAL_CLOCK_LINE });
+    }
+    if (children.length) {
+      supervisor = new Supervisor({ kills: pg ? params.faults.kills : { dispatcher: params.faults.kills.dispatcher } });
+      await supervisor.start(children);
+    }
+    const outageTimers = (proxy ? params.faults.database.outages : []).map((o) =>
+      setTimeout(() => void proxy?.outage(o.forSeconds * 1000), Math.max(0, startedRealMs + o.atSecond * 1000 - Date.now())),
+    );
+    print(`Mô phỏng ${params.days} ngày từ ${params.start} (${pg ? 'PostgreSQL' : 'SQLite'}), hạt giống ${params.seed}, khoảng ${Math.round((params.yearlyVolume * params.days) / 365).toLocaleString('vi-VN')} hồ sơ`);
+    let lastPrint = Date.now();
+    // Virtual against real time, once a virtual hour: the audit turns latencies into real time with them.
+    const clockMarks: { virtualMs: number; realMs: number }[] = [{ virtualMs: start, realMs: Date.now() }];
+    const vclock = clock;
+    const driver = new ReplayDriver({
+      services,
+      clock: { now: () => vclock.now(), advanceTo: (at) => vclock.advanceTo(at) },
+      params,
+      port,
+      outbox,
+      stepMs: (options.stepMinutes ?? 15) * MINUTE_MS,
+      staffEveryMs: 60 * MINUTE_MS,
+      afterStep: async (p) => {
+        await fakes.applySchedule(p.virtualNow, Date.now() - startedRealMs);
+        if (p.virtualNow - clockMarks[clockMarks.length - 1].virtualMs >= 60 * MINUTE_MS) clockMarks.push({ virtualMs: p.virtualNow, realMs: Date.now() });
+        if (Date.now() - lastPrint > 5_000) {
+          lastPrint = Date.now();
+          print(`  ${dayToIso(Math.floor((p.virtualNow - start) / DAY_MS) + isoToDay(params.start))}: ${p.received.toLocaleString('vi-VN')} hồ sơ, ${p.ticks.issued} thư xin lỗi ban hành, ${((Date.now() - startedRealMs) / 1000).toFixed(0)} giây`);
+        }
+      },
+    });
+    const progress = await driver.run(start, end);
+    await outbox.drain();
+    outageTimers.forEach(clearTimeout);
+    const kills = supervisor ? supervisor.kills() : [];
+    if (supervisor) await supervisor.stop();
+    const usage = supervisor ? supervisor.usage() : [];
+    const problems = supervisor ? [...supervisor.problems(), ...supervisor.crashes().map((c) => `${c.name} exited on its own (${c.signal ?? `code ${c.code}`})`)] : [];
+    supervisor = null;
+    const run: RunFacts = {
+      startedRealMs,
+      endedRealMs: Date.now(),
+      virtualStart: start,
+      virtualEnd: end,
+      kills: kills.map((k) => ({ role: k.role, pid: k.pid, realAt: k.realAt })),
+      dbOutages: proxy ? proxy.outages().map((o) => ({ realAt: o.startedRealMs, forMs: (o.endedRealMs ?? Date.now()) - o.startedRealMs })) : [],
+      processes: [...usage.map((u) => ({ role: u.role, cpuMs: Math.round(u.cpuMs), maxRssMb: Math.round(u.maxRssMb) })), { role: 'replay', ...ownUsage() }],
+      clockMarks,
+      database: pg ? 'postgresql' : 'sqlite',
+    };
+    const deliveries = fakes.deliveries();
+    const audit = await auditReplay({ db, deliveries, params, run });
+    const broken = brokenPromises(audit);
+    const { htmlFile, jsonFile } = writeReport(options.out, audit, params);
+    const outcomes = await services.notices.attemptsByOutcome();
+    const faults = {
+      kills: run.kills.length,
+      providerErrors: deliveries.filter((d) => d.outcome !== 'accepted').length,
+      failedAttempts: Object.entries(outcomes).filter(([o]) => o !== 'sent' && o !== 'delivered').reduce((n, [, c]) => n + c, 0),
+      dbOutages: run.dbOutages.length,
+    };
+    return { audit, broken, problems, htmlFile, jsonFile, progress, faults, realMs: Date.now() - startedRealMs };
+  } finally {
+    if (supervisor) await supervisor.stop();
+    await proxy?.stop();
+    await fakes.stop();
+    if (services) {
+      for (const channel of services.channels.values()) await channel.close();
+      await services.pdf.close();
+    }
+    await clock?.stop();
+    await db.destroy();
+  }
+}
+
+/** Free TCP ports on 127.0.0.1 for the servers (asked of the system, then released). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => { const srv = net.createServer(); srv.once('error', reject); srv.listen(0, '127.0.0.1', () => resolve(srv)); })),
+  );
+  const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  return ports;
+}
+
+/** This process's CPU time and peak memory, as the supervisor reports its children's. */
+function ownUsage(): { cpuMs: number; maxRssMb: number } {
+  const cpu = process.cpuUsage();
+  return { cpuMs: Math.round((cpu.user + cpu.system) / 1000), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+}
+
+function freshSqlite(out: string): string {
+  const file = path.resolve(out, 'replay.sqlite');
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+  return `sqlite:${file}`;
+}
+
+/**
+ * The replay's database starts empty: its schema is dropped and made again — only when it is
+ * empty or an earlier replay's (it has the virtual clock's row): a database with real dossiers
+ * given by mistake is refused, not wiped.
+ */
+async function recreateSchema(url: string, logger: Logger): Promise<void> {
+  const db: Db = createDb({ client: 'pg', url, poolMax: 1 }, logger);
+  try {
+    if (!isPostgres(db)) throw new Error('unreachable: a postgres URL');
+    const hasDossiers = await db.schema.hasTable('dossiers');
+    const replayed = (await db.schema.hasTable('virtual_clock')) && (await db('virtual_clock').first()) !== undefined;
+    if (hasDossiers && !replayed && (await db('dossiers').first('id')) !== undefined) {
+      throw new ReplayRefused('DATABASE_URL: cơ sở dữ liệu này đã có hồ sơ thật (không phải của một lần mô phỏng trước); henlai replay xoá và tạo lại cơ sở dữ liệu nên chỉ chạy trên cơ sở dữ liệu trống hoặc dành riêng cho mô phỏng');
+    }
+    await db.raw('drop schema if exists public cascade');
+    await db.raw('create schema public');
+  } finally {
+    await db.destroy();
+  }
+}

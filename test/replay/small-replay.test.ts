@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knex from 'knex';
+import { runReplay, type ReplayOutcome } from '../../src/replay/run';
+import type { ReplayOverrides } from '../../src/replay/params';
+
+const onPostgres = /^postgres/.test(process.env.DATABASE_URL ?? '');
+
+/**
+ * A month of a small province (about 2,500 dossiers; on PostgreSQL half a month, 600 dossiers)
+ * with the faults of a bad month: Zalo down for eight days from day 2, e-mail for one on day 10,
+ * one request in ten refused at every provider, the
+ * dispatcher SIGKILLed every 8 s (and a server every 12 s on PostgreSQL, with one database outage
+ * through the proxy). The replay must end with every promise kept.
+ */
+const SMALL_MONTH: ReplayOverrides = {
+  seed: 18,
+  start: '2026-03-02',
+  // SQLite: 2,500 in 30 days. PostgreSQL: 600 in 15 days — its five processes (servers and
+  // dispatchers, each restarted after its kills) share the CI's two cores with the driver.
+  days: onPostgres ? 15 : 30,
+  yearlyVolume: Math.round((onPostgres ? (600 * 365) / 15 : (2_500 * 365) / 30)),
+  faults: {
+    providers: {
+      // A small province sends a few letters a day: the outages are long so that some fall in them.
+      zalo: { latencyMs: 5, errorRate: 0.1, outages: [{ atDay: 2, forHours: 8 * 24 }] },
+      email: { latencyMs: 5, errorRate: 0.1, outages: [{ atDay: 10, forHours: 24 }] },
+      sms: { latencyMs: 5, errorRate: 0.1, outages: [] },
+      signing: { latencyMs: 5, errorRate: 0, outages: [] },
+    },
+    kills: onPostgres ? { server: { everySeconds: 12 }, dispatcher: { everySeconds: 8 } } : { dispatcher: { everySeconds: 8 } },
+    database: { outages: onPostgres ? [{ atSecond: 20, forSeconds: 3 }] : [] },
+  },
+  processes: { servers: 2, dispatchers: 2 },
+};
+
+/** The replay's own PostgreSQL database beside the one the tests are given: it recreates its schema. */
+async function replayDatabase(url: string): Promise<string> {
+  const target = new URL(url);
+  const name = `${target.pathname.slice(1)}_replay`;
+  const admin = knex({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
+  try {
+    const exists = await admin.raw('select 1 from pg_database where datname = ?', [name]);
+    if (!exists.rows.length) await admin.raw(`create database "${name}"`);
+  } finally {
+    await admin.destroy();
+  }
+  target.pathname = `/${name}`;
+  return target.toString();
+}
+
+describe(`small replay: a month, a few thousand dossiers, kills and outages (${onPostgres ? 'PostgreSQL, servers and dispatchers as processes' : 'SQLite, one process and a dispatcher process'})`, function () {
+  this.timeout(360_000);
+  let outcome: ReplayOutcome;
+  let out: string;
+
+  before(async () => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-replay-'));
+    outcome = await runReplay({
+      out,
+      overrides: SMALL_MONTH,
+      databaseUrl: onPostgres ? await replayDatabase(process.env.DATABASE_URL as string) : undefined,
+    });
+  });
+
+  after(() => {
+    if (out) fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  it('keeps every promise: each late dossier apologised, none twice, no number skipped, no notice lost', () => {
+    assert.deepEqual(outcome.broken, [], `the audit found broken promises:\n${outcome.broken.join('\n')}`);
+  });
+
+  it('really replayed a month under faults (or the first test would prove nothing)', () => {
+    const { progress, faults } = outcome;
+    const expected = onPostgres ? 600 : 2_500;
+    assert.ok(progress.received >= expected * 0.8, `only ${progress.received} dossiers were received; about ${expected} were expected`);
+    assert.ok(progress.ticks.issued + progress.approved > 0, 'no apology was issued in the month: nothing slipped, so nothing was tested');
+    assert.ok(faults.kills >= 1, 'no process was killed: the kill schedule did not run');
+    assert.ok(faults.providerErrors + faults.failedAttempts > 0, `no send failed: the provider outages and error rates did not take effect (${JSON.stringify(faults)})`);
+    if (onPostgres) assert.ok(faults.dbOutages >= 1, 'the database outage did not happen');
+  });
+
+  it('writes the report people read, and its figures as JSON', () => {
+    assert.ok(fs.existsSync(outcome.htmlFile), `no HTML report at ${outcome.htmlFile}`);
+    const json = JSON.parse(fs.readFileSync(outcome.jsonFile, 'utf8')) as Record<string, unknown>;
+    assert.ok(json.params, 'the JSON report must carry the parameters of the run');
+  });
+});

@@ -34,6 +34,18 @@ describe('signed letters: leader at approval, agency at issuance (certificate fi
   const draft = async () =>
     (await ctx.api('post', `/api/v1/dossiers/${encodeURIComponent(CODE)}/apologies`).send({ reason: 'Cần khảo sát lại hiện trạng công trình', newDueDate: '2026-03-18' }).expect(201)).body as { id: number };
 
+  /** Approves `id` in a process that dies once the leader's layer is committed, before issuance starts. */
+  const approveDyingBeforeIssuance = async (id: number) => {
+    const workflow = (ctx.services.apologyWorkflow as unknown as { signed: { issueSigned: (id: number) => Promise<void> } }).signed;
+    const issueSigned = workflow.issueSigned;
+    workflow.issueSigned = () => Promise.reject(new Error('process killed'));
+    try {
+      await assert.rejects(ctx.services.apologyWorkflow.approve(id, leader), /process killed/);
+    } finally {
+      workflow.issueSigned = issueSigned;
+    }
+  };
+
   it('issues a letter signed twice, verified by pdfsig; the code and the file check at /xac-thuc', async () => {
     const { id } = await draft();
     ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
@@ -150,14 +162,7 @@ describe('signed letters: leader at approval, agency at issuance (certificate fi
     const { id } = await draft();
     ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
     // Left signed by its leader, not issued: the poller's to issue (as after a restart).
-    const workflow = (ctx.services.apologyWorkflow as unknown as { signed: { issueSigned: (id: number) => Promise<void> } }).signed;
-    const issueSigned = workflow.issueSigned;
-    workflow.issueSigned = () => Promise.reject(new Error('process killed'));
-    try {
-      await assert.rejects(ctx.services.apologyWorkflow.approve(id, leader), /process killed/);
-    } finally {
-      workflow.issueSigned = issueSigned;
-    }
+    await approveDyingBeforeIssuance(id);
     ctx.clock.advance(10 * 60_000);
     const [, closed] = await Promise.allSettled([
       ctx.services.apologyWorkflow.checkSignatures(),
@@ -183,14 +188,7 @@ describe('signed letters: leader at approval, agency at issuance (certificate fi
     ctx.clock.set(new Date('2026-03-03T10:00:00+07:00'));
     // The process dies between the two steps: the leader's layer is committed, issuance never
     // starts (not even its error handling, which would have scheduled a retry).
-    const workflow = (ctx.services.apologyWorkflow as unknown as { signed: { issueSigned: (id: number) => Promise<void> } }).signed;
-    const issueSigned = workflow.issueSigned;
-    workflow.issueSigned = () => Promise.reject(new Error('process killed'));
-    try {
-      await assert.rejects(ctx.services.apologyWorkflow.approve(id, leader), /process killed/);
-    } finally {
-      workflow.issueSigned = issueSigned;
-    }
+    await approveDyingBeforeIssuance(id);
     const stopped = await ctx.services.signing.state(id);
     assert.equal(stopped?.state, 'leader-signed', "the leader's signature was stored before the process stopped");
     assert.notEqual(stopped?.nextCheckAt ?? null, null, 'a letter signed by its leader but not issued has a next-check time, or no poller ever picks it up again');

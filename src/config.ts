@@ -53,6 +53,7 @@ const schema = z.object({
   PASSWORD_HASH_COST: z.coerce.number().int().min(1).max(20).default(PRODUCTION_PASSWORD_HASH_COST),
   CITIZEN_LINK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   LOOKUP_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(10),
+  IDEMPOTENCY_CLAIM_SECONDS: z.coerce.number().min(1).max(3600).default(60),
   TRUST_PROXY: z.string().default('loopback'),
   SIGNING_SECRET_KEY: z.string().min(16, 'ít nhất 16 ký tự (nên là 32 byte ngẫu nhiên, base64)').optional(),
   SIGNING_POLL_SECONDS: z.coerce.number().min(1).max(3600).default(5),
@@ -95,6 +96,11 @@ export interface Config {
   citizenLinkRetentionMs: number;
   /** Public look-up (/tra-cuu) requests per minute per address. */
   lookupRatePerMinute: number;
+  /**
+   * How long (real time) a request holds its Idempotency-Key before a retry may take it over:
+   * longer than any request runs, short enough that a retry after a killed server goes through.
+   */
+  idempotencyClaimMs: number;
   /**
    * Express's `trust proxy`: the proxies whose X-Forwarded-For / X-Forwarded-Proto are believed —
    * addresses, subnets and Express's names (`loopback`…), a number of hops, or none.
@@ -263,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     citizenLinkRetentionMs: e.CITIZEN_LINK_RETENTION_DAYS * 86_400_000,
     lookupRatePerMinute: e.LOOKUP_RATE_PER_MINUTE,
+    idempotencyClaimMs: e.IDEMPOTENCY_CLAIM_SECONDS * 1000,
     trustProxy: trustProxyOf(e.TRUST_PROXY),
     signing: {
       secretKey: e.SIGNING_SECRET_KEY ?? 'henlai-development-signing-key (không dùng cho production)',

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Db } from './connection';
 
 export interface ApiToken {
@@ -69,27 +70,60 @@ export interface StoredResponse {
   body: string | null;
 }
 
+/** The key is this request's to run and answer; `claimToken` proves it when the answer is stored. */
+export interface HeldClaim {
+  claimToken: string;
+}
+
+export interface ClaimTimes {
+  /** The request's time (the service clock), kept as when the key was first used. */
+  now: number;
+  /** The machine's time: a claim tells a dead server from a live one, so it counts real time. */
+  realNow: number;
+  /** A claim made before this real time is abandoned (its server died) and may be taken over. */
+  expiredBefore: number;
+}
+
 export class IdempotencyRepository {
   constructor(private readonly db: Db) {}
 
-  /** Claims the key; returns the earlier record when the key was already used by this token. */
-  async claim(tokenId: number, key: string, requestHash: string, now: number): Promise<StoredResponse | null> {
+  /**
+   * Claims the key for this request, or returns the earlier record when the key was already used
+   * by this token. A claim still unanswered after the bound is taken over by one retry only: the
+   * conditional update succeeds for the first and no longer matches for the others.
+   */
+  async claim(tokenId: number, key: string, requestHash: string, times: ClaimTimes): Promise<HeldClaim | StoredResponse> {
+    const claimToken = crypto.randomUUID();
+    const inProgress: StoredResponse = { requestHash, status: null, body: null };
     const existing = await this.db('idempotency_keys').where({ token_id: tokenId, key }).first();
-    if (existing) return { requestHash: existing.request_hash, status: existing.status, body: existing.response };
-    try {
-      await this.db('idempotency_keys').insert({ token_id: tokenId, key, request_hash: requestHash, created_at: now });
-      return null;
-    } catch {
-      // Lost a race with a concurrent request carrying the same key: report it as in progress.
-      return { requestHash, status: null, body: null };
+    if (!existing) {
+      try {
+        await this.db('idempotency_keys').insert({ token_id: tokenId, key, request_hash: requestHash, created_at: times.now, claim_token: claimToken, claimed_at: times.realNow });
+        return { claimToken };
+      } catch {
+        // Lost a race with a concurrent request carrying the same key: report it as in progress.
+        return inProgress;
+      }
     }
+    const earlier: StoredResponse = { requestHash: existing.request_hash, status: existing.status, body: existing.response };
+    const expired = existing.claimed_at === null || Number(existing.claimed_at) < times.expiredBefore;
+    if (earlier.requestHash !== requestHash || earlier.status !== null || !expired) return earlier;
+    const taken = await this.db('idempotency_keys')
+      .where({ token_id: tokenId, key })
+      .whereNull('status')
+      .where((q) => q.whereNull('claimed_at').orWhere('claimed_at', '<', times.expiredBefore))
+      .update({ claim_token: claimToken, claimed_at: times.realNow });
+    return taken === 1 ? { claimToken } : inProgress;
   }
 
-  async complete(tokenId: number, key: string, status: number, body: string): Promise<void> {
-    await this.db('idempotency_keys').where({ token_id: tokenId, key }).update({ status, response: body });
+  /** Stores the answer; false when the claim was taken over meanwhile (the retry's answer stands). */
+  async complete(tokenId: number, key: string, claim: HeldClaim, status: number, body: string): Promise<boolean> {
+    const stored = await this.db('idempotency_keys').where({ token_id: tokenId, key, claim_token: claim.claimToken }).whereNull('status').update({ status, response: body });
+    return stored === 1;
   }
 
-  async release(tokenId: number, key: string): Promise<void> {
-    await this.db('idempotency_keys').where({ token_id: tokenId, key }).whereNull('status').delete();
+  /** Frees the key for a retry, unless the claim was taken over meanwhile. */
+  async release(tokenId: number, key: string, claim: HeldClaim): Promise<void> {
+    await this.db('idempotency_keys').where({ token_id: tokenId, key, claim_token: claim.claimToken }).whereNull('status').delete();
   }
 }

@@ -24,26 +24,23 @@ export function inProcessPort(s: Services): ServicePort {
 
 /** How long the HTTP port keeps retrying a server that is down (killed and restarting). */
 const SERVER_DOWN_PATIENCE_MS = 60_000;
-/** How long a key "in progress" is waited for before the request is sent again under a new key. */
-const ABANDONED_KEY_MS = 5_000;
 
 /**
  * The JSON API of the server processes, the way a one-stop system and the staff's software use
  * it: requests go round the servers; one that fails (a server being killed) is sent again to the
- * next with the same Idempotency-Key, so a dossier sent twice is received once. Two answers make
- * the client send again under a new key, which the use cases make safe (a dossier re-sent with
- * the same content is answered 200, an event already recorded 409):
- * - 400 "in the future" (acceptedAt, occurredAt): the server's virtual clock has not caught up with the driver's yet (it
- *   follows within 50 ms); nothing was changed, but the answer is stored under the key.
- * - 409 "in progress" for more than ABANDONED_KEY_MS: the server that claimed the key was killed
- *   before it answered, and the key stays claimed (reported in docs/replay.md).
+ * next with the same Idempotency-Key, so a dossier sent twice is received once. A 409 "in
+ * progress" is retried with the same key too: the server that claimed the key was killed before
+ * it answered, and the claim expires after IDEMPOTENCY_CLAIM_SECONDS (set short by run.ts).
+ * One answer makes the client send again under a new key, which the use cases make safe (a
+ * dossier re-sent with the same content is answered 200, an event already recorded 409): 400 "in
+ * the future" (acceptedAt, occurredAt): the server's virtual clock has not caught up with the
+ * driver's yet (it follows within 50 ms); nothing was changed, but the answer is stored under the key.
  */
 export function httpPort(baseUrls: () => string[], token: string): ServicePort {
   let turn = 0;
   const call = async (path: string, body: unknown, key: string): Promise<{ status: number; json: Record<string, unknown> }> => {
     const started = Date.now();
     let keyNo = 0;
-    let inProgressSince: number | null = null;
     for (let attempt = 0; ; attempt++) {
       const urls = baseUrls();
       const url = urls[turn++ % urls.length];
@@ -58,13 +55,6 @@ export function httpPort(baseUrls: () => string[], token: string): ServicePort {
         const inProgress = res.status === 409 && /idempotency-in-progress/.test(String(json.type));
         if (!future && !inProgress && res.status < 500) return { status: res.status, json };
         if (future) keyNo++;
-        if (inProgress) {
-          inProgressSince ??= Date.now();
-          if (Date.now() - inProgressSince > ABANDONED_KEY_MS) {
-            keyNo++;
-            inProgressSince = null;
-          }
-        }
         if (Date.now() - started > SERVER_DOWN_PATIENCE_MS) throw new Error(`replay: ${path} answered ${res.status} for ${SERVER_DOWN_PATIENCE_MS / 1000} s: ${JSON.stringify(json)}`);
       } catch (err) {
         if (Date.now() - started > SERVER_DOWN_PATIENCE_MS) throw err;

@@ -105,6 +105,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     DISPATCH_INTERVAL_SECONDS: '0.05',
     // A killed dispatcher's notices come back within this (real) time.
     DISPATCH_LEASE_SECONDS: '2',
+    // A killed server's Idempotency-Key claims expire within this (real) time, so the HTTP port's
+    // retry with the same key goes through well within its patience (src/replay/ports.ts).
+    IDEMPOTENCY_CLAIM_SECONDS: '5',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   const config = loadConfig({ ...process.env, ...env });

@@ -241,7 +241,16 @@ export function openApiDocument(): Record<string, unknown> {
       parameters: [
         ...params,
         ...(op.method === 'post'
-          ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }]
+          ? [
+              {
+                name: 'Idempotency-Key',
+                in: 'header',
+                required: false,
+                description:
+                  'Gửi lại yêu cầu với cùng khoá thì nhận lại câu trả lời đã lưu. Khi yêu cầu trước chưa được trả lời (máy chủ bị dừng giữa chừng), câu trả lời là 409 cho đến khi quá IDEMPOTENCY_CLAIM_SECONDS (mặc định 60 giây); sau đó lần gửi lại được xử lý.',
+                schema: { type: 'string', maxLength: 255 },
+              },
+            ]
           : []),
       ],
       ...(op.open ? { security: [] } : {}),

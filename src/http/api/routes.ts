@@ -78,7 +78,7 @@ export function apiRouter(s: Services): Router {
   const r = Router();
   registerPublicRoutes(r, s);
   r.use(requireToken(s.tokens));
-  r.use(idempotency(s.idempotency, s.clock));
+  r.use(idempotency(s.idempotency, s.clock, s.config.idempotencyClaimMs));
 
   const agencyIdOf = s.registry.agencyIdOf.bind(s.registry);
   const agencyMap = async () => new Map((await s.registry.listAgencies()).map((a) => [a.id, a]));

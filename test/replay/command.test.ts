@@ -25,7 +25,7 @@ describe('henlai replay: what it refuses before touching anything', () => {
   it('refuses a DATABASE_URL that is not PostgreSQL, naming it', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-replay-cmd-')), 'out');
     process.env.NODE_ENV = 'test';
-    process.env.DATABASE_URL = 'sqlite:/tmp/somewhere.sqlite';
+    process.env.DATABASE_URL = `sqlite:${path.join(os.tmpdir(), 'somewhere.sqlite')}`;
     await assert.rejects(run(out), (err: unknown) => err instanceof ReplayRefused && /^DATABASE_URL/.test(err.message));
     assert.equal(fs.existsSync(out), false);
   });

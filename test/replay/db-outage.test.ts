@@ -75,7 +75,7 @@ describe('replay: database outages through a TCP proxy', function () {
     });
 
     it('refuses a database URL that is not PostgreSQL: SQLite has no server to lose', async () => {
-      await assert.rejects(startDbProxy('sqlite:///tmp/x.db'), /need PostgreSQL/);
+      await assert.rejects(startDbProxy('sqlite:x.db'), /need PostgreSQL/);
     });
 
     it('throughProxy keeps user, password, database and parameters', () => {

@@ -100,6 +100,8 @@ export interface IssuedApology {
   late: boolean;
   /** When a citizen notice of this apology first reached a provider or the citizen (null: none yet). */
   reachedAt: number | null;
+  /** Issued with its signatures (letter_signing 'signed'); otherwise issued unsigned. */
+  signed: boolean;
 }
 
 export interface Sample {
@@ -269,9 +271,10 @@ export class ReplayAuditRepository {
 
   async issuedApologies(): Promise<IssuedApology[]> {
     const rows = await this.db('apologies as a')
+      .leftJoin('letter_signing as ls', 'ls.apology_id', 'a.id')
       .where('a.status', 'issued')
       .select(
-        'a.id', 'a.drafted_at', 'a.issued_at', 'a.due_before', 'a.late',
+        'a.id', 'a.drafted_at', 'a.issued_at', 'a.due_before', 'a.late', 'ls.state as signing_state',
         this.db.raw(`(select min(coalesce(n.sent_at, n.delivered_at, n.called_at)) from notices n where n.apology_id = a.id and n.audience = 'citizen') as reached_at`),
       );
     return (rows as Record<string, unknown>[]).map((r) => ({
@@ -281,6 +284,7 @@ export class ReplayAuditRepository {
       dueBefore: num(r.due_before),
       late: Boolean(r.late),
       reachedAt: r.reached_at === null || r.reached_at === undefined ? null : num(r.reached_at),
+      signed: r.signing_state === 'signed',
     }));
   }
 

@@ -99,6 +99,8 @@ export interface Audit {
   secondSlips: { escalations: number; apologisedTwice: number; unhandled: Sample };
   duplicateApologies: Sample;
   letterNumbers: { registers: LetterRegister[]; gaps: number; examples: string[] };
+  /** Letters issued, and how many carried their signatures (parameters' `signing`: an agency set to 'off' issues them unsigned). */
+  letters: { issued: number; signed: number; unsigned: number };
   notices: {
     byState: NoticeTally[];
     total: number;
@@ -261,6 +263,7 @@ export async function auditReplay(input: AuditInput): Promise<Audit> {
       gaps: sum(letterRegisters.map((r) => r.gaps.length)),
       examples: letterRegisters.flatMap((r) => r.gaps.map((g) => `${r.agencyCode} ${r.year} số ${g}`)).slice(0, 10),
     },
+    letters: { issued: issued.length, signed: issued.filter((a) => a.signed).length, unsigned: issued.filter((a) => !a.signed).length },
     notices: {
       byState: tally,
       total: sum(tally.map((t) => t.n)),

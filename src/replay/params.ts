@@ -111,6 +111,18 @@ const staffSchema = z
   })
   .strict();
 
+/** How an agency's letters are signed: its organisational certificate (a demo CA's, made at set-up), or explicitly not at all. */
+const signerKind = z.enum(['certificate', 'off']);
+
+const signingSchema = z
+  .object({
+    /** Every agency's signer unless listed in `agencies`. */
+    kind: signerKind,
+    /** By agency code: the agencies that sign otherwise. */
+    agencies: z.record(z.string(), signerKind),
+  })
+  .strict();
+
 const sumsToOne = (o: Record<string, number>) => Math.abs(Object.values(o).reduce((a, b) => a + b, 0) - 1) < 1e-6;
 
 export const replayParamsSchema = z
@@ -147,6 +159,7 @@ export const replayParamsSchema = z
     agencies: z.array(agencySchema).min(1),
     contacts: z.object({ zalo: share, noZaloPhone: share, email: share, none: share }).strict().refine(sumsToOne, 'zalo + noZaloPhone + email + none phải bằng 1'),
     staff: staffSchema,
+    signing: signingSchema,
     faults: faultsSchema,
     prices: z.object({ zaloMessage: z.number().min(0), smsSegment: z.number().min(0), email: z.number().min(0), currency: z.literal('VND') }).strict(),
     processes: z.object({ servers: z.number().int().min(1).max(16), dispatchers: z.number().int().min(1).max(16) }).strict(),
@@ -178,6 +191,9 @@ export const replayParamsSchema = z
         }
       });
     });
+    for (const code of Object.keys(p.signing.agencies)) {
+      if (!codes.has(code)) ctx.addIssue({ code: 'custom', path: ['signing', 'agencies', code], message: `không có cơ quan mã "${code}"` });
+    }
     if (!p.agencies.some((a) => a.share > 0)) ctx.addIssue({ code: 'custom', path: ['agencies'], message: 'cần ít nhất một cơ quan có share > 0' });
   });
 
@@ -186,6 +202,7 @@ export type AgencyParams = ReplayParams['agencies'][number];
 export type ProcedureParams = AgencyParams['procedures'][number];
 export type StaffModel = ReplayParams['staff'];
 export type FaultParams = ReplayParams['faults'];
+export type SigningParams = ReplayParams['signing'];
 export type ProviderName = keyof FaultParams['providers'];
 
 type DeepPartial<T> = T extends (infer U)[] ? U[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
@@ -225,6 +242,8 @@ export const DEFAULT_REPLAY_PARAMS: ReplayParams = Object.freeze({
     callListCalledShare: 0.85,
     callDelayOfficeHours: { median: 8, p90: 24 },
   },
+  // A province's agencies sign their letters; one that has not set it up issues them unsigned, which the audit shows.
+  signing: { kind: 'certificate', agencies: {} },
   faults: {
     providers: {
       zalo: quietProvider(80, 0.01, [{ atDay: 45, forHours: 6 }]),

@@ -122,6 +122,8 @@ function dossiers(a: Audit): string {
       ['Chưa bao giờ được xin lỗi', d.never.count],
       ['Thư đã soạn nhưng chờ lãnh đạo duyệt đến hết đợt chạy, hoặc đến khi hồ sơ có kết quả (bị huỷ)', d.leftToLeader.count],
       ['Tỷ lệ xin lỗi trước hạn', pct(d.beforeShare)],
+      ['Thư phát hành có chữ ký số', a.letters.signed],
+      ['Thư phát hành không ký số', a.letters.unsigned],
       ['Trễ lần hai: báo cáo cấp trên', a.secondSlips.escalations],
       ['Hồ sơ được xin lỗi từ hai lần', a.secondSlips.apologisedTwice],
       ['Trễ lần hai bị bỏ sót', a.secondSlips.unhandled.count],

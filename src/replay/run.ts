@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../logger';
 import { ReplayDriver, childrenOutbox, inProcessOutbox, type DriverProgress, type Outbox, type ServicePort } from './driver';
 import { loadReplayParams, type ReplayOverrides } from './params';
 import { installCatalogue } from './province';
+import { installSigning } from './signing';
 import { httpPort, inProcessPort } from './ports';
 import { VirtualClock, setVirtualNow } from './virtual-clock';
 import { startFakes } from './faults';
@@ -120,6 +121,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     clock = await VirtualClock.open(db);
     services = buildServices(config, db, clock, logger);
     await installCatalogue(services.registry, SYSTEM_ACTOR, params);
+    await installSigning(services, params.signing);
     const processes = params.processes;
     const childEnv = { ...env, ...(proxy ? { DATABASE_URL: proxy.url } : {}) };
     let port: ServicePort;

@@ -62,6 +62,13 @@ describe('replay parameters: the file format', () => {
     assert.deepEqual(fields, ['agencies[1].procedures[0].processing', 'agencies[1].receivedBy', 'contacts']);
   });
 
+  it("refuses a signer for an agency that is not in the catalogue, and a signer kind it does not know", () => {
+    const code = refusal(write('signing-code.json', { signing: { agencies: { NOWHERE: 'off' } } }));
+    assert.deepEqual(code.fields.map((f) => f.field), ['signing.agencies.NOWHERE'], 'the unknown agency code must be named');
+    const kind = refusal(write('signing-kind.json', { signing: { kind: 'smartcard' } }));
+    assert.deepEqual(kind.fields.map((f) => f.field), ['signing.kind'], 'the unknown signer kind must be named');
+  });
+
   it('refuses a file that is not JSON, and one that does not exist, naming the file', () => {
     assert.match(refusal(write('bad.json', '{ seed: 1 ')).message, /không phải JSON/);
     assert.throws(() => loadReplayParams(path.join(dir, 'missing.json')), (e: unknown) => e instanceof ReplayParamsError && e.fields[0].field === 'file');

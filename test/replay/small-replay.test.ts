@@ -83,6 +83,12 @@ describe(`small replay: a month, a few thousand dossiers, kills and outages (${o
     if (onPostgres) assert.ok(faults.dbOutages >= 1, 'the database outage did not happen');
   });
 
+  it('signs its letters as a province would (every agency has a certificate by default)', () => {
+    const { letters } = outcome.audit;
+    assert.ok(letters.issued > 0, 'no letter was issued: signing was not exercised');
+    assert.equal(letters.signed, letters.issued, `${letters.unsigned} of ${letters.issued} letters were issued without signatures although every agency signs with a certificate`);
+  });
+
   it('writes the report people read, and its figures as JSON', () => {
     assert.ok(fs.existsSync(outcome.htmlFile), `no HTML report at ${outcome.htmlFile}`);
     const json = JSON.parse(fs.readFileSync(outcome.jsonFile, 'utf8')) as Record<string, unknown>;

@@ -95,15 +95,12 @@ function connect(database: DatabaseSettings, logger: Logger): Knex {
     useNullAsDefault: true,
     // One connection: SQLite allows one writer anyway, and a single connection makes every
     // transaction see the same database state. WAL lets the `henlai` CLI read while the server writes.
-    // SQLite's default page cache is 2 MiB: past a few tens of thousands of dossiers, index inserts
-    // and look-ups re-read their pages through a system call each (a quarter of the province-year
-    // replay's CPU was system time). A 64 MiB cache and a memory-mapped file keep them at hand.
     pool: {
       min: 1,
       max: 1,
       afterCreate(conn: { exec(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
         conn.exec(
-          'PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;',
+          'PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;',
           (err) => done(err, conn),
         );
       },

@@ -22,14 +22,6 @@ describe('database connection', () => {
     assert.ok(Number(Object.values(timeout[0])[0]) >= 5000, `busy timeout should be at least 5 s, got ${JSON.stringify(timeout)}`);
   });
 
-  it('keeps a large page cache and maps the file, so a database of a province-year is not re-read page by page through system calls', async function () {
-    if (onPostgres) this.skip(); // PostgreSQL sizes its buffers on the server, not per connection.
-    const cache = Number(Object.values((await ctx.db.raw('PRAGMA cache_size'))[0])[0]);
-    const mmap = Number(Object.values((await ctx.db.raw('PRAGMA mmap_size'))[0] ?? { v: 0 })[0]);
-    assert.ok(cache <= -65536, `the page cache should be at least 64 MiB (cache_size ≤ -65536), got ${cache} (SQLite's default is 2 MiB)`);
-    assert.ok(mmap >= 256 * 1024 * 1024, `the file should be memory-mapped up to at least 256 MiB (mmap_size), got ${mmap}`);
-  });
-
   it('returns instants stored as BIGINT as plain numbers on both databases', async () => {
     await ctx.db('agencies').insert({ code: 'X', name: 'X', place_name: 'Cần Thơ', letter_symbol: 'X', level: 'center', created_at: 1772416800000, updated_at: 1772416800000 });
     const row = await ctx.db('agencies').where({ code: 'X' }).first();

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { SYSTEM_ACTOR } from '../../src/domain/actor';
-import { createTestContext, type TestContext } from '../support/context';
+import type { Page } from 'playwright-core';
+import { createTestContext } from '../support/context';
 import { seedWorkQueues } from '../support/work-queues';
-import { launchBrowser, look, serve, signIn } from './browser';
-
-const PASSWORD = 'mat-khau-thu-nghiem';
+import { createStaff, look, signIn, STAFF_PASSWORD, withStaffBrowser } from './browser';
 
 /**
  * The letter previews on a counter PC's 1366×768 screen (issue 15, item 8): the draft form, the
@@ -14,25 +11,14 @@ const PASSWORD = 'mat-khau-thu-nghiem';
  */
 describe('browser: the draft form shows the whole A4 page of the letter at 1366 px', function () {
   this.timeout(180_000);
-  let ctx: TestContext;
-  let server: Awaited<ReturnType<typeof serve>>;
-  let browser: Browser;
   let ids: Record<string, number>;
-
-  before(async () => {
-    ctx = await createTestContext('2026-03-02T09:00:00+07:00');
-    ids = await seedWorkQueues(ctx);
-    for (const [username, role, agencyCode] of [['chuyenvien', 'officer', 'SXD'], ['lanhdao', 'leader', 'SXD'], ['quantri', 'admin', null]] as const) {
-      await ctx.services.users.create({ username, fullName: `Người dùng ${username}`, role, agencyId: null, agencyCode, active: true }, PASSWORD, SYSTEM_ACTOR);
-    }
-    server = await serve(ctx);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    await ctx?.close();
-  });
+  const rig = withStaffBrowser(
+    () => createTestContext('2026-03-02T09:00:00+07:00'),
+    async ({ ctx }) => {
+      ids = await seedWorkQueues(ctx);
+      await createStaff(ctx, [['chuyenvien', 'officer', 'SXD'], ['lanhdao', 'leader', 'SXD'], ['quantri', 'admin', null]]);
+    },
+  );
 
   /** The whole A4 page of the letter is inside the frame titled `title`, and nothing scrolls inside the frame. */
   const assertWholePage = async (page: Page, title: string) => {
@@ -58,10 +44,10 @@ describe('browser: the draft form shows the whole A4 page of the letter at 1366 
   };
 
   const asUser = async (username: string, run: (page: Page) => Promise<void>) => {
-    const staff = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'vi-VN', baseURL: server.baseUrl });
+    const staff = await rig.newContext({ viewport: { width: 1366, height: 768 } });
     try {
       const page = await staff.newPage();
-      await signIn(page, username, PASSWORD);
+      await signIn(page, username, STAFF_PASSWORD);
       await run(page);
     } finally {
       await staff.close();
@@ -81,7 +67,7 @@ describe('browser: the draft form shows the whole A4 page of the letter at 1366 
       await page.goto(`/thu-xin-loi/${ids.waiting}`);
       await assertWholePage(page, 'Bản nháp thư xin lỗi, trình bày như khi ban hành');
       await look(page, 'leader-review-preview-1366');
-      await ctx.api('post', `/api/v1/apologies/${ids.old}/approve`).send({}).expect(200);
+      await rig.ctx.api('post', `/api/v1/apologies/${ids.old}/approve`).send({}).expect(200);
       await page.goto(`/thu-xin-loi/${ids.old}`);
       await assertWholePage(page, 'Thư xin lỗi đã ban hành');
       await look(page, 'issued-letter-preview-1366');

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { SYSTEM_ACTOR } from '../../src/domain/actor';
-import { createTestContext, type TestContext } from '../support/context';
+import type { BrowserContext } from 'playwright-core';
+import { createTestContext } from '../support/context';
 import { seedWorkQueues } from '../support/work-queues';
-import { launchBrowser, look, screenshot, serve, signIn } from './browser';
-
-const PASSWORD = 'mat-khau-thu-nghiem';
+import { createStaff, look, screenshot, signIn, STAFF_PASSWORD as PASSWORD, withStaffBrowser } from './browser';
 
 /**
  * Issue 15 item 6 in a real browser set to American English, without JavaScript: dates are shown
@@ -14,9 +11,6 @@ const PASSWORD = 'mat-khau-thu-nghiem';
  */
 describe('browser: dd/mm/yyyy dates and name pickers, whatever the browser’s language', function () {
   this.timeout(180_000);
-  let ctx: TestContext;
-  let server: Awaited<ReturnType<typeof serve>>;
-  let browser: Browser;
   let english: BrowserContext;
   let scripted: BrowserContext;
 
@@ -30,25 +24,22 @@ describe('browser: dd/mm/yyyy dates and name pickers, whatever the browser’s l
     await page.close();
   };
 
+  const rig = withStaffBrowser(
+    () => createTestContext('2026-03-02T09:00:00+07:00'),
+    async ({ ctx }) => {
+      await seedWorkQueues(ctx);
+      await createStaff(ctx, [['giamsat', 'supervisor', null], ['chuyenvien', 'officer', 'SXD']]);
+    },
+  );
   before(async () => {
-    ctx = await createTestContext('2026-03-02T09:00:00+07:00');
-    await seedWorkQueues(ctx);
-    for (const [username, role, agencyCode] of [['giamsat', 'supervisor', null], ['chuyenvien', 'officer', 'SXD']] as const) {
-      await ctx.services.users.create({ username, fullName: `Người dùng ${username}`, role, agencyId: null, agencyCode, active: true }, PASSWORD, SYSTEM_ACTOR);
-    }
-    server = await serve(ctx);
-    browser = await launchBrowser();
-    english = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US', javaScriptEnabled: false, baseURL: server.baseUrl });
+    english = await rig.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US', javaScriptEnabled: false });
     english.setDefaultTimeout(30_000);
-    scripted = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US', baseURL: server.baseUrl });
+    scripted = await rig.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US' });
     scripted.setDefaultTimeout(30_000);
   });
   after(async () => {
     await english?.close();
     await scripted?.close();
-    await browser?.close();
-    await server?.close();
-    await ctx?.close();
   });
 
   it('the dossier list: dd/mm/yyyy typed and shown back, the agency chosen by name, a wrong date refused by its field', async () => {

@@ -29,10 +29,29 @@ const REPLAY_ADMIN: Actor = { name: 'replay', agencyId: null, role: 'admin' };
  * the JSON API of the server processes (PostgreSQL) — the way a one-stop system sends them.
  */
 export interface ServicePort {
-  /** The dossier's due date as the service computed it (epoch ms). */
-  receive(input: DossierInput): Promise<{ dueAt: number | null }>;
-  /** 'refused' when the service refuses the step as out of turn (the dossier moved on meanwhile); else the due date after it. */
-  record(code: string, event: EventInput, actor: Actor): Promise<{ outcome: 'done' | 'refused'; dueAt: number | null }>;
+  /**
+   * Dossiers received during one step, in order (distinct codes); answers in the same order: each
+   * dossier's due date as the service computed it (epoch ms). A port may send them one by one,
+   * concurrently, or as one batch the way a one-stop system synchronises them.
+   */
+  receive(inputs: DossierInput[]): Promise<{ dueAt: number | null }[]>;
+  /**
+   * Events on distinct dossiers (none among those being received), in order; answers in the same
+   * order: 'refused' when the service refuses the step as out of turn (the dossier moved on
+   * meanwhile), else the due date after it.
+   */
+  record(items: PortEvent[]): Promise<PortOutcome[]>;
+}
+
+export interface PortEvent {
+  code: string;
+  event: EventInput;
+  actor: Actor;
+}
+
+export interface PortOutcome {
+  outcome: 'done' | 'refused';
+  dueAt: number | null;
 }
 
 /** Whoever sends the outbox: the driver's own dispatcher, or dispatcher processes it waits for. */
@@ -73,6 +92,16 @@ export interface DriverProgress {
   ticks: { drafted: number; issued: number; escalated: number; refused: number };
 }
 
+interface PendingArrival {
+  input: DossierInput;
+  then: (dueAt: number | null) => void;
+}
+
+interface PendingEvent {
+  item: PortEvent;
+  then: (answer: PortOutcome) => void;
+}
+
 /** What the driver does at a virtual instant. */
 type Action =
   | { kind: 'arrive'; arrival: DossierArrival }
@@ -103,6 +132,8 @@ export class ReplayDriver {
   private readonly deadlines = new Agenda<string>();
   private lastTick = -Infinity;
   private lettersSeen = 0;
+  /** The step's dossier intake and events not yet sent to the port, and what follows each answer. */
+  private readonly pending: { arrivals: PendingArrival[]; events: PendingEvent[]; codes: Set<string> } = { arrivals: [], events: [], codes: new Set() };
   /** When the officer will finish each open dossier, once its supplements are over (the province model's fate). */
   private readonly finishOf = new Map<string, number>();
   private readonly progress: DriverProgress = {
@@ -141,12 +172,18 @@ export class ReplayDriver {
       // in service, must see it slipped before the officer's late result is recorded.
       const late: { at: number; item: Action }[] = [];
       for (const due of this.agenda.takeDue(next)) {
+        if (this.pending.codes.has(codeOf(due.item))) await this.flush();
         const dueAt = due.item.kind === 'finish' ? this.dueOf.get(due.item.code) : undefined;
         if (dueAt !== undefined && dueAt !== null && dueAt > now && dueAt < due.at) late.push(due);
         else await this.act(due.at, due.item);
       }
+      await this.flush();
       if (this.watcherHasWork(now, next)) await this.tick();
-      for (const { at, item } of late) await this.act(at, item);
+      for (const { at, item } of late) {
+        if (this.pending.codes.has(codeOf(item))) await this.flush();
+        await this.act(at, item);
+      }
+      await this.flush();
       if (next - lastStaff >= this.deps.staffEveryMs) {
         lastStaff = next;
         await this.staffLookAtQueues(next);
@@ -208,43 +245,71 @@ export class ReplayDriver {
     this.progress.ticks.refused += tick.refused;
   }
 
+  /**
+   * Intake and events go to the port with the rest of the step (flush), a dossier at most once per
+   * batch; the staff's use cases run at once, after what the port still holds.
+   */
   private async act(at: number, action: Action): Promise<void> {
     const s = this.deps.services;
     switch (action.kind) {
       case 'arrive': {
         const a = action.arrival;
-        const { dueAt } = await this.deps.port.receive(dossierInputOf(a));
-        this.progress.received++;
-        this.setDue(a.code, dueAt);
-        this.planWork(a.code, a.agencyCode, at, a.fate.supplementRounds, a.fate.workShare);
+        this.send(a.code, { input: dossierInputOf(a), then: (dueAt) => {
+          this.progress.received++;
+          this.setDue(a.code, dueAt);
+          this.planWork(a.code, a.agencyCode, at, a.fate.supplementRounds, a.fate.workShare);
+        } });
         return;
       }
-      case 'event': {
-        if ((await this.record(action.code, action.agency, action.event, at)) !== 'done') return;
-        if (action.event === 'supplement_requested') {
-          const [round, ...rest] = action.rest;
-          this.agenda.push(at + Math.round(round.returnAfterHours * HOUR_MS), { kind: 'event', code: action.code, agency: action.agency, event: 'supplement_received', rest, workShare: action.workShare });
-        } else {
-          this.planWork(action.code, action.agency, at, action.rest, action.workShare);
-        }
+      case 'event':
+        this.record(action.code, action.agency, action.event, at, () => {
+          if (action.event === 'supplement_requested') {
+            const [round, ...rest] = action.rest;
+            this.agenda.push(at + Math.round(round.returnAfterHours * HOUR_MS), { kind: 'event', code: action.code, agency: action.agency, event: 'supplement_received', rest, workShare: action.workShare });
+          } else {
+            this.planWork(action.code, action.agency, at, action.rest, action.workShare);
+          }
+        });
         return;
-      }
       case 'finish':
-        if ((await this.record(action.code, action.agency, 'resolved', at)) === 'done') {
+        this.record(action.code, action.agency, 'resolved', at, () => {
           this.dueOf.delete(action.code);
           this.finishOf.delete(action.code);
-        }
+        });
         return;
       case 'draft':
+        await this.flush();
         await this.refusable(() => s.apologyWorkflow.draft(action.code, {}, this.actorsOf(action.agency).officer), () => this.progress.drafted++);
         return;
       case 'approve':
+        await this.flush();
         await this.refusable(() => s.apologyWorkflow.approve(action.apologyId, this.actorsOf(action.agency).leader), () => this.progress.approved++);
         return;
       case 'call':
+        await this.flush();
         await this.refusable(() => s.messages.markCalled(action.noticeId, this.actorsOf(action.agency).counter), () => this.progress.called++);
         return;
     }
+  }
+
+  private send(code: string, arrival: PendingArrival): void {
+    this.pending.arrivals.push(arrival);
+    this.pending.codes.add(code);
+  }
+
+  /** Sends what the step holds, then carries on each dossier's story in the order it was acted. */
+  private async flush(): Promise<void> {
+    const { arrivals, events } = this.pending;
+    if (!arrivals.length && !events.length) return;
+    this.pending.arrivals = [];
+    this.pending.events = [];
+    this.pending.codes.clear();
+    const [received, recorded] = await Promise.all([
+      arrivals.length ? this.deps.port.receive(arrivals.map((a) => a.input)) : [],
+      events.length ? this.deps.port.record(events.map((e) => e.item)) : [],
+    ]);
+    arrivals.forEach((a, i) => a.then(received[i].dueAt));
+    events.forEach((e, i) => e.then(recorded[i]));
   }
 
   /**
@@ -266,13 +331,20 @@ export class ReplayDriver {
     this.agenda.push(finishAt, { kind: 'finish', code, agency, reason: 'work' });
   }
 
-  private async record(code: string, agency: string, kind: EventInput['kind'], at: number): Promise<'done' | 'refused'> {
-    const { outcome, dueAt } = await this.deps.port.record(code, { kind, occurredAt: new Date(at) }, this.actorsOf(agency).officer);
-    if (outcome === 'done') {
-      this.progress.events++;
-      this.setDue(code, dueAt);
-    } else this.progress.refused++;
-    return outcome;
+  private record(code: string, agency: string, kind: EventInput['kind'], at: number, done: () => void): void {
+    this.pending.events.push({
+      item: { code, event: { kind, occurredAt: new Date(at) }, actor: this.actorsOf(agency).officer },
+      then: ({ outcome, dueAt }) => {
+        if (outcome !== 'done') {
+          this.progress.refused++;
+          return;
+        }
+        this.progress.events++;
+        this.setDue(code, dueAt);
+        done();
+      },
+    });
+    this.pending.codes.add(code);
   }
 
   /** A use case's refusal (the letter moved on, the dossier closed) is the story going on, not a failure. */
@@ -361,6 +433,12 @@ export class ReplayDriver {
     }
     return actors;
   }
+}
+
+/** The dossier an action is about ('' for a letter or a notice: those the port never holds). */
+function codeOf(action: Action): string {
+  if (action.kind === 'arrive') return action.arrival.code;
+  return action.kind === 'approve' || action.kind === 'call' ? '' : action.code;
 }
 
 /** The outbox as the replay's own dispatcher empties it (one process, SQLite). */

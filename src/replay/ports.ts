@@ -1,23 +1,32 @@
 import type { Services } from '../compose';
 import type { Actor } from '../domain/actor';
 import { ConflictError } from '../errors';
-import type { DossierInput, EventInput } from '../services/dossiers';
-import type { ServicePort } from './driver';
+import type { DossierInput } from '../services/dossiers';
+import type { PortEvent, PortOutcome, ServicePort } from './driver';
 
 /** One-stop intake acting for the whole province (an installation-wide integration). */
 const INTAKE: Actor = { name: 'một cửa (replay)', agencyId: null, role: 'integration' };
 
 /** The use cases in the driver's own process (SQLite, one process). */
 export function inProcessPort(s: Services): ServicePort {
+  const recordOne = async ({ code, event, actor }: PortEvent): Promise<PortOutcome> => {
+    try {
+      return { outcome: 'done', dueAt: (await s.dossiers.recordEvent(code, event, actor)).dossier.currentDueAt };
+    } catch (err) {
+      if (err instanceof ConflictError && err.code === 'invalid-transition') return { outcome: 'refused', dueAt: null };
+      throw err;
+    }
+  };
   return {
-    receive: async (input) => ({ dueAt: (await s.dossiers.create(input, INTAKE)).view.dossier.currentDueAt }),
-    record: async (code, event, actor) => {
-      try {
-        return { outcome: 'done', dueAt: (await s.dossiers.recordEvent(code, event, actor)).dossier.currentDueAt };
-      } catch (err) {
-        if (err instanceof ConflictError && err.code === 'invalid-transition') return { outcome: 'refused', dueAt: null };
-        throw err;
-      }
+    receive: async (inputs) => {
+      const answers: { dueAt: number | null }[] = [];
+      for (const input of inputs) answers.push({ dueAt: (await s.dossiers.create(input, INTAKE)).view.dossier.currentDueAt });
+      return answers;
+    },
+    record: async (items) => {
+      const answers: PortOutcome[] = [];
+      for (const item of items) answers.push(await recordOne(item));
+      return answers;
     },
   };
 }
@@ -63,18 +72,28 @@ export function httpPort(baseUrls: () => string[], token: string): ServicePort {
     }
   };
   const dueOf = (json: Record<string, unknown>): number | null => (typeof json.currentDueAt === 'string' ? Date.parse(json.currentDueAt) : null);
+  const receiveOne = async (input: DossierInput): Promise<{ dueAt: number | null }> => {
+    const { status, json } = await call('/dossiers', input, `replay-dossier-${input.code}`);
+    if (status !== 201 && status !== 200) throw new Error(`replay: dossier ${input.code} refused (${status}): ${JSON.stringify(json)}`);
+    return { dueAt: dueOf(json) };
+  };
+  const recordOne = async ({ code, event }: PortEvent): Promise<PortOutcome> => {
+    const path = `/dossiers/${encodeURIComponent(code)}/events`;
+    const { status, json } = await call(path, { kind: event.kind, occurredAt: event.occurredAt.toISOString() }, `replay-event-${code}-${event.kind}-${event.occurredAt.getTime()}`);
+    if (status === 409) return { outcome: 'refused', dueAt: null };
+    if (status !== 201 && status !== 200) throw new Error(`replay: event ${event.kind} on ${code} refused (${status}): ${JSON.stringify(json)}`);
+    return { outcome: 'done', dueAt: dueOf(json) };
+  };
   return {
-    receive: async (input: DossierInput) => {
-      const { status, json } = await call('/dossiers', input, `replay-dossier-${input.code}`);
-      if (status !== 201 && status !== 200) throw new Error(`replay: dossier ${input.code} refused (${status}): ${JSON.stringify(json)}`);
-      return { dueAt: dueOf(json) };
+    receive: async (inputs) => {
+      const answers: { dueAt: number | null }[] = [];
+      for (const input of inputs) answers.push(await receiveOne(input));
+      return answers;
     },
-    record: async (code: string, event: EventInput, _actor: Actor) => {
-      const path = `/dossiers/${encodeURIComponent(code)}/events`;
-      const { status, json } = await call(path, { kind: event.kind, occurredAt: event.occurredAt.toISOString() }, `replay-event-${code}-${event.kind}-${event.occurredAt.getTime()}`);
-      if (status === 409) return { outcome: 'refused', dueAt: null };
-      if (status !== 201 && status !== 200) throw new Error(`replay: event ${event.kind} on ${code} refused (${status}): ${JSON.stringify(json)}`);
-      return { outcome: 'done', dueAt: dueOf(json) };
+    record: async (items) => {
+      const answers: PortOutcome[] = [];
+      for (const item of items) answers.push(await recordOne(item));
+      return answers;
     },
   };
 }

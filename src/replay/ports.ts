@@ -1,7 +1,7 @@
 import type { Services } from '../compose';
 import type { Actor } from '../domain/actor';
 import { ConflictError } from '../errors';
-import type { PortEvent, PortOutcome, ServicePort } from './driver';
+import type { PortOutcome, ServicePort } from './driver';
 
 /** One-stop intake acting for the whole province (an installation-wide integration). */
 const INTAKE: Actor = { name: 'một cửa (replay)', agencyId: null, role: 'integration' };

@@ -79,10 +79,7 @@ export interface DriverDeps {
   afterStep?: (progress: DriverProgress) => Promise<void> | void;
   /** Agency code → the user id of its leader who signs remotely (approvals are theirs, as on the staff pages). */
   leaders?: ReadonlyMap<string, number>;
-  /**
-   * Whether the driver asks the remote signer about waiting letters each step, as the server's
-   * loop does (src/server.ts): on SQLite there is no server process; on PostgreSQL the servers do.
-   */
+  /** Whether the driver asks the remote signer about waiting letters each step, as the server's loop does (src/server.ts). */
   pollSignatures?: boolean;
 }
 
@@ -96,7 +93,7 @@ export interface DriverProgress {
   drafted: number;
   approved: number;
   called: number;
-  /** Letters asked about at the remote signer by the driver's signature poll (SQLite). */
+  /** Letters asked about at the remote signer by the driver's signature poll. */
   signatureChecks: number;
   ticks: { drafted: number; issued: number; escalated: number; refused: number };
 }

@@ -148,3 +148,4 @@ export class SignerPhones {
     return r.answer === 'none' ? null : { answer: r.answer, at: at + Math.round(r.afterMinutes * MINUTE_MS) };
   }
 }
+

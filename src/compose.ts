@@ -192,7 +192,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
       if (n.channel === 'sms') await applyEarlySmsReport(db, n.id, clock.now());
     },
   });
-  const dossiers = new DossierService({ db, dossiers: dossierRepo, agencies, procedures, calendars, drafts, notices, clock });
+  const dossiers = new DossierService({ db, dossiers: dossierRepo, agencies, procedures, calendars, drafts, apologies: apologyRepo, notices, clock });
   const messages = new MessageService({ notices, dossiers: dossierRepo, clock });
   const importRepo = new ImportRepository(db);
   const imports = new ImportService({ db, repo: importRepo, dossiers: dossierRepo, agencies, procedures, calendars, clock });

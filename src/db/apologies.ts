@@ -290,6 +290,16 @@ export class ApologyRepository {
     await this.db('apology_documents').insert({ apology_id: id, html: fields.html });
   }
 
+  /** Which of these dossiers have a draft (one read for a batch, where most have none). */
+  async dossiersWithDrafts(dossierIds: number[]): Promise<Set<number>> {
+    const out = new Set<number>();
+    for (let i = 0; i < dossierIds.length; i += 500) {
+      const rows = await this.db('apologies').distinct('dossier_id').whereIn('dossier_id', dossierIds.slice(i, i + 500)).where({ status: 'draft' });
+      for (const r of rows as { dossier_id: number }[]) out.add(Number(r.dossier_id));
+    }
+    return out;
+  }
+
   /** Cancels drafts; returns how many. `dossierId` alone cancels every draft of that dossier. */
   async cancelDrafts(where: { id?: number; dossierId?: number }, by: string, reason: string, now: number): Promise<number> {
     const q = this.db('apologies').where({ status: 'draft' });

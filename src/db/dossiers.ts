@@ -227,11 +227,40 @@ export class DossierRepository {
     return dossierFromRow(row as Record<string, unknown>);
   }
 
+  /** Inserts several dossiers, answering them as stored, in the same order. */
+  async insertMany(ds: NewDossier[], now: number): Promise<Dossier[]> {
+    const out: Dossier[] = [];
+    // SQLite caps bound parameters per statement: 200 rows × 35 columns stays well below it.
+    for (let i = 0; i < ds.length; i += 200) {
+      const rows = (await this.db('dossiers')
+        .insert(ds.slice(i, i + 200).map((d) => ({ ...dossierToRow(d), created_at: now, updated_at: now })))
+        .returning('*')) as Record<string, unknown>[];
+      const byCode = new Map(rows.map((r) => [String(r.code), dossierFromRow(r)]));
+      for (const d of ds.slice(i, i + 200)) out.push(byCode.get(d.code) as Dossier);
+    }
+    return out;
+  }
+
   async byCode(code: string, forUpdate = false): Promise<Dossier | null> {
     const q = this.db('dossiers').where({ code }).first();
     if (forUpdate && isPostgres(this.db)) q.forUpdate();
     const row = await q;
     return row ? dossierFromRow(row) : null;
+  }
+
+  /**
+   * Several dossiers in one read, by code (those that exist); `forUpdate` locks them on
+   * PostgreSQL, in id order so that two batches never wait for each other crosswise.
+   */
+  async byCodes(codes: string[], forUpdate = false): Promise<Map<string, Dossier>> {
+    const out = new Map<string, Dossier>();
+    const unique = [...new Set(codes)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const q = this.db('dossiers').whereIn('code', unique.slice(i, i + 500)).orderBy('id');
+      if (forUpdate && isPostgres(this.db)) q.forUpdate();
+      for (const row of (await q) as Record<string, unknown>[]) out.set(String(row.code), dossierFromRow(row));
+    }
+    return out;
   }
 
   /** The dossier whose code, in upper case, is `upperCode` (index dossiers_code_upper); the oldest if two differ only in case. */
@@ -354,6 +383,16 @@ export class DossierRepository {
   async openPause(dossierId: number): Promise<Pause | null> {
     const row = await this.db('dossier_pauses').where({ dossier_id: dossierId }).whereNull('ended_at').first();
     return row ? pauseFromRow(row) : null;
+  }
+
+  /** The open pause of each of these dossiers that has one. */
+  async openPauses(dossierIds: number[]): Promise<Map<number, Pause>> {
+    const out = new Map<number, Pause>();
+    for (let i = 0; i < dossierIds.length; i += 500) {
+      const rows = await this.db('dossier_pauses').whereIn('dossier_id', dossierIds.slice(i, i + 500)).whereNull('ended_at');
+      for (const row of rows as Record<string, unknown>[]) out.set(Number(row.dossier_id), pauseFromRow(row));
+    }
+    return out;
   }
 
   async pauses(dossierId: number): Promise<Pause[]> {

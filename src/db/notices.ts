@@ -581,6 +581,21 @@ export class NoticeRepository {
       .update({ status: status('cancel', 'cancelled'), updated_at: now });
   }
 
+  /** `cancelUnsentForDossier` for several dossiers in one statement: how many each had cancelled. */
+  async cancelUnsentForDossiers(dossierIds: number[], audience: NoticeAudience, now: number): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    for (let i = 0; i < dossierIds.length; i += 500) {
+      const rows = (await this.db('notices')
+        .whereIn('dossier_id', dossierIds.slice(i, i + 500))
+        .where({ audience })
+        .whereIn('status', FROM.cancel)
+        .update({ status: status('cancel', 'cancelled'), updated_at: now })
+        .returning('dossier_id')) as { dossier_id: number }[];
+      for (const r of rows) out.set(Number(r.dossier_id), (out.get(Number(r.dossier_id)) ?? 0) + 1);
+    }
+    return out;
+  }
+
   /** Agencies whose digest for `day` is already claimed. */
   async digestedAgencies(day: string): Promise<Set<number>> {
     return new Set((await this.db('digests').where({ day }).select('agency_id')).map((r: { agency_id: number }) => Number(r.agency_id)));

@@ -7,27 +7,23 @@ import type { PortEvent, PortOutcome, ServicePort } from './driver';
 /** One-stop intake acting for the whole province (an installation-wide integration). */
 const INTAKE: Actor = { name: 'một cửa (replay)', agencyId: null, role: 'integration' };
 
-/** The use cases in the driver's own process (SQLite, one process). */
+/**
+ * The use cases in the driver's own process (SQLite, one process): a step's dossiers registered
+ * as one batch and its events recorded as one, as a one-stop system's synchronisation is.
+ */
 export function inProcessPort(s: Services): ServicePort {
-  const recordOne = async ({ code, event, actor }: PortEvent): Promise<PortOutcome> => {
-    try {
-      return { outcome: 'done', dueAt: (await s.dossiers.recordEvent(code, event, actor)).dossier.currentDueAt };
-    } catch (err) {
-      if (err instanceof ConflictError && err.code === 'invalid-transition') return { outcome: 'refused', dueAt: null };
-      throw err;
-    }
-  };
   return {
-    receive: async (inputs) => {
-      const answers: { dueAt: number | null }[] = [];
-      for (const input of inputs) answers.push({ dueAt: (await s.dossiers.create(input, INTAKE)).view.dossier.currentDueAt });
-      return answers;
-    },
-    record: async (items) => {
-      const answers: PortOutcome[] = [];
-      for (const item of items) answers.push(await recordOne(item));
-      return answers;
-    },
+    receive: async (inputs) =>
+      (await s.dossiers.createMany(inputs, INTAKE)).map((o) => {
+        if ('refused' in o) throw o.refused;
+        return { dueAt: o.view.dossier.currentDueAt };
+      }),
+    record: async (items) =>
+      (await s.dossiers.recordEvents(items)).map((o): PortOutcome => {
+        if (!('refused' in o)) return { outcome: 'done', dueAt: o.view.dossier.currentDueAt };
+        if (o.refused instanceof ConflictError && o.refused.code === 'invalid-transition') return { outcome: 'refused', dueAt: null };
+        throw o.refused;
+      }),
   };
 }
 

@@ -1,29 +1,33 @@
 import crypto from 'node:crypto';
-import { isUniqueViolation, transactionRetrying, type Db } from '../db/connection';
+import { isUniqueViolation, type Db } from '../db/connection';
 import type { Agency, AgencyRepository } from '../db/agencies';
 import type { Procedure, ProcedureRepository } from '../db/procedures';
+import type { ApologyRepository } from '../db/apologies';
 import type {
   ApplicantKind,
-  ClockUnit,
   Dossier,
   DossierEvent,
   DossierFilter,
   DossierRepository,
   DossierSort,
   IntakeChannel,
+  NewDossier,
   Pause,
 } from '../db/dossiers';
-import { computeDue, keptOnSupplementRequest, resolutionOf, timelinessAt, type ProcessingTime, type Timeliness } from '../domain/deadline';
-import { CLOSED_STATES, EVENT_LABELS, STATE_LABELS, isOpen, nextState, type DossierState, type EventKind } from '../domain/dossier';
+import { computeDue, timelinessAt, type Timeliness } from '../domain/deadline';
+import { isOpen } from '../domain/dossier';
 import type { NoticeRepository } from '../db/notices';
 import { foldForSearch, normalizeVnMobile } from '../domain/contact';
 import type { WorkingCalendar } from '../domain/calendar';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldProblem } from '../errors';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldProblem } from '../errors';
 import type { CalendarService } from './calendar';
 import type { Clock } from '../clock';
 import { mayAccessDossier, scopeAgencies, type Actor } from '../domain/actor';
 import { authorize } from './authorize';
 import type { DraftCancellation } from './apologies/cancellation';
+import { clockOf, DossierEvents, procedureTime, type EventInput, type EventItem } from './dossier-events';
+
+export { procedureTime, processingTimeOf, type EventInput, type EventItem } from './dossier-events';
 
 /** A dossier as received from a counter or another one-stop system, already normalised. */
 export interface DossierInput {
@@ -47,13 +51,10 @@ export interface DossierInput {
   dueAt?: Date;
 }
 
-export interface EventInput {
-  kind: EventKind;
-  occurredAt: Date;
-  note?: string;
-}
-
 export type TimelinessView = Timeliness | 'paused' | null;
+
+/** One input of a batch: registered (or found already registered), or refused as one would be. */
+export type CreateOutcome = { view: DossierView; created: boolean } | { refused: AppError };
 
 export interface DossierView {
   dossier: Dossier;
@@ -70,21 +71,6 @@ export type ListFilter = Omit<DossierFilter, 'overdueAt' | 'dueSoon' | 'notDue' 
   procedureCode?: string;
   timeliness?: Timeliness;
 };
-
-export function processingTimeOf(unit: ClockUnit, amount: number): ProcessingTime {
-  return unit === 'same_day' ? { unit: 'same_day', cutoffMinute: amount } : { unit, amount };
-}
-
-/** A procedure's processing time as the deadline engine takes it. */
-export function procedureTime(p: Procedure): ProcessingTime {
-  return p.timeUnit === 'same_day'
-    ? { unit: 'same_day', cutoffMinute: p.sameDayCutoff ?? 15 * 60 }
-    : { unit: p.timeUnit, amount: p.timeAmount };
-}
-
-function clockOf(t: ProcessingTime): { clockUnit: ClockUnit; clockAmount: number } {
-  return t.unit === 'same_day' ? { clockUnit: 'same_day', clockAmount: t.cutoffMinute } : { clockUnit: t.unit, clockAmount: t.amount };
-}
 
 /** JSON with object keys sorted at every level, so equal content always hashes equal. */
 export function stableJson(value: unknown): string {
@@ -115,6 +101,7 @@ export interface DossierServiceDeps {
   calendars: CalendarService;
   /** A dossier that closes or waits for a supplement cancels its draft apology (and settles its letter number). */
   drafts: DraftCancellation;
+  apologies: Pick<ApologyRepository, 'dossiersWithDrafts'>;
   notices: NoticeRepository;
   clock: Clock;
 }
@@ -124,11 +111,83 @@ export interface DossierServiceDeps {
  * states, keeping the due date right through supplements and pauses.
  */
 export class DossierService {
-  constructor(private readonly deps: DossierServiceDeps) {}
+  private readonly events: DossierEvents;
+
+  constructor(private readonly deps: DossierServiceDeps) {
+    this.events = new DossierEvents(deps);
+  }
 
   async create(input: DossierInput, actor: Actor): Promise<{ view: DossierView; created: boolean }> {
+    const [outcome] = await this.createMany([input], actor);
+    if ('refused' in outcome) throw outcome.refused;
+    return outcome;
+  }
+
+  /**
+   * Registers a batch of dossiers (a one-stop system's synchronisation, a step of the replay)
+   * in one transaction, each under the same rules as one: references and times checked, the
+   * actor's scope, the due date computed (or the one-stop system's in force), the `created`
+   * event, and the same dossier sent again answered unchanged (different content under its code
+   * refused). One input's refusal leaves the others registered; answers in the inputs' order.
+   */
+  async createMany(inputs: DossierInput[], actor: Actor): Promise<CreateOutcome[]> {
     authorize(actor, 'dossier.create');
     const now = this.deps.clock.now();
+    const outcomes: (CreateOutcome | undefined)[] = new Array(inputs.length);
+    const checked: { index: number; input: DossierInput; hash: string; procedure: Procedure; deciding: Agency; receiving: Agency }[] = [];
+    for (const [index, input] of inputs.entries()) {
+      try {
+        checked.push({ index, input, hash: contentHash(input), ...(await this.references(input, actor, now)) });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        outcomes[index] = { refused: err };
+      }
+    }
+    const existing = await this.deps.dossiers.byCodes(checked.map((c) => c.input.code));
+    const fresh: { index: number; record: NewDossier; calendar: WorkingCalendar }[] = [];
+    const firstOfCode = new Map<string, { index: number; hash: string }>();
+    for (const c of checked) {
+      const known = existing.get(c.input.code);
+      const earlier = firstOfCode.get(c.input.code);
+      if (known || earlier) continue;
+      firstOfCode.set(c.input.code, { index: c.index, hash: c.hash });
+      const calendar = await this.deps.calendars.forAgency(c.deciding);
+      fresh.push({ index: c.index, record: this.recordOf(c.input, c.procedure, c.receiving, c.deciding, calendar, c.hash), calendar });
+    }
+    let inserted: Dossier[];
+    try {
+      inserted = await this.deps.db.transaction(async () => {
+        const rows = await this.deps.dossiers.insertMany(fresh.map((f) => f.record), now.getTime());
+        await this.deps.dossiers.addEvents(
+          rows.map((d) => ({ dossierId: d.id, kind: 'created', occurredAt: d.acceptedAt, recordedAt: now.getTime(), actor: actor.name, data: { dueAt: d.currentDueAt }, note: null })),
+        );
+        return rows;
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // Another request registered one of these codes meanwhile: each input again on its own.
+      if (inputs.length > 1) {
+        const again: CreateOutcome[] = [];
+        for (const input of inputs) again.push(...(await this.createMany([input], actor)));
+        return again;
+      }
+      // The loser answers like a re-send.
+      const winner = await this.deps.dossiers.byCode(inputs[0].code);
+      if (!winner) throw err;
+      return [await this.settled(() => this.sameOrConflict(winner, checked[0].hash).then((view) => ({ view, created: false })))];
+    }
+    const byCode = new Map(inserted.map((d) => [d.code, d]));
+    for (const f of fresh) outcomes[f.index] = { view: await this.viewOf(byCode.get(f.record.code) as Dossier, f.calendar), created: true };
+    for (const c of checked) {
+      if (outcomes[c.index]) continue;
+      const known = existing.get(c.input.code) ?? byCode.get(c.input.code);
+      outcomes[c.index] = await this.settled(() => this.sameOrConflict(known as Dossier, c.hash).then((view) => ({ view, created: false })));
+    }
+    return outcomes as CreateOutcome[];
+  }
+
+  /** The input's procedure and agencies, checked with its times and the actor's scope. */
+  private async references(input: DossierInput, actor: Actor, now: Date): Promise<{ procedure: Procedure; receiving: Agency; deciding: Agency }> {
     const problems: FieldProblem[] = [];
     const procedure = await this.deps.procedures.byCode(input.procedureCode);
     if (!procedure) problems.push({ field: 'procedureCode', message: `Không có thủ tục mã "${input.procedureCode}"` });
@@ -152,16 +211,14 @@ export class DossierService {
     if (problems.length) throw new ValidationError(problems);
     if (!procedure || !receiving || !deciding) throw new Error('unreachable: references were checked above');
     this.assertScope(actor, [receiving.id, deciding.id]);
+    return { procedure, receiving, deciding };
+  }
 
-    const hash = contentHash(input);
-    const existing = await this.deps.dossiers.byCode(input.code);
-    if (existing) return { view: await this.sameOrConflict(existing, hash), created: false };
-
-    const calendar = await this.deps.calendars.forAgency(deciding);
+  private recordOf(input: DossierInput, procedure: Procedure, receiving: Agency, deciding: Agency, calendar: WorkingCalendar, hash: string): NewDossier {
     const time = procedureTime(procedure);
     const due = input.dueAt?.getTime() ?? computeDue(calendar, input.acceptedAt, time).getTime();
     const rep = input.representative ?? null;
-    const record = {
+    return {
       code: input.code,
       procedureId: procedure.id,
       receivingAgencyId: receiving.id,
@@ -187,28 +244,22 @@ export class DossierService {
       currentDueAt: due,
       deadlineVersion: 1,
       extensionsCount: 0,
-      state: 'received' as DossierState,
+      state: 'received',
       resolution: null,
       resolvedAt: null,
       closedAt: null,
       searchText: foldForSearch(`${input.code} ${input.applicant.name} ${rep?.name ?? ''}`),
       contentHash: hash,
     };
+  }
+
+  /** A use case's answer, or its refusal as an outcome. */
+  private async settled(run: () => Promise<{ view: DossierView; created: boolean }>): Promise<CreateOutcome> {
     try {
-      const dossier = await this.deps.db.transaction(async () => {
-        const d = await this.deps.dossiers.insert(record, now.getTime());
-        await this.deps.dossiers.addEvent(
-          { dossierId: d.id, kind: 'created', occurredAt: d.acceptedAt, recordedAt: now.getTime(), actor: actor.name, data: { dueAt: due }, note: null },
-        );
-        return d;
-      });
-      return { view: await this.viewOf(dossier, calendar), created: true };
+      return await run();
     } catch (err) {
-      // Two requests with the same code raced; the loser answers like a re-send.
-      if (!isUniqueViolation(err)) throw err;
-      const winner = await this.deps.dossiers.byCode(input.code);
-      if (!winner) throw err;
-      return { view: await this.sameOrConflict(winner, hash), created: false };
+      if (err instanceof AppError) return { refused: err };
+      throw err;
     }
   }
 
@@ -276,106 +327,18 @@ export class DossierService {
   }
 
   async recordEvent(code: string, input: EventInput, actor: Actor): Promise<DossierView> {
-    const now = this.deps.clock.now();
-    const at = input.occurredAt.getTime();
-    if (at > now.getTime()) throw new ValidationError([{ field: 'occurredAt', message: 'Thời điểm sự kiện không được ở tương lai' }]);
+    const [outcome] = await this.events.record([{ code, event: input, actor }]);
+    if ('refused' in outcome) throw outcome.refused;
+    return this.viewOf(outcome.dossier);
+  }
 
-    authorize(actor, 'dossier.event');
-    const updated = await transactionRetrying(this.deps.db, async () => {
-      // The dossier is locked first, before its drafts are cancelled: the one lock order (ApologyRepository.lockWithDossier).
-      const d = await this.deps.dossiers.byCode(code, true);
-      if (!d || !mayAccessDossier(actor, d, 'write')) throw new NotFoundError(`Không có hồ sơ mã "${code}"`);
-      if (at < d.acceptedAt) {
-        throw new ValidationError([{ field: 'occurredAt', message: 'Thời điểm sự kiện không được trước thời điểm tiếp nhận hồ sơ' }]);
-      }
-      const to = nextState(d.state, input.kind);
-      if (!to) {
-        throw new ConflictError(
-          'invalid-transition',
-          `Không thể ghi nhận "${EVENT_LABELS[input.kind]}" cho hồ sơ đang ở trạng thái "${STATE_LABELS[d.state]}"`,
-        );
-      }
-      const procedure = await this.deps.procedures.get(d.procedureId);
-      const deciding = await this.deps.agencies.get(d.decidingAgencyId);
-      const calendar = await this.deps.calendars.forAgency(deciding);
-      const patch: Partial<Dossier> = { state: to };
-      const data: Record<string, unknown> = { from: d.state, to, dueBefore: d.currentDueAt };
-
-      switch (input.kind) {
-        case 'supplement_requested': {
-          const remaining = keptOnSupplementRequest(calendar, procedure.supplementPolicy, input.occurredAt, d.currentDueAt === null ? null : new Date(d.currentDueAt), d.clockUnit);
-          const rem = remaining ? clockOf(remaining) : null;
-          await this.deps.dossiers.startPause(
-            {
-              dossierId: d.id,
-              policy: procedure.supplementPolicy,
-              startedAt: at,
-              dueBefore: d.currentDueAt,
-              remainingUnit: rem?.clockUnit ?? null,
-              remainingAmount: rem?.clockAmount ?? null,
-            },
-          );
-          // While the citizen is completing the dossier the clock does not run: no due date, never overdue.
-          patch.currentDueAt = null;
-          if (remaining) data.remaining = remaining;
-          break;
-        }
-        case 'supplement_received': {
-          const pause = await this.deps.dossiers.openPause(d.id);
-          if (pause) await this.deps.dossiers.endPause(pause.id, at);
-          const time =
-            pause?.policy === 'pause' && pause.remainingUnit && pause.remainingAmount !== null
-              ? processingTimeOf(pause.remainingUnit, pause.remainingAmount)
-              : procedureTime(procedure);
-          const due = computeDue(calendar, input.occurredAt, time).getTime();
-          Object.assign(patch, clockOf(time), {
-            clockStartedAt: at,
-            currentDueAt: due,
-            deadlineVersion: d.deadlineVersion + 1,
-          });
-          // A restart is a new receipt with a new appointment; a resumed pause shifts the same one.
-          if (d.extensionsCount === 0) patch.originalDueAt = due;
-          data.dueAfter = due;
-          data.policy = pause?.policy ?? procedure.supplementPolicy;
-          break;
-        }
-        case 'resolved':
-          patch.resolvedAt = at;
-          patch.resolution = d.currentDueAt === null ? 'on_time' : resolutionOf(input.occurredAt, new Date(d.currentDueAt));
-          data.resolution = patch.resolution;
-          break;
-        case 'returned':
-          patch.closedAt = at;
-          break;
-        case 'withdrawn':
-        case 'rejected': {
-          patch.closedAt = at;
-          const pause = await this.deps.dossiers.openPause(d.id);
-          if (pause) await this.deps.dossiers.endPause(pause.id, at);
-          break;
-        }
-        case 'processing_started':
-          break;
-      }
-      // A draft apology is about the deadline it was written for: once the clock stops or the
-      // dossier closes it is moot, and a closed dossier's citizen notices must not go out.
-      if (input.kind === 'supplement_requested' || CLOSED_STATES.includes(to)) {
-        const { cancelled, voided } = await this.deps.drafts.cancelForDossier(d.id, actor.name, `Hồ sơ ${EVENT_LABELS[input.kind]}`, now.getTime());
-        if (cancelled) data.draftsCancelled = cancelled;
-        // A reserved number a later letter followed stays in the register, void (docs/signing.md).
-        if (voided.length) data.lettersVoided = voided;
-      }
-      if (CLOSED_STATES.includes(to)) {
-        const stopped = await this.deps.notices.cancelUnsentForDossier(d.id, 'citizen', now.getTime());
-        if (stopped) data.noticesCancelled = stopped;
-      }
-      await this.deps.dossiers.update(d.id, patch, now.getTime());
-      await this.deps.dossiers.addEvent(
-        { dossierId: d.id, kind: input.kind, occurredAt: at, recordedAt: now.getTime(), actor: actor.name, data, note: input.note ?? null },
-      );
-      return { ...d, ...patch };
-    });
-    return this.viewOf(updated);
+  /**
+   * Events on several dossiers in one transaction (DossierEvents), each with the rules of one;
+   * answers in the items' order, each the dossier after it or the refusal that left it as it was.
+   */
+  async recordEvents(items: EventItem[]): Promise<({ view: DossierView } | { refused: AppError })[]> {
+    const outcomes = await this.events.record(items);
+    return Promise.all(outcomes.map(async (o) => ('refused' in o ? o : { view: await this.viewOf(o.dossier) })));
   }
 
   async viewOf(d: Dossier, calendar?: WorkingCalendar): Promise<DossierView> {

@@ -104,6 +104,15 @@ export interface IssuedApology {
   signed: boolean;
 }
 
+export interface RemoteSigningRows {
+  signedRemotely: number;
+  waiting: number;
+  /** Letters refused or expired at least once, by where they ended. */
+  handedBack: { issued: number; draft: number; cancelled: number };
+  /** The signing events by layer and outcome (requested, confirmed, refused, expired, unavailable…). */
+  events: { layer: string; outcome: string; n: number }[];
+}
+
 export interface Sample {
   count: number;
   /** A few dossier codes or notice ids, to start looking from (never personal data). */
@@ -286,6 +295,26 @@ export class ReplayAuditRepository {
       reachedAt: r.reached_at === null || r.reached_at === undefined ? null : num(r.reached_at),
       signed: r.signing_state === 'signed',
     }));
+  }
+
+  /**
+   * Remote signatures as the rows record them: issued letters the leader (or the agency in the
+   * leader's place) signed remotely; letters still waiting for a signature at the end; and the
+   * letters a signer refused or let expire at least once — issued in the end (approved again and
+   * signed), handed back and still drafts, or cancelled (their dossier closed first).
+   */
+  async remoteSigning(): Promise<RemoteSigningRows> {
+    const count = async (sql: string): Promise<number> => num(rowsOf(await this.db.raw(sql))[0]?.n);
+    const handedBack = `select distinct apology_id from signing_events where outcome in ('refused', 'expired')`;
+    const byStatus = rowsOf(await this.db.raw(`select a.status, count(*) as n from apologies a where a.id in (${handedBack}) group by a.status`));
+    const of = (status: string): number => num(byStatus.find((r) => r.status === status)?.n);
+    const outcomes = rowsOf(await this.db.raw(`select layer, outcome, count(*) as n from signing_events group by layer, outcome`));
+    return {
+      signedRemotely: await count(`select count(*) as n from apologies a join letter_signing ls on ls.apology_id = a.id where a.status = 'issued' and ls.leader_signer = 'remote'`),
+      waiting: await count(`select count(*) as n from apologies a join letter_signing ls on ls.apology_id = a.id where a.status = 'draft' and ls.state in ('leader-waiting', 'leader-signed', 'agency-waiting')`),
+      handedBack: { issued: of('issued'), draft: of('draft'), cancelled: of('cancelled') },
+      events: outcomes.map((r) => ({ layer: String(r.layer), outcome: String(r.outcome), n: num(r.n) })),
+    };
   }
 
   private async sample(sql: string, bindings: number[]): Promise<Sample> {

@@ -15,6 +15,7 @@ import { dayToIso, dayToYmd, localDayOf } from '../domain/time';
 import { ReportService } from '../services/reports';
 import { duplicateKeys, firstAcceptance, monthOfDay, monthsBetween, realTimeOf, spread, tallyDeliveries, type DuplicateKey, type ProviderTally, type Spread } from './audit-figures';
 import type { AuditParams, FakeDelivery, RunFacts } from './audit-types';
+import type { RequestTally } from './fakes/smartca';
 import { isRate, matchCalibration, QUARTER_MEASURE_LABELS, RUN_MEASURE_LABELS, type RunMeasures } from './calibration';
 
 export type { AuditParams, FakeDelivery, RunFacts, ClockMark } from './audit-types';
@@ -22,6 +23,8 @@ export type { AuditParams, FakeDelivery, RunFacts, ClockMark } from './audit-typ
 export interface AuditInput {
   db: Db;
   deliveries: FakeDelivery[];
+  /** Where the SmartCA fake's requests stand at the end (null: no agency signed remotely). */
+  signingRequests?: RequestTally | null;
   params: AuditParams;
   run: RunFacts;
 }
@@ -101,6 +104,11 @@ export interface Audit {
   letterNumbers: { registers: LetterRegister[]; gaps: number; examples: string[] };
   /** Letters issued, and how many carried their signatures (parameters' `signing`: an agency set to 'off' issues them unsigned). */
   letters: { issued: number; signed: number; unsigned: number };
+  /**
+   * Remote signing ('remote' agencies): what SmartCA received and how its requests ended (the
+   * fake's word), and the letters as the rows have them. Null when no agency signs remotely.
+   */
+  remoteSigning: RemoteSigningAudit | null;
   notices: {
     byState: NoticeTally[];
     total: number;
@@ -115,7 +123,31 @@ export interface Audit {
   calibration: { source: string; rows: CalibrationRow[] };
 }
 
+export interface RemoteSigningAudit {
+  /** Signature requests the fake took, and those it answered with an error, that timed out or were cut by an outage. */
+  requests: number;
+  requestsFailed: number;
+  /** The fake's requests by where they stand at the end: confirmed, refused, expired, pending. */
+  atFake: RequestTally;
+  signedRemotely: number;
+  /** Letters not issued, still waiting for a signature at the end. */
+  waiting: number;
+  /** Letters refused or expired at least once: issued in the end after being approved again, still handed back, or cancelled. */
+  handedBack: { issued: number; draft: number; cancelled: number };
+  events: { layer: string; outcome: string; n: number }[];
+}
+
 const PROVIDER_CHANNELS = ['zalo', 'sms', 'email'] as const;
+
+async function remoteSigningAudit(repo: ReplayAuditRepository, deliveries: FakeDelivery[], atFake: RequestTally): Promise<RemoteSigningAudit> {
+  const log = deliveries.filter((d) => d.provider === 'signing');
+  return {
+    requests: log.filter((d) => d.outcome === 'accepted').length,
+    requestsFailed: log.filter((d) => d.outcome !== 'accepted').length,
+    atFake,
+    ...(await repo.remoteSigning()),
+  };
+}
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 const sampleOf = (count: number, examples: string[]): Sample => ({ count, examples: examples.slice(0, 10) });
 
@@ -250,6 +282,7 @@ export async function auditReplay(input: AuditInput): Promise<Audit> {
   const calibrationRows = await calibrate(db, params.calibration.figures, simulated, { startDay, endDay, atMs: run.virtualEnd });
 
   const lostCount = stuck.count + noFallback.count + noNotice.count + sentWithoutDelivery.count;
+  const remoteSigning = input.signingRequests ? await remoteSigningAudit(repo, deliveries, input.signingRequests) : null;
   return {
     generatedAtRealMs: Date.now(),
     database: run.database ?? (isPostgres(db) ? 'postgresql' : 'sqlite'),
@@ -264,6 +297,7 @@ export async function auditReplay(input: AuditInput): Promise<Audit> {
       examples: letterRegisters.flatMap((r) => r.gaps.map((g) => `${r.agencyCode} ${r.year} số ${g}`)).slice(0, 10),
     },
     letters: { issued: issued.length, signed: issued.filter((a) => a.signed).length, unsigned: issued.filter((a) => !a.signed).length },
+    remoteSigning,
     notices: {
       byState: tally,
       total: sum(tally.map((t) => t.n)),

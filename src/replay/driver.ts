@@ -77,6 +77,10 @@ export interface DriverDeps {
   staffEveryMs: number;
   /** Called after each step (progress lines, fault schedules keyed by virtual time). */
   afterStep?: (progress: DriverProgress) => Promise<void> | void;
+  /** Agency code → the user id of its leader who signs remotely (approvals are theirs, as on the staff pages). */
+  leaders?: ReadonlyMap<string, number>;
+  /** Whether the driver asks the remote signer about waiting letters each step, as the server's loop does (src/server.ts). */
+  pollSignatures?: boolean;
 }
 
 export interface DriverProgress {
@@ -89,6 +93,8 @@ export interface DriverProgress {
   drafted: number;
   approved: number;
   called: number;
+  /** Letters asked about at the remote signer by the driver's signature poll. */
+  signatureChecks: number;
   ticks: { drafted: number; issued: number; escalated: number; refused: number };
 }
 
@@ -148,6 +154,7 @@ export class ReplayDriver {
     drafted: 0,
     approved: 0,
     called: 0,
+    signatureChecks: 0,
     ticks: { drafted: 0, issued: 0, escalated: 0, refused: 0 },
   };
 
@@ -181,6 +188,7 @@ export class ReplayDriver {
       }
       await this.flush();
       if (this.watcherHasWork(now, next)) await this.tick();
+      await this.pollSignatures();
       for (const { at, item } of late) {
         if (this.pending.codes.has(codeOf(item))) await this.flush();
         await this.act(at, item);
@@ -198,6 +206,7 @@ export class ReplayDriver {
     }
     // The end: one more look by the watcher at what slipped in the last step, and its notices.
     await this.tick();
+    await this.pollSignatures();
     await this.deps.outbox.drain();
     return { ...this.progress };
   }
@@ -232,6 +241,17 @@ export class ReplayDriver {
       return true;
     }
     return false;
+  }
+
+  /** The server loop's signature checks (`checkSignatures`, every letter due for one), at this step's virtual now. */
+  private async pollSignatures(): Promise<void> {
+    if (!this.deps.pollSignatures) return;
+    const batch = 50;
+    for (let round = 0; round < 1000; round++) {
+      const checked = await this.deps.services.apologyWorkflow.checkSignatures(batch);
+      if (checked) this.progress.signatureChecks += checked;
+      if (checked < batch) return;
+    }
   }
 
   private setDue(code: string, dueAt: number | null): void {
@@ -389,8 +409,13 @@ export class ReplayDriver {
       this.agenda.push(at, answer.outcome === 'finish_in_time' ? { kind: 'finish', code: item.dossier.code, agency, reason: 'warning' } : { kind: 'draft', code: item.dossier.code, agency });
     }
     const drafts = await s.apologies.list({ statuses: ['draft'] }, 10_000, 0, REPLAY_ADMIN);
+    const signing = await s.signing.states(drafts.items.map((d) => d.apology.id));
     for (const { apology: a } of drafts.items) {
-      const key = `d:${a.id}`;
+      // A letter waiting for a signature is in the signer's hands (the phone); one handed back
+      // (refused, expired, a signer fault) is the leader's again, as the staff page shows it.
+      const l = signing.get(a.id);
+      if (l && l.state !== 'returned') continue;
+      const key = l ? `d:${a.id}:${l.updatedAt}` : `d:${a.id}`;
       if (this.answered.has(key)) continue;
       this.answered.add(key);
       const agency = this.codeOf(a.issuingAgencyId);
@@ -432,7 +457,7 @@ export class ReplayDriver {
       if (!agency) throw new Error(`replay: no agency "${code}" in the catalogue`);
       actors = {
         officer: { name: `chuyên viên ${code}`, agencyId: agency.id, role: 'officer' },
-        leader: { name: `lãnh đạo ${code}`, agencyId: agency.id, role: 'leader' },
+        leader: { name: `lãnh đạo ${code}`, agencyId: agency.id, role: 'leader', ...(this.deps.leaders?.has(code) ? { userId: this.deps.leaders.get(code) } : {}) },
         counter: { name: `một cửa ${code}`, agencyId: agency.id, role: 'counter' },
       };
       this.actors.set(code, actors);

@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import type { DbProxy } from './db-outage';
 import { startEsmsFake, type EsmsFake } from './fakes/esms';
 import { FaultState, type FakeDelivery, type FakeProvider } from './fakes/fault';
-import { SmartCaFake, type SmartCaFakeUser } from './fakes/smartca';
+import { SmartCaFake, type SmartCaFakeOptions, type SmartCaFakeUser } from './fakes/smartca';
 import { startFakeSmtp, type FakeSmtp } from './fakes/smtp';
 import { startZaloFake, type ZaloFake } from './fakes/zalo';
 import type { FaultParams } from './params';
@@ -51,6 +51,12 @@ export interface StartFakesOptions {
   zaloWebhookUrl?: string;
   /** Leaders who sign remotely: SmartCA is started only when there are some. */
   signingUsers?: SmartCaFakeUser[];
+  /**
+   * SmartCA's clock (the replay's virtual one: a request expires after the provider's few minutes
+   * of simulated time) and the signers' phones (what each signer answers, and when on that clock).
+   */
+  signingClock?: () => Date;
+  phone?: SmartCaFakeOptions['phone'];
   /** The proxy the children reach PostgreSQL through: `database.outages` are applied to it. */
   database?: DbProxy;
 }
@@ -110,7 +116,7 @@ export async function startFakes(faults: FaultParams, options: StartFakesOptions
   const sms = await startEsmsFake({ faults: states.sms, retain: false });
   let signing: SmartCaFake | null = null;
   if (options.signingUsers?.length) {
-    signing = new SmartCaFake({ users: options.signingUsers, now: () => new Date(), faults: states.signing });
+    signing = new SmartCaFake({ users: options.signingUsers, now: options.signingClock ?? (() => new Date()), faults: states.signing, phone: options.phone });
     await signing.start();
   }
   for (const p of Object.keys(states) as FakeProvider[]) {

@@ -108,11 +108,25 @@ const staffSchema = z
     /** Share of the citizens on the call list the counter calls. */
     callListCalledShare: share,
     callDelayOfficeHours: spread,
+    /**
+     * A remote-signing request on the signer's phone ('remote' agencies; staff.ts onSignatureRequest):
+     * the share confirmed and the share refused (the rest never answered: the request expires, as
+     * does one that arrives out of office hours or is answered after the provider's few minutes).
+     */
+    signatureConfirmedShare: share,
+    signatureRefusedShare: share,
+    /** Real minutes from the request to the answer on the phone. */
+    signatureDelayMinutes: spread,
   })
-  .strict();
+  .strict()
+  .refine((s) => s.signatureConfirmedShare + s.signatureRefusedShare <= 1 + 1e-9, { message: 'signatureConfirmedShare + signatureRefusedShare không được quá 1', path: ['signatureRefusedShare'] });
 
-/** How an agency's letters are signed: its organisational certificate (a demo CA's, made at set-up), or explicitly not at all. */
-const signerKind = z.enum(['certificate', 'off']);
+/**
+ * How an agency's letters are signed: its organisational certificate (a demo CA's, made at set-up);
+ * 'remote', its leader and its certificate holder confirming each signature on the phone (the
+ * SmartCA fake); or explicitly not at all.
+ */
+const signerKind = z.enum(['certificate', 'remote', 'off']);
 
 const signingSchema = z
   .object({
@@ -241,6 +255,9 @@ export const DEFAULT_REPLAY_PARAMS: ReplayParams = Object.freeze({
     approvalDelayOfficeHours: { median: 6, p90: 24 },
     callListCalledShare: 0.85,
     callDelayOfficeHours: { median: 8, p90: 24 },
+    signatureConfirmedShare: 0.92,
+    signatureRefusedShare: 0.02,
+    signatureDelayMinutes: { median: 1.5, p90: 4 },
   },
   // A province's agencies sign their letters; one that has not set it up issues them unsigned, which the audit shows.
   signing: { kind: 'certificate', agencies: {} },

@@ -137,6 +137,30 @@ function dossiers(a: Audit): string {
   );
 }
 
+/** Remote signing (SmartCA): the fake's requests and how they ended, beside the letters as the rows have them. */
+function remoteSigning(a: Audit): string {
+  const r = a.remoteSigning;
+  if (!r) return '';
+  return (
+    `<section><h2>Ký số từ xa (xác nhận trên điện thoại)</h2>` +
+    table(['Chỉ số', 'Giá trị'], [
+      ['Yêu cầu ký dịch vụ ký số đã nhận', r.requests],
+      ['Yêu cầu bị lỗi, quá giờ hoặc mất kết nối (dịch vụ ngừng)', r.requestsFailed],
+      ['Yêu cầu người ký đã xác nhận (theo dịch vụ)', r.atFake.confirmed],
+      ['Yêu cầu người ký từ chối (theo dịch vụ)', r.atFake.refused],
+      ['Yêu cầu hết hạn, không ai xác nhận (theo dịch vụ)', r.atFake.expired],
+      ['Yêu cầu còn chờ cuối kỳ (theo dịch vụ)', r.atFake.pending],
+      ['Thư phát hành ký số từ xa', r.signedRemotely],
+      ['Thư còn chờ chữ ký cuối kỳ', r.waiting],
+      ['Thư bị từ chối ký hoặc hết hạn, sau đó phê duyệt lại và phát hành', r.handedBack.issued],
+      ['Thư bị từ chối ký hoặc hết hạn, còn trả lại lãnh đạo cuối kỳ', r.handedBack.draft],
+      ['Thư bị từ chối ký hoặc hết hạn, huỷ vì hồ sơ đã có kết quả', r.handedBack.cancelled],
+    ]) +
+    table(['Lớp chữ ký', 'Sự kiện', 'Số lần'], r.events.map((e) => [e.layer === 'leader' ? 'Lãnh đạo' : 'Cơ quan', esc(e.outcome), e.n]), 'Sự kiện ký số ghi trong cơ sở dữ liệu') +
+    '</section>'
+  );
+}
+
 function notices(a: Audit): string {
   const lost = a.notices.lost;
   const byState = table(
@@ -229,7 +253,7 @@ export function renderReport(f: ReportFile): string {
   return `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head>
 <body><h1>${esc(title)}</h1>
-${promises(f)}${months(f.audit)}${dossiers(f.audit)}${notices(f.audit)}${latenciesAndCosts(f.audit)}${periodAndCalibration(f.audit)}${runFacts(f)}
+${promises(f)}${months(f.audit)}${dossiers(f.audit)}${remoteSigning(f.audit)}${notices(f.audit)}${latenciesAndCosts(f.audit)}${periodAndCalibration(f.audit)}${runFacts(f)}
 </body></html>
 `.normalize('NFC');
 }

@@ -10,8 +10,9 @@ import { createLogger, type Logger } from '../logger';
 import { ReplayDriver, childrenOutbox, inProcessOutbox, type DriverProgress, type Outbox, type ServicePort } from './driver';
 import { loadReplayParams, type ReplayOverrides } from './params';
 import { installCatalogue } from './province';
-import { installSigning } from './signing';
-import { httpPort, inProcessPort } from './ports';
+import { installSigning, remoteSignerAccounts, SignerPhones } from './signing';
+import { inProcessPort } from './ports';
+import { httpPort } from './http-port';
 import { VirtualClock, setVirtualNow } from './virtual-clock';
 import { startFakes } from './faults';
 import { streamRng } from './random';
@@ -26,6 +27,8 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
 const VIRTUAL_CLOCK_LINE = /HENLAI_CLOCK=virtual/;
 /** The random stream of the fakes' errors, apart from the province model's (random.ts STREAM). */
 const FAULT_STREAM = 101;
+/** The random stream of the signers' answers on the phone. */
+const PHONE_STREAM = 102;
 
 export interface ReplayOptions {
   paramsFile?: string;
@@ -92,7 +95,16 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
   let clock: VirtualClock | null = null;
   // Which requests the fakes fail is seeded too: the same run fails the same sends.
   const faultRng = streamRng(params.seed, 0, FAULT_STREAM);
-  const fakes = await startFakes(params.faults, { virtualStart: start, random: () => faultRng.float() });
+  // The 'remote' agencies' signers: known to SmartCA from the start; their phones answer on the virtual clock.
+  const signers = remoteSignerAccounts(params);
+  const phones = new SignerPhones(params, streamRng(params.seed, 0, PHONE_STREAM), signers);
+  const fakes = await startFakes(params.faults, {
+    virtualStart: start,
+    random: () => faultRng.float(),
+    signingUsers: signers.map(({ userId, name, agencyName }) => ({ userId, name, agencyName })),
+    signingClock: () => clock?.now() ?? new Date(start),
+    phone: (request) => phones.answer(request),
+  });
   const proxy: DbProxy | null = pg ? await startDbProxy(databaseUrl) : null;
   const env: Record<string, string> = {
     ...fakes.env,
@@ -109,6 +121,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     // A killed server's Idempotency-Key claims expire within this (real) time, so the HTTP port's
     // retry with the same key goes through well within its patience (src/replay/ports.ts).
     IDEMPOTENCY_CLAIM_SECONDS: '5',
+    // The servers ask the remote signer about waiting letters every real second (virtual time runs faster).
+    SIGNING_POLL_SECONDS: '1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   const config = loadConfig({ ...process.env, ...env });
@@ -119,9 +133,12 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     await migrateLatest(db);
     await setVirtualNow(db, start);
     clock = await VirtualClock.open(db);
+    const vclock = clock;
     services = buildServices(config, db, clock, logger);
     await installCatalogue(services.registry, SYSTEM_ACTOR, params);
-    await installSigning(services, params.signing);
+    const smartca = fakes.fakes.signing;
+    const signing = await installSigning(services, params.signing, smartca && { baseUrl: smartca.baseUrl, spId: smartca.spId, spPassword: smartca.spPassword, accounts: signers });
+    await phones.load(services);
     const processes = params.processes;
     const childEnv = { ...env, ...(proxy ? { DATABASE_URL: proxy.url } : {}) };
     let port: ServicePort;
@@ -143,7 +160,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
         }),
       );
       const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-      port = httpPort(() => urls, token);
+      port = httpPort({ baseUrls: () => urls, token, virtualNow: () => vclock.now().getTime() });
       outbox = childrenOutbox(services);
     } else {
       // SQLite has one writer: the use cases run in this process; a dispatcher process is added
@@ -166,7 +183,6 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     let lastPrint = Date.now();
     // Virtual against real time, once a virtual hour: the audit turns latencies into real time with them.
     const clockMarks: { virtualMs: number; realMs: number }[] = [{ virtualMs: start, realMs: Date.now() }];
-    const vclock = clock;
     const driver = new ReplayDriver({
       services,
       clock: { now: () => vclock.now(), advanceTo: (at) => vclock.advanceTo(at) },
@@ -175,6 +191,11 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       outbox,
       stepMs: (options.stepMinutes ?? 15) * MINUTE_MS,
       staffEveryMs: 60 * MINUTE_MS,
+      leaders: signing.leaders,
+      // On SQLite no server runs; on PostgreSQL the servers' loop polls every real second, which
+      // lets virtual hours pass between a confirmation and its check: the driver polls each step
+      // too, as one more server would (pollers racing for a letter is production's case too).
+      pollSignatures: signing.leaders.size > 0,
       afterStep: async (p) => {
         await fakes.applySchedule(p.virtualNow, Date.now() - startedRealMs);
         if (p.virtualNow - clockMarks[clockMarks.length - 1].virtualMs >= 60 * MINUTE_MS) clockMarks.push({ virtualMs: p.virtualNow, realMs: Date.now() });
@@ -204,7 +225,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       database: pg ? 'postgresql' : 'sqlite',
     };
     const deliveries = fakes.deliveries();
-    const audit = await auditReplay({ db, deliveries, params, run });
+    const audit = await auditReplay({ db, deliveries, signingRequests: smartca?.tally() ?? null, params, run });
     const broken = brokenPromises(audit);
     const { htmlFile, jsonFile } = writeReport(options.out, audit, params);
     const outcomes = await services.notices.attemptsByOutcome();

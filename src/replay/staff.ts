@@ -58,6 +58,23 @@ export function onCallList(p: ReplayParams, rng: Rng): { calls: boolean; afterOf
   return { calls, afterOfficeHours: calls ? afterOfficeHours : 0 };
 }
 
+/**
+ * A remote-signing request on the signer's phone (a leader approving, or the agency's certificate
+ * holder sealing at issuance). The provider lets a request wait only a few minutes, so the delay
+ * is in real minutes, not office hours: a request that arrives while the signer's office is
+ * closed (the watcher apologising at night) is not answered and expires, as is one answered after
+ * the provider's window — the letter returns to the leader, who approves it again in office
+ * hours (onDraftWaiting), and that second request is answered like the first.
+ */
+export function onSignatureRequest(p: ReplayParams, rng: Rng, ctx: { inOfficeHours: boolean }): { answer: 'confirm' | 'refuse' | 'none'; afterMinutes: number } {
+  const draw = rng.float();
+  const afterMinutes = logNormal(rng, p.staff.signatureDelayMinutes);
+  if (!ctx.inOfficeHours) return { answer: 'none', afterMinutes: 0 };
+  if (draw < p.staff.signatureConfirmedShare) return { answer: 'confirm', afterMinutes };
+  if (draw < p.staff.signatureConfirmedShare + p.staff.signatureRefusedShare) return { answer: 'refuse', afterMinutes };
+  return { answer: 'none', afterMinutes: 0 };
+}
+
 /** What the model predicts for the dossiers that would slip, as shares of them: the report's yardstick. */
 export interface StaffExpectation {
   /** Finished in time thanks to the warning. */

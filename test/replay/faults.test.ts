@@ -7,7 +7,9 @@ import { buildMessage } from '../../src/channels/email/message';
 import { smsText } from '../../src/documents/sms';
 import { inOutage, NO_FAULTS, startFakes, type FaultParams } from '../../src/replay/faults';
 import { startEsmsFake } from '../../src/replay/fakes/esms';
-import { SmartCaFake } from '../../src/replay/fakes/smartca';
+import { SmartCaFake, type PhoneAnswer } from '../../src/replay/fakes/smartca';
+import { createSmartCaClient } from '../../src/signing';
+import { createHash } from 'node:crypto';
 import { startFakeSmtp, type FakeSmtp } from '../../src/replay/fakes/smtp';
 import { startZaloFake, type ZaloFake } from '../../src/replay/fakes/zalo';
 
@@ -161,6 +163,54 @@ describe('replay fakes: faults on demand and the delivery log', function () {
       } finally {
         await fake.stop();
       }
+    });
+  });
+
+  describe('SmartCA: the signer\'s phone answers on the fake\'s clock', () => {
+    const MINUTE = 60_000;
+    const T0 = Date.UTC(2026, 2, 2, 2); // 09:00 in Vietnam
+    const LEADER = '100000000000';
+
+    /** A fake on a clock the test moves, whose phone gives `answer(n)` to the n-th request; the service's own client asks it. */
+    async function withPhone(answer: (createdAt: number, n: number) => PhoneAnswer | null, run: (f: { fake: SmartCaFake; clock: { at: number }; request: () => Promise<() => Promise<string>> }) => Promise<void>): Promise<void> {
+      const clock = { at: T0 };
+      let n = 0;
+      const fake = new SmartCaFake({ users: [{ userId: LEADER, name: 'Nguyễn Văn A', agencyName: 'UBND phường Ninh Kiều' }], now: () => new Date(clock.at), phone: ({ createdAt }) => answer(createdAt, n++) });
+      await fake.start();
+      try {
+        const client = createSmartCaClient({ baseUrl: fake.baseUrl, spId: fake.spId, spPassword: fake.spPassword }, { now: () => new Date(clock.at) });
+        const signer = client.signer(LEADER);
+        const request = async () => {
+          const signedAttributes = Buffer.from('thư xin lỗi');
+          const r = await signer.requestSignature({ digest: createHash('sha256').update(signedAttributes).digest(), signedAttributes, documentId: 'henlai-1', description: 'Văn bản xin lỗi' });
+          return async () => (await signer.checkRequest(r)).status;
+        };
+        await run({ fake, clock, request });
+      } finally {
+        await fake.stop();
+      }
+    }
+
+    it('confirms when the clock reaches the answer, however late the poll comes, and not before', async () => {
+      await withPhone((at) => ({ answer: 'confirm', at: at + 2 * MINUTE }), async ({ fake, clock, request }) => {
+        const status = await request();
+        clock.at = T0 + MINUTE;
+        assert.equal(await status(), 'pending', 'the leader answers after 2 minutes: at 1 minute the request still waits');
+        clock.at = T0 + 15 * MINUTE;
+        assert.equal(await status(), 'signed', 'answered at 2 minutes, within the 5-minute window: a poll at 15 minutes finds it signed, not expired');
+        assert.deepEqual(fake.tally(), { pending: 0, confirmed: 1, refused: 0, expired: 0 });
+      });
+    });
+
+    it('refuses as the phone says, and lets expire a request answered too late or never', async () => {
+      await withPhone((at, n) => [{ answer: 'refuse' as const, at: at + MINUTE }, { answer: 'confirm' as const, at: at + 6 * MINUTE }, null][n] ?? null, async ({ fake, clock, request }) => {
+        const refused = await request();
+        const late = await request();
+        const never = await request();
+        clock.at = T0 + 30 * MINUTE;
+        assert.deepEqual([await refused(), await late(), await never()], ['refused', 'expired', 'expired'], 'refused at 1 minute; confirmed at 6 minutes, after the 5-minute window; never answered');
+        assert.deepEqual(fake.tally(), { pending: 0, confirmed: 0, refused: 1, expired: 2 });
+      });
     });
   });
 

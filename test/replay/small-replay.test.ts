@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import knex from 'knex';
 import { runReplay, type ReplayOutcome } from '../../src/replay/run';
 import type { ReplayOverrides } from '../../src/replay/params';
+import { replayDatabase } from './replay-database';
 
 const onPostgres = /^postgres/.test(process.env.DATABASE_URL ?? '');
 
@@ -35,21 +35,6 @@ const SMALL_MONTH: ReplayOverrides = {
   },
   processes: { servers: 2, dispatchers: 2 },
 };
-
-/** The replay's own PostgreSQL database beside the one the tests are given: it recreates its schema. */
-async function replayDatabase(url: string): Promise<string> {
-  const target = new URL(url);
-  const name = `${target.pathname.slice(1)}_replay`;
-  const admin = knex({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
-  try {
-    const exists = await admin.raw('select 1 from pg_database where datname = ?', [name]);
-    if (!exists.rows.length) await admin.raw(`create database "${name}"`);
-  } finally {
-    await admin.destroy();
-  }
-  target.pathname = `/${name}`;
-  return target.toString();
-}
 
 describe(`small replay: a month, a few thousand dossiers, kills and outages (${onPostgres ? 'PostgreSQL, servers and dispatchers as processes' : 'SQLite, one process and a dispatcher process'})`, function () {
   this.timeout(360_000);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_REPLAY_PARAMS as p, loadReplayParams } from '../../src/replay/params';
 import { Rng } from '../../src/replay/random';
-import { onAtRiskWarning, onCallList, onDraftWaiting, staffExpectation } from '../../src/replay/staff';
+import { onAtRiskWarning, onCallList, onDraftWaiting, onSignatureRequest, staffExpectation } from '../../src/replay/staff';
 
 describe('replay: the staff-response model', () => {
   const N = 20_000;
@@ -43,6 +43,37 @@ describe('replay: the staff-response model', () => {
     let called = 0;
     for (let i = 0; i < N; i++) if (onCallList(p, rng).calls) called++;
     assert.ok(Math.abs(called / N - p.staff.callListCalledShare) < 0.015, `called ${called} of ${N}`);
+  });
+
+  it('answers remote-signing requests on the phone at the parameters’ shares, after a delay in minutes', () => {
+    const rng = new Rng(5);
+    const answers = { confirm: 0, refuse: 0, none: 0 };
+    const delays: number[] = [];
+    for (let i = 0; i < N; i++) {
+      const r = onSignatureRequest(p, rng, { inOfficeHours: true });
+      answers[r.answer]++;
+      if (r.answer !== 'none') delays.push(r.afterMinutes);
+    }
+    const { signatureConfirmedShare: confirmed, signatureRefusedShare: refused, signatureDelayMinutes: delay } = p.staff;
+    assert.ok(Math.abs(answers.confirm / N - confirmed) < 0.01, `confirmed ${answers.confirm} of ${N} requests; the model says ${confirmed}`);
+    assert.ok(Math.abs(answers.refuse / N - refused) < 0.01, `refused ${answers.refuse} of ${N} requests; the model says ${refused}`);
+    assert.ok(Math.abs(answers.none / N - (1 - confirmed - refused)) < 0.01, `left ${answers.none} of ${N} requests unanswered; the model says ${(1 - confirmed - refused).toFixed(3)}`);
+    delays.sort((a, b) => a - b);
+    const median = delays[Math.floor(delays.length / 2)];
+    assert.ok(Math.abs(median - delay.median) / delay.median < 0.05, `median answer after ${median.toFixed(2)} minutes; the model says ${delay.median}`);
+  });
+
+  it('leaves unanswered a signing request that reaches the phone while the office is closed (it expires)', () => {
+    const rng = new Rng(6);
+    const eager = loadReplayParams(undefined, { staff: { signatureConfirmedShare: 1, signatureRefusedShare: 0 } });
+    for (let i = 0; i < 500; i++) {
+      assert.equal(onSignatureRequest(eager, rng, { inOfficeHours: false }).answer, 'none', 'nobody confirms a signature at night, whatever the share');
+      assert.equal(onSignatureRequest(eager, rng, { inOfficeHours: true }).answer, 'confirm', 'with a confirmed share of 1 every request in office hours is confirmed');
+    }
+  });
+
+  it('refuses phone shares that add up to more than one, naming the field', () => {
+    assert.throws(() => loadReplayParams(undefined, { staff: { signatureConfirmedShare: 0.9, signatureRefusedShare: 0.2 } }), /staff\.signatureRefusedShare/);
   });
 
   it('makes the same decisions from the same seed', () => {

@@ -8,7 +8,10 @@
  *   the user's key over the digest sent (PKCS#1 v1.5, SHA-256), once: every poll then returns
  *   the same signature_value.
  * - The test decides what the user does: confirm, refuse, let it expire; or the service is down
- *   (connections dropped), failing (HTTP 503) or slow. Each settled request posts a callback to
+ *   (connections dropped), failing (HTTP 503) or slow. Or `phone` answers for the user when the
+ *   request arrives, at an instant of the fake's clock (the replay's staff model): the answer
+ *   takes effect once that instant is reached, and only if it comes before the request expires,
+ *   whichever the poll or the end of the run comes first. Each settled request posts a callback to
  *   `callbackUrl` (X-SmartCA-Signature: hex HMAC-SHA256 of the body with `callbackSecret`),
  *   `callbackCopies` times (duplicates happen in real life).
  */
@@ -40,7 +43,18 @@ export interface SmartCaFakeOptions {
   callbackCopies?: number;
   /** The replay's fault state (seeded); by default one of its own. */
   faults?: FaultState;
+  /** What the user will do on the phone, decided when the request arrives; null: never answers (it expires). */
+  phone?: (request: { userId: string; createdAt: number }) => PhoneAnswer | null;
 }
+
+/** The user's answer on the phone and when (epoch ms of the fake's clock). */
+export interface PhoneAnswer {
+  answer: 'confirm' | 'refuse';
+  at: number;
+}
+
+/** How the requests stand at the fake's now: its own word on who confirmed, refused or let a request expire. */
+export type RequestTally = Record<RequestState, number>;
 
 type RequestState = 'pending' | 'confirmed' | 'refused' | 'expired';
 
@@ -52,6 +66,8 @@ interface SignRequest {
   files: Array<{ doc_id: string; digest: Buffer }>;
   state: RequestState;
   signatures: Array<{ doc_id: string; signature_value: string }>;
+  /** The phone's answer, not yet reached on the fake's clock. */
+  answer: PhoneAnswer | null;
 }
 
 interface UserKeys {
@@ -138,13 +154,24 @@ export class SmartCaFake implements FaultControls {
   async confirm(tranCode: string): Promise<void> {
     const r = this.requests.get(tranCode)!;
     if (r.state !== 'pending') return;
+    this.sign(r);
+    await this.sendCallbacks(r);
+  }
+
+  /** Every request by where it stands now (a phone answer or an expiry due by now is applied first). */
+  tally(): RequestTally {
+    const counts: RequestTally = { pending: 0, confirmed: 0, refused: 0, expired: 0 };
+    for (const r of this.requests.values()) counts[this.stateOf(r)]++;
+    return counts;
+  }
+
+  private sign(r: SignRequest): void {
     const key = this.users.get(r.userId)!.key;
     r.signatures = r.files.map((f) => ({
       doc_id: f.doc_id,
       signature_value: privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([DIGEST_INFO_SHA256, f.digest])).toString('base64'),
     }));
     r.state = 'confirmed';
-    await this.sendCallbacks(r);
   }
 
   async refuse(tranCode: string): Promise<void> {
@@ -175,7 +202,15 @@ export class SmartCaFake implements FaultControls {
   }
 
   private stateOf(r: SignRequest): RequestState {
-    if (r.state === 'pending' && this.options.now().getTime() - r.createdAt > (this.options.expireAfterMs ?? 5 * 60_000)) r.state = 'expired';
+    if (r.state !== 'pending') return r.state;
+    const now = this.options.now().getTime();
+    const expiresAt = r.createdAt + (this.options.expireAfterMs ?? 5 * 60_000);
+    const answer = r.answer;
+    if (answer && answer.at <= now && answer.at <= expiresAt) {
+      r.answer = null;
+      if (answer.answer === 'confirm') this.sign(r);
+      else r.state = 'refused';
+    } else if (now > expiresAt) r.state = 'expired';
     return r.state;
   }
 
@@ -251,14 +286,17 @@ export class SmartCaFake implements FaultControls {
       if (!valid) return send(400, { status_code: 400, message: 'BAD_REQUEST' });
       if (!user || body.serial_number !== user.serial) return send(403, { status_code: 403, message: 'CREDENTIAL_STATUS_INVALID' });
       const tranCode = randomUUID();
+      const createdAt = this.options.now().getTime();
+      const userId = String(body.user_id);
       this.requests.set(tranCode, {
         tranCode,
         transactionId: String(body.transaction_id),
-        userId: String(body.user_id),
-        createdAt: this.options.now().getTime(),
+        userId,
+        createdAt,
         files: files!.map((f) => ({ doc_id: String(f.doc_id), digest: Buffer.from(String(f.data_to_be_signed), 'hex') })),
         state: 'pending',
         signatures: [],
+        answer: this.options.phone?.({ userId, createdAt }) ?? null,
       });
       return send(200, { status_code: 200, message: 'sig_wait_for_user_confirm', data: { transaction_id: body.transaction_id, tran_code: tranCode } });
     }

@@ -41,9 +41,11 @@ export interface LetterLayout {
 type Layout = LetterLayout;
 
 /**
- * How long a letter signed by its leader may wait for the issuance that follows at once before
- * the poller takes it over (the process issuing it stopped). Long enough that the poller does
- * not race a live issuance and ask a remote agency signer twice.
+ * How long a letter may wait for the step that follows at once — its approval preparing it and
+ * asking the leader's signer, or its issuance once the leader signed — before the poller takes it
+ * over (the process doing it stopped). Long enough that the poller does not race a live approval
+ * (and hand back a letter whose PDF is still being made) or a live issuance (and ask a remote
+ * agency signer twice).
  */
 const ISSUE_GRACE_MS = 60_000;
 
@@ -344,7 +346,8 @@ export class LetterSigningService {
       prepared: null,
       stamps: null,
       message: null,
-      nextCheckAt: now,
+      // The approval prepares the letter and asks the signer next; the poller only if it stops.
+      nextCheckAt: now + Math.max(this.deps.pollMs, ISSUE_GRACE_MS),
       updatedAt: now,
     });
     return code;

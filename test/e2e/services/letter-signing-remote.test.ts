@@ -79,6 +79,29 @@ describe('signed letters: the leader confirms a remote signature (SmartCA fake)'
     assert.equal((await ctx.services.signing.state(id))?.state, 'leader-waiting', 'a new request after approving again');
   });
 
+  it("another process's signature poll while the approval is still preparing the letter does not hand it back: the approval's request goes out", async () => {
+    // A server's poller runs every few seconds; the approving process renders the letter to PDF
+    // after opening the signing round. A poll in between must leave the round to its approval.
+    const pdf = ctx.services.pdf;
+    const render = pdf.renderLocated!.bind(pdf);
+    let polled = -1;
+    pdf.renderLocated = async (html, selectors) => {
+      polled = await ctx.services.apologyWorkflow.checkSignatures();
+      return render(html, selectors);
+    };
+    try {
+      const { id } = await draftAndApprove();
+      assert.equal(polled, 0, 'the poll found the letter being approved due for a check and took it over');
+      const state = await ctx.services.signing.state(id);
+      assert.equal(state?.state, 'leader-waiting', `the letter was handed back while its approval was preparing it: ${state?.message}`);
+      assert.deepEqual(await outcomes(id), ['leader:requested'], 'the approval sent its request, once');
+      await fake.confirm(fake.requestOf(CCCD).tranCode);
+      assert.equal((await ctx.services.apologies.get(id, leader)).apology.status, 'issued');
+    } finally {
+      pdf.renderLocated = render;
+    }
+  });
+
   it('a provider that is down keeps the letter waiting and retries; nothing is lost', async () => {
     fake.mode = 'down';
     const { id, view } = await draftAndApprove();

@@ -77,7 +77,11 @@ describe(`small replay: a month, a few thousand dossiers, kills and outages (${o
   it("takes Zalo's delivery receipts at the service's webhook and records those notices delivered", () => {
     const z = outcome.audit.zaloReceipts;
     assert.ok(z, 'the audit has no Zalo receipts section');
-    assert.ok(z.taken > 0, `the webhook took no delivery receipt from the Zalo fake (${z.failed} failed)`);
+    // PostgreSQL's half month of 600 dossiers may send nothing by Zalo (down eight days of it).
+    const accepted = outcome.audit.deliveries.find((d) => d.provider === 'zalo')?.accepted ?? 0;
+    if (!onPostgres) assert.ok(accepted > 0, 'the Zalo fake accepted no message in the month: receipts were not exercised');
+    if (accepted === 0) return;
+    assert.ok(z.taken > 0, `the webhook took no delivery receipt for the ${accepted} messages the Zalo fake accepted (${z.failed} failed)`);
     assert.ok(z.noticesDelivered > 0, `${z.taken} receipts were taken but no Zalo notice is recorded as delivered`);
     assert.ok(z.noticesDelivered <= z.taken, `${z.noticesDelivered} Zalo notices are recorded delivered but the fake posted only ${z.taken} receipts`);
   });

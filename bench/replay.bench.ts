@@ -13,6 +13,7 @@
  *
  *   node --import tsx bench/replay.bench.ts                       # the whole year (≈ 30 min or more)
  *   BENCH_REPLAY_DAYS=18 node --import tsx bench/replay.bench.ts  # 1/20 of it, extrapolated
+ *   BENCH_REPLAY_SQLITE=0 BENCH_PG_URL=… node --import tsx bench/replay.bench.ts  # PostgreSQL alone
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -62,8 +63,10 @@ export async function benchReplay(): Promise<Figures> {
   const out: Figures = {};
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-replay-bench-'));
   try {
-    const sqlite = await runReplay({ out: path.join(dir, 'sqlite'), days, print: (l) => process.stderr.write(`${l}\n`) });
-    Object.assign(out, figuresOf(sqlite, days));
+    if (process.env.BENCH_REPLAY_SQLITE !== '0') {
+      const sqlite = await runReplay({ out: path.join(dir, 'sqlite'), days, print: (l) => process.stderr.write(`${l}\n`) });
+      Object.assign(out, figuresOf(sqlite, days));
+    }
     const pgUrl = process.env.BENCH_PG_URL;
     if (pgUrl) {
       const pg = await runReplay({ out: path.join(dir, 'pg'), days, databaseUrl: pgUrl, print: (l) => process.stderr.write(`${l}\n`) });

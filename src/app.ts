@@ -5,6 +5,7 @@ import { apiRouter } from './http/api/routes';
 import { openApiDocument } from './http/api/openapi';
 import { errorHandler, notFound } from './http/middleware/errors';
 import { requestLog } from './http/middleware/request-log';
+import { virtualNowCatchUp } from './http/middleware/virtual-now';
 import { citizenRouter } from './http/citizen/routes';
 import { handleZaloWebhook } from './channels/zalo';
 import { gatewayOf, handleSmsCallback } from './channels/sms';
@@ -119,7 +120,7 @@ export function createApp(s: Services): Express {
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
-  app.use('/api/v1', apiRouter(s));
+  app.use('/api/v1', virtualNowCatchUp(s.clock), apiRouter(s));
   app.use(['/api', '/webhooks'], notFound(views));
 
   // Before the form parser and the cookies: citizen pages read no session, and their one form

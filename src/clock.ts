@@ -8,7 +8,21 @@ export interface Clock {
    * Read it through realTimeOf.
    */
   readonly realTime?: Clock;
+  /**
+   * A clock that follows a now shared with other processes (a replay's VirtualClock) reads it
+   * again when a caller knows it has moved to at least `atLeastMs`, instead of waiting for its
+   * next poll. Absent: now() is always current.
+   */
+  catchUp?(atLeastMs: number): Promise<void>;
 }
+
+/**
+ * The header a replay's driver sends with each request: the shared virtual now it has just set
+ * (epoch ms), so that a server on the virtual clock catches up (Clock.catchUp) before it judges
+ * the request's instants. It never sets the time — only the shared row does — and a server on the
+ * system clock (production refuses the virtual one) ignores it.
+ */
+export const VIRTUAL_NOW_HEADER = 'Henlai-Virtual-Now';
 
 export const systemClock: Clock = { now: () => new Date() };
 

@@ -13,7 +13,8 @@ import { ReplayDriver, childrenOutbox, inProcessOutbox, type DriverProgress, typ
 import { loadReplayParams, type ReplayOverrides } from './params';
 import { installCatalogue } from './province';
 import { installSigning, remoteSignerAccounts, SignerPhones } from './signing';
-import { httpPort, inProcessPort } from './ports';
+import { inProcessPort } from './ports';
+import { httpPort } from './http-port';
 import { VirtualClock, setVirtualNow } from './virtual-clock';
 import { startFakes } from './faults';
 import { streamRng } from './random';
@@ -138,6 +139,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     await migrateLatest(db);
     await setVirtualNow(db, start);
     clock = await VirtualClock.open(db);
+    const vclock = clock;
     services = buildServices(config, db, clock, logger);
     await installCatalogue(services.registry, SYSTEM_ACTOR, params);
     const smartca = fakes.fakes.signing;
@@ -165,7 +167,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
         }),
       );
       const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-      port = httpPort(() => urls, token);
+      port = httpPort({ baseUrls: () => urls, token, virtualNow: () => vclock.now().getTime() });
       outbox = childrenOutbox(services);
     } else {
       // SQLite has one writer: the use cases run in this process; a dispatcher process is added
@@ -188,7 +190,6 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     let lastPrint = Date.now();
     // Virtual against real time, once a virtual hour: the audit turns latencies into real time with them.
     const clockMarks: { virtualMs: number; realMs: number }[] = [{ virtualMs: start, realMs: Date.now() }];
-    const vclock = clock;
     const driver = new ReplayDriver({
       services,
       clock: { now: () => vclock.now(), advanceTo: (at) => vclock.advanceTo(at) },

@@ -22,6 +22,7 @@ export class VirtualClock implements Clock {
   readonly realTime = systemClock;
   private current: number;
   private timer: NodeJS.Timeout | null = null;
+  /** The read of the shared now under way (the poll's or a catch-up's), shared by both. */
   private polling: Promise<unknown> | null = null;
 
   private constructor(
@@ -60,6 +61,22 @@ export class VirtualClock implements Clock {
   }
 
   /**
+   * Reads the shared now until this process's is at least `atLeastMs` (a request sent by the
+   * driver right after it moved the clock), without waiting for the next poll. Calls made while a
+   * read is under way share it; one read that comes back behind (it started before the driver's
+   * move) is followed by a fresh one. A shared now that is still behind after that is left to the
+   * use case, which refuses the instant as in the future.
+   */
+  async catchUp(atLeastMs: number): Promise<void> {
+    for (let read = 0; read < 2 && this.current < atLeastMs; read++) {
+      this.polling ??= this.sync().finally(() => {
+        this.polling = null;
+      });
+      await this.polling;
+    }
+  }
+
+  /**
    * Moves the shared now (and this process's at once, without waiting for a poll): the driver's
    * own clock when it runs the services in its process.
    */
@@ -78,11 +95,10 @@ export class VirtualClock implements Clock {
     if (this.timer) return;
     this.timer = setInterval(() => {
       if (this.polling) return;
-      this.polling = this.sync()
-        .catch(this.onError)
-        .finally(() => {
-          this.polling = null;
-        });
+      this.polling = this.sync().finally(() => {
+        this.polling = null;
+      });
+      this.polling.catch(this.onError);
     }, pollMs);
     // The clock alone must not keep a process alive that has nothing else to do.
     this.timer.unref();
@@ -92,7 +108,7 @@ export class VirtualClock implements Clock {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.polling;
+    await this.polling?.catch(() => undefined);
   }
 }
 

@@ -152,6 +152,25 @@ const COLUMNS: Record<keyof Dossier, string> = {
 };
 
 const BOOLEAN_FIELDS = new Set<keyof Dossier>(['consentZalo', 'consentEmail', 'consentSms']);
+/** PostgreSQL's type for a column sent through VALUES (whose cells it otherwise reads as text); others are text. */
+const COLUMN_PG_TYPES: Record<string, string> = {
+  consent_zalo: 'boolean',
+  consent_email: 'boolean',
+  consent_sms: 'boolean',
+  procedure_id: 'bigint',
+  receiving_agency_id: 'bigint',
+  deciding_agency_id: 'bigint',
+  submitted_at: 'bigint',
+  accepted_at: 'bigint',
+  clock_started_at: 'bigint',
+  clock_amount: 'double precision',
+  original_due_at: 'bigint',
+  current_due_at: 'bigint',
+  deadline_version: 'bigint',
+  extensions_count: 'bigint',
+  resolved_at: 'bigint',
+  closed_at: 'bigint',
+};
 const NUMBER_FIELDS = new Set<keyof Dossier>([
   'submittedAt', 'acceptedAt', 'clockStartedAt', 'clockAmount', 'originalDueAt', 'currentDueAt', 'resolvedAt', 'closedAt', 'createdAt', 'updatedAt',
 ]);
@@ -292,6 +311,40 @@ export class DossierRepository {
     await this.db('dossiers').where({ id }).update({ ...dossierToRow(patch), updated_at: now });
   }
 
+  /**
+   * Several dossiers' patches in as few statements as their shapes allow: the patches that set
+   * the same fields go in one UPDATE … FROM (VALUES …) per chunk (SQLite ≥ 3.33, PostgreSQL).
+   */
+  async updateMany(patches: { id: number; patch: Partial<Dossier> }[], now: number): Promise<void> {
+    const byShape = new Map<string, { id: number; row: Record<string, unknown> }[]>();
+    for (const { id, patch } of patches) {
+      const row = dossierToRow(patch);
+      const shape = Object.keys(row).sort().join(',');
+      const group = byShape.get(shape) ?? [];
+      group.push({ id, row });
+      byShape.set(shape, group);
+    }
+    const pg = isPostgres(this.db);
+    for (const [shape, group] of byShape) {
+      if (group.length === 1 || !shape) {
+        for (const { id, row } of group) await this.db('dossiers').where({ id }).update({ ...row, updated_at: now });
+        continue;
+      }
+      const columns = shape.split(',');
+      const cast = (c: string) => (pg ? `::${COLUMN_PG_TYPES[c] ?? 'text'}` : '');
+      for (let i = 0; i < group.length; i += 200) {
+        const chunk = group.slice(i, i + 200);
+        const tuple = `(?${', ?'.repeat(columns.length)})`;
+        await this.db.raw(
+          `with v(id, ${columns.join(', ')}) as (values ${chunk.map(() => tuple).join(', ')})
+           update dossiers set ${columns.map((c) => `${c} = v.${c}${cast(c)}`).join(', ')}, updated_at = ?
+           from v where dossiers.id = v.id${pg ? '::bigint' : ''}`,
+          [...chunk.flatMap(({ id, row }) => [id, ...columns.map((c) => (row[c] ?? null) as never)]), now],
+        );
+      }
+    }
+  }
+
   private filtered(f: DossierFilter): Knex.QueryBuilder {
     const q = this.db('dossiers');
     if (f.states?.length) q.whereIn('state', f.states);
@@ -400,15 +453,20 @@ export class DossierRepository {
     return rows.map(pauseFromRow);
   }
 
-  async startPause(p: Omit<Pause, 'id' | 'endedAt'>): Promise<void> {
-    await this.db('dossier_pauses').insert({
-      dossier_id: p.dossierId,
-      policy: p.policy,
-      started_at: p.startedAt,
-      due_before: p.dueBefore,
-      remaining_unit: p.remainingUnit,
-      remaining_amount: p.remainingAmount,
-    });
+  async startPauses(pauses: Omit<Pause, 'id' | 'endedAt'>[]): Promise<void> {
+    // 100 rows × 6 columns stays well below SQLite's cap on bound parameters.
+    for (let i = 0; i < pauses.length; i += 100) {
+      await this.db('dossier_pauses').insert(
+        pauses.slice(i, i + 100).map((p) => ({
+          dossier_id: p.dossierId,
+          policy: p.policy,
+          started_at: p.startedAt,
+          due_before: p.dueBefore,
+          remaining_unit: p.remainingUnit,
+          remaining_amount: p.remainingAmount,
+        })),
+      );
+    }
   }
 
   async endPause(id: number, endedAt: number): Promise<void> {

@@ -95,9 +95,12 @@ export class WatchRepository {
 
   /**
    * The at-risk list: open dossiers of the given agencies due no later than each agency's
-   * "due soon" threshold (overdue ones included), with any apology for the current deadline.
+   * "due soon" threshold (overdue ones included), with any apology for the current deadline,
+   * soonest due first (then by id, so that equal due instants always come in the same order).
+   * `entered` keeps only those that were not on the list as it stood at `entered.at` (when the
+   * thresholds were `entered.untilByAgency`): changed since, or not yet due soon then.
    */
-  async atRisk(untilByAgency: Map<number, number>, limit: number): Promise<AtRiskRow[]> {
+  async atRisk(untilByAgency: Map<number, number>, limit: number, entered?: { at: number; untilByAgency: Map<number, number> }): Promise<AtRiskRow[]> {
     if (!untilByAgency.size) return [];
     const rows = await this.db('dossiers as d')
       .select('d.*', 'a.id as apology_id', 'a.status as apology_status', 'e.id as escalation_id', waitingColumns(this.db))
@@ -111,7 +114,15 @@ export class WatchRepository {
       .where((w) => {
         for (const [agencyId, until] of untilByAgency) w.orWhere((x) => x.where('d.deciding_agency_id', agencyId).where('d.current_due_at', '<=', until));
       })
+      .modify((q) => {
+        if (!entered) return;
+        q.where((w) => {
+          w.where('d.updated_at', '>=', entered.at);
+          for (const [agencyId, until] of entered.untilByAgency) w.orWhere((x) => x.where('d.deciding_agency_id', agencyId).where('d.current_due_at', '>', until));
+        });
+      })
       .orderBy('d.current_due_at')
+      .orderBy('d.id')
       .limit(limit);
     return rows.map((r: Record<string, unknown>) => ({
       dossier: dossierFromRow(r),

@@ -137,6 +137,8 @@ export class ReplayDriver {
   /** The due dates handed out, to know when one passes (an entry whose dossier moved on is skipped). */
   private readonly deadlines = new Agenda<string>();
   private lastTick = -Infinity;
+  /** When the staff last read the at-risk list (virtual). */
+  private lastAtRiskLook: number | undefined;
   private lettersSeen = 0;
   /** The step's dossier intake and events not yet sent to the port, and what follows each answer. */
   private readonly pending: { arrivals: PendingArrival[]; events: PendingEvent[]; codes: Set<string> } = { arrivals: [], events: [], codes: new Set() };
@@ -385,7 +387,11 @@ export class ReplayDriver {
   private async staffLookAtQueues(now: number): Promise<void> {
     const s = this.deps.services;
     const p = this.deps.params;
-    for (const item of await s.watcher.atRisk(null, 100_000)) {
+    // Only what came onto the list since the last look: the rest was answered then, or skipped
+    // for its apology (which only a change of the dossier takes away in the replay).
+    const items = await s.watcher.atRisk(null, 100_000, this.lastAtRiskLook);
+    this.lastAtRiskLook = now;
+    for (const item of items) {
       const key = `w:${item.dossier.id}:${item.dossier.deadlineVersion}`;
       if (this.answered.has(key) || item.apologyStatus !== null) continue;
       this.answered.add(key);

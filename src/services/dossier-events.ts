@@ -141,10 +141,8 @@ export class DossierEvents {
   }
 
   private async write(planned: Planned[], now: number): Promise<void> {
-    for (const p of planned) {
-      if (p.startPause) await this.deps.dossiers.startPause(p.startPause);
-      if (p.endPause !== undefined) await this.deps.dossiers.endPause(p.endPause, p.item.event.occurredAt.getTime());
-    }
+    await this.deps.dossiers.startPauses(planned.flatMap((p) => (p.startPause ? [p.startPause] : [])));
+    for (const p of planned) if (p.endPause !== undefined) await this.deps.dossiers.endPause(p.endPause, p.item.event.occurredAt.getTime());
     // A draft apology is about the deadline it was written for: once the clock stops or the
     // dossier closes it is moot, and a closed dossier's citizen notices must not go out.
     const stopping = planned.filter((p) => p.item.event.kind === 'supplement_requested' || CLOSED_STATES.includes(p.to));
@@ -162,7 +160,7 @@ export class DossierEvents {
       const n = stopped.get(p.dossier.id);
       if (n) p.data.noticesCancelled = n;
     }
-    for (const p of planned) await this.deps.dossiers.update(p.dossier.id, p.patch, now);
+    await this.deps.dossiers.updateMany(planned.map((p) => ({ id: p.dossier.id, patch: p.patch })), now);
     await this.deps.dossiers.addEvents(
       planned.map((p) => ({
         dossierId: p.dossier.id,

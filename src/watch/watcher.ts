@@ -80,11 +80,18 @@ export class DeadlineWatcher {
     this.options = deps.options ?? { batchSize: 500, pdfConcurrency: 2 };
   }
 
-  async atRisk(agencyIds: number[] | null, limit = 500): Promise<AtRiskItem[]> {
+  /**
+   * Open dossiers due soon or overdue, with their apology's state. `enteredSince` (an instant)
+   * keeps only those that came onto the list after it — for a screen that already showed the
+   * list then: the dossier was registered, restarted or re-appointed since, or was not yet
+   * due soon at that instant. (A letter whose state alone changed does not bring its dossier back.)
+   */
+  async atRisk(agencyIds: number[] | null, limit = 500, enteredSince?: number): Promise<AtRiskItem[]> {
     const all = await this.deps.agencies.list();
     const scoped = agencyIds ? all.filter((a) => agencyIds.includes(a.id)) : all;
     const now = this.deps.clock.now();
-    const rows = await this.deps.watch.atRisk(await this.deps.calendars.dueSoonUntil(scoped, now), limit);
+    const entered = enteredSince === undefined ? undefined : { at: enteredSince, untilByAgency: await this.deps.calendars.dueSoonUntil(scoped, new Date(enteredSince)) };
+    const rows = await this.deps.watch.atRisk(await this.deps.calendars.dueSoonUntil(scoped, now), limit, entered);
     const byId = new Map(all.map((a) => [a.id, a]));
     return rows.map((r) => {
       const dueAt = r.dossier.currentDueAt as number;

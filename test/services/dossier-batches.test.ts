@@ -89,6 +89,27 @@ describe('services/dossiers: batches of dossiers and of events, each item under 
     assert.deepEqual((await dossiers().history('H13.01-G', SYSTEM_ACTOR)).pauses.map((p) => p.endedAt), [null], 'the supplement request opened a pause');
   });
 
+  it('moves several dossiers through the same steps in one batch to the same due dates and history as one at a time', async () => {
+    await dossiers().createMany([input('H13.01-K'), input('H13.01-L'), input('H13.01-ONE')], SYSTEM_ACTOR);
+    const steps: [EventItem['event']['kind'], string][] = [
+      ['supplement_requested', '2026-02-20T09:00:00+07:00'],
+      ['supplement_received', '2026-02-24T10:00:00+07:00'],
+      ['resolved', '2026-02-27T16:00:00+07:00'],
+    ];
+    for (const [kind, at] of steps) await dossiers().recordEvent('H13.01-ONE', { kind, occurredAt: new Date(at) }, SYSTEM_ACTOR);
+    const outcomes = await dossiers().recordEvents(steps.flatMap(([kind, at]) => [event('H13.01-K', kind, at), event('H13.01-L', kind, at)]));
+    assert.ok(outcomes.every((o) => !('refused' in o)), 'every event is in turn');
+    const one = (await dossiers().get('H13.01-ONE', SYSTEM_ACTOR)).dossier;
+    const strip = (events: { kind: string; occurredAt: number; data: Record<string, unknown> }[]) => events.map((e) => [e.kind, e.occurredAt, e.data]);
+    for (const code of ['H13.01-K', 'H13.01-L']) {
+      const d = (await dossiers().get(code, SYSTEM_ACTOR)).dossier;
+      for (const field of ['state', 'resolution', 'resolvedAt', 'currentDueAt', 'originalDueAt', 'deadlineVersion', 'clockUnit', 'clockAmount', 'clockStartedAt'] as const) {
+        assert.equal(d[field], one[field], `${code}: ${field} as when its events are recorded one at a time`);
+      }
+      assert.deepEqual(strip(await historyOf(code)), strip(await historyOf('H13.01-ONE')), `${code}: the same history as one at a time`);
+    }
+  });
+
   it('moves the same dossier twice in one batch in order, and cancels a closing dossier’s draft apology as one event does', async () => {
     await dossiers().createMany([input('H13.01-H'), input('H13.01-I')], SYSTEM_ACTOR);
     await ctx.services.apologyWorkflow.draft('H13.01-I', {}, SYSTEM_ACTOR);

@@ -34,6 +34,27 @@ describe('deadline watcher', function () {
     assert.equal(await count('notices', { kind: 'at_risk_digest' }), 2, 'a new day, a new digest');
   });
 
+  it('lists, when asked, only what came onto the at-risk list since a given instant: registered or changed since, or due soon only now', async () => {
+    const keys = (items: { dossier: { code: string; deadlineVersion: number } }[]) => items.map((i) => `${i.dossier.code}@${i.dossier.deadlineVersion}`);
+    ctx.clock.set(new Date('2026-03-02T09:30:00+07:00'));
+    const firstLook = ctx.clock.now().getTime();
+    const first = keys(await ctx.services.watcher.atRisk(null));
+    assert.deepEqual(first, ['SOON-1@1']);
+    ctx.clock.set(new Date('2026-03-02T10:00:00+07:00'));
+    await ctx.api('post', '/api/v1/dossiers').send(dossierBody({ code: 'NEW-1', acceptedAt: '2026-01-26T09:00:00+07:00' })).expect(201);
+    ctx.clock.set(new Date('2026-03-02T10:30:00+07:00'));
+    const secondLook = ctx.clock.now().getTime();
+    assert.deepEqual(keys(await ctx.services.watcher.atRisk(null, 500, firstLook)), ['NEW-1@1'], 'SOON-1 was already on the list at the first look; NEW-1 was registered since');
+    ctx.clock.set(new Date('2026-03-06T08:00:00+07:00'));
+    const whole = keys(await ctx.services.watcher.atRisk(null));
+    assert.ok(whole.includes('LATE-1@1'), `LATE-1 (due 09/03) is due soon on 06/03: ${whole.join(', ')}`);
+    assert.deepEqual(keys(await ctx.services.watcher.atRisk(null, 500, secondLook)), ['LATE-1@1'], 'only LATE-1 was not on the list at the second look');
+    const api = await ctx.api('get', `/api/v1/at-risk?enteredSince=${encodeURIComponent(new Date(secondLook).toISOString())}`).expect(200);
+    assert.deepEqual(api.body.items.map((i: { dossierCode: string }) => i.dossierCode), ['LATE-1'], 'the API answers the same with ?enteredSince=');
+    const bad = await ctx.api('get', '/api/v1/at-risk?enteredSince=hôm-qua').expect(400);
+    assert.match(JSON.stringify(bad.body), /enteredSince/, 'a malformed instant is refused naming the parameter');
+  });
+
   it('issues exactly one apology for a slipped dossier in auto mode, however often it runs', async () => {
     ctx.clock.set(new Date('2026-03-10T08:00:00+07:00'));
     const r = await ctx.services.watcher.tick();

@@ -10,7 +10,7 @@ import { formatVerificationCode, signatureWaitingFor, SIGNING_STATE_LABELS } fro
 import { dayToIso, isoToDay, localDayOf } from '../../domain/time';
 import { actorOf } from '../middleware/auth';
 import { parse } from '../validate';
-import { agencyQuery, cancelApologySchema, draftApologySchema, entryId, listApologiesQuery, returnApologySchema, reviseApologySchema } from './schemas';
+import { agencyQuery, atRiskQuery, cancelApologySchema, draftApologySchema, entryId, listApologiesQuery, returnApologySchema, reviseApologySchema } from './schemas';
 import { iso } from './present';
 
 function noticeJson(n: Notice) {
@@ -160,9 +160,9 @@ export function registerApologyRoutes(r: Router, s: Services): void {
     res.type('application/pdf').attachment(fileName).send(pdf);
   });
   r.get('/at-risk', async (req, res) => {
-    const q = parse(agencyQuery, req.query, 'query');
+    const q = parse(atRiskQuery, req.query, 'query');
     const agencyIds = await scopeIds(s, q.agency, actorOf(req));
-    const items = await s.watcher.atRisk(agencyIds);
+    const items = await s.watcher.atRisk(agencyIds, undefined, q.enteredSince?.getTime());
     res.json({ items: items.map(atRiskJson), total: items.length });
   });
   r.get('/escalations', async (req, res) => {

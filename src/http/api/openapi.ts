@@ -16,6 +16,7 @@ import {
   reviseApologySchema,
   listApologiesQuery,
   agencyQuery,
+  atRiskQuery,
   listMessagesQuery,
 } from './schemas';
 import { complianceReportQuery, overdueReportQuery, periodReportQuery, publicBoardQuery } from './reports';
@@ -162,7 +163,7 @@ const OPERATIONS: Operation[] = [
   { method: 'get', path: '/apologies/{id}/letter.pdf', summary: 'Văn bản đã ban hành (PDF)', ok: 200 },
   { method: 'get', path: '/apologies/{id}/letter-to-sign.pdf', summary: 'Bản thư đã phê duyệt, chưa ký (cho hệ thống quản lý văn bản ký số)', ok: 200 },
   { method: 'post', path: '/apologies/{id}/signed-letter', summary: 'Nhận bản thư đã ký số từ hệ thống quản lý văn bản (application/pdf); kiểm tra rồi ban hành', ok: 200, response: APOLOGY },
-  { method: 'get', path: '/at-risk', summary: 'Hồ sơ sắp đến hạn hoặc quá hạn chưa được xin lỗi', query: agencyQuery, ok: 200, response: AT_RISK },
+  { method: 'get', path: '/at-risk', summary: 'Hồ sơ sắp đến hạn hoặc quá hạn chưa được xin lỗi (enteredSince: chỉ hồ sơ mới vào danh sách sau thời điểm đó)', query: atRiskQuery, ok: 200, response: AT_RISK },
   { method: 'get', path: '/escalations', summary: 'Hồ sơ trễ cả ngày hẹn lại, đã báo cáo cấp trên', query: agencyQuery, ok: 200 },
   { method: 'get', path: '/messages', summary: 'Tin nhắn gửi người dân và cán bộ (lọc theo trạng thái, kênh, cơ quan)', query: listMessagesQuery, ok: 200 },
   { method: 'get', path: '/messages/{id}', summary: 'Một tin nhắn và từng lần gửi', ok: 200 },

@@ -288,6 +288,9 @@ export const listApologiesQuery = z.strictObject({
 
 export const agencyQuery = z.strictObject({ agency: agencyCode.optional() });
 
+/** `enteredSince`: only the dossiers that came onto the list after that instant (a screen refreshing what it showed then). */
+export const atRiskQuery = z.strictObject({ agency: agencyCode.optional(), enteredSince: instant.optional() });
+
 export const listMessagesQuery = z.strictObject({
   status: csv(NOTICE_STATUSES).optional(),
   channel: csv(['zalo', 'email', 'sms', 'print', 'onestop'] as const).optional(),

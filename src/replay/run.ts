@@ -232,7 +232,13 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       database: pg ? 'postgresql' : 'sqlite',
     };
     const deliveries = fakes.deliveries();
+    // Receipts stop here: the audit counts those the fake saw taken against the notices the rows
+    // record delivered, so none may be in flight (one posted later is refused and counted failed).
+    // (Answers in progress are finished first: close() waits for them and drops idle connections.)
+    await new Promise((resolve) => receipts?.close(resolve));
+    receipts = null;
     const zalo = fakes.fakes.zalo.state;
+    for (const until = Date.now() + 5_000; zalo.webhooksInFlight > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
     const audit = await auditReplay({ db, deliveries, signingRequests: smartca?.tally() ?? null, zaloReceipts: { taken: zalo.webhooksTaken, failed: zalo.webhookFailures }, params, run });
     const broken = brokenPromises(audit);
     const { htmlFile, jsonFile } = writeReport(options.out, audit, params);

@@ -101,6 +101,8 @@ export interface ZaloFakeState {
   webhookFailures: number;
   /** Delivery receipts our webhook took (2xx). */
   webhooksTaken: number;
+  /** Delivery receipts posted and not yet answered. */
+  webhooksInFlight: number;
   /** Every POST /v4/oa/access_token, whatever the answer. */
   refreshCalls: number;
   accepted: ZaloFakeMessage[];
@@ -214,6 +216,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
     dropped: 0,
     webhookFailures: 0,
     webhooksTaken: 0,
+    webhooksInFlight: 0,
     refreshCalls: 0,
     accepted: [],
     requests: [],
@@ -306,6 +309,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
       const url = options.webhookUrl;
       const timer = setTimeout(() => {
         timers.delete(timer);
+        state.webhooksInFlight += 1;
         fake
           .sendWebhook(url, fake.deliveryEvent(message.msgId))
           .then((answer) => {
@@ -318,6 +322,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
             if (retain) console.error(`Zalo giả lập: không gửi được webhook: ${String(err)}`);
           })
           .finally(() => {
+            state.webhooksInFlight -= 1;
             if (!retain) byId.delete(message.msgId);
           });
       }, options.deliverAfterMs ?? 1000);

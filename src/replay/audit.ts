@@ -25,6 +25,8 @@ export interface AuditInput {
   deliveries: FakeDelivery[];
   /** Where the SmartCA fake's requests stand at the end (null: no agency signed remotely). */
   signingRequests?: RequestTally | null;
+  /** Zalo's delivery receipts, as the fake posted them: taken by our webhook (2xx), or not. */
+  zaloReceipts?: { taken: number; failed: number };
   params: AuditParams;
   run: RunFacts;
 }
@@ -109,6 +111,11 @@ export interface Audit {
    * fake's word), and the letters as the rows have them. Null when no agency signs remotely.
    */
   remoteSigning: RemoteSigningAudit | null;
+  /**
+   * Zalo delivery receipts: posted by the fake and taken by the service's webhook, or refused /
+   * not reached; and the Zalo notices the rows record as delivered. Null when none were posted.
+   */
+  zaloReceipts: { taken: number; failed: number; noticesDelivered: number } | null;
   notices: {
     byState: NoticeTally[];
     total: number;
@@ -298,6 +305,7 @@ export async function auditReplay(input: AuditInput): Promise<Audit> {
     },
     letters: { issued: issued.length, signed: issued.filter((a) => a.signed).length, unsigned: issued.filter((a) => !a.signed).length },
     remoteSigning,
+    zaloReceipts: input.zaloReceipts ? { ...input.zaloReceipts, noticesDelivered: sum(tally.filter((t) => t.channel === 'zalo' && t.status === 'delivered').map((t) => t.n)) } : null,
     notices: {
       byState: tally,
       total: sum(tally.map((t) => t.n)),

@@ -52,10 +52,11 @@ export interface StartFakesOptions {
   /** Leaders who sign remotely: SmartCA is started only when there are some. */
   signingUsers?: SmartCaFakeUser[];
   /**
-   * SmartCA's clock (the replay's virtual one: a request expires after the provider's few minutes
-   * of simulated time) and the signers' phones (what each signer answers, and when on that clock).
+   * The replay's virtual clock: SmartCA's (a request expires after the provider's few minutes of
+   * simulated time) and Zalo's delivery times in its receipts. Default: real time.
    */
-  signingClock?: () => Date;
+  clock?: () => Date;
+  /** The signers' phones: what each signer answers, and when on `clock`. */
   phone?: SmartCaFakeOptions['phone'];
   /** The proxy the children reach PostgreSQL through: `database.outages` are applied to it. */
   database?: DbProxy;
@@ -108,6 +109,7 @@ export async function startFakes(faults: FaultParams, options: StartFakesOptions
     // A province-year: the quota and the token's life are not what the replay measures.
     dailyQuota: Number.MAX_SAFE_INTEGER,
     webhookUrl: options.zaloWebhookUrl,
+    ...(options.clock ? { receiptClock: () => options.clock!().getTime() } : {}),
     // Children restart and each may refresh: the grant in the database is what they present.
     acceptUnknownRefreshTokens: true,
     retain: false,
@@ -116,7 +118,7 @@ export async function startFakes(faults: FaultParams, options: StartFakesOptions
   const sms = await startEsmsFake({ faults: states.sms, retain: false });
   let signing: SmartCaFake | null = null;
   if (options.signingUsers?.length) {
-    signing = new SmartCaFake({ users: options.signingUsers, now: options.signingClock ?? (() => new Date()), faults: states.signing, phone: options.phone });
+    signing = new SmartCaFake({ users: options.signingUsers, now: options.clock ?? (() => new Date()), faults: states.signing, phone: options.phone });
     await signing.start();
   }
   for (const p of Object.keys(states) as FakeProvider[]) {

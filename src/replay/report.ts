@@ -161,6 +161,17 @@ function remoteSigning(a: Audit): string {
   );
 }
 
+/** Zalo's delivery receipts: what the fake posted to the webhook, and the notices recorded delivered. */
+function zaloReceipts(a: Audit): string {
+  const z = a.zaloReceipts;
+  if (!z) return '';
+  return table(['Chỉ số', 'Giá trị'], [
+    ['Báo nhận Zalo webhook đã nhận', z.taken],
+    ['Báo nhận Zalo không gửi được tới webhook', z.failed],
+    ['Thông báo Zalo ghi nhận đã đến người dân', z.noticesDelivered],
+  ], 'Báo nhận của Zalo (webhook)');
+}
+
 function notices(a: Audit): string {
   const lost = a.notices.lost;
   const byState = table(
@@ -253,7 +264,7 @@ export function renderReport(f: ReportFile): string {
   return `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head>
 <body><h1>${esc(title)}</h1>
-${promises(f)}${months(f.audit)}${dossiers(f.audit)}${remoteSigning(f.audit)}${notices(f.audit)}${latenciesAndCosts(f.audit)}${periodAndCalibration(f.audit)}${runFacts(f)}
+${promises(f)}${months(f.audit)}${dossiers(f.audit)}${remoteSigning(f.audit)}${notices(f.audit)}${zaloReceipts(f.audit)}${latenciesAndCosts(f.audit)}${periodAndCalibration(f.audit)}${runFacts(f)}
 </body></html>
 `.normalize('NFC');
 }

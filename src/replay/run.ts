@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { buildServices, type Services } from '../compose';
+import { handleZaloWebhook } from '../channels/zalo/webhook';
 import { loadConfig } from '../config';
 import { createDb, isPostgres, migrateLatest, type Db } from '../db/connection';
 import { SYSTEM_ACTOR } from '../domain/actor';
@@ -95,6 +97,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
   let clock: VirtualClock | null = null;
   // Which requests the fakes fail is seeded too: the same run fails the same sends.
   const faultRng = streamRng(params.seed, 0, FAULT_STREAM);
+  const [receiptPort] = await freePorts(1);
   // The 'remote' agencies' signers: known to SmartCA from the start; their phones answer on the virtual clock.
   const signers = remoteSignerAccounts(params);
   const phones = new SignerPhones(params, streamRng(params.seed, 0, PHONE_STREAM), signers);
@@ -102,7 +105,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     virtualStart: start,
     random: () => faultRng.float(),
     signingUsers: signers.map(({ userId, name, agencyName }) => ({ userId, name, agencyName })),
-    signingClock: () => clock?.now() ?? new Date(start),
+    clock: () => clock?.now() ?? new Date(start),
+    // Zalo's delivery receipts go to the service's webhook, served by this process (below).
+    zaloWebhookUrl: `http://127.0.0.1:${receiptPort}/webhooks/zalo`,
     phone: (request) => phones.answer(request),
   });
   const proxy: DbProxy | null = pg ? await startDbProxy(databaseUrl) : null;
@@ -129,6 +134,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
   const db = createDb(config.database, logger);
   let supervisor: Supervisor | null = null;
   let services: Services | null = null;
+  let receipts: http.Server | null = null;
   try {
     await migrateLatest(db);
     await setVirtualNow(db, start);
@@ -139,6 +145,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     const smartca = fakes.fakes.signing;
     const signing = await installSigning(services, params.signing, smartca && { baseUrl: smartca.baseUrl, spId: smartca.spId, spPassword: smartca.spPassword, accounts: signers });
     await phones.load(services);
+    receipts = await serveZaloReceipts(services, receiptPort);
     const processes = params.processes;
     const childEnv = { ...env, ...(proxy ? { DATABASE_URL: proxy.url } : {}) };
     let port: ServicePort;
@@ -225,7 +232,14 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       database: pg ? 'postgresql' : 'sqlite',
     };
     const deliveries = fakes.deliveries();
-    const audit = await auditReplay({ db, deliveries, signingRequests: smartca?.tally() ?? null, params, run });
+    // Receipts stop here: the audit counts those the fake saw taken against the notices the rows
+    // record delivered, so none may be in flight (one posted later is refused and counted failed).
+    // (Answers in progress are finished first: close() waits for them and drops idle connections.)
+    await new Promise((resolve) => receipts?.close(resolve));
+    receipts = null;
+    const zalo = fakes.fakes.zalo.state;
+    for (const until = Date.now() + 5_000; zalo.webhooksInFlight > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
+    const audit = await auditReplay({ db, deliveries, signingRequests: smartca?.tally() ?? null, zaloReceipts: { taken: zalo.webhooksTaken, failed: zalo.webhookFailures }, params, run });
     const broken = brokenPromises(audit);
     const { htmlFile, jsonFile } = writeReport(options.out, audit, params);
     const outcomes = await services.notices.attemptsByOutcome();
@@ -240,6 +254,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     if (supervisor) await supervisor.stop();
     await proxy?.stop();
     await fakes.stop();
+    if (receipts) await closeServer(receipts);
     if (services) {
       for (const channel of services.channels.values()) await channel.close();
       await services.pdf.close();
@@ -257,6 +272,36 @@ async function freePorts(n: number): Promise<number[]> {
   const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
   await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
   return ports;
+}
+
+/**
+ * Zalo's delivery receipts, received in this process by the handler behind the service's
+ * POST /webhooks/zalo (signature checked, receipt recorded; src/app.ts is its thin route), on the
+ * replay's services and virtual clock.
+ */
+async function serveZaloReceipts(s: Services, port: number): Promise<http.Server> {
+  const srv = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const signature = req.headers['x-zevent-signature'];
+      handleZaloWebhook({ db: s.db, config: s.config.zalo, now: s.clock.now(), logger: s.logger }, Buffer.concat(chunks), Array.isArray(signature) ? signature[0] : signature)
+        .then((answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body)))
+        .catch((err: unknown) => {
+          s.logger.warn({ err }, 'replay: a Zalo receipt could not be recorded');
+          res.writeHead(500).end();
+        });
+    });
+  });
+  return new Promise((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(port, '127.0.0.1', () => resolve(srv));
+  });
+}
+
+async function closeServer(srv: http.Server): Promise<void> {
+  srv.closeAllConnections();
+  await new Promise((resolve) => srv.close(resolve));
 }
 
 /** This process's CPU time and peak memory, as the supervisor reports its children's. */

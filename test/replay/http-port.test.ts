@@ -45,7 +45,7 @@ async function cutAfterWork(upstreamPort: number): Promise<{ url: string; cuts: 
   };
 }
 
-describe("the replay's HTTP port sends a step's batch concurrently round the servers", () => {
+describe("the replay's HTTP port sends a step's dossiers and events in batches round the servers", () => {
   let ctx: TestContext;
   let server: Server;
   let killed: Awaited<ReturnType<typeof cutAfterWork>>;
@@ -67,7 +67,7 @@ describe("the replay's HTTP port sends a step's batch concurrently round the ser
 
   it('loses nothing and duplicates nothing when one of two servers dies in the middle of its requests', async () => {
     const direct = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-    const port = httpPort({ baseUrls: () => [killed.url, direct], token: ctx.token, virtualNow: () => ctx.clock.now().getTime(), concurrency: 6 });
+    const port = httpPort({ baseUrls: () => [killed.url, direct], token: ctx.token, virtualNow: () => ctx.clock.now().getTime(), concurrency: 2 });
     const codes = Array.from({ length: 12 }, (_, i) => `H13.01-260212-${String(100 + i).padStart(4, '0')}`);
     const inputs = codes.map((code) => {
       const { acceptedAt, ...body } = dossierBody({ code });

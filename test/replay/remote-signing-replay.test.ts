@@ -64,6 +64,14 @@ describe(`replay with remote signing and a SmartCA outage (${onPostgres ? 'Postg
     assert.equal(outcome.audit.letters.signed, outcome.audit.letters.issued, `${outcome.audit.letters.unsigned} letters were issued without signatures although every agency signs`);
   });
 
+  it("takes Zalo's delivery receipts for the letters sent by Zalo", () => {
+    const z = outcome.audit.zaloReceipts;
+    const accepted = outcome.audit.deliveries.find((d) => d.provider === 'zalo')?.accepted ?? 0;
+    assert.ok(accepted > 0, 'the Zalo fake accepted no message: no letter reached a citizen by Zalo');
+    assert.ok(z && z.taken > 0, `the webhook took no delivery receipt for the ${accepted} messages the Zalo fake accepted (${JSON.stringify(z)})`);
+    assert.ok(z.noticesDelivered > 0 && z.noticesDelivered <= z.taken, `${z.noticesDelivered} Zalo notices recorded delivered for ${z.taken} receipts taken`);
+  });
+
   it('went through the outage and the errors: some requests failed and were asked again', () => {
     const r = outcome.audit.remoteSigning!;
     assert.ok(r.requestsFailed > 0, `no request to SmartCA failed: the outage and error rate did not take effect (${JSON.stringify(r)})`);

@@ -74,6 +74,18 @@ describe(`small replay: a month, a few thousand dossiers, kills and outages (${o
     assert.equal(letters.signed, letters.issued, `${letters.unsigned} of ${letters.issued} letters were issued without signatures although every agency signs with a certificate`);
   });
 
+  it("takes Zalo's delivery receipts at the service's webhook and records those notices delivered", () => {
+    const z = outcome.audit.zaloReceipts;
+    assert.ok(z, 'the audit has no Zalo receipts section');
+    // PostgreSQL's half month of 600 dossiers may send nothing by Zalo (down eight days of it).
+    const accepted = outcome.audit.deliveries.find((d) => d.provider === 'zalo')?.accepted ?? 0;
+    if (!onPostgres) assert.ok(accepted > 0, 'the Zalo fake accepted no message in the month: receipts were not exercised');
+    if (accepted === 0) return;
+    assert.ok(z.taken > 0, `the webhook took no delivery receipt for the ${accepted} messages the Zalo fake accepted (${z.failed} failed)`);
+    assert.ok(z.noticesDelivered > 0, `${z.taken} receipts were taken but no Zalo notice is recorded as delivered`);
+    assert.ok(z.noticesDelivered <= z.taken, `${z.noticesDelivered} Zalo notices are recorded delivered but the fake posted only ${z.taken} receipts`);
+  });
+
   it('writes the report people read, and its figures as JSON', () => {
     assert.ok(fs.existsSync(outcome.htmlFile), `no HTML report at ${outcome.htmlFile}`);
     const json = JSON.parse(fs.readFileSync(outcome.jsonFile, 'utf8')) as Record<string, unknown>;

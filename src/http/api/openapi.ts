@@ -1,3 +1,4 @@
+import { dossierBatchSchema, eventBatchSchema } from './batches';
 import { z } from 'zod';
 import {
   agencyPatchSchema,
@@ -138,6 +139,8 @@ const OPERATIONS: Operation[] = [
   { method: 'get', path: '/dossiers/{code}', summary: 'Một hồ sơ (mã có "/" phải được mã hoá %2F)', ok: 200 },
   { method: 'get', path: '/dossiers/{code}/events', summary: 'Lịch sử hồ sơ và các lần tạm dừng', ok: 200 },
   { method: 'post', path: '/dossiers/{code}/events', summary: 'Ghi nhận sự kiện (bổ sung, có kết quả, trả kết quả, rút, từ chối…)', body: eventSchema, ok: 201 },
+  { method: 'post', path: '/dossier-batches', summary: 'Tiếp nhận nhiều hồ sơ một lần (đồng bộ từ hệ thống một cửa): mỗi hồ sơ được kiểm tra và trả lời như POST /dossiers', body: dossierBatchSchema, ok: 200 },
+  { method: 'post', path: '/event-batches', summary: 'Ghi nhận sự kiện của nhiều hồ sơ một lần: mỗi sự kiện được kiểm tra và trả lời như POST /dossiers/{code}/events', body: eventBatchSchema, ok: 200 },
   { method: 'get', path: '/calendar/due', summary: 'Tính hạn giải quyết từ một thời điểm', query: dueQuery, ok: 200 },
   { method: 'get', path: '/calendar/{year}', summary: 'Các ngày nghỉ, ngày làm bù của một năm và nguồn của từng ngày', ok: 200 },
   {

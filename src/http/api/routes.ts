@@ -32,6 +32,7 @@ import { registerApologyRoutes } from './apologies';
 import { registerMessageRoutes } from './messages';
 import { registerPublicRoutes, registerReportRoutes } from './reports';
 import { registerInteropRoutes } from './interop';
+import { registerBatchRoutes } from './batches';
 
 type AgencyBody = z.output<typeof agencySchema>;
 type ProcedureBody = z.output<typeof procedureSchema>;
@@ -208,5 +209,6 @@ export function apiRouter(s: Services): Router {
   registerMessageRoutes(r, s);
   registerReportRoutes(r, s);
   registerInteropRoutes(r, s);
+  registerBatchRoutes(r, s);
   return r;
 }

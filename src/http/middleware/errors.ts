@@ -9,6 +9,13 @@ function wantsPage(req: Request): boolean {
   return !/^\/(api|webhooks)\//.test(req.originalUrl) && req.accepts(['html', 'json']) === 'html';
 }
 
+/** An AppError as RFC 9457 problem+json (also each refused item of a batch). */
+export function problemOf(err: AppError): Record<string, unknown> {
+  const body: Record<string, unknown> = { type: `urn:henlai:problem:${err.code}`, title: err.message, status: err.status };
+  if (err.fields.length) body.errors = err.fields;
+  return body;
+}
+
 /**
  * The one place errors become responses: RFC 9457 problem+json for programs, a Vietnamese page
  * for people; never a stack trace.
@@ -19,8 +26,7 @@ export function errorHandler(logger: Logger, views: ViewRenderer): ErrorRequestH
     let body: Record<string, unknown>;
     if (err instanceof AppError) {
       status = err.status;
-      body = { type: `urn:henlai:problem:${err.code}`, title: err.message, status };
-      if (err.fields.length) body.errors = err.fields;
+      body = problemOf(err);
       if (err instanceof UnavailableError) res.set('Retry-After', String(err.retryAfterSeconds));
     } else if (err?.type === 'entity.too.large') {
       status = 413;

@@ -58,6 +58,8 @@ export interface ZaloFakeOptions {
   dropReusedRequests?: number;
   /** Post a signed delivery receipt here after each accepted message. */
   webhookUrl?: string;
+  /** Epoch ms of a receipt's delivery time and timestamp (the replay: its virtual clock); default `clock`. */
+  receiptClock?: () => number;
   deliverAfterMs?: number;
   host?: string;
   apiPort?: number;
@@ -95,8 +97,12 @@ export interface ZaloFakeState {
   sends: number;
   /** Requests dropped unread on a reused connection (see dropReusedRequests). */
   dropped: number;
-  /** Delivery receipts our webhook did not take (the server down or killed). */
+  /** Delivery receipts our webhook did not take (the server down or killed, or an answer other than 2xx). */
   webhookFailures: number;
+  /** Delivery receipts our webhook took (2xx). */
+  webhooksTaken: number;
+  /** Delivery receipts posted and not yet answered. */
+  webhooksInFlight: number;
   /** Every POST /v4/oa/access_token, whatever the answer. */
   refreshCalls: number;
   accepted: ZaloFakeMessage[];
@@ -194,6 +200,7 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
   const templates = options.templates ?? DEFAULT_TEMPLATES;
   const scripted = { ...DEFAULT_SCRIPTED, ...(options.scripted ?? {}) };
   const clock = options.clock ?? (() => Date.now());
+  const receiptClock = options.receiptClock ?? clock;
   const latency = options.latencyMs ?? 0;
   const refreshLatency = options.refreshLatencyMs ?? latency;
   const ttlMs = (options.accessTokenTtlSeconds ?? 90_000) * 1000;
@@ -208,6 +215,8 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
     sends: 0,
     dropped: 0,
     webhookFailures: 0,
+    webhooksTaken: 0,
+    webhooksInFlight: 0,
     refreshCalls: 0,
     accepted: [],
     requests: [],
@@ -300,14 +309,20 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
       const url = options.webhookUrl;
       const timer = setTimeout(() => {
         timers.delete(timer);
+        state.webhooksInFlight += 1;
         fake
           .sendWebhook(url, fake.deliveryEvent(message.msgId))
+          .then((answer) => {
+            if (answer.status >= 200 && answer.status < 300) state.webhooksTaken += 1;
+            else state.webhookFailures += 1;
+          })
           .catch((err: unknown) => {
             state.webhookFailures += 1;
             // The replay kills servers on purpose: a lost receipt is counted, not printed.
             if (retain) console.error(`Zalo giả lập: không gửi được webhook: ${String(err)}`);
           })
           .finally(() => {
+            state.webhooksInFlight -= 1;
             if (!retain) byId.delete(message.msgId);
           });
       }, options.deliverAfterMs ?? 1000);
@@ -438,14 +453,14 @@ export async function startZaloFake(options: ZaloFakeOptions = {}): Promise<Zalo
     deliveryEvent(msgId) {
       const m = byId.get(msgId);
       if (!m) throw new Error(`Zalo giả lập: không có tin ${msgId}`);
-      m.deliveredAt ??= clock();
+      m.deliveredAt ??= receiptClock();
       return {
         sender: { id: oaId },
         recipient: { id: m.phone },
         event_name: 'user_received_message',
         message: { delivery_time: String(m.deliveredAt), msg_id: m.msgId, tracking_id: m.trackingId ?? '' },
         app_id: appId,
-        timestamp: String(clock()),
+        timestamp: String(receiptClock()),
       };
     },
     async sendWebhook(url, event, opts = {}) {

@@ -137,6 +137,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
     users: new UserRepository(db),
     pdf,
     clock,
+    calendars,
     logger,
     publicBaseUrl: config.publicBaseUrl,
     pollMs: config.signing.pollMs,

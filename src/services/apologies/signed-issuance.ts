@@ -133,9 +133,12 @@ export class SignedIssuance {
   /**
    * The first step of a remote agency signature: the letter's number and date are reserved in
    * their own transaction (or the ones it already holds are kept), stamped into the letter,
-   * and the agency's certificate holder is asked to sign it. Nothing is issued or sent yet.
+   * and the agency's certificate holder is asked to sign it — in office hours only (a request
+   * out of hours waits for the opening). Nothing is issued or sent yet.
    */
   private async requestAgencySignature(id: number, agency: Agency): Promise<void> {
+    // Before the number: a letter asked for on Monday morning is numbered and dated Monday.
+    if (await this.deps.signing.waitsForOffice(id, agency, 'leader-signed')) return;
     let reserved: LetterReservation | null;
     try {
       reserved = await transactionRetrying(this.deps.db, async () => {

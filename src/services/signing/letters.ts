@@ -27,6 +27,8 @@ import {
   type RemoteRequest,
 } from '../../signing';
 import type { Clock } from '../../clock';
+import { nextOfficeOpening, openingInWords } from '../../domain/office-hours';
+import type { CalendarService } from '../calendar';
 import type { ResolvedSigner, SigningSettingsService } from './settings';
 
 /** Where the leader's version of a letter leaves room for what issuance adds. */
@@ -139,6 +141,8 @@ export interface LetterSigningDeps {
   users: UserRepository;
   pdf: PdfRenderer;
   clock: Clock;
+  /** The signer's agency's working calendar: its office hours decide when a phone is asked. */
+  calendars: Pick<CalendarService, 'forAgency'>;
   logger: Logger;
   publicBaseUrl: string;
   pollMs: number;
@@ -209,6 +213,25 @@ export class LetterSigningService {
     const message = `Thư đã huỷ (${reason}): không ký tiếp`;
     const moved = await this.deps.repo.transition(apologyId, [l.state], { state: 'returned', message, nextCheckAt: null, updatedAt: now });
     if (moved) await this.event(apologyId, waiting, 'cancelled', message, null);
+  }
+
+  /**
+   * A remote request goes to a person's phone, to be confirmed within minutes (SmartCA: five):
+   * sent while the signer's office is closed it expires unanswered and the letter goes back.
+   * While closed, the letter (in `state`) is checked again at the next opening, saying so, and
+   * this answers true; the caller sends nothing. Open: false.
+   */
+  async waitsForOffice(apologyId: number, agency: Agency, state: 'leader-waiting' | 'leader-signed'): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const opening = nextOfficeOpening(await this.deps.calendars.forAgency(agency), now);
+    if (opening.getTime() === now.getTime()) return false;
+    const l = await this.deps.repo.letter(apologyId);
+    await this.deps.repo.transition(apologyId, [state], {
+      message: `Chờ giờ làm việc (${openingInWords(opening)}) để gửi yêu cầu ký số`,
+      nextCheckAt: Math.max(l?.nextCheckAt ?? 0, opening.getTime()),
+      updatedAt: now.getTime(),
+    });
+    return true;
   }
 
   /** Records the number and date the letter took from the register (see docs/signing.md, "Số văn bản"). */
@@ -394,6 +417,7 @@ export class LetterSigningService {
         await this.event(apologyId, 'leader', 'requested', 'Chờ hệ thống quản lý văn bản gửi lại bản thư đã ký số', null);
         return { state: 'leader-waiting' };
       }
+      if (signer.kind === 'remote' && (await this.waitsForOffice(apologyId, agency, 'leader-waiting'))) return { state: 'leader-waiting' };
       const image = signer.layerOwner === 'leader' && leader ? await this.deps.settings.image({ kind: 'user', id: leader.id }) : null;
       const chain = await signer.signer.certificateChain();
       if (signer.kind === 'remote') checkRemoteCertificate(chain, signer.layerOwner === 'leader' && leader ? { commonName: leader.fullName } : { organization: agency.name }, now);

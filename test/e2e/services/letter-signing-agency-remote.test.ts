@@ -257,4 +257,65 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
     assert.equal(a.notices.length, 1);
     assertTwoValidSignatures((await ctx.services.apologies.letterPdf(id, leader)).pdf);
   });
+
+  /** Every pending request at the service, whoever it is for. */
+  const allPending = () => [...fake.requests.values()].filter((r) => r.state === 'pending');
+  const waitMessage = (monday: string) => new RegExp(`Chờ giờ làm việc \\(07:30 Thứ Hai, ${monday.replace(/\//g, '\\/')}\\) để gửi yêu cầu ký số`);
+
+  it('auto mode, approved by the watcher at 17:30 on a Friday: no request reaches a phone before Monday 07:30; then it goes out and, confirmed, the letters are issued', async () => {
+    rig.acceptCallbacks = false;
+    ctx.clock.set(new Date('2026-03-13T17:30:00+07:00'));
+    const tick = await ctx.services.watcher.tick();
+    const ids = (await ctx.db('apologies').orderBy('id').pluck('id')) as number[];
+    assert.equal(ids.length, 2, `the watcher should draft and approve a letter for each of the two slipped dossiers (${JSON.stringify(tick)})`);
+    assert.equal(fake.requests.size, 0, `a signing request reached the signer's phone at 17:30 on a Friday, after the office closed: nobody answers it before it expires (${fake.requests.size} sent)`);
+    for (const id of ids) {
+      const l = await ctx.services.signing.state(id);
+      assert.equal(l?.state, 'leader-waiting', `letter ${id} waits for its first signature (state ${l?.state}, ${l?.message})`);
+      assert.match(l?.message ?? '', waitMessage('16/03/2026'), 'the letter says why it waits and until when');
+    }
+    const api = await ctx.api('get', `/api/v1/apologies/${ids[0]}`).expect(200);
+    assert.match(api.body.signing.reason ?? '', waitMessage('16/03/2026'), 'the API says why the letter waits');
+
+    for (const at of ['2026-03-13T18:30:00', '2026-03-14T09:00:00', '2026-03-15T20:00:00', '2026-03-16T07:29:00']) {
+      ctx.clock.set(new Date(`${at}+07:00`));
+      await ctx.services.apologyWorkflow.checkSignatures();
+      assert.equal(fake.requests.size, 0, `the poller sent a signing request at ${at}, while the office is closed`);
+    }
+
+    ctx.clock.set(new Date('2026-03-16T07:30:00+07:00'));
+    await ctx.services.apologyWorkflow.checkSignatures();
+    const first = allPending();
+    assert.equal(first.length, 2, `at Monday's opening each letter's request goes out (${first.length} pending at the service)`);
+    for (const r of first) await fake.confirm(r.tranCode);
+    for (const id of ids) await ctx.services.apologyWorkflow.continueSigning(id);
+    const second = allPending();
+    assert.equal(second.length, 2, `once signed for the leader, each letter asks for the agency's signature in office hours (${second.length} pending)`);
+    for (const r of second) await fake.confirm(r.tranCode);
+    for (const id of ids) await ctx.services.apologyWorkflow.continueSigning(id);
+    for (const id of ids) {
+      const a = await ctx.services.apologies.get(id, leader);
+      assert.equal(a.apology.status, 'issued', `letter ${id} should be issued once both signatures are confirmed on Monday (it is ${a.apology.status})`);
+      assertTwoValidSignatures((await ctx.services.apologies.letterPdf(id, leader)).pdf);
+    }
+  });
+
+  it("a leader approving at 17:30 on a Friday (certificate file: signed at once): the agency's request waits for Monday 07:30, its number taken then", async () => {
+    rig.acceptCallbacks = false;
+    const id = await draft(CODE);
+    ctx.clock.set(new Date('2026-03-06T17:30:00+07:00'));
+    await ctx.services.apologyWorkflow.approve(id, leader);
+    const waiting = await ctx.services.signing.state(id);
+    assert.equal(waiting?.state, 'leader-signed', `the leader's file signs at once (state ${waiting?.state}, ${waiting?.message})`);
+    assert.equal(fake.requests.size, 0, "the agency's signing request reached its certificate holder's phone at 17:30 on a Friday, after the office closed");
+    assert.match(waiting?.message ?? '', waitMessage('09/03/2026'));
+    assert.equal(waiting?.reservation ?? null, null, 'no number is taken before the request goes out: the letter is dated the day it is issued');
+
+    ctx.clock.set(new Date('2026-03-09T07:30:00+07:00'));
+    await ctx.services.apologyWorkflow.checkSignatures();
+    assert.equal((await ctx.services.signing.state(id))?.state, 'agency-waiting', "at Monday's opening the agency is asked to sign");
+    await fake.confirm(pending().tranCode);
+    await ctx.services.apologyWorkflow.continueSigning(id);
+    await assertIssuedOnce(ctx, leader, id, ['leader:confirmed', 'agency:requested', 'agency:confirmed']);
+  });
 });

@@ -117,6 +117,26 @@ describe('signed letters: the leader confirms a remote signature (SmartCA fake)'
     assert.deepEqual(await outcomes(id), ['leader:unavailable', 'leader:requested', 'leader:confirmed', 'agency:signed']);
   });
 
+  it("a retry that falls after the office closed waits for the next morning's opening, then asks the leader's phone", async () => {
+    rig.acceptCallbacks = false;
+    fake.mode = 'down';
+    const { id } = (await ctx.api('post', `/api/v1/dossiers/${encodeURIComponent(CODE)}/apologies`).send({ reason: 'Cần khảo sát lại hiện trạng công trình', newDueDate: '2026-03-18' }).expect(201)).body as { id: number };
+    ctx.clock.set(new Date('2026-03-03T16:59:00+07:00'));
+    await ctx.services.apologyWorkflow.approve(id, leader);
+    fake.mode = 'up';
+    ctx.clock.set(new Date('2026-03-03T17:10:00+07:00'));
+    await ctx.services.apologyWorkflow.checkSignatures();
+    const waiting = await ctx.services.signing.state(id);
+    assert.equal(fake.requests.size, 0, "the retry at 17:10 sent the request to the leader's phone after the office closed");
+    assert.equal(waiting?.state, 'leader-waiting');
+    assert.match(waiting?.message ?? '', /Chờ giờ làm việc \(07:30 Thứ Tư, 04\/03\/2026\) để gửi yêu cầu ký số/);
+    ctx.clock.set(new Date('2026-03-04T07:30:00+07:00'));
+    await ctx.services.apologyWorkflow.checkSignatures();
+    await fake.confirm(fake.requestOf(CCCD).tranCode);
+    await ctx.services.apologyWorkflow.continueSigning(id);
+    await assertIssuedOnce(ctx, leader, id, ['leader:unavailable', 'leader:requested', 'leader:confirmed', 'agency:signed']);
+  });
+
   it('connecting the remote account keeps the agency’s certificate file for its own layer', async () => {
     const agency = await ctx.services.registry.agency(AGENCY.code);
     const settings = ctx.services.signingSettings;

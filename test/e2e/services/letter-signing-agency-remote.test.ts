@@ -276,6 +276,8 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
     }
     const api = await ctx.api('get', `/api/v1/apologies/${ids[0]}`).expect(200);
     assert.match(api.body.signing.reason ?? '', waitMessage('16/03/2026'), 'the API says why the letter waits');
+    const page = await (await signIn(ctx, 'officer')).agent.get(`/thu-xin-loi/${ids[0]}`).expect(200);
+    assert.match(page.text, waitMessage('16/03/2026'), "the letter's page says why it waits");
 
     for (const at of ['2026-03-13T18:30:00', '2026-03-14T09:00:00', '2026-03-15T20:00:00', '2026-03-16T07:29:00']) {
       ctx.clock.set(new Date(`${at}+07:00`));

@@ -11,7 +11,7 @@ import type { WorkingCalendar } from '../domain/calendar';
 import { computeDue, keptOnSupplementRequest, resolutionOf, timelinessAt, type ProcessingTime, type Resolution } from '../domain/deadline';
 import { nextState, type DossierState, type EventKind } from '../domain/dossier';
 import { dayStartMs, localDayOf, MINUTE_MS, DAY_MS, type DayNumber } from '../domain/time';
-import { procedureTime } from '../services/dossiers';
+import { procedureTime } from '../services/dossier-events';
 import type { DemoProcedure } from './catalogue';
 import type { Rng } from './random';
 import { acceptanceWindow, RETURN_NOTES, WITHDRAWAL_NOTES, type Scenario } from './stories';

@@ -25,11 +25,6 @@ export function nextOfficeOpening(cal: WorkingCalendar, now: Date): Date {
   return new Date(dayStartMs(next) + cal.segmentsOf(next)[0].start * MINUTE_MS);
 }
 
-/** Whether the office is open at `now` (see nextOfficeOpening). */
-export function isOfficeOpen(cal: WorkingCalendar, now: Date): boolean {
-  return nextOfficeOpening(cal, now).getTime() === now.getTime();
-}
-
 /** "07:30 Thứ Hai, 09/03/2026": when a waiting request will go out. */
 export function openingInWords(opening: Date): string {
   return `${formatHhmm(minuteOfDay(opening))} ${weekdayDate(localDayOf(opening))}`;

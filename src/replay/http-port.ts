@@ -73,10 +73,10 @@ export function httpPort(options: HttpPortOptions): ServicePort {
    */
   const sendAll = async (path: string, bodies: unknown[]): Promise<BatchItem[]> => {
     const answers: BatchItem[] = new Array(bodies.length);
-    let todo = bodies.map((_, i) => i);
-    for (let round = 0; todo.length; round++) {
+    let waiting = bodies.map((_, i) => i);
+    for (let round = 0; waiting.length; round++) {
       const chunks: number[][] = [];
-      for (let i = 0; i < todo.length; i += BATCH_ITEMS) chunks.push(todo.slice(i, i + BATCH_ITEMS));
+      for (let i = 0; i < waiting.length; i += BATCH_ITEMS) chunks.push(waiting.slice(i, i + BATCH_ITEMS));
       const again: number[] = [];
       await Promise.all(
         chunks.map((chunk) =>
@@ -96,7 +96,7 @@ export function httpPort(options: HttpPortOptions): ServicePort {
       );
       if (again.length && round >= FUTURE_ROUNDS) throw new Error(`replay: ${path}: the servers still answer ${again.length} items "in the future" after ${round + 1} rounds`);
       if (again.length) await new Promise((r) => setTimeout(r, VIRTUAL_CLOCK_POLL_MS));
-      todo = again;
+      waiting = again;
     }
     return answers;
   };

@@ -27,8 +27,6 @@ import { authorize } from './authorize';
 import type { DraftCancellation } from './apologies/cancellation';
 import { clockOf, DossierEvents, procedureTime, type EventInput, type EventItem } from './dossier-events';
 
-export { procedureTime, processingTimeOf, type EventInput, type EventItem } from './dossier-events';
-
 /** A dossier as received from a counter or another one-stop system, already normalised. */
 export interface DossierInput {
   code: string;

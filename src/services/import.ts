@@ -17,7 +17,7 @@ import type { CalendarService } from './calendar';
 import type { Clock } from '../clock';
 import { actsFor, type Actor } from '../domain/actor';
 import { authorize } from './authorize';
-import { procedureTime } from './dossiers';
+import { procedureTime } from './dossier-events';
 
 export type ImportFormat = 'csv' | 'xlsx';
 

@@ -25,7 +25,8 @@ import type { Actor } from '../domain/actor';
 import { AppError } from '../errors';
 import type { Clock } from '../clock';
 import type { CalendarService } from './calendar';
-import { procedureTime, stableJson, type DossierService } from './dossiers';
+import { stableJson, type DossierService } from './dossiers';
+import { procedureTime } from './dossier-events';
 import type { ImportService } from './import';
 
 /** The services of the national synchronisation this endpoint speaks. */

@@ -5,7 +5,7 @@ import { computeDue } from '../domain/deadline';
 import type { CalendarService } from './calendar';
 import type { Clock } from '../clock';
 import type { Actor } from '../domain/actor';
-import { processingTimeOf } from './dossiers';
+import { processingTimeOf } from './dossier-events';
 
 export interface RecomputeReport {
   examined: number;

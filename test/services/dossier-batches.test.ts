@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { AppError, ConflictError, ValidationError } from '../../src/errors';
-import type { DossierInput, EventItem } from '../../src/services/dossiers';
+import type { DossierInput } from '../../src/services/dossiers';
+import type { EventItem } from '../../src/services/dossier-events';
 import { createTestContext, seedBasics, type TestContext } from '../support/context';
 
 const input = (code: string, overrides: Partial<DossierInput> = {}): DossierInput => ({

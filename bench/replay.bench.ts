@@ -14,6 +14,10 @@
  *   node --import tsx bench/replay.bench.ts                       # the whole year (≈ 30 min or more)
  *   BENCH_REPLAY_DAYS=18 node --import tsx bench/replay.bench.ts  # 1/20 of it, extrapolated
  *   BENCH_REPLAY_SQLITE=0 BENCH_PG_URL=… node --import tsx bench/replay.bench.ts  # PostgreSQL alone
+ *   BENCH_REPLAY_START=2026-03-01 BENCH_REPLAY_DAYS=20 …  # a window later in the year (A/B comparisons)
+ *
+ * With BENCH_REPLAY_START the run begins on that day with an empty database, at that season's
+ * rate: a window to compare two versions on, not a part of the year to extrapolate from exactly.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -60,16 +64,17 @@ function figuresOf(o: ReplayOutcome, days: number): Figures {
 
 export async function benchReplay(): Promise<Figures> {
   const days = Number(process.env.BENCH_REPLAY_DAYS) || 365;
+  const overrides = process.env.BENCH_REPLAY_START ? { start: process.env.BENCH_REPLAY_START } : {};
   const out: Figures = {};
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-replay-bench-'));
   try {
     if (process.env.BENCH_REPLAY_SQLITE !== '0') {
-      const sqlite = await runReplay({ out: path.join(dir, 'sqlite'), days, print: (l) => process.stderr.write(`${l}\n`) });
+      const sqlite = await runReplay({ out: path.join(dir, 'sqlite'), days, overrides, print: (l) => process.stderr.write(`${l}\n`) });
       Object.assign(out, figuresOf(sqlite, days));
     }
     const pgUrl = process.env.BENCH_PG_URL;
     if (pgUrl) {
-      const pg = await runReplay({ out: path.join(dir, 'pg'), days, databaseUrl: pgUrl, print: (l) => process.stderr.write(`${l}\n`) });
+      const pg = await runReplay({ out: path.join(dir, 'pg'), days, overrides, databaseUrl: pgUrl, print: (l) => process.stderr.write(`${l}\n`) });
       for (const [k, v] of Object.entries(figuresOf(pg, days))) out[`pg_${k}`] = v;
     }
   } finally {

@@ -2,6 +2,7 @@ import { NOTICE_EVENTS, movableFrom, movableTo, type NoticeAudience, type Notice
 import { nextStep, routeOfPayload } from '../domain/notice-route';
 import { visibleToAgencies } from './scope';
 import { isPostgres, rowsOf, type Db } from './connection';
+import { OUTBOX_CHANNEL } from './outbox-wakeups';
 import { currentRequestId } from '../request-context';
 
 export type { NoticeStatus } from '../domain/notice-lifecycle';
@@ -194,7 +195,17 @@ export class NoticeRepository {
         .returning('id');
       created += ids.length;
     }
+    // In the caller's transaction, if any: the workers hear of it when the notices are committed.
+    if (created) await this.wakeWorkers();
     return created;
+  }
+
+  /**
+   * Tells the outbox workers listening (PostgreSQL) to look for due notices now rather than at
+   * their next poll (src/db/outbox-wakeups.ts); nothing on SQLite, whose dispatcher polls.
+   */
+  async wakeWorkers(): Promise<void> {
+    if (isPostgres(this.db)) await this.db.raw(`notify ${OUTBOX_CHANNEL}`);
   }
 
   async forApology(apologyId: number): Promise<Notice[]> {

@@ -8,6 +8,7 @@ import { runPeriodically } from '../workers/periodic';
 import { realTimeOf, type Clock } from '../clock';
 import { withRequestId } from '../request-context';
 import { GroupWriter } from './group-write';
+import type { OutboxWakeups } from '../db/outbox-wakeups';
 
 export interface DispatchSettings {
   concurrency: number;
@@ -49,6 +50,8 @@ export interface DispatcherDeps {
   random?: () => number;
   /** Runs after a notice is recorded 'sent' (Zalo: a delivery receipt may have arrived first). */
   afterSent?: (notice: Notice) => Promise<void>;
+  /** Wakes start()'s runs when notices are queued (PostgreSQL); without it, the interval alone. */
+  wakeups?: OutboxWakeups;
 }
 
 /** A claimed notice and how to get its files. */
@@ -85,6 +88,7 @@ export class Dispatcher {
   private readonly settings: DispatchSettings;
   private readonly random: () => number;
   private readonly afterSent: (notice: Notice) => Promise<void>;
+  private readonly wakeups: OutboxWakeups | undefined;
   /** Start marks, written together for the sends that start together. */
   private readonly starts: GroupWriter<number, { held: boolean; at: number }>;
   /** Finished attempts, written together and retried until the database takes them. */
@@ -111,6 +115,7 @@ export class Dispatcher {
     this.settings = deps.settings;
     this.random = deps.random ?? Math.random;
     this.afterSent = deps.afterSent ?? (async () => undefined);
+    this.wakeups = deps.wakeups;
     this.starts = new GroupWriter(async (ids) => {
       const at = this.now();
       const held = await this.notices.markStarted(this.workerId, ids, at);
@@ -404,7 +409,10 @@ export class Dispatcher {
     this.renewalsInARow = 0;
   }
 
-  /** Runs the outbox every `intervalMs` until the returned function is called; never two runs at once. */
+  /**
+   * Runs the outbox every `intervalMs`, and at once when woken (notices queued, see wakeups),
+   * until the returned function is called; never two runs at once.
+   */
   start(intervalMs: number): () => Promise<void> {
     const stopBeating = this.keepLease();
     const runs = runPeriodically(
@@ -416,8 +424,10 @@ export class Dispatcher {
       (err) => this.logger.error({ err }, 'outbox run failed'),
     );
     this.wake = runs.wake;
+    const stopListening = this.wakeups?.listen(() => this.wake()) ?? (async () => undefined);
     return async () => {
       this.wake = () => undefined;
+      await stopListening();
       await runs();
       stopBeating();
       await this.close();

@@ -12,6 +12,7 @@ import type { ReplayParams } from './params';
 import { arrivalsForDay, dossierInputOf, type DossierArrival } from './province';
 import { onAtRiskWarning, onCallList, onDraftWaiting } from './staff';
 import { Rng, STREAM, streamRng } from './random';
+import { VIRTUAL_CLOCK_POLL_MS } from './virtual-clock';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -487,13 +488,22 @@ export function inProcessOutbox(s: Services): Outbox {
 }
 
 /**
- * The outbox as dispatcher processes empty it: polls until nothing is due. `alive` says whether a
- * dispatcher runs at all (one killed and not yet restarted leaves its claims to the lease).
+ * The outbox as dispatcher processes empty it: polls until nothing is due. Notices the driver's
+ * move of the clock made due (a retry's time come, the send window open) were queued earlier,
+ * so nobody woke the dispatchers for them: the driver does, as the passing time would at their
+ * next poll — again every `wakeEveryMs` while some remain: a dispatcher that has not yet read the
+ * shared now (it does every VIRTUAL_CLOCK_POLL_MS) finds nothing due at the first wake-up.
  */
-export function childrenOutbox(s: Services, pollMs = 20): Outbox {
+export function childrenOutbox(s: Services, pollMs = 20, wakeEveryMs = VIRTUAL_CLOCK_POLL_MS): Outbox {
   return {
     drain: async () => {
-      while ((await outstanding(s)) > 0) await new Promise((r) => setTimeout(r, pollMs));
+      for (let lastWake = -Infinity; (await outstanding(s)) > 0; ) {
+        if (Date.now() - lastWake >= wakeEveryMs) {
+          lastWake = Date.now();
+          await s.notices.wakeWorkers();
+        }
+        await new Promise((r) => setTimeout(r, pollMs));
+      }
     },
   };
 }

@@ -116,6 +116,21 @@ function connect(database: DatabaseSettings, logger: Logger): Knex {
  */
 const openTransactions = new AsyncLocalStorage<ReadonlyMap<Knex, Knex.Transaction>>();
 
+/** Transactions that the transactions opened inside them join as savepoints (enclosingTransaction). */
+const enclosing = new WeakSet<Knex.Transaction>();
+
+/**
+ * A transaction around work that itself opens transactions (a whole API request, for its
+ * Idempotency-Key): each `db.transaction` inside joins it as a savepoint instead of being refused,
+ * so everything the work does, and whatever is written last, commits together or not at all.
+ */
+export function enclosingTransaction<T>(db: Db, work: () => Promise<T>): Promise<T> {
+  return db.transaction((trx) => {
+    enclosing.add(trx);
+    return work();
+  });
+}
+
 /**
  * Makes the transaction the unit of work rather than an argument each call must remember.
  *
@@ -138,7 +153,16 @@ function unitOfWork(root: Knex): Db {
     if (typeof work !== 'function') {
       throw new Error('db.transaction() needs its work as a function, db.transaction(async (trx) => …): a transaction opened without one would not be the unit of work');
     }
-    if (active()) {
+    const open = active();
+    if (open && enclosing.has(open)) {
+      // Inside a request's unit of work (enclosingTransaction): the work is a savepoint of it, so
+      // its failure undoes only itself and its commit stands or falls with the enclosing one.
+      return open.transaction((sp) => {
+        enclosing.add(sp);
+        return openTransactions.run(new Map(openTransactions.getStore()).set(root, sp), () => (work as Work)(sp));
+      });
+    }
+    if (open) {
       throw new Error(
         'db.transaction() called while already inside a transaction: the inner one would wait for ever on SQLite and run outside the outer one on PostgreSQL. ' +
           'Call the work directly (it joins the open transaction), or use trx.transaction() for a savepoint.',

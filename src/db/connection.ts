@@ -116,8 +116,15 @@ function connect(database: DatabaseSettings, logger: Logger): Knex {
  */
 const openTransactions = new AsyncLocalStorage<ReadonlyMap<Knex, Knex.Transaction>>();
 
-/** Transactions that the transactions opened inside them join as savepoints (enclosingTransaction). */
+/** Enclosing transactions (enclosingTransaction) and the savepoints inside them: each joinable. */
 const enclosing = new WeakSet<Knex.Transaction>();
+/** Each savepoint of an enclosing transaction, and the tables each enclosing transaction wrote through snapshots. */
+const savepoints = new WeakSet<Knex.Transaction>();
+const enclosingOf = new WeakMap<Knex.Transaction, Knex.Transaction>();
+const written = new WeakMap<Knex.Transaction, Set<string>>();
+/** The open transaction, as the unit of work's handle reports it. */
+const OPEN = Symbol('the open transaction');
+const openOf = (db: Db): Knex.Transaction | undefined => (db as unknown as Record<symbol, Knex.Transaction | undefined>)[OPEN];
 
 /**
  * A transaction around work that itself opens transactions (a whole API request, for its
@@ -129,6 +136,25 @@ export function enclosingTransaction<T>(db: Db, work: () => Promise<T>): Promise
     enclosing.add(trx);
     return work();
   });
+}
+
+/**
+ * Whether a read of `table` may come from an in-memory snapshot of its committed rows: outside
+ * transactions, and in an enclosing transaction's own reads (a request's, which ran outside any
+ * transaction before the request got one) as long as it has not written the table. Never inside a
+ * use case's transaction: it must see what was committed just before, and its own writes.
+ */
+export function readsCommittedRows(db: Db, table: string): boolean {
+  const open = openOf(db);
+  if (!open) return true;
+  return enclosing.has(open) && !savepoints.has(open) && !written.get(open)?.has(table);
+}
+
+/** Notes that the open transaction wrote `table`: its enclosing transaction no longer reads it from a snapshot. */
+export function noteWritten(db: Db, table: string): void {
+  const open = openOf(db);
+  const root = open && (enclosingOf.get(open) ?? open);
+  if (root && enclosing.has(root)) written.set(root, (written.get(root) ?? new Set<string>()).add(table));
 }
 
 /**
@@ -159,6 +185,8 @@ function unitOfWork(root: Knex): Db {
       // its failure undoes only itself and its commit stands or falls with the enclosing one.
       return open.transaction((sp) => {
         enclosing.add(sp);
+        savepoints.add(sp);
+        enclosingOf.set(sp, enclosingOf.get(open) ?? open);
         return openTransactions.run(new Map(openTransactions.getStore()).set(root, sp), () => (work as Work)(sp));
       });
     }
@@ -174,6 +202,7 @@ function unitOfWork(root: Knex): Db {
     apply: (target, _this, args: unknown[]) => Reflect.apply(active() ?? target, undefined, args),
     get(target, property) {
       if (property === 'transaction') return transaction;
+      if (property === OPEN) return active();
       const executor = active() ?? target;
       const value: unknown = Reflect.get(executor, property, executor);
       return typeof value === 'function' ? value.bind(executor) : value;

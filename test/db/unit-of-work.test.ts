@@ -183,6 +183,28 @@ describe('unit of work: a transaction is never optional by accident', function (
     assert.equal(await stored('WITHOUT'), false, 'what a use case committed inside the enclosing transaction must roll back with it (the answer was not stored)');
   });
 
+  it('serves a keyed request’s own reads from the snapshot of committed rows until it writes that table, and never keeps its writes there', async () => {
+    const a = await agencies.insert(agencyInput('SNAP'), 1);
+    assert.equal((await agencies.byId(a.id))?.name, 'Cơ quan SNAP', 'the snapshot is loaded outside transactions');
+    let queries = 0;
+    const count = () => queries++;
+    ctx.db.client.on('query', count);
+    await assert.rejects(
+      enclosingTransaction(ctx.db, async () => {
+        queries = 0; // BEGIN
+        assert.equal((await agencies.byId(a.id))?.name, 'Cơ quan SNAP');
+        assert.equal(queries, 0, 'a request’s read of a table it has not written should come from the snapshot, not the database');
+        await ctx.db.transaction(async () => agencies.update(a.id, { ...agencyInput('SNAP'), name: 'Đổi tên' }, 2));
+        await agencies.list(); // another request might reload the snapshot meanwhile: it holds committed rows only
+        assert.equal((await agencies.byId(a.id))?.name, 'Đổi tên', 'once the request wrote the table, it must read its own write, not the snapshot');
+        throw new Rollback();
+      }),
+      Rollback,
+    );
+    ctx.db.client.removeListener('query', count);
+    assert.equal((await agencies.byId(a.id))?.name, 'Cơ quan SNAP', 'the rolled-back rename must not be kept in the snapshot');
+  });
+
   it('lets work that outlives a transaction (started inside, run after the commit) use the database normally', async () => {
     let later: Promise<string | null> | undefined;
     await ctx.db.transaction(async (trx) => {

@@ -1,4 +1,4 @@
-import type { Db } from './connection';
+import { noteWritten, readsCommittedRows, type Db } from './connection';
 import { Snapshot, tableFingerprint } from './snapshot';
 import { found } from '../errors';
 
@@ -42,20 +42,23 @@ export class CachedTable<T extends { id: number; code: string }, Row extends Cac
   /**
    * From the snapshot outside transactions; a row it lacks is read from the database. Inside one
    * (`this.db` is then the transaction) the database is read, and the snapshot neither
-   * used nor touched: it must not keep what a transaction that may roll back wrote.
+   * used nor touched: it must not keep what a transaction that may roll back wrote. A request's
+   * enclosing transaction that has not written the table reads committed rows only: the
+   * snapshot serves it (readsCommittedRows).
    */
   private async cached(match: (row: T) => boolean, where: Pick<CachedRow, 'id'> | Pick<CachedRow, 'code'>): Promise<T | null> {
-    if (!this.db.isTransaction) {
+    const snapshot = readsCommittedRows(this.db, this.spec.table);
+    if (snapshot) {
       const hit = await this.snapshot.find(match);
       if (hit) return hit;
     }
     const row = (await this.db(this.spec.table).where(where).first()) as Row | undefined;
-    if (row && !this.db.isTransaction) this.snapshot.invalidate();
+    if (row && snapshot) this.snapshot.invalidate();
     return row ? this.spec.fromRow(row) : null;
   }
 
   async list(): Promise<T[]> {
-    if (this.db.isTransaction) return this.all();
+    if (!readsCommittedRows(this.db, this.spec.table)) return this.all();
     return [...(await this.snapshot.all())];
   }
 
@@ -74,6 +77,7 @@ export class CachedTable<T extends { id: number; code: string }, Row extends Cac
 
   async insert(input: Input, now: number): Promise<T> {
     this.snapshot.invalidate();
+    noteWritten(this.db, this.spec.table);
     const [row] = (await this.db(this.spec.table)
       .insert({ ...this.spec.toRow(input), created_at: now, updated_at: now })
       .returning('*')) as Row[];
@@ -83,6 +87,7 @@ export class CachedTable<T extends { id: number; code: string }, Row extends Cac
 
   async update(id: number, input: Input, now: number): Promise<T> {
     this.snapshot.invalidate();
+    noteWritten(this.db, this.spec.table);
     await this.db(this.spec.table).where({ id }).update({ ...this.spec.toRow(input), updated_at: now });
     this.snapshot.invalidate();
     return this.get(id);
@@ -90,6 +95,7 @@ export class CachedTable<T extends { id: number; code: string }, Row extends Cac
 
   async remove(id: number): Promise<void> {
     this.snapshot.invalidate();
+    noteWritten(this.db, this.spec.table);
     await this.db(this.spec.table).where({ id }).delete();
     this.snapshot.invalidate();
   }

@@ -116,6 +116,47 @@ function connect(database: DatabaseSettings, logger: Logger): Knex {
  */
 const openTransactions = new AsyncLocalStorage<ReadonlyMap<Knex, Knex.Transaction>>();
 
+/** Enclosing transactions (enclosingTransaction) and the savepoints inside them: each joinable. */
+const enclosing = new WeakSet<Knex.Transaction>();
+/** Each savepoint of an enclosing transaction, and the tables each enclosing transaction wrote through snapshots. */
+const savepoints = new WeakSet<Knex.Transaction>();
+const enclosingOf = new WeakMap<Knex.Transaction, Knex.Transaction>();
+const written = new WeakMap<Knex.Transaction, Set<string>>();
+/** The open transaction, as the unit of work's handle reports it. */
+const OPEN = Symbol('the open transaction');
+const openOf = (db: Db): Knex.Transaction | undefined => (db as unknown as Record<symbol, Knex.Transaction | undefined>)[OPEN];
+
+/**
+ * A transaction around work that itself opens transactions (a whole API request, for its
+ * Idempotency-Key): each `db.transaction` inside joins it as a savepoint instead of being refused,
+ * so everything the work does, and whatever is written last, commits together or not at all.
+ */
+export function enclosingTransaction<T>(db: Db, work: () => Promise<T>): Promise<T> {
+  return db.transaction((trx) => {
+    enclosing.add(trx);
+    return work();
+  });
+}
+
+/**
+ * Whether a read of `table` may come from an in-memory snapshot of its committed rows: outside
+ * transactions, and in an enclosing transaction's own reads (a request's, which ran outside any
+ * transaction before the request got one) as long as it has not written the table. Never inside a
+ * use case's transaction: it must see what was committed just before, and its own writes.
+ */
+export function readsCommittedRows(db: Db, table: string): boolean {
+  const open = openOf(db);
+  if (!open) return true;
+  return enclosing.has(open) && !savepoints.has(open) && !written.get(open)?.has(table);
+}
+
+/** Notes that the open transaction wrote `table`: its enclosing transaction no longer reads it from a snapshot. */
+export function noteWritten(db: Db, table: string): void {
+  const open = openOf(db);
+  const root = open && (enclosingOf.get(open) ?? open);
+  if (root && enclosing.has(root)) written.set(root, (written.get(root) ?? new Set<string>()).add(table));
+}
+
 /**
  * Makes the transaction the unit of work rather than an argument each call must remember.
  *
@@ -138,7 +179,18 @@ function unitOfWork(root: Knex): Db {
     if (typeof work !== 'function') {
       throw new Error('db.transaction() needs its work as a function, db.transaction(async (trx) => …): a transaction opened without one would not be the unit of work');
     }
-    if (active()) {
+    const open = active();
+    if (open && enclosing.has(open)) {
+      // Inside a request's unit of work (enclosingTransaction): the work is a savepoint of it, so
+      // its failure undoes only itself and its commit stands or falls with the enclosing one.
+      return open.transaction((sp) => {
+        enclosing.add(sp);
+        savepoints.add(sp);
+        enclosingOf.set(sp, enclosingOf.get(open) ?? open);
+        return openTransactions.run(new Map(openTransactions.getStore()).set(root, sp), () => (work as Work)(sp));
+      });
+    }
+    if (open) {
       throw new Error(
         'db.transaction() called while already inside a transaction: the inner one would wait for ever on SQLite and run outside the outer one on PostgreSQL. ' +
           'Call the work directly (it joins the open transaction), or use trx.transaction() for a savepoint.',
@@ -150,6 +202,7 @@ function unitOfWork(root: Knex): Db {
     apply: (target, _this, args: unknown[]) => Reflect.apply(active() ?? target, undefined, args),
     get(target, property) {
       if (property === 'transaction') return transaction;
+      if (property === OPEN) return active();
       const executor = active() ?? target;
       const value: unknown = Reflect.get(executor, property, executor);
       return typeof value === 'function' ? value.bind(executor) : value;

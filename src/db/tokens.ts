@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Db } from './connection';
+import { enclosingTransaction, type Db } from './connection';
 
 export interface ApiToken {
   id: number;
@@ -114,6 +114,14 @@ export class IdempotencyRepository {
       .where((q) => q.whereNull('claimed_at').orWhere('claimed_at', '<', times.expiredBefore))
       .update({ claim_token: claimToken, claimed_at: times.realNow });
     return taken === 1 ? { claimToken } : inProgress;
+  }
+
+  /**
+   * Runs a keyed request as one transaction, the use cases' transactions joining it, so that the
+   * answer `complete` stores inside it commits with the work or not at all.
+   */
+  unitOfWork<T>(work: () => Promise<T>): Promise<T> {
+    return enclosingTransaction(this.db, work);
   }
 
   /** Stores the answer; false when the claim was taken over meanwhile (the retry's answer stands). */

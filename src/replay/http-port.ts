@@ -33,8 +33,9 @@ export interface HttpPortOptions {
  * (a server being killed) is sent again to the next with the same Idempotency-Key, so a batch
  * sent twice is taken once. A 409 "in progress" is retried with the same key too: the server that
  * claimed the key was killed before it answered, and the claim expires after
- * IDEMPOTENCY_CLAIM_SECONDS (set short by run.ts); the use cases make the re-run safe (a dossier
- * re-sent with the same content is answered 200, an event already recorded 409).
+ * IDEMPOTENCY_CLAIM_SECONDS (set short by run.ts). A killed server committed a request's work and
+ * its answer together or neither (src/http/middleware/idempotency.ts): a retry gets the stored
+ * answer, or runs the request afresh.
  *
  * Each request carries the driver's virtual now (VIRTUAL_NOW_HEADER), so that a server reads the
  * shared clock before it judges the items' instants. Items still answered "in the future"

@@ -336,15 +336,17 @@ export class DossierService {
    */
   async recordEvents(items: EventItem[]): Promise<({ view: DossierView } | { refused: AppError })[]> {
     const outcomes = await this.events.record(items);
-    return Promise.all(outcomes.map(async (o) => ('refused' in o ? o : { view: await this.viewOf(o.dossier) })));
+    // One after the other: inside a request's transaction (an Idempotency-Key) they share its one
+    // connection, which takes one query at a time; outside one they are read from memory anyway.
+    const views: ({ view: DossierView } | { refused: AppError })[] = [];
+    for (const o of outcomes) views.push('refused' in o ? o : { view: await this.viewOf(o.dossier) });
+    return views;
   }
 
   async viewOf(d: Dossier, calendar?: WorkingCalendar): Promise<DossierView> {
-    const [procedure, receivingAgency, decidingAgency] = await Promise.all([
-      this.deps.procedures.byId(d.procedureId),
-      this.deps.agencies.byId(d.receivingAgencyId),
-      this.deps.agencies.byId(d.decidingAgencyId),
-    ]);
+    const procedure = await this.deps.procedures.byId(d.procedureId);
+    const receivingAgency = await this.deps.agencies.byId(d.receivingAgencyId);
+    const decidingAgency = await this.deps.agencies.byId(d.decidingAgencyId);
     const deciding = decidingAgency as Agency;
     const cal = calendar ?? (await this.deps.calendars.forAgency(deciding));
     return {

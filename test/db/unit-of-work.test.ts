@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { AgencyRepository } from '../../src/db/agencies';
+import { enclosingTransaction } from '../../src/db/connection';
 import { DossierRepository, type Dossier } from '../../src/db/dossiers';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { agencyInput } from '../support/rows';
@@ -150,6 +151,58 @@ describe('unit of work: a transaction is never optional by accident', function (
       ),
     );
     assert.equal(await stored('IN'), false);
+  });
+
+  it('lets the transactions opened inside an enclosing one (a keyed request) join it as savepoints: a failed one undoes only itself, and all roll back with it', async () => {
+    const row = (code: string) => ({ code, name: code, place_name: 'Cần Thơ', letter_symbol: code, level: 'center', created_at: 1, updated_at: 1 });
+    await within(
+      5000,
+      enclosingTransaction(ctx.db, async () => {
+        await ctx.db.transaction(async (trx) => trx('agencies').insert(row('KEPT')));
+        await assert.rejects(
+          ctx.db.transaction(async (trx) => {
+            await trx('agencies').insert(row('UNDONE'));
+            throw new Rollback();
+          }),
+          Rollback,
+        );
+      }),
+    );
+    assert.equal(await stored('KEPT'), true, 'a use case’s transaction inside the enclosing one commits with it');
+    assert.equal(await stored('UNDONE'), false, 'a use case’s failed transaction must undo its own writes');
+    await within(
+      5000,
+      assert.rejects(
+        enclosingTransaction(ctx.db, async () => {
+          await ctx.db.transaction(async (trx) => trx('agencies').insert(row('WITHOUT')));
+          throw new Rollback();
+        }),
+        Rollback,
+      ),
+    );
+    assert.equal(await stored('WITHOUT'), false, 'what a use case committed inside the enclosing transaction must roll back with it (the answer was not stored)');
+  });
+
+  it('serves a keyed request’s own reads from the snapshot of committed rows until it writes that table, and never keeps its writes there', async () => {
+    const a = await agencies.insert(agencyInput('SNAP'), 1);
+    assert.equal((await agencies.byId(a.id))?.name, 'Cơ quan SNAP', 'the snapshot is loaded outside transactions');
+    let queries = 0;
+    const count = () => queries++;
+    ctx.db.client.on('query', count);
+    await assert.rejects(
+      enclosingTransaction(ctx.db, async () => {
+        queries = 0; // BEGIN
+        assert.equal((await agencies.byId(a.id))?.name, 'Cơ quan SNAP');
+        assert.equal(queries, 0, 'a request’s read of a table it has not written should come from the snapshot, not the database');
+        await ctx.db.transaction(async () => agencies.update(a.id, { ...agencyInput('SNAP'), name: 'Đổi tên' }, 2));
+        await agencies.list(); // another request might reload the snapshot meanwhile: it holds committed rows only
+        assert.equal((await agencies.byId(a.id))?.name, 'Đổi tên', 'once the request wrote the table, it must read its own write, not the snapshot');
+        throw new Rollback();
+      }),
+      Rollback,
+    );
+    ctx.db.client.removeListener('query', count);
+    assert.equal((await agencies.byId(a.id))?.name, 'Cơ quan SNAP', 'the rolled-back rename must not be kept in the snapshot');
   });
 
   it('lets work that outlives a transaction (started inside, run after the commit) use the database normally', async () => {

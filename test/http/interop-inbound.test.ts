@@ -17,6 +17,7 @@ describe('interop inbound: dossiers pushed by a one-stop system (DongBoHoSoMC)',
   let fake: FakeOneStopPusher;
   /** The due date our calendar gives a dossier accepted 12/02/2026 09:30 (20 working days). */
   let ourDue: string;
+  let sourceToken: string;
 
   async function dossier(code: string) {
     return (await ctx.api('get', `/api/v1/dossiers/${encodeURIComponent(code)}`).expect(200)).body;
@@ -39,6 +40,7 @@ describe('interop inbound: dossiers pushed by a one-stop system (DongBoHoSoMC)',
     assert.match(created.body.token, /^hl_/, 'creating a source gives its inbound token once');
     assert.equal(created.body.hasSecret, true);
     assert.equal(created.body.secret, undefined, 'the shared secret is never shown back');
+    sourceToken = created.body.token;
     fake = new FakeOneStopPusher(base, created.body.token);
     ourDue = (await ctx.api('get', '/api/v1/calendar/due?from=2026-02-12T09:30:00%2B07:00&days=20&agency=SXD').expect(200)).body.dueAt;
   });
@@ -175,6 +177,27 @@ describe('interop inbound: dossiers pushed by a one-stop system (DongBoHoSoMC)',
     assert.equal((await dossier('H13.01-260212-0012')).procedure.code, '1.009972');
     const open = await ctx.api('get', '/api/v1/interop/refusals?open=true').expect(200);
     assert.ok(!open.body.items.some((r: { id: number }) => r.id === results[1].refusalId), 'a replayed refusal is no longer open');
+  });
+
+  it('keeps the refusal of a payload sent with an Idempotency-Key for the administrator, and frees the key', async () => {
+    const first = await fake.push(fake.register('H13.01-260212-0021', '2026-02-12T09:30:00+07:00', ourDue));
+    assert.equal(first.body.error_code, 0, JSON.stringify(first.body));
+    const changed = fake.register('H13.01-260212-0021', '2026-02-12T10:30:00+07:00', ourDue);
+    const send = () =>
+      fetch(`${base}/api/v1/interop/DongBoHoSoMC`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sourceToken}`, 'content-type': 'application/json', 'idempotency-key': 'k-refused' },
+        body: JSON.stringify(changed),
+      });
+    const refused = await send();
+    const body = (await refused.json()) as { error_code: number; refusalId?: number };
+    assert.equal(refused.status, 409, `the same code with other content should be refused as a conflict: ${JSON.stringify(body)}`);
+    const refusals = await ctx.api('get', '/api/v1/interop/refusals?open=true').expect(200);
+    assert.ok(
+      refusals.body.items.some((r: { id: number }) => r.id === body.refusalId),
+      `the refusal the answer names (${body.refusalId}) should be listed for the administrator, not undone with the answer it did not store`,
+    );
+    assert.equal((await send()).headers.get('idempotent-replayed'), null, 'a refusal is not replayed: the key is free for a retry');
   });
 
   it('an agency-bound source cannot push dossiers for another agency', async () => {

@@ -5,14 +5,23 @@ import { ConflictError, RuleError } from '../../errors';
 import { realTimeOf, type Clock } from '../../clock';
 import { actorOf } from './auth';
 
+/** Only answers that changed something (or say it exists) are replayed; a failure may be retried. */
+const replayable = (status: number): boolean => status < 500 && status !== 409 && status !== 429;
+
 /**
  * `Idempotency-Key` on a POST makes a retry safe: the first completed answer is stored and
  * replayed for the same key and the same request; the same key with another request is refused.
+ *
+ * The request runs in one transaction (the use cases' own transactions join it) and its answer is
+ * stored in that transaction before it commits: a server killed at any point either committed the
+ * work with its answer, which a retry replays, or committed neither, and a retry runs the request
+ * afresh. A re-run therefore never meets its own earlier work (a dossier "already there", an event
+ * "out of turn"). The client sees the answer only once it is committed.
+ *
  * A request still running holds the key (a duplicate is answered 409) for at most `claimMs` of
- * real time: a server killed before answering must not leave the key claimed for ever, so a retry
- * after that takes the key over and runs the request (the use cases make a re-run safe: a dossier
- * re-sent with the same content is answered 200, an event already recorded 409). The first
- * request, should it still finish, no longer stores its answer over the retry's.
+ * real time, so that a key whose server died is not blocked for ever: a retry after that takes the
+ * key over and runs. The first request, should it still finish, then cannot store its answer, and
+ * its work is undone with it.
  */
 export function idempotency(repo: IdempotencyRepository, clock: Clock, claimMs: number): RequestHandler {
   return async (req, res, next) => {
@@ -31,19 +40,53 @@ export function idempotency(repo: IdempotencyRepository, clock: Clock, claimMs: 
       res.status(claim.status).set('Idempotent-Replayed', 'true').type('application/json').send(claim.body);
       return;
     }
+    // The answer is held back until it is committed: by send (json calls it) or, without a body, end.
     const send = res.send.bind(res);
-    res.send = (body?: unknown) => {
-      const status = res.statusCode;
-      const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
-      // Only answers that changed something (or say it exists) are replayed; a failure may be retried.
-      const settle = status < 500 && status !== 409 && status !== 429 ? repo.complete(actor.tokenId, key, claim, status, text) : repo.release(actor.tokenId, key, claim);
-      // The client sees the answer only once it is stored, so an immediate retry replays it.
-      settle.then(
-        () => send(body),
-        () => send(body),
-      );
-      return res;
+    const end = res.end.bind(res);
+    const restore = () => {
+      res.send = send;
+      res.end = end;
     };
-    next();
+    let answer: Answer | undefined;
+    try {
+      await repo.unitOfWork(async () => {
+        const given = new Promise<Answer>((resolve) => {
+          res.send = (body?: unknown) => {
+            resolve({ body, status: res.statusCode, by: send });
+            return res;
+          };
+          res.end = (() => {
+            resolve({ body: undefined, status: res.statusCode, by: () => end() });
+            return res;
+          }) as typeof res.end;
+        });
+        next();
+        answer = await given;
+        // Not an answer to replay: the key is freed for a retry, and whatever the request wrote on
+        // purpose (a refused payload recorded for the administrator) is kept.
+        if (!replayable(answer.status)) return repo.release(actor.tokenId, key, claim);
+        const text = typeof answer.body === 'string' ? answer.body : Buffer.isBuffer(answer.body) ? answer.body.toString('utf8') : answer.body === undefined ? '' : JSON.stringify(answer.body);
+        if (!(await repo.complete(actor.tokenId, key, claim, answer.status, text))) {
+          throw new ConflictError('idempotency-in-progress', 'Yêu cầu cùng Idempotency-Key đang được xử lý');
+        }
+      });
+    } catch (err) {
+      // Taken over by a retry (its answer stands; this request's work is undone), or the database
+      // failed: the key stays claimed until it expires, and a retry then finds the answer if the
+      // commit went through after all, or runs the request.
+      restore();
+      res.removeHeader('Location');
+      throw err;
+    }
+    restore();
+    const { by, body } = answer as Answer;
+    by(body);
   };
+}
+
+interface Answer {
+  body: unknown;
+  status: number;
+  /** Sends it for real once it is committed (or refused). */
+  by: (body: unknown) => void;
 }

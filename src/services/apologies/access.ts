@@ -41,11 +41,11 @@ export class ApologyAccess {
   }
 
   async view(a: Apology, withNotices = true): Promise<ApologyView> {
-    const [agency, dossier, notices] = await Promise.all([
-      this.deps.agencies.byId(a.issuingAgencyId),
-      this.deps.dossiers.byId(a.dossierId),
-      withNotices ? this.deps.notices.forApology(a.id) : Promise.resolve([]),
-    ]);
+    // One after the other: an answer built inside a request's transaction (an Idempotency-Key)
+    // shares its one connection, which takes one query at a time.
+    const agency = await this.deps.agencies.byId(a.issuingAgencyId);
+    const dossier = await this.deps.dossiers.byId(a.dossierId);
+    const notices = withNotices ? await this.deps.notices.forApology(a.id) : [];
     return { apology: a, agency: agency as Agency, dossierCode: (dossier as Dossier).code, notices };
   }
 

@@ -310,6 +310,10 @@ export class NoticeRepository {
     // The send window protects people's nights; staff and other systems are reached any time.
     if (!opts.citizensAllowed) sub.whereNot('audience', 'citizen');
     if (pg) sub.forUpdate().skipLocked();
+    // SQLite: an UPDATE takes the file's one write lock even when it matches nothing, and a
+    // worker looking every few milliseconds would make every other writer wait behind it. A
+    // read takes no lock (WAL); the UPDATE below selects again under the lock.
+    else if (!(await sub.clone().clearSelect().select('id').limit(1)).length) return [];
     const rows = await this.db('notices')
       .whereIn('id', sub)
       .update({

@@ -1,5 +1,6 @@
 import { isPostgres, requireTransaction, type Db } from './connection';
 import { dossierFromRow, type Dossier } from './dossiers';
+import { WAITING_FOR_OFFICE } from '../domain/office-hours';
 
 const OPEN = ['received', 'processing'];
 
@@ -51,6 +52,17 @@ const waitingColumns = (db: Db) =>
   db.raw(
     `case when ls.state = ? then 'leader' else 'agency' end as waiting_for, case when ls.state = ? then ls.approved_at else ls.leader_signed_at end as waiting_since, ls.message as signature_message`,
     [LEADER_WAITING, LEADER_WAITING],
+  );
+
+/**
+ * When the signature the letter waits for was last asked for (a remote request sent, an external
+ * signer told): a request that waited for the office to open went out later than the approval,
+ * and the signer's wait starts then.
+ */
+const requestedColumn = (db: Db) =>
+  db.raw(
+    `(select max(e.at) from signing_events e where e.apology_id = ls.apology_id and e.outcome = 'requested' and e.layer = case when ls.state = ? then 'leader' else 'agency' end) as requested_at`,
+    [LEADER_WAITING],
   );
 
 /** The deadline watcher's questions. */
@@ -141,8 +153,10 @@ export class WatchRepository {
       .join('apologies as a', 'a.id', 'ls.apology_id')
       .join('dossiers as d', 'd.id', 'a.dossier_id')
       .leftJoin('users as u', 'u.id', 'ls.approver_user_id')
-      .select('a.id as apology_id', 'a.issuing_agency_id', 'd.code', 'd.current_due_at', 'ls.approved_at', 'ls.approved_by', 'u.email as approver_email', waitingColumns(this.db))
+      .select('a.id as apology_id', 'a.issuing_agency_id', 'd.code', 'd.current_due_at', 'ls.approved_at', 'ls.approved_by', 'u.email as approver_email', waitingColumns(this.db), requestedColumn(this.db))
       .where((w) => w.where('ls.state', LEADER_WAITING).orWhere('ls.state', AGENCY_WAITING).orWhere((x) => x.where('ls.state', AGENCY_FAILING).whereNotNull('ls.message')))
+      // A request waiting for the signer's office to open has not been sent: nobody is late yet.
+      .where((w) => w.whereNull('ls.message').orWhere('ls.message', 'not like', `${WAITING_FOR_OFFICE}%`))
       .where('a.status', 'draft')
       .whereNotNull('d.current_due_at')
       .orderBy('ls.approved_at')
@@ -156,7 +170,7 @@ export class WatchRepository {
       approvedBy: String(r.approved_by),
       approverEmail: (r.approver_email as string | null) ?? null,
       waitingFor: r.waiting_for as SignatureLayer,
-      waitingSince: Number(r.waiting_since),
+      waitingSince: Math.max(Number(r.waiting_since), Number(r.requested_at ?? 0)),
       problem: r.waiting_for === 'agency' ? ((r.signature_message as string | null) ?? null) : null,
     }));
   }

@@ -101,6 +101,8 @@ export class Dispatcher {
   /** Successful renewals since the last failed (or overdue) one. */
   private renewalsInARow = 0;
   private lastRenewal: number | null = null;
+  /** Whether this worker may hold claimed notices (it claimed since its last release that succeeded). */
+  private mayHold = true;
   /** Starts a run now, under start(); nothing outside it. */
   private wake: () => void = () => undefined;
 
@@ -155,10 +157,14 @@ export class Dispatcher {
   private async run(): Promise<DispatchReport> {
     const report: DispatchReport = { claimed: 0, sent: 0, delivered: 0, retried: 0, failed: 0, fallbacks: 0, swept: 0, requeued: 0 };
     this.leaseLost = false;
-    await this.renewLease();
+    // Under start() the heartbeat renews and sweeps every fifth of the lease; a run right after
+    // it (runs may come every 50 ms) would only take the write lock for nothing (on SQLite,
+    // waiting behind every other writer), so it renews and sweeps only when the beat is due.
+    const beat = this.beatDue();
+    if (beat) await this.renewLease();
     // Nothing is in flight between runs: whatever this worker still holds, it never sent.
-    await this.notices.releaseHeld(this.workerId, this.now());
-    report.swept = await this.sweep(true);
+    await this.releaseHeld();
+    if (beat) report.swept = await this.sweep(true);
     const down = new Set<NoticeChannel>();
     // Workers pull from a shared queue refilled by one claim at a time, so a slow send never
     // holds the others back waiting for a whole batch to finish.
@@ -169,6 +175,9 @@ export class Dispatcher {
     const refill = () =>
       (claiming ??= (async () => {
         const at = this.clock.now();
+        // Set before the claim (its answer may be lost with the claim made); an empty claim took nothing.
+        const held = this.mayHold;
+        this.mayHold = true;
         const batch = await this.notices.claimDue({
           now: at.getTime(),
           claimedAt: this.leaseNow(),
@@ -177,7 +186,10 @@ export class Dispatcher {
           citizensAllowed: inSendWindow(at, this.settings.sendWindow),
           worker: this.workerId,
         });
-        if (!batch.length) exhausted = true;
+        if (!batch.length) {
+          exhausted = true;
+          this.mayHold = held;
+        }
         report.claimed += batch.length;
         const files = this.filesOf(batch);
         queue.push(...batch.map((notice) => ({ notice, attachments: () => files(notice) })));
@@ -201,7 +213,7 @@ export class Dispatcher {
     await Promise.all(Array.from({ length: this.settings.concurrency }, worker));
     // Every send of the run is recorded by now: what the worker still holds, it never tried.
     try {
-      await this.notices.releaseHeld(this.workerId, this.now());
+      await this.releaseHeld();
     } catch (error) {
       failure ??= { error }; // the next run, or the sweeper once this worker's lease lapses, gives them back
     }
@@ -338,6 +350,18 @@ export class Dispatcher {
       swept += interrupted.length + released.length;
     }
     return swept + (await this.notices.requeueUnleased(now - this.settings.sendingTimeoutMs, this.now())).length;
+  }
+
+  /** Gives back what this worker claimed and never tried; nothing to do when it claimed nothing since the last time. */
+  private async releaseHeld(): Promise<void> {
+    if (!this.mayHold) return;
+    await this.notices.releaseHeld(this.workerId, this.now());
+    this.mayHold = false;
+  }
+
+  /** No renewal yet (or since close()), or the last one a heartbeat ago. */
+  private beatDue(): boolean {
+    return this.lastRenewal === null || this.leaseNow() - this.lastRenewal >= this.heartbeatMs();
   }
 
   private mayTrustSilence(): boolean {

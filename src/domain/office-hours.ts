@@ -29,3 +29,13 @@ export function nextOfficeOpening(cal: WorkingCalendar, now: Date): Date {
 export function openingInWords(opening: Date): string {
   return `${formatHhmm(minuteOfDay(opening))} ${weekdayDate(localDayOf(opening))}`;
 }
+
+/**
+ * How a letter whose remote request waits for the office to open says so (its signing message).
+ * Nobody has been asked to sign yet: the watcher reminds no one about it (db/watch.ts matches it).
+ */
+export const WAITING_FOR_OFFICE = 'Chờ giờ làm việc';
+
+export function waitingForOfficeInWords(opening: Date): string {
+  return `${WAITING_FOR_OFFICE} (${openingInWords(opening)}) để gửi yêu cầu ký số`;
+}

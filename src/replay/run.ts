@@ -31,6 +31,8 @@ const VIRTUAL_CLOCK_LINE = /HENLAI_CLOCK=virtual/;
 const FAULT_STREAM = 101;
 /** The random stream of the signers' answers on the phone. */
 const PHONE_STREAM = 102;
+/** The servers' signature loop: left to the driver (src/config.ts allows no 0; this is its maximum). */
+const SERVER_SIGNING_POLL_SECONDS = '3600';
 
 export interface ReplayOptions {
   paramsFile?: string;
@@ -126,7 +128,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     // A killed server's Idempotency-Key claims expire within this (real) time, so the HTTP port's
     // retry with the same key goes through well within its patience (src/replay/ports.ts).
     IDEMPOTENCY_CLAIM_SECONDS: '5',
-    // The servers ask the remote signer about waiting letters every real second (virtual time runs faster).
+    // A letter waiting for a remote signature is due for its next check a (virtual) second later:
+    // the driver's poll, each step, finds it due (see pollSignatures below).
     SIGNING_POLL_SECONDS: '1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
@@ -159,8 +162,10 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
           role: 'server',
           name: `server-${i + 1}`,
           args: ['serve'],
-          // Its own dispatcher off: the dispatchers are processes of their own.
-          env: { ...childEnv, PORT: String(p), PUBLIC_BASE_URL: `http://127.0.0.1:${p}`, DISPATCH_INTERVAL_SECONDS: '0' },
+          // Its own dispatcher off: the dispatchers are processes of their own. Its signature
+          // loop off too, as near as the setting goes (its maximum, a real hour: it asks once as
+          // it starts, when nothing waits): the driver polls at each step's now instead (below).
+          env: { ...childEnv, PORT: String(p), PUBLIC_BASE_URL: `http://127.0.0.1:${p}`, DISPATCH_INTERVAL_SECONDS: '0', SIGNING_POLL_SECONDS: SERVER_SIGNING_POLL_SECONDS },
           // Printed at warn level once its virtual clock runs (the log level stays at warn); the
           // HTTP port retries the few milliseconds until it listens.
           ready: VIRTUAL_CLOCK_LINE,
@@ -203,9 +208,11 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       stepMs: (options.stepMinutes ?? 15) * MINUTE_MS,
       staffEveryMs: 60 * MINUTE_MS,
       leaders: signing.leaders,
-      // On SQLite no server runs; on PostgreSQL the servers' loop polls every real second, which
-      // lets virtual hours pass between a confirmation and its check: the driver polls each step
-      // too, as one more server would (pollers racing for a letter is production's case too).
+      // The only signature poller, on SQLite and PostgreSQL alike, at the step's virtual now. A
+      // server's loop runs on real time: it acted at a moment of the step the driver does not
+      // choose, and its now moved on by virtual hours in the middle of a check (the background
+      // read of the shared clock), so that under load it asked for signatures at night and the
+      // replay's outcome followed the machine's load (docs/replay.md, "Deterministic by seed").
       pollSignatures: signing.leaders.size > 0,
       afterStep: async (p) => {
         await fakes.applySchedule(p.virtualNow, Date.now() - startedRealMs);

@@ -200,6 +200,36 @@ describe('dispatch: the outbox worker', function () {
     assert.deepEqual(attempts.map((a) => [a.outcome, a.interrupted]), [['interrupted', true], ['sent', false]]);
   });
 
+  it('runs every few milliseconds without touching its lease or giving back claims between heartbeats, and still sends what comes', async () => {
+    const counts = { beats: 0, releases: 0, claims: 0 };
+    const workers = new DispatchWorkerRepository(ctx.db);
+    const beat = workers.beat.bind(workers);
+    workers.beat = (...args) => (counts.beats++, beat(...args));
+    const notices = new NoticeRepository(ctx.db);
+    const releaseHeld = notices.releaseHeld.bind(notices);
+    notices.releaseHeld = (...args) => (counts.releases++, releaseHeld(...args));
+    const claimDue = notices.claimDue.bind(notices);
+    notices.claimDue = (...args) => (counts.claims++, claimDue(...args));
+    const zalo = new ScriptedChannel('zalo');
+    const d = new Dispatcher({
+      notices, workers, channels: new Map([['zalo', zalo]]), attachments: async () => new Map(),
+      clock: ctx.clock, logger: createLogger('silent'), settings: { ...SETTINGS, leaseMs: 60_000 },
+    });
+    const stop = d.start(5);
+    const waitFor = async (done: () => boolean | Promise<boolean>) => {
+      for (let i = 0; i < 400 && !(await done()); i++) await new Promise((r) => setTimeout(r, 5));
+    };
+    await waitFor(() => counts.claims >= 20);
+    assert.ok(counts.claims >= 20, `the dispatcher should have run at least 20 times in 2 s; it looked for due notices ${counts.claims} times`);
+    assert.equal(counts.beats, 1, 'idle runs within one heartbeat (12 s here) should renew the lease once, at the first run, not at every run');
+    assert.equal(counts.releases, 1, 'idle runs that claimed nothing should give nothing back (one release at the first run, for whatever a worker may hold)');
+    const n = await issue('LATE-1');
+    await waitFor(async () => (await status(n.id)) === 'sent');
+    await stop();
+    assert.equal(await status(n.id), 'sent', 'a notice queued between heartbeats is still sent by the next run');
+    assert.equal(counts.releases, 2, 'the run that claimed the notice gives back what it did not send, once');
+  });
+
   it('never lets two workers send the same notice', async () => {
     for (let i = 0; i < 12; i++) await issue(`PAR-${i}`);
     const zalo = new ScriptedChannel('zalo');

@@ -38,7 +38,7 @@ const REMOTE_FORTNIGHT: ReplayOverrides = {
   processes: { servers: 1, dispatchers: 1 },
 };
 
-describe(`replay with remote signing and a SmartCA outage (${onPostgres ? 'PostgreSQL, the server polls the signatures' : 'SQLite, the driver polls the signatures'})`, function () {
+describe(`replay with remote signing and a SmartCA outage (${onPostgres ? 'PostgreSQL: the dossiers go through a server, the driver polls the signatures' : 'SQLite, the driver polls the signatures'})`, function () {
   this.timeout(240_000);
   let outcome: ReplayOutcome;
   let out: string;

@@ -79,6 +79,44 @@ describe('deadline watcher: letters waiting for the leader’s signature', funct
     assert.match(JSON.parse(digest.payload).text, /LATE-1 — .* — QUÁ HẠN, thư xin lỗi chờ duyệt/);
   });
 
+  describe('a letter approved Friday 17:30 whose remote signing request waits for the signer’s office to open (Monday 07:30)', () => {
+    const FRIDAY_1730 = new Date('2026-03-06T17:30:00+07:00');
+    const MONDAY_0730 = new Date('2026-03-09T07:30:00+07:00');
+
+    /** What the signing service leaves when the office opens: the request is out, the signer asked. */
+    async function requestGoesOut(layer: 'leader' | 'agency'): Promise<void> {
+      ctx.clock.set(MONDAY_0730);
+      await ctx.db('letter_signing').where({ apology_id: apologyId }).update({ state: layer === 'leader' ? 'leader-waiting' : 'agency-waiting', message: null, next_check_at: MONDAY_0730.getTime() + 5000 });
+      await ctx.db('signing_events').insert({ apology_id: apologyId, layer, outcome: 'requested', message: 'Đã gửi yêu cầu ký số', transaction_id: `t-${layer}`, at: MONDAY_0730.getTime() });
+    }
+
+    for (const layer of ['leader', 'agency'] as const) {
+      it(`reminds nobody over the weekend about the ${layer === 'leader' ? 'leader’s' : 'agency’s'} signature not yet asked for, and counts the wait from the request once it is out`, async () => {
+        ctx.clock.set(FRIDAY_1730);
+        const agency = await ctx.services.registry.agency('SXD');
+        if (layer === 'leader') {
+          await ctx.db('letter_signing').where({ apology_id: apologyId }).update({ approved_at: FRIDAY_1730.getTime() });
+        } else {
+          await ctx.db('letter_signing').where({ apology_id: apologyId }).update({ state: 'leader-signed', leader_signed_at: FRIDAY_1730.getTime(), message: null });
+        }
+        assert.equal(await ctx.services.signing.waitsForOffice(apologyId, agency, layer === 'leader' ? 'leader-waiting' : 'leader-signed'), true, 'the office is closed on Friday 17:30: the request should wait');
+
+        // Due Mon 09/03 17:00: a wait from Friday 17:30 would be urgent from Sunday 05:15.
+        ctx.clock.set(new Date('2026-03-08T10:00:00+07:00'));
+        const sunday = await ctx.services.watcher.tick();
+        assert.equal(sunday.signatureReminders, 0, `no reminder while the request waits for the office to open: nobody has been asked to sign yet (${JSON.stringify((await reminders()).map((r) => JSON.parse(r.payload).subject))})`);
+
+        await requestGoesOut(layer);
+        ctx.clock.set(new Date('2026-03-09T08:00:00+07:00'));
+        assert.equal((await ctx.services.watcher.tick()).signatureReminders, 0, 'half an hour after the request went out the signer is not yet late: the wait counts from the request, not from the approval on Friday');
+        ctx.clock.set(new Date('2026-03-09T12:30:00+07:00'));
+        assert.equal((await ctx.services.watcher.tick()).signatureReminders, 1, 'a request unanswered for 5 hours of the 9½ left is a real wait: it should be reminded');
+        const [reminder] = await reminders();
+        assert.match(JSON.parse(reminder.payload).subject, /đã chờ 5 giờ/, 'the reminder should say how long the request has waited');
+      });
+    }
+  });
+
   describe('a letter the leader signed whose agency signature was asked for remotely and not yet confirmed', () => {
     beforeEach(async () => {
       // The leader signed at 10:00; the agency's certificate holder has a sign request on the phone.

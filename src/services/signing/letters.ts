@@ -27,7 +27,7 @@ import {
   type RemoteRequest,
 } from '../../signing';
 import type { Clock } from '../../clock';
-import { nextOfficeOpening, openingInWords } from '../../domain/office-hours';
+import { nextOfficeOpening, waitingForOfficeInWords } from '../../domain/office-hours';
 import type { CalendarService } from '../calendar';
 import type { ResolvedSigner, SigningSettingsService } from './settings';
 
@@ -227,7 +227,7 @@ export class LetterSigningService {
     if (opening.getTime() === now.getTime()) return false;
     const l = await this.deps.repo.letter(apologyId);
     await this.deps.repo.transition(apologyId, [state], {
-      message: `Chờ giờ làm việc (${openingInWords(opening)}) để gửi yêu cầu ký số`,
+      message: waitingForOfficeInWords(opening),
       nextCheckAt: Math.max(l?.nextCheckAt ?? 0, opening.getTime()),
       updatedAt: now.getTime(),
     });

@@ -109,6 +109,12 @@ export interface RemoteSigningRows {
   waiting: number;
   /** Letters refused or expired at least once, by where they ended. */
   handedBack: { issued: number; draft: number; cancelled: number };
+  /**
+   * Letters whose new date came while they waited for a signature: handed back for a new date
+   * (and how many of them were issued in the end), and issuances refused for that reason that
+   * were recorded as a passing fault to retry (none should be).
+   */
+  datePassed: { handedBack: number; issued: number; retried: number };
   /** The signing events by layer and outcome (requested, confirmed, refused, expired, unavailable…). */
   events: { layer: string; outcome: string; n: number }[];
 }
@@ -308,11 +314,18 @@ export class ReplayAuditRepository {
     const handedBack = `select distinct apology_id from signing_events where outcome in ('refused', 'expired')`;
     const byStatus = rowsOf(await this.db.raw(`select a.status, count(*) as n from apologies a where a.id in (${handedBack}) group by a.status`));
     const of = (status: string): number => num(byStatus.find((r) => r.status === status)?.n);
+    const datePassed = `select distinct apology_id from signing_events where outcome = 'date-passed'`;
     const outcomes = rowsOf(await this.db.raw(`select layer, outcome, count(*) as n from signing_events group by layer, outcome`));
     return {
       signedRemotely: await count(`select count(*) as n from apologies a join letter_signing ls on ls.apology_id = a.id where a.status = 'issued' and ls.leader_signer = 'remote'`),
       waiting: await count(`select count(*) as n from apologies a join letter_signing ls on ls.apology_id = a.id where a.status = 'draft' and ls.state in ('leader-waiting', 'leader-signed', 'agency-waiting')`),
       handedBack: { issued: of('issued'), draft: of('draft'), cancelled: of('cancelled') },
+      datePassed: {
+        handedBack: await count(`select count(*) as n from (${datePassed}) t`),
+        issued: await count(`select count(*) as n from apologies a where a.status = 'issued' and a.id in (${datePassed})`),
+        // The refusal's own words (domain/apology.ts, newDayRefusal): a retried fault records them.
+        retried: await count(`select count(*) as n from signing_events where outcome in ('failed', 'unavailable') and message like 'Ngày hẹn mới phải sau ngày hôm nay%'`),
+      },
       events: outcomes.map((r) => ({ layer: String(r.layer), outcome: String(r.outcome), n: num(r.n) })),
     };
   }

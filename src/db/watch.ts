@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { isPostgres, requireTransaction, type Db } from './connection';
 import { dossierFromRow, type Dossier } from './dossiers';
 import { WAITING_FOR_OFFICE } from '../domain/office-hours';
@@ -78,9 +79,11 @@ export class WatchRepository {
   /**
    * Open dossiers past their deadline with no apology nor escalation for it — or, in the agencies
    * `issueDraftsOf` (auto mode), with only a draft for it that nobody has sent back nor started
-   * signing: the watcher issues that draft as it would its own.
+   * signing (or whose signing was handed back because its new date came meanwhile): the watcher
+   * issues that draft as it would its own, re-dated if need be.
    */
   async slipped(now: number, after: { dueAt: number; id: number } | null, limit: number, issueDraftsOf: number[] = []): Promise<Dossier[]> {
+    const handedBackForDate = (e: Knex.QueryBuilder) => e.select(this.db.raw('1')).from('signing_events as se').whereRaw("se.apology_id = ls.apology_id and se.outcome = 'date-passed' and se.at >= ls.updated_at");
     const q = this.db('dossiers as d').select('d.*').whereIn('d.state', OPEN).where('d.current_due_at', '<', now);
     if (after) {
       q.where((w) => w.where('d.current_due_at', '>', after.dueAt).orWhere((x) => x.where('d.current_due_at', after.dueAt).where('d.id', '>', after.id)));
@@ -94,7 +97,9 @@ export class WatchRepository {
               .where('a.status', 'draft')
               .whereNull('a.returned_at')
               .whereIn('a.issuing_agency_id', issueDraftsOf)
-              .whereNotExists((z) => z.select(this.db.raw('1')).from('letter_signing as ls').whereRaw('ls.apology_id = a.id')),
+              // Never sent to sign, or handed back because its new date came while it waited: the
+              // system re-dates and approves it again. A signer's refusal is the leader's to answer.
+              .whereNotExists((z) => z.select(this.db.raw('1')).from('letter_signing as ls').whereRaw('ls.apology_id = a.id').whereNot((r) => r.where('ls.state', 'returned').whereExists(handedBackForDate))),
           );
         }
       })

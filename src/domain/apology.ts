@@ -68,6 +68,19 @@ export function newDayRefusal(cal: WorkingCalendar, currentDueAt: Date, newDay: 
   return null;
 }
 
+/**
+ * Why a letter approved earlier can no longer be issued as it stands: its new date has come (or
+ * gone) while it waited — for a signer's office to open, for a confirmation. Waiting longer never
+ * cures it, so the letter goes back for a new date; null while the date is still ahead.
+ */
+export function newDatePassedReason(newDueAt: Date, now: Date): string | null {
+  const newDay = localDayOf(newDueAt);
+  const today = localDayOf(now);
+  if (newDay > today) return null;
+  const when = newDay === today ? 'đã đến' : `đã qua (hôm nay ${shortDate(today)})`;
+  return `Ngày hẹn mới ${shortDate(newDay)} ${when} trước khi thư được ký số và ban hành: cần chọn ngày hẹn mới rồi phê duyệt lại`;
+}
+
 /** Issued after the deadline it apologises for: non-compliant, counted against the agency. */
 export function isLateApology(issuedAt: Date, dueAt: Date): boolean {
   return issuedAt.getTime() > dueAt.getTime();

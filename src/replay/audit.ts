@@ -141,6 +141,8 @@ export interface RemoteSigningAudit {
   waiting: number;
   /** Letters refused or expired at least once: issued in the end after being approved again, still handed back, or cancelled. */
   handedBack: { issued: number; draft: number; cancelled: number };
+  /** Letters whose new date came while they waited for a signature: handed back, issued in the end, and refusals retried as faults (should be 0). */
+  datePassed: { handedBack: number; issued: number; retried: number };
   events: { layer: string; outcome: string; n: number }[];
 }
 

@@ -155,6 +155,9 @@ function remoteSigning(a: Audit): string {
       ['Thư bị từ chối ký hoặc hết hạn, sau đó phê duyệt lại và phát hành', r.handedBack.issued],
       ['Thư bị từ chối ký hoặc hết hạn, còn trả lại lãnh đạo cuối kỳ', r.handedBack.draft],
       ['Thư bị từ chối ký hoặc hết hạn, huỷ vì hồ sơ đã có kết quả', r.handedBack.cancelled],
+      ['Thư đến ngày hẹn mới khi còn chờ ký, trả lại để chọn ngày mới', r.datePassed.handedBack],
+      ['Thư đến ngày hẹn mới khi còn chờ ký, chọn ngày mới và phát hành', r.datePassed.issued],
+      ['Lần phát hành bị từ chối vì ngày hẹn mới đã qua mà vẫn thử lại', r.datePassed.retried],
     ]) +
     table(['Lớp chữ ký', 'Sự kiện', 'Số lần'], r.events.map((e) => [e.layer === 'leader' ? 'Lãnh đạo' : 'Cơ quan', esc(e.outcome), e.n]), 'Sự kiện ký số ghi trong cơ sở dữ liệu') +
     '</section>'

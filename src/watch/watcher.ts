@@ -250,7 +250,8 @@ export class DeadlineWatcher {
       // In auto mode an officer's draft for this deadline, left waiting, is issued like the watcher's own.
       const waiting = await this.deps.apologies.activeFor(d.id, d.deadlineVersion);
       if (waiting && (waiting.status !== 'draft' || agency.settings.apologyMode !== 'auto')) return;
-      const draft = waiting ?? (await this.deps.workflow.draftInTx(d, {}, actor, 'watcher'));
+      // A letter whose new date came while it waited for a signature is re-dated, not drafted again.
+      const draft = waiting ? ((await this.deps.workflow.redateInTx(waiting, d, actor)) ?? waiting) : await this.deps.workflow.draftInTx(d, {}, actor, 'watcher');
       if (!waiting) report.drafted++;
       if (agency.settings.apologyMode === 'auto') {
         // An agency that signs approves like a leader, with its configured signer, after this transaction.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { apologyRefusal, type ApologyFacts, isLateApology, letterFormFor, newDayRefusal, proposedNewDay } from '../../src/domain/apology';
+import { apologyRefusal, type ApologyFacts, isLateApology, letterFormFor, newDatePassedReason, newDayRefusal, proposedNewDay } from '../../src/domain/apology';
 import { WorkingCalendar } from '../../src/domain/calendar';
 import { NATIONAL_DECISIONS } from '../../src/domain/national-calendar';
 import { dayToIso, isoToDay } from '../../src/domain/time';
@@ -61,5 +61,19 @@ describe('domain/apology: the late-dossier rule', () => {
   it('picks Mẫu 04 of TT 03/2025 from 1/7/2025 and TT 01/2018 before', () => {
     assert.equal(letterFormFor(at('2025-06-30T23:59:59+07:00').getTime()), 'tt01-2018');
     assert.equal(letterFormFor(at('2025-07-01T00:00:00+07:00').getTime()), 'tt03-2025');
+  });
+});
+
+describe('domain/apology: a new date that came while the letter waited for a signature', () => {
+  const monday = at('2026-03-16T17:00:00+07:00');
+  it('has nothing to say while the new date is still ahead (Friday 17:30, Sunday night)', () => {
+    assert.equal(newDatePassedReason(monday, at('2026-03-13T17:30:00+07:00')), null);
+    assert.equal(newDatePassedReason(monday, at('2026-03-15T23:59:00+07:00')), null);
+  });
+  it('names the date once it has come (Monday 07:30: the held request goes out) and what to do', () => {
+    assert.equal(newDatePassedReason(monday, at('2026-03-16T07:30:00+07:00')), 'Ngày hẹn mới 16/03/2026 đã đến trước khi thư được ký số và ban hành: cần chọn ngày hẹn mới rồi phê duyệt lại');
+  });
+  it('names today too once the date has gone by', () => {
+    assert.match(newDatePassedReason(monday, at('2026-03-17T09:00:00+07:00')) ?? '', /^Ngày hẹn mới 16\/03\/2026 đã qua \(hôm nay 17\/03\/2026\)/);
   });
 });

@@ -84,4 +84,9 @@ describe(`replay with remote signing and a SmartCA outage (${onPostgres ? 'Postg
     assert.ok(r.atFake.refused + r.atFake.expired > 0, `no signer refused or let a request expire at SmartCA (${JSON.stringify(r.atFake)})`);
     assert.ok(r.handedBack.issued > 0, `no refused or expired letter was approved again and issued (${JSON.stringify(r.handedBack)})`);
   });
+
+  it('never retries an issuance refused because the new date came while the letter waited: it is handed back for a new date', () => {
+    const r = outcome.audit.remoteSigning!;
+    assert.equal(r.datePassed.retried, 0, `${r.datePassed.retried} issuances refused with "Ngày hẹn mới phải sau ngày hôm nay" were retried as if the fault would pass (${JSON.stringify(r.datePassed)})`);
+  });
 });

@@ -96,6 +96,7 @@ const SIGNING_OUTCOME_LABELS: Record<string, string> = {
   failed: 'không ký được',
   signed: 'đã ký khi ban hành',
   cancelled: 'thư đã huỷ, dừng ký',
+  'date-passed': 'ngày hẹn mới đã đến, trả lại để chọn ngày mới',
 };
 
 /** The apology form, its live preview, and the apology pages (list, details, approve, cancel, print, PDF, resend). */

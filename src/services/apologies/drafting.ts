@@ -2,8 +2,10 @@ import crypto from 'node:crypto';
 import { isUniqueViolation, requireTransaction, transactionRetrying } from '../../db/connection';
 import type { Dossier } from '../../db/dossiers';
 import type { Apology } from '../../db/apologies';
-import { apologyRefusal, newDayRefusal, proposedNewDay, type Refusal } from '../../domain/apology';
+import { apologyRefusal, newDatePassedReason, newDayRefusal, proposedNewDay, type Refusal } from '../../domain/apology';
 import { localDayOf, type DayNumber } from '../../domain/time';
+import { shortDate } from '../../domain/vn-format';
+import { signatureWaitingFor } from '../signing/letters';
 import { letterData, letterFields, markPreview, previewLetterNumber, type LetterFields } from '../../documents/apology-letter';
 import { ConflictError, RuleError } from '../../errors';
 import type { Actor } from '../../domain/actor';
@@ -132,6 +134,36 @@ export class ApologyDrafting {
       note: null,
     });
     return apology;
+  }
+
+  /**
+   * Auto mode, where the system approves: a draft whose new date came while it waited (for a
+   * signer's office to open, for a confirmation) and that no signer holds now is given the date
+   * the agency's rule proposes today — the same letter, keeping any number it reserved — and the
+   * dossier's history says why. Null when there is nothing to re-date.
+   */
+  async redateInTx(a: Apology, d: Dossier, actor: Actor): Promise<Apology | null> {
+    const { db, apologies, dossiers, clock, signing } = this.deps;
+    requireTransaction(db, 'Re-dating an apology');
+    const now = clock.now();
+    const passed = newDatePassedReason(new Date(a.newDueAt), now);
+    // A draft a leader handed back to its drafter is the drafter's to change.
+    if (!passed || a.status !== 'draft' || a.returnedAt !== null) return null;
+    const l = await signing.state(a.id);
+    if (l && signatureWaitingFor(l.state)) return null;
+    const { fields } = await this.checkedDraft(d, { reason: a.reason, responsibleUnit: a.responsibleUnit, signerName: a.signerName, signerTitle: a.signerTitle, signerOnBehalf: a.signerOnBehalf }, now);
+    if (!(await apologies.revise(a.id, { reason: a.reason, newDueAt: fields.newDueAt }, now.getTime()))) return null;
+    const was = shortDate(localDayOf(new Date(a.newDueAt)));
+    await dossiers.addEvent({
+      dossierId: d.id,
+      kind: 'apology_revised',
+      occurredAt: now.getTime(),
+      recordedAt: now.getTime(),
+      actor: actor.name,
+      data: { apologyId: a.id, reasonBefore: a.reason, reason: a.reason, proposedDueBefore: a.newDueAt, proposedDue: fields.newDueAt, wasReturned: false },
+      note: `Ngày hẹn mới ${was} đã đến khi thư chờ ký số: hệ thống chọn lại ngày hẹn mới ${shortDate(localDayOf(new Date(fields.newDueAt)))} theo quy định của cơ quan`,
+    });
+    return apologies.get(a.id);
   }
 
   async context(d: Dossier): Promise<Context> {

@@ -3,7 +3,8 @@ import type { Agency } from '../../db/agencies';
 import type { Apology } from '../../db/apologies';
 import { dayToYmd, localDayOf } from '../../domain/time';
 import { letterData } from '../../documents/apology-letter';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../errors';
+import { newDatePassedReason } from '../../domain/apology';
+import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../errors';
 import { decidesApology, type Actor } from '../../domain/actor';
 import { authorize } from '../authorize';
 import type { ApologyView } from './access';
@@ -63,6 +64,8 @@ export class SignedIssuance {
   async continueSigning(id: number): Promise<void> {
     const a = await this.deps.apologies.byId(id);
     if (!a || a.status !== 'draft') return;
+    // Before any signer is asked: a letter whose new date has come cannot be issued as it stands.
+    if (await this.handedBackForPassedDate(a)) return;
     if ((await this.deps.signing.state(id))?.state === 'agency-waiting') return this.continueAgency(a);
     const outcome = await this.deps.signing.check(a.id, await this.agencyOf(a), () => this.signingDescription(a));
     if (outcome?.state === 'leader-signed') await this.issueSigned(a.id);
@@ -125,8 +128,7 @@ export class SignedIssuance {
         });
       });
     } catch (err) {
-      await this.deps.signing.agencyFailed(id, err);
-      throw err;
+      await this.issuingFailed(id, err);
     }
   }
 
@@ -139,7 +141,7 @@ export class SignedIssuance {
   private async requestAgencySignature(id: number, agency: Agency): Promise<void> {
     // Before the number: a letter asked for on Monday morning is numbered and dated Monday.
     if (await this.deps.signing.waitsForOffice(id, agency, 'leader-signed')) return;
-    let reserved: LetterReservation | null;
+    let reserved: LetterReservation | null = null;
     try {
       reserved = await transactionRetrying(this.deps.db, async () => {
         const a = await this.deps.apologies.lockWithDossier(id);
@@ -153,8 +155,7 @@ export class SignedIssuance {
         return taken;
       });
     } catch (err) {
-      await this.deps.signing.agencyFailed(id, err);
-      throw err;
+      await this.issuingFailed(id, err);
     }
     if (!reserved) return;
     const a = await this.deps.apologies.get(id);
@@ -178,8 +179,7 @@ export class SignedIssuance {
       });
     } catch (err) {
       if (err instanceof ConflictError && err.code === 'signature-settled') return;
-      await this.deps.signing.agencyFailed(a.id, err);
-      throw err;
+      await this.issuingFailed(a.id, err);
     }
   }
 
@@ -198,6 +198,22 @@ export class SignedIssuance {
       placeDateLine: `${agency.placeName}, ngày${blank}tháng${blank}năm ${dayToYmd(localDayOf(now)).year}`,
       verification: code ? await this.deps.signing.verificationMark(code) : null,
     }).html;
+  }
+
+  /**
+   * Why issuing failed, recorded: a new date that has come meanwhile hands the letter back to the
+   * leader (no retry cures it); any other fault is retried by the poller, and thrown.
+   */
+  private async issuingFailed(id: number, err: unknown): Promise<void> {
+    if (err instanceof AppError && err.code === 'new-date-past' && (await this.handedBackForPassedDate(await this.deps.apologies.get(id)))) return;
+    await this.deps.signing.agencyFailed(id, err);
+    throw err;
+  }
+
+  /** A letter waiting for a signature whose new date has come goes back to the leader, the date named. */
+  private async handedBackForPassedDate(a: Apology): Promise<boolean> {
+    const reason = newDatePassedReason(new Date(a.newDueAt), this.deps.clock.now());
+    return reason !== null && (await this.deps.signing.handBackDatePassed(a.id, reason));
   }
 
   private async agencyOf(a: Apology): Promise<Agency> {

@@ -54,6 +54,10 @@ export class ApologyWorkflow {
     return this.drafting.draftInTx(d, input, actor, origin);
   }
 
+  redateInTx(a: Apology, d: Dossier, actor: Actor): Promise<Apology | null> {
+    return this.drafting.redateInTx(a, d, actor);
+  }
+
   context(d: Dossier): Promise<Context> {
     return this.drafting.context(d);
   }

@@ -216,6 +216,21 @@ export class LetterSigningService {
   }
 
   /**
+   * A letter whose new date has come while it waited for a signature goes back to the leader with
+   * `reason` (naming the date), keeping any number it reserved: no retry can issue it, and a
+   * confirmation arriving later finds nothing waiting. True if it was waiting and is handed back.
+   */
+  async handBackDatePassed(apologyId: number, reason: string): Promise<boolean> {
+    const l = await this.deps.repo.letter(apologyId);
+    const waiting = l && signatureWaitingFor(l.state);
+    if (!waiting) return false;
+    const now = this.deps.clock.now().getTime();
+    const moved = await this.deps.repo.transition(apologyId, [l.state], { state: 'returned', message: reason, nextCheckAt: null, updatedAt: now });
+    if (moved) await this.event(apologyId, waiting, 'date-passed', reason, null);
+    return moved;
+  }
+
+  /**
    * A remote request goes to a person's phone, to be confirmed within minutes (SmartCA: five):
    * sent while the signer's office is closed it expires unanswered and the letter goes back.
    * While closed, the letter (in `state`) is checked again at the next opening, saying so, and

@@ -302,6 +302,43 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
     }
   });
 
+  it('auto mode, a letter whose new date (Monday) has come by the time its held request goes out: handed back naming the date, re-dated by the agency’s rule, issued once with a real new date', async () => {
+    rig.acceptCallbacks = false;
+    // One working day of extension: drafted on Friday 13/03, the letter proposes Monday 16/03.
+    await ctx.db('procedures').update({ default_extension_days: 1 });
+    ctx.clock.set(new Date('2026-03-13T17:30:00+07:00'));
+    await ctx.services.watcher.tick();
+    const ids = (await ctx.db('apologies').orderBy('id').pluck('id')) as number[];
+    assert.equal(ids.length, 2, 'the watcher drafts one letter for each slipped dossier');
+    for (const id of ids) assert.equal(new Date((await ctx.services.apologies.get(id, leader)).apology.newDueAt).toISOString(), '2026-03-16T10:00:00.000Z', 'drafted on Friday for Monday 16/03 (17:00)');
+
+    // Monday's office day, a minute at a time: the poller, the watcher, the signers confirming every request.
+    for (let minute = 0; minute < 30; minute++) {
+      ctx.clock.set(new Date(new Date('2026-03-16T07:30:00+07:00').getTime() + minute * 60_000));
+      await ctx.services.apologyWorkflow.checkSignatures();
+      await ctx.services.watcher.tick();
+      for (const r of allPending()) await fake.confirm(r.tranCode);
+      for (const id of ids) await ctx.services.apologyWorkflow.continueSigning(id);
+    }
+
+    const churn = await ctx.db('signing_events').where('message', 'like', '%phải sau ngày hôm nay%');
+    assert.equal(churn.length, 0, `an issuance refused because the new date had passed was retried as if the fault were passing (${churn.length} times): ${JSON.stringify(churn.map((e) => `${e.layer}:${e.outcome}: ${e.message}`))}`);
+    for (const id of ids) {
+      const a = (await ctx.services.apologies.get(id, leader)).apology;
+      const l = await ctx.services.signing.state(id);
+      assert.equal(a.status, 'issued', `letter ${id} should be issued on Monday with a new date chosen again; it is ${a.status} (signing: ${l?.state}, ${l?.message})`);
+      assert.ok(new Date(a.newDueAt) > new Date('2026-03-16T17:00:00+07:00'), `letter ${id} promises ${new Date(a.newDueAt).toISOString()}: a date already come when the letter is issued`);
+      const steps = await signingSteps(ctx, id);
+      assert.ok(steps.includes('leader:date-passed') || steps.includes('agency:date-passed'), `letter ${id} should be handed back once, naming the passed date (${steps.join(', ')})`);
+      const handedBack = (await ctx.services.signing.events(id)).find((e) => e.outcome === 'date-passed');
+      assert.match(handedBack?.message ?? '', /Ngày hẹn mới 16\/03\/2026 đã đến/, 'the reason names the date that has come');
+    }
+    assert.equal(Number((await ctx.db('apologies').count({ n: '*' }).first())?.n), 2, 'one apology per slip: the letter is re-dated, not drafted again');
+    assert.deepEqual(await issuedNumbers(), ['01/PXL-SXD', '02/PXL-SXD'], 'numbers issued without a gap');
+    const redated = await ctx.db('dossier_events').where({ kind: 'apology_revised' });
+    assert.equal(redated.length, 2, 'each re-dating is in the dossier history');
+  });
+
   it("a leader approving at 17:30 on a Friday (certificate file: signed at once): the agency's request waits for Monday 07:30, its number taken then", async () => {
     rig.acceptCallbacks = false;
     const id = await draft(CODE);

@@ -4,6 +4,7 @@ import type { DemoCa } from '../../../src/signing';
 import type { SmartCaFake } from '../../fakes/smartca-fake';
 import { AGENCY, type TestContext } from '../../support/context';
 import { signIn } from '../../support/pages';
+import { isoToDay } from '../../../src/domain/time';
 import { assertIssuedOnce, assertTwoValidSignatures, CALLBACK_SECRET, signingSteps, withRemoteSigning } from './signing-support';
 
 const CODE = 'H13.01-260202-0001';
@@ -337,6 +338,37 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
     assert.deepEqual(await issuedNumbers(), ['01/PXL-SXD', '02/PXL-SXD'], 'numbers issued without a gap');
     const redated = await ctx.db('dossier_events').where({ kind: 'apology_revised' });
     assert.equal(redated.length, 2, 'each re-dating is in the dossier history');
+  });
+
+  it('a leader approving after hours (Monday 17:30) a letter promising Tuesday: at Tuesday’s opening it goes back to the leader naming the date, nobody is asked to sign; re-dated and approved again, it is issued', async () => {
+    rig.acceptCallbacks = false;
+    await ctx.api('patch', `/api/v1/agencies/${AGENCY.code}`).send({ settings: { apologyMode: 'review' } }).expect(200);
+    ctx.clock.set(new Date('2026-03-03T09:00:00+07:00'));
+    const { id } = (await ctx.api('post', `/api/v1/dossiers/${encodeURIComponent(CODE)}/apologies`).send({ reason: 'Cần khảo sát lại hiện trạng công trình', newDueDate: '2026-03-10' }).expect(201)).body as { id: number };
+    ctx.clock.set(new Date('2026-03-09T17:30:00+07:00'));
+    await ctx.services.apologyWorkflow.approve(id, leader);
+    assert.equal((await ctx.services.signing.state(id))?.state, 'leader-signed', 'the leader’s file signs at once; the agency’s request waits for the next opening');
+
+    ctx.clock.set(new Date('2026-03-10T07:30:00+07:00'));
+    await ctx.services.apologyWorkflow.checkSignatures();
+    const back = await ctx.services.signing.state(id);
+    assert.equal(back?.state, 'returned', `on Tuesday the letter promising Tuesday cannot be issued: it should go back to the leader (state ${back?.state}, ${back?.message})`);
+    assert.equal(back?.message, 'Ngày hẹn mới 10/03/2026 đã đến trước khi thư được ký số và ban hành: cần chọn ngày hẹn mới rồi phê duyệt lại');
+    assert.equal(fake.requests.size, 0, 'nobody is asked on the phone to sign a letter that cannot be issued');
+    ctx.clock.advance(2 * 60 * 60_000);
+    await ctx.services.apologyWorkflow.checkSignatures();
+    assert.deepEqual(await outcomes(id), ['leader:confirmed', 'agency:date-passed'], 'handed back once, and not retried');
+    assert.equal((await ctx.db('apologies').where({ id }).first()).status, 'draft', 'nothing issued, nothing sent');
+    assert.equal((await ctx.services.notices.forApology(id)).length, 0);
+
+    await ctx.services.apologyReview.revise(id, { newDueDay: isoToDay('2026-03-12') }, leader);
+    await ctx.services.apologyWorkflow.approve(id, leader);
+    await fake.confirm(pending().tranCode);
+    await ctx.services.apologyWorkflow.continueSigning(id);
+    const a = (await ctx.services.apologies.get(id, leader)).apology;
+    assert.equal(a.status, 'issued');
+    assert.equal(new Date(a.newDueAt).toISOString(), '2026-03-12T10:00:00.000Z', 'issued with the date the leader chose again');
+    assert.deepEqual(await issuedNumbers(), ['01/PXL-SXD']);
   });
 
   it("a leader approving at 17:30 on a Friday (certificate file: signed at once): the agency's request waits for Monday 07:30, its number taken then", async () => {

@@ -1,3 +1,5 @@
+import { WAITING_FOR_OFFICE } from './office-hours';
+
 /**
  * A letter the leader approved but has not yet signed (remote or external signer) holds the
  * citizen's new date back: nothing is sent until the signature arrives. The watcher warns the
@@ -44,9 +46,14 @@ export interface AwaitedSignature {
 /**
  * What a letter waits for, in staff messages: the leader's signature; the agency's, asked for
  * and not yet confirmed by the holder of its certificate; or the agency's, which could not be
- * made (the fault named, with where to look). Only a fault sends staff to the certificate.
+ * made (the fault named, with where to look). Only a fault sends staff to the certificate; a
+ * request held for the signer's office to open says when it goes out.
  */
 export function awaitedSignatureInWords(w: AwaitedSignature): string {
+  if (heldForOffice(w)) {
+    const held = `${(w.problem as string).charAt(0).toLowerCase()}${(w.problem as string).slice(1)}`;
+    return w.waitingFor === 'leader' ? `${held} cho lãnh đạo` : `lãnh đạo đã ký, ${held} của cơ quan`;
+  }
   if (w.waitingFor === 'leader') return 'chờ lãnh đạo ký số';
   const fault = agencyFault(w);
   return fault
@@ -56,6 +63,11 @@ export function awaitedSignatureInWords(w: AwaitedSignature): string {
 
 /** The agency layer's last fault without the "— sẽ thử lại" the staff pages add; null when there is none. */
 export function agencyFault(w: AwaitedSignature): string | null {
-  if (w.waitingFor !== 'agency' || !w.problem) return null;
+  if (w.waitingFor !== 'agency' || !w.problem || heldForOffice(w)) return null;
   return w.problem.replace(/\s*—\s*sẽ (thử|hỏi) lại$/, '').trim() || null;
+}
+
+/** Nobody was asked yet: the request waits for the signer's office to open (waitingForOfficeInWords). */
+function heldForOffice(w: AwaitedSignature): boolean {
+  return w.problem?.startsWith(WAITING_FOR_OFFICE) ?? false;
 }

@@ -143,7 +143,7 @@ export class ApologyDrafting {
    * dossier's history says why. Null when there is nothing to re-date.
    */
   async redateInTx(a: Apology, d: Dossier, actor: Actor): Promise<Apology | null> {
-    const { db, apologies, dossiers, clock, signing } = this.deps;
+    const { db, apologies, clock, signing } = this.deps;
     requireTransaction(db, 'Re-dating an apology');
     const now = clock.now();
     const passed = newDatePassedReason(new Date(a.newDueAt), now);
@@ -152,18 +152,30 @@ export class ApologyDrafting {
     const l = await signing.state(a.id);
     if (l && signatureWaitingFor(l.state)) return null;
     const { fields } = await this.checkedDraft(d, { reason: a.reason, responsibleUnit: a.responsibleUnit, signerName: a.signerName, signerTitle: a.signerTitle, signerOnBehalf: a.signerOnBehalf }, now);
-    if (!(await apologies.revise(a.id, { reason: a.reason, newDueAt: fields.newDueAt }, now.getTime()))) return null;
     const was = shortDate(localDayOf(new Date(a.newDueAt)));
+    const note = `Ngày hẹn mới ${was} đã đến khi thư chờ ký số: hệ thống chọn lại ngày hẹn mới ${shortDate(localDayOf(new Date(fields.newDueAt)))} theo quy định của cơ quan`;
+    if (!(await this.reviseInTx(a, { reason: a.reason, newDueAt: fields.newDueAt }, actor, now, note))) return null;
+    return apologies.get(a.id);
+  }
+
+  /**
+   * Changes a draft's reason or new date in place and says so in the dossier's history (a leader's
+   * revision, or the system's re-dating); false when the draft is no longer one.
+   */
+  async reviseInTx(a: Apology, change: { reason: string; newDueAt: number }, actor: Actor, now: Date, note: string | null): Promise<boolean> {
+    const { db, apologies, dossiers } = this.deps;
+    requireTransaction(db, 'Revising an apology');
+    if (!(await apologies.revise(a.id, change, now.getTime()))) return false;
     await dossiers.addEvent({
-      dossierId: d.id,
+      dossierId: a.dossierId,
       kind: 'apology_revised',
       occurredAt: now.getTime(),
       recordedAt: now.getTime(),
       actor: actor.name,
-      data: { apologyId: a.id, reasonBefore: a.reason, reason: a.reason, proposedDueBefore: a.newDueAt, proposedDue: fields.newDueAt, wasReturned: false },
-      note: `Ngày hẹn mới ${was} đã đến khi thư chờ ký số: hệ thống chọn lại ngày hẹn mới ${shortDate(localDayOf(new Date(fields.newDueAt)))} theo quy định của cơ quan`,
+      data: { apologyId: a.id, reasonBefore: a.reason, reason: change.reason, proposedDueBefore: a.newDueAt, proposedDue: change.newDueAt, wasReturned: a.returnedAt !== null },
+      note,
     });
-    return apologies.get(a.id);
+    return true;
   }
 
   async context(d: Dossier): Promise<Context> {

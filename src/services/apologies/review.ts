@@ -63,16 +63,7 @@ export class ApologyReview {
         now,
       );
       if (fields.reason === a.reason && fields.newDueAt === a.newDueAt && a.returnedAt === null) return a;
-      if (!(await apologies.revise(a.id, { reason: fields.reason, newDueAt: fields.newDueAt }, now.getTime()))) throw notDraft();
-      await dossiers.addEvent({
-        dossierId: d.id,
-        kind: 'apology_revised',
-        occurredAt: now.getTime(),
-        recordedAt: now.getTime(),
-        actor: actor.name,
-        data: { apologyId: a.id, reasonBefore: a.reason, reason: fields.reason, proposedDueBefore: a.newDueAt, proposedDue: fields.newDueAt, wasReturned: a.returnedAt !== null },
-        note: null,
-      });
+      if (!(await workflow.reviseInTx(a, { reason: fields.reason, newDueAt: fields.newDueAt }, actor, now, null))) throw notDraft();
       return apologies.get(a.id);
     });
     return this.deps.access.view(revised);

@@ -58,6 +58,10 @@ export class ApologyWorkflow {
     return this.drafting.redateInTx(a, d, actor);
   }
 
+  reviseInTx(a: Apology, change: { reason: string; newDueAt: number }, actor: Actor, now: Date, note: string | null): Promise<boolean> {
+    return this.drafting.reviseInTx(a, change, actor, now, note);
+  }
+
   context(d: Dossier): Promise<Context> {
     return this.drafting.context(d);
   }

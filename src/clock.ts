@@ -14,6 +14,12 @@ export interface Clock {
    * next poll. Absent: now() is always current.
    */
   catchUp?(atLeastMs: number): Promise<void>;
+  /**
+   * A clock that follows a now shared with other processes reads it again now: for a worker woken
+   * for work that the shared now may have made due since this process last read it. Never throws
+   * (a failed read keeps the last now). Absent: now() is always current.
+   */
+  refresh?(): Promise<void>;
 }
 
 /**

@@ -57,7 +57,7 @@ import { InteropSourceRepository } from './db/interop-sources';
 import { InteropInboundRepository } from './db/interop-inbound';
 import { InteropSourceService } from './services/interop-sources';
 import { InteropInboundService } from './services/interop-inbound';
-import { pgOutboxWakeups } from './db/outbox-wakeups';
+import { outboxWakeups } from './db/outbox-wakeups';
 
 /** Everything the HTTP layer, the workers and the command line use; built once per process. */
 export interface Services {
@@ -193,7 +193,7 @@ export function buildServices(config: Config, db: Db, clock: Clock, logger: Logg
       if (n.channel === 'zalo') await markDeliveredFromReceipts(db, n.id, clock.now());
       if (n.channel === 'sms') await applyEarlySmsReport(db, n.id, clock.now());
     },
-    ...(config.database.client === 'pg' ? { wakeups: pgOutboxWakeups(config.database.url, logger) } : {}),
+    wakeups: outboxWakeups(config.database, logger),
   });
   const dossiers = new DossierService({ db, dossiers: dossierRepo, agencies, procedures, calendars, drafts, apologies: apologyRepo, notices, clock });
   const messages = new MessageService({ notices, dossiers: dossierRepo, clock });

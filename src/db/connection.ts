@@ -231,6 +231,26 @@ function unitOfWork(root: Knex): Db {
 }
 
 /**
+ * Runs `effect` once what was written through `db` so far is committed: at once outside a
+ * transaction; inside one, when the outermost transaction commits (a savepoint's release commits
+ * nothing), and never if it rolls back. Inside a transaction it returns at once. `effect` must not
+ * throw (nobody would hear it).
+ */
+export async function afterCommit(db: Db, effect: () => Promise<void>): Promise<void> {
+  let trx = openOf(db) ?? (db.isTransaction ? (db as Knex.Transaction) : undefined);
+  if (!trx) return effect();
+  while (trx.parentTransaction) trx = trx.parentTransaction;
+  // The rollback's error is the transaction's caller's to handle; here it only means "not committed".
+  trx.executionPromise.then(effect, () => undefined);
+}
+
+/** The file of a SQLite database; null on PostgreSQL. */
+export function sqliteFileOf(db: Db): string | null {
+  if (isPostgres(db)) return null;
+  return (db.client.config.connection as { filename: string }).filename;
+}
+
+/**
  * For work that is only correct inside a transaction — row locks, gapless numbers, writes that
  * stand or fall together: called outside one it throws instead of running piecemeal.
  */

@@ -1,8 +1,8 @@
 import { NOTICE_EVENTS, movableFrom, movableTo, type NoticeAudience, type NoticeEvent, type NoticeStatus, type OutcomeStatus } from '../domain/notice-lifecycle';
 import { nextStep, routeOfPayload } from '../domain/notice-route';
 import { visibleToAgencies } from './scope';
-import { isPostgres, rowsOf, type Db } from './connection';
-import { OUTBOX_CHANNEL } from './outbox-wakeups';
+import { afterCommit, isPostgres, rowsOf, sqliteFileOf, type Db } from './connection';
+import { OUTBOX_CHANNEL, touchWakeFile, wakeFileOf } from './outbox-wakeups';
 import { currentRequestId } from '../request-context';
 
 export type { NoticeStatus } from '../domain/notice-lifecycle';
@@ -201,11 +201,17 @@ export class NoticeRepository {
   }
 
   /**
-   * Tells the outbox workers listening (PostgreSQL) to look for due notices now rather than at
-   * their next poll (src/db/outbox-wakeups.ts); nothing on SQLite, whose dispatcher polls.
+   * Tells the outbox workers listening to look for due notices now rather than at their next
+   * poll (src/db/outbox-wakeups.ts), once the transaction open, if any, commits: PostgreSQL
+   * delivers its notification at the commit; SQLite's wake file is touched after it.
    */
   async wakeWorkers(): Promise<void> {
-    if (isPostgres(this.db)) await this.db.raw(`notify ${OUTBOX_CHANNEL}`);
+    if (isPostgres(this.db)) {
+      await this.db.raw(`notify ${OUTBOX_CHANNEL}`);
+      return;
+    }
+    const file = wakeFileOf(sqliteFileOf(this.db) ?? '');
+    if (file !== null) await afterCommit(this.db, () => touchWakeFile(file));
   }
 
   async forApology(apologyId: number): Promise<Notice[]> {

@@ -157,6 +157,9 @@ export class Dispatcher {
   private async run(): Promise<DispatchReport> {
     const report: DispatchReport = { claimed: 0, sent: 0, delivered: 0, retried: 0, failed: 0, fallbacks: 0, swept: 0, requeued: 0 };
     this.leaseLost = false;
+    // Woken for notices queued at a shared now (a replay's) this process has not read yet, it
+    // would find them not due.
+    await this.clock.refresh?.();
     // Under start() the heartbeat renews and sweeps every fifth of the lease; a run right after
     // it (runs may come every 50 ms) would only take the write lock for nothing (on SQLite,
     // waiting behind every other writer), so it renews and sweeps only when the beat is due.

@@ -76,6 +76,11 @@ export class VirtualClock implements Clock {
     }
   }
 
+  /** Reads the shared now at once (Clock.refresh); a read that fails keeps the last now, as the poll's does. */
+  async refresh(): Promise<void> {
+    await this.sync().catch(this.onError);
+  }
+
   /**
    * Moves the shared now (and this process's at once, without waiting for a poll): the driver's
    * own clock when it runs the services in its process.

@@ -3,6 +3,7 @@ import type { Attachment, Channel, OutgoingNotice, SendResult } from '../../src/
 import { createDb, type Db } from '../../src/db/connection';
 import { DispatchWorkerRepository } from '../../src/db/dispatch-workers';
 import { NoticeRepository, type NoticeChannel } from '../../src/db/notices';
+import { outboxWakeups } from '../../src/db/outbox-wakeups';
 import { Dispatcher, type DispatchSettings } from '../../src/dispatch/dispatcher';
 import { createLogger } from '../../src/logger';
 import { setVirtualNow, VirtualClock } from '../../src/replay/virtual-clock';
@@ -180,4 +181,37 @@ describe('dispatch on the virtual clock of a replay', function () {
       assert.deepEqual(attempts, ['interrupted (interrupted)', 'sent'], 'the notice in flight at the death is flagged interrupted, then sent by the survivor');
     });
   }
+
+  it("runs a woken dispatcher at the shared now, not at its process's last read of it", async () => {
+    const from = ctx.clock.now().getTime();
+    await setVirtualNow(ctx.db, from);
+    // A process whose view of the shared now is old: it never reads it in the background here.
+    const clock = await VirtualClock.open(second);
+    clocks.push(clock);
+    const zalo = new ZaloStandIn(false);
+    const dispatcher = new Dispatcher({
+      notices: new NoticeRepository(second),
+      workers: new DispatchWorkerRepository(second),
+      channels: new Map([[zalo.name, zalo]]),
+      attachments: (batch) => ctx.services.apologyFiles.noticeAttachments(batch),
+      clock,
+      logger: createLogger('silent'),
+      settings: SETTINGS,
+      wakeups: outboxWakeups(ctx.config.database, createLogger('silent')),
+    });
+    const stop = dispatcher.start(60_000);
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // its first runs, at start, found nothing
+      const later = from + 3_600_000;
+      await setVirtualNow(ctx.db, later);
+      const agencyId = (await ctx.db('agencies').first('id')).id as number;
+      await new NoticeRepository(ctx.db).enqueue(
+        [{ businessKey: 'vc-woken', kind: 'new_appointment', audience: 'citizen', channel: 'zalo', recipient: '0912345678', agencyId, dossierId: null, apologyId: null, payload: {}, notBefore: later }],
+        later,
+      );
+      await until('the woken dispatcher sends the notice due at the moved now', () => zalo.sent.length === 1, 5_000);
+    } finally {
+      await stop();
+    }
+  });
 });

@@ -6,12 +6,14 @@
  * Writes through this process's repository drop the snapshot at once. A write by another
  * instance (or by hand) is noticed within `recheckMs`, when a cheap fingerprint query (row count
  * and latest change) differs; a row missing from the snapshot is always looked up in the database.
- * Reads inside a transaction never use the snapshot (they must see the transaction's own writes).
+ * A transaction that wrote the table reads the database instead (readsCommittedRows).
  */
 export class Snapshot<T> {
   private rows: T[] | null = null;
   private fingerprint = '';
   private checkedAt = 0;
+  /** Bumped by each invalidate: a load that was under way then holds rows from before it, and is not kept. */
+  private generation = 0;
 
   constructor(
     private readonly load: () => Promise<T[]>,
@@ -21,18 +23,25 @@ export class Snapshot<T> {
 
   invalidate(): void {
     this.rows = null;
+    this.generation++;
   }
 
   async all(): Promise<T[]> {
     const t = Date.now();
     if (this.rows && t - this.checkedAt < this.recheckMs) return this.rows;
+    const generation = this.generation;
     const fp = await this.currentFingerprint();
-    if (!this.rows || fp !== this.fingerprint) {
-      this.rows = await this.load();
-      this.fingerprint = fp;
+    if (this.rows && fp === this.fingerprint) {
+      this.checkedAt = t;
+      return this.rows;
     }
-    this.checkedAt = t;
-    return this.rows;
+    const rows = await this.load();
+    if (generation === this.generation) {
+      this.rows = rows;
+      this.fingerprint = fp;
+      this.checkedAt = t;
+    }
+    return rows;
   }
 
   async find(match: (row: T) => boolean): Promise<T | undefined> {

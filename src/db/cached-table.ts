@@ -20,7 +20,8 @@ export interface CachedTableSpec<T, Row extends CachedRow, Input> {
 
 /**
  * A small reference table (agencies, procedures) read by id and code through an in-memory
- * snapshot (see Snapshot), and written through here so the snapshot is dropped at once.
+ * snapshot (see Snapshot), and written through here only, so the snapshot is dropped at once and a
+ * transaction that wrote the table is known to (readsCommittedRows).
  */
 export class CachedTable<T extends { id: number; code: string }, Row extends CachedRow, Input> {
   private readonly snapshot: Snapshot<T>;
@@ -35,16 +36,17 @@ export class CachedTable<T extends { id: number; code: string }, Row extends Cac
     );
   }
 
+  private readonly dropSnapshot = (): void => this.snapshot.invalidate();
+
   private async all(): Promise<T[]> {
     return ((await this.db(this.spec.table).orderBy('code')) as Row[]).map((r) => this.spec.fromRow(r));
   }
 
   /**
-   * From the snapshot outside transactions; a row it lacks is read from the database. Inside one
-   * (`this.db` is then the transaction) the database is read, and the snapshot neither
-   * used nor touched: it must not keep what a transaction that may roll back wrote. A request's
-   * enclosing transaction that has not written the table reads committed rows only: the
-   * snapshot serves it (readsCommittedRows).
+   * From the snapshot, outside transactions and in one that has not written the table (it reads
+   * committed rows only: readsCommittedRows); a row the snapshot lacks is read from the database.
+   * A transaction that wrote the table reads the database, and neither uses nor touches the
+   * snapshot: it must not keep what a transaction that may roll back wrote.
    */
   private async cached(match: (row: T) => boolean, where: Pick<CachedRow, 'id'> | Pick<CachedRow, 'code'>): Promise<T | null> {
     const snapshot = readsCommittedRows(this.db, this.spec.table);
@@ -77,7 +79,7 @@ export class CachedTable<T extends { id: number; code: string }, Row extends Cac
 
   async insert(input: Input, now: number): Promise<T> {
     this.snapshot.invalidate();
-    noteWritten(this.db, this.spec.table);
+    noteWritten(this.db, this.spec.table, this.dropSnapshot);
     const [row] = (await this.db(this.spec.table)
       .insert({ ...this.spec.toRow(input), created_at: now, updated_at: now })
       .returning('*')) as Row[];
@@ -87,7 +89,7 @@ export class CachedTable<T extends { id: number; code: string }, Row extends Cac
 
   async update(id: number, input: Input, now: number): Promise<T> {
     this.snapshot.invalidate();
-    noteWritten(this.db, this.spec.table);
+    noteWritten(this.db, this.spec.table, this.dropSnapshot);
     await this.db(this.spec.table).where({ id }).update({ ...this.spec.toRow(input), updated_at: now });
     this.snapshot.invalidate();
     return this.get(id);
@@ -95,7 +97,7 @@ export class CachedTable<T extends { id: number; code: string }, Row extends Cac
 
   async remove(id: number): Promise<void> {
     this.snapshot.invalidate();
-    noteWritten(this.db, this.spec.table);
+    noteWritten(this.db, this.spec.table, this.dropSnapshot);
     await this.db(this.spec.table).where({ id }).delete();
     this.snapshot.invalidate();
   }

@@ -118,13 +118,18 @@ const openTransactions = new AsyncLocalStorage<ReadonlyMap<Knex, Knex.Transactio
 
 /** Enclosing transactions (enclosingTransaction) and the savepoints inside them: each joinable. */
 const enclosing = new WeakSet<Knex.Transaction>();
-/** Each savepoint of an enclosing transaction, and the tables each enclosing transaction wrote through snapshots. */
-const savepoints = new WeakSet<Knex.Transaction>();
-const enclosingOf = new WeakMap<Knex.Transaction, Knex.Transaction>();
+/** Each savepoint the unit of work opened, and the root transaction it belongs to. */
+const rootOf = new WeakMap<Knex.Transaction, Knex.Transaction>();
+/** The tables each root transaction wrote through a snapshot, and what to drop once it has ended. */
 const written = new WeakMap<Knex.Transaction, Set<string>>();
+const endHooks = new WeakMap<Knex.Transaction, Set<() => void>>();
 /** The open transaction, as the unit of work's handle reports it. */
 const OPEN = Symbol('the open transaction');
 const openOf = (db: Db): Knex.Transaction | undefined => (db as unknown as Record<symbol, Knex.Transaction | undefined>)[OPEN];
+const rootTransaction = (db: Db): Knex.Transaction | undefined => {
+  const open = openOf(db);
+  return open && (rootOf.get(open) ?? open);
+};
 
 /**
  * A transaction around work that itself opens transactions (a whole API request, for its
@@ -140,21 +145,29 @@ export function enclosingTransaction<T>(db: Db, work: () => Promise<T>): Promise
 
 /**
  * Whether a read of `table` may come from an in-memory snapshot of its committed rows: outside
- * transactions, and in an enclosing transaction's own reads (a request's, which ran outside any
- * transaction before the request got one) as long as it has not written the table. Never inside a
- * use case's transaction: it must see what was committed just before, and its own writes.
+ * transactions, and inside one (savepoints answer for their root transaction) as long as it has not
+ * written the table. Such a transaction sees nothing of the table but committed rows: the snapshot
+ * holds those, this process's own committed writes at once (a write drops it, and so does the end
+ * of the transaction that wrote), another process's within its fingerprint recheck — the same
+ * bound a read outside transactions has, and no use case locks these rows or needs a fresher read.
+ * This holds only because the table is written through noteWritten's callers alone (CachedTable,
+ * SigningRepository.saveSettings).
  */
 export function readsCommittedRows(db: Db, table: string): boolean {
-  const open = openOf(db);
-  if (!open) return true;
-  return enclosing.has(open) && !savepoints.has(open) && !written.get(open)?.has(table);
+  const root = rootTransaction(db);
+  return !root || !written.get(root)?.has(table);
 }
 
-/** Notes that the open transaction wrote `table`: its enclosing transaction no longer reads it from a snapshot. */
-export function noteWritten(db: Db, table: string): void {
-  const open = openOf(db);
-  const root = open && (enclosingOf.get(open) ?? open);
-  if (root && enclosing.has(root)) written.set(root, (written.get(root) ?? new Set<string>()).add(table));
+/**
+ * Notes that the open transaction wrote `table`: until it ends it reads the table from the
+ * database, and `whenEnded` runs once it has committed or rolled back (a snapshot loaded by others
+ * meanwhile holds rows from before the write).
+ */
+export function noteWritten(db: Db, table: string, whenEnded?: () => void): void {
+  const root = rootTransaction(db);
+  if (!root) return;
+  written.set(root, (written.get(root) ?? new Set<string>()).add(table));
+  if (whenEnded) endHooks.set(root, (endHooks.get(root) ?? new Set<() => void>()).add(whenEnded));
 }
 
 /**
@@ -185,8 +198,7 @@ function unitOfWork(root: Knex): Db {
       // its failure undoes only itself and its commit stands or falls with the enclosing one.
       return open.transaction((sp) => {
         enclosing.add(sp);
-        savepoints.add(sp);
-        enclosingOf.set(sp, enclosingOf.get(open) ?? open);
+        rootOf.set(sp, rootOf.get(open) ?? open);
         return openTransactions.run(new Map(openTransactions.getStore()).set(root, sp), () => (work as Work)(sp));
       });
     }
@@ -196,7 +208,16 @@ function unitOfWork(root: Knex): Db {
           'Call the work directly (it joins the open transaction), or use trx.transaction() for a savepoint.',
       );
     }
-    return root.transaction((trx) => openTransactions.run(new Map(openTransactions.getStore()).set(root, trx), () => (work as Work)(trx)), config);
+    let opened: Knex.Transaction | undefined;
+    const ended = () => {
+      for (const hook of (opened && endHooks.get(opened)) ?? []) hook();
+    };
+    return root
+      .transaction((trx) => {
+        opened = trx;
+        return openTransactions.run(new Map(openTransactions.getStore()).set(root, trx), () => (work as Work)(trx));
+      }, config)
+      .finally(ended);
   };
   return new Proxy(root, {
     apply: (target, _this, args: unknown[]) => Reflect.apply(active() ?? target, undefined, args),

@@ -6,12 +6,14 @@
  * Writes through this process's repository drop the snapshot at once. A write by another
  * instance (or by hand) is noticed within `recheckMs`, when a cheap fingerprint query (row count
  * and latest change) differs; a row missing from the snapshot is always looked up in the database.
- * Reads inside a transaction never use the snapshot (they must see the transaction's own writes).
+ * A transaction that wrote the table reads the database instead (readsCommittedRows).
  */
 export class Snapshot<T> {
   private rows: T[] | null = null;
   private fingerprint = '';
   private checkedAt = 0;
+  /** Bumped by each invalidate: a load that was under way then holds rows from before it, and is not kept. */
+  private generation = 0;
 
   constructor(
     private readonly load: () => Promise<T[]>,
@@ -21,22 +23,76 @@ export class Snapshot<T> {
 
   invalidate(): void {
     this.rows = null;
+    this.generation++;
   }
 
   async all(): Promise<T[]> {
     const t = Date.now();
     if (this.rows && t - this.checkedAt < this.recheckMs) return this.rows;
+    const generation = this.generation;
     const fp = await this.currentFingerprint();
-    if (!this.rows || fp !== this.fingerprint) {
-      this.rows = await this.load();
-      this.fingerprint = fp;
+    if (this.rows && fp === this.fingerprint) {
+      this.checkedAt = t;
+      return this.rows;
     }
-    this.checkedAt = t;
-    return this.rows;
+    const rows = await this.load();
+    if (generation === this.generation) {
+      this.rows = rows;
+      this.fingerprint = fp;
+      this.checkedAt = t;
+    }
+    return rows;
   }
 
   async find(match: (row: T) => boolean): Promise<T | undefined> {
     return (await this.all()).find(match);
+  }
+}
+
+/**
+ * Rows of a table kept in memory one key at a time, as they are asked for (signing settings, by
+ * owner: read for every letter, and holding certificate files and images one would not load for
+ * all owners at once). The same terms as Snapshot: this process's writes drop it at once, another
+ * process's within `recheckMs` (the fingerprint changed: everything is dropped). An absent row is
+ * kept too.
+ */
+export class KeyedSnapshot<V> {
+  private readonly entries = new Map<string, V>();
+  private fingerprint: string | null = null;
+  private checkedAt = 0;
+  /** Bumped whenever entries are dropped: a load under way then may hold an older row, and is not kept. */
+  private generation = 0;
+
+  constructor(
+    private readonly currentFingerprint: () => Promise<string>,
+    private readonly recheckMs = 2000,
+  ) {}
+
+  invalidate(): void {
+    this.entries.clear();
+    this.fingerprint = null;
+    this.generation++;
+  }
+
+  async get(key: string, load: () => Promise<V>): Promise<V> {
+    const t = Date.now();
+    if (this.fingerprint === null || t - this.checkedAt >= this.recheckMs) {
+      const generation = this.generation;
+      const fp = await this.currentFingerprint();
+      if (generation === this.generation) {
+        if (fp !== this.fingerprint) {
+          this.entries.clear();
+          this.generation++;
+        }
+        this.fingerprint = fp;
+        this.checkedAt = t;
+      }
+    }
+    if (this.entries.has(key)) return this.entries.get(key) as V;
+    const generation = this.generation;
+    const value = await load();
+    if (generation === this.generation) this.entries.set(key, value);
+    return value;
   }
 }
 

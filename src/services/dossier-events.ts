@@ -110,7 +110,7 @@ export class DossierEvents {
       seen.set(items[i].code, k + 1);
       (rounds[k] ??= []).push(i);
     }
-    // Read in the transaction (never the snapshot): it must see a change committed just before.
+    // Once per batch: committed rows, from the snapshot (readsCommittedRows says why that is fresh enough).
     const procedures = new Map((await this.deps.procedures.list()).map((p) => [p.id, p]));
     const agencies = new Map((await this.deps.agencies.list()).map((a) => [a.id, a]));
     for (const round of rounds) {

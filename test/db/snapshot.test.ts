@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { AgencyRepository } from '../../src/db/agencies';
-import { Snapshot } from '../../src/db/snapshot';
-import { AGENCY, createTestContext, seedBasics, type TestContext } from '../support/context';
+import { KeyedSnapshot, Snapshot } from '../../src/db/snapshot';
+import { SigningRepository, type StoredSigningSettings } from '../../src/db/signing';
+import { AGENCY, createTestContext, onPostgres, seedBasics, type TestContext } from '../support/context';
 
 describe('reference-table snapshot (agencies, procedures in memory)', function () {
   this.timeout(30_000);
@@ -21,6 +22,84 @@ describe('reference-table snapshot (agencies, procedures in memory)', function (
     fingerprint = 'c';
     await slow.all();
     assert.equal(loads, 3, 'within the recheck interval the snapshot is trusted without asking');
+  });
+
+  it('does not keep a load that was under way when it was invalidated', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let table = ['old'];
+    const snap = new Snapshot(async () => {
+      const rows = [...table];
+      await gate;
+      return rows;
+    }, async () => 'same', 60_000);
+    const loading = snap.all();
+    await new Promise((resolve) => setImmediate(resolve));
+    table = ['new'];
+    snap.invalidate();
+    release();
+    assert.deepEqual(await loading, ['old'], 'the caller that started the load gets what it read');
+    assert.deepEqual(await snap.all(), ['new'], 'rows read before an invalidation were kept in the snapshot');
+  });
+
+  it('keyed: loads each key once, and again after an invalidation or a changed fingerprint', async () => {
+    let loads = 0;
+    let fingerprint = 'a';
+    const snap = new KeyedSnapshot<number>(async () => fingerprint, 0);
+    const load = async () => ++loads;
+    assert.equal(await snap.get('x', load), 1);
+    assert.equal(await snap.get('x', load), 1, 'an unchanged table is not read again');
+    assert.equal(await snap.get('y', load), 2, 'each key is loaded on its own');
+    snap.invalidate();
+    assert.equal(await snap.get('x', load), 3, 'an invalidation drops every key');
+    fingerprint = 'b';
+    assert.equal(await snap.get('x', load), 4, 'a changed fingerprint drops every key');
+  });
+
+  describe('signing settings', () => {
+    let ctx: TestContext;
+    beforeEach(async () => {
+      ctx = await createTestContext();
+      await seedBasics(ctx);
+    });
+    afterEach(async () => ctx.close());
+
+    const settings = (mode: StoredSigningSettings['mode'], updatedAt: number): StoredSigningSettings => ({
+      owner: { kind: 'agency', id: 1 },
+      mode,
+      settings: {},
+      secrets: null,
+      p12: null,
+      certificate: null,
+      image: null,
+      updatedBy: 'test',
+      updatedAt,
+    });
+
+    it('are read once per owner, see this process’s own saves at once, and a transaction that saved reads its own', async () => {
+      const repo = new SigningRepository(ctx.db);
+      const owner = { kind: 'agency', id: 1 } as const;
+      await repo.saveSettings(settings('off', 1));
+      assert.equal((await repo.settings(owner))?.mode, 'off');
+      let queries = 0;
+      const count = () => queries++;
+      ctx.db.client.on('query', count);
+      try {
+        await ctx.db.transaction(async () => {
+          queries = 0; // BEGIN
+          assert.equal((await repo.settings(owner))?.mode, 'off');
+          assert.equal(queries, 0, 'settings read a moment ago should come from memory, inside a transaction that has not saved any');
+          await repo.saveSettings(settings('external', 2));
+          assert.equal((await repo.settings(owner))?.mode, 'external', 'a transaction that saved settings must read its own save');
+          throw new Error('rolled back');
+        }).catch((err: Error) => assert.equal(err.message, 'rolled back'));
+      } finally {
+        ctx.db.client.removeListener('query', count);
+      }
+      assert.equal((await repo.settings(owner))?.mode, 'off', 'the rolled-back save must not be kept');
+      await repo.saveSettings(settings('external', 3));
+      assert.equal((await repo.settings(owner))?.mode, 'external', 'a committed save is read back at once');
+    });
   });
 
   describe('agencies', () => {
@@ -43,14 +122,55 @@ describe('reference-table snapshot (agencies, procedures in memory)', function (
       assert.equal((await other.byId(added.id))?.code, 'STP', 'a row missing from the snapshot is read from the database');
     });
 
-    it('inside a transaction reads the transaction, not the snapshot', async () => {
+    it('serves a transaction that has not written the table from the snapshot, and one that wrote it from the database', async () => {
       const repo = new AgencyRepository(ctx.db);
       const sxd = await repo.byCode('SXD');
       assert.ok(sxd);
-      await ctx.db.transaction(async (trx) => {
-        await trx('agencies').where({ id: sxd.id }).update({ name: 'Đổi trong giao dịch' });
-        assert.equal((await repo.byId(sxd.id))?.name, 'Đổi trong giao dịch');
+      let queries = 0;
+      const count = () => queries++;
+      ctx.db.client.on('query', count);
+      try {
+        await ctx.db.transaction(async () => {
+          queries = 0; // BEGIN
+          assert.equal((await repo.byId(sxd.id))?.name, sxd.name);
+          assert.equal((await repo.list()).length, 1);
+          assert.equal(queries, 0, 'a transaction that has not written agencies should read them from the snapshot of committed rows');
+          await repo.update(sxd.id, { ...sxd, name: 'Đổi trong giao dịch' }, Date.now());
+          assert.equal((await repo.byId(sxd.id))?.name, 'Đổi trong giao dịch', 'once the transaction wrote the table, it must read its own write');
+          assert.deepEqual((await repo.list()).map((a) => a.name), ['Đổi trong giao dịch']);
+        });
+      } finally {
+        ctx.db.client.removeListener('query', count);
+      }
+      assert.equal((await repo.byId(sxd.id))?.name, 'Đổi trong giao dịch', 'the committed write is read back outside the transaction');
+    });
+
+    it('does not keep rows read by another caller while a transaction that wrote the table was open: its commit is seen at once', async function () {
+      // SQLite's one connection makes any other read wait for the writer's commit: only
+      // PostgreSQL can read the table's old rows while the write is still uncommitted.
+      if (!onPostgres) this.skip();
+      const repo = new AgencyRepository(ctx.db);
+      const sxd = await repo.byCode('SXD');
+      assert.ok(sxd);
+      let wrote: () => void = () => undefined;
+      const written = new Promise<void>((resolve) => (wrote = resolve));
+      let read: () => void = () => undefined;
+      const readMeanwhile = new Promise<void>((resolve) => (read = resolve));
+      const writer = ctx.db.transaction(async () => {
+        await repo.update(sxd.id, { ...sxd, name: 'Đổi tên' }, Date.now());
+        wrote();
+        await readMeanwhile;
       });
+      // Another request, outside the writer's transaction, reloads the snapshot with the old name.
+      const other = (async () => {
+        await written;
+        const seen = (await repo.byId(sxd.id))?.name;
+        read();
+        return seen;
+      })();
+      assert.equal(await other, sxd.name, 'the write was not committed yet');
+      await writer;
+      assert.equal((await repo.byId(sxd.id))?.name, 'Đổi tên', 'this process committed the rename, and still reads the old name from its snapshot');
     });
   });
 });

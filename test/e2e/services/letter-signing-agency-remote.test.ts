@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import type { Actor } from '../../../src/domain/actor';
+import { SYSTEM_ACTOR, type Actor } from '../../../src/domain/actor';
 import type { DemoCa } from '../../../src/signing';
 import type { SmartCaFake } from '../../fakes/smartca-fake';
-import { AGENCY, type TestContext } from '../../support/context';
+import { AGENCY, PROCEDURE, type TestContext } from '../../support/context';
 import { signIn } from '../../support/pages';
 import { isoToDay } from '../../../src/domain/time';
 import { assertIssuedOnce, assertTwoValidSignatures, CALLBACK_SECRET, signingSteps, withRemoteSigning } from './signing-support';
@@ -306,7 +306,7 @@ describe('signed letters: the agency layer signed remotely (SmartCA fake) — nu
   it('auto mode, a letter whose new date (Monday) has come by the time its held request goes out: handed back naming the date, re-dated by the agency’s rule, issued once with a real new date', async () => {
     rig.acceptCallbacks = false;
     // One working day of extension: drafted on Friday 13/03, the letter proposes Monday 16/03.
-    await ctx.db('procedures').update({ default_extension_days: 1 });
+    await ctx.services.registry.updateProcedure(PROCEDURE.code, (p) => ({ ...p, defaultExtensionDays: 1 }), SYSTEM_ACTOR);
     ctx.clock.set(new Date('2026-03-13T17:30:00+07:00'));
     await ctx.services.watcher.tick();
     const ids = (await ctx.db('apologies').orderBy('id').pluck('id')) as number[];

@@ -150,7 +150,8 @@ export function enclosingTransaction<T>(db: Db, work: () => Promise<T>): Promise
  * holds those, this process's own committed writes at once (a write drops it, and so does the end
  * of the transaction that wrote), another process's within its fingerprint recheck — the same
  * bound a read outside transactions has, and no use case locks these rows or needs a fresher read.
- * This holds only because the table is written through noteWritten's callers (CachedTable) alone.
+ * This holds only because the table is written through noteWritten's callers alone (CachedTable,
+ * SigningRepository.saveSettings).
  */
 export function readsCommittedRows(db: Db, table: string): boolean {
   const root = rootTransaction(db);

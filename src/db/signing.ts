@@ -1,4 +1,5 @@
-import type { Db } from './connection';
+import { noteWritten, readsCommittedRows, type Db } from './connection';
+import { KeyedSnapshot, tableFingerprint } from './snapshot';
 
 export type SigningOwner = { kind: 'agency' | 'user'; id: number };
 
@@ -123,9 +124,22 @@ type LetterPatch = Partial<Omit<LetterSigning, 'apologyId' | 'reservation'>>;
 
 /** Signing settings, trusted roots, and each letter's signing state: the only SQL about signing. */
 export class SigningRepository {
-  constructor(private readonly db: Db) {}
+  /** Each owner's settings in memory: a letter's signers are resolved several times on its way. */
+  private readonly settingsByOwner: KeyedSnapshot<StoredSigningSettings | null>;
 
+  constructor(private readonly db: Db) {
+    this.settingsByOwner = new KeyedSnapshot(() => tableFingerprint(this.db, 'signing_settings'));
+  }
+
+  private readonly dropSettings = (): void => this.settingsByOwner.invalidate();
+
+  /** From memory outside transactions and in one that has not saved settings (readsCommittedRows says why). */
   async settings(owner: SigningOwner): Promise<StoredSigningSettings | null> {
+    if (!readsCommittedRows(this.db, 'signing_settings')) return this.readSettings(owner);
+    return this.settingsByOwner.get(`${owner.kind}:${owner.id}`, () => this.readSettings(owner));
+  }
+
+  private async readSettings(owner: SigningOwner): Promise<StoredSigningSettings | null> {
     const r = await this.db('signing_settings').where({ owner_kind: owner.kind, owner_id: owner.id }).first();
     if (!r) return null;
     return {
@@ -160,7 +174,10 @@ export class SigningRepository {
       updated_by: s.updatedBy,
       updated_at: s.updatedAt,
     };
+    this.settingsByOwner.invalidate();
+    noteWritten(this.db, 'signing_settings', this.dropSettings);
     await this.db('signing_settings').insert(row).onConflict(['owner_kind', 'owner_id']).merge();
+    this.settingsByOwner.invalidate();
   }
 
   /** The simulator's sealed demo key for one signer of an agency, if made. */

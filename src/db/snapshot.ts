@@ -49,6 +49,53 @@ export class Snapshot<T> {
   }
 }
 
+/**
+ * Rows of a table kept in memory one key at a time, as they are asked for (signing settings, by
+ * owner: read for every letter, and holding certificate files and images one would not load for
+ * all owners at once). The same terms as Snapshot: this process's writes drop it at once, another
+ * process's within `recheckMs` (the fingerprint changed: everything is dropped). An absent row is
+ * kept too.
+ */
+export class KeyedSnapshot<V> {
+  private readonly entries = new Map<string, V>();
+  private fingerprint: string | null = null;
+  private checkedAt = 0;
+  /** Bumped whenever entries are dropped: a load under way then may hold an older row, and is not kept. */
+  private generation = 0;
+
+  constructor(
+    private readonly currentFingerprint: () => Promise<string>,
+    private readonly recheckMs = 2000,
+  ) {}
+
+  invalidate(): void {
+    this.entries.clear();
+    this.fingerprint = null;
+    this.generation++;
+  }
+
+  async get(key: string, load: () => Promise<V>): Promise<V> {
+    const t = Date.now();
+    if (this.fingerprint === null || t - this.checkedAt >= this.recheckMs) {
+      const generation = this.generation;
+      const fp = await this.currentFingerprint();
+      if (generation === this.generation) {
+        if (fp !== this.fingerprint) {
+          this.entries.clear();
+          this.generation++;
+        }
+        this.fingerprint = fp;
+        this.checkedAt = t;
+      }
+    }
+    if (this.entries.has(key)) return this.entries.get(key) as V;
+    const generation = this.generation;
+    const value = await load();
+    if (generation === this.generation) this.entries.set(key, value);
+    return value;
+  }
+}
+
 /** Row count and latest change of a table with `id` and `updated_at` columns. */
 export async function tableFingerprint(db: import('./connection').Db, table: string): Promise<string> {
   const row = (await db(table).count({ n: '*' }).max({ m: 'updated_at' }).max({ i: 'id' }).first()) as { n?: unknown; m?: unknown; i?: unknown } | undefined;

@@ -127,7 +127,10 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     DATABASE_URL: databaseUrl,
     // The driver runs the watcher (as `henlai tick`); the outbox is the dispatchers' job.
     WATCH_INTERVAL_SECONDS: '0',
-    DISPATCH_INTERVAL_SECONDS: '0.05',
+    // The dispatchers are woken when notices are queued (LISTEN/NOTIFY, SQLite's wake file), and
+    // by the driver for those its clock made due (childrenOutbox): their poll is only the safety
+    // net, and a frequent one would burn CPU and, on SQLite, take the write lock for nothing.
+    DISPATCH_INTERVAL_SECONDS: '1',
     // A killed dispatcher's notices come back within this (real) time.
     DISPATCH_LEASE_SECONDS: '2',
     // A killed server's Idempotency-Key claims expire within this (real) time, so the HTTP port's
@@ -186,12 +189,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       outbox = params.faults.kills.dispatcher ? childrenOutbox(services) : inProcessOutbox(services);
     }
     const dispatchers = pg ? processes.dispatchers : params.faults.kills.dispatcher ? 1 : 0;
-    // On PostgreSQL the dispatchers are woken when notices are queued, and by the driver for those
-    // its clock made due (childrenOutbox): their poll is only the safety net, and a 50 ms one
-    // would burn the CPU the servers need. SQLite has no such wake-up: they poll every 50 ms.
-    const dispatcherEnv = pg ? { ...childEnv, DISPATCH_INTERVAL_SECONDS: '1' } : childEnv;
     for (let i = 0; i < dispatchers; i++) {
-      children.push({ role: 'dispatcher', name: `dispatcher-${i + 1}`, args: ['dispatch'], env: dispatcherEnv, ready: VIRTUAL_CLOCK_LINE });
+      children.push({ role: 'dispatcher', name: `dispatcher-${i + 1}`, args: ['dispatch'], env: childEnv, ready: VIRTUAL_CLOCK_LINE });
     }
     if (children.length) {
       supervisor = new Supervisor({ kills: pg ? params.faults.kills : { dispatcher: params.faults.kills.dispatcher } });

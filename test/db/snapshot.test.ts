@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { AgencyRepository } from '../../src/db/agencies';
-import { Snapshot } from '../../src/db/snapshot';
+import { KeyedSnapshot, Snapshot } from '../../src/db/snapshot';
+import { SigningRepository, type StoredSigningSettings } from '../../src/db/signing';
 import { AGENCY, createTestContext, onPostgres, seedBasics, type TestContext } from '../support/context';
 
 describe('reference-table snapshot (agencies, procedures in memory)', function () {
@@ -39,6 +40,66 @@ describe('reference-table snapshot (agencies, procedures in memory)', function (
     release();
     assert.deepEqual(await loading, ['old'], 'the caller that started the load gets what it read');
     assert.deepEqual(await snap.all(), ['new'], 'rows read before an invalidation were kept in the snapshot');
+  });
+
+  it('keyed: loads each key once, and again after an invalidation or a changed fingerprint', async () => {
+    let loads = 0;
+    let fingerprint = 'a';
+    const snap = new KeyedSnapshot<number>(async () => fingerprint, 0);
+    const load = async () => ++loads;
+    assert.equal(await snap.get('x', load), 1);
+    assert.equal(await snap.get('x', load), 1, 'an unchanged table is not read again');
+    assert.equal(await snap.get('y', load), 2, 'each key is loaded on its own');
+    snap.invalidate();
+    assert.equal(await snap.get('x', load), 3, 'an invalidation drops every key');
+    fingerprint = 'b';
+    assert.equal(await snap.get('x', load), 4, 'a changed fingerprint drops every key');
+  });
+
+  describe('signing settings', () => {
+    let ctx: TestContext;
+    beforeEach(async () => {
+      ctx = await createTestContext();
+      await seedBasics(ctx);
+    });
+    afterEach(async () => ctx.close());
+
+    const settings = (mode: StoredSigningSettings['mode'], updatedAt: number): StoredSigningSettings => ({
+      owner: { kind: 'agency', id: 1 },
+      mode,
+      settings: {},
+      secrets: null,
+      p12: null,
+      certificate: null,
+      image: null,
+      updatedBy: 'test',
+      updatedAt,
+    });
+
+    it('are read once per owner, see this process’s own saves at once, and a transaction that saved reads its own', async () => {
+      const repo = new SigningRepository(ctx.db);
+      const owner = { kind: 'agency', id: 1 } as const;
+      await repo.saveSettings(settings('off', 1));
+      assert.equal((await repo.settings(owner))?.mode, 'off');
+      let queries = 0;
+      const count = () => queries++;
+      ctx.db.client.on('query', count);
+      try {
+        await ctx.db.transaction(async () => {
+          queries = 0; // BEGIN
+          assert.equal((await repo.settings(owner))?.mode, 'off');
+          assert.equal(queries, 0, 'settings read a moment ago should come from memory, inside a transaction that has not saved any');
+          await repo.saveSettings(settings('external', 2));
+          assert.equal((await repo.settings(owner))?.mode, 'external', 'a transaction that saved settings must read its own save');
+          throw new Error('rolled back');
+        }).catch((err: Error) => assert.equal(err.message, 'rolled back'));
+      } finally {
+        ctx.db.client.removeListener('query', count);
+      }
+      assert.equal((await repo.settings(owner))?.mode, 'off', 'the rolled-back save must not be kept');
+      await repo.saveSettings(settings('external', 3));
+      assert.equal((await repo.settings(owner))?.mode, 'external', 'a committed save is read back at once');
+    });
   });
 
   describe('agencies', () => {

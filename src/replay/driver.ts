@@ -12,7 +12,6 @@ import type { ReplayParams } from './params';
 import { arrivalsForDay, dossierInputOf, type DossierArrival } from './province';
 import { onAtRiskWarning, onCallList, onDraftWaiting } from './staff';
 import { Rng, STREAM, streamRng } from './random';
-import { VIRTUAL_CLOCK_POLL_MS } from './virtual-clock';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -491,10 +490,10 @@ export function inProcessOutbox(s: Services): Outbox {
  * The outbox as dispatcher processes empty it: polls until nothing is due. Notices the driver's
  * move of the clock made due (a retry's time come, the send window open) were queued earlier,
  * so nobody woke the dispatchers for them: the driver does, as the passing time would at their
- * next poll — again every `wakeEveryMs` while some remain: a dispatcher that has not yet read the
- * shared now (it does every VIRTUAL_CLOCK_POLL_MS) finds nothing due at the first wake-up.
+ * next poll (a woken dispatcher reads the shared now first: see Clock.refresh) — and again every
+ * `wakeEveryMs` while some remain, a net under a wake-up lost, since their own poll is a second.
  */
-export function childrenOutbox(s: Services, pollMs = 20, wakeEveryMs = VIRTUAL_CLOCK_POLL_MS): Outbox {
+export function childrenOutbox(s: Services, pollMs = 5, wakeEveryMs = 200): Outbox {
   return {
     drain: async () => {
       for (let lastWake = -Infinity; (await outstanding(s)) > 0; ) {

@@ -212,6 +212,21 @@ describe('interop inbound: dossiers pushed by a one-stop system (DongBoHoSoMC)',
     await ctx.api('get', '/api/v1/interop/sources', created.body.token).expect(403);
   });
 
+  it('a patch of a source changes only what it names (disabling it keeps its agency, mode and addresses)', async () => {
+    await ctx
+      .api('post', '/api/v1/interop/sources')
+      .send({ code: 'MC-PULL', name: 'Một cửa kéo', agencyCode: 'SXD', mode: 'pull', pullUrl: 'http://127.0.0.1:9/hoso', outboundUrl: 'http://127.0.0.1:9/ketqua', dueGoverns: 'theirs' })
+      .expect(201);
+    const patched = await ctx.api('patch', '/api/v1/interop/sources/MC-PULL').send({ enabled: false }).expect(200);
+    const { enabled, ...kept } = patched.body;
+    assert.equal(enabled, false);
+    assert.deepEqual(
+      { agencyCode: kept.agencyCode, mode: kept.mode, pullUrl: kept.pullUrl, outboundUrl: kept.outboundUrl, dueGoverns: kept.dueGoverns },
+      { agencyCode: 'SXD', mode: 'pull', pullUrl: 'http://127.0.0.1:9/hoso', outboundUrl: 'http://127.0.0.1:9/ketqua', dueGoverns: 'theirs' },
+      'disabling a source reset fields the patch did not name to the defaults of a new source',
+    );
+  });
+
   it('a token that is no source is refused at the door', async () => {
     const n = await dossierCount();
     const res = await ctx.api('post', '/api/v1/interop/DongBoHoSoMC').send(fake.register('X-1', '2026-02-12T09:30:00+07:00', ourDue)).expect(403);

@@ -38,6 +38,19 @@ describe('agencies and procedures API', () => {
     await ctx.api('get', '/api/v1/agencies/SXD').expect(404);
   });
 
+  it('changes only what a patch names: the defaults of a new agency or procedure never overwrite what is there', async () => {
+    await ctx.api('post', '/api/v1/agencies').send(AGENCY).expect(201);
+    const agency = await ctx.api('patch', '/api/v1/agencies/SXD').send({ contactPhone: '0292 3820 123' }).expect(200);
+    assert.equal(agency.body.parentName, AGENCY.parentName, 'patching the phone number erased the parent agency printed on every letter');
+    await ctx.api('post', '/api/v1/procedures').send(PROCEDURE).expect(201);
+    const p = await ctx.api('patch', `/api/v1/procedures/${PROCEDURE.code}`).send({ defaultExtensionDays: 7 }).expect(200);
+    assert.equal(p.body.defaultExtensionDays, 7);
+    assert.equal(p.body.supplementPolicy, PROCEDURE.supplementPolicy, 'patching the extension days reset how supplements count (pause → restart)');
+    assert.equal(p.body.defaultDelayReason, PROCEDURE.defaultDelayReason, 'patching the extension days erased the default reason for a delay');
+    const again = await ctx.api('patch', `/api/v1/procedures/${PROCEDURE.code}`).send({ name: 'Cấp giấy phép xây dựng' }).expect(200);
+    assert.equal(again.body.defaultExtensionDays, 7, 'patching the name reset the extension days to the default 5');
+  });
+
   it('makes Saturday a working day for an agency that opens Saturday mornings', async () => {
     await ctx.api('post', '/api/v1/agencies').send({ ...AGENCY, settings: { officeHours: { sat: ['07:30-11:30'] } } }).expect(201);
     const res = await ctx.api('get', '/api/v1/calendar/due').query({ from: '2026-03-06T10:00:00+07:00', days: 1, agency: 'SXD' }).expect(200);

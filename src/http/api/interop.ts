@@ -9,20 +9,34 @@ import { actorOf } from '../middleware/auth';
 import { parse } from '../validate';
 import { iso } from './present';
 
+/**
+ * A source's fields as sent, without the defaults a new source gets: the patch is built from
+ * these, since zod applies a default even to an optional field — disabling a source would
+ * otherwise reset its mode, agency and addresses.
+ */
+const sourceFields = {
+  code: z.string().trim().min(1),
+  name: z.string().trim().min(1).max(255),
+  mode: z.enum(INTEROP_MODES),
+  agencyCode: z.string().trim().min(1).nullable(),
+  outboundUrl: z.string().trim().min(1).max(1000).nullable(),
+  pullUrl: z.string().trim().min(1).max(1000).nullable(),
+  dueGoverns: z.enum(DUE_GOVERNS),
+  enabled: z.boolean(),
+};
 export const sourceSchema = z
   .object({
-    code: z.string().trim().min(1),
-    name: z.string().trim().min(1).max(255),
-    mode: z.enum(INTEROP_MODES).default('push'),
-    agencyCode: z.string().trim().min(1).nullable().default(null),
-    outboundUrl: z.string().trim().min(1).max(1000).nullable().default(null),
-    pullUrl: z.string().trim().min(1).max(1000).nullable().default(null),
-    dueGoverns: z.enum(DUE_GOVERNS).default('ours'),
-    enabled: z.boolean().default(true),
+    ...sourceFields,
+    mode: sourceFields.mode.default('push'),
+    agencyCode: sourceFields.agencyCode.default(null),
+    outboundUrl: sourceFields.outboundUrl.default(null),
+    pullUrl: sourceFields.pullUrl.default(null),
+    dueGoverns: sourceFields.dueGoverns.default('ours'),
+    enabled: sourceFields.enabled.default(true),
     secret: z.string().min(16, 'Khoá bí mật dùng chung cần ít nhất 16 ký tự').max(256).nullable().default(null),
   })
   .strict();
-export const sourcePatchSchema = sourceSchema.omit({ secret: true }).partial().strict();
+export const sourcePatchSchema = z.object(sourceFields).partial().strict();
 export const secretSchema = z.object({ secret: z.string().min(16, 'Khoá bí mật dùng chung cần ít nhất 16 ký tự').max(256).nullable() }).strict();
 export const mappingSchema = z.object({ kind: z.enum(['procedure', 'agency']), theirCode: z.string().trim().min(1).max(64), ourCode: z.string().trim().min(1).max(64) }).strict();
 export const refusalsQuery = z.object({ source: z.string().optional(), open: z.enum(['true', 'false']).optional() });

@@ -193,19 +193,25 @@ export const agencySettingsSchema = z.strictObject({
   draftingUnit: z.string().regex(/^[A-ZĐ0-9][A-ZĐ0-9.&-]{0,15}$/u, 'Viết tắt tên đơn vị soạn thảo, viết hoa, ví dụ QLXD').nullable().optional(),
 });
 
-export const agencySchema = z.strictObject({
+/**
+ * The fields as sent, without the defaults a new record gets: a patch is built from these, since
+ * zod applies a field's default even when the field is optional — a patch naming one field would
+ * otherwise reset every defaulted field it did not name.
+ */
+const agencyFields = {
   code: agencyCode,
   name: text(255),
-  parentName: text(255, 0).default(''),
+  parentName: text(255, 0),
   placeName: text(64),
   letterSymbol: z.string().regex(/^[A-ZĐ0-9][A-ZĐ0-9.-]{0,31}$/u, 'Ký hiệu văn bản viết hoa, ví dụ PXL-TTPVHCC'),
   level: z.enum(['province', 'center', 'department', 'commune']),
   contactEmail: email.nullable().optional(),
   contactPhone: z.string().regex(/^[0-9+ .()-]{6,16}$/, 'Số điện thoại liên hệ không hợp lệ').nullable().optional(),
   address: text(255).nullable().optional(),
-  settings: agencySettingsSchema.default({}),
-});
-export const agencyPatchSchema = agencySchema.partial();
+  settings: agencySettingsSchema,
+};
+export const agencySchema = z.strictObject({ ...agencyFields, parentName: agencyFields.parentName.default(''), settings: agencyFields.settings.default({}) });
+export const agencyPatchSchema = z.strictObject(agencyFields).partial();
 
 const processingTime = z.discriminatedUnion('unit', [
   z.strictObject({ unit: z.literal('days'), amount: z.number().int().min(0).max(365) }),
@@ -216,17 +222,24 @@ const processingTime = z.discriminatedUnion('unit', [
   }),
 ]);
 
-export const procedureSchema = z.strictObject({
+/** As agencyFields: without the defaults, for the patch. */
+const procedureFields = {
   code: procedureCode,
   name: text(500),
   field: text(128),
   agencyCode: agencyCode.nullable().optional(),
   processingTime,
-  supplementPolicy: z.enum(['restart', 'pause']).default('restart'),
-  defaultExtensionDays: z.number().int().min(1).max(60).default(5),
-  defaultDelayReason: text(1000, 0).default(''),
+  supplementPolicy: z.enum(['restart', 'pause']),
+  defaultExtensionDays: z.number().int().min(1).max(60),
+  defaultDelayReason: text(1000, 0),
+};
+export const procedureSchema = z.strictObject({
+  ...procedureFields,
+  supplementPolicy: procedureFields.supplementPolicy.default('restart'),
+  defaultExtensionDays: procedureFields.defaultExtensionDays.default(5),
+  defaultDelayReason: procedureFields.defaultDelayReason.default(''),
 });
-export const procedurePatchSchema = procedureSchema.partial();
+export const procedurePatchSchema = z.strictObject(procedureFields).partial();
 
 export const calendarEntriesSchema = z.strictObject({
   entries: z

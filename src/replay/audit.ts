@@ -27,6 +27,8 @@ export interface AuditInput {
   signingRequests?: RequestTally | null;
   /** Zalo's delivery receipts, as the fake posted them: taken by our webhook (2xx), or not. */
   zaloReceipts?: { taken: number; failed: number };
+  /** The SMS gateway's delivery reports, as the fake sent them: taken by our webhook (2xx), or not. */
+  smsReports?: { taken: number; failed: number };
   params: AuditParams;
   run: RunFacts;
 }
@@ -116,6 +118,11 @@ export interface Audit {
    * not reached; and the Zalo notices the rows record as delivered. Null when none were posted.
    */
   zaloReceipts: { taken: number; failed: number; noticesDelivered: number } | null;
+  /**
+   * The SMS gateway's delivery reports: sent by the fake and taken by the service's webhook, or
+   * refused / not reached; and the SMS notices the rows record as delivered. Null when not counted.
+   */
+  smsReports: { taken: number; failed: number; noticesDelivered: number } | null;
   notices: {
     byState: NoticeTally[];
     total: number;
@@ -308,6 +315,7 @@ export async function auditReplay(input: AuditInput): Promise<Audit> {
     letters: { issued: issued.length, signed: issued.filter((a) => a.signed).length, unsigned: issued.filter((a) => !a.signed).length },
     remoteSigning,
     zaloReceipts: input.zaloReceipts ? { ...input.zaloReceipts, noticesDelivered: sum(tally.filter((t) => t.channel === 'zalo' && t.status === 'delivered').map((t) => t.n)) } : null,
+    smsReports: input.smsReports ? { ...input.smsReports, noticesDelivered: sum(tally.filter((t) => t.channel === 'sms' && t.status === 'delivered').map((t) => t.n)) } : null,
     notices: {
       byState: tally,
       total: sum(tally.map((t) => t.n)),

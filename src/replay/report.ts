@@ -175,6 +175,17 @@ function zaloReceipts(a: Audit): string {
   ], 'Báo nhận của Zalo (webhook)');
 }
 
+/** The SMS gateway's delivery reports: what the fake sent to the webhook, and the notices recorded delivered. */
+function smsReports(a: Audit): string {
+  const r = a.smsReports;
+  if (!r) return '';
+  return table(['Chỉ số', 'Giá trị'], [
+    ['Báo cáo gửi tin SMS webhook đã nhận', r.taken],
+    ['Báo cáo gửi tin SMS không gửi được tới webhook', r.failed],
+    ['Tin SMS ghi nhận đã đến người dân', r.noticesDelivered],
+  ], 'Báo cáo gửi tin của cổng SMS (webhook)');
+}
+
 function notices(a: Audit): string {
   const lost = a.notices.lost;
   const byState = table(
@@ -267,7 +278,7 @@ export function renderReport(f: ReportFile): string {
   return `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head>
 <body><h1>${esc(title)}</h1>
-${promises(f)}${months(f.audit)}${dossiers(f.audit)}${remoteSigning(f.audit)}${notices(f.audit)}${zaloReceipts(f.audit)}${latenciesAndCosts(f.audit)}${periodAndCalibration(f.audit)}${runFacts(f)}
+${promises(f)}${months(f.audit)}${dossiers(f.audit)}${remoteSigning(f.audit)}${notices(f.audit)}${zaloReceipts(f.audit)}${smsReports(f.audit)}${latenciesAndCosts(f.audit)}${periodAndCalibration(f.audit)}${runFacts(f)}
 </body></html>
 `.normalize('NFC');
 }

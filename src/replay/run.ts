@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { buildServices, type Services } from '../compose';
 import { handleZaloWebhook } from '../channels/zalo/webhook';
+import { gatewayOf, handleSmsCallback } from '../channels/sms';
 import { loadConfig } from '../config';
 import { createDb, isPostgres, migrateLatest, type Db } from '../db/connection';
 import { SYSTEM_ACTOR } from '../domain/actor';
@@ -108,7 +109,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     random: () => faultRng.float(),
     signingUsers: signers.map(({ userId, name, agencyName }) => ({ userId, name, agencyName })),
     clock: () => clock?.now() ?? new Date(start),
-    // Zalo's delivery receipts go to the service's webhook, served by this process (below).
+    // Zalo's delivery receipts go to the service's webhook, served by this process (below), as do
+    // the SMS gateway's reports (PUBLIC_BASE_URL below: the callback address the senders give).
     zaloWebhookUrl: `http://127.0.0.1:${receiptPort}/webhooks/zalo`,
     phone: (request) => phones.answer(request),
   });
@@ -118,6 +120,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     NODE_ENV: 'development',
     HENLAI_CLOCK: 'virtual',
     HENLAI_DEMO: '0',
+    // Where the SMS gateway's delivery reports go (the callback address is PUBLIC_BASE_URL's):
+    // this process's webhooks (serveProviderReports). The servers, on PostgreSQL, keep their own.
+    PUBLIC_BASE_URL: `http://127.0.0.1:${receiptPort}`,
     DATA_DIR: path.join(options.out, 'data'),
     DATABASE_URL: databaseUrl,
     // The driver runs the watcher (as `henlai tick`); the outbox is the dispatchers' job.
@@ -151,7 +156,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     const smartca = fakes.fakes.signing;
     const signing = await installSigning(services, params.signing, smartca && { baseUrl: smartca.baseUrl, spId: smartca.spId, spPassword: smartca.spPassword, accounts: signers });
     await phones.load(services);
-    receipts = await serveZaloReceipts(services, receiptPort);
+    receipts = await serveProviderReports(services, receiptPort);
     const processes = params.processes;
     const childEnv = { ...env, ...(proxy ? { DATABASE_URL: proxy.url } : {}) };
     let port: ServicePort;
@@ -245,11 +250,13 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     // Receipts stop here: the audit counts those the fake saw taken against the notices the rows
     // record delivered, so none may be in flight (one posted later is refused and counted failed).
     // (Answers in progress are finished first: close() waits for them and drops idle connections.)
+    // The SMS reports due (a few ms after each send) are let in first, for the same count.
+    await fakes.fakes.sms.reportsSettled();
     await new Promise((resolve) => receipts?.close(resolve));
     receipts = null;
     const zalo = fakes.fakes.zalo.state;
     for (const until = Date.now() + 5_000; zalo.webhooksInFlight > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
-    const audit = await auditReplay({ db, deliveries, signingRequests: smartca?.tally() ?? null, zaloReceipts: { taken: zalo.webhooksTaken, failed: zalo.webhookFailures }, params, run });
+    const audit = await auditReplay({ db, deliveries, signingRequests: smartca?.tally() ?? null, zaloReceipts: { taken: zalo.webhooksTaken, failed: zalo.webhookFailures }, smsReports: fakes.fakes.sms.reportTally(), params, run });
     const broken = brokenPromises(audit);
     const { htmlFile, jsonFile } = writeReport(options.out, audit, params);
     const outcomes = await services.notices.attemptsByOutcome();
@@ -284,23 +291,36 @@ async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
+/** The SMS gateway's reports: GET /webhooks/sms/<token>?… (the token is the installation's secret). */
+const SMS_REPORT_PATH = /^\/webhooks\/sms\/([^/?]+)$/;
+
 /**
- * Zalo's delivery receipts, received in this process by the handler behind the service's
- * POST /webhooks/zalo (signature checked, receipt recorded; src/app.ts is its thin route), on the
- * replay's services and virtual clock.
+ * The providers' delivery reports, received in this process by the handlers behind the service's
+ * own routes (src/app.ts is their thin wrapper), on the replay's services and virtual clock:
+ * Zalo's receipts (POST /webhooks/zalo, signature checked) and the SMS gateway's reports
+ * (GET /webhooks/sms/<token>, token checked).
  */
-async function serveZaloReceipts(s: Services, port: number): Promise<http.Server> {
+async function serveProviderReports(s: Services, port: number): Promise<http.Server> {
+  const answered = (res: http.ServerResponse, what: string, work: Promise<{ status: number; body: unknown }>) =>
+    work
+      .then((answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body)))
+      .catch((err: unknown) => {
+        s.logger.warn({ err }, `replay: ${what} could not be recorded`);
+        res.writeHead(500).end();
+      });
   const srv = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://replay.invalid');
+    const sms = req.method === 'GET' ? SMS_REPORT_PATH.exec(url.pathname) : null;
+    if (sms) {
+      const deps = { db: s.db, gateway: gatewayOf(s.config.sms), callbackToken: s.config.sms.callbackToken, now: s.clock.now(), logger: s.logger };
+      void answered(res, 'an SMS delivery report', handleSmsCallback(deps, decodeURIComponent(sms[1]), Object.fromEntries(url.searchParams)));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const signature = req.headers['x-zevent-signature'];
-      handleZaloWebhook({ db: s.db, config: s.config.zalo, now: s.clock.now(), logger: s.logger }, Buffer.concat(chunks), Array.isArray(signature) ? signature[0] : signature)
-        .then((answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body)))
-        .catch((err: unknown) => {
-          s.logger.warn({ err }, 'replay: a Zalo receipt could not be recorded');
-          res.writeHead(500).end();
-        });
+      void answered(res, 'a Zalo receipt', handleZaloWebhook({ db: s.db, config: s.config.zalo, now: s.clock.now(), logger: s.logger }, Buffer.concat(chunks), Array.isArray(signature) ? signature[0] : signature));
     });
   });
   return new Promise((resolve, reject) => {

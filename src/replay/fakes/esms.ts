@@ -86,6 +86,8 @@ export interface EsmsFake extends FaultControls {
   requests: Array<{ requestId: string; phone: string; code: string | null }>;
   /** Every delivery report sent, with our endpoint's HTTP status. */
   reports: EsmsFakeReport[];
+  /** Reports our endpoint answered 2xx, and the others (refused, or not reached): counted even when nothing is retained. */
+  reportTally(): { taken: number; failed: number };
   balance(): number;
   setScript(phone: string, script: EsmsFakeScript | null): void;
   /** Resolves once every report due so far has been answered. */
@@ -135,6 +137,7 @@ export async function startEsmsFake(options: EsmsFakeOptions = {}): Promise<Esms
   const messages: EsmsFakeMessage[] = [];
   const requests: EsmsFake['requests'] = [];
   const reports: EsmsFakeReport[] = [];
+  const reportTally = { taken: 0, failed: 0 };
   const seen = new Map<string, number>(); // RequestId → when first taken
   const pending = new Set<Promise<void>>();
   const hanging = new Set<http.ServerResponse>();
@@ -171,10 +174,13 @@ export async function startEsmsFake(options: EsmsFakeOptions = {}): Promise<Esms
         if (closed) return;
         const done = fetch(url, { method: 'GET' })
           .then((r) => {
+            if (r.status >= 200 && r.status < 300) reportTally.taken++;
+            else reportTally.failed++;
             if (retain) reports.push({ url: url.toString(), status: r.status });
             return r.arrayBuffer();
           })
           .catch(() => {
+            reportTally.failed++;
             if (retain) reports.push({ url: url.toString(), status: null });
           })
           .then(() => undefined);
@@ -297,6 +303,7 @@ export async function startEsmsFake(options: EsmsFakeOptions = {}): Promise<Esms
     requests,
     reports,
     balance: () => balance,
+    reportTally: () => ({ ...reportTally }),
     setScript(phone, script) {
       if (script === null) scripted.delete(phone);
       else scripted.set(phone, script);

@@ -29,6 +29,8 @@ interface IssuedLetter {
 export /** What a signed issue adds: the verification mark printed on the letter and the agency's signature. */
 interface SignedIssue {
   verification: NonNullable<LetterData['verification']>;
+  /** The number and date the letter reserved, if it did: from its signing state, read under the caller's lock. */
+  reservation: LetterReservation | null;
   seal: (issued: { numberLine: string; placeDateLine: string }) => Promise<Buffer>;
 }
 
@@ -74,7 +76,7 @@ export class LetterIssuance {
     const now = this.deps.clock.now();
     const { d, context } = await this.stillIssuable(a, now);
     const receiving = await this.deps.agencies.get(d.receivingAgencyId);
-    const letter = await this.numberAndRender(a, d, context, receiving, now, signed?.verification ?? null);
+    const letter = await this.numberAndRender(a, d, context, receiving, now, signed ?? null);
     await this.recordIssue(a, d, letter, actor, now);
     if (signed) {
       // The agency's signature, with the number and date, before any notice exists (issue 14).
@@ -103,10 +105,15 @@ export class LetterIssuance {
    * The letter's number and date — the ones it reserved, if it did (an agency signing remotely),
    * otherwise the next in the agency's yearly series — and the letter rendered with them.
    */
-  async numberAndRender(a: Apology, d: Dossier, { agency, procedure }: Context, receiving: Agency, now: Date, verification: SignedIssue['verification'] | null): Promise<IssuedLetter> {
-    const reserved = (await this.deps.signing.state(a.id))?.reservation ?? (await this.takeNumber(agency, now));
+  async numberAndRender(a: Apology, d: Dossier, { agency, procedure }: Context, receiving: Agency, now: Date, signed: Omit<SignedIssue, 'seal'> | null): Promise<IssuedLetter> {
+    // An unsigned letter may still hold a number from a signing round before its agency stopped signing.
+    const reservation = signed ? signed.reservation : (await this.deps.signing.state(a.id))?.reservation;
+    const reserved = reservation ?? (await this.takeNumber(agency, now));
     const at = new Date(reserved.at);
-    const rendered = this.deps.documents.renderLetter(agency.code, { ...letterData({ fields: a, dossier: d, agency, receiving, procedure, letterNumber: reserved.number, now: at }), verification });
+    const rendered = this.deps.documents.renderLetter(agency.code, {
+      ...letterData({ fields: a, dossier: d, agency, receiving, procedure, letterNumber: reserved.number, now: at }),
+      verification: signed?.verification ?? null,
+    });
     return { year: reserved.year, seq: reserved.seq, number: reserved.number, at, rendered };
   }
 

@@ -124,6 +124,7 @@ export class SignedIssuance {
         if (!a || a.status !== 'draft' || !l || l.state !== 'leader-signed') return;
         await this.issuance.issueInTx(a, approverOf(a, l), {
           verification: await this.deps.signing.verificationMark(l.verificationCode),
+          reservation: l.reservation,
           seal: (issued) => this.deps.signing.sealAtIssue(a.id, agency, issued),
         });
       });
@@ -174,6 +175,7 @@ export class SignedIssuance {
         if (!draft || draft.status !== 'draft' || l?.state !== 'agency-waiting') return;
         await this.issuance.issueInTx(draft, approverOf(draft, l), {
           verification: await this.deps.signing.verificationMark(l.verificationCode),
+          reservation: l.reservation,
           seal: () => this.deps.signing.agencyConfirmed(a.id, agency, signed),
         });
       });

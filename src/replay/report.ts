@@ -164,26 +164,33 @@ function remoteSigning(a: Audit): string {
   );
 }
 
-/** Zalo's delivery receipts: what the fake posted to the webhook, and the notices recorded delivered. */
-function zaloReceipts(a: Audit): string {
-  const z = a.zaloReceipts;
-  if (!z) return '';
-  return table(['Chỉ số', 'Giá trị'], [
-    ['Báo nhận Zalo webhook đã nhận', z.taken],
-    ['Báo nhận Zalo không gửi được tới webhook', z.failed],
-    ['Thông báo Zalo ghi nhận đã đến người dân', z.noticesDelivered],
-  ], 'Báo nhận của Zalo (webhook)');
-}
-
-/** The SMS gateway's delivery reports: what the fake sent to the webhook, and the notices recorded delivered. */
-function smsReports(a: Audit): string {
-  const r = a.smsReports;
+/**
+ * A provider's delivery reports (Zalo's receipts, the SMS gateway's reports): what its fake sent to
+ * our webhook, taken or not, and the notices the rows record as delivered.
+ */
+function deliveryReports(r: Audit['zaloReceipts'], caption: string, labels: { taken: string; failed: string; delivered: string }): string {
   if (!r) return '';
   return table(['Chỉ số', 'Giá trị'], [
-    ['Báo cáo gửi tin SMS webhook đã nhận', r.taken],
-    ['Báo cáo gửi tin SMS không gửi được tới webhook', r.failed],
-    ['Tin SMS ghi nhận đã đến người dân', r.noticesDelivered],
-  ], 'Báo cáo gửi tin của cổng SMS (webhook)');
+    [labels.taken, r.taken],
+    [labels.failed, r.failed],
+    [labels.delivered, r.noticesDelivered],
+  ], caption);
+}
+
+function zaloReceipts(a: Audit): string {
+  return deliveryReports(a.zaloReceipts, 'Báo nhận của Zalo (webhook)', {
+    taken: 'Báo nhận Zalo webhook đã nhận',
+    failed: 'Báo nhận Zalo không gửi được tới webhook',
+    delivered: 'Thông báo Zalo ghi nhận đã đến người dân',
+  });
+}
+
+function smsReports(a: Audit): string {
+  return deliveryReports(a.smsReports, 'Báo cáo gửi tin của cổng SMS (webhook)', {
+    taken: 'Báo cáo gửi tin SMS webhook đã nhận',
+    failed: 'Báo cáo gửi tin SMS không gửi được tới webhook',
+    delivered: 'Tin SMS ghi nhận đã đến người dân',
+  });
 }
 
 function notices(a: Audit): string {

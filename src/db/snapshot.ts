@@ -9,39 +9,23 @@
  * A transaction that wrote the table reads the database instead (readsCommittedRows).
  */
 export class Snapshot<T> {
-  private rows: T[] | null = null;
-  private fingerprint = '';
-  private checkedAt = 0;
-  /** Bumped by each invalidate: a load that was under way then holds rows from before it, and is not kept. */
-  private generation = 0;
+  /** The whole table, kept as the one entry of a KeyedSnapshot: the same fingerprint checks and invalidation. */
+  private readonly table: KeyedSnapshot<T[]>;
 
   constructor(
     private readonly load: () => Promise<T[]>,
-    private readonly currentFingerprint: () => Promise<string>,
-    private readonly recheckMs = 2000,
-  ) {}
+    currentFingerprint: () => Promise<string>,
+    recheckMs = 2000,
+  ) {
+    this.table = new KeyedSnapshot(currentFingerprint, recheckMs);
+  }
 
   invalidate(): void {
-    this.rows = null;
-    this.generation++;
+    this.table.invalidate();
   }
 
   async all(): Promise<T[]> {
-    const t = Date.now();
-    if (this.rows && t - this.checkedAt < this.recheckMs) return this.rows;
-    const generation = this.generation;
-    const fp = await this.currentFingerprint();
-    if (this.rows && fp === this.fingerprint) {
-      this.checkedAt = t;
-      return this.rows;
-    }
-    const rows = await this.load();
-    if (generation === this.generation) {
-      this.rows = rows;
-      this.fingerprint = fp;
-      this.checkedAt = t;
-    }
-    return rows;
+    return this.table.get('', this.load);
   }
 
   async find(match: (row: T) => boolean): Promise<T | undefined> {
@@ -52,7 +36,7 @@ export class Snapshot<T> {
 /**
  * Rows of a table kept in memory one key at a time, as they are asked for (signing settings, by
  * owner: read for every letter, and holding certificate files and images one would not load for
- * all owners at once). The same terms as Snapshot: this process's writes drop it at once, another
+ * all owners at once; Snapshot is its one-entry case). This process's writes drop it at once, another
  * process's within `recheckMs` (the fingerprint changed: everything is dropped). An absent row is
  * kept too.
  */

@@ -172,18 +172,20 @@ export async function startEsmsFake(options: EsmsFakeOptions = {}): Promise<Esms
     for (let i = 0; i < o.reportTimes; i++) {
       later(o.reportAfterMs, () => {
         if (closed) return;
+        // Each report counted once: by our endpoint's status, or as not reached (null).
         const done = fetch(url, { method: 'GET' })
-          .then((r) => {
-            if (r.status >= 200 && r.status < 300) reportTally.taken++;
+          .then(
+            async (r) => {
+              await r.arrayBuffer().catch(() => undefined);
+              return r.status;
+            },
+            () => null,
+          )
+          .then((status) => {
+            if (status !== null && status >= 200 && status < 300) reportTally.taken++;
             else reportTally.failed++;
-            if (retain) reports.push({ url: url.toString(), status: r.status });
-            return r.arrayBuffer();
-          })
-          .catch(() => {
-            reportTally.failed++;
-            if (retain) reports.push({ url: url.toString(), status: null });
-          })
-          .then(() => undefined);
+            if (retain) reports.push({ url: url.toString(), status });
+          });
         pending.add(done);
         void done.finally(() => pending.delete(done));
       });

@@ -100,7 +100,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
   let clock: VirtualClock | null = null;
   // Which requests the fakes fail is seeded too: the same run fails the same sends.
   const faultRng = streamRng(params.seed, 0, FAULT_STREAM);
-  const [receiptPort] = await freePorts(1);
+  const receipts = await providerReportsServer();
+  const receiptPort = receipts.port;
   // The 'remote' agencies' signers: known to SmartCA from the start; their phones answer on the virtual clock.
   const signers = remoteSignerAccounts(params);
   const phones = new SignerPhones(params, streamRng(params.seed, 0, PHONE_STREAM), signers);
@@ -145,7 +146,6 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
   const db = createDb(config.database, logger);
   let supervisor: Supervisor | null = null;
   let services: Services | null = null;
-  let receipts: http.Server | null = null;
   try {
     await migrateLatest(db);
     await setVirtualNow(db, start);
@@ -156,7 +156,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     const smartca = fakes.fakes.signing;
     const signing = await installSigning(services, params.signing, smartca && { baseUrl: smartca.baseUrl, spId: smartca.spId, spPassword: smartca.spPassword, accounts: signers });
     await phones.load(services);
-    receipts = await serveProviderReports(services, receiptPort);
+    receipts.serve(services);
     const processes = params.processes;
     const childEnv = { ...env, ...(proxy ? { DATABASE_URL: proxy.url } : {}) };
     let port: ServicePort;
@@ -252,8 +252,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     // (Answers in progress are finished first: close() waits for them and drops idle connections.)
     // The SMS reports due (a few ms after each send) are let in first, for the same count.
     await fakes.fakes.sms.reportsSettled();
-    await new Promise((resolve) => receipts?.close(resolve));
-    receipts = null;
+    await new Promise((resolve) => receipts.server.close(resolve));
     const zalo = fakes.fakes.zalo.state;
     for (const until = Date.now() + 5_000; zalo.webhooksInFlight > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
     const audit = await auditReplay({ db, deliveries, signingRequests: smartca?.tally() ?? null, zaloReceipts: { taken: zalo.webhooksTaken, failed: zalo.webhookFailures }, smsReports: fakes.fakes.sms.reportTally(), params, run });
@@ -271,7 +270,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     if (supervisor) await supervisor.stop();
     await proxy?.stop();
     await fakes.stop();
-    if (receipts) await closeServer(receipts);
+    if (receipts.server.listening) await closeServer(receipts.server);
     if (services) {
       for (const channel of services.channels.values()) await channel.close();
       await services.pdf.close();
@@ -299,9 +298,15 @@ const SMS_REPORT_PATH = /^\/webhooks\/sms\/([^/?]+)$/;
  * own routes (src/app.ts is their thin wrapper), on the replay's services and virtual clock:
  * Zalo's receipts (POST /webhooks/zalo, signature checked) and the SMS gateway's reports
  * (GET /webhooks/sms/<token>, token checked).
+ *
+ * It listens before anything else is started, on a port the system picks, and answers 503 until
+ * `serve` gives it the services: a port asked of the system, released and listened on later can be
+ * taken in between by any outgoing connection (the database pool's, the fakes'), which failed a CI
+ * run with EADDRINUSE.
  */
-async function serveProviderReports(s: Services, port: number): Promise<http.Server> {
-  const answered = (res: http.ServerResponse, what: string, work: Promise<{ status: number; body: unknown }>) =>
+async function providerReportsServer(): Promise<{ server: http.Server; port: number; serve(s: Services): void }> {
+  let services: Services | null = null;
+  const answered = (s: Services, res: http.ServerResponse, what: string, work: Promise<{ status: number; body: unknown }>) =>
     work
       .then((answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body)))
       .catch((err: unknown) => {
@@ -309,24 +314,36 @@ async function serveProviderReports(s: Services, port: number): Promise<http.Ser
         res.writeHead(500).end();
       });
   const srv = http.createServer((req, res) => {
+    const s = services;
+    if (!s) {
+      res.writeHead(503).end();
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://replay.invalid');
     const sms = req.method === 'GET' ? SMS_REPORT_PATH.exec(url.pathname) : null;
     if (sms) {
       const deps = { db: s.db, gateway: gatewayOf(s.config.sms), callbackToken: s.config.sms.callbackToken, now: s.clock.now(), logger: s.logger };
-      void answered(res, 'an SMS delivery report', handleSmsCallback(deps, decodeURIComponent(sms[1]), Object.fromEntries(url.searchParams)));
+      void answered(s, res, 'an SMS delivery report', handleSmsCallback(deps, decodeURIComponent(sms[1]), Object.fromEntries(url.searchParams)));
       return;
     }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const signature = req.headers['x-zevent-signature'];
-      void answered(res, 'a Zalo receipt', handleZaloWebhook({ db: s.db, config: s.config.zalo, now: s.clock.now(), logger: s.logger }, Buffer.concat(chunks), Array.isArray(signature) ? signature[0] : signature));
+      void answered(s, res, 'a Zalo receipt', handleZaloWebhook({ db: s.db, config: s.config.zalo, now: s.clock.now(), logger: s.logger }, Buffer.concat(chunks), Array.isArray(signature) ? signature[0] : signature));
     });
   });
-  return new Promise((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     srv.once('error', reject);
-    srv.listen(port, '127.0.0.1', () => resolve(srv));
+    srv.listen(0, '127.0.0.1', () => resolve());
   });
+  return {
+    server: srv,
+    port: (srv.address() as net.AddressInfo).port,
+    serve(s) {
+      services = s;
+    },
+  };
 }
 
 async function closeServer(srv: http.Server): Promise<void> {

@@ -10,6 +10,7 @@ import { startEsmsFake } from '../../src/replay/fakes/esms';
 import { SmartCaFake, type PhoneAnswer } from '../../src/replay/fakes/smartca';
 import { createSmartCaClient } from '../../src/signing';
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import { startFakeSmtp, type FakeSmtp } from '../../src/replay/fakes/smtp';
 import { startZaloFake, type ZaloFake } from '../../src/replay/fakes/zalo';
 
@@ -75,6 +76,18 @@ describe('replay fakes: faults on demand and the delivery log', function () {
       assert.equal(await connectError(zaloSend(fake, '43')), 'ECONNREFUSED', 'a provider that is down refuses the connection');
       await fake.setFault({ down: false });
       assert.equal((await zaloSend(fake, '44')).error, 0, 'after the outage the same base URL works');
+    });
+
+    it('comes back up on its address even when, during the outage, something else held that port for a while', async () => {
+      await fake.setFault({ down: true });
+      // While the port is free, any outgoing connection may get it as its local port (the system
+      // hands out listening and outgoing ports from the same range); here a listener stands in for it.
+      const port = Number(new URL(fake.apiBase).port);
+      const squatter = net.createServer();
+      await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', () => resolve()));
+      setTimeout(() => squatter.close(), 300);
+      await fake.setFault({ down: false }).catch((err: Error) => assert.fail(`the fake could not come back up while its port was taken for 300 ms: ${err.message}`));
+      assert.equal((await zaloSend(fake, '45')).error, 0, 'once the port is free again the same base URL works');
     });
 
     it('latency: a client that waits less than the latency gives up and nothing is sent', async () => {

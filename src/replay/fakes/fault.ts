@@ -131,6 +131,24 @@ export function listenerSwitch(server: net.Server, host: string, port: number): 
     },
     async up() {
       if (!isDown) return;
+      await listenAgain(server, host, port);
+      isDown = false;
+    },
+  };
+}
+
+/** How long a switch waits for its port to be free again, and how often it tries. */
+const PORT_PATIENCE_MS = 60_000;
+const PORT_RETRY_MS = 50;
+
+/**
+ * While the switch was down its port was free, and the system hands out listening and outgoing
+ * ports from the same range: any outgoing connection (the database pool's, a fake's) may have got
+ * it as its local port. Such a connection ends sooner or later; the provider comes back then.
+ */
+async function listenAgain(server: net.Server, host: string, port: number): Promise<void> {
+  for (const until = Date.now() + PORT_PATIENCE_MS; ; ) {
+    try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -138,7 +156,10 @@ export function listenerSwitch(server: net.Server, host: string, port: number): 
           resolve();
         });
       });
-      isDown = false;
-    },
-  };
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || Date.now() >= until) throw err;
+      await new Promise((resolve) => setTimeout(resolve, PORT_RETRY_MS));
+    }
+  }
 }

@@ -80,16 +80,15 @@ export class KeyedSnapshot<V> {
   }
 }
 
-let unversioned = 0;
-
 /**
  * The table's change counter, bumped by the database's own triggers on every insert, update and
  * delete (migration 20270101000001_table_versions, which lists the tables that have one): a write
  * by another instance or by hand changes it whatever its updated_at says, and it is committed
- * with the rows it counts. A table without its counter row gives a new value on every check, so
- * its snapshot is reloaded at each recheck rather than trusted.
+ * with the rows it counts. A table without a counter is refused: a snapshot of it could not know
+ * when it went stale.
  */
 export async function tableFingerprint(db: import('./connection').Db, table: string): Promise<string> {
   const row = (await db('table_versions').where({ table_name: table }).first('version')) as { version: number | string } | undefined;
-  return row ? String(row.version) : `unversioned:${++unversioned}`;
+  if (!row) throw new Error(`${table} has no change counter in table_versions: give it one (and its triggers) in a migration before keeping it in memory`);
+  return String(row.version);
 }

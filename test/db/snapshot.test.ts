@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { AgencyRepository } from '../../src/db/agencies';
-import { KeyedSnapshot, Snapshot } from '../../src/db/snapshot';
+import { KeyedSnapshot, Snapshot, tableFingerprint } from '../../src/db/snapshot';
 import { SigningRepository, type StoredSigningSettings } from '../../src/db/signing';
 import { ProcedureRepository, type ProcedureInput } from '../../src/db/procedures';
 import type { CachedRow, CachedTable } from '../../src/db/cached-table';
@@ -223,6 +223,10 @@ describe('reference-table snapshot (agencies, procedures in memory)', function (
         defaultDelayReason: 'Cần thẩm định thêm',
       });
       await editsAreSeen('procedures', new ProcedureRepository(ctx.db, 0), new ProcedureRepository(ctx.db), procedure);
+    });
+
+    it('refuses to fingerprint a table that has no change counter', async () => {
+      await assert.rejects(tableFingerprint(ctx.db, 'dossiers'), /dossiers has no change counter in table_versions/);
     });
 
     it('signing settings: instance A sees a save by instance B or by hand within its recheck', async () => {

@@ -23,7 +23,10 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex('table_versions').insert(WATCHED.map((table_name) => ({ table_name, version: 0 })));
   if (knex.client.config.client === 'pg') {
-    // Once per statement (TRUNCATE included): a statement writing many rows bumps once.
+    // Once per statement (TRUNCATE included): a statement writing many rows bumps once. Before
+    // the statement, so that the counter row is the first lock a writer of the table takes: two
+    // transactions writing the same table take turns from their first write, instead of each
+    // locking rows and then waiting at the counter for the other (a deadlock).
     await knex.raw(`
       create function bump_table_version() returns trigger language plpgsql as $$
       begin
@@ -31,7 +34,7 @@ export async function up(knex: Knex): Promise<void> {
         return null;
       end $$`);
     for (const table of WATCHED) {
-      await knex.raw(`create trigger ${table}_version after insert or update or delete or truncate on ${table} for each statement execute function bump_table_version()`);
+      await knex.raw(`create trigger ${table}_version before insert or update or delete or truncate on ${table} for each statement execute function bump_table_version()`);
     }
   } else {
     // SQLite has row triggers only, one event each; the tables are small and a bump is a

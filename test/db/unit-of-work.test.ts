@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { AgencyRepository } from '../../src/db/agencies';
 import { enclosingTransaction } from '../../src/db/connection';
 import { DossierRepository, type Dossier } from '../../src/db/dossiers';
+import { UserRepository } from '../../src/db/users';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { agencyInput } from '../support/rows';
 import { createTestContext, dossierBody, freshDatabase, onPostgres, seedBasics, type TestContext } from '../support/context';
@@ -96,14 +97,17 @@ describe('unit of work: a transaction is never optional by accident', function (
   it('keeps two transactions open at once apart: each repository call joins its own', async () => {
     // PostgreSQL: both transactions are open together — each has written before either reads, and
     // neither commits before both have read. SQLite takes the write lock at BEGIN, so there they
-    // run one after the other (and a barrier would wait for ever).
+    // run one after the other (and a barrier would wait for ever). Accounts, not agencies: two
+    // transactions writing agencies (or any table with a change counter, see
+    // migrations/20270101000001_table_versions.ts) take turns at the counter row on PostgreSQL too.
+    const users = new UserRepository(ctx.db);
     const bothWrote = barrier(onPostgres ? 2 : 1);
     const bothRead = barrier(onPostgres ? 2 : 1);
     const insertAndLook = (code: string, other: string) =>
       ctx.db.transaction(async (trx) => {
-        await trx('agencies').insert({ code, name: code, place_name: 'Cần Thơ', letter_symbol: code, level: 'center', created_at: 1, updated_at: 1 });
+        await trx('users').insert({ username: code, full_name: code, role: 'officer', password_hash: 'x', created_at: 1, updated_at: 1 });
         await bothWrote();
-        const seen = { own: (await agencies.byCode(code))?.code ?? null, other: (await agencies.byCode(other))?.code ?? null };
+        const seen = { own: (await users.byUsernameWithHash(code))?.username ?? null, other: (await users.byUsernameWithHash(other))?.username ?? null };
         await bothRead();
         return seen;
       });

@@ -24,6 +24,8 @@ export interface HttpPortOptions {
   virtualNow: () => number;
   /** Requests in flight at once (default REQUESTS_PER_SERVER × servers). */
   concurrency?: number;
+  /** Aborted: the servers are being stopped; a request is not tried again. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -43,13 +45,14 @@ export interface HttpPortOptions {
  * a batch of their own, under a new key.
  */
 export function httpPort(options: HttpPortOptions): ServicePort {
-  const { baseUrls, token, virtualNow } = options;
+  const { baseUrls, token, virtualNow, signal } = options;
   let turn = 0;
   const slots = new Slots(options.concurrency ?? REQUESTS_PER_SERVER * baseUrls().length);
   /** POSTs a body until a server answers it (below 500, not "in progress"), round the servers. */
   const post = async (path: string, body: unknown, key: string): Promise<{ status: number; json: Record<string, unknown> }> => {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted();
       const urls = baseUrls();
       const url = urls[turn++ % urls.length];
       try {

@@ -22,7 +22,8 @@ import { streamRng } from './random';
 import { Supervisor, type ChildSpec } from './supervisor';
 import { startDbProxy, type DbProxy } from './db-outage';
 import { auditReplay, brokenPromises, type Audit, type RunFacts } from './audit';
-import { writeReport } from './report';
+import { REPORT_HTML, REPORT_JSON, writeReport } from './report';
+import { interruptionOf } from './interrupt';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -34,6 +35,8 @@ const FAULT_STREAM = 101;
 const PHONE_STREAM = 102;
 /** The servers' signature loop: left to the driver (src/config.ts allows no 0; this is its maximum). */
 const SERVER_SIGNING_POLL_SECONDS = '3600';
+/** Once interrupted, how long the children get to finish what they hold before their SIGKILL. */
+const INTERRUPT_GRACE_MS = 2_000;
 
 export interface ReplayOptions {
   paramsFile?: string;
@@ -50,6 +53,12 @@ export interface ReplayOptions {
   print?: (line: string) => void;
   /** Laid over the parameters file (tests: a short fault schedule, fewer processes). */
   overrides?: ReplayOverrides;
+  /**
+   * Aborted to stop the replay before its end (Ctrl-C: src/replay/interrupt.ts): the children are
+   * stopped at once and never restarted, the replay unwinds, and runReplay rejects with the
+   * signal's reason, a ReplayInterrupted, without auditing or writing a report.
+   */
+  signal?: AbortSignal;
 }
 
 /** The replay would harm what it was pointed at: refused before anything is changed. */
@@ -89,6 +98,14 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     ...(options.yearlyVolume !== undefined ? { yearlyVolume: options.yearlyVolume } : {}),
   });
   fs.mkdirSync(options.out, { recursive: true });
+  // An earlier run's report beside this run's database would pass for this run's if it failed or
+  // was interrupted: the folder holds this run's report or none.
+  for (const f of [REPORT_HTML, REPORT_JSON]) fs.rmSync(path.join(options.out, f), { force: true });
+  const interrupted = () => {
+    const reason = interruptionOf(options.signal);
+    if (reason) throw reason;
+  };
+  interrupted();
   const start = instantAt(isoToDay(params.start), 0).getTime();
   const end = start + params.days * DAY_MS;
   const startedRealMs = Date.now();
@@ -146,6 +163,12 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
   const db = createDb(config.database, logger);
   let supervisor: Supervisor | null = null;
   let services: Services | null = null;
+  let outageTimers: NodeJS.Timeout[] = [];
+  // The children are stopped as the signal comes, not once the driver has unwound: else a child
+  // that a Ctrl-C to the terminal's process group ended is restarted, and the dispatchers would
+  // keep the driver's drain waiting.
+  const stopChildren = () => void supervisor?.stop(INTERRUPT_GRACE_MS);
+  options.signal?.addEventListener('abort', stopChildren, { once: true });
   try {
     await migrateLatest(db);
     await setVirtualNow(db, start);
@@ -180,23 +203,26 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
         }),
       );
       const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-      port = httpPort({ baseUrls: () => urls, token, virtualNow: () => vclock.now().getTime() });
-      outbox = childrenOutbox(services);
+      port = httpPort({ baseUrls: () => urls, token, virtualNow: () => vclock.now().getTime(), signal: options.signal });
+      outbox = childrenOutbox(services, { signal: options.signal });
     } else {
       // SQLite has one writer: the use cases run in this process; a dispatcher process is added
       // when the parameters kill one, so that the kill is a real SIGKILL of a real process.
       port = inProcessPort(services);
-      outbox = params.faults.kills.dispatcher ? childrenOutbox(services) : inProcessOutbox(services);
+      outbox = params.faults.kills.dispatcher ? childrenOutbox(services, { signal: options.signal }) : inProcessOutbox(services);
     }
     const dispatchers = pg ? processes.dispatchers : params.faults.kills.dispatcher ? 1 : 0;
     for (let i = 0; i < dispatchers; i++) {
       children.push({ role: 'dispatcher', name: `dispatcher-${i + 1}`, args: ['dispatch'], env: childEnv, ready: VIRTUAL_CLOCK_LINE });
     }
     if (children.length) {
+      // Not started once interrupted; interrupted while they start, stop() ends those spawned.
+      interrupted();
       supervisor = new Supervisor({ kills: pg ? params.faults.kills : { dispatcher: params.faults.kills.dispatcher } });
       await supervisor.start(children);
     }
-    const outageTimers = (proxy ? params.faults.database.outages : []).map((o) =>
+    interrupted();
+    outageTimers = (proxy ? params.faults.database.outages : []).map((o) =>
       setTimeout(() => void proxy?.outage(o.forSeconds * 1000), Math.max(0, startedRealMs + o.atSecond * 1000 - Date.now())),
     );
     print(`Mô phỏng ${params.days} ngày từ ${params.start} (${pg ? 'PostgreSQL' : 'SQLite'}), hạt giống ${params.seed}, khoảng ${Math.round((params.yearlyVolume * params.days) / 365).toLocaleString('vi-VN')} hồ sơ`);
@@ -219,6 +245,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       // replay's outcome followed the machine's load (docs/replay.md, "Deterministic by seed").
       pollSignatures: signing.leaders.size > 0,
       afterStep: async (p) => {
+        interrupted();
         await fakes.applySchedule(p.virtualNow, Date.now() - startedRealMs);
         if (p.virtualNow - clockMarks[clockMarks.length - 1].virtualMs >= 60 * MINUTE_MS) clockMarks.push({ virtualMs: p.virtualNow, realMs: Date.now() });
         if (Date.now() - lastPrint > 5_000) {
@@ -229,6 +256,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     });
     const progress = await driver.run(start, end);
     await outbox.drain();
+    interrupted();
     outageTimers.forEach(clearTimeout);
     const kills = supervisor ? supervisor.kills() : [];
     if (supervisor) await supervisor.stop();
@@ -257,6 +285,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     for (const until = Date.now() + 5_000; zalo.webhooksInFlight > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
     const audit = await auditReplay({ db, deliveries, signingRequests: smartca?.tally() ?? null, zaloReceipts: { taken: zalo.webhooksTaken, failed: zalo.webhookFailures }, smsReports: fakes.fakes.sms.reportTally(), params, run });
     const broken = brokenPromises(audit);
+    interrupted();
     const { htmlFile, jsonFile } = writeReport(options.out, audit, params);
     const outcomes = await services.notices.attemptsByOutcome();
     const faults = {
@@ -266,7 +295,13 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       dbOutages: run.dbOutages.length,
     };
     return { audit, broken, problems, htmlFile, jsonFile, progress, faults, realMs: Date.now() - startedRealMs };
+  } catch (err) {
+    // Whatever the interruption broke on its way (a child stopped while it started, a step cut
+    // short), the run ends because it was interrupted.
+    throw interruptionOf(options.signal) ?? err;
   } finally {
+    options.signal?.removeEventListener('abort', stopChildren);
+    outageTimers.forEach(clearTimeout);
     if (supervisor) await supervisor.stop();
     await proxy?.stop();
     await fakes.stop();

@@ -71,8 +71,9 @@ function toRow(a: AgencyInput): Omit<AgencyRow, 'id' | 'created_at' | 'updated_a
 }
 
 export class AgencyRepository extends CachedTable<Agency, AgencyRow, AgencyInput> {
-  constructor(db: Db) {
-    super(db, { table: 'agencies', noun: 'cơ quan', fromRow, toRow });
+  /** `recheckMs`: how long another instance's write may go unseen (see Snapshot). */
+  constructor(db: Db, recheckMs?: number) {
+    super(db, { table: 'agencies', noun: 'cơ quan', fromRow, toRow }, recheckMs);
   }
 
   async hasDossiers(id: number): Promise<boolean> {

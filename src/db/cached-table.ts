@@ -29,10 +29,12 @@ export class CachedTable<T extends { id: number; code: string }, Row extends Cac
   constructor(
     protected readonly db: Db,
     private readonly spec: CachedTableSpec<T, Row, Input>,
+    recheckMs?: number,
   ) {
     this.snapshot = new Snapshot(
       () => this.all(),
       () => tableFingerprint(this.db, spec.table),
+      recheckMs,
     );
   }
 

@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import { tableFingerprint } from './snapshot';
 import { occasionYearOf, type CalendarEntry, type Occasion } from '../domain/holidays';
 
 export const NATIONAL_SCOPE = '*';
@@ -49,10 +50,9 @@ export class CalendarRepository {
     return ((await this.db<Row>('calendar_entries').where({ year }).orderBy('date')) as Row[]).map(fromRow);
   }
 
-  /** Cheap fingerprint of the table: any insert or delete changes it (edits are delete + insert). */
+  /** The table's change counter (tableFingerprint): any write changes it, by any instance or by hand. */
   async fingerprint(): Promise<string> {
-    const row = (await this.db('calendar_entries').count({ n: '*' }).max({ m: 'id' }).first()) as { n?: number | string; m?: number | string } | undefined;
-    return `${row?.n ?? 0}:${row?.m ?? 0}`;
+    return tableFingerprint(this.db, 'calendar_entries');
   }
 
   /**

@@ -74,8 +74,9 @@ function toRow(p: ProcedureInput): Omit<ProcedureRow, 'id' | 'created_at' | 'upd
 }
 
 export class ProcedureRepository extends CachedTable<Procedure, ProcedureRow, ProcedureInput> {
-  constructor(db: Db) {
-    super(db, { table: 'procedures', noun: 'thủ tục', fromRow, toRow });
+  /** `recheckMs`: how long another instance's write may go unseen (see Snapshot). */
+  constructor(db: Db, recheckMs?: number) {
+    super(db, { table: 'procedures', noun: 'thủ tục', fromRow, toRow }, recheckMs);
   }
 
   async isUsed(id: number): Promise<boolean> {

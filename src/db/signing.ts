@@ -127,8 +127,9 @@ export class SigningRepository {
   /** Each owner's settings in memory: a letter's signers are resolved several times on its way. */
   private readonly settingsByOwner: KeyedSnapshot<StoredSigningSettings | null>;
 
-  constructor(private readonly db: Db) {
-    this.settingsByOwner = new KeyedSnapshot(() => tableFingerprint(this.db, 'signing_settings'));
+  /** `recheckMs`: how long another instance's save may go unseen (see KeyedSnapshot). */
+  constructor(private readonly db: Db, recheckMs?: number) {
+    this.settingsByOwner = new KeyedSnapshot(() => tableFingerprint(this.db, 'signing_settings'), recheckMs);
   }
 
   private readonly dropSettings = (): void => this.settingsByOwner.invalidate();

@@ -4,8 +4,8 @@
  * request costs more than the request itself.
  *
  * Writes through this process's repository drop the snapshot at once. A write by another
- * instance (or by hand) is noticed within `recheckMs`, when a cheap fingerprint query (row count
- * and latest change) differs; a row missing from the snapshot is always looked up in the database.
+ * instance (or by hand) is noticed within `recheckMs`, when the table's change counter
+ * (tableFingerprint) differs; a row missing from the snapshot is always looked up in the database.
  * A transaction that wrote the table reads the database instead (readsCommittedRows).
  */
 export class Snapshot<T> {
@@ -80,8 +80,15 @@ export class KeyedSnapshot<V> {
   }
 }
 
-/** Row count and latest change of a table with `id` and `updated_at` columns. */
+/**
+ * The table's change counter, bumped by the database's own triggers on every insert, update and
+ * delete (migration 20270101000001_table_versions, which lists the tables that have one): a write
+ * by another instance or by hand changes it whatever its updated_at says, and it is committed
+ * with the rows it counts. A table without a counter is refused: a snapshot of it could not know
+ * when it went stale.
+ */
 export async function tableFingerprint(db: import('./connection').Db, table: string): Promise<string> {
-  const row = (await db(table).count({ n: '*' }).max({ m: 'updated_at' }).max({ i: 'id' }).first()) as { n?: unknown; m?: unknown; i?: unknown } | undefined;
-  return `${row?.n ?? 0}:${row?.m ?? 0}:${row?.i ?? 0}`;
+  const row = (await db('table_versions').where({ table_name: table }).first('version')) as { version: number | string } | undefined;
+  if (!row) throw new Error(`${table} has no change counter in table_versions: give it one (and its triggers) in a migration before keeping it in memory`);
+  return String(row.version);
 }

@@ -26,7 +26,8 @@ export function weekScheduleOf(hours: WeekHours): WeekSchedule {
 
 interface Cached {
   fingerprint: string;
-  agencyStamp: number;
+  /** The agency's office hours the calendar was built with (its updated_at may not move when they change). */
+  hours: string;
   calendar: WorkingCalendar;
 }
 
@@ -78,15 +79,15 @@ export class CalendarService {
   async forAgency(agency: Agency | null): Promise<WorkingCalendar> {
     const entries = await this.allEntries();
     const key = agency?.code ?? '*';
-    const stamp = agency?.updatedAt ?? 0;
+    const hours = agency ? JSON.stringify(agency.settings.officeHours) : '';
     const hit = this.cache.get(key);
-    if (hit && hit.fingerprint === this.fingerprint && hit.agencyStamp === stamp) return hit.calendar;
+    if (hit && hit.fingerprint === this.fingerprint && hit.hours === hours) return hit.calendar;
     const calendar = new WorkingCalendar({
       entries,
       schedule: agency ? weekScheduleOf(agency.settings.officeHours) : DEFAULT_WEEK_SCHEDULE,
       agencyCode: agency?.code ?? null,
     });
-    this.cache.set(key, { fingerprint: this.fingerprint, agencyStamp: stamp, calendar });
+    this.cache.set(key, { fingerprint: this.fingerprint, hours, calendar });
     return calendar;
   }
 

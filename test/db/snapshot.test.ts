@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { AgencyRepository } from '../../src/db/agencies';
-import { KeyedSnapshot, Snapshot } from '../../src/db/snapshot';
+import { KeyedSnapshot, Snapshot, tableFingerprint } from '../../src/db/snapshot';
 import { SigningRepository, type StoredSigningSettings } from '../../src/db/signing';
+import { ProcedureRepository, type ProcedureInput } from '../../src/db/procedures';
+import type { CachedRow, CachedTable } from '../../src/db/cached-table';
 import { AGENCY, createTestContext, onPostgres, seedBasics, type TestContext } from '../support/context';
+import { agencyInput } from '../support/rows';
 
 describe('reference-table snapshot (agencies, procedures in memory)', function () {
   this.timeout(30_000);
@@ -171,6 +174,74 @@ describe('reference-table snapshot (agencies, procedures in memory)', function (
       assert.equal(await other, sxd.name, 'the write was not committed yet');
       await writer;
       assert.equal((await repo.byId(sxd.id))?.name, 'Đổi tên', 'this process committed the rename, and still reads the old name from its snapshot');
+    });
+  });
+
+  describe('another instance’s writes, whatever their updated_at', () => {
+    // Instance A trusts its snapshot until the table's fingerprint changes (recheckMs 0: asked on
+    // every read); instance B writes the same database. B's clock may be behind A's, two edits may
+    // share a millisecond, and an edit by hand may leave updated_at alone: none may go unseen.
+    let ctx: TestContext;
+    beforeEach(async () => (ctx = await createTestContext()));
+    afterEach(async () => ctx.close());
+
+    const T = Date.parse('2026-03-02T02:00:00Z');
+
+    async function editsAreSeen<I extends { name: string }, R extends { id: number; code: string; name: string }>(
+      table: string,
+      a: CachedTable<R, CachedRow, I>,
+      b: CachedTable<R, CachedRow, I>,
+      input: (code: string) => I,
+    ): Promise<void> {
+      const older = await b.insert(input('X1'), T);
+      const newest = await b.insert(input('X2'), T + 60_000);
+      assert.equal((await a.byId(older.id))?.name, older.name);
+      await b.update(older.id, { ...input('X1'), name: 'Tên sửa bởi đồng hồ chậm hơn' }, T + 1000);
+      assert.equal((await a.byId(older.id))?.name, 'Tên sửa bởi đồng hồ chậm hơn', `${table}: instance A still shows the old name after instance B renamed the row with an updated_at below the table's latest`);
+      await b.update(newest.id, { ...input('X2'), name: 'Sửa trong cùng mili giây' }, T + 60_000);
+      assert.equal((await a.byId(newest.id))?.name, 'Sửa trong cùng mili giây', `${table}: instance A still shows the old name after instance B renamed the row in the same millisecond as its last change`);
+      await ctx.db(table).where({ id: older.id }).update({ name: 'Sửa bằng tay' });
+      assert.equal((await a.byId(older.id))?.name, 'Sửa bằng tay', `${table}: instance A still shows the old name after the row was renamed by hand, updated_at left alone`);
+      assert.deepEqual((await a.list()).map((r) => r.name), ['Sửa bằng tay', 'Sửa trong cùng mili giây'], `${table}: instance A's list is not the database's`);
+    }
+
+    it('agencies: instance A sees an edit by instance B or by hand within its recheck', async () => {
+      await editsAreSeen('agencies', new AgencyRepository(ctx.db, 0), new AgencyRepository(ctx.db), agencyInput);
+    });
+
+    it('procedures: instance A sees an edit by instance B or by hand within its recheck', async () => {
+      const procedure = (code: string): ProcedureInput => ({
+        code,
+        name: `Thủ tục ${code}`,
+        field: 'Xây dựng',
+        agencyId: null,
+        timeUnit: 'days',
+        timeAmount: 10,
+        sameDayCutoff: null,
+        supplementPolicy: 'pause',
+        defaultExtensionDays: 5,
+        defaultDelayReason: 'Cần thẩm định thêm',
+      });
+      await editsAreSeen('procedures', new ProcedureRepository(ctx.db, 0), new ProcedureRepository(ctx.db), procedure);
+    });
+
+    it('refuses to fingerprint a table that has no change counter', async () => {
+      await assert.rejects(tableFingerprint(ctx.db, 'dossiers'), /dossiers has no change counter in table_versions/);
+    });
+
+    it('signing settings: instance A sees a save by instance B or by hand within its recheck', async () => {
+      const a = new SigningRepository(ctx.db, 0);
+      const b = new SigningRepository(ctx.db);
+      const first = { kind: 'agency', id: 1 } as const;
+      const save = (id: number, mode: StoredSigningSettings['mode'], updatedAt: number) =>
+        b.saveSettings({ owner: { kind: 'agency', id }, mode, settings: {}, secrets: null, p12: null, certificate: null, image: null, updatedBy: 'test', updatedAt });
+      await save(1, 'off', T);
+      await save(2, 'off', T + 60_000);
+      assert.equal((await a.settings(first))?.mode, 'off');
+      await save(1, 'external', T + 1000);
+      assert.equal((await a.settings(first))?.mode, 'external', 'instance A still uses the old signing mode after instance B saved it with an updated_at below the table\'s latest');
+      await ctx.db('signing_settings').where({ owner_kind: 'agency', owner_id: 1 }).update({ mode: 'off' });
+      assert.equal((await a.settings(first))?.mode, 'off', 'instance A still uses the old signing mode after it was changed by hand, updated_at left alone');
     });
   });
 });

@@ -29,6 +29,12 @@ const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 /** The line a process on the virtual clock prints once it follows it (main.ts, openClock). */
 const VIRTUAL_CLOCK_LINE = /HENLAI_CLOCK=virtual/;
+/**
+ * The line `henlai serve` prints once it listens (main.ts), with the port it listens on; it comes
+ * after the virtual clock's line. Printed at info level: the servers log at info at least (they
+ * print little else there: their watcher, dispatcher and pull loops are off).
+ */
+export const SERVER_LISTENING = /"port":(?<port>\d+),.*"msg":"Hẹn Lại listening at /;
 /** The random stream of the fakes' errors, apart from the province model's (random.ts STREAM). */
 const FAULT_STREAM = 101;
 /** The random stream of the signers' answers on the phone. */
@@ -139,7 +145,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     HENLAI_CLOCK: 'virtual',
     HENLAI_DEMO: '0',
     // Where the SMS gateway's delivery reports go (the callback address is PUBLIC_BASE_URL's):
-    // this process's webhooks (serveProviderReports). The servers, on PostgreSQL, keep their own.
+    // this process's webhooks (providerReportsServer). One public address for the installation,
+    // the servers' too, as behind a province's load balancer.
     PUBLIC_BASE_URL: `http://127.0.0.1:${receiptPort}`,
     DATA_DIR: path.join(options.out, 'data'),
     DATABASE_URL: databaseUrl,
@@ -182,35 +189,25 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     receipts.serve(services);
     const processes = params.processes;
     const childEnv = { ...env, ...(proxy ? { DATABASE_URL: proxy.url } : {}) };
-    let port: ServicePort;
-    let outbox: Outbox;
-    const children: ChildSpec[] = [];
-    if (pg) {
-      const { token } = await services.tokens.create('replay', null, SYSTEM_ACTOR);
-      const ports = await freePorts(processes.servers);
-      ports.forEach((p, i) =>
-        children.push({
-          role: 'server',
-          name: `server-${i + 1}`,
-          args: ['serve'],
-          // Its own dispatcher off: the dispatchers are processes of their own. Its signature
-          // loop off too, as near as the setting goes (its maximum, a real hour: it asks once as
-          // it starts, when nothing waits): the driver polls at each step's now instead (below).
-          env: { ...childEnv, PORT: String(p), PUBLIC_BASE_URL: `http://127.0.0.1:${p}`, DISPATCH_INTERVAL_SECONDS: '0', SIGNING_POLL_SECONDS: SERVER_SIGNING_POLL_SECONDS },
-          // Printed at warn level once its virtual clock runs (the log level stays at warn); the
-          // HTTP port retries the few milliseconds until it listens.
-          ready: VIRTUAL_CLOCK_LINE,
-        }),
-      );
-      const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-      port = httpPort({ baseUrls: () => urls, token, virtualNow: () => vclock.now().getTime(), signal: options.signal });
-      outbox = childrenOutbox(services, { signal: options.signal });
-    } else {
-      // SQLite has one writer: the use cases run in this process; a dispatcher process is added
-      // when the parameters kill one, so that the kill is a real SIGKILL of a real process.
-      port = inProcessPort(services);
-      outbox = params.faults.kills.dispatcher ? childrenOutbox(services, { signal: options.signal }) : inProcessOutbox(services);
-    }
+    // SQLite has one writer: the use cases run in this process; a dispatcher process is added
+    // when the parameters kill one, so that the kill is a real SIGKILL of a real process.
+    const outbox: Outbox = pg || params.faults.kills.dispatcher ? childrenOutbox(services, { signal: options.signal }) : inProcessOutbox(services);
+    const token = pg ? (await services.tokens.create('replay', null, SYSTEM_ACTOR)).token : '';
+    const servers = pg ? Array.from({ length: processes.servers }, (_, i) => `server-${i + 1}`) : [];
+    const children: ChildSpec[] = servers.map((name) => ({
+      role: 'server',
+      name,
+      args: ['serve'],
+      // PORT=0: each listens on a port the system picks and announces it (SERVER_LISTENING), after
+      // each restart afresh; a port picked here, released and listened on later was taken meanwhile
+      // by an outgoing connection now and then (EADDRINUSE: the server never started). Its own
+      // dispatcher off: the dispatchers are processes of their own. Its signature loop off too, as
+      // near as the setting goes (its maximum, a real hour: it asks once as it starts, when nothing
+      // waits): the driver polls at each step's now instead (below). Its PUBLIC_BASE_URL is the
+      // installation's, as every process's (env): the address its callbacks would name.
+      env: { ...childEnv, PORT: '0', LOG_LEVEL: /^(trace|debug)$/.test(env.LOG_LEVEL) ? env.LOG_LEVEL : 'info', DISPATCH_INTERVAL_SECONDS: '0', SIGNING_POLL_SECONDS: SERVER_SIGNING_POLL_SECONDS },
+      ready: SERVER_LISTENING,
+    }));
     const dispatchers = pg ? processes.dispatchers : params.faults.kills.dispatcher ? 1 : 0;
     for (let i = 0; i < dispatchers; i++) {
       children.push({ role: 'dispatcher', name: `dispatcher-${i + 1}`, args: ['dispatch'], env: childEnv, ready: VIRTUAL_CLOCK_LINE });
@@ -222,6 +219,18 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       await supervisor.start(children);
     }
     interrupted();
+    const port: ServicePort = pg
+      ? httpPort({
+          // The servers up now, at the ports they announced; one being restarted is left out until it listens again.
+          baseUrls: () => servers.flatMap((name) => {
+            const listening = supervisor?.announced(name)?.port;
+            return listening ? [`http://127.0.0.1:${listening}`] : [];
+          }),
+          token,
+          virtualNow: () => vclock.now().getTime(),
+          signal: options.signal,
+        })
+      : inProcessPort(services);
     outageTimers = (proxy ? params.faults.database.outages : []).map((o) =>
       setTimeout(() => void proxy?.outage(o.forSeconds * 1000), Math.max(0, startedRealMs + o.atSecond * 1000 - Date.now())),
     );
@@ -313,16 +322,6 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     await clock?.stop();
     await db.destroy();
   }
-}
-
-/** Free TCP ports on 127.0.0.1 for the servers (asked of the system, then released). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => { const srv = net.createServer(); srv.once('error', reject); srv.listen(0, '127.0.0.1', () => resolve(srv)); })),
-  );
-  const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
-  return ports;
 }
 
 /** The SMS gateway's reports: GET /webhooks/sms/<token>?… (the token is the installation's secret). */

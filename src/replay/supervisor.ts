@@ -20,7 +20,11 @@ export interface ChildSpec {
   args: string[];
   /** Added to the replay's own environment (DATABASE_URL, PORT, the fakes' settings…). */
   env: Record<string, string>;
-  /** A line on stdout that says the process is ready (the server's "listening at"). */
+  /**
+   * A line on stdout that says the process is ready (the server's "listening at"). Its named
+   * groups are what the run announced (`announced`): a server's port, picked by the system as it
+   * listened, is read there afresh after each restart.
+   */
   ready?: RegExp;
 }
 
@@ -99,6 +103,8 @@ interface Running {
   lines: string[];
   /** It printed its ready line (or has none): only then may the schedule kill it. */
   isReady: boolean;
+  /** The named groups of its ready line. */
+  groups?: Record<string, string>;
 }
 
 export class Supervisor {
@@ -182,6 +188,15 @@ export class Supervisor {
       const live = this.running.get(u.name);
       return live ? { ...u, cpuMs: u.cpuMs + live.last.cpuMs, maxRssMb: Math.max(u.maxRssMb, live.last.maxRssMb) } : { ...u };
     });
+  }
+
+  /**
+   * The named groups of the ready line of a child's current run (its port…); undefined while it
+   * is not ready (being restarted), since what an earlier run announced is gone with it.
+   */
+  announced(name: string): Record<string, string> | undefined {
+    const r = this.running.get(name);
+    return r?.isReady ? r.groups : undefined;
   }
 
   /** The pid of a child's current run. */
@@ -268,7 +283,9 @@ export class Supervisor {
       entry.lines.push(line);
       if (entry.lines.length > LAST_LINES) entry.lines.shift();
       this.options.onLine?.(spec.name, line);
-      if (!entry.isReady && spec.ready?.test(line)) {
+      const match = entry.isReady ? null : spec.ready?.exec(line);
+      if (match) {
+        entry.groups = { ...match.groups };
         entry.isReady = true;
         markReady();
       }

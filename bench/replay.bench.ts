@@ -23,6 +23,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runReplay, type ReplayOutcome } from '../src/replay/run';
+import { interruptOnSignals, ReplayInterrupted } from '../src/replay/interrupt';
 
 type Figures = Record<string, number | string>;
 
@@ -67,17 +68,21 @@ export async function benchReplay(): Promise<Figures> {
   const overrides = process.env.BENCH_REPLAY_START ? { start: process.env.BENCH_REPLAY_START } : {};
   const out: Figures = {};
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-replay-bench-'));
+  const print = (l: string) => process.stderr.write(`${l}\n`);
+  // Ctrl-C stops the run's children and ends the benchmark without figures (as `henlai replay`).
+  const stop = interruptOnSignals(print);
   try {
     if (process.env.BENCH_REPLAY_SQLITE !== '0') {
-      const sqlite = await runReplay({ out: path.join(dir, 'sqlite'), days, overrides, print: (l) => process.stderr.write(`${l}\n`) });
+      const sqlite = await runReplay({ out: path.join(dir, 'sqlite'), days, overrides, print, signal: stop.signal });
       Object.assign(out, figuresOf(sqlite, days));
     }
     const pgUrl = process.env.BENCH_PG_URL;
     if (pgUrl) {
-      const pg = await runReplay({ out: path.join(dir, 'pg'), days, overrides, databaseUrl: pgUrl, print: (l) => process.stderr.write(`${l}\n`) });
+      const pg = await runReplay({ out: path.join(dir, 'pg'), days, overrides, databaseUrl: pgUrl, print, signal: stop.signal });
       for (const [k, v] of Object.entries(figuresOf(pg, days))) out[`pg_${k}`] = v;
     }
   } finally {
+    stop.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   }
   return out;
@@ -87,8 +92,8 @@ if (require.main === module) {
   benchReplay().then(
     (r) => console.log(r),
     (e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
+      console.error(e instanceof ReplayInterrupted ? e.message : e);
+      process.exitCode = e instanceof ReplayInterrupted ? e.exitCode : 1;
     },
   );
 }

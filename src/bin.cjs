@@ -27,5 +27,6 @@ load().main(process.argv).catch((err) => {
   console.error(err && err.message ? err.message : err);
   // A refused input (a file without its columns…) names each problem.
   for (const f of (err && err.fields) || []) if (f.message !== err.message) console.error(`  ${f.field}: ${f.message}`);
-  process.exit(1);
+  // An error may carry its own code: a replay stopped by Ctrl-C exits 130, as shells expect.
+  process.exit(err && Number.isInteger(err.exitCode) ? err.exitCode : 1);
 });

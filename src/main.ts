@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, type Config } from './config';
@@ -149,9 +150,13 @@ export async function main(argv: string[]): Promise<void> {
         const s = buildServices(config, db, (await openClock(config, db, logger)).clock, logger);
         await migrateLatest(db);
         if (config.demo && (await isEmpty(s))) await loadDemo(s, announce);
-        await startServer(s);
+        const server = await startServer(s);
         const database = config.database.client === 'pg' ? 'PostgreSQL' : config.database.filename;
-        logger.info({ url: config.publicBaseUrl, database }, `Hẹn Lại listening at ${config.publicBaseUrl} (database: ${database})`);
+        // The port really listened on: PORT=0 lets the system pick one (the replay's servers: a
+        // port picked for them beforehand could be taken before they listened), and whoever
+        // started the process reads it here.
+        const { port } = server.address() as AddressInfo;
+        logger.info({ url: config.publicBaseUrl, port, database }, `Hẹn Lại listening at ${config.publicBaseUrl} (port ${port}; database: ${database})`);
         if (config.demo && fs.existsSync(demoTokenFile(config))) {
           printDemoAccess(config, announce);
           announce(`Thử: curl -H "Authorization: Bearer <mã>" ${config.publicBaseUrl}/api/v1/dossiers?timeliness=overdue`);

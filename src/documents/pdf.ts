@@ -246,7 +246,10 @@ export function createPdfRenderer(options: PdfRendererOptions = {}): PooledPdfRe
       const launching = (async () => {
         const { chromium } = await import('playwright-core');
         const { executablePath, args } = await chromiumLaunchOptions(options.executablePath);
-        const b = await chromium.launch({ executablePath, args, headless: true, timeout: 60_000 });
+        // Signals are the process's owner's (the server's shutdown, the replay's interruption), and
+        // each closes this renderer itself: Playwright's own handlers swallowed SIGTERM (the process
+        // ran on with its browser closed) and ended the process on SIGINT before it could clean up.
+        const b = await chromium.launch({ executablePath, args, headless: true, timeout: 60_000, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
         b.on('disconnected', () => {
           // The process died or was closed: forget it and its pages; the next render relaunches.
           if (browser === launching) browser = null;

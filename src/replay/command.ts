@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ReplayRefused, runReplay } from './run';
+import { interruptOnSignals } from './interrupt';
 
 function wholeNumber(name: string, min: number) {
   return (value: string): number => {
@@ -12,11 +13,12 @@ function wholeNumber(name: string, min: number) {
 /**
  * `henlai replay`: a province-year (or any period) of dossiers through the whole service on a
  * virtual clock, under the parameters' faults; exit code 1 when the audit finds a broken promise.
+ * Ctrl-C or SIGTERM stops it (src/replay/interrupt.ts): children stopped, no report, exit 130/143.
  */
 export function replayCommand(print: (line: string) => void): Command {
   return new Command('replay')
     .description(
-      'mô phỏng một năm hồ sơ của một tỉnh qua toàn bộ hệ thống trên đồng hồ mô phỏng, có sự cố theo lịch; kiểm toán và báo cáo (mã thoát 1 khi có cam kết bị vi phạm). Cơ sở dữ liệu được tạo mới: tệp SQLite trong --out, hoặc DATABASE_URL (PostgreSQL)',
+      'mô phỏng một năm hồ sơ của một tỉnh qua toàn bộ hệ thống trên đồng hồ mô phỏng, có sự cố theo lịch; kiểm toán và báo cáo (mã thoát 1 khi có cam kết bị vi phạm). Cơ sở dữ liệu được tạo mới: tệp SQLite trong --out, hoặc DATABASE_URL (PostgreSQL). Ctrl+C (SIGINT) hoặc SIGTERM dừng lần chạy: mọi tiến trình con được dừng, không có báo cáo (báo cáo cũ trong --out bị xoá), mã thoát 130 (SIGINT) hoặc 143 (SIGTERM)',
     )
     .option('--params <file>', 'tệp tham số JSON (docs/replay-parameters.md); mặc định: tỉnh mẫu 700.000 hồ sơ/năm')
     .option('--out <dir>', 'thư mục báo cáo (và cơ sở dữ liệu SQLite)', 'replay-out')
@@ -33,6 +35,9 @@ export function replayCommand(print: (line: string) => void): Command {
       if (databaseUrl && !/^postgres(ql)?:/.test(databaseUrl)) {
         throw new ReplayRefused('DATABASE_URL: henlai replay chỉ nhận PostgreSQL (postgres://…); để trống thì dùng tệp SQLite trong thư mục --out');
       }
+      const progress = (line: string) => process.stderr.write(`${line}\n`);
+      const stop = interruptOnSignals(progress);
+      // Interrupted, it rejects with a ReplayInterrupted: src/bin.cjs prints it and exits with its code.
       const outcome = await runReplay({
         paramsFile: opts.params,
         out: opts.out,
@@ -41,8 +46,9 @@ export function replayCommand(print: (line: string) => void): Command {
         yearlyVolume: opts.volume,
         stepMinutes: opts.step,
         databaseUrl,
-        print: (line) => process.stderr.write(`${line}\n`),
-      });
+        print: progress,
+        signal: stop.signal,
+      }).finally(() => stop.dispose());
       print(`Báo cáo: ${outcome.htmlFile} (số liệu: ${outcome.jsonFile}) — ${outcome.progress.received.toLocaleString('vi-VN')} hồ sơ trong ${(outcome.realMs / 1000).toFixed(0)} giây`);
       if (outcome.broken.length) {
         print('CAM KẾT BỊ VI PHẠM:');

@@ -493,10 +493,13 @@ export function inProcessOutbox(s: Services): Outbox {
  * next poll (a woken dispatcher reads the shared now first: see Clock.refresh) — and again every
  * `wakeEveryMs` while some remain, a net under a wake-up lost, since their own poll is a second.
  */
-export function childrenOutbox(s: Services, pollMs = 5, wakeEveryMs = 200): Outbox {
+export function childrenOutbox(s: Services, options: { pollMs?: number; wakeEveryMs?: number; signal?: AbortSignal } = {}): Outbox {
+  const { pollMs = 5, wakeEveryMs = 200, signal } = options;
   return {
     drain: async () => {
       for (let lastWake = -Infinity; (await outstanding(s)) > 0; ) {
+        // Interrupted, the dispatchers are stopped: nobody would ever empty the outbox.
+        signal?.throwIfAborted();
         if (Date.now() - lastWake >= wakeEveryMs) {
           lastWake = Date.now();
           await s.notices.wakeWorkers();

@@ -16,7 +16,7 @@ const BATCH_ITEMS = 100;
 const FUTURE_ROUNDS = 20;
 
 export interface HttpPortOptions {
-  /** The servers' base URLs (http://127.0.0.1:port). */
+  /** The servers' base URLs (http://127.0.0.1:port) now: a restarted server may listen elsewhere. */
   baseUrls: () => string[];
   /** An API token of the integration (installation-wide). */
   token: string;
@@ -24,6 +24,8 @@ export interface HttpPortOptions {
   virtualNow: () => number;
   /** Requests in flight at once (default REQUESTS_PER_SERVER × servers). */
   concurrency?: number;
+  /** Aborted: the servers are being stopped; a request is not tried again. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -43,16 +45,20 @@ export interface HttpPortOptions {
  * a batch of their own, under a new key.
  */
 export function httpPort(options: HttpPortOptions): ServicePort {
-  const { baseUrls, token, virtualNow } = options;
+  const { baseUrls, token, virtualNow, signal } = options;
   let turn = 0;
-  const slots = new Slots(options.concurrency ?? REQUESTS_PER_SERVER * baseUrls().length);
+  // At least one server's worth: none may be listening at this instant (one being restarted).
+  const slots = new Slots(options.concurrency ?? REQUESTS_PER_SERVER * Math.max(1, baseUrls().length));
   /** POSTs a body until a server answers it (below 500, not "in progress"), round the servers. */
   const post = async (path: string, body: unknown, key: string): Promise<{ status: number; json: Record<string, unknown> }> => {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted();
       const urls = baseUrls();
-      const url = urls[turn++ % urls.length];
+      // None listening: every server is being restarted (or there is one); waited for as one that is down.
+      const url = urls.length ? urls[turn++ % urls.length] : null;
       try {
+        if (!url) throw new Error('replay: no server is listening');
         const res = await fetch(`${url}/api/v1${path}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': key, [VIRTUAL_NOW_HEADER]: String(virtualNow()) },

@@ -22,18 +22,27 @@ import { streamRng } from './random';
 import { Supervisor, type ChildSpec } from './supervisor';
 import { startDbProxy, type DbProxy } from './db-outage';
 import { auditReplay, brokenPromises, type Audit, type RunFacts } from './audit';
-import { writeReport } from './report';
+import { REPORT_HTML, REPORT_JSON, writeReport } from './report';
+import { interruptionOf } from './interrupt';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 /** The line a process on the virtual clock prints once it follows it (main.ts, openClock). */
 const VIRTUAL_CLOCK_LINE = /HENLAI_CLOCK=virtual/;
+/**
+ * The line `henlai serve` prints once it listens (main.ts), with the port it listens on; it comes
+ * after the virtual clock's line. Printed at info level: the servers log at info at least (they
+ * print little else there: their watcher, dispatcher and pull loops are off).
+ */
+export const SERVER_LISTENING = /"port":(?<port>\d+),.*"msg":"Hẹn Lại listening at /;
 /** The random stream of the fakes' errors, apart from the province model's (random.ts STREAM). */
 const FAULT_STREAM = 101;
 /** The random stream of the signers' answers on the phone. */
 const PHONE_STREAM = 102;
 /** The servers' signature loop: left to the driver (src/config.ts allows no 0; this is its maximum). */
 const SERVER_SIGNING_POLL_SECONDS = '3600';
+/** Once interrupted, how long the children get to finish what they hold before their SIGKILL. */
+const INTERRUPT_GRACE_MS = 2_000;
 
 export interface ReplayOptions {
   paramsFile?: string;
@@ -50,6 +59,12 @@ export interface ReplayOptions {
   print?: (line: string) => void;
   /** Laid over the parameters file (tests: a short fault schedule, fewer processes). */
   overrides?: ReplayOverrides;
+  /**
+   * Aborted to stop the replay before its end (Ctrl-C: src/replay/interrupt.ts): the children are
+   * stopped at once and never restarted, the replay unwinds, and runReplay rejects with the
+   * signal's reason, a ReplayInterrupted, without auditing or writing a report.
+   */
+  signal?: AbortSignal;
 }
 
 /** The replay would harm what it was pointed at: refused before anything is changed. */
@@ -89,6 +104,14 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     ...(options.yearlyVolume !== undefined ? { yearlyVolume: options.yearlyVolume } : {}),
   });
   fs.mkdirSync(options.out, { recursive: true });
+  // An earlier run's report beside this run's database would pass for this run's if it failed or
+  // was interrupted: the folder holds this run's report or none.
+  for (const f of [REPORT_HTML, REPORT_JSON]) fs.rmSync(path.join(options.out, f), { force: true });
+  const interrupted = () => {
+    const reason = interruptionOf(options.signal);
+    if (reason) throw reason;
+  };
+  interrupted();
   const start = instantAt(isoToDay(params.start), 0).getTime();
   const end = start + params.days * DAY_MS;
   const startedRealMs = Date.now();
@@ -122,7 +145,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     HENLAI_CLOCK: 'virtual',
     HENLAI_DEMO: '0',
     // Where the SMS gateway's delivery reports go (the callback address is PUBLIC_BASE_URL's):
-    // this process's webhooks (serveProviderReports). The servers, on PostgreSQL, keep their own.
+    // this process's webhooks (providerReportsServer). One public address for the installation,
+    // the servers' too, as behind a province's load balancer.
     PUBLIC_BASE_URL: `http://127.0.0.1:${receiptPort}`,
     DATA_DIR: path.join(options.out, 'data'),
     DATABASE_URL: databaseUrl,
@@ -146,6 +170,12 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
   const db = createDb(config.database, logger);
   let supervisor: Supervisor | null = null;
   let services: Services | null = null;
+  let outageTimers: NodeJS.Timeout[] = [];
+  // The children are stopped as the signal comes, not once the driver has unwound: else a child
+  // that a Ctrl-C to the terminal's process group ended is restarted, and the dispatchers would
+  // keep the driver's drain waiting.
+  const stopChildren = () => void supervisor?.stop(INTERRUPT_GRACE_MS);
+  options.signal?.addEventListener('abort', stopChildren, { once: true });
   try {
     await migrateLatest(db);
     await setVirtualNow(db, start);
@@ -159,44 +189,49 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     receipts.serve(services);
     const processes = params.processes;
     const childEnv = { ...env, ...(proxy ? { DATABASE_URL: proxy.url } : {}) };
-    let port: ServicePort;
-    let outbox: Outbox;
-    const children: ChildSpec[] = [];
-    if (pg) {
-      const { token } = await services.tokens.create('replay', null, SYSTEM_ACTOR);
-      const ports = await freePorts(processes.servers);
-      ports.forEach((p, i) =>
-        children.push({
-          role: 'server',
-          name: `server-${i + 1}`,
-          args: ['serve'],
-          // Its own dispatcher off: the dispatchers are processes of their own. Its signature
-          // loop off too, as near as the setting goes (its maximum, a real hour: it asks once as
-          // it starts, when nothing waits): the driver polls at each step's now instead (below).
-          env: { ...childEnv, PORT: String(p), PUBLIC_BASE_URL: `http://127.0.0.1:${p}`, DISPATCH_INTERVAL_SECONDS: '0', SIGNING_POLL_SECONDS: SERVER_SIGNING_POLL_SECONDS },
-          // Printed at warn level once its virtual clock runs (the log level stays at warn); the
-          // HTTP port retries the few milliseconds until it listens.
-          ready: VIRTUAL_CLOCK_LINE,
-        }),
-      );
-      const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-      port = httpPort({ baseUrls: () => urls, token, virtualNow: () => vclock.now().getTime() });
-      outbox = childrenOutbox(services);
-    } else {
-      // SQLite has one writer: the use cases run in this process; a dispatcher process is added
-      // when the parameters kill one, so that the kill is a real SIGKILL of a real process.
-      port = inProcessPort(services);
-      outbox = params.faults.kills.dispatcher ? childrenOutbox(services) : inProcessOutbox(services);
-    }
+    // SQLite has one writer: the use cases run in this process; a dispatcher process is added
+    // when the parameters kill one, so that the kill is a real SIGKILL of a real process.
+    const outbox: Outbox = pg || params.faults.kills.dispatcher ? childrenOutbox(services, { signal: options.signal }) : inProcessOutbox(services);
+    const token = pg ? (await services.tokens.create('replay', null, SYSTEM_ACTOR)).token : '';
+    const servers = pg ? Array.from({ length: processes.servers }, (_, i) => `server-${i + 1}`) : [];
+    const children: ChildSpec[] = servers.map((name) => ({
+      role: 'server',
+      name,
+      args: ['serve'],
+      // PORT=0: each listens on a port the system picks and announces it (SERVER_LISTENING), after
+      // each restart afresh; a port picked here, released and listened on later was taken meanwhile
+      // by an outgoing connection now and then (EADDRINUSE: the server never started). Its own
+      // dispatcher off: the dispatchers are processes of their own. Its signature loop off too, as
+      // near as the setting goes (its maximum, a real hour: it asks once as it starts, when nothing
+      // waits): the driver polls at each step's now instead (below). Its PUBLIC_BASE_URL is the
+      // installation's, as every process's (env): the address its callbacks would name.
+      env: { ...childEnv, PORT: '0', LOG_LEVEL: /^(trace|debug)$/.test(env.LOG_LEVEL) ? env.LOG_LEVEL : 'info', DISPATCH_INTERVAL_SECONDS: '0', SIGNING_POLL_SECONDS: SERVER_SIGNING_POLL_SECONDS },
+      ready: SERVER_LISTENING,
+    }));
     const dispatchers = pg ? processes.dispatchers : params.faults.kills.dispatcher ? 1 : 0;
     for (let i = 0; i < dispatchers; i++) {
       children.push({ role: 'dispatcher', name: `dispatcher-${i + 1}`, args: ['dispatch'], env: childEnv, ready: VIRTUAL_CLOCK_LINE });
     }
     if (children.length) {
+      // Not started once interrupted; interrupted while they start, stop() ends those spawned.
+      interrupted();
       supervisor = new Supervisor({ kills: pg ? params.faults.kills : { dispatcher: params.faults.kills.dispatcher } });
       await supervisor.start(children);
     }
-    const outageTimers = (proxy ? params.faults.database.outages : []).map((o) =>
+    interrupted();
+    const port: ServicePort = pg
+      ? httpPort({
+          // The servers up now, at the ports they announced; one being restarted is left out until it listens again.
+          baseUrls: () => servers.flatMap((name) => {
+            const listening = supervisor?.announced(name)?.port;
+            return listening ? [`http://127.0.0.1:${listening}`] : [];
+          }),
+          token,
+          virtualNow: () => vclock.now().getTime(),
+          signal: options.signal,
+        })
+      : inProcessPort(services);
+    outageTimers = (proxy ? params.faults.database.outages : []).map((o) =>
       setTimeout(() => void proxy?.outage(o.forSeconds * 1000), Math.max(0, startedRealMs + o.atSecond * 1000 - Date.now())),
     );
     print(`Mô phỏng ${params.days} ngày từ ${params.start} (${pg ? 'PostgreSQL' : 'SQLite'}), hạt giống ${params.seed}, khoảng ${Math.round((params.yearlyVolume * params.days) / 365).toLocaleString('vi-VN')} hồ sơ`);
@@ -219,6 +254,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       // replay's outcome followed the machine's load (docs/replay.md, "Deterministic by seed").
       pollSignatures: signing.leaders.size > 0,
       afterStep: async (p) => {
+        interrupted();
         await fakes.applySchedule(p.virtualNow, Date.now() - startedRealMs);
         if (p.virtualNow - clockMarks[clockMarks.length - 1].virtualMs >= 60 * MINUTE_MS) clockMarks.push({ virtualMs: p.virtualNow, realMs: Date.now() });
         if (Date.now() - lastPrint > 5_000) {
@@ -229,6 +265,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     });
     const progress = await driver.run(start, end);
     await outbox.drain();
+    interrupted();
     outageTimers.forEach(clearTimeout);
     const kills = supervisor ? supervisor.kills() : [];
     if (supervisor) await supervisor.stop();
@@ -257,6 +294,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     for (const until = Date.now() + 5_000; zalo.webhooksInFlight > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
     const audit = await auditReplay({ db, deliveries, signingRequests: smartca?.tally() ?? null, zaloReceipts: { taken: zalo.webhooksTaken, failed: zalo.webhookFailures }, smsReports: fakes.fakes.sms.reportTally(), params, run });
     const broken = brokenPromises(audit);
+    interrupted();
     const { htmlFile, jsonFile } = writeReport(options.out, audit, params);
     const outcomes = await services.notices.attemptsByOutcome();
     const faults = {
@@ -266,7 +304,13 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       dbOutages: run.dbOutages.length,
     };
     return { audit, broken, problems, htmlFile, jsonFile, progress, faults, realMs: Date.now() - startedRealMs };
+  } catch (err) {
+    // Whatever the interruption broke on its way (a child stopped while it started, a step cut
+    // short), the run ends because it was interrupted.
+    throw interruptionOf(options.signal) ?? err;
   } finally {
+    options.signal?.removeEventListener('abort', stopChildren);
+    outageTimers.forEach(clearTimeout);
     if (supervisor) await supervisor.stop();
     await proxy?.stop();
     await fakes.stop();
@@ -278,16 +322,6 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     await clock?.stop();
     await db.destroy();
   }
-}
-
-/** Free TCP ports on 127.0.0.1 for the servers (asked of the system, then released). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => { const srv = net.createServer(); srv.once('error', reject); srv.listen(0, '127.0.0.1', () => resolve(srv)); })),
-  );
-  const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
-  return ports;
 }
 
 /** The SMS gateway's reports: GET /webhooks/sms/<token>?… (the token is the installation's secret). */

@@ -20,7 +20,11 @@ export interface ChildSpec {
   args: string[];
   /** Added to the replay's own environment (DATABASE_URL, PORT, the fakes' settings…). */
   env: Record<string, string>;
-  /** A line on stdout that says the process is ready (the server's "listening at"). */
+  /**
+   * A line on stdout that says the process is ready (the server's "listening at"). Its named
+   * groups are what the run announced (`announced`): a server's port, picked by the system as it
+   * listened, is read there afresh after each restart.
+   */
   ready?: RegExp;
 }
 
@@ -99,6 +103,8 @@ interface Running {
   lines: string[];
   /** It printed its ready line (or has none): only then may the schedule kill it. */
   isReady: boolean;
+  /** The named groups of its ready line. */
+  groups?: Record<string, string>;
 }
 
 export class Supervisor {
@@ -110,6 +116,14 @@ export class Supervisor {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly nextVictim: Record<Role, number> = { server: 0, dispatcher: 0 };
   private stopping = false;
+  private stopped: Promise<void> | null = null;
+  /**
+   * A process that exits without stop() (process.exit after a second Ctrl-C, a crash) takes its
+   * children with it: left running, they would go on dispatching against the replay's database.
+   */
+  private readonly killAllOnExit = () => {
+    for (const r of this.running.values()) r.child.kill('SIGKILL');
+  };
 
   constructor(private readonly options: SupervisorOptions = {}) {}
 
@@ -117,7 +131,10 @@ export class Supervisor {
   async start(specs: ChildSpec[]): Promise<void> {
     const names = new Set(specs.map((s) => s.name));
     if (names.size !== specs.length) throw new Error('supervisor: every child needs its own name');
+    process.on('exit', this.killAllOnExit);
     await Promise.all(specs.map((s) => this.launch(s)));
+    // Stopped while they started (the replay interrupted): no schedule left behind to keep it alive.
+    if (this.stopping) return;
     for (const role of ['server', 'dispatcher'] as const) {
       const every = this.options.kills?.[role]?.everySeconds;
       if (every && every > 0) this.timers.push(setInterval(() => void this.killOne(role).catch((err: unknown) => this.problem(err)), every * 1000));
@@ -173,13 +190,30 @@ export class Supervisor {
     });
   }
 
+  /**
+   * The named groups of the ready line of a child's current run (its port…); undefined while it
+   * is not ready (being restarted), since what an earlier run announced is gone with it.
+   */
+  announced(name: string): Record<string, string> | undefined {
+    const r = this.running.get(name);
+    return r?.isReady ? r.groups : undefined;
+  }
+
   /** The pid of a child's current run. */
   pidOf(name: string): number | undefined {
     return this.running.get(name)?.child.pid;
   }
 
-  /** SIGTERM to every child (they finish what they hold), SIGKILL after `graceMs`. */
-  async stop(graceMs = 10_000): Promise<void> {
+  /**
+   * SIGTERM to every child (they finish what they hold), SIGKILL after `graceMs`; no child is
+   * started again from then on. A second call waits for the first.
+   */
+  stop(graceMs = 10_000): Promise<void> {
+    this.stopped ??= this.stopAll(graceMs);
+    return this.stopped;
+  }
+
+  private async stopAll(graceMs: number): Promise<void> {
     this.stopping = true;
     // Intervals and timeouts share one kind of handle in Node; clearInterval clears both.
     for (const t of this.timers) clearInterval(t);
@@ -189,6 +223,7 @@ export class Supervisor {
     const force = setTimeout(() => all.forEach((r) => r.child.kill('SIGKILL')), graceMs);
     await Promise.all(all.map((r) => r.exited));
     clearTimeout(force);
+    process.off('exit', this.killAllOnExit);
   }
 
   private sample(): void {
@@ -248,7 +283,9 @@ export class Supervisor {
       entry.lines.push(line);
       if (entry.lines.length > LAST_LINES) entry.lines.shift();
       this.options.onLine?.(spec.name, line);
-      if (!entry.isReady && spec.ready?.test(line)) {
+      const match = entry.isReady ? null : spec.ready?.exec(line);
+      if (match) {
+        entry.groups = { ...match.groups };
         entry.isReady = true;
         markReady();
       }

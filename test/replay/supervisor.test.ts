@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { readProcUsage, Supervisor } from '../../src/replay/supervisor';
+import { SERVER_LISTENING } from '../../src/replay/run';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,6 +70,22 @@ describe('replay supervisor: children killed on schedule and restarted, with the
     assert.ok(supervisor.usage()[0].starts >= 2, 'and the child was started again');
   });
 
+  it("gives the port a child announces in its ready line, and the new one after the child is killed and restarted", async () => {
+    // A server that listens on a port the system picks (no port handed out beforehand, which an
+    // outgoing connection could take before it listens) and says which.
+    const LISTENER = "const s = require('node:net').createServer((c) => c.end('hello')).listen(0, '127.0.0.1', () => console.log('listening on ' + s.address().port))";
+    supervisor = new Supervisor({ command: { file: process.execPath, args: ['-e', LISTENER] } });
+    await supervisor.start([{ role: 'server', name: 'server-1', args: [], env: {}, ready: /^listening on (?<port>\d+)$/ }]);
+    const answers = async (port: string | undefined) =>
+      port !== undefined && (await new Promise<boolean>((resolve) => net.connect(Number(port), '127.0.0.1').once('data', () => resolve(true)).once('error', () => resolve(false))));
+    const first = supervisor.announced('server-1')?.port;
+    assert.ok(await answers(first), `the supervisor should give the port the child announced and listens on (it gave ${first})`);
+    const kill = await supervisor.killOne('server');
+    assert.ok(kill, 'the server was there to kill');
+    const second = supervisor.announced('server-1')?.port;
+    assert.ok(await answers(second), `after its restart the child listens on the port the supervisor gives (${second}; before the kill: ${first})`);
+  });
+
   it('runs the real henlai dispatch (src/bin.cjs) with the given settings, and kills and restarts it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-supervisor-'));
     const env = { DATABASE_URL: `sqlite:${path.join(dir, 'replay.sqlite')}`, DATA_DIR: dir, HENLAI_DEMO: '0', LOG_LEVEL: 'info', NODE_ENV: 'development' };
@@ -81,5 +99,16 @@ describe('replay supervisor: children killed on schedule and restarted, with the
     assert.equal(u.starts, 2);
     assert.ok(u.cpuMs > 100, `starting Node and compiling with tsx twice costs CPU (read ${u.cpuMs} ms)`);
     assert.ok(u.maxRssMb > 20, `read ${u.maxRssMb} MB`);
+  });
+
+  it("runs the real henlai serve on PORT=0 as the replay does, and gives the port it listens on", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'henlai-supervisor-'));
+    const env = { DATABASE_URL: `sqlite:${path.join(dir, 'replay.sqlite')}`, DATA_DIR: dir, HENLAI_DEMO: '0', LOG_LEVEL: 'info', NODE_ENV: 'development', PORT: '0', WATCH_INTERVAL_SECONDS: '0', DISPATCH_INTERVAL_SECONDS: '0' };
+    supervisor = new Supervisor({ readyTimeoutMs: 60_000 });
+    await supervisor.start([{ role: 'server', name: 'server-1', args: ['serve'], env, ready: SERVER_LISTENING }]);
+    const port = supervisor.announced('server-1')?.port;
+    assert.ok(port, "the replay's ready line for servers matched, but without the port");
+    const res = await fetch(`http://127.0.0.1:${port}/health`);
+    assert.equal(res.status, 200, `henlai serve does not answer on the port read from its ready line (${port})`);
   });
 });

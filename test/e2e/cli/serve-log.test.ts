@@ -96,4 +96,35 @@ describe('henlai serve: every line it prints is a JSON log line', function () {
     assert.ok(messages.some((m) => /quantri/.test(m)), 'the demo accounts are announced');
     assert.ok(entries.some((e) => e.msg === 'shutting down'), 'the process stopped on SIGTERM');
   });
+
+  it('with PORT=0: listens on a port the system picks and announces that port (a supervisor finds it there)', async () => {
+    // A port chosen by the caller, released and listened on later can be taken meanwhile by any
+    // outgoing connection (EADDRINUSE): a process started by the replay listens on 0 and says where.
+    const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...quiet, DATA_DIR: dataDir, DATABASE_URL: SUITE_DATABASE, HENLAI_DEMO: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
+    const announced = await new Promise<Record<string, unknown> | null>((resolve) => {
+      const collect = (chunk: Buffer) => {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+          lines.push(line);
+          if (/listening at/.test(line)) resolve(JSON.parse(line) as Record<string, unknown>);
+        }
+      };
+      child.stdout.on('data', collect);
+      child.stderr.on('data', collect);
+      void exited.then(() => resolve(null));
+    });
+    try {
+      assert.ok(announced, `the server never said it was listening:\n${lines.join('\n')}`);
+      const port = announced.port;
+      assert.ok(typeof port === 'number' && port > 0, `the listening line does not give the port the system picked (field "port": ${JSON.stringify(port)}):\n${JSON.stringify(announced)}`);
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      assert.equal(res.status, 200, `nothing answered /health on the announced port ${port}`);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      clearTimeout(timer);
+    }
+  });
 });

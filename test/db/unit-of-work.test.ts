@@ -121,24 +121,29 @@ describe('unit of work: a transaction is never optional by accident', function (
   });
 
   it('keeps the transactions of two databases apart, one opened inside the other', async () => {
+    // On PostgreSQL the "other database" is the same one (freshDatabase resets it), so the inner
+    // transaction writes users: two transactions writing agencies would take turns at the table's
+    // change counter (migrations/20270101000001_table_versions.ts), and the outer one waits here
+    // for the inner one to end.
     const other = await freshDatabase();
     try {
-      const elsewhere = new AgencyRepository(other.db);
+      const elsewhere = new UserRepository(other.db);
+      const inner = { username: 'inner', fullName: 'Bên trong', role: 'officer' as const, agencyId: null, active: true };
       await within(
         5000,
         rolledBack(ctx, async () => {
           await agencies.insert(agencyInput('OUTER'), 1);
           await other.db.transaction(async () => {
-            await elsewhere.insert(agencyInput('INNER'), 2);
+            await elsewhere.insert(inner, 'x', 2);
             assert.equal((await agencies.byCode('OUTER'))?.code, 'OUTER', 'inside the other database’s transaction, this database’s calls left their own transaction');
-            assert.equal(await agencies.byCode('INNER'), null, 'a write to the other database showed up in this one');
+            assert.equal(await new UserRepository(ctx.db).byUsernameWithHash('inner'), null, 'a write to the other database showed up in this one');
             await agencies.insert(agencyInput('MIDDLE'), 3);
           });
         }),
       );
       assert.equal(await stored('OUTER'), false, 'the outer transaction’s write survived its rollback');
       assert.equal(await stored('MIDDLE'), false, 'a write made while the other database’s transaction was open escaped this one’s rollback');
-      assert.equal((await elsewhere.byCode('INNER'))?.code, 'INNER', 'the other database’s transaction committed on its own');
+      assert.equal((await elsewhere.byUsernameWithHash('inner'))?.username, 'inner', 'the other database’s transaction committed on its own');
     } finally {
       await other.close();
     }

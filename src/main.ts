@@ -155,8 +155,10 @@ export async function main(argv: string[]): Promise<void> {
         // The port really listened on: PORT=0 lets the system pick one (the replay's servers: a
         // port picked for them beforehand could be taken before they listened), and whoever
         // started the process reads it here.
+        // On a replay's virtual clock it is said at warn, as the clock's own line is: the replay
+        // runs its servers at warn, since at info every request is logged.
         const { port } = server.address() as AddressInfo;
-        logger.info({ url: config.publicBaseUrl, port, database }, `Hẹn Lại listening at ${config.publicBaseUrl} (port ${port}; database: ${database})`);
+        logger[config.clock === 'virtual' ? 'warn' : 'info']({ url: config.publicBaseUrl, port, database }, `Hẹn Lại listening at ${config.publicBaseUrl} (port ${port}; database: ${database})`);
         if (config.demo && fs.existsSync(demoTokenFile(config))) {
           printDemoAccess(config, announce);
           announce(`Thử: curl -H "Authorization: Bearer <mã>" ${config.publicBaseUrl}/api/v1/dossiers?timeliness=overdue`);

@@ -31,8 +31,8 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
 const VIRTUAL_CLOCK_LINE = /HENLAI_CLOCK=virtual/;
 /**
  * The line `henlai serve` prints once it listens (main.ts), with the port it listens on; it comes
- * after the virtual clock's line. Printed at info level: the servers log at info at least (they
- * print little else there: their watcher, dispatcher and pull loops are off).
+ * after the virtual clock's line, and like it at warn on a virtual clock, so the servers run at
+ * warn (at info every request would be logged, and read here).
  */
 export const SERVER_LISTENING = /"port":(?<port>\d+),.*"msg":"Hẹn Lại listening at /;
 /** The random stream of the fakes' errors, apart from the province model's (random.ts STREAM). */
@@ -205,7 +205,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       // near as the setting goes (its maximum, a real hour: it asks once as it starts, when nothing
       // waits): the driver polls at each step's now instead (below). Its PUBLIC_BASE_URL is the
       // installation's, as every process's (env): the address its callbacks would name.
-      env: { ...childEnv, PORT: '0', LOG_LEVEL: /^(trace|debug)$/.test(env.LOG_LEVEL) ? env.LOG_LEVEL : 'info', DISPATCH_INTERVAL_SECONDS: '0', SIGNING_POLL_SECONDS: SERVER_SIGNING_POLL_SECONDS },
+      env: { ...childEnv, PORT: '0', DISPATCH_INTERVAL_SECONDS: '0', SIGNING_POLL_SECONDS: SERVER_SIGNING_POLL_SECONDS },
       ready: SERVER_LISTENING,
     }));
     const dispatchers = pg ? processes.dispatchers : params.faults.kills.dispatcher ? 1 : 0;

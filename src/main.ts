@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, type Config } from './config';
 import { createDb, migrateLatest, type Db } from './db/connection';
+import { warnIfAutovacuumOff } from './db/autovacuum';
 import { createLogger, type Logger } from './logger';
 import { buildServices, type Services } from './compose';
 import { systemClock, type Clock } from './clock';
@@ -149,6 +150,7 @@ export async function main(argv: string[]): Promise<void> {
         const db = createDb(config.database, logger);
         const s = buildServices(config, db, (await openClock(config, db, logger)).clock, logger);
         await migrateLatest(db);
+        await warnIfAutovacuumOff(db, logger);
         if (config.demo && (await isEmpty(s))) await loadDemo(s, announce);
         const server = await startServer(s);
         const database = config.database.client === 'pg' ? 'PostgreSQL' : config.database.filename;

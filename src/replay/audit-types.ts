@@ -33,6 +33,8 @@ export interface RunFacts {
   fakedProviders?: FakeDelivery['provider'][];
   /** 'sqlite' or 'postgresql', as the report names it. */
   database?: string;
+  /** PostgreSQL only: the server ran without autovacuum, so the run's timings are slower than with it (docs/operations.md). */
+  autovacuumOff?: boolean;
 }
 
 /** The parameters the audit reads: the report shows the whole object it is given. */

@@ -269,6 +269,7 @@ function runFacts(f: ReportFile): string {
     ['Thời gian chạy thực', duration(r.endedRealMs - r.startedRealMs, 'real')],
     ['Số lần tắt tiến trình (SIGKILL)', r.kills.length],
     ['Số lần mất kết nối cơ sở dữ liệu', a.database === 'sqlite' ? 'Không áp dụng cho SQLite' : n(r.dbOutages.length)],
+    ['Autovacuum (tự dọn dẹp) của PostgreSQL', a.database === 'sqlite' ? 'Không áp dụng cho SQLite' : r.autovacuumOff === undefined ? '—' : r.autovacuumOff ? 'Tắt: số đo thời gian chậm hơn khi bật' : 'Bật'],
     ['Giá: tin Zalo / phần SMS / thư điện tử', esc(`${n(params.prices.zaloMessage)} / ${n(params.prices.smsSegment)} / ${n(params.prices.email)} ${params.prices.currency}`)],
   ]);
   return `<section><h2>Thông số của lần chạy</h2>${facts}<details><summary>Toàn bộ tham số (JSON)</summary><pre>${esc(JSON.stringify(params, null, 2))}</pre></details></section>`;

@@ -7,6 +7,7 @@ import { handleZaloWebhook } from '../channels/zalo/webhook';
 import { gatewayOf, handleSmsCallback } from '../channels/sms';
 import { loadConfig } from '../config';
 import { createDb, isPostgres, migrateLatest, type Db } from '../db/connection';
+import { warnIfAutovacuumOff } from '../db/autovacuum';
 import { SYSTEM_ACTOR } from '../domain/actor';
 import { dayToIso, instantAt, isoToDay } from '../domain/time';
 import { createLogger, type Logger } from '../logger';
@@ -43,6 +44,10 @@ const PHONE_STREAM = 102;
 const SERVER_SIGNING_POLL_SECONDS = '3600';
 /** Once interrupted, how long the children get to finish what they hold before their SIGKILL. */
 const INTERRUPT_GRACE_MS = 2_000;
+/** Said to whoever runs the replay when its PostgreSQL runs without autovacuum (docs/operations.md). */
+const AUTOVACUUM_OFF_LINE =
+  'Cảnh báo: PostgreSQL đang tắt autovacuum (tự dọn dẹp): các dòng cũ sẽ dồn lại, bảng không được phân tích lại và truy vấn chậm dần, ' +
+  'nên số đo thời gian của lần chạy này chậm hơn khi bật autovacuum. Bật lại: ALTER SYSTEM SET autovacuum = on; rồi SELECT pg_reload_conf(); (xem docs/operations.md).';
 
 export interface ReplayOptions {
   paramsFile?: string;
@@ -178,6 +183,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
   options.signal?.addEventListener('abort', stopChildren, { once: true });
   try {
     await migrateLatest(db);
+    // Such a year slows down as it goes (docs/benchmarks.md): its timings are no installation's.
+    const autovacuumOff = await warnIfAutovacuumOff(db, logger);
+    if (autovacuumOff) print(AUTOVACUUM_OFF_LINE);
     await setVirtualNow(db, start);
     clock = await VirtualClock.open(db);
     const vclock = clock;
@@ -282,6 +290,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       processes: [...usage.map((u) => ({ role: u.role, cpuMs: Math.round(u.cpuMs), maxRssMb: Math.round(u.maxRssMb) })), { role: 'replay', ...ownUsage() }],
       clockMarks,
       database: pg ? 'postgresql' : 'sqlite',
+      ...(pg ? { autovacuumOff } : {}),
     };
     const deliveries = fakes.deliveries();
     // Receipts stop here: the audit counts those the fake saw taken against the notices the rows

@@ -19,7 +19,7 @@ import { inProcessPort } from './ports';
 import { httpPort } from './http-port';
 import { VirtualClock, setVirtualNow } from './virtual-clock';
 import { startFakes } from './faults';
-import { streamRng } from './random';
+import { seedOf, streamRng } from './random';
 import { Supervisor, type ChildSpec } from './supervisor';
 import { startDbProxy, type DbProxy } from './db-outage';
 import { auditReplay, brokenPromises, type Audit, type RunFacts } from './audit';
@@ -132,7 +132,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
   const receiptPort = receipts.port;
   // The 'remote' agencies' signers: known to SmartCA from the start; their phones answer on the virtual clock.
   const signers = remoteSignerAccounts(params);
-  const phones = new SignerPhones(params, streamRng(params.seed, 0, PHONE_STREAM), signers);
+  const phones = new SignerPhones(params, seedOf(params.seed, PHONE_STREAM), signers);
   const fakes = await startFakes(params.faults, {
     virtualStart: start,
     random: () => faultRng.float(),

@@ -15,7 +15,7 @@ import { installDemoAgencyCertificate, trustedDemoCa } from '../demo/signing';
 import { demoSealPng, demoSignaturePng, type DemoCa } from '../signing';
 import type { PhoneAnswer } from './fakes/smartca';
 import type { ReplayParams, SigningParams } from './params';
-import type { Rng } from './random';
+import { Rng, seedOf } from './random';
 import { onSignatureRequest } from './staff';
 
 const BY = 'mô phỏng (henlai replay)';
@@ -119,7 +119,9 @@ async function installRemote(s: Pick<Services, 'signingSettings' | 'users'>, age
  * signer will do and when (virtual time), and the fake carries it out once its clock — the
  * replay's virtual clock — gets there. Decided at arrival, so a poll from any process at any
  * moment gets the same answer: nothing depends on which of the poll and the driver's step comes
- * first.
+ * first. Drawn from the request itself (the signer, the instant, the letter it describes), not
+ * from the order requests arrive in: the watcher signs two letters side by side (an `auto` agency
+ * whose certificate holder signs remotely), and which request arrives first is the machine's.
  */
 export class SignerPhones {
   private readonly agencyOf: Map<string, string>;
@@ -127,7 +129,8 @@ export class SignerPhones {
 
   constructor(
     private readonly params: ReplayParams,
-    private readonly rng: Rng,
+    /** The run's seed, mixed with PHONE_STREAM by the caller. */
+    private readonly seed: number,
     accounts: RemoteSignerAccount[],
   ) {
     this.agencyOf = new Map(accounts.map((a) => [a.userId, a.agencyCode]));
@@ -139,12 +142,13 @@ export class SignerPhones {
     for (const a of await s.registry.agenciesToManage(SYSTEM_ACTOR)) if (remote.has(a.code)) this.calendars.set(a.code, await s.calendars.forAgency(a));
   }
 
-  answer(request: { userId: string; createdAt: number }): PhoneAnswer | null {
+  answer(request: { userId: string; createdAt: number; description: string }): PhoneAnswer | null {
     const agency = this.agencyOf.get(request.userId);
     const calendar = agency === undefined ? undefined : this.calendars.get(agency);
     const at = request.createdAt;
     const inOfficeHours = calendar !== undefined && workingMsBetween(calendar, new Date(at), new Date(at + MINUTE_MS)) > 0;
-    const r = onSignatureRequest(this.params, this.rng, { inOfficeHours });
+    const letter = crypto.createHash('sha256').update(`${request.userId}\n${request.description}`).digest().readUInt32BE(0);
+    const r = onSignatureRequest(this.params, new Rng(seedOf(this.seed, at, letter)), { inOfficeHours });
     return r.answer === 'none' ? null : { answer: r.answer, at: at + Math.round(r.afterMinutes * MINUTE_MS) };
   }
 }

@@ -44,7 +44,7 @@ export interface SmartCaFakeOptions {
   /** The replay's fault state (seeded); by default one of its own. */
   faults?: FaultState;
   /** What the user will do on the phone, decided when the request arrives; null: never answers (it expires). */
-  phone?: (request: { userId: string; createdAt: number }) => PhoneAnswer | null;
+  phone?: (request: { userId: string; createdAt: number; description: string }) => PhoneAnswer | null;
 }
 
 /** The user's answer on the phone and when (epoch ms of the fake's clock). */
@@ -296,7 +296,7 @@ export class SmartCaFake implements FaultControls {
         files: files!.map((f) => ({ doc_id: String(f.doc_id), digest: Buffer.from(String(f.data_to_be_signed), 'hex') })),
         state: 'pending',
         signatures: [],
-        answer: this.options.phone?.({ userId, createdAt }) ?? null,
+        answer: this.options.phone?.({ userId, createdAt, description: typeof body.transaction_desc === 'string' ? body.transaction_desc : '' }) ?? null,
       });
       return send(200, { status_code: 200, message: 'sig_wait_for_user_confirm', data: { transaction_id: body.transaction_id, tran_code: tranCode } });
     }

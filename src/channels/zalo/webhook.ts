@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../db/connection';
 import { NoticeRepository } from '../../db/notices';
+import { ZaloReceiptRepository } from '../../db/zalo-receipts';
 import type { Logger } from '../../logger';
 import type { ZaloSettings } from './settings';
 
@@ -78,15 +79,11 @@ export async function recordZaloReceipt(db: Db, event: unknown, now: Date): Prom
   const receipt = receiptOf(event);
   if (!receipt) return 'unknown';
   const at = now.getTime();
-  return db.transaction(async (trx) => {
+  const receipts = new ZaloReceiptRepository(db);
+  return db.transaction(async () => {
     // The insert comes first: it decides duplicates and, on SQLite, takes the write lock at once
     // (a transaction that reads first may fail to upgrade when another process wrote meanwhile).
-    const inserted = await trx('zalo_receipts')
-      .insert({ msg_id: receipt.msgId, notice_id: null, delivered_at: receipt.deliveredAt ?? at, received_at: at })
-      .onConflict('msg_id')
-      .ignore()
-      .returning('msg_id');
-    if (inserted.length === 0) return 'duplicate';
+    if (!(await receipts.keep(receipt.msgId, receipt.deliveredAt ?? at, at))) return 'duplicate';
     const notices = new NoticeRepository(db);
     // tracking_id is our notice id; msg_id covers a notice whose tracking id got lost.
     const noticeId = await notices.idOnChannel('zalo', {
@@ -94,7 +91,7 @@ export async function recordZaloReceipt(db: Db, event: unknown, now: Date): Prom
       providerMessageId: receipt.msgId,
     });
     if (noticeId === null) return 'unknown';
-    await trx('zalo_receipts').where({ msg_id: receipt.msgId }).update({ notice_id: noticeId });
+    await receipts.tieToNotice(receipt.msgId, noticeId);
     // The lifecycle decides: only a 'sent' notice becomes 'delivered'.
     await notices.confirmDelivery(noticeId, receipt.deliveredAt ?? at, at);
     return 'delivered';
@@ -106,9 +103,9 @@ export async function recordZaloReceipt(db: Db, event: unknown, now: Date): Prom
  * still 'sending' (Zalo can be faster than our commit) is applied now. True when it was.
  */
 export async function markDeliveredFromReceipts(db: Db, noticeId: number, now: Date): Promise<boolean> {
-  const receipt = await db('zalo_receipts').where({ notice_id: noticeId }).orderBy('delivered_at').first('delivered_at');
-  if (!receipt) return false;
-  return new NoticeRepository(db).confirmDelivery(noticeId, Number(receipt.delivered_at), now.getTime());
+  const deliveredAt = await new ZaloReceiptRepository(db).firstDeliveryOf(noticeId);
+  if (deliveredAt === null) return false;
+  return new NoticeRepository(db).confirmDelivery(noticeId, deliveredAt, now.getTime());
 }
 
 export interface ZaloWebhookResponse {
